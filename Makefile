@@ -1,0 +1,53 @@
+# Bursar. `make run` serves the demo school; `make test` runs every test. Tools are pinned and installed on demand.
+SHELL := /bin/bash
+GO ?= go
+TEMPL_VERSION := v0.3.977
+SQLC_VERSION := v1.31.1
+STRIPE_MOCK_VERSION := v0.203.0
+TOOLS := $(CURDIR)/bin/tools
+TEMPL := $(TOOLS)/templ
+SQLC := $(TOOLS)/sqlc
+export GOFLAGS ?= -buildvcs=false
+
+.PHONY: run build test test-short generate check-generated bench lint clean tools
+
+build: ## the bursar binary in bin/
+	$(GO) build -o bin/bursar ./cmd/bursar
+
+run: build ## private PostgreSQL (unless DATABASE_URL), migrations, demo school, serve on :8080
+	./bin/bursar demo
+	exec ./bin/bursar serve
+
+test: ## every test, with the race detector
+	$(GO) vet ./...
+	$(GO) test -race -count=1 -timeout 20m ./...
+
+test-short:
+	$(GO) test -count=1 ./...
+
+$(TEMPL):
+	GOBIN=$(TOOLS) $(GO) install github.com/a-h/templ/cmd/templ@$(TEMPL_VERSION)
+
+$(SQLC):
+	GOBIN=$(TOOLS) CGO_ENABLED=1 $(GO) install github.com/sqlc-dev/sqlc/cmd/sqlc@$(SQLC_VERSION)
+
+tools: $(TEMPL) $(SQLC)
+
+generate: tools ## templ components and sqlc queries
+	$(TEMPL) generate
+	$(SQLC) generate
+	gofmt -w $$(git ls-files -co --exclude-standard '*.go')
+
+check-generated: generate ## fails when committed generated code is stale
+	@git diff --exit-code -- '*_templ.go' '*q/*.go' || { echo "generated code is stale: run make generate and commit"; exit 1; }
+	@test -z "$$(git ls-files -o --exclude-standard -- '*_templ.go' '*q/*.go')" || { echo "generated files not committed"; exit 1; }
+
+bench: ## benchmarks; see docs/PERFORMANCE.md
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3s ./internal/server/
+
+lint:
+	$(GO) vet ./...
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
+
+clean:
+	rm -rf bin

@@ -1,0 +1,165 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/bursar/bursar/internal/audit"
+	"github.com/bursar/bursar/internal/check"
+	"github.com/bursar/bursar/internal/db"
+	"github.com/bursar/bursar/internal/server"
+	"github.com/bursar/bursar/internal/staff"
+)
+
+// cliCtx makes the CLI the audit actor.
+func cliCtx(ctx context.Context) context.Context {
+	return audit.WithActor(ctx, audit.Actor{Type: audit.ActorCLI, Label: "bursar CLI"})
+}
+
+// flags parses args with a flag set whose errors are one-line usage errors.
+func flags(name string, args []string, define func(*flag.FlagSet)) error {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	define(fs)
+	if err := fs.Parse(args); err != nil {
+		return usagef("%s: %v", name, err)
+	}
+	if fs.NArg() > 0 {
+		return usagef("%s: unexpected argument %q", name, fs.Arg(0))
+	}
+	return nil
+}
+
+// fieldErr turns a validation error into one line for the terminal.
+func fieldErr(err error) error {
+	if e, ok := check.AsErrors(err); ok {
+		return usageError{e.Error()}
+	}
+	return err
+}
+
+func cmdServe(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer, log *slog.Logger) error {
+	if err := flags("serve", args, func(*flag.FlagSet) {}); err != nil {
+		return err
+	}
+	e, err := setup(ctx, getenv, log, true)
+	if err != nil {
+		return err
+	}
+	defer e.close(log)
+	srv := server.New(server.Deps{Config: e.cfg, Log: log, Pool: e.pool, SessionCleanup: 5 * time.Minute})
+	ln, err := net.Listen("tcp", e.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", e.cfg.Addr, err)
+	}
+	hs := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+	log.Info("serving", "addr", ln.Addr().String(), "base_url", e.cfg.BaseURL)
+	fmt.Fprintf(stdout, "Bursar is serving on %s (admin: %s/admin)\n", ln.Addr(), e.cfg.BaseURL)
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return err
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func cmdMigrate(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer, log *slog.Logger) error {
+	if len(args) != 1 || (args[0] != "up" && args[0] != "status") {
+		return usagef("usage: bursar migrate up|status")
+	}
+	e, err := setup(ctx, getenv, log, args[0] == "up")
+	if err != nil {
+		return err
+	}
+	defer e.close(log)
+	st, err := db.Status(ctx, e.pool)
+	if err != nil {
+		return err
+	}
+	for _, m := range st {
+		state := "pending"
+		if !m.AppliedAt.IsZero() {
+			state = "applied " + m.AppliedAt.UTC().Format(time.RFC3339)
+		}
+		fmt.Fprintf(stdout, "%05d  %-32s  %s\n", m.Version, m.File, state)
+	}
+	return nil
+}
+
+func cmdAdmin(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer, log *slog.Logger) error {
+	if len(args) == 0 || args[0] != "create" {
+		return usagef("usage: bursar admin create --email E --password P [--name N] [--role owner|manager]")
+	}
+	var n staff.NewUser
+	if err := flags("admin create", args[1:], func(fs *flag.FlagSet) {
+		fs.StringVar(&n.Email, "email", "", "")
+		fs.StringVar(&n.Password, "password", "", "")
+		fs.StringVar(&n.Name, "name", "", "")
+		fs.StringVar(&n.Role, "role", staff.RoleOwner, "")
+	}); err != nil {
+		return err
+	}
+	n.Email = check.NormalizeEmail(n.Email)
+	if err := n.Validate(); err != nil {
+		return fieldErr(err)
+	}
+	e, err := setup(ctx, getenv, log, true)
+	if err != nil {
+		return err
+	}
+	defer e.close(log)
+	u, err := staff.NewService(e.pool, audit.New(e.pool)).CreateUser(cliCtx(ctx), n)
+	if err != nil {
+		return fieldErr(err)
+	}
+	fmt.Fprintf(stdout, "admin user %s (%s) created\n", u.Email, u.Role)
+	return nil
+}
+
+func cmdAPIKey(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer, log *slog.Logger) error {
+	if len(args) == 0 || args[0] != "create" {
+		return usagef("usage: bursar apikey create --name N")
+	}
+	var name string
+	if err := flags("apikey create", args[1:], func(fs *flag.FlagSet) { fs.StringVar(&name, "name", "", "") }); err != nil {
+		return err
+	}
+	if name == "" {
+		return usagef("apikey create: --name is required")
+	}
+	e, err := setup(ctx, getenv, log, true)
+	if err != nil {
+		return err
+	}
+	defer e.close(log)
+	_, key, err := staff.NewService(e.pool, audit.New(e.pool)).CreateAPIKey(cliCtx(ctx), name, 0)
+	if err != nil {
+		return fieldErr(err)
+	}
+	fmt.Fprintln(stdout, key)
+	return nil
+}

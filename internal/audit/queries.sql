@@ -1,0 +1,11 @@
+-- name: EntryAdd :exec
+INSERT INTO audit_log (actor_type, actor_id, actor_label, action, entity, entity_id, details)
+VALUES ($1, $2, $3, $4, $5, $6, $7);
+
+-- name: EntryList :many
+SELECT * FROM audit_log
+WHERE (sqlc.narg(before_id)::bigint IS NULL OR id < sqlc.narg(before_id))
+  AND (sqlc.narg(entity)::text IS NULL OR entity = sqlc.narg(entity))
+  AND (sqlc.narg(entity_id)::text IS NULL OR entity_id = sqlc.narg(entity_id))
+ORDER BY id DESC
+LIMIT $1;

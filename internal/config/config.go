@@ -1,0 +1,143 @@
+// Package config holds Bursar's configuration, read once from the environment in main and passed down as a value.
+package config
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Config is every setting Bursar reads from the environment.
+type Config struct {
+	// DatabaseURL is the PostgreSQL connection string; empty means a private cluster under DataDir.
+	DatabaseURL string
+	// Addr is the listen address of the HTTP server.
+	Addr string
+	// BaseURL is the public URL used in links, e-mails and gateway return URLs.
+	BaseURL string
+	// SecretKey encrypts credentials at rest and signs tokens (32 bytes).
+	SecretKey []byte
+	// SMTPURL is smtp://user:pass@host:port; empty keeps e-mails in the admin outbox.
+	SMTPURL string
+	// MailFrom is the From address of outgoing e-mail.
+	MailFrom string
+	// DataDir holds the private PostgreSQL cluster and the development secret key.
+	DataDir string
+	// GatewayAPIURLs overrides the API base of each gateway, by type (stripe, paypal, fondy, wayforpay, redsys).
+	GatewayAPIURLs map[string]string
+
+	secretKeyHex string
+}
+
+// FromEnv reads the configuration from getenv; it does not validate.
+func FromEnv(getenv func(string) string) Config {
+	c := Config{
+		DatabaseURL:    getenv("DATABASE_URL"),
+		Addr:           getenv("BURSAR_ADDR"),
+		BaseURL:        getenv("BURSAR_BASE_URL"),
+		SMTPURL:        getenv("BURSAR_SMTP_URL"),
+		MailFrom:       getenv("BURSAR_MAIL_FROM"),
+		DataDir:        getenv("BURSAR_DATA_DIR"),
+		GatewayAPIURLs: map[string]string{},
+		secretKeyHex:   getenv("BURSAR_SECRET_KEY"),
+	}
+	for _, g := range []string{"stripe", "paypal", "fondy", "wayforpay", "redsys"} {
+		if v := getenv("BURSAR_" + strings.ToUpper(g) + "_API_URL"); v != "" {
+			c.GatewayAPIURLs[g] = v
+		}
+	}
+	return c
+}
+
+// WithDefaults fills in unset values. The secret key, when unset, is read from (or generated into) DataDir.
+func (c Config) WithDefaults() (Config, error) {
+	if c.Addr == "" {
+		c.Addr = ":8080"
+	}
+	if c.DataDir == "" {
+		c.DataDir = ".data"
+	}
+	if c.BaseURL == "" {
+		port := "8080"
+		if i := strings.LastIndex(c.Addr, ":"); i >= 0 && i < len(c.Addr)-1 {
+			port = c.Addr[i+1:]
+		}
+		c.BaseURL = "http://localhost:" + port
+	}
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	if c.MailFrom == "" {
+		c.MailFrom = "Bursar <no-reply@localhost>"
+	}
+	if c.secretKeyHex == "" {
+		k, err := devSecret(c.DataDir)
+		if err != nil {
+			return c, err
+		}
+		c.secretKeyHex = k
+	}
+	key, err := parseSecret(c.secretKeyHex)
+	if err != nil {
+		return c, err
+	}
+	c.SecretKey = key
+	return c, nil
+}
+
+// Validate reports the first setting that cannot work, in one line.
+func (c Config) Validate() error {
+	if len(c.SecretKey) != 32 {
+		return errors.New("BURSAR_SECRET_KEY must be 64 hex characters (32 bytes)")
+	}
+	u, err := url.Parse(c.BaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("BURSAR_BASE_URL %q must be an absolute http(s) URL", c.BaseURL)
+	}
+	if c.SMTPURL != "" {
+		u, err := url.Parse(c.SMTPURL)
+		if err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Host == "" {
+			return errors.New("BURSAR_SMTP_URL must look like smtp://user:pass@host:port")
+		}
+	}
+	for g, v := range c.GatewayAPIURLs {
+		if u, err := url.Parse(v); err != nil || u.Host == "" {
+			return fmt.Errorf("BURSAR_%s_API_URL %q is not an absolute URL", strings.ToUpper(g), v)
+		}
+	}
+	return nil
+}
+
+// SecureCookies tells whether cookies must carry the Secure flag (the public URL is https).
+func (c Config) SecureCookies() bool { return strings.HasPrefix(c.BaseURL, "https://") }
+
+func parseSecret(s string) ([]byte, error) {
+	k, err := hex.DecodeString(strings.TrimSpace(s))
+	if err != nil || len(k) != 32 {
+		return nil, errors.New("BURSAR_SECRET_KEY must be 64 hex characters (32 bytes); generate one with: openssl rand -hex 32")
+	}
+	return k, nil
+}
+
+// devSecret returns the development key kept in dir/secret.key, generating it on first use.
+func devSecret(dir string) (string, error) {
+	path := filepath.Join(dir, "secret.key")
+	if b, err := os.ReadFile(path); err == nil {
+		return strings.TrimSpace(string(b)), nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("create data dir: %w", err)
+	}
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	k := hex.EncodeToString(b)
+	if err := os.WriteFile(path, []byte(k+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("write %s: %w", path, err)
+	}
+	return k, nil
+}

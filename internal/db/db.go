@@ -1,0 +1,164 @@
+// Package db opens Bursar's PostgreSQL pool, applies the schema (goose migrations and River's tables) and runs a
+// private PostgreSQL cluster when no DATABASE_URL is given.
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivermigrate"
+
+	"github.com/bursar/bursar/migrations"
+)
+
+// DBTX is what stores need: satisfied by *pgxpool.Pool, *pgx.Conn and pgx.Tx.
+type DBTX interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// TxBeginner starts transactions: the pool, or a transaction (savepoints).
+type TxBeginner interface {
+	Begin(ctx context.Context) (pgx.Tx, error)
+}
+
+// Open connects to url and checks the connection.
+func Open(ctx context.Context, url string) (*pgxpool.Pool, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("parse DATABASE_URL: %w", err)
+	}
+	cfg.MaxConnIdleTime = time.Minute
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := pool.Ping(pctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("connect to PostgreSQL: %w", err)
+	}
+	return pool, nil
+}
+
+func gooseProvider(pool *pgxpool.Pool) (*goose.Provider, *sql.DB, error) {
+	sqldb := stdlib.OpenDBFromPool(pool)
+	p, err := goose.NewProvider(goose.DialectPostgres, sqldb, migrations.FS)
+	if err != nil {
+		_ = sqldb.Close()
+		return nil, nil, err
+	}
+	return p, sqldb, nil
+}
+
+// Migrate applies River's migrations and then every pending goose migration. It is safe to run from several
+// processes at once: goose takes a session lock and River's migrator runs in one transaction under an advisory lock.
+func Migrate(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) error {
+	// Serialise concurrent migrators (several replicas starting together).
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock(7251001)"); err != nil {
+		return fmt.Errorf("migration lock: %w", err)
+	}
+	defer conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(7251001)") //nolint:errcheck
+
+	rm, err := rivermigrate.New(riverpgxv5.New(pool), nil)
+	if err != nil {
+		return err
+	}
+	if _, err := rm.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("river migrations: %w", err)
+	}
+	p, sqldb, err := gooseProvider(pool)
+	if err != nil {
+		return err
+	}
+	defer sqldb.Close()
+	res, err := p.Up(ctx)
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	for _, r := range res {
+		log.Info("migration applied", "version", r.Source.Version, "file", r.Source.Path, "duration_ms", r.Duration.Milliseconds())
+	}
+	return nil
+}
+
+// MigrationStatus is one migration and whether it is applied.
+type MigrationStatus struct {
+	Version   int64
+	File      string
+	AppliedAt time.Time // zero when pending
+}
+
+// Status lists every embedded migration with its state.
+func Status(ctx context.Context, pool *pgxpool.Pool) ([]MigrationStatus, error) {
+	p, sqldb, err := gooseProvider(pool)
+	if err != nil {
+		return nil, err
+	}
+	defer sqldb.Close()
+	st, err := p.Status(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]MigrationStatus, 0, len(st))
+	for _, s := range st {
+		out = append(out, MigrationStatus{Version: s.Source.Version, File: s.Source.Path, AppliedAt: s.AppliedAt})
+	}
+	return out, nil
+}
+
+// SchemaCurrent reports whether every embedded migration is applied.
+func SchemaCurrent(ctx context.Context, pool *pgxpool.Pool) error {
+	p, sqldb, err := gooseProvider(pool)
+	if err != nil {
+		return err
+	}
+	defer sqldb.Close()
+	has, err := p.HasPending(ctx)
+	if err != nil {
+		return err
+	}
+	if has {
+		return errors.New("schema has pending migrations")
+	}
+	return nil
+}
+
+// LatestVersion is the newest embedded migration version.
+func LatestVersion() (int64, error) {
+	var latest int64
+	entries, err := fs.ReadDir(migrations.FS, ".")
+	if err != nil {
+		return 0, err
+	}
+	for _, e := range entries {
+		var v int64
+		if _, err := fmt.Sscanf(e.Name(), "%d_", &v); err == nil && v > latest {
+			latest = v
+		}
+	}
+	return latest, nil
+}
+
+// InTx runs fn in a transaction on db, committing when fn returns nil.
+func InTx(ctx context.Context, db TxBeginner, fn func(pgx.Tx) error) error {
+	return pgx.BeginFunc(ctx, db, fn)
+}

@@ -1,0 +1,117 @@
+// Package idempotency keeps the responses of API POSTs sent with an Idempotency-Key, so a client that retries (a
+// timeout, a crash, a second click) gets the first response instead of a second effect.
+package idempotency
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/bursar/bursar/internal/db"
+	"github.com/bursar/bursar/internal/idempotency/idempotencyq"
+)
+
+// TTL is how long a key is remembered.
+const TTL = 24 * time.Hour
+
+// Errors of Claim.
+var (
+	ErrInFlight = errors.New("idempotency: a request with this key is still being processed")
+	ErrMismatch = errors.New("idempotency: this key was used with a different request")
+)
+
+// Response is a stored response.
+type Response struct {
+	Status      int
+	ContentType string
+	Body        []byte
+}
+
+// Store claims and completes keys.
+type Store struct{ db db.DBTX }
+
+// New returns a Store on pool.
+func New(pool db.DBTX) *Store { return &Store{db: pool} }
+
+// Claim takes key for a request whose method, path and body hash to hash. It returns (nil, nil) when the caller
+// owns the key and must run the request and then Finish or Release it; the stored response when the request was
+// already answered; ErrInFlight or ErrMismatch otherwise.
+func (s *Store) Claim(ctx context.Context, apiKeyID int64, key, method, path string, hash []byte) (*Response, error) {
+	q := idempotencyq.New(s.db)
+	if err := q.KeyExpire(ctx, idempotencyq.KeyExpireParams{ApiKeyID: apiKeyID, Key: key, CreatedAt: time.Now().Add(-TTL)}); err != nil {
+		return nil, err
+	}
+	n, err := q.KeyClaim(ctx, idempotencyq.KeyClaimParams{ApiKeyID: apiKeyID, Key: key, Method: method, Path: path, RequestHash: hash})
+	if err != nil {
+		return nil, err
+	}
+	if n == 1 {
+		return nil, nil
+	}
+	row, err := q.KeyGet(ctx, idempotencyq.KeyGetParams{ApiKeyID: apiKeyID, Key: key})
+	if errors.Is(err, pgx.ErrNoRows) {
+		// Released between our insert and select: let the client retry.
+		return nil, ErrInFlight
+	}
+	if err != nil {
+		return nil, err
+	}
+	if string(row.RequestHash) != string(hash) || row.Method != method || row.Path != path {
+		return nil, ErrMismatch
+	}
+	if row.Status == nil {
+		return nil, ErrInFlight
+	}
+	return &Response{Status: int(*row.Status), ContentType: row.ContentType, Body: row.ResponseBody}, nil
+}
+
+// Finish stores the response of a claimed key.
+func (s *Store) Finish(ctx context.Context, apiKeyID int64, key string, r Response) error {
+	st := int32(r.Status)
+	return idempotencyq.New(s.db).KeyFinish(ctx, idempotencyq.KeyFinishParams{ApiKeyID: apiKeyID, Key: key, Status: &st, ContentType: r.ContentType, ResponseBody: r.Body})
+}
+
+// Release forgets a claimed key whose request failed on our side, so the client may retry it.
+func (s *Store) Release(ctx context.Context, apiKeyID int64, key string) error {
+	return idempotencyq.New(s.db).KeyRelease(ctx, idempotencyq.KeyReleaseParams{ApiKeyID: apiKeyID, Key: key})
+}
+
+// ErrFormInFlight says the same form is being submitted a second time while the first submission runs.
+var ErrFormInFlight = errors.New("idempotency: this form is already being submitted")
+
+// ClaimForm takes a form's one-time token. It returns "" when the caller owns it (run, then FinishForm or
+// ReleaseForm), the URL the first submission led to when it already finished, or ErrFormInFlight.
+func (s *Store) ClaimForm(ctx context.Context, token string) (string, error) {
+	q := idempotencyq.New(s.db)
+	n, err := q.FormTokenClaim(ctx, token)
+	if err != nil {
+		return "", err
+	}
+	if n == 1 {
+		return "", nil
+	}
+	u, err := q.FormTokenGet(ctx, token)
+	if errors.Is(err, pgx.ErrNoRows) || (err == nil && u == nil) {
+		return "", ErrFormInFlight
+	}
+	if err != nil {
+		return "", err
+	}
+	return *u, nil
+}
+
+// FinishForm records where a form's submission led.
+func (s *Store) FinishForm(ctx context.Context, token, resultURL string) error {
+	q := idempotencyq.New(s.db)
+	if err := q.FormTokenFinish(ctx, idempotencyq.FormTokenFinishParams{Token: token, ResultUrl: &resultURL}); err != nil {
+		return err
+	}
+	return q.FormTokensPrune(ctx, time.Now().Add(-TTL))
+}
+
+// ReleaseForm frees a token whose submission was refused (bad input), so the corrected form can be sent.
+func (s *Store) ReleaseForm(ctx context.Context, token string) error {
+	return idempotencyq.New(s.db).FormTokenRelease(ctx, token)
+}

@@ -1,0 +1,85 @@
+// Package password hashes passwords with argon2id (OWASP's parameters) in the PHC string format.
+package password
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+
+	"golang.org/x/crypto/argon2"
+)
+
+// OWASP's minimum recommendation for argon2id: 19 MiB, 2 passes, 1 lane.
+const (
+	memoryKiB = 19 * 1024
+	passes    = 2
+	lanes     = 1
+	keyLen    = 32
+	saltLen   = 16
+)
+
+// MinLength and MaxLength bound the passwords Bursar accepts.
+const (
+	MinLength = 8
+	MaxLength = 200
+)
+
+// Hash returns the PHC string of pw.
+func Hash(pw string) (string, error) {
+	salt := make([]byte, saltLen)
+	if _, err := rand.Read(salt); err != nil {
+		return "", err
+	}
+	key := argon2.IDKey([]byte(pw), salt, passes, memoryKiB, lanes, keyLen)
+	b64 := base64.RawStdEncoding
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, memoryKiB, passes, lanes,
+		b64.EncodeToString(salt), b64.EncodeToString(key)), nil
+}
+
+// ErrMalformed says a stored hash is not an argon2id PHC string.
+var ErrMalformed = errors.New("password: malformed hash")
+
+// Verify reports whether pw matches the PHC string hash, in constant time.
+func Verify(hash, pw string) (bool, error) {
+	parts := strings.Split(hash, "$")
+	if len(parts) != 6 || parts[1] != "argon2id" {
+		return false, ErrMalformed
+	}
+	var v int
+	var m uint32
+	var t uint32
+	var p uint8
+	if _, err := fmt.Sscanf(parts[2], "v=%d", &v); err != nil || v != argon2.Version {
+		return false, ErrMalformed
+	}
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &m, &t, &p); err != nil {
+		return false, ErrMalformed
+	}
+	b64 := base64.RawStdEncoding
+	salt, err := b64.DecodeString(parts[4])
+	if err != nil {
+		return false, ErrMalformed
+	}
+	want, err := b64.DecodeString(parts[5])
+	if err != nil {
+		return false, ErrMalformed
+	}
+	got := argon2.IDKey([]byte(pw), salt, t, m, p, uint32(len(want)))
+	return subtle.ConstantTimeCompare(got, want) == 1, nil
+}
+
+// Check returns a message when pw is not acceptable, or "".
+func Check(pw string) string {
+	switch {
+	case pw == "":
+		return "is required"
+	case len([]rune(pw)) < MinLength:
+		return fmt.Sprintf("must be at least %d characters", MinLength)
+	case len(pw) > MaxLength:
+		return fmt.Sprintf("must be at most %d characters", MaxLength)
+	}
+	return ""
+}

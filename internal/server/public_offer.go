@@ -1,0 +1,5 @@
+package server
+
+import "net/http"
+
+func (s *Server) publicOffer(w http.ResponseWriter, r *http.Request) { s.notImplemented(w, r) }

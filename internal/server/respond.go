@@ -1,0 +1,224 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/a-h/templ"
+
+	"github.com/bursar/bursar/internal/check"
+	"github.com/bursar/bursar/templates/layout"
+)
+
+// render writes a templ component with status.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
+	var buf bytes.Buffer
+	if err := c.Render(r.Context(), &buf); err != nil {
+		s.serverError(w, r, fmt.Errorf("render: %w", err))
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// serverError logs err once and answers a plain 500 page that reveals nothing.
+func (s *Server) serverError(w http.ResponseWriter, r *http.Request, err error) {
+	s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	http.Error(w, "Something went wrong on our side. Please try again.", http.StatusInternalServerError)
+}
+
+// htmlError answers a page request that failed: 404 for not found, 409 for conflicts, else 500.
+func (s *Server) htmlError(w http.ResponseWriter, r *http.Request, err error) {
+	switch {
+	case errors.Is(err, check.ErrNotFound):
+		s.notFound(w, r)
+	case errors.Is(err, check.ErrConflict):
+		http.Error(w, err.Error(), http.StatusConflict)
+	default:
+		if e, ok := check.AsErrors(err); ok {
+			http.Error(w, e.Error(), http.StatusUnprocessableEntity)
+			return
+		}
+		s.serverError(w, r, err)
+	}
+}
+
+// notFound is the 404 page.
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusNotFound, notFoundPage())
+}
+
+func notFoundPage() templ.Component {
+	return templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {
+		return layout.Bare("en", "Not found", "/static/public.css").Render(templ.WithChildren(ctx, templ.Raw(
+			`<h1>Page not found</h1><p>The page you asked for does not exist or is no longer available.</p>`)), w)
+	})
+}
+
+// Problem is an RFC 9457 problem document; Errors names bad fields.
+type Problem struct {
+	Type   string            `json:"type"`
+	Title  string            `json:"title"`
+	Status int               `json:"status"`
+	Detail string            `json:"detail,omitempty"`
+	Errors map[string]string `json:"errors,omitempty"`
+}
+
+// problem writes p as application/problem+json.
+func writeProblem(w http.ResponseWriter, p Problem) {
+	if p.Type == "" {
+		p.Type = "about:blank"
+	}
+	if p.Title == "" {
+		p.Title = http.StatusText(p.Status)
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(p.Status)
+	_ = json.NewEncoder(w).Encode(p)
+}
+
+// apiError maps err to a problem: field errors 422, not found 404, conflict 409, else a logged 500.
+func (s *Server) apiError(w http.ResponseWriter, r *http.Request, err error) {
+	if e, ok := check.AsErrors(err); ok {
+		writeProblem(w, Problem{Status: http.StatusUnprocessableEntity, Title: "Invalid input", Detail: "Some fields are invalid.", Errors: e})
+		return
+	}
+	switch {
+	case errors.Is(err, check.ErrNotFound):
+		writeProblem(w, Problem{Status: http.StatusNotFound, Detail: err.Error()})
+	case errors.Is(err, check.ErrConflict):
+		writeProblem(w, Problem{Status: http.StatusConflict, Detail: err.Error()})
+	default:
+		s.log.Error("api request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		writeProblem(w, Problem{Status: http.StatusInternalServerError, Detail: "Something went wrong on our side."})
+	}
+}
+
+// writeJSON writes v as JSON with status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// maxJSONBody bounds API request bodies.
+const maxJSONBody = 1 << 20
+
+// decodeJSON reads one JSON object into v, rejecting unknown fields, trailing data and oversized bodies with a
+// problem the client can act on. It returns false when it has answered.
+func decodeJSON(w http.ResponseWriter, r *http.Request, v any) bool {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+		writeProblem(w, Problem{Status: http.StatusUnsupportedMediaType, Detail: "Send the body as application/json."})
+		return false
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxJSONBody))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	if err == nil && dec.More() {
+		err = errors.New("body must hold a single JSON object")
+	}
+	if err == nil {
+		return true
+	}
+	var (
+		maxErr  *http.MaxBytesError
+		typeErr *json.UnmarshalTypeError
+		synErr  *json.SyntaxError
+	)
+	switch {
+	case errors.As(err, &maxErr):
+		writeProblem(w, Problem{Status: http.StatusRequestEntityTooLarge, Detail: fmt.Sprintf("The body is larger than %d bytes.", maxJSONBody)})
+	case errors.As(err, &typeErr):
+		field := typeErr.Field
+		if field == "" {
+			field = "body"
+		}
+		writeProblem(w, Problem{Status: http.StatusUnprocessableEntity, Title: "Invalid input", Detail: "Some fields are invalid.",
+			Errors: map[string]string{field: "must be " + jsonKind(typeErr.Type.Kind().String())}})
+	case errors.As(err, &synErr), errors.Is(err, io.ErrUnexpectedEOF):
+		writeProblem(w, Problem{Status: http.StatusBadRequest, Detail: "The body is not valid JSON."})
+	case errors.Is(err, io.EOF):
+		writeProblem(w, Problem{Status: http.StatusBadRequest, Detail: "The body is empty; send a JSON object."})
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		writeProblem(w, Problem{Status: http.StatusUnprocessableEntity, Title: "Invalid input", Detail: "Some fields are invalid.",
+			Errors: map[string]string{name: "is not a known field"}})
+	default:
+		writeProblem(w, Problem{Status: http.StatusBadRequest, Detail: err.Error()})
+	}
+	return false
+}
+
+func jsonKind(k string) string {
+	switch k {
+	case "int", "int32", "int64", "uint", "uint32", "uint64", "float64":
+		return "a number"
+	case "string":
+		return "a string"
+	case "bool":
+		return "true or false"
+	case "slice":
+		return "an array"
+	case "map", "struct":
+		return "an object"
+	}
+	return "of another type"
+}
+
+// List is the envelope of every API list.
+type List[T any] struct {
+	Data       []T    `json:"data"`
+	NextCursor string `json:"next_cursor,omitempty"`
+}
+
+// encodeCursor makes an opaque cursor from the last id of a page.
+func encodeCursor(id int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("id:" + strconv.FormatInt(id, 10)))
+}
+
+// decodeCursor reads a cursor made by encodeCursor; "" is the first page.
+func decodeCursor(c string) (int64, error) {
+	if c == "" {
+		return 0, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil || !bytes.HasPrefix(b, []byte("id:")) {
+		return 0, check.Field("cursor", "is not a cursor this API returned")
+	}
+	id, err := strconv.ParseInt(string(b[3:]), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, check.Field("cursor", "is not a cursor this API returned")
+	}
+	return id, nil
+}
+
+// pageLimit reads ?limit= (1–200, default 50).
+func pageLimit(r *http.Request) (int, error) {
+	v := r.URL.Query().Get("limit")
+	if v == "" {
+		return 50, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 200 {
+		return 0, check.Field("limit", "must be a whole number from 1 to 200")
+	}
+	return n, nil
+}
+
+// pathID reads a positive int64 URL parameter; a malformed id is simply not found.
+func pathID(r *http.Request, name string) (int64, error) {
+	id, err := strconv.ParseInt(chiURLParam(r, name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, fmt.Errorf("id %q: %w", chiURLParam(r, name), check.ErrNotFound)
+	}
+	return id, nil
+}

@@ -1,0 +1,122 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/bursar/bursar/web"
+)
+
+// Handler is every route of Bursar.
+func (s *Server) Handler() http.Handler {
+	r := chi.NewRouter()
+	r.Use(s.logRequests, securityHeaders, limitForm)
+	r.NotFound(s.notFound)
+
+	r.Get("/healthz", s.healthz)
+	r.Get("/readyz", s.readyz)
+	r.Handle("/static/*", http.StripPrefix("/static/", web.Static()))
+
+	// Public pages: students and payers.
+	r.Group(func(r chi.Router) {
+		r.Use(http.NewCrossOriginProtection().Handler, s.sessions.LoadAndSave)
+		r.Get("/", s.home)
+		r.Get("/o/{slug}", s.publicOffer)
+	})
+
+	// Admin screens.
+	r.Route("/admin", func(r chi.Router) {
+		r.Use(http.NewCrossOriginProtection().Handler, s.sessions.LoadAndSave)
+		r.Get("/login", s.adminLoginForm)
+		r.Post("/login", s.adminLogin)
+		r.Post("/logout", s.adminLogout)
+		r.Group(func(r chi.Router) {
+			r.Use(s.requireAdmin)
+			r.Get("/", s.adminDashboard)
+
+			r.Get("/products", s.adminProducts)
+			r.Get("/products/new", s.adminProductNew)
+			r.Post("/products", s.adminProductCreate)
+			r.Get("/products/{id}", s.adminProductEdit)
+			r.Post("/products/{id}", s.adminProductUpdate)
+			r.Post("/products/{id}/archive", s.adminProductArchive)
+
+			r.Get("/offers", s.adminOffers)
+			r.Get("/offers/new", s.adminOfferNew)
+			r.Post("/offers", s.adminOfferCreate)
+			r.Get("/offers/{id}", s.adminOfferEdit)
+			r.Post("/offers/{id}", s.adminOfferUpdate)
+			r.Post("/offers/{id}/status", s.adminOfferStatus)
+
+			r.Get("/payment-systems", s.adminPaymentSystems)
+			r.Get("/payment-systems/new", s.adminPaymentSystemNew)
+			r.Post("/payment-systems", s.adminPaymentSystemCreate)
+			r.Get("/payment-systems/{id}", s.adminPaymentSystemEdit)
+			r.Post("/payment-systems/{id}", s.adminPaymentSystemUpdate)
+			r.Post("/payment-systems/{id}/enabled", s.adminPaymentSystemEnabled)
+
+			r.Get("/contacts", s.adminContacts)
+			r.Get("/contacts/new", s.adminContactNew)
+			r.Post("/contacts", s.adminContactCreate)
+			r.Get("/contacts/{id}", s.adminContactCard)
+			r.Post("/contacts/{id}", s.adminContactUpdate)
+			r.Post("/contacts/{id}/delete", s.adminContactDelete)
+			r.Post("/contacts/{id}/notes", s.adminContactNote)
+			r.Post("/contacts/{id}/access", s.adminAccessGrant)
+			r.Post("/access/{id}/revoke", s.adminAccessRevoke)
+			r.Post("/access/{id}/transfer", s.adminAccessTransfer)
+
+			r.Get("/audit", s.adminAudit)
+			r.Get("/staff", s.adminStaff)
+			r.Get("/api-keys", s.adminAPIKeys)
+			r.Group(func(r chi.Router) {
+				r.Use(requireOwner)
+				r.Post("/staff", s.adminStaffCreate)
+				r.Post("/staff/{id}/disable", s.adminStaffDisable)
+				r.Post("/api-keys", s.adminAPIKeyCreate)
+				r.Post("/api-keys/{id}/revoke", s.adminAPIKeyRevoke)
+			})
+		})
+	})
+
+	// JSON API.
+	r.Route("/api/v1", func(r chi.Router) {
+		r.Use(s.requireAPIKey, s.idempotent)
+		r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+			writeProblem(w, Problem{Status: http.StatusNotFound, Detail: "No such endpoint."})
+		})
+		r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+			writeProblem(w, Problem{Status: http.StatusMethodNotAllowed, Detail: "This endpoint does not accept " + r.Method + "."})
+		})
+
+		r.Get("/products", s.apiProducts)
+		r.Post("/products", s.apiProductCreate)
+		r.Get("/products/{id}", s.apiProduct)
+		r.Patch("/products/{id}", s.apiProductUpdate)
+		r.Post("/products/{id}/archive", s.apiProductArchive)
+
+		r.Get("/offers", s.apiOffers)
+		r.Post("/offers", s.apiOfferCreate)
+		r.Get("/offers/{id}", s.apiOffer)
+		r.Patch("/offers/{id}", s.apiOfferUpdate)
+
+		r.Get("/payment-systems", s.apiPaymentSystems)
+		r.Post("/payment-systems", s.apiPaymentSystemCreate)
+		r.Get("/payment-systems/{id}", s.apiPaymentSystem)
+		r.Patch("/payment-systems/{id}", s.apiPaymentSystemUpdate)
+
+		r.Get("/contacts", s.apiContacts)
+		r.Post("/contacts", s.apiContactCreate)
+		r.Get("/contacts/{id}", s.apiContact)
+		r.Patch("/contacts/{id}", s.apiContactUpdate)
+		r.Delete("/contacts/{id}", s.apiContactDelete)
+		r.Get("/contacts/{id}/access", s.apiContactAccess)
+
+		r.Post("/access", s.apiAccessGrant)
+		r.Get("/access/{id}", s.apiAccess)
+		r.Post("/access/{id}/revoke", s.apiAccessRevoke)
+		r.Post("/access/{id}/transfer", s.apiAccessTransfer)
+	})
+	return r
+}

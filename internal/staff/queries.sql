@@ -1,0 +1,57 @@
+-- name: UserCreate :one
+INSERT INTO admin_users (email, name, role, password_hash)
+VALUES ($1, $2, $3, $4)
+RETURNING *;
+
+-- name: UserByEmail :one
+SELECT * FROM admin_users WHERE lower(email) = lower($1);
+
+-- name: UserByID :one
+SELECT * FROM admin_users WHERE id = $1;
+
+-- name: UserList :many
+SELECT * FROM admin_users ORDER BY id;
+
+-- name: UserSetPassword :execrows
+UPDATE admin_users SET password_hash = $2 WHERE id = $1;
+
+-- name: UserSetRole :execrows
+UPDATE admin_users SET role = $2 WHERE id = $1;
+
+-- name: UserSetDisabled :execrows
+UPDATE admin_users SET disabled_at = CASE WHEN @disabled::boolean THEN now() ELSE NULL END WHERE id = @id;
+
+-- name: UserCountActiveOwners :one
+SELECT count(*) FROM admin_users WHERE role = 'owner' AND disabled_at IS NULL;
+
+-- name: LoginAttemptAdd :exec
+INSERT INTO login_attempts (scope, key, succeeded) VALUES ($1, $2, $3);
+
+-- name: LoginFailuresSince :one
+-- Failures for key since the later of @since and its last success.
+SELECT count(*) FROM login_attempts a
+WHERE a.scope = @scope AND a.key = @key AND NOT a.succeeded AND a.at > @since
+  AND a.at > coalesce((SELECT max(s.at) FROM login_attempts s
+                       WHERE s.scope = @scope AND s.key = @key AND s.succeeded), '-infinity');
+
+-- name: LoginLastFailure :one
+SELECT coalesce(max(at), '-infinity')::timestamptz FROM login_attempts
+WHERE scope = $1 AND key = $2 AND NOT succeeded;
+
+-- name: LoginAttemptsPrune :execrows
+DELETE FROM login_attempts WHERE at < $1;
+
+-- name: APIKeyCreate :one
+INSERT INTO api_keys (name, prefix, key_hash, created_by) VALUES ($1, $2, $3, $4) RETURNING *;
+
+-- name: APIKeyByHash :one
+SELECT * FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL;
+
+-- name: APIKeyTouch :exec
+UPDATE api_keys SET last_used_at = now() WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute');
+
+-- name: APIKeyList :many
+SELECT * FROM api_keys ORDER BY id DESC;
+
+-- name: APIKeyRevoke :execrows
+UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL;

@@ -1,0 +1,319 @@
+package staff
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/bursar/bursar/internal/audit"
+	"github.com/bursar/bursar/internal/check"
+	"github.com/bursar/bursar/internal/password"
+	"github.com/bursar/bursar/internal/staff/staffq"
+)
+
+// Sign-in limits: per e-mail (lockout) and per client address (rate limit), over a sliding window.
+const (
+	EmailMaxFailures = 5
+	IPMaxFailures    = 30
+	LockWindow       = 15 * time.Minute
+)
+
+// Service manages staff and API keys.
+type Service struct {
+	db    *pgxpool.Pool
+	audit *audit.Log
+	now   func() time.Time
+}
+
+// NewService returns a Service on pool.
+func NewService(pool *pgxpool.Pool, log *audit.Log) *Service {
+	return &Service{db: pool, audit: log, now: time.Now}
+}
+
+var passwordCheck = password.Check
+
+func userFrom(r staffq.AdminUser) User {
+	return User{ID: r.ID, Email: r.Email, Name: r.Name, Role: r.Role, DisabledAt: r.DisabledAt, CreatedAt: r.CreatedAt}
+}
+
+// CreateUser adds an admin user; a taken e-mail is a field error.
+func (s *Service) CreateUser(ctx context.Context, n NewUser) (User, error) {
+	n.Email = check.NormalizeEmail(n.Email)
+	n.Name = strings.TrimSpace(n.Name)
+	if err := n.Validate(); err != nil {
+		return User{}, err
+	}
+	hash, err := password.Hash(n.Password)
+	if err != nil {
+		return User{}, err
+	}
+	var u User
+	err = pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+		r, err := staffq.New(tx).UserCreate(ctx, staffq.UserCreateParams{Email: n.Email, Name: n.Name, Role: n.Role, PasswordHash: hash})
+		if isUnique(err) {
+			return check.Field("email", "an admin user with this e-mail already exists")
+		}
+		if err != nil {
+			return err
+		}
+		u = userFrom(r)
+		return s.audit.RecordTx(ctx, tx, "admin_user.create", "admin_user", u.ID, map[string]any{"email": u.Email, "role": u.Role})
+	})
+	return u, err
+}
+
+// User returns the admin user id.
+func (s *Service) User(ctx context.Context, id int64) (User, error) {
+	r, err := staffq.New(s.db).UserByID(ctx, id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return User{}, ErrNotFound
+	}
+	if err != nil {
+		return User{}, err
+	}
+	return userFrom(r), nil
+}
+
+// Users lists admin users.
+func (s *Service) Users(ctx context.Context) ([]User, error) {
+	rows, err := staffq.New(s.db).UserList(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]User, len(rows))
+	for i, r := range rows {
+		out[i] = userFrom(r)
+	}
+	return out, nil
+}
+
+// SetRole changes a user's role, refusing to demote the last active owner.
+func (s *Service) SetRole(ctx context.Context, id int64, role string) error {
+	if role != RoleOwner && role != RoleManager {
+		return check.Field("role", "must be owner or manager")
+	}
+	return s.changeOwnerSafely(ctx, id, func(q *staffq.Queries) (int64, error) {
+		return q.UserSetRole(ctx, staffq.UserSetRoleParams{ID: id, Role: role})
+	}, "admin_user.set_role", map[string]any{"role": role})
+}
+
+// SetDisabled disables or re-enables a user, refusing to disable the last active owner.
+func (s *Service) SetDisabled(ctx context.Context, id int64, disabled bool) error {
+	return s.changeOwnerSafely(ctx, id, func(q *staffq.Queries) (int64, error) {
+		return q.UserSetDisabled(ctx, staffq.UserSetDisabledParams{ID: id, Disabled: disabled})
+	}, "admin_user.set_disabled", map[string]any{"disabled": disabled})
+}
+
+func (s *Service) changeOwnerSafely(ctx context.Context, id int64, change func(*staffq.Queries) (int64, error), action string, details map[string]any) error {
+	return pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+		// Serialise owner changes so two owners demoting each other cannot leave none.
+		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(7251003)"); err != nil {
+			return err
+		}
+		q := staffq.New(tx)
+		n, err := change(q)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return ErrNotFound
+		}
+		owners, err := q.UserCountActiveOwners(ctx)
+		if err != nil {
+			return err
+		}
+		if owners == 0 {
+			return ErrLastOwner
+		}
+		return s.audit.RecordTx(ctx, tx, action, "admin_user", id, details)
+	})
+}
+
+// SetPassword replaces a user's password.
+func (s *Service) SetPassword(ctx context.Context, id int64, pw string) error {
+	if msg := password.Check(pw); msg != "" {
+		return check.Field("password", msg)
+	}
+	hash, err := password.Hash(pw)
+	if err != nil {
+		return err
+	}
+	return pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+		n, err := staffq.New(tx).UserSetPassword(ctx, staffq.UserSetPasswordParams{ID: id, PasswordHash: hash})
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return ErrNotFound
+		}
+		return s.audit.RecordTx(ctx, tx, "admin_user.set_password", "admin_user", id, nil)
+	})
+}
+
+// SignIn checks an e-mail and password from client address ip. Too many recent failures for the e-mail or the
+// address give a *LockedError before the password is even checked.
+func (s *Service) SignIn(ctx context.Context, email, pw, ip string) (User, error) {
+	email = check.NormalizeEmail(email)
+	q := staffq.New(s.db)
+	now := s.now()
+	since := now.Add(-LockWindow)
+	for _, k := range []struct {
+		scope, key string
+		max        int64
+	}{{"email", email, EmailMaxFailures}, {"ip", ip, IPMaxFailures}} {
+		n, err := q.LoginFailuresSince(ctx, staffq.LoginFailuresSinceParams{Scope: k.scope, Key: k.key, Since: since})
+		if err != nil {
+			return User{}, err
+		}
+		if n >= k.max {
+			last, err := q.LoginLastFailure(ctx, staffq.LoginLastFailureParams{Scope: k.scope, Key: k.key})
+			if err != nil {
+				return User{}, err
+			}
+			wait := last.Add(LockWindow).Sub(now)
+			if wait < time.Minute {
+				wait = time.Minute
+			}
+			return User{}, &LockedError{RetryAfter: wait}
+		}
+	}
+	u, err := s.verify(ctx, q, email, pw)
+	ok := err == nil
+	for _, k := range [][2]string{{"email", email}, {"ip", ip}} {
+		if aerr := q.LoginAttemptAdd(ctx, staffq.LoginAttemptAddParams{Scope: k[0], Key: k[1], Succeeded: ok}); aerr != nil {
+			return User{}, aerr
+		}
+	}
+	if ok {
+		_, _ = q.LoginAttemptsPrune(ctx, now.Add(-24*time.Hour))
+	}
+	return u, err
+}
+
+func (s *Service) verify(ctx context.Context, q *staffq.Queries, email, pw string) (User, error) {
+	r, err := q.UserByEmail(ctx, email)
+	if errors.Is(err, pgx.ErrNoRows) {
+		// Spend the same time as a real check so response times do not reveal which e-mails exist.
+		_, _ = password.Verify(dummyHash, pw)
+		return User{}, ErrInvalidCredentials
+	}
+	if err != nil {
+		return User{}, err
+	}
+	ok, err := password.Verify(r.PasswordHash, pw)
+	if err != nil {
+		return User{}, err
+	}
+	if !ok || r.DisabledAt != nil {
+		return User{}, ErrInvalidCredentials
+	}
+	return userFrom(r), nil
+}
+
+var dummyHash, _ = password.Hash("bursar-dummy-password")
+
+// apiKeyPrefix starts every API key, so a leaked key is recognisable in logs and scanners.
+const apiKeyPrefix = "bsr_"
+
+// CreateAPIKey makes a key named name and returns its record and the key, which is never shown again.
+func (s *Service) CreateAPIKey(ctx context.Context, name string, createdBy int64) (APIKey, string, error) {
+	name = strings.TrimSpace(name)
+	errs := check.Errors{}
+	errs.Text("name", name, true, 100)
+	if err := errs.Err(); err != nil {
+		return APIKey{}, "", err
+	}
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return APIKey{}, "", err
+	}
+	key := apiKeyPrefix + base64.RawURLEncoding.EncodeToString(raw)
+	sum := sha256.Sum256([]byte(key))
+	var by *int64
+	if createdBy != 0 {
+		by = &createdBy
+	}
+	var k APIKey
+	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+		r, err := staffq.New(tx).APIKeyCreate(ctx, staffq.APIKeyCreateParams{Name: name, Prefix: key[:len(apiKeyPrefix)+6], KeyHash: sum[:], CreatedBy: by})
+		if err != nil {
+			return err
+		}
+		k = apiKeyFrom(r)
+		return s.audit.RecordTx(ctx, tx, "api_key.create", "api_key", k.ID, map[string]any{"name": name})
+	})
+	return k, key, err
+}
+
+func apiKeyFrom(r staffq.ApiKey) APIKey {
+	return APIKey{ID: r.ID, Name: r.Name, Prefix: r.Prefix, CreatedAt: r.CreatedAt, LastUsedAt: r.LastUsedAt, RevokedAt: r.RevokedAt}
+}
+
+// ErrBadAPIKey says a bearer key is unknown or revoked.
+var ErrBadAPIKey = errors.New("staff: unknown or revoked API key")
+
+// AuthenticateAPIKey returns the live key matching key.
+func (s *Service) AuthenticateAPIKey(ctx context.Context, key string) (APIKey, error) {
+	if !strings.HasPrefix(key, apiKeyPrefix) || len(key) > 100 {
+		return APIKey{}, ErrBadAPIKey
+	}
+	sum := sha256.Sum256([]byte(key))
+	q := staffq.New(s.db)
+	r, err := q.APIKeyByHash(ctx, sum[:])
+	if errors.Is(err, pgx.ErrNoRows) {
+		return APIKey{}, ErrBadAPIKey
+	}
+	if err != nil {
+		return APIKey{}, err
+	}
+	_ = q.APIKeyTouch(ctx, r.ID)
+	return apiKeyFrom(r), nil
+}
+
+// APIKeys lists keys, newest first.
+func (s *Service) APIKeys(ctx context.Context) ([]APIKey, error) {
+	rows, err := staffq.New(s.db).APIKeyList(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]APIKey, len(rows))
+	for i, r := range rows {
+		out[i] = apiKeyFrom(r)
+	}
+	return out, nil
+}
+
+// RevokeAPIKey stops key id from working at once.
+func (s *Service) RevokeAPIKey(ctx context.Context, id int64) error {
+	return pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+		n, err := staffq.New(tx).APIKeyRevoke(ctx, id)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return fmt.Errorf("api key %d: %w", id, check.ErrNotFound)
+		}
+		return s.audit.RecordTx(ctx, tx, "api_key.revoke", "api_key", id, nil)
+	})
+}
+
+func isUnique(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "23505"
+}
+
+// RecordSignIn writes a sign-in to the audit log; a failure to write it is logged by the caller's request log only.
+func (s *Service) RecordSignIn(ctx context.Context, u User) {
+	_ = pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+		return s.audit.RecordTx(ctx, tx, "admin_user.sign_in", "admin_user", u.ID, nil)
+	})
+}

@@ -1,0 +1,19 @@
+-- +goose Up
+-- Configured gateway accounts. Settings are public configuration; credentials are AES-GCM sealed with
+-- BURSAR_SECRET_KEY and never leave the server in clear.
+CREATE TABLE payment_systems (
+    id                 bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    type               text        NOT NULL CHECK (type IN ('manual', 'stripe', 'paypal', 'redsys', 'wayforpay', 'fondy')),
+    name               text        NOT NULL,
+    description        text        NOT NULL DEFAULT '',
+    image_url          text        NOT NULL DEFAULT '',
+    mode               text        NOT NULL DEFAULT 'test' CHECK (mode IN ('test', 'live')),
+    settings           jsonb       NOT NULL DEFAULT '{}',
+    credentials_sealed bytea,
+    enabled            boolean     NOT NULL DEFAULT true,
+    created_at         timestamptz NOT NULL DEFAULT now(),
+    updated_at         timestamptz NOT NULL DEFAULT now()
+);
+
+-- +goose Down
+DROP TABLE payment_systems;
