@@ -4,9 +4,17 @@ import (
 	"github.com/bursar/bursar/internal/audit"
 )
 
-// services are the domain modules the handlers call. Each module adds its service here.
-type services struct{}
+// services are the domain modules the handlers call, one embedded struct per module group, each in its own file.
+type services struct {
+	catalogServices
+	paymentServices
+	crmServices
+}
 
 func newServices(d Deps, al *audit.Log) services {
-	return services{}
+	return services{
+		catalogServices: newCatalogServices(d, al),
+		paymentServices: newPaymentServices(d, al),
+		crmServices:     newCRMServices(d, al),
+	}
 }

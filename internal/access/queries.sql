@@ -1,0 +1,2 @@
+-- name: AccessGrantsCount :one
+SELECT count(*) FROM access_grants;

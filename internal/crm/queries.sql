@@ -1,0 +1,2 @@
+-- name: ContactsCount :one
+SELECT count(*) FROM contacts;

@@ -1,0 +1,2 @@
+-- name: PaymentSystemsCount :one
+SELECT count(*) FROM payment_systems;

@@ -1,0 +1,2 @@
+-- name: ProductsCount :one
+SELECT count(*) FROM products;

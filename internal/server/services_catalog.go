@@ -1,0 +1,14 @@
+package server
+
+import (
+	"github.com/bursar/bursar/internal/audit"
+	"github.com/bursar/bursar/internal/offer"
+)
+
+type catalogServices struct {
+	offers *offer.Service
+}
+
+func newCatalogServices(d Deps, al *audit.Log) catalogServices {
+	return catalogServices{offers: offer.NewService(d.Pool, al)}
+}
