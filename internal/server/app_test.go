@@ -197,4 +197,3 @@ func wantStatus(t *testing.T, res *http.Response, raw []byte, want int) {
 		t.Fatalf("%s %s: status %d, want %d; body: %s", res.Request.Method, res.Request.URL.Path, res.StatusCode, want, raw)
 	}
 }
-
