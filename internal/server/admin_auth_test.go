@@ -123,3 +123,46 @@ func TestAPIAuth(t *testing.T) {
 	res, raw = a.api("bsr_forged", "GET", "/api/v1/contacts", nil, nil)
 	wantStatus(t, res, raw, http.StatusUnauthorized)
 }
+
+func TestStaffManagement(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t)
+	o := a.owner()
+	res := a.postForm(o, "/admin/staff", url.Values{"email": {"m@school.test"}, "name": {"Mia"}, "role": {"manager"}, "password": {testPassword}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("create: %d", res.StatusCode)
+	}
+	// Duplicate e-mail in another case is a field error.
+	res, doc := a.postFormDoc(o, "/admin/staff", url.Values{"email": {"M@School.test"}, "role": {"manager"}, "password": {testPassword}})
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(doc.Find("[data-testid=email-error]").Text(), "already exists") {
+		t.Fatalf("duplicate: %d", res.StatusCode)
+	}
+	users, _ := a.srv.staff.Users(a.ctx())
+	var owner, mgr staff.User
+	for _, u := range users {
+		if u.Role == staff.RoleOwner {
+			owner = u
+		} else {
+			mgr = u
+		}
+	}
+	// The only owner cannot be demoted.
+	if err := a.srv.staff.SetRole(a.ctx(), owner.ID, staff.RoleManager); err != staff.ErrLastOwner {
+		t.Fatalf("demote last owner: %v", err)
+	}
+	// Disabling a manager signs them out on the next request.
+	mc := a.signIn("m@school.test")
+	a.postForm(o, "/admin/staff/"+itoa(mgr.ID)+"/disable", url.Values{"disabled": {"true"}})
+	if res, _ := a.get(mc, "/admin"); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("disabled manager still in: %d", res.StatusCode)
+	}
+	res = a.postForm(a.client(), "/admin/login", url.Values{"email": {"m@school.test"}, "password": {testPassword}})
+	if res.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("disabled manager signed in: %d", res.StatusCode)
+	}
+	// Promote the manager, then the first owner may become a manager.
+	a.postForm(o, "/admin/staff/"+itoa(mgr.ID)+"/role", url.Values{"role": {"owner"}})
+	if err := a.srv.staff.SetRole(a.ctx(), owner.ID, staff.RoleManager); err != staff.ErrLastOwner {
+		t.Fatalf("the promoted owner is disabled, so the first stays the last active owner: %v", err)
+	}
+}

@@ -132,6 +132,29 @@ func (s *Server) adminStaffDisable(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/admin/staff", http.StatusSeeOther)
 }
 
+func (s *Server) adminStaffRole(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.htmlError(w, r, err)
+		return
+	}
+	role := r.PostFormValue("role")
+	switch err := s.staff.SetRole(r.Context(), id, role); {
+	case err == staff.ErrLastOwner:
+		s.flash(r, "The last owner cannot be made a manager.")
+	case err != nil:
+		if _, ok := check.AsErrors(err); ok {
+			s.flash(r, "Choose owner or manager.")
+			break
+		}
+		s.htmlError(w, r, err)
+		return
+	default:
+		s.flash(r, "Role changed to "+role+".")
+	}
+	http.Redirect(w, r, "/admin/staff", http.StatusSeeOther)
+}
+
 func (s *Server) apiKeysView(r *http.Request) (admin.APIKeys, error) {
 	keys, err := s.staff.APIKeys(r.Context())
 	if err != nil {

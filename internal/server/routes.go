@@ -74,6 +74,7 @@ func (s *Server) Handler() http.Handler {
 				r.Use(requireOwner)
 				r.Post("/staff", s.adminStaffCreate)
 				r.Post("/staff/{id}/disable", s.adminStaffDisable)
+				r.Post("/staff/{id}/role", s.adminStaffRole)
 				r.Post("/api-keys", s.adminAPIKeyCreate)
 				r.Post("/api-keys/{id}/revoke", s.adminAPIKeyRevoke)
 			})

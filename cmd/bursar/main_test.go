@@ -1,0 +1,103 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/bursar/bursar/internal/db/dbtest"
+)
+
+func TestMain(m *testing.M) { dbtest.Main(m) }
+
+// cli runs the program with DATABASE_URL pointing at a fresh database.
+type cli struct {
+	t   *testing.T
+	env map[string]string
+}
+
+func newCLI(t *testing.T) *cli {
+	return &cli{t: t, env: map[string]string{
+		"DATABASE_URL":      dbtest.URL(t),
+		"BURSAR_SECRET_KEY": strings.Repeat("ab", 32),
+		"BURSAR_DATA_DIR":   t.TempDir(),
+		"BURSAR_LOG_LEVEL":  "error",
+	}}
+}
+
+func (c *cli) run(args ...string) (string, error) {
+	var out, errb bytes.Buffer
+	err := run(context.Background(), args, func(k string) string { return c.env[k] }, &out, &errb)
+	return out.String(), err
+}
+
+func TestCLIBadInput(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{nil, "no command given"},
+		{[]string{"fly"}, `unknown command "fly"`},
+		{[]string{"migrate"}, "usage: bursar migrate up|status"},
+		{[]string{"admin", "create", "--email", "not-an-email", "--password", "long enough pw"}, "email: is not a valid e-mail address"},
+		{[]string{"admin", "create", "--email", "a@b.test", "--password", "short"}, "password: must be at least 8 characters"},
+		{[]string{"admin", "create", "--email", "a@b.test", "--password", "long enough pw", "--role", "king"}, "role: must be owner or manager"},
+		{[]string{"admin", "create", "--bogus"}, "flag provided but not defined: -bogus"},
+		{[]string{"apikey", "create"}, "--name is required"},
+	}
+	for _, tt := range tests {
+		_, err := c.run(tt.args...)
+		var ue usageError
+		if !errors.As(err, &ue) || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("bursar %v: err %v, want usage error containing %q", tt.args, err, tt.want)
+		}
+	}
+	c.env["BURSAR_SECRET_KEY"] = "too-short"
+	if _, err := c.run("migrate", "status"); err == nil || !strings.Contains(err.Error(), "BURSAR_SECRET_KEY") {
+		t.Errorf("bad secret key: %v", err)
+	}
+}
+
+func TestCLIAdminAndAPIKey(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
+	out, err := c.run("admin", "create", "--email", "Owner@School.test", "--password", "long enough pw")
+	if err != nil || !strings.Contains(out, "owner@school.test (owner) created") {
+		t.Fatalf("admin create: %q %v", out, err)
+	}
+	if _, err := c.run("admin", "create", "--email", "owner@school.TEST", "--password", "long enough pw"); err == nil || !strings.Contains(err.Error(), "already exists") {
+		t.Fatalf("duplicate admin: %v", err)
+	}
+	out, err = c.run("apikey", "create", "--name", "LMS")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Only the key, so scripts can capture it.
+	if !strings.HasPrefix(out, "bsr_") || strings.Count(out, "\n") != 1 || strings.Contains(out, " ") {
+		t.Fatalf("apikey create printed %q", out)
+	}
+	out, err = c.run("migrate", "status")
+	if err != nil || strings.Contains(out, "pending") || !strings.Contains(out, "00001_core.sql") {
+		t.Fatalf("migrate status: %q %v", out, err)
+	}
+}
+
+func TestCLIDemoIdempotent(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
+	first, err := c.run("demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := c.run("demo")
+	if err != nil {
+		t.Fatalf("second demo: %v", err)
+	}
+	if first != second || !strings.Contains(first, "admin@demo.bursar.test") || !strings.Contains(first, "Password: demo-") {
+		t.Fatalf("demo printed %q then %q", first, second)
+	}
+}
