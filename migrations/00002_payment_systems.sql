@@ -10,6 +10,9 @@ CREATE TABLE payment_systems (
     mode               text        NOT NULL DEFAULT 'test' CHECK (mode IN ('test', 'live')),
     settings           jsonb       NOT NULL DEFAULT '{}',
     credentials_sealed bytea,
+    -- Names of the credentials held in credentials_sealed (not their values), so screens can say "set" without
+    -- opening the blob.
+    credential_names   text[]      NOT NULL DEFAULT '{}',
     enabled            boolean     NOT NULL DEFAULT true,
     created_at         timestamptz NOT NULL DEFAULT now(),
     updated_at         timestamptz NOT NULL DEFAULT now()

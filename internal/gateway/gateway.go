@@ -1,18 +1,63 @@
 // Package gateway is the payment systems a school configures (one gateway account each: manual, Stripe, PayPal,
 // Redsys, WayForPay, Fondy) and, later, the Gateway interface with one subpackage per provider.
+//
+// A payment system has public settings (stored as jsonb, shown to admins and returned by the API) and credentials
+// (sealed with internal/secret, write-only: screens and the API only ever say which ones are set).
 package gateway
 
 import (
-	"context"
-	"errors"
+	"fmt"
+	"slices"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
-	"github.com/bursar/bursar/internal/audit"
+	"github.com/bursar/bursar/internal/check"
+	"github.com/bursar/bursar/internal/money"
 )
 
-// System is one configured payment system. Credentials are never part of it: they stay sealed in the database.
+// Payment system types.
+const (
+	TypeManual    = "manual"
+	TypeStripe    = "stripe"
+	TypePayPal    = "paypal"
+	TypeRedsys    = "redsys"
+	TypeWayForPay = "wayforpay"
+	TypeFondy     = "fondy"
+)
+
+// Modes: test systems talk to the gateway's sandbox, live ones take real money.
+const (
+	ModeTest = "test"
+	ModeLive = "live"
+)
+
+// Capability is something a payment system type can or cannot do; later issues ask before offering it.
+type Capability string
+
+// Capabilities.
+const (
+	// PayWithoutAuthorization: the gateway returns the payer's e-mail, so a visitor may pay without an account (F2).
+	PayWithoutAuthorization Capability = "pay_without_authorization"
+	// APIRefunds: a refund can be made through the gateway's API (manual refunds are a status change instead).
+	APIRefunds Capability = "api_refunds"
+	// Recurring: the gateway charges a saved card on schedule by itself (others use receipts and payment links).
+	Recurring Capability = "recurring"
+)
+
+// capabilities is the per-type table.
+var capabilities = map[string][]Capability{
+	TypeManual:    nil,
+	TypeStripe:    {PayWithoutAuthorization, APIRefunds, Recurring},
+	TypePayPal:    {PayWithoutAuthorization, APIRefunds},
+	TypeRedsys:    {APIRefunds},
+	TypeWayForPay: {PayWithoutAuthorization, APIRefunds},
+	TypeFondy:     {PayWithoutAuthorization, APIRefunds},
+}
+
+// TypeCan reports whether payment systems of type typ have capability c.
+func TypeCan(typ string, c Capability) bool { return slices.Contains(capabilities[typ], c) }
+
+// System is one configured payment system. Credentials are never part of it: they stay sealed in the database, and
+// only their names are known here.
 type System struct {
 	ID          int64
 	Type        string // manual, stripe, paypal, redsys, wayforpay, fondy
@@ -20,26 +65,57 @@ type System struct {
 	Description string
 	ImageURL    string
 	Mode        string // test or live
-	Settings    map[string]any
-	Enabled     bool
-	CreatedAt   time.Time
+	// Settings is the public configuration, normalized: strings, int64 (fixed_fee) and []string
+	// (supported_currencies). fee_percent is a decimal string such as "2.5".
+	Settings map[string]any
+	// CredentialNames lists the credentials that are set (never their values), sorted.
+	CredentialNames []string
+	Enabled         bool
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 }
 
-// Service manages payment systems.
-type Service struct {
-	db     *pgxpool.Pool
-	audit  *audit.Log
-	secret []byte
+// Can reports whether s's type has capability c.
+func (s System) Can(c Capability) bool { return TypeCan(s.Type, c) }
+
+// Setting returns the string setting name, or "".
+func (s System) Setting(name string) string {
+	v, _ := s.Settings[name].(string)
+	return v
 }
 
-// NewService returns a Service on pool; secretKey (32 bytes) seals credentials.
-func NewService(pool *pgxpool.Pool, al *audit.Log, secretKey []byte) *Service {
-	return &Service{db: pool, audit: al, secret: secretKey}
+// Fees is what a payment system charges per payment: a percentage in basis points (2.5% = 250) plus a fixed fee.
+type Fees struct {
+	PercentBP int64
+	Fixed     money.Money // Amount 0 and Currency "" when there is none
 }
 
-var errTODO = errors.New("gateway: not implemented yet")
+// Fees returns s's fees.
+func (s System) Fees() Fees {
+	bp, _ := percentBP(s.Setting("fee_percent"))
+	f := Fees{PercentBP: bp}
+	if n, ok := s.Settings["fixed_fee"].(int64); ok && n > 0 {
+		f.Fixed = money.New(n, s.Setting("fixed_fee_currency"))
+	}
+	return f
+}
 
-// Systems returns the payment systems with the given ids, in that order; unknown ids are left out.
-func (s *Service) Systems(ctx context.Context, ids []int64) ([]System, error) {
-	return nil, errTODO
+// SupportedCurrencies lists the currencies s accepts; empty means whatever the gateway accepts.
+func (s System) SupportedCurrencies() []string {
+	v, _ := s.Settings["supported_currencies"].([]string)
+	return v
+}
+
+// Supports reports whether s takes payments in currency.
+func (s System) Supports(currency string) bool {
+	list := s.SupportedCurrencies()
+	return len(list) == 0 || slices.Contains(list, currency)
+}
+
+// HasCredential reports whether the credential name is set.
+func (s System) HasCredential(name string) bool { return slices.Contains(s.CredentialNames, name) }
+
+// NotFoundError is the error for an unknown payment system id.
+func NotFoundError(id int64) error {
+	return fmt.Errorf("payment system %d: %w", id, check.ErrNotFound)
 }

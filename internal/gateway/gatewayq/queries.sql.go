@@ -7,7 +7,216 @@ package gatewayq
 
 import (
 	"context"
+	"time"
 )
+
+const paymentSystemCreate = `-- name: PaymentSystemCreate :one
+INSERT INTO payment_systems (type, name, description, image_url, mode, settings, enabled)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+RETURNING id, created_at
+`
+
+type PaymentSystemCreateParams struct {
+	Type        string
+	Name        string
+	Description string
+	ImageUrl    string
+	Mode        string
+	Settings    []byte
+	Enabled     bool
+}
+
+type PaymentSystemCreateRow struct {
+	ID        int64
+	CreatedAt time.Time
+}
+
+func (q *Queries) PaymentSystemCreate(ctx context.Context, arg PaymentSystemCreateParams) (PaymentSystemCreateRow, error) {
+	row := q.db.QueryRow(ctx, paymentSystemCreate,
+		arg.Type,
+		arg.Name,
+		arg.Description,
+		arg.ImageUrl,
+		arg.Mode,
+		arg.Settings,
+		arg.Enabled,
+	)
+	var i PaymentSystemCreateRow
+	err := row.Scan(&i.ID, &i.CreatedAt)
+	return i, err
+}
+
+const paymentSystemExists = `-- name: PaymentSystemExists :one
+SELECT EXISTS (SELECT 1 FROM payment_systems WHERE id = $1)
+`
+
+func (q *Queries) PaymentSystemExists(ctx context.Context, id int64) (bool, error) {
+	row := q.db.QueryRow(ctx, paymentSystemExists, id)
+	var exists bool
+	err := row.Scan(&exists)
+	return exists, err
+}
+
+const paymentSystemGet = `-- name: PaymentSystemGet :one
+SELECT id, type, name, description, image_url, mode, settings, credentials_sealed, credential_names, enabled, created_at, updated_at
+FROM payment_systems WHERE id = $1
+`
+
+func (q *Queries) PaymentSystemGet(ctx context.Context, id int64) (PaymentSystem, error) {
+	row := q.db.QueryRow(ctx, paymentSystemGet, id)
+	var i PaymentSystem
+	err := row.Scan(
+		&i.ID,
+		&i.Type,
+		&i.Name,
+		&i.Description,
+		&i.ImageUrl,
+		&i.Mode,
+		&i.Settings,
+		&i.CredentialsSealed,
+		&i.CredentialNames,
+		&i.Enabled,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const paymentSystemGetForUpdate = `-- name: PaymentSystemGetForUpdate :one
+SELECT id, type, name, description, image_url, mode, settings, credentials_sealed, credential_names, enabled, created_at, updated_at
+FROM payment_systems WHERE id = $1 FOR UPDATE
+`
+
+func (q *Queries) PaymentSystemGetForUpdate(ctx context.Context, id int64) (PaymentSystem, error) {
+	row := q.db.QueryRow(ctx, paymentSystemGetForUpdate, id)
+	var i PaymentSystem
+	err := row.Scan(
+		&i.ID,
+		&i.Type,
+		&i.Name,
+		&i.Description,
+		&i.ImageUrl,
+		&i.Mode,
+		&i.Settings,
+		&i.CredentialsSealed,
+		&i.CredentialNames,
+		&i.Enabled,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const paymentSystemSetCredentials = `-- name: PaymentSystemSetCredentials :execrows
+UPDATE payment_systems SET credentials_sealed = $2, credential_names = $3::text[] WHERE id = $1
+`
+
+type PaymentSystemSetCredentialsParams struct {
+	ID                int64
+	CredentialsSealed []byte
+	Names             []string
+}
+
+func (q *Queries) PaymentSystemSetCredentials(ctx context.Context, arg PaymentSystemSetCredentialsParams) (int64, error) {
+	result, err := q.db.Exec(ctx, paymentSystemSetCredentials, arg.ID, arg.CredentialsSealed, arg.Names)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const paymentSystemSetEnabled = `-- name: PaymentSystemSetEnabled :execrows
+UPDATE payment_systems SET enabled = $1, updated_at = now()
+WHERE id = $2 AND enabled <> $1
+`
+
+type PaymentSystemSetEnabledParams struct {
+	Enabled bool
+	ID      int64
+}
+
+func (q *Queries) PaymentSystemSetEnabled(ctx context.Context, arg PaymentSystemSetEnabledParams) (int64, error) {
+	result, err := q.db.Exec(ctx, paymentSystemSetEnabled, arg.Enabled, arg.ID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const paymentSystemUpdate = `-- name: PaymentSystemUpdate :execrows
+UPDATE payment_systems
+SET name = $2, description = $3, image_url = $4, mode = $5, settings = $6, enabled = $7,
+    credentials_sealed = $8, credential_names = $9::text[], updated_at = now()
+WHERE id = $1
+`
+
+type PaymentSystemUpdateParams struct {
+	ID                int64
+	Name              string
+	Description       string
+	ImageUrl          string
+	Mode              string
+	Settings          []byte
+	Enabled           bool
+	CredentialsSealed []byte
+	Names             []string
+}
+
+func (q *Queries) PaymentSystemUpdate(ctx context.Context, arg PaymentSystemUpdateParams) (int64, error) {
+	result, err := q.db.Exec(ctx, paymentSystemUpdate,
+		arg.ID,
+		arg.Name,
+		arg.Description,
+		arg.ImageUrl,
+		arg.Mode,
+		arg.Settings,
+		arg.Enabled,
+		arg.CredentialsSealed,
+		arg.Names,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const paymentSystemsByIDs = `-- name: PaymentSystemsByIDs :many
+SELECT id, type, name, description, image_url, mode, settings, credentials_sealed, credential_names, enabled, created_at, updated_at
+FROM payment_systems WHERE id = ANY($1::bigint[])
+`
+
+func (q *Queries) PaymentSystemsByIDs(ctx context.Context, ids []int64) ([]PaymentSystem, error) {
+	rows, err := q.db.Query(ctx, paymentSystemsByIDs, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []PaymentSystem
+	for rows.Next() {
+		var i PaymentSystem
+		if err := rows.Scan(
+			&i.ID,
+			&i.Type,
+			&i.Name,
+			&i.Description,
+			&i.ImageUrl,
+			&i.Mode,
+			&i.Settings,
+			&i.CredentialsSealed,
+			&i.CredentialNames,
+			&i.Enabled,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
 
 const paymentSystemsCount = `-- name: PaymentSystemsCount :one
 SELECT count(*) FROM payment_systems
@@ -18,4 +227,50 @@ func (q *Queries) PaymentSystemsCount(ctx context.Context) (int64, error) {
 	var count int64
 	err := row.Scan(&count)
 	return count, err
+}
+
+const paymentSystemsList = `-- name: PaymentSystemsList :many
+SELECT id, type, name, description, image_url, mode, settings, credentials_sealed, credential_names, enabled, created_at, updated_at
+FROM payment_systems
+WHERE id > $1
+ORDER BY id
+LIMIT $2
+`
+
+type PaymentSystemsListParams struct {
+	AfterID int64
+	MaxRows int32
+}
+
+func (q *Queries) PaymentSystemsList(ctx context.Context, arg PaymentSystemsListParams) ([]PaymentSystem, error) {
+	rows, err := q.db.Query(ctx, paymentSystemsList, arg.AfterID, arg.MaxRows)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []PaymentSystem
+	for rows.Next() {
+		var i PaymentSystem
+		if err := rows.Scan(
+			&i.ID,
+			&i.Type,
+			&i.Name,
+			&i.Description,
+			&i.ImageUrl,
+			&i.Mode,
+			&i.Settings,
+			&i.CredentialsSealed,
+			&i.CredentialNames,
+			&i.Enabled,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
