@@ -2,14 +2,27 @@
 package offer
 
 import (
-	"context"
-	"errors"
+	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/bursar/bursar/internal/audit"
+	"github.com/bursar/bursar/internal/check"
+	"github.com/bursar/bursar/internal/money"
 )
+
+// Product kinds.
+const (
+	KindCourse       = "course"
+	KindModule       = "module"
+	KindWebinar      = "webinar"
+	KindMarathon     = "marathon"
+	KindConsultation = "consultation"
+)
+
+// ProductKinds lists every product kind, in the order forms show them.
+var ProductKinds = []string{KindCourse, KindModule, KindWebinar, KindMarathon, KindConsultation}
 
 // Product is what access is granted to.
 type Product struct {
@@ -28,9 +41,12 @@ type Product struct {
 type ProductFilter struct {
 	Query           string // matches the name, case-insensitively
 	IncludeArchived bool
-	AfterID         int64 // keyset cursor
-	Limit           int
+	AfterID         int64 // keyset cursor: products with a greater id
+	Limit           int   // 0: up to MaxList
 }
+
+// MaxList bounds one page of a list.
+const MaxList = 1000
 
 // Service manages products and offers.
 type Service struct {
@@ -41,19 +57,126 @@ type Service struct {
 // NewService returns a Service on pool.
 func NewService(pool *pgxpool.Pool, al *audit.Log) *Service { return &Service{db: pool, audit: al} }
 
-var errTODO = errors.New("offer: not implemented yet")
+func productNotFound(id int64) error { return fmt.Errorf("product %d: %w", id, check.ErrNotFound) }
 
-// ProductNames maps product ids to names (archived included); unknown ids are left out.
-func (s *Service) ProductNames(ctx context.Context, ids []int64) (map[int64]string, error) {
-	return nil, errTODO
+func offerNotFound(what any) error { return fmt.Errorf("offer %v: %w", what, check.ErrNotFound) }
+
+func pageSize(n int) int32 {
+	if n <= 0 || n > MaxList {
+		return MaxList
+	}
+	return int32(n)
 }
 
-// Products lists products by id.
-func (s *Service) Products(ctx context.Context, f ProductFilter) ([]Product, error) {
-	return nil, errTODO
+// Offer statuses.
+const (
+	StatusDraft     = "draft"
+	StatusPublished = "published"
+	StatusArchived  = "archived"
+)
+
+// Statuses lists every offer status.
+var Statuses = []string{StatusDraft, StatusPublished, StatusArchived}
+
+// Offer kinds: how the price is paid.
+const (
+	OneTime      = "one_time"
+	Recurring    = "recurring"
+	Installments = "installments"
+)
+
+// Kinds lists every offer kind.
+var Kinds = []string{OneTime, Recurring, Installments}
+
+// Recurring intervals; IntervalCustom repeats every IntervalDays days.
+const (
+	IntervalWeek   = "week"
+	IntervalMonth  = "month"
+	IntervalYear   = "year"
+	IntervalCustom = "custom"
+)
+
+// Intervals lists every recurring interval.
+var Intervals = []string{IntervalWeek, IntervalMonth, IntervalYear, IntervalCustom}
+
+// Languages an offer page can be shown in.
+var Languages = []string{"en", "es", "fr", "ru", "uk"}
+
+// Registration field types.
+var FieldTypes = []string{"text", "email", "phone", "textarea", "select"}
+
+// DefaultManualConfirmDays is how long a manual payment waits for a manager by default.
+const DefaultManualConfirmDays = 30
+
+// RegistrationField is one question asked at checkout.
+type RegistrationField struct {
+	Key      string   `json:"key"`
+	Label    string   `json:"label"`
+	Type     string   `json:"type"`
+	Required bool     `json:"required"`
+	Options  []string `json:"options,omitempty"` // only for select
 }
 
-// Product returns product id or an error wrapping check.ErrNotFound.
-func (s *Service) Product(ctx context.Context, id int64) (Product, error) {
-	return Product{}, errTODO
+// Contact is what payers see to reach the school.
+type Contact struct {
+	Email string `json:"email"`
+	Phone string `json:"phone"`
+	Note  string `json:"note"`
+}
+
+// Input is what an admin sets on an offer.
+type Input struct {
+	Title              string
+	Slug               string // suggested from the title when empty
+	Description        string // markdown
+	Status             string
+	Amount             int64 // minor units; the total for installments, one period for recurring
+	Currency           string
+	Kind               string
+	Interval           string // recurring only
+	IntervalDays       int    // IntervalCustom only
+	Installments       int    // installments only: 2–36 parts
+	AccessDays         int    // 0: forever
+	ProductIDs         []int64
+	PaymentSystemIDs   []int64 // in the order the page shows them
+	GuestCheckout      bool    // pay without authorization
+	RegistrationFields []RegistrationField
+	Language           string
+	SuccessURL         string
+	SuccessMessage     string // shown when SuccessURL is empty
+	FailureURL         string
+	FailureMessage     string // shown when FailureURL is empty
+	Contact            Contact
+	ManualConfirmDays  int
+}
+
+// NewInput is an empty offer with the defaults: a draft, one-time, English, forever, 30 days to confirm.
+func NewInput() Input {
+	return Input{Status: StatusDraft, Kind: OneTime, Language: "en", ManualConfirmDays: DefaultManualConfirmDays,
+		ProductIDs: []int64{}, PaymentSystemIDs: []int64{}, RegistrationFields: []RegistrationField{}}
+}
+
+// Offer is a price plan.
+type Offer struct {
+	ID int64
+	Input
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Price is the offer's amount and currency.
+func (o Offer) Price() money.Money { return money.Money{Amount: o.Amount, Currency: o.Currency} }
+
+// Filter narrows Offers.
+type Filter struct {
+	Status  string // "" for all
+	Query   string // matches title or slug, case-insensitively
+	AfterID int64  // keyset cursor: offers with a greater id
+	Limit   int    // 0: up to MaxList
+}
+
+// Page is a published offer as its public page shows it.
+type Page struct {
+	Offer
+	ProductNames []string
 }

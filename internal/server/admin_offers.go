@@ -1,15 +1,299 @@
 package server
 
-import "net/http"
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
 
-func (s *Server) adminOffers(w http.ResponseWriter, r *http.Request) { s.notImplemented(w, r) }
+	"github.com/bursar/bursar/internal/check"
+	"github.com/bursar/bursar/internal/money"
+	"github.com/bursar/bursar/internal/offer"
+	"github.com/bursar/bursar/templates/admin"
+)
 
-func (s *Server) adminOfferNew(w http.ResponseWriter, r *http.Request) { s.notImplemented(w, r) }
+// blankFieldRows is how many empty registration field rows the offer form offers for new fields.
+const blankFieldRows = 3
 
-func (s *Server) adminOfferCreate(w http.ResponseWriter, r *http.Request) { s.notImplemented(w, r) }
+func (s *Server) adminOffers(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	after, _ := strconv.ParseInt(q.Get("after"), 10, 64)
+	f := offer.Filter{Status: q.Get("status"), Query: q.Get("q"), AfterID: after, Limit: adminPageSize}
+	if !slices.Contains(offer.Statuses, f.Status) {
+		f.Status = ""
+	}
+	offers, err := s.offers.Offers(r.Context(), f)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	v := admin.Offers{Page: s.adminPage(r, "Offers", "offers"), Query: f.Query, Status: f.Status, Statuses: offer.Statuses}
+	for _, o := range offers {
+		v.Rows = append(v.Rows, admin.OfferRow{ID: o.ID, Title: o.Title, Slug: o.Slug, Price: o.Price().Format("en"),
+			Terms: offerTerms(o), Status: o.Status})
+	}
+	if len(offers) == adminPageSize {
+		next := url.Values{"after": {itoa(offers[len(offers)-1].ID)}}
+		for _, k := range []string{"q", "status"} {
+			if q.Get(k) != "" {
+				next.Set(k, q.Get(k))
+			}
+		}
+		v.NextURL = "/admin/offers?" + next.Encode()
+	}
+	s.render(w, r, http.StatusOK, admin.OffersPage(v))
+}
 
-func (s *Server) adminOfferEdit(w http.ResponseWriter, r *http.Request) { s.notImplemented(w, r) }
+// offerFormView is the form showing in, with numbers as their decimal text.
+func offerFormView(in offer.Input) admin.OfferForm {
+	v := admin.OfferForm{Title: in.Title, Slug: in.Slug, Description: in.Description, Status: in.Status,
+		Currency: in.Currency, Kind: in.Kind, Interval: in.Interval, GuestCheckout: in.GuestCheckout,
+		Language: in.Language, SuccessURL: in.SuccessURL, SuccessMessage: in.SuccessMessage,
+		FailureURL: in.FailureURL, FailureMessage: in.FailureMessage, ContactEmail: in.Contact.Email,
+		ContactPhone: in.Contact.Phone, ContactNote: in.Contact.Note, ManualConfirmDays: strconv.Itoa(in.ManualConfirmDays)}
+	if in.Amount != 0 {
+		v.Price = money.Money{Amount: in.Amount, Currency: in.Currency}.Decimal()
+	}
+	v.IntervalDays, v.Installments, v.AccessDays = optItoa(in.IntervalDays), optItoa(in.Installments), optItoa(in.AccessDays)
+	for _, f := range in.RegistrationFields {
+		v.Fields = append(v.Fields, admin.RegistrationFieldRow{Key: f.Key, Label: f.Label, Type: f.Type,
+			Required: f.Required, Options: strings.Join(f.Options, "\n")})
+	}
+	return v
+}
 
-func (s *Server) adminOfferUpdate(w http.ResponseWriter, r *http.Request) { s.notImplemented(w, r) }
+func optItoa(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return strconv.Itoa(n)
+}
 
-func (s *Server) adminOfferStatus(w http.ResponseWriter, r *http.Request) { s.notImplemented(w, r) }
+// offerInputFrom reads the offer form onto base. Values that are not numbers are field errors in e; the form as
+// typed is returned for showing back.
+func offerInputFrom(r *http.Request, base offer.Input) (offer.Input, admin.OfferForm, check.Errors) {
+	e := check.Errors{}
+	pf := r.PostForm
+	in := base
+	in.Title, in.Slug, in.Description = pf.Get("title"), pf.Get("slug"), pf.Get("description")
+	in.Currency = strings.ToUpper(strings.TrimSpace(pf.Get("currency")))
+	in.Kind, in.Interval, in.Language = pf.Get("kind"), pf.Get("interval"), pf.Get("language")
+	in.GuestCheckout = pf.Get("guest_checkout") != ""
+	in.SuccessURL, in.SuccessMessage = pf.Get("success_url"), pf.Get("success_message")
+	in.FailureURL, in.FailureMessage = pf.Get("failure_url"), pf.Get("failure_message")
+	in.Contact = offer.Contact{Email: pf.Get("contact_email"), Phone: pf.Get("contact_phone"), Note: pf.Get("contact_note")}
+	in.ProductIDs = formIDs(e, pf["product_ids"], "product_ids")
+	in.PaymentSystemIDs = formIDs(e, pf["payment_system_ids"], "payment_system_ids")
+	in.Amount = 0
+	if p := strings.TrimSpace(pf.Get("price")); p == "" {
+		e.Add("price", "is required")
+	} else if a, err := money.ParseDecimal(p, in.Currency); err != nil {
+		e.Add("price", "must be an amount such as 49.90: "+err.Error())
+	} else {
+		in.Amount = a
+	}
+	in.IntervalDays = formInt(e, pf.Get("interval_days"), "interval_days", 0)
+	in.Installments = formInt(e, pf.Get("installments"), "installments", 0)
+	in.AccessDays = formInt(e, pf.Get("access_days"), "access_days", 0)
+	in.ManualConfirmDays = formInt(e, pf.Get("manual_confirm_days"), "manual_confirm_days", offer.DefaultManualConfirmDays)
+	in.RegistrationFields = []offer.RegistrationField{}
+	for i := range offer.MaxRegistrationFields + blankFieldRows {
+		field := func(name string) string { return pf.Get("rf_" + strconv.Itoa(i) + "_" + name) }
+		f := offer.RegistrationField{Key: field("key"), Label: field("label"), Type: field("type"), Required: field("required") != ""}
+		if strings.TrimSpace(f.Key) == "" && strings.TrimSpace(f.Label) == "" {
+			continue
+		}
+		if f.Type == "select" {
+			f.Options = strings.Split(strings.ReplaceAll(field("options"), "\r\n", "\n"), "\n")
+		}
+		in.RegistrationFields = append(in.RegistrationFields, f)
+	}
+	v := offerFormView(in)
+	v.Price, v.IntervalDays, v.Installments = pf.Get("price"), pf.Get("interval_days"), pf.Get("installments")
+	v.AccessDays, v.ManualConfirmDays = pf.Get("access_days"), pf.Get("manual_confirm_days")
+	return in, v, e
+}
+
+func formInt(e check.Errors, s, field string, empty int) int {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return empty
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		e.Add(field, "must be a whole number")
+	}
+	return n
+}
+
+func formIDs(e check.Errors, vals []string, field string) []int64 {
+	ids := make([]int64, 0, len(vals))
+	for _, s := range vals {
+		id, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			e.Add(field, "holds a value that is not an id")
+			continue
+		}
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+// renderOfferForm completes v with the choices (active products plus those already chosen, every payment system)
+// and renders it with status.
+func (s *Server) renderOfferForm(w http.ResponseWriter, r *http.Request, status int, v admin.OfferForm, productIDs, systemIDs []int64) {
+	ctx := r.Context()
+	products, err := s.offers.Products(ctx, offer.ProductFilter{IncludeArchived: true})
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	for _, p := range products {
+		chosen := slices.Contains(productIDs, p.ID)
+		if p.ArchivedAt != nil && !chosen {
+			continue
+		}
+		label := p.Name + " (" + p.Kind + ")"
+		if p.ArchivedAt != nil {
+			label += " — archived"
+		}
+		v.Products = append(v.Products, admin.Choice{ID: p.ID, Label: label, Selected: chosen})
+	}
+	systems, err := s.paymentSystems.List(ctx, 0, 1000)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	for _, ps := range systems {
+		label := ps.Name + " (" + ps.Type + ")"
+		if !ps.Enabled {
+			label += " — disabled"
+		}
+		v.PaymentSystems = append(v.PaymentSystems, admin.Choice{ID: ps.ID, Label: label, Selected: slices.Contains(systemIDs, ps.ID)})
+	}
+	v.Currencies, v.Languages, v.FieldTypes = money.Codes(), offer.Languages, offer.FieldTypes
+	for range blankFieldRows {
+		v.Fields = append(v.Fields, admin.RegistrationFieldRow{Type: "text"})
+	}
+	if msg, ok := v.Errors["amount"]; ok {
+		v.Errors["price"] = msg
+	}
+	s.render(w, r, status, admin.OfferFormPage(v))
+}
+
+func (s *Server) adminOfferNew(w http.ResponseWriter, r *http.Request) {
+	in := offer.NewInput()
+	in.Currency = "EUR"
+	v := offerFormView(in)
+	v.Page, v.FormToken = s.adminPage(r, "New offer", "offers"), newFormToken()
+	s.renderOfferForm(w, r, http.StatusOK, v, nil, nil)
+}
+
+func (s *Server) adminOfferCreate(w http.ResponseWriter, r *http.Request) {
+	_ = r.ParseForm()
+	in, v, e := offerInputFrom(r, offer.NewInput())
+	err := e.Err()
+	if err == nil {
+		err = s.submitOnce(w, r, "Offer created.", func() (string, error) {
+			o, err := s.offers.Create(r.Context(), in)
+			if err != nil {
+				return "", err
+			}
+			return "/admin/offers/" + itoa(o.ID), nil
+		})
+	} else {
+		for k, msg := range in.Validate() {
+			e.Add(k, msg)
+		}
+	}
+	if err == nil {
+		return
+	}
+	fe, ok := check.AsErrors(err)
+	if !ok {
+		s.htmlError(w, r, err)
+		return
+	}
+	v.Page, v.FormToken, v.Errors = s.adminPage(r, "New offer", "offers"), newFormToken(), fe
+	s.renderOfferForm(w, r, http.StatusUnprocessableEntity, v, in.ProductIDs, in.PaymentSystemIDs)
+}
+
+func (s *Server) adminOfferEdit(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.htmlError(w, r, err)
+		return
+	}
+	o, err := s.offers.Offer(r.Context(), id)
+	if err != nil {
+		s.htmlError(w, r, err)
+		return
+	}
+	v := offerFormView(o.Input)
+	v.Page, v.ID = s.adminPage(r, "Offer: "+o.Title, "offers"), o.ID
+	s.renderOfferForm(w, r, http.StatusOK, v, o.ProductIDs, o.PaymentSystemIDs)
+}
+
+func (s *Server) adminOfferUpdate(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.htmlError(w, r, err)
+		return
+	}
+	_ = r.ParseForm()
+	in, v, e := offerInputFrom(r, offer.NewInput())
+	err = e.Err()
+	if err == nil {
+		_, err = s.offers.Update(r.Context(), id, func(cur *offer.Input) {
+			status := cur.Status // the form does not change the status: the status buttons do
+			*cur = in
+			cur.Status = status
+		})
+	}
+	if err == nil {
+		s.flash(r, "Offer saved.")
+		http.Redirect(w, r, "/admin/offers/"+itoa(id), http.StatusSeeOther)
+		return
+	}
+	s.offerFormError(w, r, err, id, v, in)
+}
+
+// offerFormError shows the edit form of offer id again with the field messages of err (422), or answers the error.
+func (s *Server) offerFormError(w http.ResponseWriter, r *http.Request, err error, id int64, v admin.OfferForm, in offer.Input) {
+	fe, ok := check.AsErrors(err)
+	if !ok {
+		s.htmlError(w, r, err)
+		return
+	}
+	cur, cerr := s.offers.Offer(r.Context(), id)
+	if cerr != nil {
+		s.htmlError(w, r, cerr)
+		return
+	}
+	v.Page, v.ID, v.Status, v.Errors = s.adminPage(r, "Offer: "+cur.Title, "offers"), id, cur.Status, fe
+	if v.Slug == "" {
+		v.Slug = cur.Slug
+	}
+	s.renderOfferForm(w, r, http.StatusUnprocessableEntity, v, in.ProductIDs, in.PaymentSystemIDs)
+}
+
+func (s *Server) adminOfferStatus(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.htmlError(w, r, err)
+		return
+	}
+	o, err := s.offers.SetStatus(r.Context(), id, r.PostFormValue("status"))
+	if err != nil {
+		cur, cerr := s.offers.Offer(r.Context(), id)
+		if cerr != nil {
+			s.htmlError(w, r, cerr)
+			return
+		}
+		s.offerFormError(w, r, err, id, offerFormView(cur.Input), cur.Input)
+		return
+	}
+	s.flash(r, "Offer "+o.Title+" is now "+o.Status+".")
+	http.Redirect(w, r, "/admin/offers/"+itoa(id), http.StatusSeeOther)
+}

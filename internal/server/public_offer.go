@@ -1,5 +1,121 @@
 package server
 
-import "net/http"
+import (
+	"bytes"
+	"net/http"
+	"net/url"
+	"strconv"
+	"sync"
 
-func (s *Server) publicOffer(w http.ResponseWriter, r *http.Request) { s.notImplemented(w, r) }
+	"github.com/microcosm-cc/bluemonday"
+	"github.com/yuin/goldmark"
+
+	"github.com/bursar/bursar/internal/i18n"
+	"github.com/bursar/bursar/internal/money"
+	"github.com/bursar/bursar/internal/offer"
+	"github.com/bursar/bursar/templates/public"
+)
+
+// markdownRenderer turns offer descriptions into sanitized HTML. It remembers recent results by their source text,
+// so an edit can never show a stale description, and forgets everything when it holds too many.
+type markdownRenderer struct {
+	md     goldmark.Markdown
+	policy *bluemonday.Policy
+	mu     sync.RWMutex
+	cache  map[string]string
+}
+
+const markdownCacheSize = 256
+
+func newMarkdownRenderer() *markdownRenderer {
+	return &markdownRenderer{md: goldmark.New(), policy: bluemonday.UGCPolicy(), cache: map[string]string{}}
+}
+
+// HTML renders src (markdown; raw HTML in it is dropped by goldmark and by the sanitizer).
+func (m *markdownRenderer) HTML(src string) (string, error) {
+	if src == "" {
+		return "", nil
+	}
+	m.mu.RLock()
+	out, ok := m.cache[src]
+	m.mu.RUnlock()
+	if ok {
+		return out, nil
+	}
+	var buf bytes.Buffer
+	if err := m.md.Convert([]byte(src), &buf); err != nil {
+		return "", err
+	}
+	out = m.policy.Sanitize(buf.String())
+	m.mu.Lock()
+	if len(m.cache) >= markdownCacheSize {
+		clear(m.cache)
+	}
+	m.cache[src] = out
+	m.mu.Unlock()
+	return out, nil
+}
+
+// publicOffer is GET /o/{slug}: a published offer's page in its language. Two queries: the offer with its
+// products' names, and its payment systems.
+func (s *Server) publicOffer(w http.ResponseWriter, r *http.Request) {
+	slug := chiURLParam(r, "slug")
+	p, err := s.offers.PublishedPage(r.Context(), slug)
+	if err != nil {
+		s.htmlError(w, r, err)
+		return
+	}
+	systems, err := s.paymentSystems.Systems(r.Context(), p.PaymentSystemIDs)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	desc, err := s.markdown.HTML(p.Description)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	v := public.Offer{Lang: p.Language, Title: p.Title, Price: p.Price().Format(p.Language), Terms: offerTerms(p.Offer),
+		Access: accessText(p.Language, p.AccessDays), DescriptionHTML: desc, Products: p.ProductNames,
+		ContactEmail: p.Contact.Email, ContactPhone: p.Contact.Phone, ContactNote: p.Contact.Note}
+	for _, ps := range systems {
+		if !ps.Enabled {
+			continue
+		}
+		v.PaymentSystems = append(v.PaymentSystems, public.PaymentOption{Name: ps.Name, Description: ps.Description,
+			ImageURL: ps.ImageURL, PayURL: "/o/" + url.PathEscape(p.Slug) + "/pay?system=" + strconv.FormatInt(ps.ID, 10)})
+	}
+	w.Header().Set("Cache-Control", "no-cache")
+	s.render(w, r, http.StatusOK, public.OfferPage(v))
+}
+
+// offerTerms says how the price is paid, in the offer's language.
+func offerTerms(o offer.Offer) string {
+	lang := o.Language
+	switch o.Kind {
+	case offer.Recurring:
+		switch o.Interval {
+		case offer.IntervalWeek:
+			return i18n.T(lang, i18n.PerWeek)
+		case offer.IntervalMonth:
+			return i18n.T(lang, i18n.PerMonth)
+		case offer.IntervalYear:
+			return i18n.T(lang, i18n.PerYear)
+		default:
+			return i18n.F(lang, i18n.EveryNDays, o.IntervalDays)
+		}
+	case offer.Installments:
+		n := int64(max(o.Installments, 1))
+		part := money.Money{Amount: (o.Amount + n - 1) / n, Currency: o.Currency}
+		return i18n.F(lang, i18n.InNInstallments, n) + " " + i18n.F(lang, i18n.InstallmentOf, part.Format(lang))
+	default:
+		return i18n.T(lang, i18n.OneTime)
+	}
+}
+
+func accessText(lang string, days int) string {
+	if days == 0 {
+		return i18n.T(lang, i18n.AccessForever)
+	}
+	return i18n.F(lang, i18n.AccessDays, days)
+}

@@ -6,9 +6,10 @@ import (
 )
 
 type catalogServices struct {
-	offers *offer.Service
+	offers   *offer.Service
+	markdown *markdownRenderer
 }
 
 func newCatalogServices(d Deps, al *audit.Log) catalogServices {
-	return catalogServices{offers: offer.NewService(d.Pool, al)}
+	return catalogServices{offers: offer.NewService(d.Pool, al), markdown: newMarkdownRenderer()}
 }

@@ -7,15 +7,723 @@ package offerq
 
 import (
 	"context"
+	"time"
 )
 
-const productsCount = `-- name: ProductsCount :one
-SELECT count(*) FROM products
+const offerByID = `-- name: OfferByID :one
+SELECT o.id, o.title, o.slug, o.description, o.status, o.amount, o.currency, o.kind, o.recurring_interval, o.recurring_days, o.installments, o.access_days, o.guest_checkout, o.registration_fields, o.language, o.success_url, o.failure_url, o.success_message, o.failure_message, o.contact_email, o.contact_phone, o.contact_note, o.manual_confirm_days, o.created_at, o.updated_at,
+       ARRAY(SELECT op.product_id FROM offer_products op WHERE op.offer_id = o.id ORDER BY op.product_id)::bigint[] AS product_ids,
+       ARRAY(SELECT ops.payment_system_id FROM offer_payment_systems ops WHERE ops.offer_id = o.id
+             ORDER BY ops.position, ops.payment_system_id)::bigint[] AS payment_system_ids
+FROM offers o WHERE o.id = $1
 `
 
-func (q *Queries) ProductsCount(ctx context.Context) (int64, error) {
-	row := q.db.QueryRow(ctx, productsCount)
+type OfferByIDRow struct {
+	Offer            Offer
+	ProductIds       []int64
+	PaymentSystemIds []int64
+}
+
+func (q *Queries) OfferByID(ctx context.Context, id int64) (OfferByIDRow, error) {
+	row := q.db.QueryRow(ctx, offerByID, id)
+	var i OfferByIDRow
+	err := row.Scan(
+		&i.Offer.ID,
+		&i.Offer.Title,
+		&i.Offer.Slug,
+		&i.Offer.Description,
+		&i.Offer.Status,
+		&i.Offer.Amount,
+		&i.Offer.Currency,
+		&i.Offer.Kind,
+		&i.Offer.RecurringInterval,
+		&i.Offer.RecurringDays,
+		&i.Offer.Installments,
+		&i.Offer.AccessDays,
+		&i.Offer.GuestCheckout,
+		&i.Offer.RegistrationFields,
+		&i.Offer.Language,
+		&i.Offer.SuccessUrl,
+		&i.Offer.FailureUrl,
+		&i.Offer.SuccessMessage,
+		&i.Offer.FailureMessage,
+		&i.Offer.ContactEmail,
+		&i.Offer.ContactPhone,
+		&i.Offer.ContactNote,
+		&i.Offer.ManualConfirmDays,
+		&i.Offer.CreatedAt,
+		&i.Offer.UpdatedAt,
+		&i.ProductIds,
+		&i.PaymentSystemIds,
+	)
+	return i, err
+}
+
+const offerCreate = `-- name: OfferCreate :one
+INSERT INTO offers (title, slug, description, status, amount, currency, kind, recurring_interval, recurring_days,
+    installments, access_days, guest_checkout, registration_fields, language, success_url, failure_url,
+    success_message, failure_message, contact_email, contact_phone, contact_note, manual_confirm_days)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,
+    $10, $11, $12, $13, $14, $15, $16,
+    $17, $18, $19, $20, $21, $22)
+RETURNING id, created_at, updated_at
+`
+
+type OfferCreateParams struct {
+	Title              string
+	Slug               string
+	Description        string
+	Status             string
+	Amount             int64
+	Currency           string
+	Kind               string
+	RecurringInterval  string
+	RecurringDays      *int32
+	Installments       *int32
+	AccessDays         *int32
+	GuestCheckout      bool
+	RegistrationFields []byte
+	Language           string
+	SuccessUrl         string
+	FailureUrl         string
+	SuccessMessage     string
+	FailureMessage     string
+	ContactEmail       string
+	ContactPhone       string
+	ContactNote        string
+	ManualConfirmDays  int32
+}
+
+type OfferCreateRow struct {
+	ID        int64
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+func (q *Queries) OfferCreate(ctx context.Context, arg OfferCreateParams) (OfferCreateRow, error) {
+	row := q.db.QueryRow(ctx, offerCreate,
+		arg.Title,
+		arg.Slug,
+		arg.Description,
+		arg.Status,
+		arg.Amount,
+		arg.Currency,
+		arg.Kind,
+		arg.RecurringInterval,
+		arg.RecurringDays,
+		arg.Installments,
+		arg.AccessDays,
+		arg.GuestCheckout,
+		arg.RegistrationFields,
+		arg.Language,
+		arg.SuccessUrl,
+		arg.FailureUrl,
+		arg.SuccessMessage,
+		arg.FailureMessage,
+		arg.ContactEmail,
+		arg.ContactPhone,
+		arg.ContactNote,
+		arg.ManualConfirmDays,
+	)
+	var i OfferCreateRow
+	err := row.Scan(&i.ID, &i.CreatedAt, &i.UpdatedAt)
+	return i, err
+}
+
+const offerForUpdate = `-- name: OfferForUpdate :one
+SELECT o.id, o.title, o.slug, o.description, o.status, o.amount, o.currency, o.kind, o.recurring_interval, o.recurring_days, o.installments, o.access_days, o.guest_checkout, o.registration_fields, o.language, o.success_url, o.failure_url, o.success_message, o.failure_message, o.contact_email, o.contact_phone, o.contact_note, o.manual_confirm_days, o.created_at, o.updated_at,
+       ARRAY(SELECT op.product_id FROM offer_products op WHERE op.offer_id = o.id ORDER BY op.product_id)::bigint[] AS product_ids,
+       ARRAY(SELECT ops.payment_system_id FROM offer_payment_systems ops WHERE ops.offer_id = o.id
+             ORDER BY ops.position, ops.payment_system_id)::bigint[] AS payment_system_ids
+FROM offers o WHERE o.id = $1 FOR UPDATE OF o
+`
+
+type OfferForUpdateRow struct {
+	Offer            Offer
+	ProductIds       []int64
+	PaymentSystemIds []int64
+}
+
+func (q *Queries) OfferForUpdate(ctx context.Context, id int64) (OfferForUpdateRow, error) {
+	row := q.db.QueryRow(ctx, offerForUpdate, id)
+	var i OfferForUpdateRow
+	err := row.Scan(
+		&i.Offer.ID,
+		&i.Offer.Title,
+		&i.Offer.Slug,
+		&i.Offer.Description,
+		&i.Offer.Status,
+		&i.Offer.Amount,
+		&i.Offer.Currency,
+		&i.Offer.Kind,
+		&i.Offer.RecurringInterval,
+		&i.Offer.RecurringDays,
+		&i.Offer.Installments,
+		&i.Offer.AccessDays,
+		&i.Offer.GuestCheckout,
+		&i.Offer.RegistrationFields,
+		&i.Offer.Language,
+		&i.Offer.SuccessUrl,
+		&i.Offer.FailureUrl,
+		&i.Offer.SuccessMessage,
+		&i.Offer.FailureMessage,
+		&i.Offer.ContactEmail,
+		&i.Offer.ContactPhone,
+		&i.Offer.ContactNote,
+		&i.Offer.ManualConfirmDays,
+		&i.Offer.CreatedAt,
+		&i.Offer.UpdatedAt,
+		&i.ProductIds,
+		&i.PaymentSystemIds,
+	)
+	return i, err
+}
+
+const offerList = `-- name: OfferList :many
+SELECT o.id, o.title, o.slug, o.description, o.status, o.amount, o.currency, o.kind, o.recurring_interval, o.recurring_days, o.installments, o.access_days, o.guest_checkout, o.registration_fields, o.language, o.success_url, o.failure_url, o.success_message, o.failure_message, o.contact_email, o.contact_phone, o.contact_note, o.manual_confirm_days, o.created_at, o.updated_at,
+       ARRAY(SELECT op.product_id FROM offer_products op WHERE op.offer_id = o.id ORDER BY op.product_id)::bigint[] AS product_ids,
+       ARRAY(SELECT ops.payment_system_id FROM offer_payment_systems ops WHERE ops.offer_id = o.id
+             ORDER BY ops.position, ops.payment_system_id)::bigint[] AS payment_system_ids
+FROM offers o
+WHERE ($1::text = '' OR o.status = $1::text)
+  AND ($2::text = '' OR lower(o.title) LIKE '%' || lower($2::text) || '%' OR o.slug LIKE '%' || lower($2::text) || '%')
+  AND o.id > $3::bigint
+ORDER BY o.id
+LIMIT $4::int
+`
+
+type OfferListParams struct {
+	Status  string
+	Query   string
+	AfterID int64
+	Lim     int32
+}
+
+type OfferListRow struct {
+	Offer            Offer
+	ProductIds       []int64
+	PaymentSystemIds []int64
+}
+
+// A keyset page of offers in id order; @query is a LIKE pattern with its wildcards escaped.
+func (q *Queries) OfferList(ctx context.Context, arg OfferListParams) ([]OfferListRow, error) {
+	rows, err := q.db.Query(ctx, offerList,
+		arg.Status,
+		arg.Query,
+		arg.AfterID,
+		arg.Lim,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []OfferListRow
+	for rows.Next() {
+		var i OfferListRow
+		if err := rows.Scan(
+			&i.Offer.ID,
+			&i.Offer.Title,
+			&i.Offer.Slug,
+			&i.Offer.Description,
+			&i.Offer.Status,
+			&i.Offer.Amount,
+			&i.Offer.Currency,
+			&i.Offer.Kind,
+			&i.Offer.RecurringInterval,
+			&i.Offer.RecurringDays,
+			&i.Offer.Installments,
+			&i.Offer.AccessDays,
+			&i.Offer.GuestCheckout,
+			&i.Offer.RegistrationFields,
+			&i.Offer.Language,
+			&i.Offer.SuccessUrl,
+			&i.Offer.FailureUrl,
+			&i.Offer.SuccessMessage,
+			&i.Offer.FailureMessage,
+			&i.Offer.ContactEmail,
+			&i.Offer.ContactPhone,
+			&i.Offer.ContactNote,
+			&i.Offer.ManualConfirmDays,
+			&i.Offer.CreatedAt,
+			&i.Offer.UpdatedAt,
+			&i.ProductIds,
+			&i.PaymentSystemIds,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const offerPaymentSystemsAdd = `-- name: OfferPaymentSystemsAdd :exec
+INSERT INTO offer_payment_systems (offer_id, payment_system_id, position)
+SELECT $1::bigint, ps.id, ps.pos::int
+FROM unnest($2::bigint[]) WITH ORDINALITY AS ps(id, pos)
+`
+
+type OfferPaymentSystemsAddParams struct {
+	OfferID          int64
+	PaymentSystemIds []int64
+}
+
+func (q *Queries) OfferPaymentSystemsAdd(ctx context.Context, arg OfferPaymentSystemsAddParams) error {
+	_, err := q.db.Exec(ctx, offerPaymentSystemsAdd, arg.OfferID, arg.PaymentSystemIds)
+	return err
+}
+
+const offerPaymentSystemsClear = `-- name: OfferPaymentSystemsClear :exec
+DELETE FROM offer_payment_systems WHERE offer_id = $1
+`
+
+func (q *Queries) OfferPaymentSystemsClear(ctx context.Context, offerID int64) error {
+	_, err := q.db.Exec(ctx, offerPaymentSystemsClear, offerID)
+	return err
+}
+
+const offerProductsAdd = `-- name: OfferProductsAdd :exec
+INSERT INTO offer_products (offer_id, product_id) SELECT $1::bigint, unnest($2::bigint[])
+`
+
+type OfferProductsAddParams struct {
+	OfferID    int64
+	ProductIds []int64
+}
+
+func (q *Queries) OfferProductsAdd(ctx context.Context, arg OfferProductsAddParams) error {
+	_, err := q.db.Exec(ctx, offerProductsAdd, arg.OfferID, arg.ProductIds)
+	return err
+}
+
+const offerProductsClear = `-- name: OfferProductsClear :exec
+DELETE FROM offer_products WHERE offer_id = $1
+`
+
+func (q *Queries) OfferProductsClear(ctx context.Context, offerID int64) error {
+	_, err := q.db.Exec(ctx, offerProductsClear, offerID)
+	return err
+}
+
+const offerPublishedBySlug = `-- name: OfferPublishedBySlug :one
+SELECT o.id, o.title, o.slug, o.description, o.status, o.amount, o.currency, o.kind, o.recurring_interval, o.recurring_days, o.installments, o.access_days, o.guest_checkout, o.registration_fields, o.language, o.success_url, o.failure_url, o.success_message, o.failure_message, o.contact_email, o.contact_phone, o.contact_note, o.manual_confirm_days, o.created_at, o.updated_at,
+       ARRAY(SELECT op.product_id FROM offer_products op WHERE op.offer_id = o.id ORDER BY op.product_id)::bigint[] AS product_ids,
+       ARRAY(SELECT ops.payment_system_id FROM offer_payment_systems ops WHERE ops.offer_id = o.id
+             ORDER BY ops.position, ops.payment_system_id)::bigint[] AS payment_system_ids,
+       ARRAY(SELECT p.name FROM offer_products op JOIN products p ON p.id = op.product_id
+             WHERE op.offer_id = o.id ORDER BY p.id)::text[] AS product_names
+FROM offers o WHERE o.slug = $1 AND o.status = 'published'
+`
+
+type OfferPublishedBySlugRow struct {
+	Offer            Offer
+	ProductIds       []int64
+	PaymentSystemIds []int64
+	ProductNames     []string
+}
+
+// The public page: a published offer with its products' names, in one round trip.
+func (q *Queries) OfferPublishedBySlug(ctx context.Context, slug string) (OfferPublishedBySlugRow, error) {
+	row := q.db.QueryRow(ctx, offerPublishedBySlug, slug)
+	var i OfferPublishedBySlugRow
+	err := row.Scan(
+		&i.Offer.ID,
+		&i.Offer.Title,
+		&i.Offer.Slug,
+		&i.Offer.Description,
+		&i.Offer.Status,
+		&i.Offer.Amount,
+		&i.Offer.Currency,
+		&i.Offer.Kind,
+		&i.Offer.RecurringInterval,
+		&i.Offer.RecurringDays,
+		&i.Offer.Installments,
+		&i.Offer.AccessDays,
+		&i.Offer.GuestCheckout,
+		&i.Offer.RegistrationFields,
+		&i.Offer.Language,
+		&i.Offer.SuccessUrl,
+		&i.Offer.FailureUrl,
+		&i.Offer.SuccessMessage,
+		&i.Offer.FailureMessage,
+		&i.Offer.ContactEmail,
+		&i.Offer.ContactPhone,
+		&i.Offer.ContactNote,
+		&i.Offer.ManualConfirmDays,
+		&i.Offer.CreatedAt,
+		&i.Offer.UpdatedAt,
+		&i.ProductIds,
+		&i.PaymentSystemIds,
+		&i.ProductNames,
+	)
+	return i, err
+}
+
+const offerSetStatus = `-- name: OfferSetStatus :execrows
+UPDATE offers SET status = $1, updated_at = now() WHERE id = $2 AND status = $3
+`
+
+type OfferSetStatusParams struct {
+	Status     string
+	ID         int64
+	FromStatus string
+}
+
+func (q *Queries) OfferSetStatus(ctx context.Context, arg OfferSetStatusParams) (int64, error) {
+	result, err := q.db.Exec(ctx, offerSetStatus, arg.Status, arg.ID, arg.FromStatus)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const offerUpdate = `-- name: OfferUpdate :one
+UPDATE offers
+SET title = $1, slug = $2, description = $3, status = $4, amount = $5,
+    currency = $6, kind = $7, recurring_interval = $8, recurring_days = $9,
+    installments = $10, access_days = $11, guest_checkout = $12,
+    registration_fields = $13, language = $14, success_url = $15,
+    failure_url = $16, success_message = $17, failure_message = $18,
+    contact_email = $19, contact_phone = $20, contact_note = $21,
+    manual_confirm_days = $22, updated_at = now()
+WHERE id = $23
+RETURNING created_at, updated_at
+`
+
+type OfferUpdateParams struct {
+	Title              string
+	Slug               string
+	Description        string
+	Status             string
+	Amount             int64
+	Currency           string
+	Kind               string
+	RecurringInterval  string
+	RecurringDays      *int32
+	Installments       *int32
+	AccessDays         *int32
+	GuestCheckout      bool
+	RegistrationFields []byte
+	Language           string
+	SuccessUrl         string
+	FailureUrl         string
+	SuccessMessage     string
+	FailureMessage     string
+	ContactEmail       string
+	ContactPhone       string
+	ContactNote        string
+	ManualConfirmDays  int32
+	ID                 int64
+}
+
+type OfferUpdateRow struct {
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+func (q *Queries) OfferUpdate(ctx context.Context, arg OfferUpdateParams) (OfferUpdateRow, error) {
+	row := q.db.QueryRow(ctx, offerUpdate,
+		arg.Title,
+		arg.Slug,
+		arg.Description,
+		arg.Status,
+		arg.Amount,
+		arg.Currency,
+		arg.Kind,
+		arg.RecurringInterval,
+		arg.RecurringDays,
+		arg.Installments,
+		arg.AccessDays,
+		arg.GuestCheckout,
+		arg.RegistrationFields,
+		arg.Language,
+		arg.SuccessUrl,
+		arg.FailureUrl,
+		arg.SuccessMessage,
+		arg.FailureMessage,
+		arg.ContactEmail,
+		arg.ContactPhone,
+		arg.ContactNote,
+		arg.ManualConfirmDays,
+		arg.ID,
+	)
+	var i OfferUpdateRow
+	err := row.Scan(&i.CreatedAt, &i.UpdatedAt)
+	return i, err
+}
+
+const productArchive = `-- name: ProductArchive :one
+UPDATE products SET archived_at = now(), updated_at = now()
+WHERE id = $1 AND archived_at IS NULL
+RETURNING id, name, kind, description, parent_id, external_url, external_id, archived_at, created_at, updated_at
+`
+
+func (q *Queries) ProductArchive(ctx context.Context, id int64) (Product, error) {
+	row := q.db.QueryRow(ctx, productArchive, id)
+	var i Product
+	err := row.Scan(
+		&i.ID,
+		&i.Name,
+		&i.Kind,
+		&i.Description,
+		&i.ParentID,
+		&i.ExternalUrl,
+		&i.ExternalID,
+		&i.ArchivedAt,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const productByID = `-- name: ProductByID :one
+SELECT id, name, kind, description, parent_id, external_url, external_id, archived_at, created_at, updated_at FROM products WHERE id = $1
+`
+
+func (q *Queries) ProductByID(ctx context.Context, id int64) (Product, error) {
+	row := q.db.QueryRow(ctx, productByID, id)
+	var i Product
+	err := row.Scan(
+		&i.ID,
+		&i.Name,
+		&i.Kind,
+		&i.Description,
+		&i.ParentID,
+		&i.ExternalUrl,
+		&i.ExternalID,
+		&i.ArchivedAt,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const productChildCount = `-- name: ProductChildCount :one
+SELECT count(*) FROM products WHERE parent_id = $1::bigint
+`
+
+func (q *Queries) ProductChildCount(ctx context.Context, id int64) (int64, error) {
+	row := q.db.QueryRow(ctx, productChildCount, id)
 	var count int64
 	err := row.Scan(&count)
 	return count, err
+}
+
+const productCreate = `-- name: ProductCreate :one
+INSERT INTO products (name, kind, description, parent_id, external_url, external_id)
+VALUES ($1, $2, $3, $4, $5, $6)
+RETURNING id, name, kind, description, parent_id, external_url, external_id, archived_at, created_at, updated_at
+`
+
+type ProductCreateParams struct {
+	Name        string
+	Kind        string
+	Description string
+	ParentID    *int64
+	ExternalUrl string
+	ExternalID  string
+}
+
+func (q *Queries) ProductCreate(ctx context.Context, arg ProductCreateParams) (Product, error) {
+	row := q.db.QueryRow(ctx, productCreate,
+		arg.Name,
+		arg.Kind,
+		arg.Description,
+		arg.ParentID,
+		arg.ExternalUrl,
+		arg.ExternalID,
+	)
+	var i Product
+	err := row.Scan(
+		&i.ID,
+		&i.Name,
+		&i.Kind,
+		&i.Description,
+		&i.ParentID,
+		&i.ExternalUrl,
+		&i.ExternalID,
+		&i.ArchivedAt,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const productForUpdate = `-- name: ProductForUpdate :one
+SELECT id, name, kind, description, parent_id, external_url, external_id, archived_at, created_at, updated_at FROM products WHERE id = $1 FOR UPDATE
+`
+
+func (q *Queries) ProductForUpdate(ctx context.Context, id int64) (Product, error) {
+	row := q.db.QueryRow(ctx, productForUpdate, id)
+	var i Product
+	err := row.Scan(
+		&i.ID,
+		&i.Name,
+		&i.Kind,
+		&i.Description,
+		&i.ParentID,
+		&i.ExternalUrl,
+		&i.ExternalID,
+		&i.ArchivedAt,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const productList = `-- name: ProductList :many
+SELECT id, name, kind, description, parent_id, external_url, external_id, archived_at, created_at, updated_at FROM products
+WHERE ($1::text = '' OR lower(name) LIKE '%' || lower($1::text) || '%')
+  AND ($2::boolean OR archived_at IS NULL)
+  AND id > $3::bigint
+ORDER BY id
+LIMIT $4::int
+`
+
+type ProductListParams struct {
+	Query           string
+	IncludeArchived bool
+	AfterID         int64
+	Lim             int32
+}
+
+// A keyset page of products in id order; @query is a LIKE pattern with its wildcards escaped.
+func (q *Queries) ProductList(ctx context.Context, arg ProductListParams) ([]Product, error) {
+	rows, err := q.db.Query(ctx, productList,
+		arg.Query,
+		arg.IncludeArchived,
+		arg.AfterID,
+		arg.Lim,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Product
+	for rows.Next() {
+		var i Product
+		if err := rows.Scan(
+			&i.ID,
+			&i.Name,
+			&i.Kind,
+			&i.Description,
+			&i.ParentID,
+			&i.ExternalUrl,
+			&i.ExternalID,
+			&i.ArchivedAt,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const productNames = `-- name: ProductNames :many
+SELECT id, name FROM products WHERE id = ANY($1::bigint[])
+`
+
+type ProductNamesRow struct {
+	ID   int64
+	Name string
+}
+
+func (q *Queries) ProductNames(ctx context.Context, ids []int64) ([]ProductNamesRow, error) {
+	rows, err := q.db.Query(ctx, productNames, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ProductNamesRow
+	for rows.Next() {
+		var i ProductNamesRow
+		if err := rows.Scan(&i.ID, &i.Name); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const productUpdate = `-- name: ProductUpdate :one
+UPDATE products
+SET name = $2, kind = $3, description = $4, parent_id = $5, external_url = $6, external_id = $7, updated_at = now()
+WHERE id = $1
+RETURNING id, name, kind, description, parent_id, external_url, external_id, archived_at, created_at, updated_at
+`
+
+type ProductUpdateParams struct {
+	ID          int64
+	Name        string
+	Kind        string
+	Description string
+	ParentID    *int64
+	ExternalUrl string
+	ExternalID  string
+}
+
+func (q *Queries) ProductUpdate(ctx context.Context, arg ProductUpdateParams) (Product, error) {
+	row := q.db.QueryRow(ctx, productUpdate,
+		arg.ID,
+		arg.Name,
+		arg.Kind,
+		arg.Description,
+		arg.ParentID,
+		arg.ExternalUrl,
+		arg.ExternalID,
+	)
+	var i Product
+	err := row.Scan(
+		&i.ID,
+		&i.Name,
+		&i.Kind,
+		&i.Description,
+		&i.ParentID,
+		&i.ExternalUrl,
+		&i.ExternalID,
+		&i.ArchivedAt,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const productsForOffer = `-- name: ProductsForOffer :many
+SELECT id, archived_at FROM products WHERE id = ANY($1::bigint[]) FOR SHARE
+`
+
+type ProductsForOfferRow struct {
+	ID         int64
+	ArchivedAt *time.Time
+}
+
+// The products an offer is about to include, locked against a concurrent archive.
+func (q *Queries) ProductsForOffer(ctx context.Context, ids []int64) ([]ProductsForOfferRow, error) {
+	rows, err := q.db.Query(ctx, productsForOffer, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ProductsForOfferRow
+	for rows.Next() {
+		var i ProductsForOfferRow
+		if err := rows.Scan(&i.ID, &i.ArchivedAt); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }

@@ -1,0 +1,259 @@
+package offer_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/bursar/bursar/internal/audit"
+	"github.com/bursar/bursar/internal/check"
+	"github.com/bursar/bursar/internal/db/dbtest"
+	"github.com/bursar/bursar/internal/offer"
+)
+
+type fixture struct {
+	s      *offer.Service
+	ctx    context.Context
+	pool   *pgxpool.Pool
+	course offer.Product
+	ps     int64 // a payment system
+}
+
+func newFixture(t *testing.T) fixture {
+	t.Helper()
+	pool := dbtest.New(t)
+	ctx := audit.WithActor(context.Background(), audit.Actor{Type: audit.ActorSystem, Label: "test"})
+	f := fixture{s: offer.NewService(pool, audit.New(pool)), ctx: ctx, pool: pool}
+	f.course = mustProduct(t, f.s, ctx, offer.ProductInput{Name: "Spanish A1", Kind: offer.KindCourse})
+	if err := pool.QueryRow(ctx, `INSERT INTO payment_systems (type, name) VALUES ('manual','Bank transfer') RETURNING id`).Scan(&f.ps); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func (f fixture) input(title string) offer.Input {
+	in := offer.NewInput()
+	in.Title, in.Amount, in.Currency = title, 4900, "EUR"
+	in.ProductIDs = []int64{f.course.ID}
+	in.PaymentSystemIDs = []int64{f.ps}
+	return in
+}
+
+func (f fixture) count(t *testing.T, table string) int {
+	t.Helper()
+	var n int
+	if err := f.pool.QueryRow(f.ctx, "SELECT count(*) FROM "+table).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestOfferValidation(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	archived := mustProduct(t, f.s, f.ctx, offer.ProductInput{Name: "Old", Kind: offer.KindWebinar})
+	if _, err := f.s.ArchiveProduct(f.ctx, archived.ID); err != nil {
+		t.Fatal(err)
+	}
+	field := func(key, typ string) offer.RegistrationField {
+		return offer.RegistrationField{Key: key, Label: "L", Type: typ}
+	}
+	tests := []struct {
+		name  string
+		edit  func(*offer.Input)
+		field string
+	}{
+		{"EmptyTitle", func(in *offer.Input) { in.Title = " " }, "title"},
+		{"LongTitle", func(in *offer.Input) { in.Title = strings.Repeat("t", 201) }, "title"},
+		{"BadSlug", func(in *offer.Input) { in.Slug = "Not A Slug" }, "slug"},
+		{"LongDescription", func(in *offer.Input) { in.Description = strings.Repeat("d", 20001) }, "description"},
+		{"BadStatus", func(in *offer.Input) { in.Status = "live" }, "status"},
+		{"ZeroAmount", func(in *offer.Input) { in.Amount = 0 }, "amount"},
+		{"NegativeAmount", func(in *offer.Input) { in.Amount = -100 }, "amount"},
+		{"UnknownCurrency", func(in *offer.Input) { in.Currency = "XYZ" }, "currency"},
+		{"BadKind", func(in *offer.Input) { in.Kind = "weekly" }, "kind"},
+		{"RecurringNoInterval", func(in *offer.Input) { in.Kind = offer.Recurring }, "interval"},
+		{"CustomNoDays", func(in *offer.Input) { in.Kind, in.Interval = offer.Recurring, offer.IntervalCustom }, "interval_days"},
+		{"OneInstallment", func(in *offer.Input) { in.Kind, in.Installments = offer.Installments, 1 }, "installments"},
+		{"TooManyInstallments", func(in *offer.Input) { in.Kind, in.Installments = offer.Installments, 37 }, "installments"},
+		{"NegativeAccess", func(in *offer.Input) { in.AccessDays = -1 }, "access_days"},
+		{"NoProducts", func(in *offer.Input) { in.ProductIDs = nil }, "product_ids"},
+		{"UnknownProduct", func(in *offer.Input) { in.ProductIDs = []int64{f.course.ID, 999999} }, "product_ids"},
+		{"ArchivedProduct", func(in *offer.Input) { in.ProductIDs = []int64{archived.ID} }, "product_ids"},
+		{"UnknownPaymentSystem", func(in *offer.Input) { in.PaymentSystemIDs = []int64{999999} }, "payment_system_ids"},
+		{"FieldKeyNotSnake", func(in *offer.Input) {
+			in.RegistrationFields = []offer.RegistrationField{field("Company Name", "text")}
+		}, "registration_fields"},
+		{"FieldKeyTwice", func(in *offer.Input) {
+			in.RegistrationFields = []offer.RegistrationField{field("company", "text"), field("company", "email")}
+		}, "registration_fields"},
+		{"FieldBadType", func(in *offer.Input) { in.RegistrationFields = []offer.RegistrationField{field("age", "number")} }, "registration_fields"},
+		{"SelectNoOptions", func(in *offer.Input) { in.RegistrationFields = []offer.RegistrationField{field("level", "select")} }, "registration_fields"},
+		{"FieldReserved", func(in *offer.Input) { in.RegistrationFields = []offer.RegistrationField{field("email", "email")} }, "registration_fields"},
+		{"BadLanguage", func(in *offer.Input) { in.Language = "de" }, "language"},
+		{"BadSuccessURL", func(in *offer.Input) { in.SuccessURL = "javascript:alert(1)" }, "success_url"},
+		{"BadContactEmail", func(in *offer.Input) { in.Contact.Email = "school@" }, "contact_email"},
+		{"BadContactPhone", func(in *offer.Input) { in.Contact.Phone = "call me" }, "contact_phone"},
+		{"ConfirmDaysZero", func(in *offer.Input) { in.ManualConfirmDays = 0 }, "manual_confirm_days"},
+		{"ConfirmDaysTooMany", func(in *offer.Input) { in.ManualConfirmDays = 366 }, "manual_confirm_days"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := f.input("Spanish A1, monthly")
+			tt.edit(&in)
+			_, err := f.s.Create(f.ctx, in)
+			wantField(t, err, tt.field)
+		})
+	}
+	for _, table := range []string{"offers", "offer_products", "offer_payment_systems"} {
+		if n := f.count(t, table); n != 0 {
+			t.Errorf("bad input left %d rows in %s", n, table)
+		}
+	}
+}
+
+func TestOfferCreateAndSlug(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	in := f.input("Español A1 — mensual")
+	in.Kind, in.Interval = offer.Recurring, offer.IntervalMonth
+	in.Installments = 5 // meaningless for recurring: dropped
+	in.RegistrationFields = []offer.RegistrationField{{Key: "level", Label: "Level", Type: "select", Options: []string{"A1", " ", "B1"}, Required: true}}
+	o, err := f.s.Create(f.ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Slug != "espanol-a1-mensual" || o.Installments != 0 || o.Status != offer.StatusDraft {
+		t.Fatalf("created %+v", o.Input)
+	}
+	got, err := f.s.Offer(f.ctx, o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Interval != offer.IntervalMonth || len(got.RegistrationFields) != 1 || len(got.RegistrationFields[0].Options) != 2 ||
+		got.ManualConfirmDays != 30 || got.AccessDays != 0 || got.PaymentSystemIDs[0] != f.ps || got.ProductIDs[0] != f.course.ID {
+		t.Fatalf("read back %+v", got.Input)
+	}
+
+	t.Run("SuggestedSlugGetsSuffix", func(t *testing.T) {
+		o2, err := f.s.Create(f.ctx, f.input("Español A1 — mensual"))
+		if err != nil || o2.Slug != "espanol-a1-mensual-2" {
+			t.Fatalf("slug %q, err %v", o2.Slug, err)
+		}
+	})
+	t.Run("DuplicateSlugIsFieldError", func(t *testing.T) {
+		dup := f.input("Another")
+		dup.Slug = "espanol-a1-mensual"
+		_, err := f.s.Create(f.ctx, dup)
+		wantField(t, err, "slug")
+		other, _ := f.s.Create(f.ctx, f.input("Other"))
+		_, err = f.s.Update(f.ctx, other.ID, func(in *offer.Input) { in.Slug = "espanol-a1-mensual" })
+		wantField(t, err, "slug")
+	})
+	t.Run("Cyrillic", func(t *testing.T) {
+		if s := offer.Slugify("Курс українська мова!"); s != "kurs-ukrayinska-mova" {
+			t.Fatalf("slug %q", s)
+		}
+		if s := offer.Slugify("!!!"); s != "offer" {
+			t.Fatalf("slug %q", s)
+		}
+	})
+	t.Run("Audited", func(t *testing.T) {
+		var n int
+		if err := f.pool.QueryRow(f.ctx, "SELECT count(*) FROM audit_log WHERE action = 'offer.create' AND entity_id = $1::bigint::text", o.ID).Scan(&n); err != nil || n != 1 {
+			t.Fatalf("audit entries %d, %v", n, err)
+		}
+	})
+}
+
+func TestOfferPublishRules(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	o, err := f.s.Create(f.ctx, f.input("Spanish A1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.s.PublishedPage(f.ctx, o.Slug); !errors.Is(err, check.ErrNotFound) {
+		t.Fatalf("draft page: %v", err)
+	}
+	if _, err := f.s.SetStatus(f.ctx, o.ID, offer.StatusPublished); err != nil {
+		t.Fatal(err)
+	}
+	p, err := f.s.PublishedPage(f.ctx, o.Slug)
+	if err != nil || len(p.ProductNames) != 1 || p.ProductNames[0] != "Spanish A1" {
+		t.Fatalf("published page %+v, %v", p.ProductNames, err)
+	}
+	if _, err := f.s.SetStatus(f.ctx, o.ID, "live"); err == nil {
+		t.Fatal("unknown status accepted")
+	}
+
+	// With its only product archived the offer keeps working as it is, but cannot be published again.
+	if _, err := f.s.SetStatus(f.ctx, o.ID, offer.StatusDraft); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.s.ArchiveProduct(f.ctx, f.course.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.s.Update(f.ctx, o.ID, func(in *offer.Input) { in.Title = "Spanish A1 (old)" }); err != nil {
+		t.Fatalf("edit with a kept archived product: %v", err)
+	}
+	_, err = f.s.SetStatus(f.ctx, o.ID, offer.StatusPublished)
+	wantField(t, err, "status")
+
+	if _, err := f.s.SetStatus(f.ctx, o.ID, offer.StatusArchived); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.s.PublishedPage(f.ctx, o.Slug); !errors.Is(err, check.ErrNotFound) {
+		t.Fatalf("archived page: %v", err)
+	}
+	if _, err := f.s.SetStatus(f.ctx, 999999, offer.StatusDraft); !errors.Is(err, check.ErrNotFound) {
+		t.Fatalf("unknown offer: %v", err)
+	}
+}
+
+func TestOfferListKeyset(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	var ids []int64
+	for i, title := range []string{"Spanish A1", "Spanish A2", "French A1", "Spanish B1", "Spanish B2"} {
+		o, err := f.s.Create(f.ctx, f.input(title))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i != 2 && i != 3 {
+			if _, err := f.s.SetStatus(f.ctx, o.ID, offer.StatusPublished); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ids = append(ids, o.ID)
+	}
+	var got []int64
+	after := int64(0)
+	for range 10 {
+		page, err := f.s.Offers(f.ctx, offer.Filter{Status: offer.StatusPublished, Query: "spanish", AfterID: after, Limit: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range page {
+			got = append(got, o.ID)
+			if len(o.ProductIDs) != 1 || len(o.PaymentSystemIDs) != 1 {
+				t.Fatalf("list row lacks links: %+v", o.Input)
+			}
+		}
+		if len(page) < 2 {
+			break
+		}
+		after = page[len(page)-1].ID
+	}
+	want := []int64{ids[0], ids[1], ids[4]}
+	if len(got) != 3 || got[0] != want[0] || got[1] != want[1] || got[2] != want[2] {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+	bySlug, _ := f.s.Offers(f.ctx, offer.Filter{Query: "french-a1"})
+	if len(bySlug) != 1 || bySlug[0].ID != ids[2] {
+		t.Fatalf("search by slug: %+v", bySlug)
+	}
+}

@@ -1,0 +1,111 @@
+package server
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/bursar/bursar/internal/offer"
+)
+
+// publishedOffer creates a product and an offer through the service, with edit applied to the input.
+func (a *testApp) offer(edit func(*offer.Input)) offer.Offer {
+	a.t.Helper()
+	p, err := a.srv.offers.CreateProduct(a.ctx(), offer.ProductInput{Name: "Curso de español A1", Kind: offer.KindCourse})
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	in := offer.NewInput()
+	in.Title, in.Amount, in.Currency, in.ProductIDs = "Español A1", 4900, "EUR", []int64{p.ID}
+	in.Status = offer.StatusPublished
+	edit(&in)
+	o, err := a.srv.offers.Create(a.ctx(), in)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	return o
+}
+
+func TestPublicOfferPage(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t)
+	ps, _ := strconv.ParseInt(a.paymentSystem("Transferencia bancaria"), 10, 64)
+	o := a.offer(func(in *offer.Input) {
+		in.Language = "es"
+		in.Slug = "espanol-a1"
+		in.PaymentSystemIDs = []int64{ps}
+		in.AccessDays = 90
+		in.Description = "## Qué aprenderás\n\n**Gramática** y [más](https://school.test/a1).\n\n<script>alert('x')</script>\n\n<img src=x onerror=alert(1)>"
+		in.Contact = offer.Contact{Email: "hola@school.test", Phone: "+34 600 000 000", Note: "Lunes a viernes"}
+	})
+
+	res, doc := a.get(a.client(), "/o/espanol-a1")
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("status %d", res.StatusCode)
+	}
+	html, _ := doc.Html()
+	tests := []struct {
+		name string
+		ok   bool
+	}{
+		{"LangAttribute", doc.Find("html").AttrOr("lang", "") == "es"},
+		{"OneH1", doc.Find("h1").Length() == 1 && doc.Find("h1").Text() == "Español A1"},
+		{"SpanishPrice", doc.Find("[data-testid=offer-price]").Text() == "49,00\u00a0€"},
+		{"Terms", doc.Find("[data-testid=offer-terms]").Text() == "pago único"},
+		{"Access", doc.Find("[data-testid=offer-access]").Text() == "Acceso durante 90 días"},
+		{"Products", doc.Find("[data-testid=offer-products]").Text() == "Curso de español A1"},
+		{"MarkdownRendered", doc.Find("[data-testid=offer-description] strong").Text() == "Gramática"},
+		{"NoScript", !strings.Contains(html, "<script") && !strings.Contains(html, "alert(") && !strings.Contains(html, "onerror")},
+		{"PaymentSystem", doc.Find("[data-testid=payment-system] strong").Text() == "Transferencia bancaria"},
+		{"PayLink", doc.Find("[data-testid=pay-link]").AttrOr("href", "") == "/o/espanol-a1/pay?system="+itoa(ps)},
+		{"PayLabel", doc.Find("[data-testid=pay-link]").Text() == "Pagar con Transferencia bancaria"},
+		{"Contact", strings.Contains(doc.Find("[data-testid=offer-contact]").Text(), "hola@school.test")},
+		{"Viewport", doc.Find(`meta[name=viewport]`).Length() == 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if !tt.ok {
+				t.Fatalf("page does not satisfy %s:\n%s", tt.name, html)
+			}
+		})
+	}
+
+	t.Run("EditShowsNewPrice", func(t *testing.T) {
+		if _, err := a.srv.offers.Update(a.ctx(), o.ID, func(in *offer.Input) {
+			in.Amount, in.Kind, in.Installments = 9000, offer.Installments, 3
+		}); err != nil {
+			t.Fatal(err)
+		}
+		_, doc := a.get(a.client(), "/o/espanol-a1")
+		if got := doc.Find("[data-testid=offer-price]").Text(); got != "90,00\u00a0€" {
+			t.Fatalf("price after edit %q", got)
+		}
+		if got := doc.Find("[data-testid=offer-terms]").Text(); got != "en 3 plazos de unos 30,00\u00a0€ cada uno" {
+			t.Fatalf("terms %q", got)
+		}
+	})
+
+	t.Run("NotFound", func(t *testing.T) {
+		draft := a.offer(func(in *offer.Input) { in.Slug, in.Status = "borrador", offer.StatusDraft })
+		archived := a.offer(func(in *offer.Input) { in.Slug, in.Status = "viejo", offer.StatusArchived })
+		for _, slug := range []string{draft.Slug, archived.Slug, "no-such-offer", "UPPER"} {
+			if res, _ := a.get(a.client(), "/o/"+slug); res.StatusCode != http.StatusNotFound {
+				t.Errorf("/o/%s: %d, want 404", slug, res.StatusCode)
+			}
+		}
+	})
+
+	t.Run("EnglishRecurringNoPaymentSystems", func(t *testing.T) {
+		a.offer(func(in *offer.Input) {
+			in.Slug, in.Kind, in.Interval, in.Amount, in.Currency = "monthly", offer.Recurring, offer.IntervalMonth, 123456, "USD"
+		})
+		_, doc := a.get(a.client(), "/o/monthly")
+		if doc.Find("html").AttrOr("lang", "") != "en" || doc.Find("[data-testid=offer-price]").Text() != "$1,234.56" ||
+			doc.Find("[data-testid=offer-terms]").Text() != "per month" || doc.Find("[data-testid=no-payment-systems]").Length() != 1 ||
+			doc.Find("[data-testid=offer-access]").Text() != "Lifetime access" {
+			h, _ := doc.Html()
+			t.Fatalf("page:\n%s", h)
+		}
+	})
+}
