@@ -7,7 +7,7 @@ CREATE TABLE access_grants (
     product_id      bigint      NOT NULL REFERENCES products (id),
     source          text        NOT NULL CHECK (source IN ('order', 'manual', 'api', 'import', 'transfer')),
     source_ref      text        NOT NULL DEFAULT '', -- order id, admin e-mail, API key name
-    transferred_from bigint REFERENCES access_grants (id),
+    transferred_from bigint REFERENCES access_grants (id) ON DELETE SET NULL, -- the grant this one was moved from
     starts_at       timestamptz NOT NULL DEFAULT now(),
     ends_at         timestamptz,  -- NULL: forever
     revoked_at      timestamptz,
@@ -16,6 +16,7 @@ CREATE TABLE access_grants (
 );
 CREATE INDEX access_grants_contact_idx ON access_grants (contact_id, id);
 CREATE INDEX access_grants_product_idx ON access_grants (product_id);
+CREATE INDEX access_grants_transferred_from_idx ON access_grants (transferred_from) WHERE transferred_from IS NOT NULL;
 
 -- +goose Down
 DROP TABLE access_grants;

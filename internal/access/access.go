@@ -1,17 +1,127 @@
 // Package access is who may use which product: grants with their source, start, end and revocation.
+//
+// A grant is never deleted or rewritten to hide history: revoking sets revoked_at, and a transfer revokes the old
+// grant and creates a new one for the target that points back at it. Granting a product the contact already has
+// active access to extends that grant to the later end instead of adding a second row.
 package access
 
 import (
-	"github.com/jackc/pgx/v5/pgxpool"
+	"context"
+	"fmt"
+	"time"
 
-	"github.com/bursar/bursar/internal/audit"
+	"github.com/bursar/bursar/internal/check"
+	"github.com/bursar/bursar/internal/db"
 )
 
-// Service manages access grants.
-type Service struct {
-	db    *pgxpool.Pool
-	audit *audit.Log
+// Sources of a grant.
+const (
+	SourceOrder    = "order"
+	SourceManual   = "manual"
+	SourceAPI      = "api"
+	SourceImport   = "import"
+	SourceTransfer = "transfer"
+)
+
+// Timeline event kinds this package writes to the contact's timeline.
+const (
+	EventGranted        = "access.granted"
+	EventExtended       = "access.extended"
+	EventRevoked        = "access.revoked"
+	EventTransferredOut = "access.transferred_out"
+	EventTransferredIn  = "access.transferred_in"
+)
+
+// Limits on grant input.
+const (
+	MaxDays      = 36500
+	MaxReason    = 500
+	MaxSourceRef = 200
+)
+
+// ErrRevoked is returned when a grant is revoked already: a second revoke or a transfer changes nothing.
+var ErrRevoked = fmt.Errorf("access grant is already revoked: %w", check.ErrConflict)
+
+// ErrExpired is returned when transferring a grant whose end has passed.
+var ErrExpired = fmt.Errorf("access grant has expired: %w", check.ErrConflict)
+
+// Grant is a contact's access to a product.
+type Grant struct {
+	ID              int64
+	ContactID       int64
+	ProductID       int64
+	Source          string
+	SourceRef       string // order id, admin e-mail, API key name
+	TransferredFrom int64  // the grant this one was moved from; 0 when none
+	StartsAt        time.Time
+	EndsAt          *time.Time // nil: forever
+	RevokedAt       *time.Time
+	RevokeReason    string
+	CreatedAt       time.Time
 }
 
-// NewService returns a Service on pool.
-func NewService(pool *pgxpool.Pool, al *audit.Log) *Service { return &Service{db: pool, audit: al} }
+// ActiveAt reports whether g gives access at t.
+func (g Grant) ActiveAt(t time.Time) bool {
+	return g.RevokedAt == nil && !g.StartsAt.After(t) && (g.EndsAt == nil || g.EndsAt.After(t))
+}
+
+// NewGrant is a request for access. Give at most one of Days and EndsAt; neither means forever.
+type NewGrant struct {
+	ContactID       int64
+	ProductID       int64
+	Source          string
+	SourceRef       string
+	Days            int        // access for this many days from now
+	EndsAt          *time.Time // or until this moment
+	TransferredFrom int64
+}
+
+// Validate checks n against now and names every bad field.
+func (n NewGrant) Validate(now time.Time) error {
+	e := check.Errors{}
+	if n.ContactID <= 0 {
+		e.Add("contact_id", "is required")
+	}
+	if n.ProductID <= 0 {
+		e.Add("product_id", "is required")
+	}
+	switch n.Source {
+	case SourceOrder, SourceManual, SourceAPI, SourceImport, SourceTransfer:
+	default:
+		e.Add("source", "must be one of order, manual, api, import, transfer")
+	}
+	e.Text("source_ref", n.SourceRef, false, MaxSourceRef)
+	switch {
+	case n.Days != 0 && n.EndsAt != nil:
+		e.Add("days", "give either days or ends_at, not both")
+	case n.Days < 0 || n.Days > MaxDays:
+		e.Add("days", fmt.Sprintf("must be a whole number from 1 to %d", MaxDays))
+	case n.EndsAt != nil && !n.EndsAt.After(now):
+		e.Add("ends_at", "must be in the future")
+	}
+	return e.Err()
+}
+
+// end is when the requested access ends, nil for forever.
+func (n NewGrant) end(now time.Time) *time.Time {
+	switch {
+	case n.EndsAt != nil:
+		t := n.EndsAt.UTC()
+		return &t
+	case n.Days > 0:
+		t := now.UTC().AddDate(0, 0, n.Days)
+		return &t
+	}
+	return nil
+}
+
+// Contacts is what this package needs from the CRM: a contact's e-mail and its timeline.
+type Contacts interface {
+	EmailTx(ctx context.Context, tx db.DBTX, id int64) (string, error)
+	AddEventTx(ctx context.Context, tx db.DBTX, contactID int64, kind, message string) error
+}
+
+// Products names products for timeline messages.
+type Products interface {
+	ProductNames(ctx context.Context, ids []int64) (map[int64]string, error)
+}

@@ -1,2 +1,37 @@
 -- name: ContactsCount :one
 SELECT count(*) FROM contacts;
+
+-- name: ContactCreate :one
+INSERT INTO contacts (email, name, phone, custom_fields, placeholder)
+VALUES (@email, @name, @phone, @custom_fields, @placeholder)
+RETURNING *;
+
+-- name: ContactGet :one
+SELECT * FROM contacts WHERE id = @id;
+
+-- name: ContactGetForUpdate :one
+SELECT * FROM contacts WHERE id = @id FOR UPDATE;
+
+-- name: ContactByEmail :one
+SELECT * FROM contacts WHERE lower(email) = lower(@email);
+
+-- name: ContactUpdate :one
+UPDATE contacts
+SET email = @email, name = @name, phone = @phone, custom_fields = @custom_fields, updated_at = now()
+WHERE id = @id
+RETURNING *;
+
+-- name: ContactDelete :one
+DELETE FROM contacts WHERE id = @id RETURNING email;
+
+-- name: NoteAdd :one
+INSERT INTO contact_notes (contact_id, body, author) VALUES (@contact_id, @body, @author) RETURNING *;
+
+-- name: NoteList :many
+SELECT * FROM contact_notes WHERE contact_id = @contact_id ORDER BY id DESC LIMIT @lim;
+
+-- name: EventAdd :exec
+INSERT INTO contact_events (contact_id, kind, message, actor) VALUES (@contact_id, @kind, @message, @actor);
+
+-- name: EventList :many
+SELECT * FROM contact_events WHERE contact_id = @contact_id ORDER BY id DESC LIMIT @lim;

@@ -4,6 +4,7 @@ import (
 	"github.com/bursar/bursar/internal/access"
 	"github.com/bursar/bursar/internal/audit"
 	"github.com/bursar/bursar/internal/crm"
+	"github.com/bursar/bursar/internal/offer"
 )
 
 type crmServices struct {
@@ -11,6 +12,9 @@ type crmServices struct {
 	access   *access.Service
 }
 
+// newCRMServices wires contacts and access; access writes to the contacts' timelines and names products through
+// the catalog (a stateless service on the same pool, so this group does not depend on the catalog group's wiring).
 func newCRMServices(d Deps, al *audit.Log) crmServices {
-	return crmServices{contacts: crm.NewService(d.Pool, al), access: access.NewService(d.Pool, al)}
+	contacts := crm.NewService(d.Pool, al)
+	return crmServices{contacts: contacts, access: access.NewService(d.Pool, al, contacts, offer.NewService(d.Pool, al))}
 }

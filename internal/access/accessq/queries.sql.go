@@ -7,6 +7,7 @@ package accessq
 
 import (
 	"context"
+	"time"
 )
 
 const accessGrantsCount = `-- name: AccessGrantsCount :one
@@ -18,4 +19,281 @@ func (q *Queries) AccessGrantsCount(ctx context.Context) (int64, error) {
 	var count int64
 	err := row.Scan(&count)
 	return count, err
+}
+
+const grantActiveFor = `-- name: GrantActiveFor :one
+SELECT id, contact_id, product_id, source, source_ref, transferred_from, starts_at, ends_at, revoked_at, revoke_reason, created_at FROM access_grants
+WHERE contact_id = $1 AND product_id = $2 AND revoked_at IS NULL
+  AND starts_at <= now() AND (ends_at IS NULL OR ends_at > now())
+ORDER BY ends_at DESC NULLS FIRST, id
+LIMIT 1
+FOR UPDATE
+`
+
+type GrantActiveForParams struct {
+	ContactID int64
+	ProductID int64
+}
+
+// The active grant of a product to a contact with the latest end (forever first), locked for extension.
+func (q *Queries) GrantActiveFor(ctx context.Context, arg GrantActiveForParams) (AccessGrant, error) {
+	row := q.db.QueryRow(ctx, grantActiveFor, arg.ContactID, arg.ProductID)
+	var i AccessGrant
+	err := row.Scan(
+		&i.ID,
+		&i.ContactID,
+		&i.ProductID,
+		&i.Source,
+		&i.SourceRef,
+		&i.TransferredFrom,
+		&i.StartsAt,
+		&i.EndsAt,
+		&i.RevokedAt,
+		&i.RevokeReason,
+		&i.CreatedAt,
+	)
+	return i, err
+}
+
+const grantCreate = `-- name: GrantCreate :one
+INSERT INTO access_grants (contact_id, product_id, source, source_ref, transferred_from, ends_at)
+VALUES ($1, $2, $3, $4, $5, $6)
+RETURNING id, contact_id, product_id, source, source_ref, transferred_from, starts_at, ends_at, revoked_at, revoke_reason, created_at
+`
+
+type GrantCreateParams struct {
+	ContactID       int64
+	ProductID       int64
+	Source          string
+	SourceRef       string
+	TransferredFrom *int64
+	EndsAt          *time.Time
+}
+
+func (q *Queries) GrantCreate(ctx context.Context, arg GrantCreateParams) (AccessGrant, error) {
+	row := q.db.QueryRow(ctx, grantCreate,
+		arg.ContactID,
+		arg.ProductID,
+		arg.Source,
+		arg.SourceRef,
+		arg.TransferredFrom,
+		arg.EndsAt,
+	)
+	var i AccessGrant
+	err := row.Scan(
+		&i.ID,
+		&i.ContactID,
+		&i.ProductID,
+		&i.Source,
+		&i.SourceRef,
+		&i.TransferredFrom,
+		&i.StartsAt,
+		&i.EndsAt,
+		&i.RevokedAt,
+		&i.RevokeReason,
+		&i.CreatedAt,
+	)
+	return i, err
+}
+
+const grantGet = `-- name: GrantGet :one
+SELECT id, contact_id, product_id, source, source_ref, transferred_from, starts_at, ends_at, revoked_at, revoke_reason, created_at FROM access_grants WHERE id = $1
+`
+
+func (q *Queries) GrantGet(ctx context.Context, id int64) (AccessGrant, error) {
+	row := q.db.QueryRow(ctx, grantGet, id)
+	var i AccessGrant
+	err := row.Scan(
+		&i.ID,
+		&i.ContactID,
+		&i.ProductID,
+		&i.Source,
+		&i.SourceRef,
+		&i.TransferredFrom,
+		&i.StartsAt,
+		&i.EndsAt,
+		&i.RevokedAt,
+		&i.RevokeReason,
+		&i.CreatedAt,
+	)
+	return i, err
+}
+
+const grantLockPair = `-- name: GrantLockPair :exec
+SELECT pg_advisory_xact_lock(hashtextextended('access_grant:' || $1::bigint || ':' || $2::bigint, 0))
+`
+
+type GrantLockPairParams struct {
+	ContactID int64
+	ProductID int64
+}
+
+// Serialises grants of one product to one contact, so two concurrent grants extend one row instead of making two.
+func (q *Queries) GrantLockPair(ctx context.Context, arg GrantLockPairParams) error {
+	_, err := q.db.Exec(ctx, grantLockPair, arg.ContactID, arg.ProductID)
+	return err
+}
+
+const grantRevoke = `-- name: GrantRevoke :one
+UPDATE access_grants SET revoked_at = now(), revoke_reason = $1
+WHERE id = $2 AND revoked_at IS NULL
+RETURNING id, contact_id, product_id, source, source_ref, transferred_from, starts_at, ends_at, revoked_at, revoke_reason, created_at
+`
+
+type GrantRevokeParams struct {
+	Reason string
+	ID     int64
+}
+
+// Revokes a grant that is not revoked yet; no row means someone else already did (or it does not exist).
+func (q *Queries) GrantRevoke(ctx context.Context, arg GrantRevokeParams) (AccessGrant, error) {
+	row := q.db.QueryRow(ctx, grantRevoke, arg.Reason, arg.ID)
+	var i AccessGrant
+	err := row.Scan(
+		&i.ID,
+		&i.ContactID,
+		&i.ProductID,
+		&i.Source,
+		&i.SourceRef,
+		&i.TransferredFrom,
+		&i.StartsAt,
+		&i.EndsAt,
+		&i.RevokedAt,
+		&i.RevokeReason,
+		&i.CreatedAt,
+	)
+	return i, err
+}
+
+const grantRevokeActive = `-- name: GrantRevokeActive :one
+UPDATE access_grants SET revoked_at = now(), revoke_reason = $1
+WHERE id = $2 AND revoked_at IS NULL AND (ends_at IS NULL OR ends_at > now())
+RETURNING id, contact_id, product_id, source, source_ref, transferred_from, starts_at, ends_at, revoked_at, revoke_reason, created_at
+`
+
+type GrantRevokeActiveParams struct {
+	Reason string
+	ID     int64
+}
+
+// Revokes a grant that is still in force (not revoked, not expired): the first step of a transfer.
+func (q *Queries) GrantRevokeActive(ctx context.Context, arg GrantRevokeActiveParams) (AccessGrant, error) {
+	row := q.db.QueryRow(ctx, grantRevokeActive, arg.Reason, arg.ID)
+	var i AccessGrant
+	err := row.Scan(
+		&i.ID,
+		&i.ContactID,
+		&i.ProductID,
+		&i.Source,
+		&i.SourceRef,
+		&i.TransferredFrom,
+		&i.StartsAt,
+		&i.EndsAt,
+		&i.RevokedAt,
+		&i.RevokeReason,
+		&i.CreatedAt,
+	)
+	return i, err
+}
+
+const grantSetEnd = `-- name: GrantSetEnd :one
+UPDATE access_grants SET ends_at = $1 WHERE id = $2 AND revoked_at IS NULL RETURNING id, contact_id, product_id, source, source_ref, transferred_from, starts_at, ends_at, revoked_at, revoke_reason, created_at
+`
+
+type GrantSetEndParams struct {
+	EndsAt *time.Time
+	ID     int64
+}
+
+func (q *Queries) GrantSetEnd(ctx context.Context, arg GrantSetEndParams) (AccessGrant, error) {
+	row := q.db.QueryRow(ctx, grantSetEnd, arg.EndsAt, arg.ID)
+	var i AccessGrant
+	err := row.Scan(
+		&i.ID,
+		&i.ContactID,
+		&i.ProductID,
+		&i.Source,
+		&i.SourceRef,
+		&i.TransferredFrom,
+		&i.StartsAt,
+		&i.EndsAt,
+		&i.RevokedAt,
+		&i.RevokeReason,
+		&i.CreatedAt,
+	)
+	return i, err
+}
+
+const grantsActiveForContact = `-- name: GrantsActiveForContact :many
+SELECT id, contact_id, product_id, source, source_ref, transferred_from, starts_at, ends_at, revoked_at, revoke_reason, created_at FROM access_grants
+WHERE contact_id = $1 AND revoked_at IS NULL AND starts_at <= now() AND (ends_at IS NULL OR ends_at > now())
+ORDER BY id DESC
+`
+
+func (q *Queries) GrantsActiveForContact(ctx context.Context, contactID int64) ([]AccessGrant, error) {
+	rows, err := q.db.Query(ctx, grantsActiveForContact, contactID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []AccessGrant
+	for rows.Next() {
+		var i AccessGrant
+		if err := rows.Scan(
+			&i.ID,
+			&i.ContactID,
+			&i.ProductID,
+			&i.Source,
+			&i.SourceRef,
+			&i.TransferredFrom,
+			&i.StartsAt,
+			&i.EndsAt,
+			&i.RevokedAt,
+			&i.RevokeReason,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const grantsForContact = `-- name: GrantsForContact :many
+SELECT id, contact_id, product_id, source, source_ref, transferred_from, starts_at, ends_at, revoked_at, revoke_reason, created_at FROM access_grants WHERE contact_id = $1 ORDER BY id DESC
+`
+
+func (q *Queries) GrantsForContact(ctx context.Context, contactID int64) ([]AccessGrant, error) {
+	rows, err := q.db.Query(ctx, grantsForContact, contactID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []AccessGrant
+	for rows.Next() {
+		var i AccessGrant
+		if err := rows.Scan(
+			&i.ID,
+			&i.ContactID,
+			&i.ProductID,
+			&i.Source,
+			&i.SourceRef,
+			&i.TransferredFrom,
+			&i.StartsAt,
+			&i.EndsAt,
+			&i.RevokedAt,
+			&i.RevokeReason,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }

@@ -157,6 +157,7 @@ type PaymentSystem struct {
 	Mode              string
 	Settings          []byte
 	CredentialsSealed []byte
+	CredentialNames   []string
 	Enabled           bool
 	CreatedAt         time.Time
 	UpdatedAt         time.Time

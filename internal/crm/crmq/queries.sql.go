@@ -9,6 +9,150 @@ import (
 	"context"
 )
 
+const contactByEmail = `-- name: ContactByEmail :one
+SELECT id, email, name, phone, custom_fields, placeholder, created_at, updated_at FROM contacts WHERE lower(email) = lower($1)
+`
+
+func (q *Queries) ContactByEmail(ctx context.Context, email string) (Contact, error) {
+	row := q.db.QueryRow(ctx, contactByEmail, email)
+	var i Contact
+	err := row.Scan(
+		&i.ID,
+		&i.Email,
+		&i.Name,
+		&i.Phone,
+		&i.CustomFields,
+		&i.Placeholder,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const contactCreate = `-- name: ContactCreate :one
+INSERT INTO contacts (email, name, phone, custom_fields, placeholder)
+VALUES ($1, $2, $3, $4, $5)
+RETURNING id, email, name, phone, custom_fields, placeholder, created_at, updated_at
+`
+
+type ContactCreateParams struct {
+	Email        string
+	Name         string
+	Phone        string
+	CustomFields []byte
+	Placeholder  bool
+}
+
+func (q *Queries) ContactCreate(ctx context.Context, arg ContactCreateParams) (Contact, error) {
+	row := q.db.QueryRow(ctx, contactCreate,
+		arg.Email,
+		arg.Name,
+		arg.Phone,
+		arg.CustomFields,
+		arg.Placeholder,
+	)
+	var i Contact
+	err := row.Scan(
+		&i.ID,
+		&i.Email,
+		&i.Name,
+		&i.Phone,
+		&i.CustomFields,
+		&i.Placeholder,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const contactDelete = `-- name: ContactDelete :one
+DELETE FROM contacts WHERE id = $1 RETURNING email
+`
+
+func (q *Queries) ContactDelete(ctx context.Context, id int64) (string, error) {
+	row := q.db.QueryRow(ctx, contactDelete, id)
+	var email string
+	err := row.Scan(&email)
+	return email, err
+}
+
+const contactGet = `-- name: ContactGet :one
+SELECT id, email, name, phone, custom_fields, placeholder, created_at, updated_at FROM contacts WHERE id = $1
+`
+
+func (q *Queries) ContactGet(ctx context.Context, id int64) (Contact, error) {
+	row := q.db.QueryRow(ctx, contactGet, id)
+	var i Contact
+	err := row.Scan(
+		&i.ID,
+		&i.Email,
+		&i.Name,
+		&i.Phone,
+		&i.CustomFields,
+		&i.Placeholder,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const contactGetForUpdate = `-- name: ContactGetForUpdate :one
+SELECT id, email, name, phone, custom_fields, placeholder, created_at, updated_at FROM contacts WHERE id = $1 FOR UPDATE
+`
+
+func (q *Queries) ContactGetForUpdate(ctx context.Context, id int64) (Contact, error) {
+	row := q.db.QueryRow(ctx, contactGetForUpdate, id)
+	var i Contact
+	err := row.Scan(
+		&i.ID,
+		&i.Email,
+		&i.Name,
+		&i.Phone,
+		&i.CustomFields,
+		&i.Placeholder,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const contactUpdate = `-- name: ContactUpdate :one
+UPDATE contacts
+SET email = $1, name = $2, phone = $3, custom_fields = $4, updated_at = now()
+WHERE id = $5
+RETURNING id, email, name, phone, custom_fields, placeholder, created_at, updated_at
+`
+
+type ContactUpdateParams struct {
+	Email        string
+	Name         string
+	Phone        string
+	CustomFields []byte
+	ID           int64
+}
+
+func (q *Queries) ContactUpdate(ctx context.Context, arg ContactUpdateParams) (Contact, error) {
+	row := q.db.QueryRow(ctx, contactUpdate,
+		arg.Email,
+		arg.Name,
+		arg.Phone,
+		arg.CustomFields,
+		arg.ID,
+	)
+	var i Contact
+	err := row.Scan(
+		&i.ID,
+		&i.Email,
+		&i.Name,
+		&i.Phone,
+		&i.CustomFields,
+		&i.Placeholder,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
 const contactsCount = `-- name: ContactsCount :one
 SELECT count(*) FROM contacts
 `
@@ -18,4 +162,119 @@ func (q *Queries) ContactsCount(ctx context.Context) (int64, error) {
 	var count int64
 	err := row.Scan(&count)
 	return count, err
+}
+
+const eventAdd = `-- name: EventAdd :exec
+INSERT INTO contact_events (contact_id, kind, message, actor) VALUES ($1, $2, $3, $4)
+`
+
+type EventAddParams struct {
+	ContactID int64
+	Kind      string
+	Message   string
+	Actor     string
+}
+
+func (q *Queries) EventAdd(ctx context.Context, arg EventAddParams) error {
+	_, err := q.db.Exec(ctx, eventAdd,
+		arg.ContactID,
+		arg.Kind,
+		arg.Message,
+		arg.Actor,
+	)
+	return err
+}
+
+const eventList = `-- name: EventList :many
+SELECT id, contact_id, kind, message, actor, created_at FROM contact_events WHERE contact_id = $1 ORDER BY id DESC LIMIT $2
+`
+
+type EventListParams struct {
+	ContactID int64
+	Lim       int32
+}
+
+func (q *Queries) EventList(ctx context.Context, arg EventListParams) ([]ContactEvent, error) {
+	rows, err := q.db.Query(ctx, eventList, arg.ContactID, arg.Lim)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ContactEvent
+	for rows.Next() {
+		var i ContactEvent
+		if err := rows.Scan(
+			&i.ID,
+			&i.ContactID,
+			&i.Kind,
+			&i.Message,
+			&i.Actor,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const noteAdd = `-- name: NoteAdd :one
+INSERT INTO contact_notes (contact_id, body, author) VALUES ($1, $2, $3) RETURNING id, contact_id, body, author, created_at
+`
+
+type NoteAddParams struct {
+	ContactID int64
+	Body      string
+	Author    string
+}
+
+func (q *Queries) NoteAdd(ctx context.Context, arg NoteAddParams) (ContactNote, error) {
+	row := q.db.QueryRow(ctx, noteAdd, arg.ContactID, arg.Body, arg.Author)
+	var i ContactNote
+	err := row.Scan(
+		&i.ID,
+		&i.ContactID,
+		&i.Body,
+		&i.Author,
+		&i.CreatedAt,
+	)
+	return i, err
+}
+
+const noteList = `-- name: NoteList :many
+SELECT id, contact_id, body, author, created_at FROM contact_notes WHERE contact_id = $1 ORDER BY id DESC LIMIT $2
+`
+
+type NoteListParams struct {
+	ContactID int64
+	Lim       int32
+}
+
+func (q *Queries) NoteList(ctx context.Context, arg NoteListParams) ([]ContactNote, error) {
+	rows, err := q.db.Query(ctx, noteList, arg.ContactID, arg.Lim)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ContactNote
+	for rows.Next() {
+		var i ContactNote
+		if err := rows.Scan(
+			&i.ID,
+			&i.ContactID,
+			&i.Body,
+			&i.Author,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }

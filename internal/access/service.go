@@ -1,0 +1,229 @@
+package access
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/bursar/bursar/internal/access/accessq"
+	"github.com/bursar/bursar/internal/audit"
+	"github.com/bursar/bursar/internal/check"
+	"github.com/bursar/bursar/internal/db"
+)
+
+// Service manages access grants.
+type Service struct {
+	db       *pgxpool.Pool
+	audit    *audit.Log
+	contacts Contacts
+	products Products
+}
+
+// NewService returns a Service on pool; contacts keeps the timelines, products names products in them.
+func NewService(pool *pgxpool.Pool, al *audit.Log, contacts Contacts, products Products) *Service {
+	return &Service{db: pool, audit: al, contacts: contacts, products: products}
+}
+
+// Grant gives a product to a contact in its own transaction; see GrantTx.
+func (s *Service) Grant(ctx context.Context, n NewGrant) (g Grant, created bool, err error) {
+	err = pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+		g, created, err = s.GrantTx(ctx, tx, n)
+		return err
+	})
+	return g, created, err
+}
+
+// GrantTx gives a product to a contact inside the caller's transaction (an order's fulfilment, an import), with its
+// audit entry and timeline event. When the contact already has access to the product in force, that grant is
+// extended to the later end (forever wins) and returned with created false; no second grant is made. An unknown
+// contact or product is a field error on contact_id or product_id.
+func (s *Service) GrantTx(ctx context.Context, tx db.DBTX, n NewGrant) (Grant, bool, error) {
+	return s.grantTx(ctx, tx, n, "")
+}
+
+// grantTx grants n; from is the e-mail of the contact a transfer comes from ("" otherwise).
+func (s *Service) grantTx(ctx context.Context, tx db.DBTX, n NewGrant, from string) (Grant, bool, error) {
+	n.SourceRef = strings.TrimSpace(n.SourceRef)
+	now := time.Now()
+	if err := n.Validate(now); err != nil {
+		return Grant{}, false, err
+	}
+	end := n.end(now)
+	q := accessq.New(tx)
+	if err := q.GrantLockPair(ctx, accessq.GrantLockPairParams{ContactID: n.ContactID, ProductID: n.ProductID}); err != nil {
+		return Grant{}, false, fmt.Errorf("lock grant: %w", err)
+	}
+	cur, ok, err := activeGrant(ctx, tx, n.ContactID, n.ProductID)
+	if err != nil {
+		return Grant{}, false, err
+	}
+	if ok {
+		g, err := s.extendTx(ctx, tx, cur, end)
+		return g, false, err
+	}
+	g, err := insertGrant(ctx, tx, n, end)
+	if err != nil {
+		return Grant{}, false, err
+	}
+	kind, msg := EventGranted, fmt.Sprintf("Access to %s granted (%s) %s", s.productName(ctx, g.ProductID), g.Source, until(g.EndsAt))
+	if from != "" {
+		kind, msg = EventTransferredIn, fmt.Sprintf("Access to %s received from %s, %s", s.productName(ctx, g.ProductID), from, until(g.EndsAt))
+	}
+	if err := s.contacts.AddEventTx(ctx, tx, g.ContactID, kind, msg); err != nil {
+		return Grant{}, false, err
+	}
+	err = s.audit.RecordTx(ctx, tx, "access.grant", "access_grant", g.ID, map[string]any{
+		"contact_id": g.ContactID, "product_id": g.ProductID, "source": g.Source, "ends_at": g.EndsAt, "transferred_from": n.TransferredFrom})
+	return g, true, err
+}
+
+// extendTx moves cur's end to end when that is later.
+func (s *Service) extendTx(ctx context.Context, tx db.DBTX, cur Grant, end *time.Time) (Grant, error) {
+	if cur.EndsAt == nil || (end != nil && !end.After(*cur.EndsAt)) {
+		return cur, nil // already lasts at least as long
+	}
+	r, err := accessq.New(tx).GrantSetEnd(ctx, accessq.GrantSetEndParams{ID: cur.ID, EndsAt: end})
+	if err != nil {
+		return Grant{}, storeErr(cur.ID, err)
+	}
+	g := fromRow(r)
+	msg := fmt.Sprintf("Access to %s extended %s", s.productName(ctx, g.ProductID), until(g.EndsAt))
+	if err := s.contacts.AddEventTx(ctx, tx, g.ContactID, EventExtended, msg); err != nil {
+		return Grant{}, err
+	}
+	err = s.audit.RecordTx(ctx, tx, "access.extend", "access_grant", g.ID, map[string]any{
+		"contact_id": g.ContactID, "product_id": g.ProductID, "from": cur.EndsAt, "to": g.EndsAt})
+	return g, err
+}
+
+// Revoke ends grant id now. A grant already revoked is ErrRevoked and nothing changes.
+func (s *Service) Revoke(ctx context.Context, id int64, reason string) (Grant, error) {
+	reason = strings.TrimSpace(reason)
+	e := check.Errors{}
+	e.Text("reason", reason, false, MaxReason)
+	if err := e.Err(); err != nil {
+		return Grant{}, err
+	}
+	var g Grant
+	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+		var err error
+		g, err = s.RevokeTx(ctx, tx, id, reason)
+		return err
+	})
+	return g, err
+}
+
+// RevokeTx revokes grant id inside the caller's transaction (a refund), with audit entry and timeline event.
+func (s *Service) RevokeTx(ctx context.Context, tx db.DBTX, id int64, reason string) (Grant, error) {
+	g, err := revokeGrant(ctx, tx, id, reason, false)
+	if err != nil {
+		return Grant{}, err
+	}
+	msg := fmt.Sprintf("Access to %s revoked", s.productName(ctx, g.ProductID))
+	if reason != "" {
+		msg += ": " + reason
+	}
+	if err := s.contacts.AddEventTx(ctx, tx, g.ContactID, EventRevoked, msg); err != nil {
+		return Grant{}, err
+	}
+	err = s.audit.RecordTx(ctx, tx, "access.revoke", "access_grant", g.ID, map[string]any{
+		"contact_id": g.ContactID, "product_id": g.ProductID, "reason": reason})
+	return g, err
+}
+
+// Transfer moves grant id to another contact: the old grant is revoked with reason "transferred to <e-mail>" and
+// the target gets a grant of the same product with the same end, source transfer, pointing back at the old one
+// (or, when the target already has access to it, their grant is extended). A revoked or expired grant cannot be
+// transferred (ErrRevoked, ErrExpired); the grant's own contact is a field error on to_contact_id.
+func (s *Service) Transfer(ctx context.Context, id, toContactID int64) (Grant, error) {
+	var g Grant
+	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+		var err error
+		g, err = s.transferTx(ctx, tx, id, toContactID)
+		return err
+	})
+	return g, err
+}
+
+func (s *Service) transferTx(ctx context.Context, tx db.DBTX, id, toContactID int64) (Grant, error) {
+	old, err := getGrant(ctx, tx, id)
+	if err != nil {
+		return Grant{}, err
+	}
+	if toContactID == old.ContactID {
+		return Grant{}, check.Field("to_contact_id", "is the contact who has this access already; pick another contact")
+	}
+	toEmail, err := s.contacts.EmailTx(ctx, tx, toContactID)
+	if errors.Is(err, check.ErrNotFound) {
+		return Grant{}, check.Field("to_contact_id", "no contact has this id")
+	}
+	if err != nil {
+		return Grant{}, err
+	}
+	fromEmail, err := s.contacts.EmailTx(ctx, tx, old.ContactID)
+	if err != nil {
+		return Grant{}, err
+	}
+	old, err = revokeGrant(ctx, tx, id, "transferred to "+toEmail, true)
+	if err != nil {
+		return Grant{}, err
+	}
+	name := s.productName(ctx, old.ProductID)
+	if err := s.contacts.AddEventTx(ctx, tx, old.ContactID, EventTransferredOut, fmt.Sprintf("Access to %s transferred to %s", name, toEmail)); err != nil {
+		return Grant{}, err
+	}
+	n := NewGrant{ContactID: toContactID, ProductID: old.ProductID, Source: SourceTransfer,
+		SourceRef: audit.ActorFrom(ctx).Label, EndsAt: old.EndsAt, TransferredFrom: old.ID}
+	g, _, err := s.grantTx(ctx, tx, n, fromEmail)
+	if err != nil {
+		return Grant{}, err
+	}
+	err = s.audit.RecordTx(ctx, tx, "access.transfer", "access_grant", old.ID, map[string]any{
+		"from_contact_id": old.ContactID, "to_contact_id": toContactID, "product_id": old.ProductID, "new_grant_id": g.ID})
+	return g, err
+}
+
+// Get returns grant id or an error wrapping check.ErrNotFound.
+func (s *Service) Get(ctx context.Context, id int64) (Grant, error) {
+	return getGrant(ctx, s.db, id)
+}
+
+// Active lists the grants of contact id in force now, newest first.
+func (s *Service) Active(ctx context.Context, contactID int64) ([]Grant, error) {
+	rs, err := accessq.New(s.db).GrantsActiveForContact(ctx, contactID)
+	if err != nil {
+		return nil, fmt.Errorf("active grants of contact %d: %w", contactID, err)
+	}
+	return fromRows(rs), nil
+}
+
+// ForContact lists every grant of contact id, past ones included, newest first.
+func (s *Service) ForContact(ctx context.Context, contactID int64) ([]Grant, error) {
+	rs, err := accessq.New(s.db).GrantsForContact(ctx, contactID)
+	if err != nil {
+		return nil, fmt.Errorf("grants of contact %d: %w", contactID, err)
+	}
+	return fromRows(rs), nil
+}
+
+// productName names a product for a timeline message; when the catalog cannot, the id stands in.
+func (s *Service) productName(ctx context.Context, id int64) string {
+	if s.products != nil {
+		if names, err := s.products.ProductNames(ctx, []int64{id}); err == nil && names[id] != "" {
+			return names[id]
+		}
+	}
+	return fmt.Sprintf("product #%d", id)
+}
+
+func until(end *time.Time) string {
+	if end == nil {
+		return "forever"
+	}
+	return "until " + end.UTC().Format("2006-01-02 15:04 UTC")
+}
