@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
+	"io"
+	"net/http"
 	"context"
 	"errors"
 	"strings"
@@ -99,5 +102,38 @@ func TestCLIDemoIdempotent(t *testing.T) {
 	}
 	if first != second || !strings.Contains(first, "admin@demo.bursar.test") || !strings.Contains(first, "Password: demo-") {
 		t.Fatalf("demo printed %q then %q", first, second)
+	}
+}
+
+// TestServe starts the real server on a loopback port, checks it is ready, and stops it with the context.
+func TestServe(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
+	c.env["BURSAR_ADDR"] = "127.0.0.1:0"
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve"}, func(k string) string { return c.env[k] }, pw, io.Discard)
+		pw.Close()
+	}()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	if err != nil {
+		t.Fatalf("serve printed nothing: %v (%v)", err, <-done)
+	}
+	go io.Copy(io.Discard, pr) //nolint:errcheck
+	addr := strings.Fields(strings.TrimPrefix(line, "Bursar is serving on "))[0]
+	res, err := http.Get("http://" + addr + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("readyz: %d", res.StatusCode)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("serve returned %v after shutdown", err)
 	}
 }

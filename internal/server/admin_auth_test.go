@@ -166,3 +166,26 @@ func TestStaffManagement(t *testing.T) {
 		t.Fatalf("the promoted owner is disabled, so the first stays the last active owner: %v", err)
 	}
 }
+
+// TestCrossOriginRefused: a form posted from another site (the browser says so) changes nothing.
+func TestCrossOriginRefused(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t)
+	c := a.owner()
+	req, _ := http.NewRequest("POST", a.ts.URL+"/admin/api-keys", strings.NewReader("name=evil"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	req.Header.Set("Origin", "https://evil.example")
+	res, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusForbidden {
+		t.Fatalf("cross-site POST: %d", res.StatusCode)
+	}
+	keys, _ := a.srv.staff.APIKeys(a.ctx())
+	if len(keys) != 0 {
+		t.Fatalf("a key was created: %+v", keys)
+	}
+}
