@@ -14,6 +14,8 @@ import (
 	"github.com/bursar/bursar/internal/audit"
 	"github.com/bursar/bursar/internal/check"
 	"github.com/bursar/bursar/internal/db"
+	"github.com/bursar/bursar/internal/jobs"
+	"github.com/bursar/bursar/internal/notify"
 	"github.com/bursar/bursar/internal/server"
 	"github.com/bursar/bursar/internal/staff"
 )
@@ -54,7 +56,22 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	defer e.close(log)
-	srv := server.New(server.Deps{Config: e.cfg, Log: log, Pool: e.pool, SessionCleanup: 5 * time.Minute})
+	var sender notify.Sender // nil: e-mails are logged and kept in the admin outbox
+	if e.cfg.SMTPURL != "" {
+		smtp, err := notify.NewSMTP(e.cfg.SMTPURL, e.cfg.MailFrom)
+		if err != nil {
+			return err
+		}
+		sender = smtp
+	}
+	jc, err := jobs.New(e.pool, log, jobs.Config{}, notify.NewWorker(e.pool, sender, log))
+	if err != nil {
+		return err
+	}
+	srv, err := server.New(server.Deps{Config: e.cfg, Log: log, Pool: e.pool, SessionCleanup: 5 * time.Minute, Jobs: jc})
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", e.cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", e.cfg.Addr, err)
@@ -68,6 +85,13 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	log.Info("serving", "addr", ln.Addr().String(), "base_url", e.cfg.BaseURL)
 	fmt.Fprintf(stdout, "Bursar is serving on %s (admin: %s/admin)\n", ln.Addr(), e.cfg.BaseURL)
+	// Jobs run until shutdown; a job cancelled then is retried later by any process.
+	jobsCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopJobs()
+	if err := jc.Start(jobsCtx); err != nil {
+		_ = ln.Close()
+		return err
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {
@@ -78,8 +102,12 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	log.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	if err := hs.Shutdown(sctx); err != nil {
-		return err
+	herr := hs.Shutdown(sctx)
+	if err := jc.Stop(sctx); err != nil {
+		log.Error("stop jobs", "err", err)
+	}
+	if herr != nil {
+		return herr
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err

@@ -3,10 +3,10 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"io"
-	"net/http"
 	"context"
 	"errors"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 

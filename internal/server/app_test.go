@@ -47,7 +47,10 @@ func newTestApp(t *testing.T) *testApp {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := New(Deps{Config: cfg, Log: log, Pool: pool})
+	srv, err := New(Deps{Config: cfg, Log: log, Pool: pool})
+	if err != nil {
+		t.Fatal(err)
+	}
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 	a := &testApp{t: t, srv: srv, ts: ts, pool: pool, log: &logBuf}

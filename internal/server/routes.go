@@ -67,6 +67,8 @@ func (s *Server) Handler() http.Handler {
 			r.Post("/access/{id}/revoke", s.adminAccessRevoke)
 			r.Post("/access/{id}/transfer", s.adminAccessTransfer)
 
+			r.Get("/outbox", s.adminOutbox)
+			r.Get("/outbox/{id}", s.adminOutboxMessage)
 			r.Get("/audit", s.adminAudit)
 			r.Get("/staff", s.adminStaff)
 			r.Get("/api-keys", s.adminAPIKeys)

@@ -14,6 +14,7 @@ import (
 	"github.com/bursar/bursar/internal/audit"
 	"github.com/bursar/bursar/internal/config"
 	"github.com/bursar/bursar/internal/idempotency"
+	"github.com/bursar/bursar/internal/notify"
 	"github.com/bursar/bursar/internal/staff"
 )
 
@@ -24,6 +25,9 @@ type Deps struct {
 	Pool   *pgxpool.Pool
 	// SessionCleanup is how often expired sessions are deleted; 0 disables the sweeper (tests).
 	SessionCleanup time.Duration
+	// Jobs enqueues durable jobs in the caller's transaction; nil means an insert-only River client (the jobs are
+	// then worked by whichever process runs the workers).
+	Jobs notify.Inserter
 }
 
 // Server holds the domain services and the session manager.
@@ -39,7 +43,7 @@ type Server struct {
 }
 
 // New wires the services.
-func New(d Deps) *Server {
+func New(d Deps) (*Server, error) {
 	sm := scs.New()
 	sm.Store = pgxstore.NewWithCleanupInterval(d.Pool, d.SessionCleanup)
 	sm.Lifetime = 12 * time.Hour
@@ -58,6 +62,10 @@ func New(d Deps) *Server {
 		staff:    staff.NewService(d.Pool, al),
 		idem:     idempotency.New(d.Pool),
 	}
-	s.services = newServices(d, al)
-	return s
+	svc, err := newServices(d, al)
+	if err != nil {
+		return nil, err
+	}
+	s.services = svc
+	return s, nil
 }

@@ -9,12 +9,18 @@ type services struct {
 	catalogServices
 	paymentServices
 	crmServices
+	notifyServices
 }
 
-func newServices(d Deps, al *audit.Log) services {
+func newServices(d Deps, al *audit.Log) (services, error) {
+	ns, err := newNotifyServices(d)
+	if err != nil {
+		return services{}, err
+	}
 	return services{
 		catalogServices: newCatalogServices(d, al),
 		paymentServices: newPaymentServices(d, al),
 		crmServices:     newCRMServices(d, al),
-	}
+		notifyServices:  ns,
+	}, nil
 }

@@ -148,6 +148,23 @@ type OfferProduct struct {
 	ProductID int64
 }
 
+type OutboundEmail struct {
+	ID          int64
+	DedupKey    string
+	ToAddress   string
+	Subject     string
+	TextBody    string
+	HtmlBody    string
+	Language    string
+	Status      string
+	Attempts    int32
+	LastError   string
+	RelatedType string
+	RelatedID   *int64
+	CreatedAt   time.Time
+	SentAt      *time.Time
+}
+
 type PaymentSystem struct {
 	ID                int64
 	Type              string
@@ -157,6 +174,7 @@ type PaymentSystem struct {
 	Mode              string
 	Settings          []byte
 	CredentialsSealed []byte
+	CredentialNames   []string
 	Enabled           bool
 	CreatedAt         time.Time
 	UpdatedAt         time.Time

@@ -1,0 +1,133 @@
+// Package notify sends Bursar's e-mail through a durable outbox.
+//
+// A workflow that must tell someone about an event (an order completed, a password reset) calls EnqueueTx inside its
+// own transaction: the e-mail is written to the outbound_emails table and a River job is inserted in the same
+// transaction, so rolling back the event also drops the e-mail, and committing it guarantees the e-mail will be
+// attempted even if the process dies right after. Each e-mail carries a dedup key naming its event: enqueuing the
+// same key twice is a no-op, so one event never yields two e-mails.
+//
+// Delivery is at least once and never twice for the same event, with one honest exception: SMTP has no idempotency,
+// so if the process dies after the SMTP server acknowledged DATA and before the "sent" mark is committed, the retry
+// sends the e-mail again. The outbox row is marked "sending" (and its attempt counted) in a committed transaction
+// before each SMTP conversation, so such a duplicate is visible as attempts > 1; every attempt of one e-mail carries
+// the same Message-ID, which lets receiving servers and clients collapse the duplicate.
+package notify
+
+import (
+	"strings"
+	"time"
+
+	"github.com/bursar/bursar/internal/check"
+)
+
+// Status is where an e-mail is in the outbox.
+type Status string
+
+// Statuses of an outbox e-mail.
+const (
+	StatusQueued  Status = "queued"  // waiting for its job (also between retries)
+	StatusSending Status = "sending" // handed to SMTP, not yet confirmed
+	StatusSent    Status = "sent"    // the SMTP server accepted it
+	StatusLogged  Status = "logged"  // no SMTP server is configured: only logged, kept for the admin outbox
+	StatusFailed  Status = "failed"  // gave up after the last attempt
+)
+
+// Statuses lists every status, for filters.
+var Statuses = []Status{StatusQueued, StatusSending, StatusSent, StatusLogged, StatusFailed}
+
+// Valid reports whether s is a known status.
+func (s Status) Valid() bool {
+	for _, v := range Statuses {
+		if s == v {
+			return true
+		}
+	}
+	return false
+}
+
+// Limits on e-mail fields.
+const (
+	MaxDedupKey    = 200
+	MaxSubject     = 300
+	MaxBody        = 1 << 20 // bytes, for each of the text and HTML bodies
+	MaxRelatedType = 50
+	MaxListLimit   = 100
+)
+
+// Email is an e-mail to enqueue: already rendered (see templates/email) in the recipient's language.
+type Email struct {
+	// DedupKey names the event that causes the e-mail, e.g. "order:123:completed"; the same key is sent once.
+	DedupKey string
+	To       string
+	Subject  string
+	Text     string // the plain-text part (required)
+	HTML     string // the HTML part; empty sends a text-only e-mail
+	Language string // BCP 47 tag of the text, "en" when empty
+	// RelatedType and RelatedID name the record the e-mail is about ("order", 123), for the admin outbox.
+	RelatedType string
+	RelatedID   int64
+}
+
+func (e Email) normalize() Email {
+	e.DedupKey = strings.TrimSpace(e.DedupKey)
+	e.To = check.NormalizeEmail(e.To)
+	e.Subject = strings.TrimSpace(e.Subject)
+	e.Language = strings.TrimSpace(e.Language)
+	if e.Language == "" {
+		e.Language = "en"
+	}
+	return e
+}
+
+// Validate names each bad field. A header can never be smuggled in through the subject: line breaks are refused.
+func (e Email) Validate() error {
+	errs := check.Errors{}
+	errs.Text("dedup_key", e.DedupKey, true, MaxDedupKey)
+	errs.Email("to", e.To, true)
+	errs.Text("subject", e.Subject, true, MaxSubject)
+	if strings.ContainsAny(e.Subject, "\r\n") {
+		errs.Add("subject", "must be one line")
+	}
+	if strings.TrimSpace(e.Text) == "" {
+		errs.Add("text", "is required")
+	} else if len(e.Text) > MaxBody {
+		errs.Add("text", "is too long")
+	}
+	if len(e.HTML) > MaxBody {
+		errs.Add("html", "is too long")
+	}
+	errs.Text("language", e.Language, true, 20)
+	errs.Text("related_type", e.RelatedType, false, MaxRelatedType)
+	return errs.Err()
+}
+
+// Message is an e-mail in the outbox.
+type Message struct {
+	ID          int64
+	DedupKey    string
+	To          string
+	Subject     string
+	Text        string
+	HTML        string
+	Language    string
+	Status      Status
+	Attempts    int
+	LastError   string
+	RelatedType string
+	RelatedID   int64 // 0 when none
+	CreatedAt   time.Time
+	SentAt      time.Time // zero until sent or logged
+}
+
+// Filter narrows List.
+type Filter struct {
+	Status   Status // "" for every status
+	BeforeID int64  // keyset cursor: e-mails older than this id
+	Limit    int
+}
+
+// Page is one page of the outbox, newest first; NextBeforeID is the cursor of the next page, 0 on the last.
+type Page struct {
+	Messages     []Message
+	NextBeforeID int64
+}

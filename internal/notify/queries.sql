@@ -1,0 +1,36 @@
+-- name: EmailInsert :one
+-- Adds an e-mail to the outbox; a second e-mail with the same dedup key is dropped (no row returned).
+INSERT INTO outbound_emails (dedup_key, to_address, subject, text_body, html_body, language, related_type, related_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+ON CONFLICT (dedup_key) DO NOTHING
+RETURNING id;
+
+-- name: EmailGet :one
+SELECT * FROM outbound_emails WHERE id = $1;
+
+-- name: EmailByDedupKey :one
+SELECT * FROM outbound_emails WHERE dedup_key = $1;
+
+-- name: EmailClaim :one
+-- Marks an e-mail as being handed to SMTP and counts the attempt; nothing when it was already sent, logged or failed.
+UPDATE outbound_emails SET status = 'sending', attempts = attempts + 1
+WHERE id = $1 AND status IN ('queued', 'sending')
+RETURNING *;
+
+-- name: EmailMarkDone :execrows
+-- Records that the e-mail left: status is 'sent' or 'logged'.
+UPDATE outbound_emails SET status = @status::text, sent_at = now(), last_error = ''
+WHERE id = @id AND status = 'sending';
+
+-- name: EmailMarkError :execrows
+-- Records a failed attempt: back to 'queued' for the retry, or 'failed' after the last one.
+UPDATE outbound_emails SET status = @status::text, last_error = @last_error
+WHERE id = @id AND status = 'sending';
+
+-- name: EmailList :many
+-- Newest first, optionally one status, keyset by id.
+SELECT * FROM outbound_emails
+WHERE (sqlc.narg(status)::text IS NULL OR status = sqlc.narg(status)::text)
+  AND (sqlc.narg(before_id)::bigint IS NULL OR id < sqlc.narg(before_id)::bigint)
+ORDER BY id DESC
+LIMIT @max_rows;

@@ -1,0 +1,72 @@
+package notify
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/bursar/bursar/internal/check"
+)
+
+// Inserter inserts River jobs inside a transaction: a *river.Client[pgx.Tx] or a *jobs.Client (insert-only is
+// enough; the process that works the queue may be another one).
+type Inserter interface {
+	InsertTx(ctx context.Context, tx pgx.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+}
+
+// Service is the outbox: it enqueues e-mails and lists them for the admin.
+type Service struct {
+	db   *pgxpool.Pool
+	jobs Inserter
+}
+
+// NewService returns the outbox on pool, inserting its jobs with jobs.
+func NewService(pool *pgxpool.Pool, jobs Inserter) *Service { return &Service{db: pool, jobs: jobs} }
+
+// EnqueueTx adds e to the outbox inside the caller's transaction and inserts the job that sends it in the same
+// transaction: a rollback drops both. An e-mail whose dedup key is already in the outbox is ignored (nil error), so
+// one event never yields two e-mails.
+func (s *Service) EnqueueTx(ctx context.Context, tx pgx.Tx, e Email) error {
+	e = e.normalize()
+	if err := e.Validate(); err != nil {
+		return err
+	}
+	id, inserted, err := insertEmail(ctx, tx, e)
+	if err != nil || !inserted {
+		return err
+	}
+	if _, err := s.jobs.InsertTx(ctx, tx, EmailArgs{EmailID: id}, nil); err != nil {
+		return fmt.Errorf("insert e-mail job %d: %w", id, err)
+	}
+	return nil
+}
+
+// Enqueue adds e to the outbox in a transaction of its own (for e-mails that are not part of a larger change).
+func (s *Service) Enqueue(ctx context.Context, e Email) error {
+	return pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error { return s.EnqueueTx(ctx, tx, e) })
+}
+
+// Message returns outbox e-mail id or an error wrapping check.ErrNotFound.
+func (s *Service) Message(ctx context.Context, id int64) (Message, error) {
+	return getEmail(ctx, s.db, id)
+}
+
+// ByDedupKey returns the e-mail enqueued for an event, or an error wrapping check.ErrNotFound.
+func (s *Service) ByDedupKey(ctx context.Context, key string) (Message, error) {
+	return emailByDedupKey(ctx, s.db, key)
+}
+
+// List returns a page of the outbox, newest first; an unknown status is a field error on "status".
+func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
+	if f.Status != "" && !f.Status.Valid() {
+		return Page{}, check.Field("status", "is not a known status")
+	}
+	if f.Limit <= 0 || f.Limit > MaxListLimit {
+		f.Limit = MaxListLimit
+	}
+	return listEmails(ctx, s.db, f)
+}
