@@ -23,6 +23,21 @@ func (s *Server) Handler() http.Handler {
 		r.Use(http.NewCrossOriginProtection().Handler, s.sessions.LoadAndSave)
 		r.Get("/", s.home)
 		r.Get("/o/{slug}", s.publicOffer)
+		r.Get("/o/{slug}/pay", s.checkoutStart)
+		r.Post("/o/{slug}/pay", s.checkoutSubmit)
+
+		// The student's account and cabinet.
+		r.Get("/account/signup", s.accountSignupForm)
+		r.Post("/account/signup", s.accountSignup)
+		r.Get("/account/login", s.accountLoginForm)
+		r.Post("/account/login", s.accountLogin)
+		r.Post("/account/logout", s.accountLogout)
+		r.Get("/account/reset", s.accountResetForm)
+		r.Post("/account/reset", s.accountResetRequest)
+		r.Get("/account/reset/{token}", s.accountResetTokenForm)
+		r.Post("/account/reset/{token}", s.accountResetToken)
+		r.Get("/account", s.accountCabinet)
+		r.Get("/account/orders/{number}", s.accountOrder)
 	})
 
 	// Admin screens.
@@ -67,6 +82,16 @@ func (s *Server) Handler() http.Handler {
 			r.Post("/access/{id}/revoke", s.adminAccessRevoke)
 			r.Post("/access/{id}/transfer", s.adminAccessTransfer)
 
+			r.Get("/orders", s.adminOrders)
+			r.Get("/orders/new", s.adminOrderNew)
+			r.Post("/orders", s.adminOrderCreate)
+			r.Get("/orders/{id}", s.adminOrder)
+			r.Post("/orders/{id}/approve", s.adminOrderApprove)
+			r.Post("/orders/{id}/reject", s.adminOrderReject)
+			r.Post("/orders/{id}/refund", s.adminOrderRefund)
+
+			r.Get("/settings", s.adminSettings)
+
 			r.Get("/outbox", s.adminOutbox)
 			r.Get("/outbox/{id}", s.adminOutboxMessage)
 			r.Get("/audit", s.adminAudit)
@@ -79,6 +104,9 @@ func (s *Server) Handler() http.Handler {
 				r.Post("/staff/{id}/role", s.adminStaffRole)
 				r.Post("/api-keys", s.adminAPIKeyCreate)
 				r.Post("/api-keys/{id}/revoke", s.adminAPIKeyRevoke)
+				r.Post("/settings", s.adminSettingsUpdate)
+				r.Post("/settings/rates", s.adminRateSave)
+				r.Post("/settings/rates/{id}/delete", s.adminRateDelete)
 			})
 		})
 	})
@@ -115,6 +143,13 @@ func (s *Server) Handler() http.Handler {
 		r.Patch("/contacts/{id}", s.apiContactUpdate)
 		r.Delete("/contacts/{id}", s.apiContactDelete)
 		r.Get("/contacts/{id}/access", s.apiContactAccess)
+
+		r.Get("/orders", s.apiOrders)
+		r.Get("/orders/{id}", s.apiOrder)
+		r.Post("/orders/{id}/approve", s.apiOrderApprove)
+		r.Post("/orders/{id}/reject", s.apiOrderReject)
+		r.Post("/orders/{id}/refund", s.apiOrderRefund)
+		r.Post("/manual-payments", s.apiManualPaymentCreate)
 
 		r.Post("/access", s.apiAccessGrant)
 		r.Get("/access/{id}", s.apiAccess)

@@ -66,6 +66,6 @@ func New(d Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.services = svc
+	s.services = *svc
 	return s, nil
 }

@@ -5,22 +5,29 @@ import (
 )
 
 // services are the domain modules the handlers call, one embedded struct per module group, each in its own file.
+// Groups are built in dependency order: a later group's constructor may use the services built before it.
 type services struct {
 	catalogServices
 	paymentServices
 	crmServices
 	notifyServices
+	settingsServices
+	orderServices
+	accountServices
 }
 
-func newServices(d Deps, al *audit.Log) (services, error) {
-	ns, err := newNotifyServices(d)
-	if err != nil {
-		return services{}, err
-	}
-	return services{
+func newServices(d Deps, al *audit.Log) (*services, error) {
+	svc := &services{
 		catalogServices: newCatalogServices(d, al),
 		paymentServices: newPaymentServices(d, al),
 		crmServices:     newCRMServices(d, al),
-		notifyServices:  ns,
-	}, nil
+	}
+	var err error
+	if svc.notifyServices, err = newNotifyServices(d); err != nil {
+		return nil, err
+	}
+	svc.settingsServices = newSettingsServices(d, al, svc)
+	svc.orderServices = newOrderServices(d, al, svc)
+	svc.accountServices = newAccountServices(d, al, svc)
+	return svc, nil
 }

@@ -7,6 +7,7 @@ import (
 
 type notifyServices struct {
 	notify *notify.Service
+	jobs   notify.Inserter // enqueues River jobs in the caller's transaction
 }
 
 func newNotifyServices(d Deps) (notifyServices, error) {
@@ -18,5 +19,5 @@ func newNotifyServices(d Deps) (notifyServices, error) {
 		}
 		ins = c
 	}
-	return notifyServices{notify: notify.NewService(d.Pool, ins)}, nil
+	return notifyServices{notify: notify.NewService(d.Pool, ins), jobs: ins}, nil
 }
