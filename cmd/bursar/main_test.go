@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bursar/bursar/internal/db"
 	"github.com/bursar/bursar/internal/db/dbtest"
 )
 
@@ -102,6 +103,25 @@ func TestCLIDemoIdempotent(t *testing.T) {
 	}
 	if first != second || !strings.Contains(first, "admin@demo.bursar.test") || !strings.Contains(first, "Password: demo-") {
 		t.Fatalf("demo printed %q then %q", first, second)
+	}
+	pool, err := db.Open(context.Background(), c.env["DATABASE_URL"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	for table, want := range map[string]int{"admin_users": 1, "products": 3, "offers": 3, "payment_systems": 1, "contacts": 3} {
+		var n int
+		if err := pool.QueryRow(context.Background(), "SELECT count(*) FROM "+table).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != want {
+			t.Errorf("%s: %d rows after two demo runs, want %d", table, n, want)
+		}
+	}
+	var published int
+	_ = pool.QueryRow(context.Background(), "SELECT count(*) FROM offers WHERE status = 'published'").Scan(&published)
+	if published != 3 {
+		t.Errorf("published demo offers: %d", published)
 	}
 }
 

@@ -26,7 +26,7 @@ func TestMain(m *testing.M) { dbtest.Main(m) }
 
 // testApp is the real router on a fresh database, served over real HTTP.
 type testApp struct {
-	t    *testing.T
+	t    testing.TB
 	srv  *Server
 	ts   *httptest.Server
 	pool *pgxpool.Pool
@@ -38,7 +38,7 @@ const (
 	testPassword   = "correct horse battery"
 )
 
-func newTestApp(t *testing.T) *testApp {
+func newTestApp(t testing.TB) *testApp {
 	t.Helper()
 	pool := dbtest.New(t)
 	var logBuf bytes.Buffer
@@ -51,6 +51,8 @@ func newTestApp(t *testing.T) *testApp {
 	if err != nil {
 		t.Fatal(err)
 	}
+	srv.Start(context.Background())
+	t.Cleanup(srv.Close)
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 	a := &testApp{t: t, srv: srv, ts: ts, pool: pool, log: &logBuf}

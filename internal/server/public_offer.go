@@ -60,6 +60,13 @@ func (m *markdownRenderer) HTML(src string) (string, error) {
 // products' names, and its payment systems.
 func (s *Server) publicOffer(w http.ResponseWriter, r *http.Request) {
 	slug := chiURLParam(r, "slug")
+	w.Header().Set("Cache-Control", "no-cache")
+	page, gen, ok := s.pages.get("offer:" + slug)
+	if ok {
+		w.Header().Set("Content-Type", page.contentType)
+		_, _ = w.Write(page.body)
+		return
+	}
 	p, err := s.offers.PublishedPage(r.Context(), slug)
 	if err != nil {
 		s.htmlError(w, r, err)
@@ -85,8 +92,15 @@ func (s *Server) publicOffer(w http.ResponseWriter, r *http.Request) {
 		v.PaymentSystems = append(v.PaymentSystems, public.PaymentOption{Name: ps.Name, Description: ps.Description,
 			ImageURL: ps.ImageURL, PayURL: "/o/" + url.PathEscape(p.Slug) + "/pay?system=" + strconv.FormatInt(ps.ID, 10)})
 	}
-	w.Header().Set("Cache-Control", "no-cache")
-	s.render(w, r, http.StatusOK, public.OfferPage(v))
+	var buf bytes.Buffer
+	if err := public.OfferPage(v).Render(r.Context(), &buf); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	page = cachedPage{body: buf.Bytes(), contentType: "text/html; charset=utf-8"}
+	s.pages.put("offer:"+slug, gen, page)
+	w.Header().Set("Content-Type", page.contentType)
+	_, _ = w.Write(page.body)
 }
 
 // offerTerms says how the price is paid, in the offer's language.

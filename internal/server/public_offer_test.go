@@ -77,6 +77,10 @@ func TestPublicOfferPage(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
+		// The page was cached; the change reaches this process's cache through PostgreSQL.
+		if err := a.srv.pages.sync(t.Context(), a.pool); err != nil {
+			t.Fatal(err)
+		}
 		_, doc := a.get(a.client(), "/o/espanol-a1")
 		if got := doc.Find("[data-testid=offer-price]").Text(); got != "90,00\u00a0€" {
 			t.Fatalf("price after edit %q", got)

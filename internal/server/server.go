@@ -3,6 +3,7 @@
 package server
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"time"
@@ -39,6 +40,9 @@ type Server struct {
 	audit    *audit.Log
 	staff    *staff.Service
 	idem     *idempotency.Store
+	pages    *pageCache
+	stop     context.CancelFunc
+	done     chan struct{}
 	services
 }
 
@@ -61,6 +65,7 @@ func New(d Deps) (*Server, error) {
 		audit:    al,
 		staff:    staff.NewService(d.Pool, al),
 		idem:     idempotency.New(d.Pool),
+		pages:    newPageCache(),
 	}
 	svc, err := newServices(d, al)
 	if err != nil {
@@ -68,4 +73,22 @@ func New(d Deps) (*Server, error) {
 	}
 	s.services = *svc
 	return s, nil
+}
+
+// Start runs the server's background work until Close: the listener that keeps cached public pages fresh.
+func (s *Server) Start(ctx context.Context) {
+	ctx, s.stop = context.WithCancel(context.WithoutCancel(ctx))
+	s.done = make(chan struct{})
+	go func() {
+		defer close(s.done)
+		s.pages.run(ctx, s.pool, s.log)
+	}()
+}
+
+// Close stops what Start started and waits for it.
+func (s *Server) Close() {
+	if s.stop != nil {
+		s.stop()
+		<-s.done
+	}
 }

@@ -1,0 +1,142 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// catalogChannel is the PostgreSQL channel that triggers on the catalog tables notify on commit
+// (migrations/00010_catalog_notify.sql).
+const catalogChannel = "bursar_catalog"
+
+// pageCache keeps rendered public offer pages in memory for as long as this process listens on catalogChannel and
+// hears nothing. Any change to offers, products, payment systems or settings — by any process — clears every
+// process's cache when it commits. While the listener is not connected, nothing is cached, so a page is never
+// served stale because a notification was missed.
+type pageCache struct {
+	mu    sync.RWMutex
+	pages map[string]cachedPage
+	live  bool   // the listener is connected and listening
+	gen   uint64 // bumped by every clear: a page rendered before a clear is not stored after it
+	syncs map[string]chan struct{}
+}
+
+// cachedPage is a rendered 200 response.
+type cachedPage struct {
+	body        []byte
+	contentType string
+}
+
+// maxCachedPages bounds memory: at ~20 KB a page, 2,000 pages are 40 MB at most.
+const maxCachedPages = 2000
+
+func newPageCache() *pageCache {
+	return &pageCache{pages: map[string]cachedPage{}, syncs: map[string]chan struct{}{}}
+}
+
+// get returns the cached page for key and the generation to pass to put when rendering it instead.
+func (c *pageCache) get(key string) (cachedPage, uint64, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	p, ok := c.pages[key]
+	return p, c.gen, ok && c.live
+}
+
+// put stores a page rendered at generation gen, unless the cache was cleared since or is not live.
+func (c *pageCache) put(key string, gen uint64, p cachedPage) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.live || c.gen != gen {
+		return
+	}
+	if len(c.pages) >= maxCachedPages {
+		clear(c.pages)
+	}
+	c.pages[key] = p
+}
+
+// reset drops every page and sets whether the listener is live.
+func (c *pageCache) reset(live bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	clear(c.pages)
+	c.gen++
+	c.live = live
+}
+
+// run listens on catalogChannel until ctx ends, reconnecting with a growing pause after failures.
+func (c *pageCache) run(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) {
+	pause := 100 * time.Millisecond
+	for ctx.Err() == nil {
+		err := c.listen(ctx, pool)
+		c.reset(false)
+		if ctx.Err() != nil {
+			return
+		}
+		log.Warn("page cache listener lost; pages are not cached until it is back", "err", err)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(pause):
+		}
+		pause = min(pause*2, 10*time.Second)
+	}
+}
+
+func (c *pageCache) listen(ctx context.Context, pool *pgxpool.Pool) error {
+	pc, err := pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	// The connection carries a LISTEN: it leaves the pool and is closed at the end.
+	conn := pc.Hijack()
+	defer conn.Close(context.WithoutCancel(ctx)) //nolint:errcheck
+	if _, err := conn.Exec(ctx, "LISTEN "+catalogChannel); err != nil {
+		return err
+	}
+	c.reset(true)
+	for {
+		n, err := conn.WaitForNotification(ctx)
+		if err != nil {
+			return err
+		}
+		if n.Payload != "" {
+			c.mu.Lock()
+			if ch, ok := c.syncs[n.Payload]; ok {
+				close(ch)
+				delete(c.syncs, n.Payload)
+			}
+			c.mu.Unlock()
+			continue
+		}
+		c.reset(true)
+	}
+}
+
+// sync returns once this process's listener has handled every catalog change committed before the call: it sends
+// a marker through the channel and waits for it (notifications arrive in commit order). Tests use it instead of
+// sleeping; it fails with ctx when the listener is down.
+func (c *pageCache) sync(ctx context.Context, pool *pgxpool.Pool) error {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	token := "sync:" + hex.EncodeToString(b)
+	ch := make(chan struct{})
+	c.mu.Lock()
+	c.syncs[token] = ch
+	c.mu.Unlock()
+	if _, err := pool.Exec(ctx, "SELECT pg_notify($1, $2)", catalogChannel, token); err != nil {
+		return err
+	}
+	select {
+	case <-ch:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
