@@ -1,3 +1,123 @@
 // Package mailer renders Bursar's e-mails (templates/email) and enqueues them on the durable outbox (internal/notify).
 // It is the adapter that lets domain modules send e-mail without importing templates.
 package mailer
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/bursar/bursar/internal/account"
+	"github.com/bursar/bursar/internal/notify"
+	"github.com/bursar/bursar/internal/order"
+	"github.com/bursar/bursar/internal/settings"
+	"github.com/bursar/bursar/templates/email"
+)
+
+var (
+	_ order.Mailer   = (*Mailer)(nil)
+	_ account.Mailer = (*Mailer)(nil)
+)
+
+// Mailer renders e-mails in the recipient's language with the school's name and contact details, and enqueues
+// them in the caller's transaction, deduplicated by the event that causes them.
+type Mailer struct {
+	notify   *notify.Service
+	settings *settings.Service
+	baseURL  string
+}
+
+// New returns a Mailer that enqueues on n, reads the school from st and builds links on baseURL.
+func New(n *notify.Service, st *settings.Service, baseURL string) *Mailer {
+	return &Mailer{notify: n, settings: st, baseURL: strings.TrimRight(baseURL, "/")}
+}
+
+// OrderEmailTx renders e in its order's language and enqueues it once per order and kind
+// (dedup key "order:<id>:<kind>"). An e-mail to the school's placeholder domain is dropped.
+func (m *Mailer) OrderEmailTx(ctx context.Context, tx pgx.Tx, e order.Email) error {
+	school, placeholder, err := m.school(ctx, tx)
+	if err != nil {
+		return err
+	}
+	o, lng := e.Order, lang(e.Order.Language)
+	link := m.baseURL + "/account/orders/" + url.PathEscape(o.Number)
+	if e.Kind == order.EmailCompleted {
+		link = m.baseURL + "/account"
+	}
+	r, err := email.Order(ctx, email.OrderEmail{
+		School:     school,
+		Lang:       lng,
+		Kind:       email.OrderKind(e.Kind),
+		Number:     o.Number,
+		OfferTitle: o.OfferTitle,
+		Amount:     o.Price.Format(lng),
+		Link:       link,
+		Comment:    e.Comment,
+	})
+	if err != nil {
+		return fmt.Errorf("render %s e-mail of order %d: %w", e.Kind, o.ID, err)
+	}
+	return m.enqueue(ctx, tx, notify.Email{
+		DedupKey: fmt.Sprintf("order:%d:%s", o.ID, e.Kind), To: e.To, Language: lng,
+		RelatedType: "order", RelatedID: o.ID,
+	}, r, placeholder)
+}
+
+// PasswordResetTx renders the password-reset e-mail carrying link in lang and enqueues it once per link
+// (dedup key "password-reset:<first 16 hex digits of the link's SHA-256>").
+func (m *Mailer) PasswordResetTx(ctx context.Context, tx pgx.Tx, to, language, link string) error {
+	lng := lang(language)
+	school, placeholder, err := m.school(ctx, tx)
+	if err != nil {
+		return err
+	}
+	r, err := email.PasswordReset(ctx, email.PasswordResetEmail{School: school, Lang: lng, Link: link})
+	if err != nil {
+		return fmt.Errorf("render password-reset e-mail: %w", err)
+	}
+	sum := sha256.Sum256([]byte(link))
+	return m.enqueue(ctx, tx, notify.Email{
+		DedupKey: "password-reset:" + hex.EncodeToString(sum[:8]), To: to, Language: lng,
+	}, r, placeholder)
+}
+
+// enqueue puts the rendered e-mail on the outbox, except to a placeholder address (a payer who gave no e-mail gets
+// one at the school's placeholder domain, which never receives mail).
+func (m *Mailer) enqueue(ctx context.Context, tx pgx.Tx, e notify.Email, r email.Rendered, placeholder string) error {
+	if at := strings.LastIndexByte(e.To, '@'); at >= 0 && strings.EqualFold(e.To[at+1:], placeholder) {
+		return nil
+	}
+	e.Subject, e.Text, e.HTML = r.Subject, r.Text, r.HTML
+	if err := m.notify.EnqueueTx(ctx, tx, e); err != nil {
+		return fmt.Errorf("enqueue e-mail %s: %w", e.DedupKey, err)
+	}
+	return nil
+}
+
+// school is the sender shown in e-mails and the placeholder e-mail domain, read in the caller's transaction.
+func (m *Mailer) school(ctx context.Context, tx pgx.Tx) (email.School, string, error) {
+	s, err := m.settings.GetTx(ctx, tx)
+	if err != nil {
+		return email.School{}, "", err
+	}
+	return email.School{Name: s.Name, URL: s.WebsiteURL, Email: s.ContactEmail, Phone: s.Phone}, s.PlaceholderDomain, nil
+}
+
+// lang is the language an e-mail is written in: one of the five Bursar speaks, English otherwise.
+func lang(l string) string {
+	l = strings.ToLower(strings.TrimSpace(l))
+	if i := strings.IndexByte(l, '-'); i > 0 {
+		l = l[:i]
+	}
+	for _, v := range settings.Languages {
+		if l == v {
+			return l
+		}
+	}
+	return "en"
+}

@@ -14,8 +14,10 @@ import (
 
 // School is the sender shown in every e-mail.
 type School struct {
-	Name string
-	URL  string // the school's site or cabinet; optional
+	Name  string
+	URL   string // the school's site or cabinet; optional
+	Email string // the school's contact e-mail; optional
+	Phone string // the school's contact phone; optional
 }
 
 // Rendered is an e-mail ready for the outbox.
@@ -40,8 +42,10 @@ func textLayout(s School, body string) string {
 	b.WriteString(strings.TrimSpace(body))
 	b.WriteString("\n\n-- \n")
 	b.WriteString(s.Name)
-	if s.URL != "" {
-		b.WriteString("\n" + s.URL)
+	for _, v := range []string{s.URL, s.Email, s.Phone} {
+		if v != "" {
+			b.WriteString("\n" + v)
+		}
 	}
 	b.WriteString("\n")
 	return b.String()
