@@ -109,7 +109,7 @@ func TestCLIDemoIdempotent(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer pool.Close()
-	for table, want := range map[string]int{"admin_users": 1, "products": 3, "offers": 3, "payment_systems": 1, "contacts": 3} {
+	for table, want := range map[string]int{"admin_users": 1, "products": 3, "offers": 3, "payment_systems": 1, "contacts": 3, "exchange_rates": 1} {
 		var n int
 		if err := pool.QueryRow(context.Background(), "SELECT count(*) FROM "+table).Scan(&n); err != nil {
 			t.Fatal(err)

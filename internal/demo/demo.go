@@ -15,8 +15,10 @@ import (
 	"github.com/bursar/bursar/internal/audit"
 	"github.com/bursar/bursar/internal/check"
 	"github.com/bursar/bursar/internal/crm"
+	"github.com/bursar/bursar/internal/fx"
 	"github.com/bursar/bursar/internal/gateway"
 	"github.com/bursar/bursar/internal/offer"
+	"github.com/bursar/bursar/internal/settings"
 	"github.com/bursar/bursar/internal/staff"
 )
 
@@ -42,7 +44,32 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, secret []byte) error {
 	if err != nil {
 		return fmt.Errorf("demo admin: %w", err)
 	}
+	if err := seedSchool(ctx, pool, al); err != nil {
+		return fmt.Errorf("demo settings: %w", err)
+	}
 	return seedCatalog(ctx, pool, al, secret)
+}
+
+// seedSchool names the demo school and adds an exchange rate, once: settings someone already saved are kept.
+func seedSchool(ctx context.Context, pool *pgxpool.Pool, al *audit.Log) error {
+	st := settings.NewService(pool, al)
+	cur, err := st.Get(ctx)
+	if err != nil {
+		return err
+	}
+	if cur.UpdatedAt.IsZero() {
+		if _, err := st.Update(ctx, settings.School{Name: "Demo Academy", ContactEmail: "hello@demo-academy.example",
+			Phone: "+34 910 000 000", WebsiteURL: "https://demo-academy.example", Language: "en", Timezone: "Europe/Madrid"}); err != nil {
+			return err
+		}
+	}
+	rates := fx.NewService(pool, al)
+	have, err := rates.List(ctx)
+	if err != nil || len(have) > 0 {
+		return err
+	}
+	_, _, err = rates.Save(ctx, fx.NewRate{Base: "EUR", Quote: "UAH", Rate: "41.25"})
+	return err
 }
 
 // seedCatalog creates the demo products, a manual payment system, offers and contacts, each only when missing.
