@@ -65,10 +65,12 @@ CREATE TABLE idempotency_keys (
     request_hash  bytea       NOT NULL,
     status        integer,              -- NULL while the first request is in flight
     content_type  text        NOT NULL DEFAULT '',
+    location      text        NOT NULL DEFAULT '',
     response_body bytea,
     created_at    timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (api_key_id, key)
 );
+CREATE INDEX idempotency_keys_created_idx ON idempotency_keys (created_at);
 
 -- One-time tokens of admin and public create forms: a double-submitted form creates one record and both
 -- submissions land on it.

@@ -16,6 +16,10 @@ import (
 // TTL is how long a key is remembered.
 const TTL = 24 * time.Hour
 
+// StaleAfter is how long a first request may hold its key unanswered before a retry takes it over: longer than
+// any request may run (the server's write timeout is 60 s), so only a request whose process died is taken over.
+const StaleAfter = 2 * time.Minute
+
 // Errors of Claim.
 var (
 	ErrInFlight = errors.New("idempotency: a request with this key is still being processed")
@@ -26,6 +30,7 @@ var (
 type Response struct {
 	Status      int
 	ContentType string
+	Location    string
 	Body        []byte
 }
 
@@ -43,7 +48,8 @@ func (s *Store) Claim(ctx context.Context, apiKeyID int64, key, method, path str
 	if err := q.KeyExpire(ctx, idempotencyq.KeyExpireParams{ApiKeyID: apiKeyID, Key: key, CreatedAt: time.Now().Add(-TTL)}); err != nil {
 		return nil, err
 	}
-	n, err := q.KeyClaim(ctx, idempotencyq.KeyClaimParams{ApiKeyID: apiKeyID, Key: key, Method: method, Path: path, RequestHash: hash})
+	n, err := q.KeyClaim(ctx, idempotencyq.KeyClaimParams{ApiKeyID: apiKeyID, Key: key, Method: method, Path: path,
+		RequestHash: hash, StaleBefore: time.Now().Add(-StaleAfter)})
 	if err != nil {
 		return nil, err
 	}
@@ -64,13 +70,18 @@ func (s *Store) Claim(ctx context.Context, apiKeyID int64, key, method, path str
 	if row.Status == nil {
 		return nil, ErrInFlight
 	}
-	return &Response{Status: int(*row.Status), ContentType: row.ContentType, Body: row.ResponseBody}, nil
+	return &Response{Status: int(*row.Status), ContentType: row.ContentType, Location: row.Location, Body: row.ResponseBody}, nil
 }
 
 // Finish stores the response of a claimed key.
 func (s *Store) Finish(ctx context.Context, apiKeyID int64, key string, r Response) error {
 	st := int32(r.Status)
-	return idempotencyq.New(s.db).KeyFinish(ctx, idempotencyq.KeyFinishParams{ApiKeyID: apiKeyID, Key: key, Status: &st, ContentType: r.ContentType, ResponseBody: r.Body})
+	q := idempotencyq.New(s.db)
+	if err := q.KeyFinish(ctx, idempotencyq.KeyFinishParams{ApiKeyID: apiKeyID, Key: key, Status: &st, ContentType: r.ContentType,
+		Location: r.Location, ResponseBody: r.Body}); err != nil {
+		return err
+	}
+	return q.KeysPrune(ctx, time.Now().Add(-TTL))
 }
 
 // Release forgets a claimed key whose request failed on our side, so the client may retry it.

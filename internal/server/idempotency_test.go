@@ -1,6 +1,7 @@
 package server
 
 import (
+	"crypto/sha256"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -90,6 +91,25 @@ func TestIdempotencyKey(t *testing.T) {
 		}
 		if effects.Load() != before+1 {
 			t.Fatalf("effects %d, want %d", effects.Load(), before+1)
+		}
+	})
+	t.Run("CrashedFirstRequestTakenOver", func(t *testing.T) {
+		// A first request whose process died left its key claimed and unanswered three minutes ago.
+		k, err := a.srv.staff.AuthenticateAPIKey(a.ctx(), key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256([]byte("POST /x\n" + `{"a":5}`))
+		if _, err := a.pool.Exec(a.ctx(), `INSERT INTO idempotency_keys (api_key_id, key, method, path, request_hash, created_at)
+			VALUES ($1, 'k5', 'POST', '/x', $2, now() - interval '3 minutes')`, k.ID, sum[:]); err != nil {
+			t.Fatal(err)
+		}
+		if st, _, _ := post("k5", `{"a":5}`); st != 201 {
+			t.Fatalf("retry after a crash: %d, want the request to run", st)
+		}
+		// A different body never takes the key over.
+		if st, _, _ := post("k5", `{"a":6}`); st != http.StatusUnprocessableEntity {
+			t.Fatalf("other body: %d", st)
 		}
 	})
 	t.Run("NoKeyNoReplay", func(t *testing.T) {

@@ -229,6 +229,9 @@ func (s *Server) idempotent(next http.Handler) http.Handler {
 			return
 		case prev != nil:
 			w.Header().Set("Content-Type", prev.ContentType)
+			if prev.Location != "" {
+				w.Header().Set("Location", prev.Location)
+			}
 			w.Header().Set("Idempotent-Replayed", "true")
 			w.WriteHeader(prev.Status)
 			_, _ = w.Write(prev.Body)
@@ -251,7 +254,7 @@ func (s *Server) idempotent(next http.Handler) http.Handler {
 			// Our failure: the client may retry with the same key.
 			_ = s.idem.Release(context.WithoutCancel(ctx), k.ID, key)
 		} else if err := s.idem.Finish(context.WithoutCancel(ctx), k.ID, key, idempotency.Response{
-			Status: buf.status, ContentType: w.Header().Get("Content-Type"), Body: buf.body.Bytes()}); err != nil {
+			Status: buf.status, ContentType: w.Header().Get("Content-Type"), Location: w.Header().Get("Location"), Body: buf.body.Bytes()}); err != nil {
 			s.log.Error("store idempotent response", "err", err)
 		}
 		w.WriteHeader(buf.status)

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/a-h/templ"
 
@@ -124,7 +125,8 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 	dec.DisallowUnknownFields()
 	err := dec.Decode(v)
 	if err == nil && dec.More() {
-		err = errors.New("body must hold a single JSON object")
+		writeProblem(w, Problem{Status: http.StatusBadRequest, Detail: "The body must hold a single JSON object."})
+		return false
 	}
 	if err == nil {
 		return true
@@ -133,6 +135,7 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 		maxErr  *http.MaxBytesError
 		typeErr *json.UnmarshalTypeError
 		synErr  *json.SyntaxError
+		timeErr *time.ParseError
 	)
 	switch {
 	case errors.As(err, &maxErr):
@@ -144,6 +147,9 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 		}
 		writeProblem(w, Problem{Status: http.StatusUnprocessableEntity, Title: "Invalid input", Detail: "Some fields are invalid.",
 			Errors: map[string]string{field: "must be " + jsonKind(typeErr.Type.Kind().String())}})
+	case errors.As(err, &timeErr):
+		writeProblem(w, Problem{Status: http.StatusUnprocessableEntity, Title: "Invalid input", Detail: "Some fields are invalid.",
+			Errors: map[string]string{"body": "a date and time must be RFC 3339, such as 2026-11-23T10:00:00Z"}})
 	case errors.As(err, &synErr), errors.Is(err, io.ErrUnexpectedEOF):
 		writeProblem(w, Problem{Status: http.StatusBadRequest, Detail: "The body is not valid JSON."})
 	case errors.Is(err, io.EOF):
@@ -153,7 +159,8 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 		writeProblem(w, Problem{Status: http.StatusUnprocessableEntity, Title: "Invalid input", Detail: "Some fields are invalid.",
 			Errors: map[string]string{name: "is not a known field"}})
 	default:
-		writeProblem(w, Problem{Status: http.StatusBadRequest, Detail: err.Error()})
+		// Anything else (a read timeout, a broken connection) says nothing of our internals.
+		writeProblem(w, Problem{Status: http.StatusBadRequest, Detail: "The body could not be read; send one JSON object."})
 	}
 	return false
 }

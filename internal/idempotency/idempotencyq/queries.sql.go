@@ -66,9 +66,10 @@ func (q *Queries) FormTokensPrune(ctx context.Context, createdAt time.Time) erro
 }
 
 const keyClaim = `-- name: KeyClaim :execrows
-INSERT INTO idempotency_keys (api_key_id, key, method, path, request_hash)
+INSERT INTO idempotency_keys AS k (api_key_id, key, method, path, request_hash)
 VALUES ($1, $2, $3, $4, $5)
-ON CONFLICT DO NOTHING
+ON CONFLICT (api_key_id, key) DO UPDATE SET created_at = now()
+WHERE k.status IS NULL AND k.created_at < $6 AND k.request_hash = excluded.request_hash
 `
 
 type KeyClaimParams struct {
@@ -77,8 +78,10 @@ type KeyClaimParams struct {
 	Method      string
 	Path        string
 	RequestHash []byte
+	StaleBefore time.Time
 }
 
+// A key whose first request never finished (the process died) is taken over once it is older than @stale_before.
 func (q *Queries) KeyClaim(ctx context.Context, arg KeyClaimParams) (int64, error) {
 	result, err := q.db.Exec(ctx, keyClaim,
 		arg.ApiKeyID,
@@ -86,6 +89,7 @@ func (q *Queries) KeyClaim(ctx context.Context, arg KeyClaimParams) (int64, erro
 		arg.Method,
 		arg.Path,
 		arg.RequestHash,
+		arg.StaleBefore,
 	)
 	if err != nil {
 		return 0, err
@@ -109,7 +113,7 @@ func (q *Queries) KeyExpire(ctx context.Context, arg KeyExpireParams) error {
 }
 
 const keyFinish = `-- name: KeyFinish :exec
-UPDATE idempotency_keys SET status = $3, content_type = $4, response_body = $5
+UPDATE idempotency_keys SET status = $3, content_type = $4, location = $5, response_body = $6
 WHERE api_key_id = $1 AND key = $2 AND status IS NULL
 `
 
@@ -118,6 +122,7 @@ type KeyFinishParams struct {
 	Key          string
 	Status       *int32
 	ContentType  string
+	Location     string
 	ResponseBody []byte
 }
 
@@ -127,13 +132,14 @@ func (q *Queries) KeyFinish(ctx context.Context, arg KeyFinishParams) error {
 		arg.Key,
 		arg.Status,
 		arg.ContentType,
+		arg.Location,
 		arg.ResponseBody,
 	)
 	return err
 }
 
 const keyGet = `-- name: KeyGet :one
-SELECT api_key_id, key, method, path, request_hash, status, content_type, response_body, created_at FROM idempotency_keys WHERE api_key_id = $1 AND key = $2
+SELECT api_key_id, key, method, path, request_hash, status, content_type, location, response_body, created_at FROM idempotency_keys WHERE api_key_id = $1 AND key = $2
 `
 
 type KeyGetParams struct {
@@ -152,6 +158,7 @@ func (q *Queries) KeyGet(ctx context.Context, arg KeyGetParams) (IdempotencyKey,
 		&i.RequestHash,
 		&i.Status,
 		&i.ContentType,
+		&i.Location,
 		&i.ResponseBody,
 		&i.CreatedAt,
 	)
@@ -169,5 +176,14 @@ type KeyReleaseParams struct {
 
 func (q *Queries) KeyRelease(ctx context.Context, arg KeyReleaseParams) error {
 	_, err := q.db.Exec(ctx, keyRelease, arg.ApiKeyID, arg.Key)
+	return err
+}
+
+const keysPrune = `-- name: KeysPrune :exec
+DELETE FROM idempotency_keys WHERE created_at < $1
+`
+
+func (q *Queries) KeysPrune(ctx context.Context, createdAt time.Time) error {
+	_, err := q.db.Exec(ctx, keysPrune, createdAt)
 	return err
 }
