@@ -64,11 +64,12 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		}
 		sender = smtp
 	}
-	jc, err := jobs.New(e.pool, log, jobs.Config{}, notify.NewWorker(e.pool, sender, log))
+	// The server enqueues jobs with an insert-only client; this process works them with every module's worker.
+	srv, err := server.New(server.Deps{Config: e.cfg, Log: log, Pool: e.pool, SessionCleanup: 5 * time.Minute})
 	if err != nil {
 		return err
 	}
-	srv, err := server.New(server.Deps{Config: e.cfg, Log: log, Pool: e.pool, SessionCleanup: 5 * time.Minute, Jobs: jc})
+	jc, err := jobs.New(e.pool, log, jobs.Config{}, notify.NewWorker(e.pool, sender, log), srv.OrderDeadlineWorker())
 	if err != nil {
 		return err
 	}

@@ -197,3 +197,7 @@ func (p Patch) apply(c Contact) Input {
 	}
 	return in.normalize()
 }
+
+// ErrHasOrders refuses to delete a contact who has orders: payment history is kept. Move their access to another
+// contact instead.
+var ErrHasOrders = fmt.Errorf("crm: the contact has orders, and their payment history must be kept: %w", check.ErrConflict)

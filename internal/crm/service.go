@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/bursar/bursar/internal/audit"
@@ -155,6 +156,10 @@ func changedFields(old Contact, in Input) []string {
 func (s *Service) Delete(ctx context.Context, id int64) error {
 	return pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
 		email, err := crmq.New(tx).ContactDelete(ctx, id)
+		var pe *pgconn.PgError
+		if errors.As(err, &pe) && pe.Code == "23503" { // foreign_key_violation: orders point at the contact
+			return ErrHasOrders
+		}
 		if err != nil {
 			return storeErr(id, err)
 		}

@@ -37,11 +37,31 @@ const (
 var Languages = []string{"en", "es", "fr", "ru", "uk"}
 
 // Keys lists every key; a test checks each has a text in each language.
-var Keys = []Key{Price, OneTime, PerWeek, PerMonth, PerYear, EveryNDays, InNInstallments, InstallmentOf, Includes,
+var Keys = append([]Key{Price, OneTime, PerWeek, PerMonth, PerYear, EveryNDays, InNInstallments, InstallmentOf, Includes,
 	AccessForever, AccessDays, ChoosePayment, Pay, PayWith, NoPaymentSystems, ContactUs, Email, Phone,
-	NotFoundTitle, NotFoundBody}
+	NotFoundTitle, NotFoundBody}, accountKeys...)
 
-var catalog = map[string]map[Key]string{
+// catalog is every text by language: the offer page's texts below and the account and checkout texts of
+// account.go.
+var catalog = merge(offerTexts, accountTexts)
+
+// merge joins catalogs of disjoint keys into one.
+func merge(parts ...map[string]map[Key]string) map[string]map[Key]string {
+	out := map[string]map[Key]string{}
+	for _, p := range parts {
+		for lang, texts := range p {
+			if out[lang] == nil {
+				out[lang] = map[Key]string{}
+			}
+			for k, v := range texts {
+				out[lang][k] = v
+			}
+		}
+	}
+	return out
+}
+
+var offerTexts = map[string]map[Key]string{
 	"en": {
 		Price: "Price", OneTime: "one-time payment", PerWeek: "per week", PerMonth: "per month", PerYear: "per year",
 		EveryNDays: "every %d days", InNInstallments: "in %d installments", InstallmentOf: "of about %s each",

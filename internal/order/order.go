@@ -4,7 +4,7 @@ package order
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -14,6 +14,7 @@ import (
 
 	"github.com/bursar/bursar/internal/access"
 	"github.com/bursar/bursar/internal/audit"
+	"github.com/bursar/bursar/internal/check"
 	"github.com/bursar/bursar/internal/db"
 	"github.com/bursar/bursar/internal/gateway"
 	"github.com/bursar/bursar/internal/money"
@@ -49,9 +50,14 @@ type Order struct {
 	CreatedAt       time.Time
 	DeadlineAt      *time.Time // manual orders: rejected automatically after this
 	DecidedAt       *time.Time
+	DecidedBy       string // who decided (or refunded) last, as the actor was labelled then
 	DecisionNote    string
+	UpdatedAt       time.Time
 	Payments        []Payment
 }
+
+// Final reports whether o's status is final (only completed may still become refunded).
+func (o Order) Final() bool { return o.Status != StatusOpen }
 
 // Payment is one attempt to pay an order through one payment system.
 type Payment struct {
@@ -159,14 +165,149 @@ func NewService(pool *pgxpool.Pool, al *audit.Log, d Deps) *Service {
 	return &Service{db: pool, audit: al, deps: d}
 }
 
-var errTODO = errors.New("order: not implemented yet")
+// Statuses lists every order status, in the order filters show them.
+var Statuses = []Status{StatusOpen, StatusCompleted, StatusRejected, StatusExpired, StatusCancelled, StatusRefunded}
 
-// CreateManual opens an order paid through a manual payment system. A contact's second attempt at the same offer
-// while an order is open returns that open order instead of a second one.
-func (s *Service) CreateManual(ctx context.Context, n NewManual) (Order, error) { return Order{}, errTODO }
+// Payment statuses.
+const (
+	PaymentPending           = "pending"
+	PaymentProcessing        = "processing"
+	PaymentSucceeded         = "succeeded"
+	PaymentFailed            = "failed"
+	PaymentRefunded          = "refunded"
+	PaymentPartiallyRefunded = "partially_refunded"
+)
 
-// Get returns order id with its payments.
-func (s *Service) Get(ctx context.Context, id int64) (Order, error) { return Order{}, errTODO }
+// PaymentStatuses lists every payment status.
+var PaymentStatuses = []string{PaymentPending, PaymentProcessing, PaymentSucceeded, PaymentFailed, PaymentRefunded,
+	PaymentPartiallyRefunded}
 
-// ForContact lists a contact's orders, newest first.
-func (s *Service) ForContact(ctx context.Context, contactID int64) ([]Order, error) { return nil, errTODO }
+// Channels an order comes from.
+const (
+	ChannelCheckout = "checkout"
+	ChannelAdmin    = "admin"
+	ChannelAPI      = "api"
+)
+
+// Limits on input.
+const (
+	MaxComment = 1000
+	MaxList    = 500
+)
+
+// Timeline event kinds this package writes to the contact's timeline and to the order's own.
+const (
+	EventCreated   = "order.created"
+	EventCompleted = "order.completed"
+	EventRejected  = "order.rejected"
+	EventRefunded  = "order.refunded"
+	EventExpired   = "order.expired" // the deadline rejected the order
+)
+
+// ErrNotOpen is returned when deciding an order someone (or the deadline) has decided already.
+var ErrNotOpen = fmt.Errorf("order is not open: %w", check.ErrConflict)
+
+// ErrNotCompleted is returned when refunding an order that is not completed.
+var ErrNotCompleted = fmt.Errorf("order is not completed: %w", check.ErrConflict)
+
+// stateError explains why o cannot change: "order B-000012 was already rejected by ann@example.com at …".
+func stateError(o Order, want error) error {
+	switch {
+	case o.Status == StatusOpen:
+		return fmt.Errorf("order %s is still open, only a completed order can be refunded (%w)", o.Number, want)
+	case o.DecidedAt != nil && o.DecidedBy != "":
+		return fmt.Errorf("order %s was already %s by %s at %s (%w)", o.Number, o.Status, o.DecidedBy,
+			o.UpdatedAt.UTC().Format("2006-01-02 15:04 UTC"), want)
+	}
+	return fmt.Errorf("order %s is already %s (%w)", o.Number, o.Status, want)
+}
+
+// ErrBusy is returned when another manager (or the deadline) is deciding the same order at this moment.
+var ErrBusy = fmt.Errorf("order is being decided: %w", check.ErrConflict)
+
+// NotFoundError is the error for an unknown order.
+func NotFoundError(what any) error { return fmt.Errorf("order %v: %w", what, check.ErrNotFound) }
+
+// Adjustment is what a manager may correct when approving a manual payment; nil fields keep what the payer said.
+type Adjustment struct {
+	Amount   *int64 // minor units of the (possibly new) currency; > 0
+	Currency *string
+	PaidOn   *time.Time // not in the future
+	Comment  *string
+}
+
+// Refund is money returned on a payment.
+type Refund struct {
+	ID        int64
+	PaymentID int64
+	Amount    money.Money
+	Comment   string
+	Actor     string
+	CreatedAt time.Time
+}
+
+// Event is a line of the order's own timeline.
+type Event struct {
+	ID        int64
+	Kind      string
+	Message   string
+	Actor     string
+	CreatedAt time.Time
+}
+
+// OrderGrant is an access grant an order created or extended.
+type OrderGrant struct {
+	GrantID   int64
+	ProductID int64
+	Created   bool // false: the order extended a grant the contact had already
+}
+
+// Detail is an order with everything its page shows.
+type Detail struct {
+	Order
+	Refunds []Refund
+	Events  []Event
+	Grants  []OrderGrant
+}
+
+// Filter narrows List. Zero values do not filter.
+type Filter struct {
+	Status          Status
+	OfferID         int64
+	PaymentSystemID int64
+	ContactID       int64
+	From, To        time.Time // created_at in [From, To)
+	BeforeID        int64     // keyset cursor: orders with a smaller id
+	Limit           int       // default 50, at most MaxList
+}
+
+// Page is one page of orders, newest first; NextBeforeID is 0 on the last page.
+type Page struct {
+	Orders       []Order
+	NextBeforeID int64
+}
+
+// PaymentFilter narrows Payments.
+type PaymentFilter struct {
+	Status          string
+	PaymentSystemID int64
+	ContactID       int64
+	From, To        time.Time
+	BeforeID        int64
+	Limit           int
+}
+
+// PaymentRow is a payment in the Payments list, with its order's number, contact and status.
+type PaymentRow struct {
+	Payment
+	OrderNumber string
+	OrderStatus Status
+	ContactID   int64
+	OfferTitle  string
+}
+
+// PaymentPage is one page of payments, newest first.
+type PaymentPage struct {
+	Payments     []PaymentRow
+	NextBeforeID int64
+}

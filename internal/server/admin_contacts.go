@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"sort"
@@ -151,6 +152,15 @@ func (s *Server) contactCard(r *http.Request, id int64) (admin.ContactCard, erro
 	if v.Grants, err = s.grantRows(ctx, id); err != nil {
 		return v, err
 	}
+	orders, err := s.orders.ForContact(ctx, id)
+	if err != nil {
+		return v, err
+	}
+	for _, o := range orders {
+		v.Orders = append(v.Orders, admin.OrderRow{ID: o.ID, Number: o.Number, Status: string(o.Status),
+			Offer: o.OfferTitle, ContactID: o.ContactID, Amount: o.Price.Format("en"),
+			Created: o.CreatedAt.UTC().Format(timeFormat)})
+	}
 	products, err := s.offers.Products(ctx, offer.ProductFilter{Limit: offer.MaxList})
 	if err != nil {
 		return v, err
@@ -239,6 +249,11 @@ func (s *Server) adminContactDelete(w http.ResponseWriter, r *http.Request) {
 	c, err := s.contacts.Contact(r.Context(), id)
 	if err == nil {
 		err = s.contacts.Delete(r.Context(), id)
+	}
+	if errors.Is(err, crm.ErrHasOrders) {
+		s.flash(r, "This contact has orders, so it is kept with its payment history. To give the access to someone else, transfer it.")
+		http.Redirect(w, r, "/admin/contacts/"+itoa(id), http.StatusSeeOther)
+		return
 	}
 	if err != nil {
 		s.htmlError(w, r, err)

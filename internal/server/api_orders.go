@@ -1,17 +1,304 @@
 package server
 
-import "net/http"
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
 
-func (s *Server) apiOrders(w http.ResponseWriter, r *http.Request) { s.notImplemented(w, r) }
+	"github.com/bursar/bursar/internal/check"
+	"github.com/bursar/bursar/internal/order"
+)
 
-func (s *Server) apiOrder(w http.ResponseWriter, r *http.Request) { s.notImplemented(w, r) }
+// paymentJSON is a payment in the API; amounts are minor units of currency.
+type paymentJSON struct {
+	ID              int64     `json:"id"`
+	PaymentSystemID int64     `json:"payment_system_id"`
+	Status          string    `json:"status"`
+	Amount          int64     `json:"amount"`
+	Currency        string    `json:"currency"`
+	Fee             int64     `json:"fee"`
+	Net             int64     `json:"net"`
+	PaidOn          string    `json:"paid_on"`
+	Comment         string    `json:"comment"`
+	GatewayRef      string    `json:"gateway_ref"`
+	PayerEmail      string    `json:"payer_email"`
+	CreatedAt       time.Time `json:"created_at"`
+}
 
-func (s *Server) apiOrderApprove(w http.ResponseWriter, r *http.Request) { s.notImplemented(w, r) }
+// refundJSON is a refund in the API.
+type refundJSON struct {
+	ID        int64     `json:"id"`
+	PaymentID int64     `json:"payment_id"`
+	Amount    int64     `json:"amount"`
+	Currency  string    `json:"currency"`
+	Comment   string    `json:"comment"`
+	Actor     string    `json:"actor"`
+	CreatedAt time.Time `json:"created_at"`
+}
 
-func (s *Server) apiOrderReject(w http.ResponseWriter, r *http.Request) { s.notImplemented(w, r) }
+// orderEventJSON is a line of an order's timeline in the API.
+type orderEventJSON struct {
+	Kind      string    `json:"kind"`
+	Message   string    `json:"message"`
+	Actor     string    `json:"actor"`
+	CreatedAt time.Time `json:"created_at"`
+}
 
-func (s *Server) apiOrderRefund(w http.ResponseWriter, r *http.Request) { s.notImplemented(w, r) }
+// orderJSON is an order in the API, with its payments.
+type orderJSON struct {
+	ID              int64         `json:"id"`
+	Number          string        `json:"number"`
+	Status          string        `json:"status"`
+	OfferID         int64         `json:"offer_id"`
+	OfferTitle      string        `json:"offer_title"`
+	ContactID       int64         `json:"contact_id"`
+	PaymentSystemID int64         `json:"payment_system_id"`
+	Amount          int64         `json:"amount"`
+	Currency        string        `json:"currency"`
+	ListAmount      int64         `json:"list_amount"`
+	ListCurrency    string        `json:"list_currency"`
+	Language        string        `json:"language"`
+	Channel         string        `json:"channel"`
+	CreatedAt       time.Time     `json:"created_at"`
+	DeadlineAt      *time.Time    `json:"deadline_at"`
+	DecidedAt       *time.Time    `json:"decided_at"`
+	DecidedBy       string        `json:"decided_by"`
+	DecisionNote    string        `json:"decision_note"`
+	Payments        []paymentJSON `json:"payments"`
+}
+
+// orderDetailJSON is an order with its refunds and timeline (GET /orders/{id} and the decisions' answers).
+type orderDetailJSON struct {
+	orderJSON
+	Refunds  []refundJSON     `json:"refunds"`
+	Timeline []orderEventJSON `json:"timeline"`
+}
+
+func orderOut(o order.Order) orderJSON {
+	out := orderJSON{ID: o.ID, Number: o.Number, Status: string(o.Status), OfferID: o.OfferID, OfferTitle: o.OfferTitle,
+		ContactID: o.ContactID, PaymentSystemID: o.PaymentSystemID, Amount: o.Price.Amount, Currency: o.Price.Currency,
+		ListAmount: o.ListPrice.Amount, ListCurrency: o.ListPrice.Currency, Language: o.Language, Channel: o.Channel,
+		CreatedAt: o.CreatedAt.UTC(), DeadlineAt: utcPtr(o.DeadlineAt), DecidedAt: utcPtr(o.DecidedAt),
+		DecidedBy: o.DecidedBy, DecisionNote: o.DecisionNote, Payments: make([]paymentJSON, 0, len(o.Payments))}
+	for _, p := range o.Payments {
+		out.Payments = append(out.Payments, paymentJSON{ID: p.ID, PaymentSystemID: p.PaymentSystemID, Status: p.Status,
+			Amount: p.Amount.Amount, Currency: p.Amount.Currency, Fee: p.Fee, Net: p.Net,
+			PaidOn: p.PaidOn.Format(time.DateOnly), Comment: p.Comment, GatewayRef: p.GatewayRef,
+			PayerEmail: p.PayerEmail, CreatedAt: p.CreatedAt.UTC()})
+	}
+	return out
+}
+
+func detailOut(d order.Detail) orderDetailJSON {
+	out := orderDetailJSON{orderJSON: orderOut(d.Order)}
+	out.Refunds = make([]refundJSON, 0, len(d.Refunds))
+	for _, r := range d.Refunds {
+		out.Refunds = append(out.Refunds, refundJSON{ID: r.ID, PaymentID: r.PaymentID, Amount: r.Amount.Amount,
+			Currency: r.Amount.Currency, Comment: r.Comment, Actor: r.Actor, CreatedAt: r.CreatedAt.UTC()})
+	}
+	out.Timeline = make([]orderEventJSON, 0, len(d.Events))
+	for _, e := range d.Events {
+		out.Timeline = append(out.Timeline, orderEventJSON{Kind: e.Kind, Message: e.Message, Actor: e.Actor, CreatedAt: e.CreatedAt.UTC()})
+	}
+	return out
+}
+
+// queryID reads an optional positive id from the query string, naming the field when it is not one.
+func queryID(r *http.Request, name string, e check.Errors) int64 {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return 0
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n <= 0 {
+		e.Add(name, "must be a positive whole number")
+	}
+	return n
+}
+
+func (s *Server) apiOrders(w http.ResponseWriter, r *http.Request) {
+	limit, err := pageLimit(r)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	before, err := decodeCursor(r.URL.Query().Get("cursor"))
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	e := check.Errors{}
+	f := order.Filter{Status: order.Status(r.URL.Query().Get("status")), OfferID: queryID(r, "offer_id", e),
+		ContactID: queryID(r, "contact_id", e), PaymentSystemID: queryID(r, "payment_system_id", e),
+		BeforeID: before, Limit: limit}
+	if err := e.Err(); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	out := List[orderJSON]{Data: []orderJSON{}}
+	if email := r.URL.Query().Get("email"); email != "" {
+		c, err := s.contacts.ByEmail(r.Context(), email)
+		if errors.Is(err, check.ErrNotFound) {
+			writeJSON(w, http.StatusOK, out) // nobody with that e-mail: no orders
+			return
+		}
+		if err != nil {
+			s.apiError(w, r, err)
+			return
+		}
+		if f.ContactID != 0 && f.ContactID != c.ID {
+			writeJSON(w, http.StatusOK, out)
+			return
+		}
+		f.ContactID = c.ID
+	}
+	page, err := s.orders.List(r.Context(), f)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	for _, o := range page.Orders {
+		out.Data = append(out.Data, orderOut(o))
+	}
+	if page.NextBeforeID != 0 {
+		out.NextCursor = encodeCursor(page.NextBeforeID)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) apiOrder(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	d, err := s.orders.Detail(r.Context(), id)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, detailOut(d))
+}
+
+// approveIn is the body of POST /api/v1/orders/{id}/approve; every field is optional.
+type approveIn struct {
+	Amount   *int64  `json:"amount"`
+	Currency *string `json:"currency"`
+	PaidOn   *string `json:"paid_on"`
+	Comment  *string `json:"comment"`
+}
+
+// commentIn is the body of reject and refund.
+type commentIn struct {
+	Comment string `json:"comment"`
+}
+
+// parseDate reads an optional "YYYY-MM-DD".
+func parseDate(v *string, field string, e check.Errors) *time.Time {
+	if v == nil {
+		return nil
+	}
+	d, err := time.Parse(time.DateOnly, *v)
+	if err != nil {
+		e.Add(field, "must be a date such as 2026-01-31")
+		return nil
+	}
+	return &d
+}
+
+func (s *Server) apiOrderApprove(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	var in approveIn
+	if r.ContentLength != 0 && !decodeJSON(w, r, &in) {
+		return
+	}
+	e := check.Errors{}
+	adj := order.Adjustment{Amount: in.Amount, Currency: in.Currency, PaidOn: parseDate(in.PaidOn, "paid_on", e), Comment: in.Comment}
+	if err := e.Err(); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	o, err := s.orders.Approve(r.Context(), id, adj)
+	s.apiDecided(w, r, o, err)
+}
+
+func (s *Server) apiOrderReject(w http.ResponseWriter, r *http.Request) {
+	s.apiComment(w, r, s.orders.Reject)
+}
+
+func (s *Server) apiOrderRefund(w http.ResponseWriter, r *http.Request) {
+	s.apiComment(w, r, s.orders.Refund)
+}
+
+// apiComment runs a decision that takes only a comment (reject, refund); the body may be empty.
+func (s *Server) apiComment(w http.ResponseWriter, r *http.Request, decide func(ctx context.Context, id int64, comment string) (order.Order, error)) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	var in commentIn
+	if r.ContentLength != 0 && !decodeJSON(w, r, &in) {
+		return
+	}
+	o, err := decide(r.Context(), id, in.Comment)
+	s.apiDecided(w, r, o, err)
+}
+
+// apiDecided answers a decision with the order as it is now.
+func (s *Server) apiDecided(w http.ResponseWriter, r *http.Request, o order.Order, err error) {
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	d, err := s.orders.Detail(r.Context(), o.ID)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, detailOut(d))
+}
+
+// manualPaymentIn is the body of POST /api/v1/manual-payments; payment_system_id may be left out when the offer
+// has exactly one enabled manual system, paid_on defaults to today.
+type manualPaymentIn struct {
+	ContactID       int64   `json:"contact_id"`
+	OfferID         int64   `json:"offer_id"`
+	PaymentSystemID int64   `json:"payment_system_id"`
+	PaidOn          *string `json:"paid_on"`
+	Comment         string  `json:"comment"`
+}
 
 func (s *Server) apiManualPaymentCreate(w http.ResponseWriter, r *http.Request) {
-	s.notImplemented(w, r)
+	var in manualPaymentIn
+	if !decodeJSON(w, r, &in) {
+		return
+	}
+	e := check.Errors{}
+	n := order.NewManual{ContactID: in.ContactID, OfferID: in.OfferID, PaymentSystemID: in.PaymentSystemID,
+		Comment: in.Comment, Channel: order.ChannelAPI}
+	if d := parseDate(in.PaidOn, "paid_on", e); d != nil {
+		n.PaidOn = *d
+	}
+	if err := e.Err(); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	o, created, err := s.orders.OpenManual(r.Context(), n)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	status := http.StatusCreated
+	if !created {
+		status = http.StatusOK // the contact's open order for this offer
+	}
+	w.Header().Set("Location", "/api/v1/orders/"+itoa(o.ID))
+	writeJSON(w, status, orderOut(o))
 }

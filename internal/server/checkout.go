@@ -1,7 +1,174 @@
 package server
 
-import "net/http"
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
 
-func (s *Server) checkoutStart(w http.ResponseWriter, r *http.Request) { s.notImplemented(w, r) }
+	"github.com/bursar/bursar/internal/account"
+	"github.com/bursar/bursar/internal/check"
+	"github.com/bursar/bursar/internal/gateway"
+	"github.com/bursar/bursar/internal/i18n"
+	"github.com/bursar/bursar/internal/offer"
+	"github.com/bursar/bursar/internal/order"
+	"github.com/bursar/bursar/templates/public"
+)
 
-func (s *Server) checkoutSubmit(w http.ResponseWriter, r *http.Request) { s.notImplemented(w, r) }
+// maxComment bounds the payer's comment on a manual payment.
+const maxComment = 1000
+
+// checkoutTarget is the published offer of the URL and the enabled payment system ?system= names, which the offer
+// must list; anything else is not found.
+func (s *Server) checkoutTarget(r *http.Request) (offer.Page, gateway.System, error) {
+	p, err := s.offers.PublishedPage(r.Context(), chiURLParam(r, "slug"))
+	if err != nil {
+		return offer.Page{}, gateway.System{}, err
+	}
+	id, err := strconv.ParseInt(r.URL.Query().Get("system"), 10, 64)
+	if err != nil || id <= 0 || !slices.Contains(p.PaymentSystemIDs, id) {
+		return offer.Page{}, gateway.System{}, gateway.NotFoundError(id)
+	}
+	sys, err := s.paymentSystems.Get(r.Context(), id)
+	if err == nil && !sys.Enabled {
+		err = gateway.NotFoundError(id)
+	}
+	return p, sys, err
+}
+
+func payURL(p offer.Page, sys gateway.System) string {
+	return "/o/" + url.PathEscape(p.Slug) + "/pay?system=" + strconv.FormatInt(sys.ID, 10)
+}
+
+// notAvailable answers for payment system types whose checkout is not built yet.
+func (s *Server) notAvailable(w http.ResponseWriter, r *http.Request, p offer.Page, sys gateway.System) {
+	lang := p.Language
+	s.render(w, r, http.StatusNotImplemented, public.MessagePage(public.Message{Lang: lang,
+		Title: i18n.T(lang, i18n.NotAvailable), Body: i18n.F(lang, i18n.NotAvailableBody, sys.Name),
+		BackURL: "/o/" + url.PathEscape(p.Slug), BackText: i18n.T(lang, i18n.BackToOffer), TestID: "not-available"}))
+}
+
+// transactionCurrency is the currency sys charges for a price in currency, "" when it can take none.
+func transactionCurrency(sys gateway.System, currency string) string {
+	if sys.Supports(currency) {
+		return currency
+	}
+	return sys.Setting("fallback_currency")
+}
+
+// checkoutStart is GET /o/{slug}/pay?system={id}: the sign-up (or sign-in) page for a visitor, the manual
+// payment form for a signed-in student.
+func (s *Server) checkoutStart(w http.ResponseWriter, r *http.Request) {
+	p, sys, err := s.checkoutTarget(r)
+	if err != nil {
+		s.htmlError(w, r, err)
+		return
+	}
+	if sys.Type != gateway.TypeManual || transactionCurrency(sys, p.Currency) == "" {
+		s.notAvailable(w, r, p, sys)
+		return
+	}
+	st, ok, err := s.student(r)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	if !ok {
+		s.render(w, r, http.StatusOK, public.SignUpPage(signUpView(p.Language, payURL(p, sys), &p)))
+		return
+	}
+	v := manualPayView(p, sys, st)
+	v.Date = v.MaxDate
+	s.render(w, r, http.StatusOK, public.ManualPayPage(v))
+}
+
+func manualPayView(p offer.Page, sys gateway.System, st account.Account) public.ManualPay {
+	lang := p.Language
+	v := public.ManualPay{Lang: lang, Student: public.Student{Email: st.Email}, Action: payURL(p, sys),
+		FormToken: newFormToken(), OfferTitle: p.Title, SystemName: sys.Name, SystemText: sys.Description,
+		ImageURL: sys.ImageURL, Price: p.Price().Format(lang), MaxDate: dateText(time.Now()),
+		CommentHint: sys.Setting("comment_hint"), BackURL: "/o/" + url.PathEscape(p.Slug)}
+	if cur := transactionCurrency(sys, p.Currency); cur != p.Currency {
+		v.CurrencyNote = i18n.F(lang, i18n.CurrencyNote, p.Currency, cur)
+	}
+	return v
+}
+
+// parsePayment reads the payment date (not in the future, allowing for the payer's time zone being ahead of the
+// server's) and the comment, naming each bad field in lang.
+func parsePayment(r *http.Request, lang string) (time.Time, string, map[string]string) {
+	errs := map[string]string{}
+	raw := strings.TrimSpace(r.PostFormValue("paid_on"))
+	comment := strings.TrimSpace(r.PostFormValue("comment"))
+	paid, err := time.Parse("2006-01-02", raw)
+	switch {
+	case raw == "" || err != nil:
+		errs["paid_on"] = i18n.T(lang, i18n.ErrDate)
+	case paid.After(time.Now().UTC().Add(14 * time.Hour)):
+		errs["paid_on"] = i18n.T(lang, i18n.ErrFutureDate)
+	}
+	if utf8.RuneCountInString(comment) > maxComment || !utf8.ValidString(comment) {
+		errs["comment"] = i18n.T(lang, i18n.ErrTooLong)
+	}
+	return paid, comment, errs
+}
+
+// checkoutSubmit is POST /o/{slug}/pay?system={id}: opens a manual order and shows it. The form token and the
+// order service's one-open-order-per-offer rule make a reload or a second click land on the same order.
+func (s *Server) checkoutSubmit(w http.ResponseWriter, r *http.Request) {
+	p, sys, err := s.checkoutTarget(r)
+	if err != nil {
+		s.htmlError(w, r, err)
+		return
+	}
+	if !s.allowPost(w, r, "checkout", p.Language) {
+		return
+	}
+	if sys.Type != gateway.TypeManual {
+		s.notAvailable(w, r, p, sys)
+		return
+	}
+	st, ok, err := s.student(r)
+	if err != nil || !ok {
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		http.Redirect(w, r, payURL(p, sys), http.StatusSeeOther)
+		return
+	}
+	lang := p.Language
+	paid, comment, errs := parsePayment(r, lang)
+	v := manualPayView(p, sys, st)
+	v.Date, v.Comment, v.FormToken = r.PostFormValue("paid_on"), comment, r.PostFormValue("form_token")
+	if len(errs) == 0 {
+		err = s.submitOnce(w, r, i18n.T(lang, i18n.OrderSent), func() (string, error) {
+			o, err := s.orders.CreateManual(studentActor(r.Context(), st.Email), order.NewManual{OfferID: p.ID,
+				ContactID: st.ContactID, PaymentSystemID: sys.ID, PaidOn: paid, Comment: comment, Channel: "checkout"})
+			if err != nil {
+				return "", err
+			}
+			return "/account/orders/" + url.PathEscape(o.Number) + "?lang=" + lang, nil
+		})
+		if err == nil {
+			return
+		}
+		e, ok := check.AsErrors(err)
+		if !ok {
+			if errors.Is(err, check.ErrNotFound) {
+				s.notFound(w, r)
+				return
+			}
+			s.serverError(w, r, err)
+			return
+		}
+		errs = fieldMessages(lang, e)
+	}
+	v.Errors = errs
+	s.render(w, r, http.StatusUnprocessableEntity, public.ManualPayPage(v))
+}

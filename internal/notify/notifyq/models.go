@@ -6,6 +6,8 @@ package notifyq
 
 import (
 	"time"
+
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 type AccessGrant struct {
@@ -20,6 +22,13 @@ type AccessGrant struct {
 	RevokedAt       *time.Time
 	RevokeReason    string
 	CreatedAt       time.Time
+}
+
+type Account struct {
+	ContactID    int64
+	PasswordHash string
+	CreatedAt    time.Time
+	LastSignInAt *time.Time
 }
 
 type AdminUser struct {
@@ -83,6 +92,15 @@ type ContactNote struct {
 	CreatedAt time.Time
 }
 
+type ExchangeRate struct {
+	ID        int64
+	Base      string
+	Quote     string
+	Rate      pgtype.Numeric
+	UpdatedAt time.Time
+	UpdatedBy string
+}
+
 type FormToken struct {
 	Token     string
 	ResultUrl *string
@@ -97,6 +115,7 @@ type IdempotencyKey struct {
 	RequestHash  []byte
 	Status       *int32
 	ContentType  string
+	Location     string
 	ResponseBody []byte
 	CreatedAt    time.Time
 }
@@ -148,6 +167,44 @@ type OfferProduct struct {
 	ProductID int64
 }
 
+type Order struct {
+	ID              int64
+	Number          string
+	Status          string
+	OfferID         int64
+	OfferTitle      string
+	ContactID       int64
+	PaymentSystemID int64
+	Amount          int64
+	Currency        string
+	ListAmount      int64
+	ListCurrency    string
+	Language        string
+	Channel         string
+	DeadlineAt      *time.Time
+	DecidedAt       *time.Time
+	DecidedBy       string
+	DecisionNote    string
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+}
+
+type OrderEvent struct {
+	ID        int64
+	OrderID   int64
+	Kind      string
+	Message   string
+	Actor     string
+	CreatedAt time.Time
+}
+
+type OrderGrant struct {
+	OrderID   int64
+	GrantID   int64
+	ProductID int64
+	Created   bool
+}
+
 type OutboundEmail struct {
 	ID          int64
 	DedupKey    string
@@ -163,6 +220,31 @@ type OutboundEmail struct {
 	RelatedID   *int64
 	CreatedAt   time.Time
 	SentAt      *time.Time
+}
+
+type PasswordReset struct {
+	TokenHash []byte
+	ContactID int64
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	UsedAt    *time.Time
+}
+
+type Payment struct {
+	ID              int64
+	OrderID         int64
+	PaymentSystemID int64
+	Status          string
+	Amount          int64
+	Currency        string
+	Fee             int64
+	Net             int64
+	PaidOn          time.Time
+	Comment         string
+	GatewayRef      string
+	PayerEmail      string
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 }
 
 type PaymentSystem struct {
@@ -191,6 +273,22 @@ type Product struct {
 	ArchivedAt  *time.Time
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+}
+
+type RateEvent struct {
+	Bucket string
+	Key    string
+	At     time.Time
+}
+
+type Refund struct {
+	ID        int64
+	PaymentID int64
+	Amount    int64
+	Currency  string
+	Comment   string
+	Actor     string
+	CreatedAt time.Time
 }
 
 type Session struct {

@@ -115,6 +115,7 @@ type IdempotencyKey struct {
 	RequestHash  []byte
 	Status       *int32
 	ContentType  string
+	Location     string
 	ResponseBody []byte
 	CreatedAt    time.Time
 }

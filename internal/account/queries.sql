@@ -1,0 +1,56 @@
+-- name: AccountCreate :execrows
+-- Adds the account of a contact; 0 rows when it has one already.
+INSERT INTO accounts (contact_id, password_hash) VALUES ($1, $2)
+ON CONFLICT (contact_id) DO NOTHING;
+
+-- name: AccountGet :one
+SELECT * FROM accounts WHERE contact_id = $1;
+
+-- name: AccountSetPassword :execrows
+UPDATE accounts SET password_hash = $2 WHERE contact_id = $1;
+
+-- name: AccountTouchSignIn :exec
+UPDATE accounts SET last_sign_in_at = $2 WHERE contact_id = $1;
+
+-- name: ResetCreate :exec
+INSERT INTO password_resets (token_hash, contact_id, created_at, expires_at) VALUES ($1, $2, $3, $4);
+
+-- name: ResetValid :one
+SELECT contact_id FROM password_resets
+WHERE token_hash = @token_hash AND used_at IS NULL AND expires_at > @now;
+
+-- name: ResetUse :one
+-- Spends a live reset token; no row when it is unknown, used or expired (a second use loses the race here).
+UPDATE password_resets SET used_at = @now
+WHERE token_hash = @token_hash AND used_at IS NULL AND expires_at > @now
+RETURNING contact_id;
+
+-- name: ResetUseAllFor :exec
+-- Spends every other live token of a contact once the password has been changed.
+UPDATE password_resets SET used_at = @now WHERE contact_id = @contact_id AND used_at IS NULL;
+
+-- name: ResetPrune :exec
+DELETE FROM password_resets WHERE expires_at < $1;
+
+-- name: LoginAttemptAdd :exec
+INSERT INTO login_attempts (scope, key, succeeded, at) VALUES ($1, $2, $3, $4);
+
+-- name: LoginFailuresSince :one
+-- Failures for key since the later of @since and its last success.
+SELECT count(*) FROM login_attempts a
+WHERE a.scope = @scope AND a.key = @key AND NOT a.succeeded AND a.at > @since
+  AND a.at > coalesce((SELECT max(s.at) FROM login_attempts s
+                       WHERE s.scope = @scope AND s.key = @key AND s.succeeded), '-infinity');
+
+-- name: LoginLastFailure :one
+SELECT coalesce(max(at), '-infinity')::timestamptz FROM login_attempts
+WHERE scope = $1 AND key = $2 AND NOT succeeded;
+
+-- name: RateEventCount :one
+SELECT count(*) FROM rate_events WHERE bucket = $1 AND key = $2 AND at > $3;
+
+-- name: RateEventAdd :exec
+INSERT INTO rate_events (bucket, key, at) VALUES ($1, $2, $3);
+
+-- name: RateEventPrune :exec
+DELETE FROM rate_events WHERE at < $1;

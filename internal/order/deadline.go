@@ -1,0 +1,160 @@
+package order
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"github.com/bursar/bursar/internal/audit"
+	"github.com/bursar/bursar/internal/check"
+	"github.com/bursar/bursar/internal/order/orderq"
+)
+
+// DeadlineArgs is the River job that rejects a manual order not decided by its deadline. It is inserted with the
+// order, scheduled at the deadline; River keeps it in PostgreSQL, so it survives restarts, and locks it while one
+// process works it.
+type DeadlineArgs struct {
+	OrderID int64 `json:"order_id"`
+}
+
+// Kind names the job in River's table.
+func (DeadlineArgs) Kind() string { return "order.deadline" }
+
+// InsertOpts are the job's defaults: one job per order, retried for about a day on database errors.
+func (DeadlineArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: 10, UniqueOpts: river.UniqueOpts{ByArgs: true}}
+}
+
+// DeadlineWorker works DeadlineArgs jobs.
+type DeadlineWorker struct {
+	river.WorkerDefaults[DeadlineArgs]
+	svc *Service
+}
+
+// NewDeadlineWorker returns the deadline worker of svc.
+func NewDeadlineWorker(svc *Service) *DeadlineWorker { return &DeadlineWorker{svc: svc} }
+
+// Register adds the worker to River's registry (internal/jobs calls it).
+func (w *DeadlineWorker) Register(ws *river.Workers) error { return river.AddWorkerSafely(ws, w) }
+
+// Work rejects the order if it is still open and its deadline has passed, completing the job in the same
+// transaction. An order decided already makes the job a no-op; one whose deadline is still ahead (it moved) snoozes
+// the job until then.
+func (w *DeadlineWorker) Work(ctx context.Context, job *river.Job[DeadlineArgs]) error {
+	var wait time.Duration
+	err := pgx.BeginFunc(ctx, w.svc.db, func(tx pgx.Tx) error {
+		_, pending, err := w.svc.expireTx(ctx, tx, job.Args.OrderID)
+		if err != nil {
+			return err
+		}
+		if pending > 0 {
+			wait = pending
+			return nil
+		}
+		if _, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job); err != nil {
+			return fmt.Errorf("complete deadline job %d: %w", job.ID, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if wait > 0 {
+		return river.JobSnooze(wait)
+	}
+	return nil
+}
+
+// busyRetry is how soon the deadline looks again at an order a manager was deciding.
+const busyRetry = 5 * time.Second
+
+// systemCtx is ctx with the system as actor: the deadline decides, not whoever enqueued it.
+func systemCtx(ctx context.Context) context.Context {
+	return audit.WithActor(ctx, audit.Actor{Type: audit.ActorSystem, Label: "system"})
+}
+
+// expireTx rejects order id if it is open and past its deadline. It reports whether it did, and, when the order is
+// open but its deadline is ahead (or a manager is deciding it this moment), how long to wait before looking again.
+func (s *Service) expireTx(ctx context.Context, tx pgx.Tx, id int64) (bool, time.Duration, error) {
+	ctx = systemCtx(ctx)
+	o, err := lockedOrder(ctx, tx, id)
+	if errors.Is(err, ErrBusy) {
+		return false, busyRetry, nil // a manager is deciding it now; look again shortly
+	}
+	if errors.Is(err, check.ErrNotFound) {
+		return false, 0, nil // the contact (and with them the order) was deleted
+	}
+	if err != nil {
+		return false, 0, err
+	}
+	if o.Status != StatusOpen || o.DeadlineAt == nil {
+		return false, 0, nil
+	}
+	if left := time.Until(*o.DeadlineAt); left > 0 {
+		return false, left + time.Second, nil
+	}
+	reason := fmt.Sprintf("not confirmed within %d days", deadlineDays(o))
+	r, err := orderq.New(tx).OrderExpireDue(ctx, orderq.OrderExpireDueParams{ID: id, DecidedBy: "system",
+		DecisionNote: reason})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, 0, nil // decided a moment ago by a manager: they won
+	}
+	if err != nil {
+		return false, 0, fmt.Errorf("expire order %d: %w", id, err)
+	}
+	o, err = s.rejectedTx(ctx, tx, fromRow(r), EventExpired, reason)
+	if err != nil {
+		return false, 0, err
+	}
+	return true, 0, s.audit.RecordTx(ctx, tx, "order.expire", "order", id, map[string]any{"number": o.Number,
+		"reason": reason})
+}
+
+// deadlineDays is the confirmation window o was given, in whole days.
+func deadlineDays(o Order) int {
+	return int(math.Round(o.DeadlineAt.Sub(o.CreatedAt).Hours() / 24))
+}
+
+// Expire rejects order id if it is still open past its deadline; it reports whether it did. The deadline job calls
+// the same code; this is for sweeps and tests.
+func (s *Service) Expire(ctx context.Context, id int64) (bool, error) {
+	var done bool
+	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+		var err error
+		done, _, err = s.expireTx(ctx, tx, id)
+		return err
+	})
+	return done, err
+}
+
+// ExpireOverdue rejects every open order past its deadline (a sweep that backs up the jobs, e.g. for orders made
+// before a deadline was scheduled) and returns how many it rejected.
+func (s *Service) ExpireOverdue(ctx context.Context) (int, error) {
+	n := 0
+	for {
+		ids, err := orderq.New(s.db).OrdersOverdue(ctx, 100)
+		if err != nil {
+			return n, fmt.Errorf("overdue orders: %w", err)
+		}
+		progressed := false
+		for _, id := range ids {
+			done, err := s.Expire(ctx, id)
+			if err != nil {
+				return n, err
+			}
+			if done {
+				n++
+				progressed = true
+			}
+		}
+		if len(ids) < 100 || !progressed {
+			return n, nil
+		}
+	}
+}

@@ -1,0 +1,369 @@
+package order
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+
+	"github.com/bursar/bursar/internal/audit"
+	"github.com/bursar/bursar/internal/check"
+	"github.com/bursar/bursar/internal/db"
+	"github.com/bursar/bursar/internal/gateway"
+	"github.com/bursar/bursar/internal/money"
+	"github.com/bursar/bursar/internal/offer"
+	"github.com/bursar/bursar/internal/order/orderq"
+)
+
+// today is the school's current date (UTC).
+func today() time.Time {
+	y, m, d := time.Now().UTC().Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// earliestPaidOn bounds how far back a payment date may go.
+var earliestPaidOn = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// checkPaidOn names a payment date in the future or absurdly far back.
+func checkPaidOn(e check.Errors, t time.Time) {
+	switch {
+	case t.After(today()):
+		e.Add("paid_on", "must not be in the future")
+	case t.Before(earliestPaidOn):
+		e.Add("paid_on", "must be 2000-01-01 or later")
+	}
+}
+
+// dateOf is t's calendar date in UTC.
+func dateOf(t time.Time) time.Time {
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// validate checks what can be checked without the database.
+func (n *NewManual) validate() check.Errors {
+	e := check.Errors{}
+	if n.OfferID <= 0 {
+		e.Add("offer_id", "is required")
+	}
+	if n.ContactID <= 0 {
+		e.Add("contact_id", "is required")
+	}
+	if n.PaymentSystemID < 0 {
+		e.Add("payment_system_id", "no payment system has this id")
+	}
+	switch n.Channel {
+	case ChannelCheckout, ChannelAdmin, ChannelAPI:
+	default:
+		e.Add("channel", "must be checkout, admin or api")
+	}
+	if n.PaidOn.IsZero() {
+		n.PaidOn = today()
+	}
+	n.PaidOn = dateOf(n.PaidOn)
+	checkPaidOn(e, n.PaidOn)
+	e.Text("comment", n.Comment, false, MaxComment)
+	return e
+}
+
+// CreateManual opens an order paid through a manual payment system, with its pending payment, the deadline job,
+// the "received" e-mail and both timelines, in one transaction. A contact's second attempt at the same offer while
+// an order is open returns that open order instead of a second one.
+//
+// The offer must be published when the payer orders at checkout; a manager (admin or API) may record a payment for
+// an offer in any status, since money taken for a draft or archived offer still has to be booked. The payment
+// system must be manual, enabled and listed by the offer; when PaymentSystemID is 0 the offer's only enabled manual
+// system is used.
+func (s *Service) CreateManual(ctx context.Context, n NewManual) (Order, error) {
+	o, _, err := s.OpenManual(ctx, n)
+	return o, err
+}
+
+// OpenManual is CreateManual that also reports whether the order was created now (false: the contact's open order
+// for the offer was returned).
+func (s *Service) OpenManual(ctx context.Context, n NewManual) (Order, bool, error) {
+	e := n.validate()
+	to, err := s.contactEmail(ctx, n.ContactID, e)
+	if err != nil {
+		return Order{}, false, err
+	}
+	of, sys, err := s.manualTarget(ctx, &n, e)
+	if err != nil {
+		return Order{}, false, err
+	}
+	var (
+		out     Order
+		created bool
+	)
+	err = pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+		if existing, ok, err := openOrder(ctx, tx, n.ContactID, n.OfferID); err != nil || ok {
+			out = existing
+			return err
+		}
+		price, err := s.priceTx(ctx, tx, of.Price(), sys)
+		if err != nil {
+			return err
+		}
+		deadline := time.Now().UTC().AddDate(0, 0, confirmDays(of))
+		r, err := orderq.New(tx).OrderInsertOpen(ctx, orderq.OrderInsertOpenParams{OfferID: of.ID,
+			OfferTitle: of.Title, ContactID: n.ContactID, PaymentSystemID: sys.ID, Amount: price.Amount,
+			Currency: price.Currency, ListAmount: of.Amount, ListCurrency: of.Currency, Language: of.Language,
+			Channel: n.Channel, DeadlineAt: &deadline})
+		if errors.Is(err, pgx.ErrNoRows) {
+			// A concurrent request opened it first and has committed (the unique index waited for it).
+			existing, _, err := openOrder(ctx, tx, n.ContactID, n.OfferID)
+			out = existing
+			return err
+		}
+		if err != nil {
+			return fmt.Errorf("insert order: %w", err)
+		}
+		out, created = fromRow(r), true
+		return s.openedTx(ctx, tx, &out, n, sys, to)
+	})
+	if err != nil {
+		return Order{}, false, err
+	}
+	return out, created, nil
+}
+
+// contactEmail returns the e-mail of contact id, adding to e when there is no such contact.
+func (s *Service) contactEmail(ctx context.Context, id int64, e check.Errors) (string, error) {
+	if id <= 0 {
+		return "", nil
+	}
+	to, err := s.deps.Timeline.EmailTx(ctx, s.db, id)
+	if errors.Is(err, check.ErrNotFound) {
+		e.Add("contact_id", "no contact has this id")
+		return "", nil
+	}
+	return to, err
+}
+
+func confirmDays(of offer.Offer) int {
+	if of.ManualConfirmDays > 0 {
+		return of.ManualConfirmDays
+	}
+	return offer.DefaultManualConfirmDays
+}
+
+// openOrder returns the contact's open order for offerID; ok is false when there is none.
+func openOrder(ctx context.Context, tx db.DBTX, contactID, offerID int64) (Order, bool, error) {
+	r, err := orderq.New(tx).OrderOpenFor(ctx, orderq.OrderOpenForParams{ContactID: contactID, OfferID: offerID})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Order{}, false, nil
+	}
+	if err != nil {
+		return Order{}, false, fmt.Errorf("find open order: %w", err)
+	}
+	o := fromRow(r)
+	return o, true, attachPayments(ctx, tx, []*Order{&o})
+}
+
+// manualTarget loads and checks the offer and payment system of n, adding to e; it returns e when anything is
+// wrong.
+func (s *Service) manualTarget(ctx context.Context, n *NewManual, e check.Errors) (offer.Offer, gateway.System, error) {
+	var (
+		of  offer.Offer
+		sys gateway.System
+	)
+	if _, bad := e["offer_id"]; !bad {
+		var err error
+		of, err = s.deps.Offers.Offer(ctx, n.OfferID)
+		switch {
+		case errors.Is(err, check.ErrNotFound):
+			e.Add("offer_id", "no offer has this id")
+		case err != nil:
+			return of, sys, err
+		case n.Channel == ChannelCheckout && of.Status != offer.StatusPublished:
+			e.Add("offer_id", "is not on sale")
+		}
+	}
+	if _, bad := e["offer_id"]; bad {
+		return of, sys, e
+	}
+	sys, err := s.manualSystem(ctx, of, n.PaymentSystemID, e)
+	if err != nil {
+		return of, sys, err
+	}
+	n.PaymentSystemID = sys.ID
+	return of, sys, e.Err()
+}
+
+// manualSystem picks and checks the payment system: id, or the offer's only enabled manual system when id is 0.
+func (s *Service) manualSystem(ctx context.Context, of offer.Offer, id int64, e check.Errors) (gateway.System, error) {
+	if id == 0 {
+		var found []gateway.System
+		for _, sid := range of.PaymentSystemIDs {
+			sys, err := s.deps.Systems.Get(ctx, sid)
+			if errors.Is(err, check.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return sys, err
+			}
+			if sys.Type == gateway.TypeManual && sys.Enabled {
+				found = append(found, sys)
+			}
+		}
+		switch len(found) {
+		case 0:
+			e.Add("payment_system_id", "this offer has no enabled manual payment system")
+			return gateway.System{}, nil
+		case 1:
+			return found[0], nil
+		}
+		e.Add("payment_system_id", "this offer has several manual payment systems: choose one")
+		return gateway.System{}, nil
+	}
+	sys, err := s.deps.Systems.Get(ctx, id)
+	switch {
+	case errors.Is(err, check.ErrNotFound):
+		e.Add("payment_system_id", "no payment system has this id")
+	case err != nil:
+		return sys, err
+	case sys.Type != gateway.TypeManual:
+		e.Add("payment_system_id", "is not a manual payment system")
+	case !sys.Enabled:
+		e.Add("payment_system_id", "is disabled")
+	case !slices.Contains(of.PaymentSystemIDs, id):
+		e.Add("payment_system_id", "is not one of this offer's payment systems")
+	}
+	return sys, nil
+}
+
+// openedTx writes what follows a new order: the pending payment, the deadline job, timelines, e-mail and audit.
+func (s *Service) openedTx(ctx context.Context, tx pgx.Tx, o *Order, n NewManual, sys gateway.System, to string) error {
+	fee, net := s.feeTx(ctx, tx, o.Price, sys)
+	p, err := orderq.New(tx).PaymentInsert(ctx, orderq.PaymentInsertParams{OrderID: o.ID, PaymentSystemID: sys.ID,
+		Status: PaymentPending, Amount: o.Price.Amount, Currency: o.Price.Currency, Fee: fee, Net: net,
+		PaidOn: n.PaidOn, Comment: n.Comment, PayerEmail: to})
+	if err != nil {
+		return fmt.Errorf("insert payment: %w", err)
+	}
+	o.Payments = []Payment{paymentFromRow(p)}
+	if s.deps.Jobs != nil {
+		if _, err := s.deps.Jobs.InsertTx(ctx, tx, DeadlineArgs{OrderID: o.ID},
+			&river.InsertOpts{ScheduledAt: *o.DeadlineAt}); err != nil {
+			return fmt.Errorf("schedule deadline of order %s: %w", o.Number, err)
+		}
+	}
+	msg := fmt.Sprintf("Order %s opened for %s (%s) through %s; paid on %s", o.Number, o.OfferTitle, o.Price,
+		sys.Name, n.PaidOn.Format(time.DateOnly))
+	if err := s.eventsTx(ctx, tx, *o, EventCreated, msg); err != nil {
+		return err
+	}
+	if err := s.mailTx(ctx, tx, EmailReceived, *o, to, ""); err != nil {
+		return err
+	}
+	return s.audit.RecordTx(ctx, tx, "order.create", "order", o.ID, map[string]any{"number": o.Number,
+		"offer_id": o.OfferID, "contact_id": o.ContactID, "payment_system_id": sys.ID, "amount": o.Price.Amount,
+		"currency": o.Price.Currency, "channel": n.Channel})
+}
+
+// eventsTx writes msg to the order's own timeline and the contact's.
+func (s *Service) eventsTx(ctx context.Context, tx pgx.Tx, o Order, kind, msg string) error {
+	if err := orderq.New(tx).OrderEventAdd(ctx, orderq.OrderEventAddParams{OrderID: o.ID, Kind: kind, Message: msg,
+		Actor: audit.ActorFrom(ctx).Label}); err != nil {
+		return fmt.Errorf("order event: %w", err)
+	}
+	if err := s.deps.Timeline.AddEventTx(ctx, tx, o.ContactID, kind, msg); err != nil {
+		return fmt.Errorf("contact timeline: %w", err)
+	}
+	return nil
+}
+
+// mailTx queues an order e-mail; without a mailer (not wired yet) nothing is sent.
+func (s *Service) mailTx(ctx context.Context, tx pgx.Tx, kind EmailKind, o Order, to, comment string) error {
+	if s.deps.Mailer == nil || to == "" {
+		return nil
+	}
+	if err := s.deps.Mailer.OrderEmailTx(ctx, tx, Email{Kind: kind, Order: o, To: to, Comment: comment}); err != nil {
+		return fmt.Errorf("order e-mail %s: %w", kind, err)
+	}
+	return nil
+}
+
+// Get returns order id with its payments.
+func (s *Service) Get(ctx context.Context, id int64) (Order, error) { return getOrder(ctx, s.db, id) }
+
+// ByNumber returns the order numbered number (e.g. "B-000123") with its payments.
+func (s *Service) ByNumber(ctx context.Context, number string) (Order, error) {
+	r, err := orderq.New(s.db).OrderByNumber(ctx, number)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Order{}, NotFoundError(number)
+	}
+	if err != nil {
+		return Order{}, fmt.Errorf("read order %s: %w", number, err)
+	}
+	o := fromRow(r)
+	return o, attachPayments(ctx, s.db, []*Order{&o})
+}
+
+// Detail returns order id with its payments, refunds, timeline and grants.
+func (s *Service) Detail(ctx context.Context, id int64) (Detail, error) {
+	o, err := getOrder(ctx, s.db, id)
+	if err != nil {
+		return Detail{}, err
+	}
+	d := Detail{Order: o, Refunds: []Refund{}, Events: []Event{}, Grants: []OrderGrant{}}
+	q := orderq.New(s.db)
+	refunds, err := q.RefundsForOrder(ctx, id)
+	if err != nil {
+		return d, fmt.Errorf("read refunds: %w", err)
+	}
+	for _, r := range refunds {
+		d.Refunds = append(d.Refunds, Refund{ID: r.ID, PaymentID: r.PaymentID, Amount: money.New(r.Amount, r.Currency),
+			Comment: r.Comment, Actor: r.Actor, CreatedAt: r.CreatedAt})
+	}
+	events, err := q.OrderEvents(ctx, id)
+	if err != nil {
+		return d, fmt.Errorf("read order events: %w", err)
+	}
+	for _, e := range events {
+		d.Events = append(d.Events, Event{ID: e.ID, Kind: e.Kind, Message: e.Message, Actor: e.Actor, CreatedAt: e.CreatedAt})
+	}
+	grants, err := q.OrderGrants(ctx, id)
+	if err != nil {
+		return d, fmt.Errorf("read order grants: %w", err)
+	}
+	for _, g := range grants {
+		d.Grants = append(d.Grants, OrderGrant{GrantID: g.GrantID, ProductID: g.ProductID, Created: g.Created})
+	}
+	return d, nil
+}
+
+// ForContact lists a contact's orders, newest first (at most MaxList).
+func (s *Service) ForContact(ctx context.Context, contactID int64) ([]Order, error) {
+	rows, err := orderq.New(s.db).OrdersForContact(ctx, orderq.OrdersForContactParams{ContactID: contactID, Lim: MaxList})
+	if err != nil {
+		return nil, fmt.Errorf("orders of contact %d: %w", contactID, err)
+	}
+	out := make([]Order, len(rows))
+	ptrs := make([]*Order, len(rows))
+	for i, r := range rows {
+		out[i] = fromRow(r)
+		ptrs[i] = &out[i]
+	}
+	return out, attachPayments(ctx, s.db, ptrs)
+}
+
+// List returns one page of orders, newest first.
+func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
+	if f.Status != "" && !slices.Contains(Statuses, f.Status) {
+		return Page{}, check.Field("status", "must be one of open, completed, rejected, expired, cancelled, refunded")
+	}
+	return listOrders(ctx, s.db, f)
+}
+
+// Payments returns one page of payments, newest first.
+func (s *Service) Payments(ctx context.Context, f PaymentFilter) (PaymentPage, error) {
+	if f.Status != "" && !slices.Contains(PaymentStatuses, f.Status) {
+		return PaymentPage{}, check.Field("status", "is not a payment status")
+	}
+	return listPayments(ctx, s.db, f)
+}
