@@ -123,5 +123,5 @@ type Contacts interface {
 
 // Products names products for timeline messages.
 type Products interface {
-	ProductNames(ctx context.Context, ids []int64) (map[int64]string, error)
+	ProductNamesTx(ctx context.Context, tx db.DBTX, ids []int64) (map[int64]string, error)
 }

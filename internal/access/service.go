@@ -70,9 +70,9 @@ func (s *Service) grantTx(ctx context.Context, tx db.DBTX, n NewGrant, from stri
 	if err != nil {
 		return Grant{}, false, err
 	}
-	kind, msg := EventGranted, fmt.Sprintf("Access to %s granted (%s) %s", s.productName(ctx, g.ProductID), g.Source, until(g.EndsAt))
+	kind, msg := EventGranted, fmt.Sprintf("Access to %s granted (%s) %s", s.productName(ctx, tx, g.ProductID), g.Source, until(g.EndsAt))
 	if from != "" {
-		kind, msg = EventTransferredIn, fmt.Sprintf("Access to %s received from %s, %s", s.productName(ctx, g.ProductID), from, until(g.EndsAt))
+		kind, msg = EventTransferredIn, fmt.Sprintf("Access to %s received from %s, %s", s.productName(ctx, tx, g.ProductID), from, until(g.EndsAt))
 	}
 	if err := s.contacts.AddEventTx(ctx, tx, g.ContactID, kind, msg); err != nil {
 		return Grant{}, false, err
@@ -92,7 +92,7 @@ func (s *Service) extendTx(ctx context.Context, tx db.DBTX, cur Grant, end *time
 		return Grant{}, storeErr(cur.ID, err)
 	}
 	g := fromRow(r)
-	msg := fmt.Sprintf("Access to %s extended %s", s.productName(ctx, g.ProductID), until(g.EndsAt))
+	msg := fmt.Sprintf("Access to %s extended %s", s.productName(ctx, tx, g.ProductID), until(g.EndsAt))
 	if err := s.contacts.AddEventTx(ctx, tx, g.ContactID, EventExtended, msg); err != nil {
 		return Grant{}, err
 	}
@@ -124,7 +124,7 @@ func (s *Service) RevokeTx(ctx context.Context, tx db.DBTX, id int64, reason str
 	if err != nil {
 		return Grant{}, err
 	}
-	msg := fmt.Sprintf("Access to %s revoked", s.productName(ctx, g.ProductID))
+	msg := fmt.Sprintf("Access to %s revoked", s.productName(ctx, tx, g.ProductID))
 	if reason != "" {
 		msg += ": " + reason
 	}
@@ -173,7 +173,7 @@ func (s *Service) transferTx(ctx context.Context, tx db.DBTX, id, toContactID in
 	if err != nil {
 		return Grant{}, err
 	}
-	name := s.productName(ctx, old.ProductID)
+	name := s.productName(ctx, tx, old.ProductID)
 	if err := s.contacts.AddEventTx(ctx, tx, old.ContactID, EventTransferredOut, fmt.Sprintf("Access to %s transferred to %s", name, toEmail)); err != nil {
 		return Grant{}, err
 	}
@@ -212,9 +212,9 @@ func (s *Service) ForContact(ctx context.Context, contactID int64) ([]Grant, err
 }
 
 // productName names a product for a timeline message; when the catalog cannot, the id stands in.
-func (s *Service) productName(ctx context.Context, id int64) string {
+func (s *Service) productName(ctx context.Context, tx db.DBTX, id int64) string {
 	if s.products != nil {
-		if names, err := s.products.ProductNames(ctx, []int64{id}); err == nil && names[id] != "" {
+		if names, err := s.products.ProductNamesTx(ctx, tx, []int64{id}); err == nil && names[id] != "" {
 			return names[id]
 		}
 	}

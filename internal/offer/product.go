@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/bursar/bursar/internal/check"
+	"github.com/bursar/bursar/internal/db"
 	"github.com/bursar/bursar/internal/offer/offerq"
 )
 
@@ -170,11 +171,16 @@ func (s *Service) ArchiveProduct(ctx context.Context, id int64) (Product, error)
 
 // ProductNames maps product ids to names (archived included); unknown ids are left out.
 func (s *Service) ProductNames(ctx context.Context, ids []int64) (map[int64]string, error) {
+	return s.ProductNamesTx(ctx, s.db, ids)
+}
+
+// ProductNamesTx is ProductNames inside the caller's transaction (no second connection while it holds one).
+func (s *Service) ProductNamesTx(ctx context.Context, tx db.DBTX, ids []int64) (map[int64]string, error) {
 	out := make(map[int64]string, len(ids))
 	if len(ids) == 0 {
 		return out, nil
 	}
-	rows, err := offerq.New(s.db).ProductNames(ctx, ids)
+	rows, err := offerq.New(tx).ProductNames(ctx, ids)
 	if err != nil {
 		return nil, fmt.Errorf("product names: %w", err)
 	}
