@@ -1,9 +1,12 @@
 package server
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/bursar/bursar/internal/gateway"
@@ -74,4 +77,81 @@ func BenchmarkOfferPage(b *testing.B) {
 
 	b.Run("bare", func(b *testing.B) { benchGet(b, bare.URL+"/o/curso") })
 	b.Run("bursar", func(b *testing.B) { benchGet(b, a.ts.URL+"/o/curso") })
+}
+
+// BenchmarkCheckout measures orders created per second through HTTP: POST /api/v1/manual-payments, each for a new
+// contact, runs the whole order-opening transaction (order, pending payment, order event, contact timeline,
+// 'received' e-mail in the outbox with its River job, the deadline job, audit) — the same service call as the
+// student's checkout form. The baseline in the same run is an authenticated API read (GET /api/v1/offers/{id}).
+func BenchmarkCheckout(b *testing.B) {
+	a := newTestApp(b)
+	ctx := a.ctx()
+	sys, err := a.srv.paymentSystems.Create(ctx, gateway.Input{Type: "manual", Name: "Bank transfer", Enabled: true,
+		Settings: map[string]any{"supported_currencies": []any{"EUR"}, "fee_percent": "1.5"}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, err := a.srv.offers.CreateProduct(ctx, offer.ProductInput{Name: "Spanish A1", Kind: "course"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	in := offer.NewInput()
+	in.Title, in.Slug, in.Status = "Spanish A1", "spanish-a1", offer.StatusPublished
+	in.Amount, in.Currency, in.ProductIDs, in.PaymentSystemIDs = 14900, "EUR", []int64{p.ID}, []int64{sys.ID}
+	o, err := a.srv.offers.Create(ctx, in)
+	if err != nil {
+		b.Fatal(err)
+	}
+	key := a.apiKey()
+	tr := &http.Transport{MaxIdleConnsPerHost: 64}
+	c := &http.Client{Transport: tr}
+	b.Cleanup(tr.CloseIdleConnections)
+	do := func(req *http.Request, want int) error {
+		req.Header.Set("Authorization", "Bearer "+key)
+		res, err := c.Do(req)
+		if err != nil {
+			return err
+		}
+		_, _ = io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		if res.StatusCode != want {
+			return fmt.Errorf("%s %s: status %d", req.Method, req.URL.Path, res.StatusCode)
+		}
+		return nil
+	}
+
+	b.Run("read-baseline", func(b *testing.B) {
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				req, _ := http.NewRequest("GET", a.ts.URL+"/api/v1/offers/"+itoa(o.ID), nil)
+				if err := do(req, http.StatusOK); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	})
+	b.Run("order", func(b *testing.B) {
+		var first int64
+		if err := a.pool.QueryRow(ctx, `WITH c AS (INSERT INTO contacts (email) SELECT 'bench-' || g || '-' || gen_random_uuid() || '@example.org'
+			FROM generate_series(1, $1::int) g RETURNING id) SELECT min(id) FROM c`, b.N).Scan(&first); err != nil {
+			b.Fatal(err)
+		}
+		var next atomic.Int64
+		next.Store(first - 1)
+		b.ResetTimer()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				body := fmt.Sprintf(`{"contact_id":%d,"offer_id":%d,"comment":"bench"}`, next.Add(1), o.ID)
+				req, _ := http.NewRequest("POST", a.ts.URL+"/api/v1/manual-payments", strings.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				if err := do(req, http.StatusCreated); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+		b.StopTimer()
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "orders/s")
+	})
 }
