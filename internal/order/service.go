@@ -28,10 +28,19 @@ func today() time.Time {
 // earliestPaidOn bounds how far back a payment date may go.
 var earliestPaidOn = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 
+// latestZone is the offset of the time zone furthest ahead of UTC (UTC+14): its date is the latest "today" anyone
+// can have.
+const latestZone = 14 * time.Hour
+
 // checkPaidOn names a payment date in the future or absurdly far back.
-func checkPaidOn(e check.Errors, t time.Time) {
+func checkPaidOn(e check.Errors, t time.Time) { checkPaidOnAt(e, t, time.Now()) }
+
+// checkPaidOnAt is checkPaidOn at the instant now. A date is in the future only when it is after today everywhere:
+// a payer (or a school's server) ahead of UTC may already be in tomorrow's UTC date, and the checkout form, which
+// allows for that, must not have the payment it accepted refused here.
+func checkPaidOnAt(e check.Errors, t, now time.Time) {
 	switch {
-	case t.After(today()):
+	case t.After(dateOf(now.UTC().Add(latestZone))):
 		e.Add("paid_on", "must not be in the future")
 	case t.Before(earliestPaidOn):
 		e.Add("paid_on", "must be 2000-01-01 or later")

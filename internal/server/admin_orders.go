@@ -263,8 +263,9 @@ func (s *Server) orderView(r *http.Request, id int64) (admin.OrderView, error) {
 	return v, nil
 }
 
-// approveForm reads the approve form into an adjustment; amount is decimal text in the (possibly new) currency.
-func approveForm(r *http.Request) (admin.ApproveFields, order.Adjustment, check.Errors) {
+// approveForm reads the approve form into an adjustment; amount is decimal text in the currency the form names,
+// else in current, the order's currency.
+func approveForm(r *http.Request, current string) (admin.ApproveFields, order.Adjustment, check.Errors) {
 	f := admin.ApproveFields{Amount: strings.TrimSpace(r.PostFormValue("amount")),
 		Currency: strings.ToUpper(strings.TrimSpace(r.PostFormValue("currency"))),
 		PaidOn:   strings.TrimSpace(r.PostFormValue("paid_on")), Comment: r.PostFormValue("comment")}
@@ -278,7 +279,10 @@ func approveForm(r *http.Request) (admin.ApproveFields, order.Adjustment, check.
 	}
 	if f.Amount != "" {
 		cur := f.Currency
-		if cur == "" || !money.Known(cur) {
+		if cur == "" {
+			cur = current // minor units follow the order's currency, whose exponent may not be 2 (JPY, KWD)
+		}
+		if !money.Known(cur) {
 			cur = "EUR" // the currency's own error is reported; parse with two decimals meanwhile
 		}
 		n, err := money.ParseDecimal(f.Amount, cur)
@@ -304,7 +308,12 @@ func (s *Server) adminOrderApprove(w http.ResponseWriter, r *http.Request) {
 		s.htmlError(w, r, err)
 		return
 	}
-	f, adj, e := approveForm(r)
+	cur, err := s.orders.Get(r.Context(), id)
+	if err != nil {
+		s.htmlError(w, r, err)
+		return
+	}
+	f, adj, e := approveForm(r, cur.Price.Currency)
 	var o order.Order
 	if len(e) > 0 {
 		err = e

@@ -11,7 +11,9 @@ import (
 
 	"github.com/bursar/bursar/internal/crm"
 	"github.com/bursar/bursar/internal/gateway"
+	"github.com/bursar/bursar/internal/money"
 	"github.com/bursar/bursar/internal/offer"
+	"github.com/bursar/bursar/internal/order"
 )
 
 // orderFixture is a school that sells "Spanish A1" (two products, 49.00 EUR) through a manual system, and "Cards
@@ -288,5 +290,48 @@ func TestContactWithOrdersIsKept(t *testing.T) {
 	_ = a.pool.QueryRow(a.ctx(), "SELECT count(*) FROM orders WHERE contact_id = $1", contactID).Scan(&n)
 	if n != 1 {
 		t.Fatalf("orders left: %d", n)
+	}
+}
+
+// TestAdminApproveAmountInOrderCurrency: an amount typed without a currency is read in the order's currency, whose
+// minor units need not be hundredths (it was read as euros: 5000 became ¥500,000).
+func TestAdminApproveAmountInOrderCurrency(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t)
+	c := a.owner()
+	f := newOrderFixture(t, a)
+	in := offer.NewInput()
+	in.Title, in.Amount, in.Currency, in.Status = "Japanese N5", 6000, "JPY", offer.StatusPublished
+	yen, err := a.srv.paymentSystems.Create(a.ctx(), gateway.Input{Type: gateway.TypeManual, Name: "Furikomi", Enabled: true,
+		Settings: map[string]any{"supported_currencies": []any{"JPY"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in.PaymentSystemIDs, in.ProductIDs = []int64{yen.ID}, f.offer.ProductIDs
+	of, err := a.srv.offers.Create(a.ctx(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := a.srv.orders.CreateManual(a.ctx(), order.NewManual{OfferID: of.ID, ContactID: f.contact.ID, Channel: order.ChannelAdmin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Price != money.New(6000, "JPY") {
+		t.Fatalf("order price %s, want 6000 JPY", o.Price)
+	}
+	path := "/admin/orders/" + itoa(o.ID) + "/approve"
+	res, doc := a.postFormDoc(c, path, url.Values{"amount": {"5000.50"}})
+	if res.StatusCode != http.StatusUnprocessableEntity || doc.Find(`#amount-error`).Text() == "" {
+		t.Errorf("yen with decimals: status %d, message %q", res.StatusCode, doc.Find(`#amount-error`).Text())
+	}
+	if res := a.postForm(c, path, url.Values{"amount": {"5000"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("approve: status %d", res.StatusCode)
+	}
+	got, err := a.srv.orders.Get(a.ctx(), o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Price != money.New(5000, "JPY") || got.Payments[0].Amount != money.New(5000, "JPY") {
+		t.Errorf("approved %s (payment %s), want 5000 JPY", got.Price, got.Payments[0].Amount)
 	}
 }
