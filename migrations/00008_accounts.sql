@@ -7,10 +7,12 @@ CREATE TABLE accounts (
     last_sign_in_at timestamptz
 );
 
--- Password reset links: only a SHA-256 of the token is kept; a link works once, for an hour.
+-- Password links: only a SHA-256 of the token is kept; a link works once, for an hour. A link to a contact without
+-- an account creates the account when used: it is how a contact someone else created (an admin, a payment) is
+-- claimed, by proving the e-mail.
 CREATE TABLE password_resets (
     token_hash bytea       PRIMARY KEY,
-    contact_id bigint      NOT NULL REFERENCES accounts (contact_id) ON DELETE CASCADE,
+    contact_id bigint      NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
     created_at timestamptz NOT NULL DEFAULT now(),
     expires_at timestamptz NOT NULL,
     used_at    timestamptz

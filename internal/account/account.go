@@ -65,6 +65,8 @@ var (
 	ErrResetInvalid = errors.New("account: the reset link is invalid, used or expired")
 	// ErrNoMailer says password resets cannot be sent because no Mailer is configured.
 	ErrNoMailer = errors.New("account: no mailer configured, password reset e-mails cannot be sent")
+	// ErrCheckEmail says the e-mail belongs to a contact without an account: a link to create it was sent there.
+	ErrCheckEmail = errors.New("account: a link to finish creating the account was sent to the e-mail")
 )
 
 // LockedError says sign-in is refused for a while after too many failures.
@@ -101,6 +103,7 @@ type Question struct {
 
 // SignUp is what a student types to create an account.
 type SignUp struct {
+	Lang      string // of the e-mail sent when the e-mail belongs to a contact without an account
 	Email     string
 	Password  string
 	Name      string

@@ -6,8 +6,11 @@ ON CONFLICT (contact_id) DO NOTHING;
 -- name: AccountGet :one
 SELECT * FROM accounts WHERE contact_id = $1;
 
--- name: AccountSetPassword :execrows
-UPDATE accounts SET password_hash = $2 WHERE contact_id = $1;
+-- name: AccountSetPassword :one
+-- Sets the password, creating the account when the contact has none; created says which.
+INSERT INTO accounts (contact_id, password_hash) VALUES ($1, $2)
+ON CONFLICT (contact_id) DO UPDATE SET password_hash = excluded.password_hash
+RETURNING (xmax = 0) AS created;
 
 -- name: AccountTouchSignIn :exec
 UPDATE accounts SET last_sign_in_at = $2 WHERE contact_id = $1;

@@ -13,6 +13,7 @@ import (
 
 	"github.com/bursar/bursar/internal/account/accountq"
 	"github.com/bursar/bursar/internal/check"
+	"github.com/bursar/bursar/internal/crm"
 	"github.com/bursar/bursar/internal/password"
 )
 
@@ -46,11 +47,18 @@ func (s *Service) RequestReset(ctx context.Context, email, lang string) error {
 	if err != nil {
 		return err
 	}
-	q := accountq.New(s.db)
-	if _, err := q.AccountGet(ctx, c.ID); errors.Is(err, pgx.ErrNoRows) {
+	// A contact without an account gets the link too: using it creates the account (the e-mail is proven).
+	return s.sendLink(ctx, c, lang)
+}
+
+// sendLink e-mails contact c a single-use link, valid for ResetTTL, that sets a password (creating the account
+// when c has none). Placeholder contacts have no inbox and get nothing.
+func (s *Service) sendLink(ctx context.Context, c crm.Contact, lang string) error {
+	if s.mailer == nil {
+		return ErrNoMailer
+	}
+	if c.Placeholder {
 		return nil
-	} else if err != nil {
-		return err
 	}
 	raw := make([]byte, 32)
 	if _, err := rand.Read(raw); err != nil {
@@ -113,8 +121,14 @@ func (s *Service) ResetPassword(ctx context.Context, token, pw string) (Account,
 		if err != nil {
 			return err
 		}
-		if _, err := q.AccountSetPassword(ctx, accountq.AccountSetPasswordParams{ContactID: id, PasswordHash: hash}); err != nil {
+		created, err := q.AccountSetPassword(ctx, accountq.AccountSetPasswordParams{ContactID: id, PasswordHash: hash})
+		if err != nil {
 			return err
+		}
+		if created {
+			if err := s.contacts.AddEventTx(ctx, tx, id, EventCreated, "Student account created with a link sent to the contact's e-mail"); err != nil {
+				return err
+			}
 		}
 		if err := q.ResetUseAllFor(ctx, accountq.ResetUseAllForParams{ContactID: id, Now: &now}); err != nil {
 			return err

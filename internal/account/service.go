@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -76,43 +75,19 @@ func (s *Service) signUpNew(ctx context.Context, in SignUp, hash string) (Accoun
 	return a, err
 }
 
-func (s *Service) signUpExisting(ctx context.Context, c crm.Contact, in SignUp, hash string) (Account, error) {
+// signUpExisting handles a sign-up with the e-mail of a contact the school already has. Knowing an e-mail proves
+// nothing, so no account is made here: the contact's own inbox gets a single-use link that sets the password and
+// creates the account (ErrCheckEmail). Otherwise anyone could claim a payer's orders and courses.
+func (s *Service) signUpExisting(ctx context.Context, c crm.Contact, in SignUp, _ string) (Account, error) {
 	if _, err := accountq.New(s.db).AccountGet(ctx, c.ID); err == nil {
 		return Account{}, errAccountExists
 	} else if !errors.Is(err, pgx.ErrNoRows) {
 		return Account{}, err
 	}
-	if p, changed := fillBlanks(c, in); changed {
-		var err error
-		if c, err = s.contacts.Update(ctx, c.ID, p); err != nil {
-			return Account{}, fmt.Errorf("fill in contact %d: %w", c.ID, err)
-		}
+	if err := s.sendLink(ctx, c, in.Lang); err != nil {
+		return Account{}, err
 	}
-	a := Account{ContactID: c.ID, Email: c.Email, Name: c.Name}
-	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error { return s.createTx(ctx, tx, a, hash) })
-	return a, err
-}
-
-// fillBlanks is the patch that sets the contact's empty name and missing custom fields from the sign-up.
-func fillBlanks(c crm.Contact, in SignUp) (crm.Patch, bool) {
-	var p crm.Patch
-	changed := false
-	if c.Name == "" && in.Name != "" {
-		p.Name, changed = &in.Name, true
-	}
-	fields := maps.Clone(c.CustomFields)
-	if fields == nil {
-		fields = map[string]string{}
-	}
-	for k, v := range in.Answers {
-		if fields[k] == "" {
-			fields[k], changed = v, true
-		}
-	}
-	if changed {
-		p.CustomFields = &fields
-	}
-	return p, changed
+	return Account{}, ErrCheckEmail
 }
 
 // createTx adds the account row, the timeline event and the audit entry; a concurrent sign-up loses here.

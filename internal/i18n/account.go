@@ -20,6 +20,7 @@ const (
 	ResetIntro       Key = "reset_intro"
 	SendLink         Key = "send_link"
 	ResetSent        Key = "reset_sent"
+	ClaimSent        Key = "claim_sent"
 	ResetUnavailable Key = "reset_unavailable"
 	NewPassword      Key = "new_password"
 	SavePassword     Key = "save_password"
@@ -78,7 +79,7 @@ const (
 
 var accountKeys = []Key{SignUpTitle, SignUpIntro, SignInTitle, SignInIntro, Password, PasswordHint, Name, Optional,
 	CreateAccount, HaveAccount, NoAccount, ForgotPassword, WrongCredentials, LockedOut, ResetTitle, ResetIntro,
-	SendLink, ResetSent, ResetUnavailable, NewPassword, SavePassword, ResetInvalid, PasswordChanged, SignOut,
+	SendLink, ResetSent, ClaimSent, ResetUnavailable, NewPassword, SavePassword, ResetInvalid, PasswordChanged, SignOut,
 	SignedOut, SignedInAs, FormHasErrors, ErrRequired, ErrEmail, ErrPasswordShort, ErrTooLong, ErrAccountExists,
 	ErrPhone, ErrChoice, ErrInvalid, ErrDate, ErrFutureDate, TooManyTitle, TooManyBody, PayFor, Amount, CurrencyNote,
 	PaymentDate, PaymentDateHint, Comment, SubmitPayment, NotAvailable, NotAvailableBody, BackToOffer, Processing,
@@ -98,6 +99,7 @@ var accountTexts = map[string]map[Key]string{
 		ResetIntro:       "Enter the e-mail of your account and we will send you a link to choose a new password.",
 		SendLink:         "Send link",
 		ResetSent:        "If an account exists for this e-mail, we have sent a link to it. The link works for one hour.",
+		ClaimSent:        "The school already knows this e-mail. We have sent a link to it: open it within an hour to set your password and finish creating your account.",
 		ResetUnavailable: "Password reset by e-mail is not available yet. Please contact the school.",
 		NewPassword:      "New password", SavePassword: "Save password",
 		ResetInvalid:    "This link is invalid, was used already or has expired. Request a new one.",
@@ -135,6 +137,7 @@ var accountTexts = map[string]map[Key]string{
 		ResetIntro:       "Escribe el correo de tu cuenta y te enviaremos un enlace para elegir una contraseña nueva.",
 		SendLink:         "Enviar enlace",
 		ResetSent:        "Si existe una cuenta con este correo, le hemos enviado un enlace. El enlace funciona durante una hora.",
+		ClaimSent:        "La escuela ya conoce este correo. Le hemos enviado un enlace: ábralo en el plazo de una hora para elegir su contraseña y terminar de crear su cuenta.",
 		ResetUnavailable: "El restablecimiento por correo aún no está disponible. Contacta con la escuela.",
 		NewPassword:      "Contraseña nueva", SavePassword: "Guardar contraseña",
 		ResetInvalid:    "Este enlace no es válido, ya se usó o ha caducado. Solicita uno nuevo.",
@@ -172,6 +175,7 @@ var accountTexts = map[string]map[Key]string{
 		ResetIntro:       "Saisissez l’e-mail de votre compte : nous vous enverrons un lien pour choisir un nouveau mot de passe.",
 		SendLink:         "Envoyer le lien",
 		ResetSent:        "Si un compte existe pour cet e-mail, nous lui avons envoyé un lien. Le lien est valable une heure.",
+		ClaimSent:        "L'école connaît déjà cet e-mail. Nous lui avons envoyé un lien : ouvrez-le dans l'heure pour choisir votre mot de passe et terminer la création de votre compte.",
 		ResetUnavailable: "La réinitialisation par e-mail n’est pas encore disponible. Contactez l’école.",
 		NewPassword:      "Nouveau mot de passe", SavePassword: "Enregistrer le mot de passe",
 		ResetInvalid:    "Ce lien n’est pas valide, a déjà servi ou a expiré. Demandez-en un nouveau.",
@@ -209,6 +213,7 @@ var accountTexts = map[string]map[Key]string{
 		ResetIntro:       "Введите эл. почту вашего аккаунта, и мы пришлём ссылку для выбора нового пароля.",
 		SendLink:         "Отправить ссылку",
 		ResetSent:        "Если аккаунт с этой почтой существует, мы отправили на неё ссылку. Ссылка действует один час.",
+		ClaimSent:        "Школа уже знает эту почту. Мы отправили на неё ссылку: откройте её в течение часа, чтобы задать пароль и завершить создание аккаунта.",
 		ResetUnavailable: "Сброс пароля по почте пока недоступен. Свяжитесь со школой.",
 		NewPassword:      "Новый пароль", SavePassword: "Сохранить пароль",
 		ResetInvalid:    "Ссылка недействительна, уже использована или устарела. Запросите новую.",
@@ -246,6 +251,7 @@ var accountTexts = map[string]map[Key]string{
 		ResetIntro:       "Введіть ел. пошту свого акаунта, і ми надішлемо посилання для вибору нового пароля.",
 		SendLink:         "Надіслати посилання",
 		ResetSent:        "Якщо акаунт із цією поштою існує, ми надіслали на неї посилання. Посилання діє одну годину.",
+		ClaimSent:        "Школа вже знає цю пошту. Ми надіслали на неї посилання: відкрийте його протягом години, щоб задати пароль і завершити створення акаунта.",
 		ResetUnavailable: "Скидання пароля поштою поки недоступне. Зв’яжіться зі школою.",
 		NewPassword:      "Новий пароль", SavePassword: "Зберегти пароль",
 		ResetInvalid:    "Посилання недійсне, вже використане або застаріле. Запросіть нове.",

@@ -176,7 +176,7 @@ func (s *Server) accountSignup(w http.ResponseWriter, r *http.Request) {
 	if !s.allowPost(w, r, "signup", lang) {
 		return
 	}
-	in := account.SignUp{Email: r.PostFormValue("email"), Password: r.PostFormValue("password"),
+	in := account.SignUp{Lang: lang, Email: r.PostFormValue("email"), Password: r.PostFormValue("password"),
 		Name: r.PostFormValue("name"), Answers: map[string]string{}}
 	v := signUpView(lang, safeStudentNext(r.PostFormValue("next")), p)
 	v.Email, v.Name, v.FormToken = in.Email, in.Name, r.PostFormValue("form_token")
@@ -194,6 +194,16 @@ func (s *Server) accountSignup(w http.ResponseWriter, r *http.Request) {
 		}
 		return v.Next, s.signInStudent(r, a.ContactID)
 	})
+	switch {
+	case errors.Is(err, account.ErrCheckEmail):
+		// The e-mail is a contact's without an account: only its inbox can claim it.
+		s.render(w, r, http.StatusOK, public.ResetRequestPage(public.ResetRequest{Lang: lang, Claim: true}))
+		return
+	case errors.Is(err, account.ErrNoMailer):
+		s.log.Error("sign-up of a known contact needs an e-mail but no mailer is configured")
+		s.render(w, r, http.StatusServiceUnavailable, public.ResetRequestPage(public.ResetRequest{Lang: lang, Unavailable: true}))
+		return
+	}
 	if e, ok := check.AsErrors(err); ok {
 		v.Errors = fieldMessages(lang, e)
 		v.EmailExists = e["email"] == account.MsgAccountExists

@@ -331,3 +331,26 @@ func TestPublicPostRateLimit(t *testing.T) {
 		t.Fatalf("status %d", res.StatusCode)
 	}
 }
+
+// TestSignUpCannotClaimKnownContact: signing up with the e-mail of a contact the school made (here through the
+// API) signs nobody in; the page says a link went to that inbox.
+func TestSignUpCannotClaimKnownContact(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t)
+	res, raw := a.api(a.apiKey(), "POST", "/api/v1/contacts", map[string]any{"email": "payer@example.org", "name": "Payer"}, nil)
+	wantStatus(t, res, raw, http.StatusCreated)
+	c := a.client()
+	res, doc := a.postFormDoc(c, "/account/signup", url.Values{"email": {"payer@example.org"}, "password": {"someone else's"},
+		"name": {"Mallory"}, "lang": {"en"}, "form_token": {newFormToken()}})
+	if res.StatusCode != http.StatusOK || doc.Find("[data-testid=claim-sent]").Length() != 1 {
+		t.Fatalf("sign-up with a known contact's e-mail: %d", res.StatusCode)
+	}
+	if res, _ := a.get(c, "/account"); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("the sign-up signed in: /account answered %d", res.StatusCode)
+	}
+	var accounts int
+	_ = a.pool.QueryRow(a.ctx(), "SELECT count(*) FROM accounts").Scan(&accounts)
+	if accounts != 0 {
+		t.Fatalf("%d accounts", accounts)
+	}
+}

@@ -54,6 +54,7 @@ type ResetRequest struct {
 	Email       string
 	Error       string
 	Sent        bool
+	Claim       bool // a sign-up with a known contact's e-mail: a link to finish it was sent there
 	Unavailable bool
 }
 

@@ -45,8 +45,10 @@ func (q *Queries) AccountGet(ctx context.Context, contactID int64) (Account, err
 	return i, err
 }
 
-const accountSetPassword = `-- name: AccountSetPassword :execrows
-UPDATE accounts SET password_hash = $2 WHERE contact_id = $1
+const accountSetPassword = `-- name: AccountSetPassword :one
+INSERT INTO accounts (contact_id, password_hash) VALUES ($1, $2)
+ON CONFLICT (contact_id) DO UPDATE SET password_hash = excluded.password_hash
+RETURNING (xmax = 0) AS created
 `
 
 type AccountSetPasswordParams struct {
@@ -54,12 +56,12 @@ type AccountSetPasswordParams struct {
 	PasswordHash string
 }
 
-func (q *Queries) AccountSetPassword(ctx context.Context, arg AccountSetPasswordParams) (int64, error) {
-	result, err := q.db.Exec(ctx, accountSetPassword, arg.ContactID, arg.PasswordHash)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
+// Sets the password, creating the account when the contact has none; created says which.
+func (q *Queries) AccountSetPassword(ctx context.Context, arg AccountSetPasswordParams) (bool, error) {
+	row := q.db.QueryRow(ctx, accountSetPassword, arg.ContactID, arg.PasswordHash)
+	var created bool
+	err := row.Scan(&created)
+	return created, err
 }
 
 const accountTouchSignIn = `-- name: AccountTouchSignIn :exec
