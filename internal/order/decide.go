@@ -57,7 +57,8 @@ func conflictTx(ctx context.Context, tx pgx.Tx, id int64, want error) error {
 type approval struct {
 	price   money.Money
 	paidOn  time.Time
-	comment string
+	comment string // the payment's comment: the payer's, or the manager's correction
+	note    string // the manager's own words on the decision ("" when they wrote none)
 }
 
 // apply checks adj against o's pending payment p and names every bad field.
@@ -82,6 +83,7 @@ func (adj Adjustment) apply(o Order, p Payment) (approval, error) {
 	}
 	if adj.Comment != nil {
 		a.comment = strings.TrimSpace(*adj.Comment)
+		a.note = a.comment
 		e.Text("comment", a.comment, false, MaxComment)
 	}
 	return a, e.Err()
@@ -132,7 +134,7 @@ func (s *Service) Approve(ctx context.Context, id int64, adj Adjustment) (Order,
 		}
 		actor := audit.ActorFrom(ctx).Label
 		r, err := orderq.New(tx).OrderComplete(ctx, orderq.OrderCompleteParams{ID: id, Amount: a.price.Amount,
-			Currency: a.price.Currency, DecidedBy: actor, DecisionNote: a.comment})
+			Currency: a.price.Currency, DecidedBy: actor, DecisionNote: a.note})
 		if errors.Is(err, pgx.ErrNoRows) {
 			return conflictTx(ctx, tx, id, ErrNotOpen)
 		}
@@ -147,13 +149,13 @@ func (s *Service) Approve(ctx context.Context, id int64, adj Adjustment) (Order,
 			return err
 		}
 		msg := fmt.Sprintf("Order %s completed: payment of %s confirmed", o.Number, o.Price)
-		if a.comment != "" {
-			msg += " — " + a.comment
+		if a.note != "" {
+			msg += " — " + a.note
 		}
 		if err := s.eventsTx(ctx, tx, o, EventCompleted, msg); err != nil {
 			return err
 		}
-		if err := s.notifyTx(ctx, tx, EmailCompleted, o, a.comment); err != nil {
+		if err := s.notifyTx(ctx, tx, EmailCompleted, o, a.note); err != nil {
 			return err
 		}
 		out = o

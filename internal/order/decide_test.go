@@ -346,3 +346,21 @@ func (f *fixture) open2(email string) order.Order {
 	}
 	return o
 }
+
+// TestApproveWithoutCommentKeepsPayerComment: the payer's comment stays on the payment; the decision has no note
+// of the manager's, so the e-mail and the timeline do not present the payer's words as the school's.
+func TestApproveWithoutCommentKeepsPayerComment(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil)
+	o := f.open()
+	got, err := f.svc.Approve(f.ctx, o.ID, order.Adjustment{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.DecisionNote != "" {
+		t.Errorf("decision note %q, want none", got.DecisionNote)
+	}
+	if got.Payments[0].Comment != "card ending 4242" {
+		t.Errorf("payment comment %q", got.Payments[0].Comment)
+	}
+}
