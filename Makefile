@@ -7,6 +7,7 @@ STRIPE_MOCK_VERSION := v0.203.0
 TOOLS := $(CURDIR)/bin/tools
 TEMPL := $(TOOLS)/templ
 SQLC := $(TOOLS)/sqlc
+STRIPE_MOCK := $(TOOLS)/stripe-mock
 export GOFLAGS ?= -buildvcs=false
 
 .PHONY: run build test test-short generate check-generated bench lint clean tools
@@ -18,7 +19,7 @@ run: build ## private PostgreSQL (unless DATABASE_URL), migrations, demo school,
 	./bin/bursar demo
 	exec ./bin/bursar serve
 
-test: ## every test, with the race detector
+test: $(STRIPE_MOCK) ## every test, with the race detector
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 20m ./...
 
@@ -30,6 +31,9 @@ $(TEMPL):
 
 $(SQLC):
 	GOBIN=$(TOOLS) CGO_ENABLED=1 $(GO) install github.com/sqlc-dev/sqlc/cmd/sqlc@$(SQLC_VERSION)
+
+$(STRIPE_MOCK): ## stripe-mock for the gateway tests (internal/gateway/stripemock finds it here)
+	GOBIN=$(TOOLS) $(GO) install github.com/stripe/stripe-mock@$(STRIPE_MOCK_VERSION)
 
 tools: $(TEMPL) $(SQLC)
 

@@ -90,7 +90,11 @@ type Event struct {
 	Kind    EventKind
 	OrderID int64  // Bursar's order id as the gateway echoes it (0 when absent)
 	Ref     string // the gateway's payment reference (a session id)
-	Amount  money.Money
+	// AltRef is a second reference of the same payment that later notifications may name instead of Ref (Stripe:
+	// the Checkout Session's PaymentIntent id, which charge.refunded carries as its Ref). Store it with the payment
+	// when an event brings it; "" when the gateway has none or has not made it yet.
+	AltRef string
+	Amount money.Money
 	// RefundedAmount is the total refunded so far, for EventRefunded.
 	RefundedAmount int64
 	PayerEmail     string

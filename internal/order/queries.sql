@@ -95,3 +95,77 @@ ON CONFLICT DO NOTHING;
 
 -- name: OrderGrants :many
 SELECT * FROM order_grants WHERE order_id = @order_id ORDER BY grant_id;
+
+-- name: OrderLockWait :one
+-- A webhook waits for the order's lock (a manager deciding it, or another notification of the same payment).
+SELECT * FROM orders WHERE id = @id FOR UPDATE;
+
+-- name: OrderCompleteGateway :one
+-- A verified payment: the order completes through the payment system that took the money.
+UPDATE orders
+SET status = 'completed', payment_system_id = @payment_system_id, decided_at = now(), decided_by = @decided_by,
+    decision_note = @decision_note, updated_at = now()
+WHERE id = @id AND status = 'open'
+RETURNING *;
+
+-- name: PaymentByRef :one
+-- The payment a gateway reference (or its second reference) names.
+SELECT * FROM payments
+WHERE payment_system_id = @payment_system_id AND (gateway_ref = @ref OR gateway_alt_ref = @ref)
+ORDER BY id DESC LIMIT 1;
+
+-- name: PaymentAttachRef :execrows
+UPDATE payments SET gateway_ref = @gateway_ref, updated_at = now()
+WHERE id = @id AND gateway_ref = '' AND status = 'pending';
+
+-- name: PaymentSetAltRef :exec
+UPDATE payments SET gateway_alt_ref = @gateway_alt_ref, updated_at = now()
+WHERE id = @id AND gateway_alt_ref = '';
+
+-- name: PaymentSucceedGateway :execrows
+UPDATE payments
+SET status = 'succeeded', gateway_ref = @gateway_ref, fee = @fee, net = @net, paid_on = @paid_on,
+    payer_email = CASE WHEN @payer_email::text = '' THEN payer_email ELSE @payer_email::text END, updated_at = now()
+WHERE id = @id AND status IN ('pending', 'processing', 'failed');
+
+-- name: PaymentFailAttempt :execrows
+UPDATE payments SET status = 'failed', comment = @comment, updated_at = now()
+WHERE id = @id AND status IN ('pending', 'processing');
+
+-- name: PaymentRefundedSum :one
+SELECT coalesce(sum(amount), 0)::bigint FROM refunds WHERE payment_id = @payment_id;
+
+-- name: GatewayEventInsert :one
+-- Stores a verified notification once; a second delivery gets no row back.
+INSERT INTO gateway_events (payment_system_id, event_id, type, kind, body)
+VALUES (@payment_system_id, @event_id, @type, @kind, @body)
+ON CONFLICT (payment_system_id, event_id) DO NOTHING
+RETURNING id;
+
+-- name: GatewayEventProcessed :exec
+UPDATE gateway_events SET processed_at = now(), result = @result, order_id = @order_id WHERE id = @id;
+
+-- name: GatewayEventsForOrder :many
+SELECT * FROM gateway_events WHERE order_id = @order_id ORDER BY id;
+
+-- name: ExceptionInsert :one
+INSERT INTO payment_exceptions (kind, order_id, payment_system_id, gateway_event_id, gateway_ref, amount, currency,
+                                note)
+VALUES (@kind, @order_id, @payment_system_id, @gateway_event_id, @gateway_ref, @amount, @currency, @note)
+RETURNING *;
+
+-- name: ExceptionsList :many
+SELECT * FROM payment_exceptions
+WHERE (@status::text = '' OR status = @status) AND (@before_id::bigint = 0 OR id < @before_id)
+ORDER BY id DESC LIMIT @lim;
+
+-- name: ExceptionResolve :one
+UPDATE payment_exceptions SET status = 'resolved', note = @note, resolved_by = @resolved_by, resolved_at = now()
+WHERE id = @id AND status = 'open'
+RETURNING *;
+
+-- name: ExceptionGet :one
+SELECT * FROM payment_exceptions WHERE id = @id;
+
+-- name: PaymentGet :one
+SELECT * FROM payments WHERE id = @id;

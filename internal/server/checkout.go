@@ -68,7 +68,11 @@ func (s *Server) checkoutStart(w http.ResponseWriter, r *http.Request) {
 		s.htmlError(w, r, err)
 		return
 	}
-	if sys.Type != gateway.TypeManual || transactionCurrency(sys, p.Currency) == "" {
+	if sys.Type != gateway.TypeManual {
+		s.gatewayCheckoutStart(w, r, p, sys)
+		return
+	}
+	if transactionCurrency(sys, p.Currency) == "" {
 		s.notAvailable(w, r, p, sys)
 		return
 	}
@@ -130,7 +134,7 @@ func (s *Server) checkoutSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if sys.Type != gateway.TypeManual {
-		s.notAvailable(w, r, p, sys)
+		s.gatewayCheckoutSubmit(w, r, p, sys)
 		return
 	}
 	st, ok, err := s.student(r)

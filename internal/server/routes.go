@@ -18,6 +18,9 @@ func (s *Server) Handler() http.Handler {
 	r.Get("/readyz", s.readyz)
 	r.Handle("/static/*", http.StripPrefix("/static/", web.Static()))
 
+	// Gateway notifications: no session, no CSRF check; the gateway's signature authenticates them.
+	r.Post("/webhooks/{id}", s.webhook)
+
 	// Public pages: students and payers.
 	r.Group(func(r chi.Router) {
 		r.Use(http.NewCrossOriginProtection().Handler, s.sessions.LoadAndSave)
@@ -25,6 +28,8 @@ func (s *Server) Handler() http.Handler {
 		r.Get("/o/{slug}", s.publicOffer)
 		r.Get("/o/{slug}/pay", s.checkoutStart)
 		r.Post("/o/{slug}/pay", s.checkoutSubmit)
+		r.Get("/o/{slug}/paid", s.checkoutPaid)
+		r.Get("/o/{slug}/cancelled", s.checkoutCancelled)
 
 		// The student's account and cabinet.
 		r.Get("/account/signup", s.accountSignupForm)

@@ -14,6 +14,7 @@ type services struct {
 	settingsServices
 	orderServices
 	accountServices
+	gatewayServices
 }
 
 func newServices(d Deps, al *audit.Log) (*services, error) {
@@ -29,5 +30,6 @@ func newServices(d Deps, al *audit.Log) (*services, error) {
 	svc.settingsServices = newSettingsServices(d, al, svc)
 	svc.orderServices = newOrderServices(d, al, svc)
 	svc.accountServices = newAccountServices(d, al, svc)
+	svc.gatewayServices = newGatewayServices(d)
 	return svc, nil
 }

@@ -107,6 +107,19 @@ type FormToken struct {
 	CreatedAt time.Time
 }
 
+type GatewayEvent struct {
+	ID              int64
+	PaymentSystemID int64
+	EventID         string
+	Type            string
+	Kind            string
+	OrderID         *int64
+	Body            string
+	ReceivedAt      time.Time
+	ProcessedAt     *time.Time
+	Result          string
+}
+
 type IdempotencyKey struct {
 	ApiKeyID     int64
 	Key          string
@@ -245,6 +258,23 @@ type Payment struct {
 	PayerEmail      string
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
+	GatewayAltRef   string
+}
+
+type PaymentException struct {
+	ID              int64
+	Kind            string
+	OrderID         *int64
+	PaymentSystemID int64
+	GatewayEventID  *int64
+	GatewayRef      string
+	Amount          int64
+	Currency        string
+	Status          string
+	Note            string
+	ResolvedBy      string
+	ResolvedAt      *time.Time
+	CreatedAt       time.Time
 }
 
 type PaymentSystem struct {

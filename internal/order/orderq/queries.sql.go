@@ -10,6 +10,237 @@ import (
 	"time"
 )
 
+const exceptionGet = `-- name: ExceptionGet :one
+SELECT id, kind, order_id, payment_system_id, gateway_event_id, gateway_ref, amount, currency, status, note, resolved_by, resolved_at, created_at FROM payment_exceptions WHERE id = $1
+`
+
+func (q *Queries) ExceptionGet(ctx context.Context, id int64) (PaymentException, error) {
+	row := q.db.QueryRow(ctx, exceptionGet, id)
+	var i PaymentException
+	err := row.Scan(
+		&i.ID,
+		&i.Kind,
+		&i.OrderID,
+		&i.PaymentSystemID,
+		&i.GatewayEventID,
+		&i.GatewayRef,
+		&i.Amount,
+		&i.Currency,
+		&i.Status,
+		&i.Note,
+		&i.ResolvedBy,
+		&i.ResolvedAt,
+		&i.CreatedAt,
+	)
+	return i, err
+}
+
+const exceptionInsert = `-- name: ExceptionInsert :one
+INSERT INTO payment_exceptions (kind, order_id, payment_system_id, gateway_event_id, gateway_ref, amount, currency,
+                                note)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+RETURNING id, kind, order_id, payment_system_id, gateway_event_id, gateway_ref, amount, currency, status, note, resolved_by, resolved_at, created_at
+`
+
+type ExceptionInsertParams struct {
+	Kind            string
+	OrderID         *int64
+	PaymentSystemID int64
+	GatewayEventID  *int64
+	GatewayRef      string
+	Amount          int64
+	Currency        string
+	Note            string
+}
+
+func (q *Queries) ExceptionInsert(ctx context.Context, arg ExceptionInsertParams) (PaymentException, error) {
+	row := q.db.QueryRow(ctx, exceptionInsert,
+		arg.Kind,
+		arg.OrderID,
+		arg.PaymentSystemID,
+		arg.GatewayEventID,
+		arg.GatewayRef,
+		arg.Amount,
+		arg.Currency,
+		arg.Note,
+	)
+	var i PaymentException
+	err := row.Scan(
+		&i.ID,
+		&i.Kind,
+		&i.OrderID,
+		&i.PaymentSystemID,
+		&i.GatewayEventID,
+		&i.GatewayRef,
+		&i.Amount,
+		&i.Currency,
+		&i.Status,
+		&i.Note,
+		&i.ResolvedBy,
+		&i.ResolvedAt,
+		&i.CreatedAt,
+	)
+	return i, err
+}
+
+const exceptionResolve = `-- name: ExceptionResolve :one
+UPDATE payment_exceptions SET status = 'resolved', note = $1, resolved_by = $2, resolved_at = now()
+WHERE id = $3 AND status = 'open'
+RETURNING id, kind, order_id, payment_system_id, gateway_event_id, gateway_ref, amount, currency, status, note, resolved_by, resolved_at, created_at
+`
+
+type ExceptionResolveParams struct {
+	Note       string
+	ResolvedBy string
+	ID         int64
+}
+
+func (q *Queries) ExceptionResolve(ctx context.Context, arg ExceptionResolveParams) (PaymentException, error) {
+	row := q.db.QueryRow(ctx, exceptionResolve, arg.Note, arg.ResolvedBy, arg.ID)
+	var i PaymentException
+	err := row.Scan(
+		&i.ID,
+		&i.Kind,
+		&i.OrderID,
+		&i.PaymentSystemID,
+		&i.GatewayEventID,
+		&i.GatewayRef,
+		&i.Amount,
+		&i.Currency,
+		&i.Status,
+		&i.Note,
+		&i.ResolvedBy,
+		&i.ResolvedAt,
+		&i.CreatedAt,
+	)
+	return i, err
+}
+
+const exceptionsList = `-- name: ExceptionsList :many
+SELECT id, kind, order_id, payment_system_id, gateway_event_id, gateway_ref, amount, currency, status, note, resolved_by, resolved_at, created_at FROM payment_exceptions
+WHERE ($1::text = '' OR status = $1) AND ($2::bigint = 0 OR id < $2)
+ORDER BY id DESC LIMIT $3
+`
+
+type ExceptionsListParams struct {
+	Status   string
+	BeforeID int64
+	Lim      int32
+}
+
+func (q *Queries) ExceptionsList(ctx context.Context, arg ExceptionsListParams) ([]PaymentException, error) {
+	rows, err := q.db.Query(ctx, exceptionsList, arg.Status, arg.BeforeID, arg.Lim)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []PaymentException
+	for rows.Next() {
+		var i PaymentException
+		if err := rows.Scan(
+			&i.ID,
+			&i.Kind,
+			&i.OrderID,
+			&i.PaymentSystemID,
+			&i.GatewayEventID,
+			&i.GatewayRef,
+			&i.Amount,
+			&i.Currency,
+			&i.Status,
+			&i.Note,
+			&i.ResolvedBy,
+			&i.ResolvedAt,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const gatewayEventInsert = `-- name: GatewayEventInsert :one
+INSERT INTO gateway_events (payment_system_id, event_id, type, kind, body)
+VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (payment_system_id, event_id) DO NOTHING
+RETURNING id
+`
+
+type GatewayEventInsertParams struct {
+	PaymentSystemID int64
+	EventID         string
+	Type            string
+	Kind            string
+	Body            string
+}
+
+// Stores a verified notification once; a second delivery gets no row back.
+func (q *Queries) GatewayEventInsert(ctx context.Context, arg GatewayEventInsertParams) (int64, error) {
+	row := q.db.QueryRow(ctx, gatewayEventInsert,
+		arg.PaymentSystemID,
+		arg.EventID,
+		arg.Type,
+		arg.Kind,
+		arg.Body,
+	)
+	var id int64
+	err := row.Scan(&id)
+	return id, err
+}
+
+const gatewayEventProcessed = `-- name: GatewayEventProcessed :exec
+UPDATE gateway_events SET processed_at = now(), result = $1, order_id = $2 WHERE id = $3
+`
+
+type GatewayEventProcessedParams struct {
+	Result  string
+	OrderID *int64
+	ID      int64
+}
+
+func (q *Queries) GatewayEventProcessed(ctx context.Context, arg GatewayEventProcessedParams) error {
+	_, err := q.db.Exec(ctx, gatewayEventProcessed, arg.Result, arg.OrderID, arg.ID)
+	return err
+}
+
+const gatewayEventsForOrder = `-- name: GatewayEventsForOrder :many
+SELECT id, payment_system_id, event_id, type, kind, order_id, body, received_at, processed_at, result FROM gateway_events WHERE order_id = $1 ORDER BY id
+`
+
+func (q *Queries) GatewayEventsForOrder(ctx context.Context, orderID *int64) ([]GatewayEvent, error) {
+	rows, err := q.db.Query(ctx, gatewayEventsForOrder, orderID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []GatewayEvent
+	for rows.Next() {
+		var i GatewayEvent
+		if err := rows.Scan(
+			&i.ID,
+			&i.PaymentSystemID,
+			&i.EventID,
+			&i.Type,
+			&i.Kind,
+			&i.OrderID,
+			&i.Body,
+			&i.ReceivedAt,
+			&i.ProcessedAt,
+			&i.Result,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const orderByNumber = `-- name: OrderByNumber :one
 SELECT id, number, status, offer_id, offer_title, contact_id, payment_system_id, amount, currency, list_amount, list_currency, language, channel, deadline_at, decided_at, decided_by, decision_note, created_at, updated_at FROM orders WHERE number = $1
 `
@@ -61,6 +292,54 @@ func (q *Queries) OrderComplete(ctx context.Context, arg OrderCompleteParams) (O
 	row := q.db.QueryRow(ctx, orderComplete,
 		arg.Amount,
 		arg.Currency,
+		arg.DecidedBy,
+		arg.DecisionNote,
+		arg.ID,
+	)
+	var i Order
+	err := row.Scan(
+		&i.ID,
+		&i.Number,
+		&i.Status,
+		&i.OfferID,
+		&i.OfferTitle,
+		&i.ContactID,
+		&i.PaymentSystemID,
+		&i.Amount,
+		&i.Currency,
+		&i.ListAmount,
+		&i.ListCurrency,
+		&i.Language,
+		&i.Channel,
+		&i.DeadlineAt,
+		&i.DecidedAt,
+		&i.DecidedBy,
+		&i.DecisionNote,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const orderCompleteGateway = `-- name: OrderCompleteGateway :one
+UPDATE orders
+SET status = 'completed', payment_system_id = $1, decided_at = now(), decided_by = $2,
+    decision_note = $3, updated_at = now()
+WHERE id = $4 AND status = 'open'
+RETURNING id, number, status, offer_id, offer_title, contact_id, payment_system_id, amount, currency, list_amount, list_currency, language, channel, deadline_at, decided_at, decided_by, decision_note, created_at, updated_at
+`
+
+type OrderCompleteGatewayParams struct {
+	PaymentSystemID int64
+	DecidedBy       string
+	DecisionNote    string
+	ID              int64
+}
+
+// A verified payment: the order completes through the payment system that took the money.
+func (q *Queries) OrderCompleteGateway(ctx context.Context, arg OrderCompleteGatewayParams) (Order, error) {
+	row := q.db.QueryRow(ctx, orderCompleteGateway,
+		arg.PaymentSystemID,
 		arg.DecidedBy,
 		arg.DecisionNote,
 		arg.ID,
@@ -329,6 +608,38 @@ func (q *Queries) OrderInsertOpen(ctx context.Context, arg OrderInsertOpenParams
 	return i, err
 }
 
+const orderLockWait = `-- name: OrderLockWait :one
+SELECT id, number, status, offer_id, offer_title, contact_id, payment_system_id, amount, currency, list_amount, list_currency, language, channel, deadline_at, decided_at, decided_by, decision_note, created_at, updated_at FROM orders WHERE id = $1 FOR UPDATE
+`
+
+// A webhook waits for the order's lock (a manager deciding it, or another notification of the same payment).
+func (q *Queries) OrderLockWait(ctx context.Context, id int64) (Order, error) {
+	row := q.db.QueryRow(ctx, orderLockWait, id)
+	var i Order
+	err := row.Scan(
+		&i.ID,
+		&i.Number,
+		&i.Status,
+		&i.OfferID,
+		&i.OfferTitle,
+		&i.ContactID,
+		&i.PaymentSystemID,
+		&i.Amount,
+		&i.Currency,
+		&i.ListAmount,
+		&i.ListCurrency,
+		&i.Language,
+		&i.Channel,
+		&i.DeadlineAt,
+		&i.DecidedAt,
+		&i.DecidedBy,
+		&i.DecisionNote,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
 const orderOpenFor = `-- name: OrderOpenFor :one
 SELECT id, number, status, offer_id, offer_title, contact_id, payment_system_id, amount, currency, list_amount, list_currency, language, channel, deadline_at, decided_at, decided_by, decision_note, created_at, updated_at FROM orders WHERE contact_id = $1 AND offer_id = $2 AND status = 'open'
 `
@@ -519,12 +830,110 @@ func (q *Queries) OrdersOverdue(ctx context.Context, lim int32) ([]int64, error)
 	return items, nil
 }
 
+const paymentAttachRef = `-- name: PaymentAttachRef :execrows
+UPDATE payments SET gateway_ref = $1, updated_at = now()
+WHERE id = $2 AND gateway_ref = '' AND status = 'pending'
+`
+
+type PaymentAttachRefParams struct {
+	GatewayRef string
+	ID         int64
+}
+
+func (q *Queries) PaymentAttachRef(ctx context.Context, arg PaymentAttachRefParams) (int64, error) {
+	result, err := q.db.Exec(ctx, paymentAttachRef, arg.GatewayRef, arg.ID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const paymentByRef = `-- name: PaymentByRef :one
+SELECT id, order_id, payment_system_id, status, amount, currency, fee, net, paid_on, comment, gateway_ref, payer_email, created_at, updated_at, gateway_alt_ref FROM payments
+WHERE payment_system_id = $1 AND (gateway_ref = $2 OR gateway_alt_ref = $2)
+ORDER BY id DESC LIMIT 1
+`
+
+type PaymentByRefParams struct {
+	PaymentSystemID int64
+	Ref             string
+}
+
+// The payment a gateway reference (or its second reference) names.
+func (q *Queries) PaymentByRef(ctx context.Context, arg PaymentByRefParams) (Payment, error) {
+	row := q.db.QueryRow(ctx, paymentByRef, arg.PaymentSystemID, arg.Ref)
+	var i Payment
+	err := row.Scan(
+		&i.ID,
+		&i.OrderID,
+		&i.PaymentSystemID,
+		&i.Status,
+		&i.Amount,
+		&i.Currency,
+		&i.Fee,
+		&i.Net,
+		&i.PaidOn,
+		&i.Comment,
+		&i.GatewayRef,
+		&i.PayerEmail,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.GatewayAltRef,
+	)
+	return i, err
+}
+
+const paymentFailAttempt = `-- name: PaymentFailAttempt :execrows
+UPDATE payments SET status = 'failed', comment = $1, updated_at = now()
+WHERE id = $2 AND status IN ('pending', 'processing')
+`
+
+type PaymentFailAttemptParams struct {
+	Comment string
+	ID      int64
+}
+
+func (q *Queries) PaymentFailAttempt(ctx context.Context, arg PaymentFailAttemptParams) (int64, error) {
+	result, err := q.db.Exec(ctx, paymentFailAttempt, arg.Comment, arg.ID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const paymentGet = `-- name: PaymentGet :one
+SELECT id, order_id, payment_system_id, status, amount, currency, fee, net, paid_on, comment, gateway_ref, payer_email, created_at, updated_at, gateway_alt_ref FROM payments WHERE id = $1
+`
+
+func (q *Queries) PaymentGet(ctx context.Context, id int64) (Payment, error) {
+	row := q.db.QueryRow(ctx, paymentGet, id)
+	var i Payment
+	err := row.Scan(
+		&i.ID,
+		&i.OrderID,
+		&i.PaymentSystemID,
+		&i.Status,
+		&i.Amount,
+		&i.Currency,
+		&i.Fee,
+		&i.Net,
+		&i.PaidOn,
+		&i.Comment,
+		&i.GatewayRef,
+		&i.PayerEmail,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.GatewayAltRef,
+	)
+	return i, err
+}
+
 const paymentInsert = `-- name: PaymentInsert :one
 INSERT INTO payments (order_id, payment_system_id, status, amount, currency, fee, net, paid_on, comment,
                       gateway_ref, payer_email)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
         $11)
-RETURNING id, order_id, payment_system_id, status, amount, currency, fee, net, paid_on, comment, gateway_ref, payer_email, created_at, updated_at
+RETURNING id, order_id, payment_system_id, status, amount, currency, fee, net, paid_on, comment, gateway_ref, payer_email, created_at, updated_at, gateway_alt_ref
 `
 
 type PaymentInsertParams struct {
@@ -571,12 +980,13 @@ func (q *Queries) PaymentInsert(ctx context.Context, arg PaymentInsertParams) (P
 		&i.PayerEmail,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.GatewayAltRef,
 	)
 	return i, err
 }
 
 const paymentLatest = `-- name: PaymentLatest :one
-SELECT id, order_id, payment_system_id, status, amount, currency, fee, net, paid_on, comment, gateway_ref, payer_email, created_at, updated_at FROM payments WHERE order_id = $1 AND status = $2 ORDER BY id DESC LIMIT 1
+SELECT id, order_id, payment_system_id, status, amount, currency, fee, net, paid_on, comment, gateway_ref, payer_email, created_at, updated_at, gateway_alt_ref FROM payments WHERE order_id = $1 AND status = $2 ORDER BY id DESC LIMIT 1
 `
 
 type PaymentLatestParams struct {
@@ -602,8 +1012,35 @@ func (q *Queries) PaymentLatest(ctx context.Context, arg PaymentLatestParams) (P
 		&i.PayerEmail,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.GatewayAltRef,
 	)
 	return i, err
+}
+
+const paymentRefundedSum = `-- name: PaymentRefundedSum :one
+SELECT coalesce(sum(amount), 0)::bigint FROM refunds WHERE payment_id = $1
+`
+
+func (q *Queries) PaymentRefundedSum(ctx context.Context, paymentID int64) (int64, error) {
+	row := q.db.QueryRow(ctx, paymentRefundedSum, paymentID)
+	var column_1 int64
+	err := row.Scan(&column_1)
+	return column_1, err
+}
+
+const paymentSetAltRef = `-- name: PaymentSetAltRef :exec
+UPDATE payments SET gateway_alt_ref = $1, updated_at = now()
+WHERE id = $2 AND gateway_alt_ref = ''
+`
+
+type PaymentSetAltRefParams struct {
+	GatewayAltRef string
+	ID            int64
+}
+
+func (q *Queries) PaymentSetAltRef(ctx context.Context, arg PaymentSetAltRefParams) error {
+	_, err := q.db.Exec(ctx, paymentSetAltRef, arg.GatewayAltRef, arg.ID)
+	return err
 }
 
 const paymentSetStatus = `-- name: PaymentSetStatus :execrows
@@ -657,8 +1094,39 @@ func (q *Queries) PaymentSucceed(ctx context.Context, arg PaymentSucceedParams) 
 	return result.RowsAffected(), nil
 }
 
+const paymentSucceedGateway = `-- name: PaymentSucceedGateway :execrows
+UPDATE payments
+SET status = 'succeeded', gateway_ref = $1, fee = $2, net = $3, paid_on = $4,
+    payer_email = CASE WHEN $5::text = '' THEN payer_email ELSE $5::text END, updated_at = now()
+WHERE id = $6 AND status IN ('pending', 'processing', 'failed')
+`
+
+type PaymentSucceedGatewayParams struct {
+	GatewayRef string
+	Fee        int64
+	Net        int64
+	PaidOn     time.Time
+	PayerEmail string
+	ID         int64
+}
+
+func (q *Queries) PaymentSucceedGateway(ctx context.Context, arg PaymentSucceedGatewayParams) (int64, error) {
+	result, err := q.db.Exec(ctx, paymentSucceedGateway,
+		arg.GatewayRef,
+		arg.Fee,
+		arg.Net,
+		arg.PaidOn,
+		arg.PayerEmail,
+		arg.ID,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const paymentsForOrder = `-- name: PaymentsForOrder :many
-SELECT id, order_id, payment_system_id, status, amount, currency, fee, net, paid_on, comment, gateway_ref, payer_email, created_at, updated_at FROM payments WHERE order_id = $1 ORDER BY id
+SELECT id, order_id, payment_system_id, status, amount, currency, fee, net, paid_on, comment, gateway_ref, payer_email, created_at, updated_at, gateway_alt_ref FROM payments WHERE order_id = $1 ORDER BY id
 `
 
 func (q *Queries) PaymentsForOrder(ctx context.Context, orderID int64) ([]Payment, error) {
@@ -685,6 +1153,7 @@ func (q *Queries) PaymentsForOrder(ctx context.Context, orderID int64) ([]Paymen
 			&i.PayerEmail,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.GatewayAltRef,
 		); err != nil {
 			return nil, err
 		}
@@ -697,7 +1166,7 @@ func (q *Queries) PaymentsForOrder(ctx context.Context, orderID int64) ([]Paymen
 }
 
 const paymentsForOrders = `-- name: PaymentsForOrders :many
-SELECT id, order_id, payment_system_id, status, amount, currency, fee, net, paid_on, comment, gateway_ref, payer_email, created_at, updated_at FROM payments WHERE order_id = ANY($1::bigint[]) ORDER BY id
+SELECT id, order_id, payment_system_id, status, amount, currency, fee, net, paid_on, comment, gateway_ref, payer_email, created_at, updated_at, gateway_alt_ref FROM payments WHERE order_id = ANY($1::bigint[]) ORDER BY id
 `
 
 func (q *Queries) PaymentsForOrders(ctx context.Context, orderIds []int64) ([]Payment, error) {
@@ -724,6 +1193,7 @@ func (q *Queries) PaymentsForOrders(ctx context.Context, orderIds []int64) ([]Pa
 			&i.PayerEmail,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.GatewayAltRef,
 		); err != nil {
 			return nil, err
 		}

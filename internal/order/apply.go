@@ -1,0 +1,286 @@
+package order
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/bursar/bursar/internal/audit"
+	"github.com/bursar/bursar/internal/check"
+	"github.com/bursar/bursar/internal/gateway"
+	"github.com/bursar/bursar/internal/offer"
+	"github.com/bursar/bursar/internal/order/orderq"
+)
+
+// Outcome is what applying a gateway notification did; Result is also written to the stored notification.
+type Outcome struct {
+	Result      string // one of the Result… words, "exception:<kind>" for an exception
+	OrderID     int64  // 0 when no order matched
+	ExceptionID int64  // the exception opened, if any
+	// Duplicate is true when the same notification (system, event id) was stored before: nothing was done.
+	Duplicate bool
+}
+
+// Results of applying a notification.
+const (
+	ResultCompleted     = "completed"          // the order completed
+	ResultAlreadyPaid   = "already_paid"       // this payment had completed the order already
+	ResultProcessing    = "processing"         // the payment is on its way (delayed methods)
+	ResultFailed        = "attempt_failed"     // the attempt failed; the order stays open
+	ResultExpired       = "attempt_expired"    // the attempt expired; the order stays open
+	ResultRefunded      = "refunded"           // fully refunded (a completed order becomes refunded)
+	ResultPartRefunded  = "partially_refunded" // part of the payment returned
+	ResultRefundKnown   = "refund_known"       // Bursar had recorded this refund already
+	ResultIgnored       = "ignored"            // authentic, nothing for Bursar to do
+	ResultNoOrder       = "no_order"           // nothing to apply it to, and no money involved
+	ResultDuplicate     = "duplicate"          // delivered before
+	resultExceptionPref = "exception:"
+)
+
+// prepared is what applying a notification reads outside its transaction: the payment system, the order the
+// notification names and that order's offer. The transaction re-reads the order under its lock.
+type prepared struct {
+	sys   gateway.System
+	order Order // ID 0 when no order matches
+	offer offer.Offer
+}
+
+// Ingest stores the verified notification ev of payment system sys (body verbatim) and applies it, in one
+// transaction: a notification stored before (same system and event id) is a duplicate and does nothing, and two
+// processes receiving the same notification at once are serialized by its unique key, so exactly one applies it.
+// Everything read from other modules is read before the transaction, which then uses one connection only.
+func (s *Service) Ingest(ctx context.Context, sys gateway.System, ev gateway.Event, body []byte) (Outcome, error) {
+	if ev.ID == "" {
+		return Outcome{}, check.Field("event_id", "is required")
+	}
+	pre, err := s.prepare(ctx, sys, ev)
+	if err != nil {
+		return Outcome{}, err
+	}
+	var out Outcome
+	err = pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+		q := orderq.New(tx)
+		rowID, err := q.GatewayEventInsert(ctx, orderq.GatewayEventInsertParams{PaymentSystemID: sys.ID,
+			EventID: ev.ID, Type: ev.Type, Kind: string(ev.Kind), Body: storableText(body)})
+		if errors.Is(err, pgx.ErrNoRows) {
+			out = Outcome{Result: ResultDuplicate, Duplicate: true}
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("store event %s: %w", ev.ID, err)
+		}
+		if out, err = s.applyTx(ctx, tx, pre, ev, rowID); err != nil {
+			return err
+		}
+		return markProcessed(ctx, tx, rowID, out)
+	})
+	return out, err
+}
+
+// ApplyEventTx applies the verified notification ev of payment system systemID, stored as gateway_events row
+// eventRowID, inside the caller's transaction, and records the outcome on that row. It reads the payment system,
+// the order and its offer through the service's pool before its first statement in tx: a caller must not hold
+// the pool's last connection (Ingest, which reads them before opening its transaction, never does).
+func (s *Service) ApplyEventTx(ctx context.Context, tx pgx.Tx, systemID int64, ev gateway.Event, eventRowID int64) (Outcome, error) {
+	sys, err := s.deps.Systems.Get(ctx, systemID)
+	if err != nil {
+		return Outcome{}, fmt.Errorf("payment system %d: %w", systemID, err)
+	}
+	pre, err := s.prepare(ctx, sys, ev)
+	if err != nil {
+		return Outcome{}, err
+	}
+	out, err := s.applyTx(ctx, tx, pre, ev, eventRowID)
+	if err != nil {
+		return out, err
+	}
+	return out, markProcessed(ctx, tx, eventRowID, out)
+}
+
+func markProcessed(ctx context.Context, tx pgx.Tx, rowID int64, out Outcome) error {
+	p := orderq.GatewayEventProcessedParams{ID: rowID, Result: out.Result}
+	if out.OrderID > 0 {
+		p.OrderID = &out.OrderID
+	}
+	if err := orderq.New(tx).GatewayEventProcessed(ctx, p); err != nil {
+		return fmt.Errorf("mark event %d processed: %w", rowID, err)
+	}
+	return nil
+}
+
+// storableText is body as PostgreSQL text can hold it: gateways send UTF-8 JSON or form data, so this changes
+// nothing for them; a stray invalid byte or NUL would otherwise refuse the whole notification.
+func storableText(body []byte) string {
+	return strings.ReplaceAll(strings.ToValidUTF8(string(body), "\uFFFD"), "\x00", "\uFFFD")
+}
+
+// prepare finds the order ev names (its echoed order id, else the payment its reference names) and its offer.
+func (s *Service) prepare(ctx context.Context, sys gateway.System, ev gateway.Event) (prepared, error) {
+	pre := prepared{sys: sys}
+	if ev.Kind == gateway.EventIgnored {
+		return pre, nil
+	}
+	o, err := s.findOrder(ctx, sys.ID, ev)
+	if err != nil || o.ID == 0 {
+		return pre, err
+	}
+	pre.order = o
+	if ev.Kind == gateway.EventPaid {
+		if pre.offer, err = s.deps.Offers.Offer(ctx, o.OfferID); err != nil {
+			return pre, fmt.Errorf("offer of order %s: %w", o.Number, err)
+		}
+	}
+	return pre, nil
+}
+
+// findOrder is the order ev names; an Order with ID 0 when none does.
+func (s *Service) findOrder(ctx context.Context, systemID int64, ev gateway.Event) (Order, error) {
+	if ev.OrderID > 0 {
+		o, err := getOrder(ctx, s.db, ev.OrderID)
+		if err == nil || !errors.Is(err, check.ErrNotFound) {
+			return o, err
+		}
+	}
+	for _, ref := range []string{ev.Ref, ev.AltRef} {
+		if ref == "" {
+			continue
+		}
+		p, err := orderq.New(s.db).PaymentByRef(ctx, orderq.PaymentByRefParams{PaymentSystemID: systemID, Ref: ref})
+		if errors.Is(err, pgx.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return Order{}, fmt.Errorf("payment by reference %q: %w", ref, err)
+		}
+		return getOrder(ctx, s.db, p.OrderID)
+	}
+	return Order{}, nil
+}
+
+// applyTx applies ev to the prepared order, under the order's row lock.
+func (s *Service) applyTx(ctx context.Context, tx pgx.Tx, pre prepared, ev gateway.Event, rowID int64) (Outcome, error) {
+	if ev.Kind == gateway.EventIgnored {
+		return Outcome{Result: ResultIgnored}, nil
+	}
+	if pre.order.ID == 0 {
+		if ev.Kind != gateway.EventPaid && ev.Kind != gateway.EventRefunded {
+			return Outcome{Result: ResultNoOrder}, nil
+		}
+		return s.exceptionOutcome(ctx, tx, ExUnknownOrder, Order{}, pre.sys, ev, rowID,
+			fmt.Sprintf("%s event %s (%s) names no order Bursar knows (order id %d)", pre.sys.Name, ev.ID,
+				ev.Type, ev.OrderID))
+	}
+	r, err := orderq.New(tx).OrderLockWait(ctx, pre.order.ID)
+	if err != nil {
+		return Outcome{}, fmt.Errorf("lock order %d: %w", pre.order.ID, err)
+	}
+	o := fromRow(r)
+	if err := attachPayments(ctx, tx, []*Order{&o}); err != nil {
+		return Outcome{}, err
+	}
+	var out Outcome
+	switch ev.Kind {
+	case gateway.EventPaid:
+		out, err = s.paidTx(ctx, tx, pre, o, ev, rowID)
+	case gateway.EventPending:
+		out, err = s.attemptTx(ctx, tx, pre.sys, o, ev, PaymentProcessing)
+	case gateway.EventFailed, gateway.EventExpired:
+		out, err = s.attemptTx(ctx, tx, pre.sys, o, ev, PaymentFailed)
+	case gateway.EventRefunded:
+		out, err = s.refundedTx(ctx, tx, pre.sys, o, ev, rowID)
+	default:
+		out = Outcome{Result: ResultIgnored}
+	}
+	if err != nil {
+		return out, err
+	}
+	out.OrderID = o.ID
+	return out, s.gatewayLineTx(ctx, tx, o, pre.sys, ev, out)
+}
+
+// gatewayLineTx writes the notification and what it did to the order's own timeline, with the raw event id.
+func (s *Service) gatewayLineTx(ctx context.Context, tx pgx.Tx, o Order, sys gateway.System, ev gateway.Event, out Outcome) error {
+	msg := fmt.Sprintf("%s event %s (%s", sys.Name, ev.ID, ev.Type)
+	if ev.Ref != "" {
+		msg += ", " + ev.Ref
+	}
+	if ev.Amount.Currency != "" {
+		msg += ", " + ev.Amount.String()
+	}
+	msg += "): " + out.Result
+	if err := orderq.New(tx).OrderEventAdd(ctx, orderq.OrderEventAddParams{OrderID: o.ID, Kind: EventGateway,
+		Message: msg, Actor: audit.ActorFrom(ctx).Label}); err != nil {
+		return fmt.Errorf("order event: %w", err)
+	}
+	return nil
+}
+
+// exceptionOutcome opens an exception of kind for ev and reports it; the contact's timeline hears of it when
+// there is an order.
+func (s *Service) exceptionOutcome(ctx context.Context, tx pgx.Tx, kind ExceptionKind, o Order, sys gateway.System,
+	ev gateway.Event, rowID int64, note string) (Outcome, error) {
+	amount := ev.Amount
+	x, err := exceptionTx(ctx, tx, kind, o.ID, sys.ID, rowID, ev.Ref, amount, note)
+	if err != nil {
+		return Outcome{}, err
+	}
+	if o.ID > 0 {
+		if err := s.deps.Timeline.AddEventTx(ctx, tx, o.ContactID, "payment.exception", note); err != nil {
+			return Outcome{}, fmt.Errorf("contact timeline: %w", err)
+		}
+	}
+	return Outcome{Result: resultExceptionPref + string(kind), ExceptionID: x.ID, OrderID: o.ID},
+		s.audit.RecordTx(ctx, tx, "payment_exception.open", "payment_exception", x.ID, map[string]any{
+			"kind": kind, "order_id": o.ID, "payment_system_id": sys.ID, "event_id": ev.ID, "gateway_ref": ev.Ref,
+			"amount": amount.Amount, "currency": amount.Currency})
+}
+
+// paymentByRef is o's payment that ref names, if any.
+func paymentByRef(o Order, ref string) (Payment, bool) {
+	if ref == "" {
+		return Payment{}, false
+	}
+	for i := len(o.Payments) - 1; i >= 0; i-- {
+		if o.Payments[i].GatewayRef == ref {
+			return o.Payments[i], true
+		}
+	}
+	return Payment{}, false
+}
+
+// attemptTx moves the attempt ev names to status (processing, or failed): the order itself stays open, so the
+// payer can try again — an expired or failed Stripe session, even the order's only one, never closes the order.
+func (s *Service) attemptTx(ctx context.Context, tx pgx.Tx, sys gateway.System, o Order, ev gateway.Event, status string) (Outcome, error) {
+	result := ResultProcessing
+	switch {
+	case status == PaymentFailed && ev.Kind == gateway.EventExpired:
+		result = ResultExpired
+	case status == PaymentFailed:
+		result = ResultFailed
+	}
+	p, ok := paymentByRef(o, ev.Ref)
+	if !ok {
+		return Outcome{Result: result}, nil
+	}
+	q := orderq.New(tx)
+	var err error
+	if status == PaymentProcessing {
+		_, err = q.PaymentSetStatus(ctx, orderq.PaymentSetStatusParams{ID: p.ID, Status: PaymentProcessing,
+			FromStatus: PaymentPending})
+	} else {
+		_, err = q.PaymentFailAttempt(ctx, orderq.PaymentFailAttemptParams{ID: p.ID,
+			Comment: truncate(fmt.Sprintf("%s: %s", sys.Name, ev.Type), MaxComment)})
+	}
+	if err != nil {
+		return Outcome{}, fmt.Errorf("payment %d %s: %w", p.ID, status, err)
+	}
+	if ev.AltRef != "" {
+		if err := q.PaymentSetAltRef(ctx, orderq.PaymentSetAltRefParams{ID: p.ID, GatewayAltRef: ev.AltRef}); err != nil {
+			return Outcome{}, fmt.Errorf("payment %d second reference: %w", p.ID, err)
+		}
+	}
+	return Outcome{Result: result}, nil
+}

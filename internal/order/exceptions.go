@@ -1,0 +1,136 @@
+package order
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/bursar/bursar/internal/audit"
+	"github.com/bursar/bursar/internal/check"
+	"github.com/bursar/bursar/internal/money"
+	"github.com/bursar/bursar/internal/order/orderq"
+)
+
+// ExceptionKind is why the gateway's money was not applied by itself.
+type ExceptionKind string
+
+// Exception kinds.
+const (
+	ExAmountMismatch   ExceptionKind = "amount_mismatch"   // paid another amount than the order's
+	ExCurrencyMismatch ExceptionKind = "currency_mismatch" // paid in another currency than the order's
+	ExLatePayment      ExceptionKind = "late_payment"      // paid for an order already final (by another payment)
+	ExNoEmail          ExceptionKind = "no_email"          // the gateway returned no payer e-mail
+	ExOutsideRefund    ExceptionKind = "outside_refund"    // refunded in the gateway, not through Bursar
+	ExUnknownOrder     ExceptionKind = "unknown_order"     // no order matches the notification
+)
+
+// Exception statuses.
+const (
+	ExceptionOpen     = "open"
+	ExceptionResolved = "resolved"
+)
+
+// Exception is a payment a human must look at: the payments-exceptions inbox.
+type Exception struct {
+	ID              int64
+	Kind            ExceptionKind
+	OrderID         int64 // 0 when no order matched
+	PaymentSystemID int64
+	GatewayEventID  int64 // the notification that opened it (0 when it was deleted)
+	GatewayRef      string
+	Amount          money.Money // what the gateway reported
+	Status          string      // open, resolved
+	Note            string
+	ResolvedBy      string
+	ResolvedAt      *time.Time
+	CreatedAt       time.Time
+}
+
+func exceptionFromRow(r orderq.PaymentException) Exception {
+	x := Exception{ID: r.ID, Kind: ExceptionKind(r.Kind), PaymentSystemID: r.PaymentSystemID,
+		GatewayRef: r.GatewayRef, Amount: money.New(r.Amount, r.Currency), Status: r.Status, Note: r.Note,
+		ResolvedBy: r.ResolvedBy, ResolvedAt: r.ResolvedAt, CreatedAt: r.CreatedAt}
+	if r.OrderID != nil {
+		x.OrderID = *r.OrderID
+	}
+	if r.GatewayEventID != nil {
+		x.GatewayEventID = *r.GatewayEventID
+	}
+	return x
+}
+
+// exceptionTx opens an exception for the notification eventRowID of system systemID.
+func exceptionTx(ctx context.Context, tx pgx.Tx, kind ExceptionKind, orderID, systemID, eventRowID int64, ref string,
+	amount money.Money, note string) (Exception, error) {
+	p := orderq.ExceptionInsertParams{Kind: string(kind), PaymentSystemID: systemID, GatewayRef: ref,
+		Amount: amount.Amount, Currency: amount.Currency, Note: truncate(note, MaxComment)}
+	if orderID > 0 {
+		p.OrderID = &orderID
+	}
+	if eventRowID > 0 {
+		p.GatewayEventID = &eventRowID
+	}
+	r, err := orderq.New(tx).ExceptionInsert(ctx, p)
+	if err != nil {
+		return Exception{}, fmt.Errorf("open %s exception: %w", kind, err)
+	}
+	return exceptionFromRow(r), nil
+}
+
+// ExceptionFilter narrows Exceptions.
+type ExceptionFilter struct {
+	Status   string // open, resolved; "" for both
+	BeforeID int64
+	Limit    int
+}
+
+// Exceptions lists payment exceptions, newest first.
+func (s *Service) Exceptions(ctx context.Context, f ExceptionFilter) ([]Exception, error) {
+	if f.Status != "" && f.Status != ExceptionOpen && f.Status != ExceptionResolved {
+		return nil, check.Field("status", "must be open or resolved")
+	}
+	rows, err := orderq.New(s.db).ExceptionsList(ctx, orderq.ExceptionsListParams{Status: f.Status,
+		BeforeID: f.BeforeID, Lim: int32(limitOf(f.Limit))})
+	if err != nil {
+		return nil, fmt.Errorf("list exceptions: %w", err)
+	}
+	out := make([]Exception, len(rows))
+	for i, r := range rows {
+		out[i] = exceptionFromRow(r)
+	}
+	return out, nil
+}
+
+// ResolveException closes exception id with a note (what the admin did about it). Resolving one resolved already
+// is a conflict and changes nothing.
+func (s *Service) ResolveException(ctx context.Context, id int64, note string) (Exception, error) {
+	note = strings.TrimSpace(note)
+	e := check.Errors{}
+	e.Text("note", note, true, MaxComment)
+	if err := e.Err(); err != nil {
+		return Exception{}, err
+	}
+	var out Exception
+	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+		q := orderq.New(tx)
+		r, err := q.ExceptionResolve(ctx, orderq.ExceptionResolveParams{ID: id, Note: note,
+			ResolvedBy: audit.ActorFrom(ctx).Label})
+		if errors.Is(err, pgx.ErrNoRows) {
+			if _, err := q.ExceptionGet(ctx, id); errors.Is(err, pgx.ErrNoRows) {
+				return fmt.Errorf("payment exception %d: %w", id, check.ErrNotFound)
+			}
+			return fmt.Errorf("payment exception %d is resolved already: %w", id, check.ErrConflict)
+		}
+		if err != nil {
+			return fmt.Errorf("resolve exception %d: %w", id, err)
+		}
+		out = exceptionFromRow(r)
+		return s.audit.RecordTx(ctx, tx, "payment_exception.resolve", "payment_exception", id,
+			map[string]any{"kind": out.Kind, "note": note})
+	})
+	return out, err
+}

@@ -1,0 +1,246 @@
+package order
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/bursar/bursar/internal/check"
+	"github.com/bursar/bursar/internal/db"
+	"github.com/bursar/bursar/internal/gateway"
+	"github.com/bursar/bursar/internal/money"
+	"github.com/bursar/bursar/internal/offer"
+	"github.com/bursar/bursar/internal/order/orderq"
+)
+
+// NewGateway is an order paid through a gateway (Stripe, …): the payer is sent to the gateway, and only the
+// gateway's verified notification completes the order.
+type NewGateway struct {
+	OfferID         int64
+	ContactID       int64
+	PaymentSystemID int64
+	Channel         string // checkout, admin, api
+}
+
+// Attempt is an order with the payment attempt just opened for it.
+type Attempt struct {
+	Order   Order
+	Payment Payment
+	Created bool // false: the contact's open order for the offer was reused
+}
+
+// Timeline kinds of gateway payments.
+const (
+	EventAttempt   = "payment.attempt"   // a payment through a gateway started
+	EventAbandoned = "payment.abandoned" // the gateway could not start it
+	EventGateway   = "gateway.event"     // a gateway notification and what it did
+)
+
+// ErrRefTaken is returned by AttachRef when the gateway reference already names another payment.
+var ErrRefTaken = fmt.Errorf("gateway reference already names another payment: %w", check.ErrConflict)
+
+func (n NewGateway) validate() check.Errors {
+	e := check.Errors{}
+	if n.OfferID <= 0 {
+		e.Add("offer_id", "is required")
+	}
+	if n.ContactID <= 0 {
+		e.Add("contact_id", "is required")
+	}
+	if n.PaymentSystemID <= 0 {
+		e.Add("payment_system_id", "is required")
+	}
+	switch n.Channel {
+	case ChannelCheckout, ChannelAdmin, ChannelAPI:
+	default:
+		e.Add("channel", "must be checkout, admin or api")
+	}
+	return e
+}
+
+// OpenGateway opens (or reuses: one open order per contact and offer) an order for n and adds a new pending payment
+// attempt through n's payment system, which must be a gateway (not manual), enabled, listed by the offer and able
+// to take the order's currency. Gateway orders have no confirmation deadline: they stay open until a payment
+// arrives or someone cancels them. No e-mail is sent yet: the payer is on their way to the gateway.
+func (s *Service) OpenGateway(ctx context.Context, n NewGateway) (Attempt, error) {
+	e := n.validate()
+	to, err := s.contactEmail(ctx, n.ContactID, e)
+	if err != nil {
+		return Attempt{}, err
+	}
+	of, sys, err := s.gatewayTarget(ctx, n, e)
+	if err != nil {
+		return Attempt{}, err
+	}
+	var out Attempt
+	err = pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+		o, created, err := s.openForGatewayTx(ctx, tx, n, of, sys)
+		if err != nil {
+			return err
+		}
+		if o.Price.Currency != transactionCurrency(sys, o.Price.Currency) {
+			return check.Field("payment_system_id", fmt.Sprintf("does not accept %s", o.Price.Currency))
+		}
+		fee, net := s.feeTx(ctx, tx, o.Price, sys)
+		p, err := orderq.New(tx).PaymentInsert(ctx, orderq.PaymentInsertParams{OrderID: o.ID,
+			PaymentSystemID: sys.ID, Status: PaymentPending, Amount: o.Price.Amount, Currency: o.Price.Currency,
+			Fee: fee, Net: net, PaidOn: today(), PayerEmail: to})
+		if err != nil {
+			return fmt.Errorf("insert payment attempt: %w", err)
+		}
+		pay := paymentFromRow(p)
+		o.Payments = append(o.Payments, pay)
+		out = Attempt{Order: o, Payment: pay, Created: created}
+		msg := fmt.Sprintf("Payment attempt %d through %s for %s started", pay.ID, sys.Name, o.Price)
+		if err := s.eventsTx(ctx, tx, o, EventAttempt, msg); err != nil {
+			return err
+		}
+		return s.audit.RecordTx(ctx, tx, "payment.attempt", "order", o.ID, map[string]any{"number": o.Number,
+			"payment_id": pay.ID, "payment_system_id": sys.ID, "amount": o.Price.Amount, "currency": o.Price.Currency})
+	})
+	return out, err
+}
+
+// openForGatewayTx returns the contact's open order for the offer, or opens one (with its timeline and audit).
+func (s *Service) openForGatewayTx(ctx context.Context, tx pgx.Tx, n NewGateway, of offer.Offer, sys gateway.System) (Order, bool, error) {
+	if o, ok, err := openOrder(ctx, tx, n.ContactID, n.OfferID); err != nil || ok {
+		return o, false, err
+	}
+	price, err := s.gatewayPriceTx(ctx, tx, of.Price(), sys)
+	if err != nil {
+		return Order{}, false, err
+	}
+	r, err := orderq.New(tx).OrderInsertOpen(ctx, orderq.OrderInsertOpenParams{OfferID: of.ID,
+		OfferTitle: of.Title, ContactID: n.ContactID, PaymentSystemID: sys.ID, Amount: price.Amount,
+		Currency: price.Currency, ListAmount: of.Amount, ListCurrency: of.Currency, Language: of.Language,
+		Channel: n.Channel})
+	if errors.Is(err, pgx.ErrNoRows) {
+		o, _, err := openOrder(ctx, tx, n.ContactID, n.OfferID)
+		return o, false, err
+	}
+	if err != nil {
+		return Order{}, false, fmt.Errorf("insert order: %w", err)
+	}
+	o := fromRow(r)
+	o.Payments = []Payment{}
+	msg := fmt.Sprintf("Order %s opened for %s (%s) through %s", o.Number, o.OfferTitle, o.Price, sys.Name)
+	if err := s.eventsTx(ctx, tx, o, EventCreated, msg); err != nil {
+		return o, false, err
+	}
+	return o, true, s.audit.RecordTx(ctx, tx, "order.create", "order", o.ID, map[string]any{"number": o.Number,
+		"offer_id": o.OfferID, "contact_id": o.ContactID, "payment_system_id": sys.ID, "amount": o.Price.Amount,
+		"currency": o.Price.Currency, "channel": n.Channel})
+}
+
+// gatewayTarget loads and checks the offer and payment system of n.
+func (s *Service) gatewayTarget(ctx context.Context, n NewGateway, e check.Errors) (offer.Offer, gateway.System, error) {
+	var (
+		of  offer.Offer
+		sys gateway.System
+		err error
+	)
+	if _, bad := e["offer_id"]; !bad {
+		of, err = s.deps.Offers.Offer(ctx, n.OfferID)
+		switch {
+		case errors.Is(err, check.ErrNotFound):
+			e.Add("offer_id", "no offer has this id")
+		case err != nil:
+			return of, sys, err
+		case n.Channel == ChannelCheckout && of.Status != offer.StatusPublished:
+			e.Add("offer_id", "is not on sale")
+		}
+	}
+	if _, bad := e["payment_system_id"]; !bad {
+		sys, err = s.deps.Systems.Get(ctx, n.PaymentSystemID)
+		switch {
+		case errors.Is(err, check.ErrNotFound):
+			e.Add("payment_system_id", "no payment system has this id")
+		case err != nil:
+			return of, sys, err
+		case sys.Type == gateway.TypeManual:
+			e.Add("payment_system_id", "is a manual payment system")
+		case !sys.Enabled:
+			e.Add("payment_system_id", "is disabled")
+		case of.ID != 0 && !slices.Contains(of.PaymentSystemIDs, sys.ID):
+			e.Add("payment_system_id", "is not one of this offer's payment systems")
+		}
+	}
+	return of, sys, e.Err()
+}
+
+// transactionCurrency is the currency sys charges for a price in cur: cur itself when sys takes it, else sys's
+// fallback currency ("" when it has none).
+func transactionCurrency(sys gateway.System, cur string) string {
+	if sys.Supports(cur) {
+		return cur
+	}
+	return sys.Setting("fallback_currency")
+}
+
+// gatewayPriceTx is what a payer owes for list through the gateway sys: list, or list converted into sys's
+// fallback currency when sys does not take list's.
+func (s *Service) gatewayPriceTx(ctx context.Context, tx db.DBTX, list money.Money, sys gateway.System) (money.Money, error) {
+	cur := transactionCurrency(sys, list.Currency)
+	switch cur {
+	case "":
+		return money.Money{}, check.Field("payment_system_id", fmt.Sprintf(
+			"does not accept %s and has no fallback currency", list.Currency))
+	case list.Currency:
+		return list, nil
+	}
+	return s.convertTx(ctx, tx, list, cur)
+}
+
+// AttachRef stores the gateway's reference of payment attempt paymentID (a Stripe Checkout Session id), so its
+// notifications find it. The attempt must still be pending and have no reference yet.
+func (s *Service) AttachRef(ctx context.Context, paymentID int64, ref string) error {
+	if ref == "" {
+		return check.Field("gateway_ref", "is required")
+	}
+	n, err := orderq.New(s.db).PaymentAttachRef(ctx, orderq.PaymentAttachRefParams{ID: paymentID, GatewayRef: ref})
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+		return fmt.Errorf("payment %d: %q: %w", paymentID, ref, ErrRefTaken)
+	}
+	if err != nil {
+		return fmt.Errorf("attach reference to payment %d: %w", paymentID, err)
+	}
+	if n != 1 {
+		return fmt.Errorf("payment %d is not a pending attempt without a reference: %w", paymentID, check.ErrConflict)
+	}
+	return nil
+}
+
+// AbandonAttempt fails payment attempt paymentID when the gateway could not start it (it timed out, answered with
+// an error): no half-made payment stays pending. The order stays open for another attempt.
+func (s *Service) AbandonAttempt(ctx context.Context, paymentID int64, reason string) error {
+	reason = truncate(reason, MaxComment)
+	return pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+		q := orderq.New(tx)
+		n, err := q.PaymentFailAttempt(ctx, orderq.PaymentFailAttemptParams{ID: paymentID, Comment: reason})
+		if err != nil {
+			return fmt.Errorf("fail payment %d: %w", paymentID, err)
+		}
+		if n != 1 {
+			return nil // decided already (a notification arrived): nothing to abandon
+		}
+		p, err := q.PaymentGet(ctx, paymentID)
+		if err != nil {
+			return fmt.Errorf("read payment %d: %w", paymentID, err)
+		}
+		o, err := getOrder(ctx, tx, p.OrderID)
+		if err != nil {
+			return err
+		}
+		msg := fmt.Sprintf("Payment attempt %d abandoned: %s", paymentID, reason)
+		if err := s.eventsTx(ctx, tx, o, EventAbandoned, msg); err != nil {
+			return err
+		}
+		return s.audit.RecordTx(ctx, tx, "payment.abandon", "order", o.ID, map[string]any{"number": o.Number,
+			"payment_id": paymentID, "reason": reason})
+	})
+}

@@ -1,0 +1,238 @@
+package order
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/bursar/bursar/internal/audit"
+	"github.com/bursar/bursar/internal/check"
+	"github.com/bursar/bursar/internal/gateway"
+	"github.com/bursar/bursar/internal/money"
+	"github.com/bursar/bursar/internal/order/orderq"
+)
+
+// settled reports whether a payment in status means money that arrived.
+func settled(status string) bool {
+	return status == PaymentSucceeded || status == PaymentRefunded || status == PaymentPartiallyRefunded
+}
+
+// paidTx applies a verified payment to o (locked): a payment already applied is a duplicate; a final order, or an
+// amount or currency other than the order's, opens an exception and changes nothing else; else the order
+// completes with the manual Approve's effects (grants, timelines, e-mail, audit).
+func (s *Service) paidTx(ctx context.Context, tx pgx.Tx, pre prepared, o Order, ev gateway.Event, rowID int64) (Outcome, error) {
+	sys := pre.sys
+	p, hasRef := paymentByRef(o, ev.Ref)
+	if hasRef && settled(p.Status) {
+		return Outcome{Result: ResultAlreadyPaid}, nil
+	}
+	if o.Status != StatusOpen {
+		return s.exceptionOutcome(ctx, tx, ExLatePayment, o, sys, ev, rowID, fmt.Sprintf(
+			"%s payment %s of %s arrived for order %s, which is already %s", sys.Name, ev.Ref, ev.Amount, o.Number, o.Status))
+	}
+	if ev.Amount.Currency != o.Price.Currency {
+		return s.exceptionOutcome(ctx, tx, ExCurrencyMismatch, o, sys, ev, rowID, fmt.Sprintf(
+			"%s payment %s of %s for order %s, which costs %s: the order stays open", sys.Name, ev.Ref, ev.Amount,
+			o.Number, o.Price))
+	}
+	if ev.Amount.Amount != o.Price.Amount {
+		return s.exceptionOutcome(ctx, tx, ExAmountMismatch, o, sys, ev, rowID, fmt.Sprintf(
+			"%s payment %s of %s for order %s, which costs %s: the order stays open", sys.Name, ev.Ref, ev.Amount,
+			o.Number, o.Price))
+	}
+	actor := audit.ActorFrom(ctx).Label
+	r, err := orderq.New(tx).OrderCompleteGateway(ctx, orderq.OrderCompleteGatewayParams{ID: o.ID,
+		PaymentSystemID: sys.ID, DecidedBy: actor, DecisionNote: truncate(fmt.Sprintf("paid through %s (%s)",
+			sys.Name, ev.Ref), MaxComment)})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Outcome{}, conflictTx(ctx, tx, o.ID, ErrNotOpen) // cannot happen under the lock; never guess
+	}
+	if err != nil {
+		return Outcome{}, fmt.Errorf("complete order %d: %w", o.ID, err)
+	}
+	o = withPayments(fromRow(r), o.Payments)
+	if err := s.gatewayPaymentTx(ctx, tx, &o, sys, p, hasRef, ev); err != nil {
+		return Outcome{}, err
+	}
+	if err := s.grantTx(ctx, tx, o, pre.offer); err != nil {
+		return Outcome{}, err
+	}
+	msg := fmt.Sprintf("Order %s completed: %s payment %s of %s (event %s)", o.Number, sys.Name, ev.Ref, ev.Amount, ev.ID)
+	if err := s.eventsTx(ctx, tx, o, EventCompleted, msg); err != nil {
+		return Outcome{}, err
+	}
+	if err := s.notifyTx(ctx, tx, EmailCompleted, o, ""); err != nil {
+		return Outcome{}, err
+	}
+	return Outcome{Result: ResultCompleted}, s.audit.RecordTx(ctx, tx, "order.complete", "order", o.ID,
+		map[string]any{"number": o.Number, "payment_system_id": sys.ID, "gateway_ref": ev.Ref, "event_id": ev.ID,
+			"amount": ev.Amount.Amount, "currency": ev.Amount.Currency})
+}
+
+// gatewayPaymentTx marks the attempt ev paid succeeded (the one its reference names, else the latest pending
+// attempt through sys without a reference), or records a succeeded payment when there is none.
+func (s *Service) gatewayPaymentTx(ctx context.Context, tx pgx.Tx, o *Order, sys gateway.System, p Payment, found bool, ev gateway.Event) error {
+	if !found {
+		p, found = unreferencedAttempt(*o, sys.ID)
+	}
+	fee, net := s.feeTx(ctx, tx, ev.Amount, sys)
+	q := orderq.New(tx)
+	paidOn := today()
+	if !found {
+		r, err := q.PaymentInsert(ctx, orderq.PaymentInsertParams{OrderID: o.ID, PaymentSystemID: sys.ID,
+			Status: PaymentSucceeded, Amount: ev.Amount.Amount, Currency: ev.Amount.Currency, Fee: fee, Net: net,
+			PaidOn: paidOn, GatewayRef: ev.Ref, PayerEmail: ev.PayerEmail})
+		if err != nil {
+			return fmt.Errorf("insert payment %s: %w", ev.Ref, err)
+		}
+		p = paymentFromRow(r)
+		o.Payments = append(o.Payments, p)
+	} else {
+		n, err := q.PaymentSucceedGateway(ctx, orderq.PaymentSucceedGatewayParams{ID: p.ID, GatewayRef: ev.Ref,
+			Fee: fee, Net: net, PaidOn: paidOn, PayerEmail: ev.PayerEmail})
+		if err != nil {
+			return fmt.Errorf("payment %d succeeded: %w", p.ID, err)
+		}
+		if n != 1 {
+			return fmt.Errorf("payment %d is no longer an open attempt: %w", p.ID, check.ErrConflict)
+		}
+		for i := range o.Payments {
+			if o.Payments[i].ID == p.ID {
+				o.Payments[i].Status, o.Payments[i].GatewayRef, o.Payments[i].Fee, o.Payments[i].Net =
+					PaymentSucceeded, ev.Ref, fee, net
+				o.Payments[i].PaidOn = paidOn
+				if ev.PayerEmail != "" {
+					o.Payments[i].PayerEmail = ev.PayerEmail
+				}
+			}
+		}
+	}
+	if ev.AltRef == "" {
+		return nil
+	}
+	if err := q.PaymentSetAltRef(ctx, orderq.PaymentSetAltRefParams{ID: p.ID, GatewayAltRef: ev.AltRef}); err != nil {
+		return fmt.Errorf("payment %d second reference: %w", p.ID, err)
+	}
+	return nil
+}
+
+// unreferencedAttempt is o's latest open attempt through systemID that has no gateway reference yet.
+func unreferencedAttempt(o Order, systemID int64) (Payment, bool) {
+	for i := len(o.Payments) - 1; i >= 0; i-- {
+		p := o.Payments[i]
+		if p.PaymentSystemID == systemID && p.GatewayRef == "" &&
+			(p.Status == PaymentPending || p.Status == PaymentProcessing) {
+			return p, true
+		}
+	}
+	return Payment{}, false
+}
+
+// refundedTx records money the gateway returned. ev.RefundedAmount is the payment's refunded total: what Bursar has
+// recorded already is subtracted, and the rest is a refund Bursar did not start (made in the gateway's
+// dashboard), recorded and opened as an outside_refund exception. A full refund of a completed order makes it
+// refunded and revokes the access it granted (Refund's effects); a partial one only marks the payment.
+func (s *Service) refundedTx(ctx context.Context, tx pgx.Tx, sys gateway.System, o Order, ev gateway.Event, rowID int64) (Outcome, error) {
+	q := orderq.New(tx)
+	p, ok, err := refundedPayment(ctx, tx, o, sys.ID, ev)
+	if err != nil || !ok {
+		if err == nil {
+			return s.exceptionOutcome(ctx, tx, ExOutsideRefund, o, sys, ev, rowID, fmt.Sprintf(
+				"%s refunded %s of %s for order %s, which has no payment through it", sys.Name, ev.Ref, ev.Amount, o.Number))
+		}
+		return Outcome{}, err
+	}
+	done, err := q.PaymentRefundedSum(ctx, p.ID)
+	if err != nil {
+		return Outcome{}, fmt.Errorf("refunds of payment %d: %w", p.ID, err)
+	}
+	add := ev.RefundedAmount - done
+	if add <= 0 {
+		return Outcome{Result: ResultRefundKnown}, nil
+	}
+	actor := audit.ActorFrom(ctx).Label
+	note := fmt.Sprintf("refunded in %s (event %s)", sys.Name, ev.ID)
+	if _, err := q.RefundInsert(ctx, orderq.RefundInsertParams{PaymentID: p.ID, Amount: add,
+		Currency: p.Amount.Currency, Comment: note, Actor: actor}); err != nil {
+		return Outcome{}, fmt.Errorf("refund payment %d: %w", p.ID, err)
+	}
+	full := ev.RefundedAmount >= p.Amount.Amount
+	status, result := PaymentPartiallyRefunded, ResultPartRefunded
+	if full {
+		status, result = PaymentRefunded, ResultRefunded
+	}
+	for _, from := range []string{PaymentSucceeded, PaymentPartiallyRefunded} {
+		if _, err := q.PaymentSetStatus(ctx, orderq.PaymentSetStatusParams{ID: p.ID, Status: status,
+			FromStatus: from}); err != nil {
+			return Outcome{}, fmt.Errorf("payment %d %s: %w", p.ID, status, err)
+		}
+	}
+	if full && o.Status == StatusCompleted {
+		if err := s.refundOrderTx(ctx, tx, o, note); err != nil {
+			return Outcome{}, err
+		}
+	}
+	x, err := s.exceptionOutcome(ctx, tx, ExOutsideRefund, o, sys, ev, rowID, fmt.Sprintf(
+		"%s %s of payment %s of order %s was refunded outside Bursar (%s)", sys.Name, money.New(add, p.Amount.Currency),
+		p.GatewayRef, o.Number, result))
+	x.Result = result + "+" + x.Result
+	return x, err
+}
+
+// refundedPayment is the payment of o that ev's reference names (its session or PaymentIntent), else o's only
+// settled payment through systemID.
+func refundedPayment(ctx context.Context, tx pgx.Tx, o Order, systemID int64, ev gateway.Event) (Payment, bool, error) {
+	for _, ref := range []string{ev.Ref, ev.AltRef} {
+		if ref == "" {
+			continue
+		}
+		r, err := orderq.New(tx).PaymentByRef(ctx, orderq.PaymentByRefParams{PaymentSystemID: systemID, Ref: ref})
+		if errors.Is(err, pgx.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return Payment{}, false, fmt.Errorf("payment by reference %q: %w", ref, err)
+		}
+		if r.OrderID == o.ID {
+			return paymentFromRow(r), true, nil
+		}
+	}
+	var found []Payment
+	for _, p := range o.Payments {
+		if p.PaymentSystemID == systemID && settled(p.Status) {
+			found = append(found, p)
+		}
+	}
+	if len(found) == 1 {
+		return found[0], true, nil
+	}
+	return Payment{}, false, nil
+}
+
+// refundOrderTx makes completed order o refunded with Refund's effects: the grants it created revoked, timelines,
+// the e-mail and the audit log.
+func (s *Service) refundOrderTx(ctx context.Context, tx pgx.Tx, o Order, note string) error {
+	r, err := orderq.New(tx).OrderRefund(ctx, orderq.OrderRefundParams{ID: o.ID, DecidedBy: audit.ActorFrom(ctx).Label,
+		DecisionNote: note})
+	if err != nil {
+		return decideErr(ctx, tx, o.ID, err, ErrNotCompleted)
+	}
+	o = withPayments(fromRow(r), o.Payments)
+	kept, err := s.revokeTx(ctx, tx, o, note)
+	if err != nil {
+		return err
+	}
+	msg := fmt.Sprintf("Order %s refunded (%s): %s", o.Number, o.Price, note)
+	if kept > 0 {
+		msg += fmt.Sprintf("; %d extended grant(s) kept, revoke them on the contact card if needed", kept)
+	}
+	if err := s.eventsTx(ctx, tx, o, EventRefunded, msg); err != nil {
+		return err
+	}
+	if err := s.notifyTx(ctx, tx, EmailRefunded, o, ""); err != nil {
+		return err
+	}
+	return s.audit.RecordTx(ctx, tx, "order.refund", "order", o.ID, map[string]any{"number": o.Number, "comment": note})
+}

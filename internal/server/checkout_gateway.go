@@ -1,0 +1,243 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/bursar/bursar/internal/account"
+	"github.com/bursar/bursar/internal/check"
+	"github.com/bursar/bursar/internal/gateway"
+	"github.com/bursar/bursar/internal/i18n"
+	"github.com/bursar/bursar/internal/offer"
+	"github.com/bursar/bursar/internal/order"
+	"github.com/bursar/bursar/templates/public"
+)
+
+// errGatewayDown says the gateway could not start a payment; the attempt was abandoned and nothing was charged.
+var errGatewayDown = errors.New("the payment service did not start the payment")
+
+// gatewayFormError carries a gateway entered by posting a form out of submitOnce, to be rendered.
+type gatewayFormError struct{ form gateway.Form }
+
+func (e *gatewayFormError) Error() string { return "gateway form redirect" }
+
+// gatewayProvider is the provider of sys when Bursar can take payments through it in p's currency.
+func (s *Server) gatewayProvider(p offer.Page, sys gateway.System) (gateway.Provider, bool) {
+	prov, ok := s.gateways.Provider(sys.Type)
+	return prov, ok && transactionCurrency(sys, p.Currency) != ""
+}
+
+// gatewayCheckoutStart is GET /o/{slug}/pay?system={gateway}: the sign-up page for a visitor (paying without
+// authorization comes later), the amount and a "Pay" button for a signed-in student.
+func (s *Server) gatewayCheckoutStart(w http.ResponseWriter, r *http.Request, p offer.Page, sys gateway.System) {
+	if _, ok := s.gatewayProvider(p, sys); !ok {
+		s.notAvailable(w, r, p, sys)
+		return
+	}
+	st, ok, err := s.student(r)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	if !ok {
+		s.render(w, r, http.StatusOK, public.SignUpPage(signUpView(p.Language, payURL(p, sys), &p)))
+		return
+	}
+	s.render(w, r, http.StatusOK, public.GatewayPayPage(gatewayPayView(p, sys, st)))
+}
+
+func gatewayPayView(p offer.Page, sys gateway.System, st account.Account) public.GatewayPay {
+	lang := p.Language
+	v := public.GatewayPay{Lang: lang, Student: public.Student{Email: st.Email}, Action: payURL(p, sys),
+		FormToken: newFormToken(), OfferTitle: p.Title, SystemName: sys.Name, SystemText: sys.Description,
+		ImageURL: sys.ImageURL, Price: p.Price().Format(lang), BackURL: "/o/" + url.PathEscape(p.Slug)}
+	if cur := transactionCurrency(sys, p.Currency); cur != p.Currency {
+		v.CurrencyNote = i18n.F(lang, i18n.CurrencyNote, p.Currency, cur)
+	}
+	return v
+}
+
+// gatewayCheckoutSubmit is POST /o/{slug}/pay?system={gateway}: opens (or reuses) the student's order with a new
+// payment attempt, starts it at the gateway and sends the student there. When the gateway does not answer the
+// attempt is abandoned and the student sees a retry page (503); the form token sends a double submit to the same
+// gateway page.
+func (s *Server) gatewayCheckoutSubmit(w http.ResponseWriter, r *http.Request, p offer.Page, sys gateway.System) {
+	prov, ok := s.gatewayProvider(p, sys)
+	if !ok {
+		s.notAvailable(w, r, p, sys)
+		return
+	}
+	st, ok, err := s.student(r)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if !ok {
+		http.Redirect(w, r, payURL(p, sys), http.StatusSeeOther)
+		return
+	}
+	err = s.submitOnce(w, r, "", func() (string, error) {
+		ctx := studentActor(r.Context(), st.Email)
+		att, err := s.orders.OpenGateway(ctx, order.NewGateway{OfferID: p.ID, ContactID: st.ContactID,
+			PaymentSystemID: sys.ID, Channel: order.ChannelCheckout})
+		if err != nil {
+			return "", err
+		}
+		red, err := s.beginGateway(ctx, prov, p, sys, att, st.Email)
+		if err != nil {
+			return "", err
+		}
+		if red.Form != nil {
+			return "", &gatewayFormError{form: *red.Form}
+		}
+		return red.URL, nil
+	})
+	var formErr *gatewayFormError
+	switch {
+	case err == nil:
+	case errors.As(err, &formErr):
+		s.render(w, r, http.StatusOK, public.GatewayFormPage(public.GatewayForm{Lang: p.Language,
+			Action: formErr.form.Action, Fields: formErr.form.Fields}))
+	case errors.Is(err, errGatewayDown):
+		s.gatewayDown(w, r, p, sys)
+	case errors.Is(err, check.ErrNotFound):
+		s.notFound(w, r)
+	default:
+		if _, bad := check.AsErrors(err); bad {
+			// The offer or payment system changed under the student (disabled, another currency): nothing to fix
+			// on their side, so the page says the payment is not available.
+			s.log.Warn("gateway checkout refused", "offer_id", p.ID, "payment_system_id", sys.ID, "err", err)
+			s.notAvailable(w, r, p, sys)
+			return
+		}
+		s.serverError(w, r, err)
+	}
+}
+
+// beginGateway starts attempt att at the gateway and stores the gateway's reference. A gateway that fails (down,
+// timing out, refusing the request) has the attempt abandoned: errGatewayDown.
+func (s *Server) beginGateway(ctx context.Context, prov gateway.Provider, p offer.Page, sys gateway.System,
+	att order.Attempt, email string) (gateway.Redirect, error) {
+	acct, err := s.gatewayAccount(ctx, s.paymentSystems, sys)
+	if err != nil {
+		return gateway.Redirect{}, err
+	}
+	base := s.cfg.BaseURL + "/o/" + url.PathEscape(p.Slug)
+	num := url.QueryEscape(att.Order.Number)
+	// The attempt's id in the return URL makes each attempt a different request to the gateway (Stripe replays
+	// the answer of an identical one, a failure included).
+	red, err := prov.Begin(ctx, acct, gateway.Checkout{OrderID: att.Order.ID, OrderNumber: att.Order.Number,
+		Amount: att.Order.Price, Title: p.Title, Email: email, Language: p.Language,
+		SuccessURL: fmt.Sprintf("%s/paid?order=%s&attempt=%d", base, num, att.Payment.ID),
+		CancelURL:  fmt.Sprintf("%s/cancelled?order=%s&system=%d", base, num, sys.ID),
+		NotifyURL:  s.cfg.BaseURL + "/webhooks/" + strconv.FormatInt(sys.ID, 10)})
+	if err != nil {
+		level := s.log.Warn
+		if !errors.Is(err, gateway.ErrUnavailable) {
+			level = s.log.Error // the gateway refused the request: a configuration the admin must fix
+		}
+		level("gateway checkout failed", "payment_system_id", sys.ID, "order", att.Order.Number,
+			"payment_id", att.Payment.ID, "err", err)
+		reason := "the payment service did not answer"
+		if !errors.Is(err, gateway.ErrUnavailable) {
+			reason = "the payment service refused to start the payment"
+		}
+		if aerr := s.orders.AbandonAttempt(context.WithoutCancel(ctx), att.Payment.ID, reason); aerr != nil {
+			return gateway.Redirect{}, fmt.Errorf("abandon attempt %d: %w", att.Payment.ID, aerr)
+		}
+		return gateway.Redirect{}, errGatewayDown
+	}
+	if red.Ref != "" {
+		if err := s.orders.AttachRef(ctx, att.Payment.ID, red.Ref); err != nil {
+			// The notification still finds the order by its id (client_reference_id); never strand the payer.
+			s.log.Error("attach gateway reference", "payment_id", att.Payment.ID, "ref", red.Ref, "err", err)
+		}
+	}
+	return red, nil
+}
+
+// gatewayDown is the retry page: the payment service did not answer, nothing was charged.
+func (s *Server) gatewayDown(w http.ResponseWriter, r *http.Request, p offer.Page, sys gateway.System) {
+	lang := p.Language
+	w.Header().Set("Retry-After", "30")
+	s.render(w, r, http.StatusServiceUnavailable, public.GatewayReturnPage(public.GatewayReturn{Lang: lang,
+		Title: i18n.T(lang, i18n.UnavailableTitle), Body: i18n.T(lang, i18n.UnavailableBody),
+		TestID: "gateway-unavailable", RetryURL: payURL(p, sys), BackURL: "/o/" + url.PathEscape(p.Slug),
+		Contact: schoolContact(p)}))
+}
+
+func schoolContact(p offer.Page) public.SchoolContact {
+	return public.SchoolContact{Email: p.Contact.Email, Phone: p.Contact.Phone, Note: p.Contact.Note}
+}
+
+// returnedOrder is the order ?order= names when the signed-in student owns it and it is for offer p; ok is false
+// otherwise (a visitor never learns about another's order).
+func (s *Server) returnedOrder(r *http.Request, p offer.Page) (order.Order, bool, error) {
+	num := r.URL.Query().Get("order")
+	if num == "" || len(num) > 32 {
+		return order.Order{}, false, nil
+	}
+	st, ok, err := s.student(r)
+	if err != nil || !ok {
+		return order.Order{}, false, err
+	}
+	o, err := s.orders.ByNumber(r.Context(), num)
+	if errors.Is(err, check.ErrNotFound) {
+		return order.Order{}, false, nil
+	}
+	if err != nil {
+		return order.Order{}, false, err
+	}
+	return o, o.ContactID == st.ContactID && o.OfferID == p.ID, nil
+}
+
+// checkoutPaid is GET /o/{slug}/paid: where the gateway sends the payer back. It never completes the order (only
+// the gateway's verified notification does): it says the payment is being confirmed and shows the order's status
+// as it is now, the offer's success message or link and the school's contact details.
+func (s *Server) checkoutPaid(w http.ResponseWriter, r *http.Request) {
+	s.checkoutReturn(w, r, true)
+}
+
+// checkoutCancelled is GET /o/{slug}/cancelled: the payer gave up at the gateway; it offers to try again.
+func (s *Server) checkoutCancelled(w http.ResponseWriter, r *http.Request) {
+	s.checkoutReturn(w, r, false)
+}
+
+func (s *Server) checkoutReturn(w http.ResponseWriter, r *http.Request, paid bool) {
+	p, err := s.offers.PublishedPage(r.Context(), chiURLParam(r, "slug"))
+	if err != nil {
+		s.htmlError(w, r, err)
+		return
+	}
+	o, mine, err := s.returnedOrder(r, p)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	lang := p.Language
+	v := public.GatewayReturn{Lang: lang, BackURL: "/o/" + url.PathEscape(p.Slug), Contact: schoolContact(p)}
+	if mine {
+		v.OrderNumber, v.StatusText = o.Number, statusText(lang, o.Status)
+	}
+	if paid {
+		v.Title, v.Body, v.TestID = i18n.T(lang, i18n.ConfirmingTitle), i18n.T(lang, i18n.ConfirmingBody), "payment-confirming"
+		v.Message, v.ContinueURL = p.SuccessMessage, p.SuccessURL
+	} else {
+		v.Title, v.Body, v.TestID = i18n.T(lang, i18n.CancelledTitle), i18n.T(lang, i18n.CancelledBody), "payment-cancelled"
+		v.Message, v.ContinueURL = p.FailureMessage, p.FailureURL
+		if id, err := strconv.ParseInt(r.URL.Query().Get("system"), 10, 64); err == nil && id > 0 {
+			for _, sid := range p.PaymentSystemIDs {
+				if sid == id {
+					v.RetryURL = "/o/" + url.PathEscape(p.Slug) + "/pay?system=" + strconv.FormatInt(id, 10)
+				}
+			}
+		}
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	s.render(w, r, http.StatusOK, public.GatewayReturnPage(v))
+}

@@ -1,0 +1,90 @@
+package server
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/bursar/bursar/internal/audit"
+	"github.com/bursar/bursar/internal/check"
+	"github.com/bursar/bursar/internal/gateway"
+)
+
+// maxWebhookBody bounds a gateway notification; gateways send a few KiB.
+const maxWebhookBody = 256 << 10
+
+// webhook is POST /webhooks/{id}: a gateway's notification for payment system id. The signature is verified
+// before anything is written: a forged, tampered, stale or future one is 400 with nothing written (logged at warn
+// without its body). An authentic one is stored verbatim and applied in one transaction (internal/order Ingest),
+// once however often it is delivered; the answer is 200 with what the gateway expects (ev.Reply). A failure to
+// apply is 500, so the gateway delivers it again.
+func (s *Server) webhook(w http.ResponseWriter, r *http.Request) {
+	received := time.Now()
+	id, err := pathID(r, "id")
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxWebhookBody))
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		http.Error(w, "notification too large", http.StatusRequestEntityTooLarge)
+		return
+	}
+	if err != nil {
+		http.Error(w, "could not read the notification", http.StatusBadRequest)
+		return
+	}
+	ctx := r.Context()
+	sys, err := s.paymentSystems.Get(ctx, id)
+	if errors.Is(err, check.ErrNotFound) || (err == nil && !sys.Enabled) {
+		http.NotFound(w, r)
+		return
+	}
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	p, ok := s.gateways.Provider(sys.Type)
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	acct, err := s.gatewayAccount(ctx, s.paymentSystems, sys)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	ev, err := p.Verify(ctx, acct, gateway.Inbound{Header: r.Header.Get, Body: body, Received: received})
+	if err != nil || ev.ID == "" {
+		// Never the body: it is not authentic, and may carry personal data.
+		s.log.Warn("webhook rejected", "payment_system_id", sys.ID, "type", sys.Type, "remote", clientIP(r),
+			"bytes", len(body), "signature_error", errors.Is(err, gateway.ErrSignature), "err", err)
+		http.Error(w, "notification rejected", http.StatusBadRequest)
+		return
+	}
+	ctx = audit.WithActor(ctx, audit.Actor{Type: audit.ActorSystem, Label: sys.Type + " webhook"})
+	out, err := s.orders.Ingest(ctx, sys, ev, body)
+	if err != nil {
+		s.log.Error("webhook not applied", "payment_system_id", sys.ID, "event_id", ev.ID, "event_type", ev.Type,
+			"err", err)
+		http.Error(w, "notification not applied; deliver it again", http.StatusInternalServerError)
+		return
+	}
+	if out.ExceptionID > 0 {
+		s.log.Warn("payment exception opened", "payment_system_id", sys.ID, "event_id", ev.ID,
+			"exception_id", out.ExceptionID, "result", out.Result, "order_id", out.OrderID)
+	}
+	if len(ev.Reply) > 0 {
+		ct := ev.ReplyContentType
+		if ct == "" {
+			ct = "text/plain; charset=utf-8"
+		}
+		w.Header().Set("Content-Type", ct)
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write(ev.Reply)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+}
