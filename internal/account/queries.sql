@@ -57,3 +57,14 @@ INSERT INTO rate_events (bucket, key, at) VALUES ($1, $2, $3);
 
 -- name: RateEventPrune :exec
 DELETE FROM rate_events WHERE at < $1;
+
+-- name: WelcomeCreate :exec
+INSERT INTO password_resets (token_hash, contact_id, created_at, expires_at, purpose, offer_id)
+VALUES (@token_hash, @contact_id, @created_at, @expires_at, 'welcome', @offer_id);
+
+-- name: WelcomeValid :one
+-- A live welcome link: its contact, whether that contact has an account, and the offer bought.
+SELECT r.contact_id, coalesce(r.offer_id, 0)::bigint AS offer_id,
+       EXISTS (SELECT 1 FROM accounts a WHERE a.contact_id = r.contact_id) AS has_account
+FROM password_resets r
+WHERE r.token_hash = @token_hash AND r.purpose = 'welcome' AND r.used_at IS NULL AND r.expires_at > @now;

@@ -35,3 +35,11 @@ INSERT INTO contact_events (contact_id, kind, message, actor) VALUES (@contact_i
 
 -- name: EventList :many
 SELECT * FROM contact_events WHERE contact_id = @contact_id ORDER BY id DESC LIMIT @lim;
+
+-- name: ContactInsertIfAbsent :one
+-- Adds a contact for a payer's e-mail unless one exists in any letter case (then no row: read it instead). Two
+-- payments naming the same new e-mail at once both end with the one contact.
+INSERT INTO contacts (email, name, placeholder)
+VALUES (@email, @name, @placeholder)
+ON CONFLICT ((lower(email))) DO NOTHING
+RETURNING *;

@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -11,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/bursar/bursar/internal/audit"
+	"github.com/bursar/bursar/internal/check"
 	"github.com/bursar/bursar/internal/gateway/gatewayq"
 	"github.com/bursar/bursar/internal/secret"
 )
@@ -259,4 +261,22 @@ func (s *Service) Credentials(ctx context.Context, id int64) (map[string]string,
 		return nil, err
 	}
 	return openCredentials(s.box, id, row.CredentialsSealed)
+}
+
+// ReportPayerEmail tells whether any of the payment systems ids reports the payer's e-mail (its type can take
+// payments without authorization); unknown ids count as not.
+func (s *Service) ReportPayerEmail(ctx context.Context, ids []int64) (bool, error) {
+	for _, id := range ids {
+		sys, err := s.Get(ctx, id)
+		if errors.Is(err, check.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return false, err
+		}
+		if sys.Can(PayWithoutAuthorization) {
+			return true, nil
+		}
+	}
+	return false, nil
 }

@@ -46,8 +46,11 @@ func (m *Mailer) OrderEmailTx(ctx context.Context, tx pgx.Tx, e order.Email) err
 	}
 	o, lng := e.Order, lang(e.Order.Language)
 	link := m.baseURL + "/account/orders/" + url.PathEscape(o.Number)
-	if e.Kind == order.EmailCompleted {
+	switch e.Kind {
+	case order.EmailCompleted:
 		link = m.baseURL + "/account"
+	case order.EmailWelcome:
+		link = e.SignInURL
 	}
 	r, err := email.Order(ctx, email.OrderEmail{
 		School:     school,

@@ -2,6 +2,7 @@
 package offer
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -52,10 +53,38 @@ const MaxList = 1000
 type Service struct {
 	db    *pgxpool.Pool
 	audit *audit.Log
+	payer PayerEmails
+}
+
+// PayerEmails tells whether any of some payment systems reports the payer's e-mail, so that an offer sold through
+// them may be paid without signing in (internal/gateway implements it).
+type PayerEmails interface {
+	ReportPayerEmail(ctx context.Context, ids []int64) (bool, error)
 }
 
 // NewService returns a Service on pool.
 func NewService(pool *pgxpool.Pool, al *audit.Log) *Service { return &Service{db: pool, audit: al} }
+
+// UsePayerEmails makes Create and Update refuse paying without signing in (GuestCheckout) on an offer none of
+// whose payment systems reports the payer's e-mail. Call it once, while wiring, before serving.
+func (s *Service) UsePayerEmails(p PayerEmails) { s.payer = p }
+
+// checkGuest adds the field error of GuestCheckout on an offer that cannot be paid without signing in.
+func (s *Service) checkGuest(ctx context.Context, in Input, e check.Errors) error {
+	if !in.GuestCheckout || s.payer == nil || len(in.PaymentSystemIDs) == 0 {
+		return nil
+	}
+	if _, bad := e["payment_system_ids"]; bad {
+		return nil
+	}
+	ok, err := s.payer.ReportPayerEmail(ctx, in.PaymentSystemIDs)
+	if err != nil || ok {
+		return err
+	}
+	e.Add("guest_checkout", "needs a payment system that reports the payer's e-mail (Stripe, PayPal, WayForPay or "+
+		"Fondy): with the chosen ones Bursar could not tell who paid")
+	return nil
+}
 
 func productNotFound(id int64) error { return fmt.Errorf("product %d: %w", id, check.ErrNotFound) }
 

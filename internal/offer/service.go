@@ -25,6 +25,9 @@ func (s *Service) Create(ctx context.Context, in Input) (Offer, error) {
 		if err := checkProductsTx(ctx, tx, in, nil, e); err != nil {
 			return err
 		}
+		if err := s.checkGuest(ctx, in, e); err != nil {
+			return err
+		}
 		if err := e.Err(); err != nil {
 			return err
 		}
@@ -72,6 +75,9 @@ func (s *Service) Update(ctx context.Context, id int64, edit func(*Input)) (Offe
 			in.Slug = Slugify(in.Title)
 		}
 		if err := checkProductsTx(ctx, tx, in, cur.ProductIDs, e); err != nil {
+			return err
+		}
+		if err := s.checkGuest(ctx, in, e); err != nil {
 			return err
 		}
 		if err := e.Err(); err != nil {

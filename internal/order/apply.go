@@ -227,7 +227,7 @@ func (s *Service) exceptionOutcome(ctx context.Context, tx pgx.Tx, kind Exceptio
 	if err != nil {
 		return Outcome{}, err
 	}
-	if o.ID > 0 {
+	if o.ID > 0 && o.ContactID > 0 {
 		if err := s.deps.Timeline.AddEventTx(ctx, tx, o.ContactID, "payment.exception", note); err != nil {
 			return Outcome{}, fmt.Errorf("contact timeline: %w", err)
 		}

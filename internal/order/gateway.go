@@ -24,6 +24,10 @@ type NewGateway struct {
 	ContactID       int64
 	PaymentSystemID int64
 	Channel         string // checkout, admin, api
+	// Guest is a visitor paying without signing in (F2): ContactID is 0, and the gateway's verified payment names
+	// the contact (found or created by the payer's e-mail). Only for offers that allow it, through payment systems
+	// whose type returns the payer's e-mail, from the checkout.
+	Guest bool
 }
 
 // Attempt is an order with the payment attempt just opened for it.
@@ -48,7 +52,12 @@ func (n NewGateway) validate() check.Errors {
 	if n.OfferID <= 0 {
 		e.Add("offer_id", "is required")
 	}
-	if n.ContactID <= 0 {
+	switch {
+	case n.Guest && n.ContactID != 0:
+		e.Add("contact_id", "must be empty when paying without signing in")
+	case n.Guest && n.Channel != ChannelCheckout:
+		e.Add("channel", "paying without signing in is only for the checkout")
+	case !n.Guest && n.ContactID <= 0:
 		e.Add("contact_id", "is required")
 	}
 	if n.PaymentSystemID <= 0 {
@@ -107,15 +116,17 @@ func (s *Service) OpenGateway(ctx context.Context, n NewGateway) (Attempt, error
 
 // openForGatewayTx returns the contact's open order for the offer, or opens one (with its timeline and audit).
 func (s *Service) openForGatewayTx(ctx context.Context, tx pgx.Tx, n NewGateway, of offer.Offer, sys gateway.System) (Order, bool, error) {
-	if o, ok, err := openOrder(ctx, tx, n.ContactID, n.OfferID); err != nil || ok {
-		return o, false, err
+	if n.ContactID > 0 {
+		if o, ok, err := openOrder(ctx, tx, n.ContactID, n.OfferID); err != nil || ok {
+			return o, false, err
+		}
 	}
 	price, err := s.gatewayPriceTx(ctx, tx, of.Price(), sys)
 	if err != nil {
 		return Order{}, false, err
 	}
 	r, err := orderq.New(tx).OrderInsertOpen(ctx, orderq.OrderInsertOpenParams{OfferID: of.ID,
-		OfferTitle: of.Title, ContactID: n.ContactID, PaymentSystemID: sys.ID, Amount: price.Amount,
+		OfferTitle: of.Title, ContactID: contactRef(n.ContactID), PaymentSystemID: sys.ID, Amount: price.Amount,
 		Currency: price.Currency, ListAmount: of.Amount, ListCurrency: of.Currency, Language: of.Language,
 		Channel: n.Channel})
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -167,6 +178,13 @@ func (s *Service) gatewayTarget(ctx context.Context, n NewGateway, e check.Error
 			e.Add("payment_system_id", "is disabled")
 		case of.ID != 0 && !slices.Contains(of.PaymentSystemIDs, sys.ID):
 			e.Add("payment_system_id", "is not one of this offer's payment systems")
+		case n.Guest && !sys.Can(gateway.PayWithoutAuthorization):
+			e.Add("payment_system_id", "does not report the payer's e-mail, so it cannot take payments without signing in")
+		}
+	}
+	if n.Guest && of.ID != 0 && !of.GuestCheckout {
+		if _, bad := e["offer_id"]; !bad {
+			e.Add("offer_id", "does not allow paying without signing in")
 		}
 	}
 	return of, sys, e.Err()

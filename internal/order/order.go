@@ -15,10 +15,12 @@ import (
 	"github.com/bursar/bursar/internal/access"
 	"github.com/bursar/bursar/internal/audit"
 	"github.com/bursar/bursar/internal/check"
+	"github.com/bursar/bursar/internal/crm"
 	"github.com/bursar/bursar/internal/db"
 	"github.com/bursar/bursar/internal/gateway"
 	"github.com/bursar/bursar/internal/money"
 	"github.com/bursar/bursar/internal/offer"
+	"github.com/bursar/bursar/internal/settings"
 )
 
 // Status is an order's state.
@@ -94,6 +96,9 @@ const (
 	EmailCompleted EmailKind = "completed"
 	EmailRejected  EmailKind = "rejected"
 	EmailRefunded  EmailKind = "refunded"
+	// EmailWelcome is the completed e-mail of an order paid without signing in: it carries a single-use sign-in
+	// link (Email.SignInURL) instead of the plain cabinet link.
+	EmailWelcome EmailKind = "welcome"
 )
 
 // Email is an order e-mail to its contact; the mailer renders it in Order.Language and deduplicates it by
@@ -103,6 +108,8 @@ type Email struct {
 	Order   Order
 	To      string
 	Comment string // the manager's comment on a decision, if any
+	// SignInURL is the single-use sign-in link of EmailWelcome.
+	SignInURL string
 }
 
 // Mailer sends order e-mails inside the caller's transaction (internal/mailer implements it).
@@ -137,6 +144,23 @@ type Timeline interface {
 	EmailTx(ctx context.Context, tx db.DBTX, id int64) (string, error)
 }
 
+// Payers finds or makes the contact of a payment made without signing in (internal/crm).
+type Payers interface {
+	PayerTx(ctx context.Context, tx db.DBTX, email string) (crm.Contact, bool, error)
+	PlaceholderTx(ctx context.Context, tx db.DBTX, domain, note string) (crm.Contact, error)
+}
+
+// Welcomer issues the single-use sign-in link e-mailed after paying without signing in (internal/account): the
+// first use asks a new contact for a password and the registration fields of offerID.
+type Welcomer interface {
+	WelcomeLinkTx(ctx context.Context, tx pgx.Tx, contactID, offerID int64) (string, error)
+}
+
+// School reads the school's settings inside a transaction (internal/settings): the placeholder e-mail domain.
+type School interface {
+	GetTx(ctx context.Context, tx db.DBTX) (settings.School, error)
+}
+
 // Jobs enqueues River jobs inside a transaction (internal/jobs).
 type Jobs interface {
 	InsertTx(ctx context.Context, tx pgx.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
@@ -151,6 +175,10 @@ type Deps struct {
 	Rates    Rates
 	Mailer   Mailer
 	Jobs     Jobs
+	// Payers, Welcome and School serve orders paid without signing in; without them such orders cannot complete.
+	Payers  Payers
+	Welcome Welcomer
+	School  School
 }
 
 // Service runs orders.

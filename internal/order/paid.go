@@ -42,6 +42,14 @@ func (s *Service) paidTx(ctx context.Context, tx pgx.Tx, pre prepared, o Order, 
 			"%s payment %s of %s for order %s, which costs %s: the order stays open", sys.Name, ev.Ref, ev.Amount,
 			o.Number, o.Price))
 	}
+	var payer payerOf
+	if o.ContactID == 0 {
+		var err error
+		if payer, err = s.payerTx(ctx, tx, o, sys, ev); err != nil {
+			return Outcome{}, err
+		}
+		o.ContactID = payer.contact.ID
+	}
 	actor := audit.ActorFrom(ctx).Label
 	r, err := orderq.New(tx).OrderCompleteGateway(ctx, orderq.OrderCompleteGatewayParams{ID: o.ID,
 		PaymentSystemID: sys.ID, DecidedBy: actor, DecisionNote: truncate(fmt.Sprintf("paid through %s (%s)",
@@ -63,12 +71,29 @@ func (s *Service) paidTx(ctx context.Context, tx pgx.Tx, pre prepared, o Order, 
 	if err := s.eventsTx(ctx, tx, o, EventCompleted, msg); err != nil {
 		return Outcome{}, err
 	}
-	if err := s.notifyTx(ctx, tx, EmailCompleted, o, ""); err != nil {
+	if payer.contact.ID == 0 {
+		if err := s.notifyTx(ctx, tx, EmailCompleted, o, ""); err != nil {
+			return Outcome{}, err
+		}
+	} else if err := s.welcomeTx(ctx, tx, o, payer); err != nil {
 		return Outcome{}, err
 	}
-	return Outcome{Result: ResultCompleted}, s.audit.RecordTx(ctx, tx, "order.complete", "order", o.ID,
+	out := Outcome{Result: ResultCompleted}
+	if err := s.audit.RecordTx(ctx, tx, "order.complete", "order", o.ID,
 		map[string]any{"number": o.Number, "payment_system_id": sys.ID, "gateway_ref": ev.Ref, "event_id": ev.ID,
-			"amount": ev.Amount.Amount, "currency": ev.Amount.Currency})
+			"amount": ev.Amount.Amount, "currency": ev.Amount.Currency, "guest": payer.contact.ID != 0}); err != nil {
+		return Outcome{}, err
+	}
+	if !payer.contact.Placeholder {
+		return out, nil
+	}
+	// Access went to a placeholder contact: a human must find the payer in the gateway and move it to them.
+	x, err := s.exceptionOutcome(ctx, tx, ExNoEmail, o, sys, ev, rowID, fmt.Sprintf(
+		"%s payment %s of %s completed order %s without the payer's e-mail: access went to the placeholder contact %s; "+
+			"find the payer in %s and move the access to them", sys.Name, ev.Ref, ev.Amount, o.Number,
+		payer.contact.Email, sys.Name))
+	x.Result = out.Result + "+" + x.Result
+	return x, err
 }
 
 // gatewayPaymentTx marks the attempt ev paid succeeded (the one its reference names, else the latest pending

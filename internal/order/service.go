@@ -119,7 +119,7 @@ func (s *Service) OpenManual(ctx context.Context, n NewManual) (Order, bool, err
 		}
 		deadline := time.Now().UTC().AddDate(0, 0, confirmDays(of))
 		r, err := orderq.New(tx).OrderInsertOpen(ctx, orderq.OrderInsertOpenParams{OfferID: of.ID,
-			OfferTitle: of.Title, ContactID: n.ContactID, PaymentSystemID: sys.ID, Amount: price.Amount,
+			OfferTitle: of.Title, ContactID: contactRef(n.ContactID), PaymentSystemID: sys.ID, Amount: price.Amount,
 			Currency: price.Currency, ListAmount: of.Amount, ListCurrency: of.Currency, Language: of.Language,
 			Channel: n.Channel, DeadlineAt: &deadline})
 		if errors.Is(err, pgx.ErrNoRows) {
@@ -162,7 +162,7 @@ func confirmDays(of offer.Offer) int {
 
 // openOrder returns the contact's open order for offerID; ok is false when there is none.
 func openOrder(ctx context.Context, tx db.DBTX, contactID, offerID int64) (Order, bool, error) {
-	r, err := orderq.New(tx).OrderOpenFor(ctx, orderq.OrderOpenForParams{ContactID: contactID, OfferID: offerID})
+	r, err := orderq.New(tx).OrderOpenFor(ctx, orderq.OrderOpenForParams{ContactID: &contactID, OfferID: offerID})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Order{}, false, nil
 	}
@@ -280,6 +280,9 @@ func (s *Service) eventsTx(ctx context.Context, tx pgx.Tx, o Order, kind, msg st
 		Actor: audit.ActorFrom(ctx).Label}); err != nil {
 		return fmt.Errorf("order event: %w", err)
 	}
+	if o.ContactID == 0 {
+		return nil // a visitor's order not paid yet: no contact to tell
+	}
 	if err := s.deps.Timeline.AddEventTx(ctx, tx, o.ContactID, kind, msg); err != nil {
 		return fmt.Errorf("contact timeline: %w", err)
 	}
@@ -348,7 +351,7 @@ func (s *Service) Detail(ctx context.Context, id int64) (Detail, error) {
 
 // ForContact lists a contact's orders, newest first (at most MaxList).
 func (s *Service) ForContact(ctx context.Context, contactID int64) ([]Order, error) {
-	rows, err := orderq.New(s.db).OrdersForContact(ctx, orderq.OrdersForContactParams{ContactID: contactID, Lim: MaxList})
+	rows, err := orderq.New(s.db).OrdersForContact(ctx, orderq.OrdersForContactParams{ContactID: &contactID, Lim: MaxList})
 	if err != nil {
 		return nil, fmt.Errorf("orders of contact %d: %w", contactID, err)
 	}

@@ -14,9 +14,21 @@ import (
 	"github.com/bursar/bursar/internal/order/orderq"
 )
 
+// contactRef is a contact id as the orders table holds it: NULL (0 here) for a visitor's order not paid yet.
+func contactRef(id int64) *int64 {
+	if id <= 0 {
+		return nil
+	}
+	return &id
+}
+
 func fromRow(r orderq.Order) Order {
+	var contactID int64
+	if r.ContactID != nil {
+		contactID = *r.ContactID
+	}
 	return Order{ID: r.ID, Number: r.Number, Status: Status(r.Status), OfferID: r.OfferID, OfferTitle: r.OfferTitle,
-		ContactID: r.ContactID, PaymentSystemID: r.PaymentSystemID, Price: money.New(r.Amount, r.Currency),
+		ContactID: contactID, PaymentSystemID: r.PaymentSystemID, Price: money.New(r.Amount, r.Currency),
 		ListPrice: money.New(r.ListAmount, r.ListCurrency), Language: r.Language, Channel: r.Channel,
 		CreatedAt: r.CreatedAt, DeadlineAt: r.DeadlineAt, DecidedAt: r.DecidedAt, DecidedBy: r.DecidedBy,
 		DecisionNote: r.DecisionNote, UpdatedAt: r.UpdatedAt}
@@ -164,7 +176,7 @@ func listPayments(ctx context.Context, tx db.DBTX, f PaymentFilter) (PaymentPage
 	}
 	limit := limitOf(f.Limit)
 	rows, err := tx.Query(ctx, `SELECT p.id, p.order_id, p.payment_system_id, p.status, p.amount, p.currency, p.fee,
-		p.net, p.paid_on, p.comment, p.gateway_ref, p.payer_email, p.created_at, o.number, o.status, o.contact_id,
+		p.net, p.paid_on, p.comment, p.gateway_ref, p.payer_email, p.created_at, o.number, o.status, coalesce(o.contact_id, 0),
 		o.offer_title
 		FROM payments p JOIN orders o ON o.id = p.order_id`+w.sql()+
 		" ORDER BY p.id DESC LIMIT "+strconv.Itoa(limit+1), w.args...)

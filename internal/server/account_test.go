@@ -48,7 +48,7 @@ func TestCheckoutManual(t *testing.T) {
 	o, pay := a.checkoutFixture()
 	c := a.client()
 
-	res, doc := a.get(c, pay)
+	res, doc := a.get(c, strings.Replace(pay, "/pay?", "/checkout?", 1))
 	if res.StatusCode != http.StatusOK || doc.Find("[data-testid=signup-form]").Length() != 1 {
 		t.Fatalf("guest: status %d, want the sign-up form", res.StatusCode)
 	}
@@ -165,13 +165,14 @@ func TestCheckoutNotFound(t *testing.T) {
 		name, path string
 		want       int
 	}{
-		{"OK", pay, http.StatusOK},
-		{"Unpublished", "/o/draft-offer/pay?system=" + itoa(disabled), http.StatusNotFound},
-		{"UnknownOffer", "/o/nope/pay?system=1", http.StatusNotFound},
-		{"SystemNotOnOffer", "/o/espanol-a1/pay?system=" + other, http.StatusNotFound},
-		{"MalformedSystem", "/o/espanol-a1/pay?system=x", http.StatusNotFound},
-		{"DisabledSystem", "/o/card-offer/pay?system=" + itoa(disabled), http.StatusNotFound},
-		{"OtherTypeNotYet", "/o/card-offer/pay?system=" + itoa(stripe), http.StatusNotImplemented},
+		{"OK", strings.Replace(pay, "/pay?", "/checkout?", 1), http.StatusOK},
+		{"DirectLinkVisitor", pay, http.StatusNotFound},
+		{"Unpublished", "/o/draft-offer/checkout?system=" + itoa(disabled), http.StatusNotFound},
+		{"UnknownOffer", "/o/nope/checkout?system=1", http.StatusNotFound},
+		{"SystemNotOnOffer", "/o/espanol-a1/checkout?system=" + other, http.StatusNotFound},
+		{"MalformedSystem", "/o/espanol-a1/checkout?system=x", http.StatusNotFound},
+		{"DisabledSystem", "/o/card-offer/checkout?system=" + itoa(disabled), http.StatusNotFound},
+		{"OtherTypeNotYet", "/o/card-offer/checkout?system=" + itoa(stripe), http.StatusNotImplemented},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

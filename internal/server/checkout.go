@@ -60,12 +60,49 @@ func transactionCurrency(sys gateway.System, currency string) string {
 	return sys.Setting("fallback_currency")
 }
 
-// checkoutStart is GET /o/{slug}/pay?system={id}: the sign-up (or sign-in) page for a visitor, the manual
-// payment form for a signed-in student.
+// checkoutURL is where the offer page's buttons go: the checkout entered from the offer page.
+func checkoutURL(p offer.Page, id int64) string {
+	return "/o/" + url.PathEscape(p.Slug) + "/checkout?system=" + strconv.FormatInt(id, 10)
+}
+
+// guestAllowed reports whether a visitor may pay p through sys without signing in (F2): the offer allows it and
+// sys's type reports the payer's e-mail.
+func guestAllowed(p offer.Page, sys gateway.System) bool {
+	return p.GuestCheckout && sys.Can(gateway.PayWithoutAuthorization)
+}
+
+// checkoutFromOffer is GET /o/{slug}/checkout?system={id}, the offer page's "Pay" button: a signed-in student goes
+// on to the pay page; a visitor gets the pay page when the offer may be paid without signing in through that
+// system, else the sign-up (or sign-in) form.
+func (s *Server) checkoutFromOffer(w http.ResponseWriter, r *http.Request) {
+	s.startCheckout(w, r, true)
+}
+
+// checkoutStart is GET /o/{slug}/pay?system={id}, the direct payment link (for widgets): the pay page for a
+// signed-in student (the manual payment form, or the gateway's "Pay"), and for a visitor when the offer allows
+// paying without signing in. A visitor on an offer that does not allow it gets 404: the direct link skips the offer
+// page and its sign-up (F2).
 func (s *Server) checkoutStart(w http.ResponseWriter, r *http.Request) {
+	s.startCheckout(w, r, false)
+}
+
+func (s *Server) startCheckout(w http.ResponseWriter, r *http.Request, fromOffer bool) {
 	p, sys, err := s.checkoutTarget(r)
 	if err != nil {
 		s.htmlError(w, r, err)
+		return
+	}
+	_, signedIn, err := s.student(r)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	switch {
+	case fromOffer && signedIn:
+		http.Redirect(w, r, payURL(p, sys), http.StatusSeeOther)
+		return
+	case !fromOffer && !signedIn && !p.GuestCheckout:
+		s.notFound(w, r)
 		return
 	}
 	if sys.Type != gateway.TypeManual {
@@ -143,7 +180,7 @@ func (s *Server) checkoutSubmit(w http.ResponseWriter, r *http.Request) {
 			s.serverError(w, r, err)
 			return
 		}
-		http.Redirect(w, r, payURL(p, sys), http.StatusSeeOther)
+		http.Redirect(w, r, checkoutURL(p, sys.ID), http.StatusSeeOther)
 		return
 	}
 	lang := p.Language

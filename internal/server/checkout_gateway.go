@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/bursar/bursar/internal/account"
+	"github.com/bursar/bursar/internal/audit"
 	"github.com/bursar/bursar/internal/check"
 	"github.com/bursar/bursar/internal/gateway"
 	"github.com/bursar/bursar/internal/i18n"
@@ -31,8 +34,9 @@ func (s *Server) gatewayProvider(p offer.Page, sys gateway.System) (gateway.Prov
 	return prov, ok && transactionCurrency(sys, p.Currency) != ""
 }
 
-// gatewayCheckoutStart is GET /o/{slug}/pay?system={gateway}: the sign-up page for a visitor (paying without
-// authorization comes later), the amount and a "Pay" button for a signed-in student.
+// gatewayCheckoutStart is GET /o/{slug}/pay?system={gateway}: the amount and a "Pay" button for a signed-in
+// student, and for a visitor when the offer may be paid through sys without signing in; the sign-up page for
+// other visitors.
 func (s *Server) gatewayCheckoutStart(w http.ResponseWriter, r *http.Request, p offer.Page, sys gateway.System) {
 	if _, ok := s.gatewayProvider(p, sys); !ok {
 		s.notAvailable(w, r, p, sys)
@@ -44,11 +48,16 @@ func (s *Server) gatewayCheckoutStart(w http.ResponseWriter, r *http.Request, p 
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	if !ok {
+	switch {
+	case ok:
+		s.render(w, r, http.StatusOK, public.GatewayPayPage(gatewayPayView(p, sys, st)))
+	case guestAllowed(p, sys):
+		v := gatewayPayView(p, sys, account.Account{})
+		v.Guest, v.SignInURL = true, loginURL(p.Language, payURL(p, sys), "")
+		s.render(w, r, http.StatusOK, public.GatewayPayPage(v))
+	default:
 		s.render(w, r, http.StatusOK, public.SignUpPage(signUpView(p.Language, payURL(p, sys), &p)))
-		return
 	}
-	s.render(w, r, http.StatusOK, public.GatewayPayPage(gatewayPayView(p, sys, st)))
 }
 
 func gatewayPayView(p offer.Page, sys gateway.System, st account.Account) public.GatewayPay {
@@ -77,16 +86,25 @@ func (s *Server) gatewayCheckoutSubmit(w http.ResponseWriter, r *http.Request, p
 		s.serverError(w, r, err)
 		return
 	}
-	if !ok {
-		http.Redirect(w, r, payURL(p, sys), http.StatusSeeOther)
+	guest := !ok
+	if guest && !guestAllowed(p, sys) {
+		http.Redirect(w, r, checkoutURL(p, sys.ID), http.StatusSeeOther)
 		return
 	}
 	err = s.submitOnce(w, r, "", func() (string, error) {
 		ctx := studentActor(r.Context(), st.Email)
-		att, err := s.orders.OpenGateway(ctx, order.NewGateway{OfferID: p.ID, ContactID: st.ContactID,
-			PaymentSystemID: sys.ID, Channel: order.ChannelCheckout})
+		n := order.NewGateway{OfferID: p.ID, ContactID: st.ContactID, PaymentSystemID: sys.ID,
+			Channel: order.ChannelCheckout}
+		if guest {
+			ctx = audit.WithActor(r.Context(), audit.Actor{Type: audit.ActorSystem, Label: "visitor " + clientIP(r)})
+			n.ContactID, n.Guest = 0, true
+		}
+		att, err := s.orders.OpenGateway(ctx, n)
 		if err != nil {
 			return "", err
+		}
+		if guest {
+			s.rememberGuestOrder(r, att.Order.Number)
 		}
 		red, err := s.beginGateway(ctx, prov, p, sys, att, st.Email)
 		if err != nil {
@@ -183,8 +201,11 @@ func (s *Server) returnedOrder(r *http.Request, p offer.Page) (order.Order, bool
 		return order.Order{}, false, nil
 	}
 	st, ok, err := s.student(r)
-	if err != nil || !ok {
+	if err != nil {
 		return order.Order{}, false, err
+	}
+	if !ok && !s.guestOrder(r, num) {
+		return order.Order{}, false, nil
 	}
 	o, err := s.orders.ByNumber(r.Context(), num)
 	if errors.Is(err, check.ErrNotFound) {
@@ -193,7 +214,30 @@ func (s *Server) returnedOrder(r *http.Request, p offer.Page) (order.Order, bool
 	if err != nil {
 		return order.Order{}, false, err
 	}
+	if !ok {
+		return o, o.OfferID == p.ID, nil
+	}
 	return o, o.ContactID == st.ContactID && o.OfferID == p.ID, nil
+}
+
+// sessionGuestOrders holds the numbers of the orders a visitor started in this browser session without signing
+// in, so their return pages may show the order's status to them (and to nobody else).
+const sessionGuestOrders = "guest_orders"
+
+// maxGuestOrders bounds the numbers remembered per session.
+const maxGuestOrders = 10
+
+func (s *Server) rememberGuestOrder(r *http.Request, number string) {
+	list := strings.Fields(s.sessions.GetString(r.Context(), sessionGuestOrders))
+	list = append(list, number)
+	if len(list) > maxGuestOrders {
+		list = list[len(list)-maxGuestOrders:]
+	}
+	s.sessions.Put(r.Context(), sessionGuestOrders, strings.Join(list, " "))
+}
+
+func (s *Server) guestOrder(r *http.Request, number string) bool {
+	return slices.Contains(strings.Fields(s.sessions.GetString(r.Context(), sessionGuestOrders)), number)
 }
 
 // checkoutPaid is GET /o/{slug}/paid: where the gateway sends the payer back. It never completes the order (only

@@ -31,8 +31,12 @@ func TestCheckoutThroughStripe(t *testing.T) {
 	f := newStripeFixture(t, a)
 	pay := "/o/stripe-course/pay?system=" + itoa(f.sys.ID)
 
-	// A visitor is asked to sign up, as before.
-	if res, doc := a.get(a.client(), pay); res.StatusCode != http.StatusOK || doc.Find(`[data-testid="pay-form"]`).Length() != 0 ||
+	// A visitor coming from the offer page is asked to sign up; the direct link is not for visitors: the offer does
+	// not allow paying without signing in.
+	if res, _ := a.get(a.client(), pay); res.StatusCode != http.StatusNotFound {
+		t.Fatalf("visitor on the direct link: status %d, want 404", res.StatusCode)
+	}
+	if res, doc := a.get(a.client(), strings.Replace(pay, "/pay?", "/checkout?", 1)); res.StatusCode != http.StatusOK || doc.Find(`[data-testid="pay-form"]`).Length() != 0 ||
 		doc.Find(`input[name="password"]`).Length() == 0 {
 		t.Fatalf("visitor: status %d, want the sign-up page", res.StatusCode)
 	}

@@ -252,7 +252,7 @@ func TestEmailThroughSMTP(t *testing.T) {
 	c := a.client()
 	res := a.postForm(c, "/account/signup", url.Values{"email": {student}, "password": {testPassword},
 		"name": {"Ana"}, "field_city": {"Madrid"}, "offer": {"espanol-a1"}, "next": {pay}, "lang": {"es"},
-		"form_token": {a.formToken(c, pay)}})
+		"form_token": {a.formToken(c, strings.Replace(pay, "/pay?", "/checkout?", 1))}})
 	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != pay {
 		t.Fatalf("sign up: %d to %q", res.StatusCode, res.Header.Get("Location"))
 	}

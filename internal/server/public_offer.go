@@ -3,8 +3,6 @@ package server
 import (
 	"bytes"
 	"net/http"
-	"net/url"
-	"strconv"
 	"sync"
 
 	"github.com/microcosm-cc/bluemonday"
@@ -90,7 +88,7 @@ func (s *Server) publicOffer(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		v.PaymentSystems = append(v.PaymentSystems, public.PaymentOption{Name: ps.Name, Description: ps.Description,
-			ImageURL: ps.ImageURL, PayURL: "/o/" + url.PathEscape(p.Slug) + "/pay?system=" + strconv.FormatInt(ps.ID, 10)})
+			ImageURL: ps.ImageURL, PayURL: checkoutURL(p, ps.ID)})
 	}
 	var buf bytes.Buffer
 	if err := public.OfferPage(v).Render(r.Context(), &buf); err != nil {

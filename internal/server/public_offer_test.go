@@ -58,7 +58,7 @@ func TestPublicOfferPage(t *testing.T) {
 		{"MarkdownRendered", doc.Find("[data-testid=offer-description] strong").Text() == "Gramática"},
 		{"NoScript", !strings.Contains(html, "<script") && !strings.Contains(html, "alert(") && !strings.Contains(html, "onerror")},
 		{"PaymentSystem", doc.Find("[data-testid=payment-system] strong").Text() == "Transferencia bancaria"},
-		{"PayLink", doc.Find("[data-testid=pay-link]").AttrOr("href", "") == "/o/espanol-a1/pay?system="+itoa(ps)},
+		{"PayLink", doc.Find("[data-testid=pay-link]").AttrOr("href", "") == "/o/espanol-a1/checkout?system="+itoa(ps)},
 		{"PayLabel", doc.Find("[data-testid=pay-link]").Text() == "Pagar con Transferencia bancaria"},
 		{"Contact", strings.Contains(doc.Find("[data-testid=offer-contact]").Text(), "hola@school.test")},
 		{"Viewport", doc.Find(`meta[name=viewport]`).Length() == 1},

@@ -26,6 +26,7 @@ func (s *Server) Handler() http.Handler {
 		r.Use(http.NewCrossOriginProtection().Handler, s.sessions.LoadAndSave)
 		r.Get("/", s.home)
 		r.Get("/o/{slug}", s.publicOffer)
+		r.Get("/o/{slug}/checkout", s.checkoutFromOffer)
 		r.Get("/o/{slug}/pay", s.checkoutStart)
 		r.Post("/o/{slug}/pay", s.checkoutSubmit)
 		r.Get("/o/{slug}/paid", s.checkoutPaid)
@@ -43,6 +44,8 @@ func (s *Server) Handler() http.Handler {
 		r.Post("/account/reset/{token}", s.accountResetToken)
 		r.Get("/account", s.accountCabinet)
 		r.Get("/account/orders/{number}", s.accountOrder)
+		r.Get("/account/welcome/{token}", s.accountWelcomeForm)
+		r.Post("/account/welcome/{token}", s.accountWelcome)
 	})
 
 	// Admin screens.

@@ -28,8 +28,9 @@ func newServices(d Deps, al *audit.Log) (*services, error) {
 		return nil, err
 	}
 	svc.settingsServices = newSettingsServices(d, al, svc)
-	svc.orderServices = newOrderServices(d, al, svc)
 	svc.accountServices = newAccountServices(d, al, svc)
+	svc.orderServices = newOrderServices(d, al, svc)
 	svc.gatewayServices = newGatewayServices(d)
+	svc.offers.UsePayerEmails(svc.paymentSystems)
 	return svc, nil
 }

@@ -30,6 +30,7 @@ func defaultPostLimits() map[string]account.Limit {
 		"signup":   {Max: 30, Window: 10 * time.Minute},
 		"login":    {Max: 60, Window: 10 * time.Minute},
 		"reset":    {Max: 10, Window: 10 * time.Minute},
+		"welcome":  {Max: 30, Window: 10 * time.Minute},
 		"checkout": {Max: 30, Window: 10 * time.Minute},
 	}
 }

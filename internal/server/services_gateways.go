@@ -16,8 +16,10 @@ type gatewayServices struct {
 }
 
 func newGatewayServices(d Deps) gatewayServices {
-	return gatewayServices{gateways: gateway.NewRegistry(stripe.New(stripe.Options{})),
-		gatewayAPIURLs: d.Config.GatewayAPIURLs}
+	providers := []gateway.Provider{
+		stripe.New(stripe.Options{}),
+	}
+	return gatewayServices{gateways: gateway.NewRegistry(providers...), gatewayAPIURLs: d.Config.GatewayAPIURLs}
 }
 
 // gatewayAccount is what sys's provider needs to call its gateway: sys, its opened credentials and the API base.

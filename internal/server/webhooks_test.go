@@ -30,11 +30,17 @@ const testWebhookSecret = "whsec_test_bursar"
 // newGatewayApp is newTestApp with Stripe's API at stripeURL (stripe-mock, or a fake answering errors).
 func newGatewayApp(t testing.TB, stripeURL string) *testApp {
 	t.Helper()
+	return newGatewaysApp(t, map[string]string{gateway.TypeStripe: stripeURL})
+}
+
+// newGatewaysApp is newTestApp with each gateway type's API at apiURLs[type] (BURSAR_<TYPE>_API_URL).
+func newGatewaysApp(t testing.TB, apiURLs map[string]string) *testApp {
+	t.Helper()
 	pool := dbtest.New(t)
 	var logBuf bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&logBuf, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	cfg, err := config.Config{DataDir: t.TempDir(), BaseURL: "http://127.0.0.1",
-		GatewayAPIURLs: map[string]string{gateway.TypeStripe: stripeURL}}.WithDefaults()
+		GatewayAPIURLs: apiURLs}.WithDefaults()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -167,3 +167,17 @@ func autocomplete(questionType string) string {
 	}
 	return "on"
 }
+
+// Welcome is the page the sign-in link e-mailed after paying without signing in opens: a password and the
+// registration fields for a new account, a button for an existing one, or why the link no longer works.
+type Welcome struct {
+	Lang       string
+	Action     string
+	Email      string
+	HasAccount bool
+	Invalid    bool
+	Name       string
+	Questions  []Question
+	Errors     map[string]string // by field name, translated
+	LoginURL   string
+}

@@ -258,3 +258,53 @@ func (q *Queries) ResetValid(ctx context.Context, arg ResetValidParams) (int64, 
 	err := row.Scan(&contact_id)
 	return contact_id, err
 }
+
+const welcomeCreate = `-- name: WelcomeCreate :exec
+INSERT INTO password_resets (token_hash, contact_id, created_at, expires_at, purpose, offer_id)
+VALUES ($1, $2, $3, $4, 'welcome', $5)
+`
+
+type WelcomeCreateParams struct {
+	TokenHash []byte
+	ContactID int64
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	OfferID   *int64
+}
+
+func (q *Queries) WelcomeCreate(ctx context.Context, arg WelcomeCreateParams) error {
+	_, err := q.db.Exec(ctx, welcomeCreate,
+		arg.TokenHash,
+		arg.ContactID,
+		arg.CreatedAt,
+		arg.ExpiresAt,
+		arg.OfferID,
+	)
+	return err
+}
+
+const welcomeValid = `-- name: WelcomeValid :one
+SELECT r.contact_id, coalesce(r.offer_id, 0)::bigint AS offer_id,
+       EXISTS (SELECT 1 FROM accounts a WHERE a.contact_id = r.contact_id) AS has_account
+FROM password_resets r
+WHERE r.token_hash = $1 AND r.purpose = 'welcome' AND r.used_at IS NULL AND r.expires_at > $2
+`
+
+type WelcomeValidParams struct {
+	TokenHash []byte
+	Now       time.Time
+}
+
+type WelcomeValidRow struct {
+	ContactID  int64
+	OfferID    int64
+	HasAccount bool
+}
+
+// A live welcome link: its contact, whether that contact has an account, and the offer bought.
+func (q *Queries) WelcomeValid(ctx context.Context, arg WelcomeValidParams) (WelcomeValidRow, error) {
+	row := q.db.QueryRow(ctx, welcomeValid, arg.TokenHash, arg.Now)
+	var i WelcomeValidRow
+	err := row.Scan(&i.ContactID, &i.OfferID, &i.HasAccount)
+	return i, err
+}

@@ -116,6 +116,37 @@ func (q *Queries) ContactGetForUpdate(ctx context.Context, id int64) (Contact, e
 	return i, err
 }
 
+const contactInsertIfAbsent = `-- name: ContactInsertIfAbsent :one
+INSERT INTO contacts (email, name, placeholder)
+VALUES ($1, $2, $3)
+ON CONFLICT ((lower(email))) DO NOTHING
+RETURNING id, email, name, phone, custom_fields, placeholder, created_at, updated_at
+`
+
+type ContactInsertIfAbsentParams struct {
+	Email       string
+	Name        string
+	Placeholder bool
+}
+
+// Adds a contact for a payer's e-mail unless one exists in any letter case (then no row: read it instead). Two
+// payments naming the same new e-mail at once both end with the one contact.
+func (q *Queries) ContactInsertIfAbsent(ctx context.Context, arg ContactInsertIfAbsentParams) (Contact, error) {
+	row := q.db.QueryRow(ctx, contactInsertIfAbsent, arg.Email, arg.Name, arg.Placeholder)
+	var i Contact
+	err := row.Scan(
+		&i.ID,
+		&i.Email,
+		&i.Name,
+		&i.Phone,
+		&i.CustomFields,
+		&i.Placeholder,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
 const contactUpdate = `-- name: ContactUpdate :one
 UPDATE contacts
 SET email = $1, name = $2, phone = $3, custom_fields = $4, updated_at = now()

@@ -557,7 +557,7 @@ RETURNING id, number, status, offer_id, offer_title, contact_id, payment_system_
 type OrderInsertOpenParams struct {
 	OfferID         int64
 	OfferTitle      string
-	ContactID       int64
+	ContactID       *int64
 	PaymentSystemID int64
 	Amount          int64
 	Currency        string
@@ -645,7 +645,7 @@ SELECT id, number, status, offer_id, offer_title, contact_id, payment_system_id,
 `
 
 type OrderOpenForParams struct {
-	ContactID int64
+	ContactID *int64
 	OfferID   int64
 }
 
@@ -757,12 +757,30 @@ func (q *Queries) OrderReject(ctx context.Context, arg OrderRejectParams) (Order
 	return i, err
 }
 
+const orderSetContact = `-- name: OrderSetContact :execrows
+UPDATE orders SET contact_id = $1, updated_at = now() WHERE id = $2 AND contact_id IS NULL
+`
+
+type OrderSetContactParams struct {
+	ContactID *int64
+	ID        int64
+}
+
+// Names the contact of a visitor's order once its payment has named the payer; only an order without one.
+func (q *Queries) OrderSetContact(ctx context.Context, arg OrderSetContactParams) (int64, error) {
+	result, err := q.db.Exec(ctx, orderSetContact, arg.ContactID, arg.ID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const ordersForContact = `-- name: OrdersForContact :many
 SELECT id, number, status, offer_id, offer_title, contact_id, payment_system_id, amount, currency, list_amount, list_currency, language, channel, deadline_at, decided_at, decided_by, decision_note, created_at, updated_at FROM orders WHERE contact_id = $1 ORDER BY id DESC LIMIT $2
 `
 
 type OrdersForContactParams struct {
-	ContactID int64
+	ContactID *int64
 	Lim       int32
 }
 

@@ -186,7 +186,7 @@ type Order struct {
 	Status          string
 	OfferID         int64
 	OfferTitle      string
-	ContactID       int64
+	ContactID       *int64
 	PaymentSystemID int64
 	Amount          int64
 	Currency        string
@@ -241,6 +241,8 @@ type PasswordReset struct {
 	CreatedAt time.Time
 	ExpiresAt time.Time
 	UsedAt    *time.Time
+	Purpose   string
+	OfferID   *int64
 }
 
 type Payment struct {

@@ -169,3 +169,7 @@ SELECT * FROM payment_exceptions WHERE id = @id;
 
 -- name: PaymentGet :one
 SELECT * FROM payments WHERE id = @id;
+
+-- name: OrderSetContact :execrows
+-- Names the contact of a visitor's order once its payment has named the payer; only an order without one.
+UPDATE orders SET contact_id = @contact_id, updated_at = now() WHERE id = @id AND contact_id IS NULL;

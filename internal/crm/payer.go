@@ -1,0 +1,74 @@
+package crm
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/bursar/bursar/internal/check"
+	"github.com/bursar/bursar/internal/crm/crmq"
+	"github.com/bursar/bursar/internal/db"
+)
+
+// Timeline kinds of contacts made by payments.
+const (
+	EventCreatedByPayment = "contact.created_by_payment"
+	EventPlaceholder      = "contact.placeholder"
+)
+
+// PayerTx is the contact of a payer who paid without signing in, by the e-mail the gateway reported: the contact
+// with that e-mail (in any letter case), or a new one. created says which. It runs inside the caller's transaction
+// (the payment's) and never fails on a concurrent creation of the same e-mail: both end with the one contact.
+func (s *Service) PayerTx(ctx context.Context, tx db.DBTX, email string) (c Contact, created bool, err error) {
+	email = check.NormalizeEmail(email)
+	e := check.Errors{}
+	e.Email("email", email, true)
+	if err := e.Err(); err != nil {
+		return Contact{}, false, err
+	}
+	q := crmq.New(tx)
+	r, err := q.ContactInsertIfAbsent(ctx, crmq.ContactInsertIfAbsentParams{Email: email})
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		r, err = q.ContactByEmail(ctx, email)
+		if err != nil {
+			return Contact{}, false, fmt.Errorf("payer contact %q: %w", email, err)
+		}
+		c, err = fromRow(r)
+		return c, false, err
+	case err != nil:
+		return Contact{}, false, fmt.Errorf("payer contact %q: %w", email, err)
+	}
+	if c, err = fromRow(r); err != nil {
+		return Contact{}, false, err
+	}
+	if err := s.AddEventTx(ctx, tx, c.ID, EventCreatedByPayment, "Contact created by a payment made without signing in"); err != nil {
+		return Contact{}, false, err
+	}
+	return c, true, s.audit.RecordTx(ctx, tx, "contact.create", "contact", c.ID, map[string]any{"email": c.Email,
+		"source": "payment"})
+}
+
+// PlaceholderTx makes a placeholder contact, <random>@domain, for a payment whose gateway reported no e-mail: it
+// holds the payment and the access until an admin finds the payer in the gateway and moves the access to them.
+// Placeholder contacts are flagged (Contact.Placeholder) and never e-mailed.
+func (s *Service) PlaceholderTx(ctx context.Context, tx db.DBTX, domain, note string) (Contact, error) {
+	email := "payer-" + rand.Text()[:12] + "@" + domain
+	r, err := crmq.New(tx).ContactInsertIfAbsent(ctx, crmq.ContactInsertIfAbsentParams{Email: check.NormalizeEmail(email),
+		Placeholder: true})
+	if err != nil {
+		return Contact{}, fmt.Errorf("placeholder contact: %w", err)
+	}
+	c, err := fromRow(r)
+	if err != nil {
+		return Contact{}, err
+	}
+	if err := s.AddEventTx(ctx, tx, c.ID, EventPlaceholder, note); err != nil {
+		return Contact{}, err
+	}
+	return c, s.audit.RecordTx(ctx, tx, "contact.create", "contact", c.ID, map[string]any{"email": c.Email,
+		"source": "payment", "placeholder": true})
+}
