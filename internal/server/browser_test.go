@@ -55,8 +55,12 @@ func newBrowser(t *testing.T, width, height int) context.Context {
 		cancelCtx()
 		cancelAlloc()
 	})
-	if err := chromedp.Do(ctx); err != nil {
+	// Headless Chromium keeps windows at least 500 px wide: emulate the viewport so a phone is really 390 px.
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(int64(width), int64(height))); err != nil {
 		t.Fatalf("start chromium: %v", err)
+	}
+	if w, err := chromedp.Run(ctx, chromedp.Evaluate[int](`window.innerWidth`)); err != nil || w != width {
+		t.Fatalf("viewport %d px wide (%v), want %d", w, err, width)
 	}
 	return ctx
 }

@@ -65,6 +65,9 @@ func gatewayPayView(p offer.Page, sys gateway.System, st account.Account) public
 	v := public.GatewayPay{Lang: lang, Student: public.Student{Email: st.Email}, Action: payURL(p, sys),
 		FormToken: newFormToken(), OfferTitle: p.Title, SystemName: sys.Name, SystemText: sys.Description,
 		ImageURL: sys.ImageURL, Price: p.Price().Format(lang), BackURL: "/o/" + url.PathEscape(p.Slug)}
+	if spec, ok := gateway.Spec(sys.Type); ok {
+		v.GatewayName = spec.Label
+	}
 	if cur := transactionCurrency(sys, p.Currency); cur != p.Currency {
 		v.CurrencyNote = i18n.F(lang, i18n.CurrencyNote, p.Currency, cur)
 	}
