@@ -154,8 +154,8 @@ func TestCheckoutNotFound(t *testing.T) {
 	_, pay := a.checkoutFixture()
 	other := a.paymentSystem("Other")
 	var stripe, disabled int64
-	// PayPal has no provider yet (issue 5): its pay page says so.
-	_ = a.pool.QueryRow(a.ctx(), `INSERT INTO payment_systems (type, name) VALUES ('paypal', 'PayPal') RETURNING id`).Scan(&stripe)
+	// A gateway that takes neither the offer's currency nor a fallback one: its pay page says it is not available.
+	_ = a.pool.QueryRow(a.ctx(), `INSERT INTO payment_systems (type, name, settings) VALUES ('stripe', 'Cards USD', '{"supported_currencies": ["USD"]}') RETURNING id`).Scan(&stripe)
 	_ = a.pool.QueryRow(a.ctx(), `INSERT INTO payment_systems (type, name, enabled) VALUES ('manual', 'Off', false) RETURNING id`).Scan(&disabled)
 	a.offer(func(in *offer.Input) {
 		in.Slug, in.Status, in.PaymentSystemIDs = "draft-offer", offer.StatusDraft, []int64{disabled}
@@ -172,7 +172,7 @@ func TestCheckoutNotFound(t *testing.T) {
 		{"SystemNotOnOffer", "/o/espanol-a1/checkout?system=" + other, http.StatusNotFound},
 		{"MalformedSystem", "/o/espanol-a1/checkout?system=x", http.StatusNotFound},
 		{"DisabledSystem", "/o/card-offer/checkout?system=" + itoa(disabled), http.StatusNotFound},
-		{"OtherTypeNotYet", "/o/card-offer/checkout?system=" + itoa(stripe), http.StatusNotImplemented},
+		{"CurrencyNotTaken", "/o/card-offer/checkout?system=" + itoa(stripe), http.StatusNotImplemented},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
