@@ -255,6 +255,14 @@ func (s *Server) checkoutCancelled(w http.ResponseWriter, r *http.Request) {
 	s.checkoutReturn(w, r, false)
 }
 
+// checkoutReturnPost is POST /o/{slug}/paid or /cancelled: gateways that send the payer back with a form post
+// (Fondy, WayForPay) land here. The body is ignored (only the signed notification or a re-check tells what
+// happened) and the payer is sent to the same page by GET, where their session cookie comes along.
+func (s *Server) checkoutReturnPost(w http.ResponseWriter, r *http.Request) {
+	u := url.URL{Path: r.URL.Path, RawQuery: r.URL.RawQuery}
+	http.Redirect(w, r, u.String(), http.StatusSeeOther)
+}
+
 func (s *Server) checkoutReturn(w http.ResponseWriter, r *http.Request, paid bool) {
 	p, err := s.offers.PublishedPage(r.Context(), chiURLParam(r, "slug"))
 	if err != nil {

@@ -338,3 +338,20 @@ func mustID(t *testing.T, s string) int64 {
 	}
 	return id
 }
+
+func TestCheckoutReturnByPost(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t)
+	req, _ := http.NewRequest(http.MethodPost, a.ts.URL+"/o/any-offer/paid?order=B-000001&attempt=3",
+		strings.NewReader("order_status=approved&signature=x"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "cross-site") // a gateway's page posting the payer back
+	res, err := a.client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/o/any-offer/paid?order=B-000001&attempt=3" {
+		t.Fatalf("POST return: %d to %q, want 303 to the same page", res.StatusCode, res.Header.Get("Location"))
+	}
+}

@@ -20,6 +20,10 @@ func (s *Server) Handler() http.Handler {
 
 	// Gateway notifications: no session, no CSRF check; the gateway's signature authenticates them.
 	r.Post("/webhooks/{id}", s.webhook)
+	// Some gateways (Fondy, WayForPay) send the payer back with a cross-site POST: it is answered with a redirect
+	// to the same page by GET, trusting nothing in the body.
+	r.Post("/o/{slug}/paid", s.checkoutReturnPost)
+	r.Post("/o/{slug}/cancelled", s.checkoutReturnPost)
 
 	// Public pages: students and payers.
 	r.Group(func(r chi.Router) {

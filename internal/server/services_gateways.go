@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/bursar/bursar/internal/gateway"
+	"github.com/bursar/bursar/internal/gateway/fondy"
 	"github.com/bursar/bursar/internal/gateway/stripe"
 )
 
@@ -18,6 +19,7 @@ type gatewayServices struct {
 func newGatewayServices(d Deps) gatewayServices {
 	providers := []gateway.Provider{
 		stripe.New(stripe.Options{}),
+		fondy.New(fondy.Options{}),
 	}
 	return gatewayServices{gateways: gateway.NewRegistry(providers...), gatewayAPIURLs: d.Config.GatewayAPIURLs}
 }
