@@ -69,10 +69,14 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	jc, err := jobs.New(e.pool, log, jobs.Config{}, notify.NewWorker(e.pool, sender, log), srv.OrderDeadlineWorker())
+	recheck := srv.RecheckWorker()
+	jc, err := jobs.New(e.pool, log, jobs.Config{}, notify.NewWorker(e.pool, sender, log), srv.OrderDeadlineWorker(),
+		recheck)
 	if err != nil {
 		return err
 	}
+	// Stuck gateway payments are re-checked every few minutes by whichever process River elects leader.
+	jc.River().PeriodicJobs().Add(recheck.PeriodicJob())
 	srv.Start(ctx)
 	defer srv.Close()
 	ln, err := net.Listen("tcp", e.cfg.Addr)

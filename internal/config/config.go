@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // Config is every setting Bursar reads from the environment.
@@ -30,9 +31,19 @@ type Config struct {
 	DataDir string
 	// GatewayAPIURLs overrides the API base of each gateway, by type (stripe, paypal, fondy, wayforpay, redsys).
 	GatewayAPIURLs map[string]string
+	// RecheckAfter is how long a gateway payment attempt stays pending or processing before the periodic re-check
+	// asks the gateway about it (BURSAR_RECHECK_AFTER, a Go duration; DefaultRecheckAfter when unset).
+	RecheckAfter time.Duration
 
-	secretKeyHex string
+	secretKeyHex    string
+	recheckAfterRaw string
 }
+
+// DefaultRecheckAfter is RecheckAfter when BURSAR_RECHECK_AFTER is unset.
+const DefaultRecheckAfter = 30 * time.Minute
+
+// minRecheckAfter keeps the re-check from asking about attempts whose payer is most likely still at the gateway.
+const minRecheckAfter = time.Minute
 
 // FromEnv reads the configuration from getenv; it does not validate.
 func FromEnv(getenv func(string) string) Config {
@@ -45,6 +56,9 @@ func FromEnv(getenv func(string) string) Config {
 		DataDir:        getenv("BURSAR_DATA_DIR"),
 		GatewayAPIURLs: map[string]string{},
 		secretKeyHex:   getenv("BURSAR_SECRET_KEY"),
+	}
+	if c.recheckAfterRaw = strings.TrimSpace(getenv("BURSAR_RECHECK_AFTER")); c.recheckAfterRaw != "" {
+		c.RecheckAfter, _ = time.ParseDuration(c.recheckAfterRaw) // Validate names a bad value
 	}
 	for _, g := range []string{"stripe", "paypal", "fondy", "wayforpay", "redsys"} {
 		if v := getenv("BURSAR_" + strings.ToUpper(g) + "_API_URL"); v != "" {
@@ -72,6 +86,9 @@ func (c Config) WithDefaults() (Config, error) {
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
 	if c.MailFrom == "" {
 		c.MailFrom = "Bursar <no-reply@localhost>"
+	}
+	if c.RecheckAfter == 0 && c.recheckAfterRaw == "" {
+		c.RecheckAfter = DefaultRecheckAfter
 	}
 	if c.secretKeyHex == "" {
 		k, err := devSecret(c.DataDir)
@@ -102,6 +119,9 @@ func (c Config) Validate() error {
 		if err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Host == "" {
 			return errors.New("BURSAR_SMTP_URL must look like smtp://user:pass@host:port")
 		}
+	}
+	if c.RecheckAfter < minRecheckAfter {
+		return fmt.Errorf("BURSAR_RECHECK_AFTER %q must be a duration of at least 1m, such as 30m or 2h", c.recheckAfterRaw)
 	}
 	for g, v := range c.GatewayAPIURLs {
 		if u, err := url.Parse(v); err != nil || u.Host == "" {

@@ -136,12 +136,16 @@ func (s *Service) prepare(ctx context.Context, sys gateway.System, ev gateway.Ev
 	return pre, nil
 }
 
-// findOrder is the order ev names; an Order with ID 0 when none does.
+// findOrder is the order ev names, without its payments (applyTx reads them under the order's lock); an Order
+// with ID 0 when none does.
 func (s *Service) findOrder(ctx context.Context, systemID int64, ev gateway.Event) (Order, error) {
 	if ev.OrderID > 0 {
-		o, err := getOrder(ctx, s.db, ev.OrderID)
-		if err == nil || !errors.Is(err, check.ErrNotFound) {
-			return o, err
+		r, err := orderq.New(s.db).OrderGet(ctx, ev.OrderID)
+		if err == nil {
+			return fromRow(r), nil
+		}
+		if !errors.Is(err, pgx.ErrNoRows) {
+			return Order{}, fmt.Errorf("read order %d: %w", ev.OrderID, err)
 		}
 	}
 	for _, ref := range []string{ev.Ref, ev.AltRef} {
@@ -155,7 +159,11 @@ func (s *Service) findOrder(ctx context.Context, systemID int64, ev gateway.Even
 		if err != nil {
 			return Order{}, fmt.Errorf("payment by reference %q: %w", ref, err)
 		}
-		return getOrder(ctx, s.db, p.OrderID)
+		r, err := orderq.New(s.db).OrderGet(ctx, p.OrderID)
+		if err != nil {
+			return Order{}, fmt.Errorf("read order %d: %w", p.OrderID, err)
+		}
+		return fromRow(r), nil
 	}
 	return Order{}, nil
 }

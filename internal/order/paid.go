@@ -116,7 +116,7 @@ func (s *Service) gatewayPaymentTx(ctx context.Context, tx pgx.Tx, o *Order, sys
 		o.Payments = append(o.Payments, p)
 	} else {
 		n, err := q.PaymentSucceedGateway(ctx, orderq.PaymentSucceedGatewayParams{ID: p.ID, GatewayRef: ev.Ref,
-			Fee: fee, Net: net, PaidOn: paidOn, PayerEmail: ev.PayerEmail})
+			Fee: fee, Net: net, PaidOn: paidOn, PayerEmail: ev.PayerEmail, GatewayAltRef: ev.AltRef})
 		if err != nil {
 			return fmt.Errorf("payment %d succeeded: %w", p.ID, err)
 		}
@@ -133,6 +133,7 @@ func (s *Service) gatewayPaymentTx(ctx context.Context, tx pgx.Tx, o *Order, sys
 				}
 			}
 		}
+		return nil // the second reference was set with the status
 	}
 	if ev.AltRef == "" {
 		return nil
@@ -156,9 +157,10 @@ func unreferencedAttempt(o Order, systemID int64) (Payment, bool) {
 }
 
 // refundedTx records money the gateway returned. ev.RefundedAmount is the payment's refunded total: what Bursar has
-// recorded already is subtracted, and the rest is a refund Bursar did not start (made in the gateway's
-// dashboard), recorded and opened as an outside_refund exception. A full refund of a completed order makes it
-// refunded and revokes the access it granted (Refund's effects); a partial one only marks the payment.
+// recorded already (refunds succeeded, and those RefundGateway is making) is subtracted, and the rest is a refund
+// Bursar did not start (made in the gateway's dashboard), recorded and opened as an outside_refund exception. A full
+// refund of a completed order makes it refunded and revokes the access it granted (Refund's effects); a partial one
+// only marks the payment.
 func (s *Service) refundedTx(ctx context.Context, tx pgx.Tx, sys gateway.System, o Order, ev gateway.Event, rowID int64) (Outcome, error) {
 	q := orderq.New(tx)
 	p, ok, err := refundedPayment(ctx, tx, o, sys.ID, ev)
@@ -169,11 +171,13 @@ func (s *Service) refundedTx(ctx context.Context, tx pgx.Tx, sys gateway.System,
 		}
 		return Outcome{}, err
 	}
-	done, err := q.PaymentRefundedSum(ctx, p.ID)
+	// A refund Bursar made through the gateway (RefundGateway) is counted from the moment it was asked for: its
+	// notification may arrive before the gateway's answer has been recorded.
+	held, err := q.RefundHeldSum(ctx, p.ID)
 	if err != nil {
 		return Outcome{}, fmt.Errorf("refunds of payment %d: %w", p.ID, err)
 	}
-	add := ev.RefundedAmount - done
+	add := ev.RefundedAmount - held.Held
 	if add <= 0 {
 		return Outcome{Result: ResultRefundKnown}, nil
 	}

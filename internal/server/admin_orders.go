@@ -1,8 +1,11 @@
 package server
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -236,7 +239,20 @@ func (s *Server) orderView(r *http.Request, id int64) (admin.OrderView, error) {
 		ContactEmail: names.of(d.ContactID), Amount: d.Price.Format("en"), ListAmount: d.ListPrice.Format("en"),
 		System: systems[d.PaymentSystemID].Name, Channel: d.Channel, Created: d.CreatedAt.UTC().Format(timeFormat),
 		DecidedBy: d.DecidedBy, Note: d.DecisionNote, Grants: len(d.Grants), Errors: map[string]string{},
-		CanDecide: d.Status == order.StatusOpen, CanRefund: d.Status == order.StatusCompleted}
+		CanDecide: d.Status == order.StatusOpen}
+	// A completed order paid through a gateway is refunded through it; one paid through the manual merchant has its
+	// refund recorded.
+	refundable, err := s.orders.Refundable(ctx, id)
+	if err != nil {
+		return admin.OrderView{}, err
+	}
+	v.CanRefund = d.Status == order.StatusCompleted && len(refundable) == 0
+	v.GatewayRefund = gatewayRefundFields(refundable)
+	for _, p := range order.Recheckable(d.Order) {
+		if sys, ok := systems[p.PaymentSystemID]; ok && sys.Type != gateway.TypeManual {
+			v.RecheckSystem = sys.Name
+		}
+	}
 	if d.DeadlineAt != nil && d.Status == order.StatusOpen {
 		v.Deadline = d.DeadlineAt.UTC().Format(timeFormat)
 	}
@@ -251,16 +267,67 @@ func (s *Server) orderView(r *http.Request, id int64) (admin.OrderView, error) {
 			v.Approve.PaidOn, v.Approve.Comment = p.PaidOn.Format(time.DateOnly), p.Comment
 		}
 	}
-	for _, rf := range d.Refunds {
-		v.Refunds = append(v.Refunds, admin.RefundRow{Amount: rf.Amount.Format("en"), Comment: rf.Comment,
-			Actor: rf.Actor, At: rf.CreatedAt.UTC().Format(timeFormat)})
+	refunds, err := s.orders.RefundsOf(ctx, id)
+	if err != nil {
+		return admin.OrderView{}, err
+	}
+	for _, rf := range refunds {
+		v.Refunds = append(v.Refunds, admin.RefundRow{ID: rf.ID, Amount: rf.Amount.Format("en"), Comment: rf.Comment,
+			Actor: rf.Actor, At: rf.CreatedAt.UTC().Format(timeFormat), Status: rf.Status, GatewayRef: rf.GatewayRef})
 	}
 	for i := len(d.Events) - 1; i >= 0; i-- { // newest first, as on the contact card
 		e := d.Events[i]
 		v.Events = append(v.Events, admin.EventRow{At: e.CreatedAt.UTC().Format(timeFormat), Kind: e.Kind,
 			Message: e.Message, Actor: e.Actor})
 	}
+	events, err := s.orders.GatewayEvents(ctx, id)
+	if err != nil {
+		return admin.OrderView{}, err
+	}
+	for _, e := range events {
+		name := systems[e.PaymentSystemID].Name
+		if name == "" {
+			name = "payment system #" + itoa(e.PaymentSystemID)
+		}
+		v.GatewayEvents = append(v.GatewayEvents, admin.GatewayEventRow{ID: e.ID,
+			At: e.ReceivedAt.UTC().Format(timeFormat), System: name, EventID: e.EventID, Type: e.Type,
+			Kind: string(e.Kind), Result: e.Result, Body: prettyBody(e.Body), Recheck: strings.HasPrefix(e.EventID, "status:")})
+	}
 	return v, nil
+}
+
+// prettyBody indents a JSON body for reading; any other body (form data, a signed envelope) is shown as received.
+func prettyBody(body string) string {
+	var b bytes.Buffer
+	if err := json.Indent(&b, []byte(body), "", "  "); err != nil {
+		return body
+	}
+	return b.String()
+}
+
+// gatewayRefundFields is the gateway refund form for the refundable payments rs: nil when nothing is left to refund
+// through a gateway. It is prefilled with all that is left of the first payment with money left.
+func gatewayRefundFields(rs []order.Refundable) *admin.GatewayRefundFields {
+	var left []order.Refundable
+	for _, r := range rs {
+		if r.Left.Amount > 0 {
+			left = append(left, r)
+		}
+	}
+	if len(left) == 0 {
+		return nil
+	}
+	first := left[0]
+	f := &admin.GatewayRefundFields{System: first.System.Name, PaymentID: itoa(first.Payment.ID),
+		Amount: first.Left.Decimal(), Currency: first.Left.Currency, Left: first.Left.Format("en")}
+	if len(left) > 1 {
+		for _, r := range left {
+			f.Payments = append(f.Payments, admin.Option{Value: itoa(r.Payment.ID), Label: fmt.Sprintf(
+				"Payment %d through %s: %s left of %s", r.Payment.ID, r.System.Name, r.Left.Format("en"),
+				r.Payment.Amount.Format("en"))})
+		}
+	}
+	return f
 }
 
 // approveForm reads the approve form into an adjustment; amount is decimal text in the currency the form names,
@@ -344,11 +411,173 @@ func (s *Server) adminOrderRefund(w http.ResponseWriter, r *http.Request) {
 		s.htmlError(w, r, err)
 		return
 	}
+	refundable, err := s.orders.Refundable(r.Context(), id)
+	if err != nil {
+		s.htmlError(w, r, err)
+		return
+	}
+	if len(refundable) > 0 {
+		s.adminGatewayRefund(w, r, id, refundable)
+		return
+	}
 	note := r.PostFormValue("comment")
 	o, err := s.orders.Refund(r.Context(), id, note)
 	s.decided(w, r, id, err, "Order "+o.Number+" refunded.", func(v *admin.OrderView, errs check.Errors) {
 		v.RefundNote, v.Errors = note, map[string]string{"refund_comment": errs["comment"]}
 	})
+}
+
+// adminGatewayRefund refunds a completed gateway order through its gateway: amount is decimal text in the payment's
+// currency, and the manager must tick the confirmation. A gateway that does not make the refund leaves everything
+// as it was; the page says so with the form as typed (503 when it could not be reached, 502 when it refused).
+func (s *Server) adminGatewayRefund(w http.ResponseWriter, r *http.Request, id int64, rs []order.Refundable) {
+	f := admin.GatewayRefundFields{PaymentID: strings.TrimSpace(r.PostFormValue("payment_id")),
+		Amount: strings.TrimSpace(r.PostFormValue("amount")), Reason: r.PostFormValue("reason"),
+		Confirmed: r.PostFormValue("confirm") == "yes"}
+	req := order.GatewayRefund{Reason: f.Reason}
+	e := check.Errors{}
+	target := rs[len(rs)-1]
+	for i := len(rs) - 1; i >= 0; i-- {
+		if rs[i].Left.Amount > 0 {
+			target = rs[i] // the payment the form was prefilled for
+		}
+	}
+	if f.PaymentID != "" {
+		if req.PaymentID = parseID(f.PaymentID); req.PaymentID <= 0 {
+			e.Add("payment_id", "choose a payment")
+		}
+		for _, rf := range rs {
+			if rf.Payment.ID == req.PaymentID {
+				target = rf
+			}
+		}
+	}
+	cur := target.Payment.Amount.Currency // minor units follow the payment's currency (JPY has none, KWD three)
+	switch n, err := money.ParseDecimal(f.Amount, cur); {
+	case f.Amount == "":
+		e.Add("amount", "is required: "+target.Left.Format("en")+" is left to refund")
+	case err != nil:
+		e.Add("amount", err.Error())
+	case n <= 0:
+		e.Add("amount", "must be greater than zero")
+	default:
+		req.Amount = n
+	}
+	if !f.Confirmed {
+		e.Add("confirm", "tick the box to confirm the refund")
+	}
+	var (
+		rec order.RefundRecord
+		err error
+	)
+	if len(e) > 0 {
+		err = e
+	} else {
+		rec, err = s.orders.RefundGateway(r.Context(), id, req, s.gatewayCaller())
+	}
+	typed := func(v *admin.OrderView) {
+		if v.GatewayRefund == nil {
+			return // nothing is left to refund now: the page says what happened
+		}
+		v.GatewayRefund.PaymentID, v.GatewayRefund.Amount, v.GatewayRefund.Reason, v.GatewayRefund.Confirmed =
+			f.PaymentID, f.Amount, f.Reason, false
+	}
+	var fail *order.RefundFailedError
+	if errors.As(err, &fail) {
+		s.log.Warn("refund through the gateway failed", "order_id", id, "payment_system", fail.System, "err", err)
+		status, msg := refundFailure(fail)
+		s.renderOrder(w, r, id, status, func(v *admin.OrderView) {
+			typed(v)
+			if v.GatewayRefund != nil {
+				v.GatewayRefund.Error = msg
+			} else {
+				v.Conflict = msg
+			}
+		})
+		return
+	}
+	flash := ""
+	if err == nil {
+		flash = "Refunded " + rec.Amount.Format("en") + " through " + target.System.Name + "."
+		if o, gerr := s.orders.Get(r.Context(), id); gerr == nil && o.Status == order.StatusRefunded {
+			flash += " Order " + o.Number + " is refunded and the access it granted is revoked."
+		}
+	}
+	s.decided(w, r, id, err, flash, func(v *admin.OrderView, errs check.Errors) {
+		typed(v)
+		v.Errors = errs
+	})
+}
+
+// refundFailure is the HTTP status and the words for a refund the gateway did not make.
+func refundFailure(fail *order.RefundFailedError) (int, string) {
+	msg := fail.Reason() + "; nothing was refunded and nothing changed."
+	switch {
+	case errors.Is(fail, gateway.ErrUnavailable):
+		return http.StatusServiceUnavailable, msg + " Try again in a few minutes."
+	case errors.Is(fail, gateway.ErrUnsupported):
+		return http.StatusConflict, msg
+	}
+	return http.StatusBadGateway, msg + " Check the payment in " + fail.System + "'s dashboard."
+}
+
+func (s *Server) adminOrderRecheck(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.htmlError(w, r, err)
+		return
+	}
+	checks, err := s.orders.Recheck(r.Context(), id, s.gatewayCaller())
+	s.logChecks(id, checks)
+	s.decided(w, r, id, err, recheckText(checks), func(*admin.OrderView, check.Errors) {})
+}
+
+// logChecks logs the re-checks whose gateway refused the question (their words are not shown to people).
+func (s *Server) logChecks(orderID int64, checks []order.Check) {
+	for _, c := range checks {
+		if c.Err != nil && !c.Unsupported() {
+			s.log.Warn("payment re-check failed", "order_id", orderID, "payment_id", c.PaymentID,
+				"payment_system", c.System, "err", c.Err)
+		}
+	}
+}
+
+// recheckText says what a re-check found, for people.
+func recheckText(checks []order.Check) string {
+	if len(checks) == 0 {
+		return "Nothing to re-check: no payment attempt of this order is waiting for a gateway."
+	}
+	out := make([]string, 0, len(checks))
+	for _, c := range checks {
+		out = append(out, checkText(c))
+	}
+	return strings.Join(out, " ")
+}
+
+// checkText says what asking about one attempt found.
+func checkText(c order.Check) string {
+	ref := c.System + " payment " + c.Ref
+	switch {
+	case c.Unsupported():
+		return c.System + " cannot be asked about payments: wait for its notification, or look in its dashboard."
+	case c.Unavailable():
+		return c.System + " could not be reached: try again in a few minutes."
+	case c.Err != nil:
+		return c.System + " did not answer about " + c.Ref + "."
+	case c.Result == order.ResultDuplicate:
+		return ref + " is still " + string(c.Kind) + ": nothing changed since the last re-check."
+	case c.Result == order.ResultCompleted:
+		return ref + " is paid: the order is completed."
+	case c.Result == order.ResultProcessing:
+		return ref + " is not paid yet: the attempt is waiting at " + c.System + "."
+	case c.Result == order.ResultFailed:
+		return ref + " failed: the order stays open for another attempt."
+	case c.Result == order.ResultExpired:
+		return ref + " expired unpaid: the order stays open for another attempt."
+	case strings.HasPrefix(c.Result, "exception:") || strings.Contains(c.Result, "+exception:"):
+		return ref + " is " + string(c.Kind) + ", but it needs a look: see the payment exceptions."
+	}
+	return ref + " is " + string(c.Kind) + " (" + c.Result + ")."
 }
 
 // decided answers a decision: success → flash + 303 to the order; bad input → the page with messages (422);

@@ -29,13 +29,16 @@ type paymentJSON struct {
 
 // refundJSON is a refund in the API.
 type refundJSON struct {
-	ID        int64     `json:"id"`
-	PaymentID int64     `json:"payment_id"`
-	Amount    int64     `json:"amount"`
-	Currency  string    `json:"currency"`
-	Comment   string    `json:"comment"`
-	Actor     string    `json:"actor"`
-	CreatedAt time.Time `json:"created_at"`
+	ID        int64  `json:"id"`
+	PaymentID int64  `json:"payment_id"`
+	Amount    int64  `json:"amount"`
+	Currency  string `json:"currency"`
+	Comment   string `json:"comment"`
+	Actor     string `json:"actor"`
+	// Status is pending (the gateway is being asked), succeeded or failed (the gateway did not make it).
+	Status     string    `json:"status"`
+	GatewayRef string    `json:"gateway_ref"` // the gateway's refund id
+	CreatedAt  time.Time `json:"created_at"`
 }
 
 // orderEventJSON is a line of an order's timeline in the API.
@@ -91,12 +94,13 @@ func orderOut(o order.Order) orderJSON {
 	return out
 }
 
-func detailOut(d order.Detail) orderDetailJSON {
+func detailOut(d order.Detail, refunds []order.RefundRecord) orderDetailJSON {
 	out := orderDetailJSON{orderJSON: orderOut(d.Order)}
-	out.Refunds = make([]refundJSON, 0, len(d.Refunds))
-	for _, r := range d.Refunds {
+	out.Refunds = make([]refundJSON, 0, len(refunds))
+	for _, r := range refunds {
 		out.Refunds = append(out.Refunds, refundJSON{ID: r.ID, PaymentID: r.PaymentID, Amount: r.Amount.Amount,
-			Currency: r.Amount.Currency, Comment: r.Comment, Actor: r.Actor, CreatedAt: r.CreatedAt.UTC()})
+			Currency: r.Amount.Currency, Comment: r.Comment, Actor: r.Actor, Status: r.Status, GatewayRef: r.GatewayRef,
+			CreatedAt: r.CreatedAt.UTC()})
 	}
 	out.Timeline = make([]orderEventJSON, 0, len(d.Events))
 	for _, e := range d.Events {
@@ -174,12 +178,25 @@ func (s *Server) apiOrder(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	d, err := s.orders.Detail(r.Context(), id)
+	d, err := s.orderDetail(r.Context(), id)
 	if err != nil {
 		s.apiError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, detailOut(d))
+	writeJSON(w, http.StatusOK, d)
+}
+
+// orderDetail is order id with its payments, refunds (with their status) and timeline.
+func (s *Server) orderDetail(ctx context.Context, id int64) (orderDetailJSON, error) {
+	d, err := s.orders.Detail(ctx, id)
+	if err != nil {
+		return orderDetailJSON{}, err
+	}
+	refunds, err := s.orders.RefundsOf(ctx, id)
+	if err != nil {
+		return orderDetailJSON{}, err
+	}
+	return detailOut(d, refunds), nil
 }
 
 // approveIn is the body of POST /api/v1/orders/{id}/approve; every field is optional.
@@ -232,11 +249,133 @@ func (s *Server) apiOrderReject(w http.ResponseWriter, r *http.Request) {
 	s.apiComment(w, r, s.orders.Reject)
 }
 
-func (s *Server) apiOrderRefund(w http.ResponseWriter, r *http.Request) {
-	s.apiComment(w, r, s.orders.Refund)
+// refundIn is the body of POST /api/v1/orders/{id}/refund. An order paid through the manual merchant takes only
+// comment (its refund is recorded in full); one paid through a gateway is refunded through it: amount (minor units
+// of the payment's currency; all that is left when absent), payment_id (when the order has several payments to
+// refund) and reason (comment is taken when reason is absent).
+type refundIn struct {
+	Amount    *int64 `json:"amount"`
+	PaymentID int64  `json:"payment_id"`
+	Reason    string `json:"reason"`
+	Comment   string `json:"comment"`
 }
 
-// apiComment runs a decision that takes only a comment (reject, refund); the body may be empty.
+func (s *Server) apiOrderRefund(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	var in refundIn
+	if r.ContentLength != 0 && !decodeJSON(w, r, &in) {
+		return
+	}
+	reason := in.Reason
+	if reason == "" {
+		reason = in.Comment
+	}
+	refundable, err := s.orders.Refundable(r.Context(), id)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	if len(refundable) == 0 {
+		s.apiManualRefund(w, r, id, in, reason)
+		return
+	}
+	req := order.GatewayRefund{PaymentID: in.PaymentID, Reason: reason}
+	if in.Amount != nil {
+		if *in.Amount <= 0 {
+			s.apiError(w, r, check.Field("amount", "must be greater than zero"))
+			return
+		}
+		req.Amount = *in.Amount
+	}
+	_, err = s.orders.RefundGateway(r.Context(), id, req, s.gatewayCaller())
+	var fail *order.RefundFailedError
+	if errors.As(err, &fail) {
+		s.log.Warn("refund through the gateway failed", "order_id", id, "payment_system", fail.System, "err", err)
+		status, msg := refundFailure(fail)
+		if status == http.StatusServiceUnavailable {
+			w.Header().Set("Retry-After", "60")
+		}
+		writeProblem(w, Problem{Status: status, Detail: msg})
+		return
+	}
+	s.apiDecided(w, r, order.Order{ID: id}, err)
+}
+
+// apiManualRefund records the refund of an order paid through the manual merchant: always in full.
+func (s *Server) apiManualRefund(w http.ResponseWriter, r *http.Request, id int64, in refundIn, comment string) {
+	if in.Amount != nil || in.PaymentID != 0 {
+		o, err := s.orders.Get(r.Context(), id)
+		if err != nil {
+			s.apiError(w, r, err)
+			return
+		}
+		if in.Amount != nil && *in.Amount != o.Price.Amount {
+			s.apiError(w, r, check.Field("amount", "an order paid through a manual payment system is refunded in full: leave amount out"))
+			return
+		}
+	}
+	o, err := s.orders.Refund(r.Context(), id, comment)
+	s.apiDecided(w, r, o, err)
+}
+
+// checkJSON is one payment attempt a re-check asked the gateway about.
+type checkJSON struct {
+	PaymentID     int64  `json:"payment_id"`
+	GatewayRef    string `json:"gateway_ref"`
+	PaymentSystem string `json:"payment_system"`
+	// Kind is the gateway's answer (paid, pending, failed, expired, …); "" when it could not be asked.
+	Kind string `json:"kind"`
+	// Result is what applying the answer did ("duplicate": the same answer as at the last re-check).
+	Result string `json:"result"`
+	// Error is "" or why the gateway could not be asked: unsupported, unavailable, refused.
+	Error   string `json:"error"`
+	Message string `json:"message"`
+}
+
+// recheckJSON is the answer of POST /api/v1/orders/{id}/recheck.
+type recheckJSON struct {
+	Checks []checkJSON     `json:"checks"`
+	Order  orderDetailJSON `json:"order"`
+}
+
+func (s *Server) apiOrderRecheck(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	checks, err := s.orders.Recheck(r.Context(), id, s.gatewayCaller())
+	s.logChecks(id, checks)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	out := recheckJSON{Checks: make([]checkJSON, 0, len(checks))}
+	for _, c := range checks {
+		j := checkJSON{PaymentID: c.PaymentID, GatewayRef: c.Ref, PaymentSystem: c.System, Kind: string(c.Kind),
+			Result: c.Result, Message: checkText(c)}
+		switch {
+		case c.Unsupported():
+			j.Error = "unsupported"
+		case c.Unavailable():
+			j.Error = "unavailable"
+		case c.Err != nil:
+			j.Error = "refused"
+		}
+		out.Checks = append(out.Checks, j)
+	}
+	if out.Order, err = s.orderDetail(r.Context(), id); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// apiComment runs a decision that takes only a comment (reject); the body may be empty.
 func (s *Server) apiComment(w http.ResponseWriter, r *http.Request, decide func(ctx context.Context, id int64, comment string) (order.Order, error)) {
 	id, err := pathID(r, "id")
 	if err != nil {
@@ -257,12 +396,12 @@ func (s *Server) apiDecided(w http.ResponseWriter, r *http.Request, o order.Orde
 		s.apiError(w, r, err)
 		return
 	}
-	d, err := s.orders.Detail(r.Context(), o.ID)
+	d, err := s.orderDetail(r.Context(), o.ID)
 	if err != nil {
 		s.apiError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, detailOut(d))
+	writeJSON(w, http.StatusOK, d)
 }
 
 // manualPaymentIn is the body of POST /api/v1/manual-payments; payment_system_id may be left out when the offer

@@ -101,6 +101,7 @@ func (s *Server) Handler() http.Handler {
 			r.Post("/orders/{id}/approve", s.adminOrderApprove)
 			r.Post("/orders/{id}/reject", s.adminOrderReject)
 			r.Post("/orders/{id}/refund", s.adminOrderRefund)
+			r.Post("/orders/{id}/recheck", s.adminOrderRecheck)
 
 			r.Get("/settings", s.adminSettings)
 
@@ -161,6 +162,7 @@ func (s *Server) Handler() http.Handler {
 		r.Post("/orders/{id}/approve", s.apiOrderApprove)
 		r.Post("/orders/{id}/reject", s.apiOrderReject)
 		r.Post("/orders/{id}/refund", s.apiOrderRefund)
+		r.Post("/orders/{id}/recheck", s.apiOrderRecheck)
 		r.Post("/manual-payments", s.apiManualPaymentCreate)
 
 		r.Post("/access", s.apiAccessGrant)

@@ -261,6 +261,7 @@ type Payment struct {
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
 	GatewayAltRef   string
+	LastCheckedAt   *time.Time
 }
 
 type PaymentException struct {
@@ -314,13 +315,17 @@ type RateEvent struct {
 }
 
 type Refund struct {
-	ID        int64
-	PaymentID int64
-	Amount    int64
-	Currency  string
-	Comment   string
-	Actor     string
-	CreatedAt time.Time
+	ID         int64
+	PaymentID  int64
+	Amount     int64
+	Currency   string
+	Comment    string
+	Actor      string
+	CreatedAt  time.Time
+	Status     string
+	GatewayRef string
+	Failure    string
+	UpdatedAt  time.Time
 }
 
 type Session struct {

@@ -867,7 +867,7 @@ func (q *Queries) PaymentAttachRef(ctx context.Context, arg PaymentAttachRefPara
 }
 
 const paymentByRef = `-- name: PaymentByRef :one
-SELECT id, order_id, payment_system_id, status, amount, currency, fee, net, paid_on, comment, gateway_ref, payer_email, created_at, updated_at, gateway_alt_ref FROM payments
+SELECT id, order_id, payment_system_id, status, amount, currency, fee, net, paid_on, comment, gateway_ref, payer_email, created_at, updated_at, gateway_alt_ref, last_checked_at FROM payments
 WHERE payment_system_id = $1 AND (gateway_ref = $2 OR gateway_alt_ref = $2)
 ORDER BY id DESC LIMIT 1
 `
@@ -897,6 +897,7 @@ func (q *Queries) PaymentByRef(ctx context.Context, arg PaymentByRefParams) (Pay
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.GatewayAltRef,
+		&i.LastCheckedAt,
 	)
 	return i, err
 }
@@ -920,7 +921,7 @@ func (q *Queries) PaymentFailAttempt(ctx context.Context, arg PaymentFailAttempt
 }
 
 const paymentGet = `-- name: PaymentGet :one
-SELECT id, order_id, payment_system_id, status, amount, currency, fee, net, paid_on, comment, gateway_ref, payer_email, created_at, updated_at, gateway_alt_ref FROM payments WHERE id = $1
+SELECT id, order_id, payment_system_id, status, amount, currency, fee, net, paid_on, comment, gateway_ref, payer_email, created_at, updated_at, gateway_alt_ref, last_checked_at FROM payments WHERE id = $1
 `
 
 func (q *Queries) PaymentGet(ctx context.Context, id int64) (Payment, error) {
@@ -942,6 +943,7 @@ func (q *Queries) PaymentGet(ctx context.Context, id int64) (Payment, error) {
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.GatewayAltRef,
+		&i.LastCheckedAt,
 	)
 	return i, err
 }
@@ -951,7 +953,7 @@ INSERT INTO payments (order_id, payment_system_id, status, amount, currency, fee
                       gateway_ref, payer_email)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
         $11)
-RETURNING id, order_id, payment_system_id, status, amount, currency, fee, net, paid_on, comment, gateway_ref, payer_email, created_at, updated_at, gateway_alt_ref
+RETURNING id, order_id, payment_system_id, status, amount, currency, fee, net, paid_on, comment, gateway_ref, payer_email, created_at, updated_at, gateway_alt_ref, last_checked_at
 `
 
 type PaymentInsertParams struct {
@@ -999,12 +1001,13 @@ func (q *Queries) PaymentInsert(ctx context.Context, arg PaymentInsertParams) (P
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.GatewayAltRef,
+		&i.LastCheckedAt,
 	)
 	return i, err
 }
 
 const paymentLatest = `-- name: PaymentLatest :one
-SELECT id, order_id, payment_system_id, status, amount, currency, fee, net, paid_on, comment, gateway_ref, payer_email, created_at, updated_at, gateway_alt_ref FROM payments WHERE order_id = $1 AND status = $2 ORDER BY id DESC LIMIT 1
+SELECT id, order_id, payment_system_id, status, amount, currency, fee, net, paid_on, comment, gateway_ref, payer_email, created_at, updated_at, gateway_alt_ref, last_checked_at FROM payments WHERE order_id = $1 AND status = $2 ORDER BY id DESC LIMIT 1
 `
 
 type PaymentLatestParams struct {
@@ -1031,6 +1034,7 @@ func (q *Queries) PaymentLatest(ctx context.Context, arg PaymentLatestParams) (P
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.GatewayAltRef,
+		&i.LastCheckedAt,
 	)
 	return i, err
 }
@@ -1115,17 +1119,20 @@ func (q *Queries) PaymentSucceed(ctx context.Context, arg PaymentSucceedParams) 
 const paymentSucceedGateway = `-- name: PaymentSucceedGateway :execrows
 UPDATE payments
 SET status = 'succeeded', gateway_ref = $1, fee = $2, net = $3, paid_on = $4,
-    payer_email = CASE WHEN $5::text = '' THEN payer_email ELSE $5::text END, updated_at = now()
-WHERE id = $6 AND status IN ('pending', 'processing', 'failed')
+    payer_email = CASE WHEN $5::text = '' THEN payer_email ELSE $5::text END,
+    gateway_alt_ref = CASE WHEN gateway_alt_ref = '' THEN $6::text ELSE gateway_alt_ref END,
+    updated_at = now()
+WHERE id = $7 AND status IN ('pending', 'processing', 'failed')
 `
 
 type PaymentSucceedGatewayParams struct {
-	GatewayRef string
-	Fee        int64
-	Net        int64
-	PaidOn     time.Time
-	PayerEmail string
-	ID         int64
+	GatewayRef    string
+	Fee           int64
+	Net           int64
+	PaidOn        time.Time
+	PayerEmail    string
+	GatewayAltRef string
+	ID            int64
 }
 
 func (q *Queries) PaymentSucceedGateway(ctx context.Context, arg PaymentSucceedGatewayParams) (int64, error) {
@@ -1135,6 +1142,7 @@ func (q *Queries) PaymentSucceedGateway(ctx context.Context, arg PaymentSucceedG
 		arg.Net,
 		arg.PaidOn,
 		arg.PayerEmail,
+		arg.GatewayAltRef,
 		arg.ID,
 	)
 	if err != nil {
@@ -1144,7 +1152,7 @@ func (q *Queries) PaymentSucceedGateway(ctx context.Context, arg PaymentSucceedG
 }
 
 const paymentsForOrder = `-- name: PaymentsForOrder :many
-SELECT id, order_id, payment_system_id, status, amount, currency, fee, net, paid_on, comment, gateway_ref, payer_email, created_at, updated_at, gateway_alt_ref FROM payments WHERE order_id = $1 ORDER BY id
+SELECT id, order_id, payment_system_id, status, amount, currency, fee, net, paid_on, comment, gateway_ref, payer_email, created_at, updated_at, gateway_alt_ref, last_checked_at FROM payments WHERE order_id = $1 ORDER BY id
 `
 
 func (q *Queries) PaymentsForOrder(ctx context.Context, orderID int64) ([]Payment, error) {
@@ -1172,6 +1180,7 @@ func (q *Queries) PaymentsForOrder(ctx context.Context, orderID int64) ([]Paymen
 			&i.CreatedAt,
 			&i.UpdatedAt,
 			&i.GatewayAltRef,
+			&i.LastCheckedAt,
 		); err != nil {
 			return nil, err
 		}
@@ -1184,7 +1193,7 @@ func (q *Queries) PaymentsForOrder(ctx context.Context, orderID int64) ([]Paymen
 }
 
 const paymentsForOrders = `-- name: PaymentsForOrders :many
-SELECT id, order_id, payment_system_id, status, amount, currency, fee, net, paid_on, comment, gateway_ref, payer_email, created_at, updated_at, gateway_alt_ref FROM payments WHERE order_id = ANY($1::bigint[]) ORDER BY id
+SELECT id, order_id, payment_system_id, status, amount, currency, fee, net, paid_on, comment, gateway_ref, payer_email, created_at, updated_at, gateway_alt_ref, last_checked_at FROM payments WHERE order_id = ANY($1::bigint[]) ORDER BY id
 `
 
 func (q *Queries) PaymentsForOrders(ctx context.Context, orderIds []int64) ([]Payment, error) {
@@ -1212,6 +1221,7 @@ func (q *Queries) PaymentsForOrders(ctx context.Context, orderIds []int64) ([]Pa
 			&i.CreatedAt,
 			&i.UpdatedAt,
 			&i.GatewayAltRef,
+			&i.LastCheckedAt,
 		); err != nil {
 			return nil, err
 		}
@@ -1226,7 +1236,7 @@ func (q *Queries) PaymentsForOrders(ctx context.Context, orderIds []int64) ([]Pa
 const refundInsert = `-- name: RefundInsert :one
 INSERT INTO refunds (payment_id, amount, currency, comment, actor)
 VALUES ($1, $2, $3, $4, $5)
-RETURNING id, payment_id, amount, currency, comment, actor, created_at
+RETURNING id, payment_id, amount, currency, comment, actor, created_at, status, gateway_ref, failure, updated_at
 `
 
 type RefundInsertParams struct {
@@ -1254,12 +1264,16 @@ func (q *Queries) RefundInsert(ctx context.Context, arg RefundInsertParams) (Ref
 		&i.Comment,
 		&i.Actor,
 		&i.CreatedAt,
+		&i.Status,
+		&i.GatewayRef,
+		&i.Failure,
+		&i.UpdatedAt,
 	)
 	return i, err
 }
 
 const refundsForOrder = `-- name: RefundsForOrder :many
-SELECT r.id, r.payment_id, r.amount, r.currency, r.comment, r.actor, r.created_at FROM refunds r JOIN payments p ON p.id = r.payment_id WHERE p.order_id = $1 ORDER BY r.id
+SELECT r.id, r.payment_id, r.amount, r.currency, r.comment, r.actor, r.created_at, r.status, r.gateway_ref, r.failure, r.updated_at FROM refunds r JOIN payments p ON p.id = r.payment_id WHERE p.order_id = $1 ORDER BY r.id
 `
 
 func (q *Queries) RefundsForOrder(ctx context.Context, orderID int64) ([]Refund, error) {
@@ -1279,6 +1293,10 @@ func (q *Queries) RefundsForOrder(ctx context.Context, orderID int64) ([]Refund,
 			&i.Comment,
 			&i.Actor,
 			&i.CreatedAt,
+			&i.Status,
+			&i.GatewayRef,
+			&i.Failure,
+			&i.UpdatedAt,
 		); err != nil {
 			return nil, err
 		}

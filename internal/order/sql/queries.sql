@@ -125,7 +125,9 @@ WHERE id = @id AND gateway_alt_ref = '';
 -- name: PaymentSucceedGateway :execrows
 UPDATE payments
 SET status = 'succeeded', gateway_ref = @gateway_ref, fee = @fee, net = @net, paid_on = @paid_on,
-    payer_email = CASE WHEN @payer_email::text = '' THEN payer_email ELSE @payer_email::text END, updated_at = now()
+    payer_email = CASE WHEN @payer_email::text = '' THEN payer_email ELSE @payer_email::text END,
+    gateway_alt_ref = CASE WHEN gateway_alt_ref = '' THEN @gateway_alt_ref::text ELSE gateway_alt_ref END,
+    updated_at = now()
 WHERE id = @id AND status IN ('pending', 'processing', 'failed');
 
 -- name: PaymentFailAttempt :execrows

@@ -1,0 +1,44 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestRecheckAfter(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		env     string
+		want    time.Duration
+		wantErr bool
+	}{
+		{"Unset", "", DefaultRecheckAfter, false},
+		{"Hours", "2h", 2 * time.Hour, false},
+		{"Spaces", " 45m ", 45 * time.Minute, false},
+		{"NotADuration", "soon", 0, true},
+		{"TooShort", "10s", 0, true},
+		{"Zero", "0", 0, true},
+		{"Negative", "-5m", 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := map[string]string{"BURSAR_SECRET_KEY": strings.Repeat("ab", 32), "BURSAR_RECHECK_AFTER": tt.env}
+			c, err := FromEnv(func(k string) string { return env[k] }).WithDefaults()
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = c.Validate()
+			if tt.wantErr {
+				if err == nil || !strings.Contains(err.Error(), "BURSAR_RECHECK_AFTER") {
+					t.Fatalf("Validate = %v, want an error naming BURSAR_RECHECK_AFTER", err)
+				}
+				return
+			}
+			if err != nil || c.RecheckAfter != tt.want {
+				t.Fatalf("RecheckAfter = %s, %v; want %s", c.RecheckAfter, err, tt.want)
+			}
+		})
+	}
+}
