@@ -6,6 +6,8 @@ import (
 
 	"github.com/bursar/bursar/internal/gateway"
 	"github.com/bursar/bursar/internal/gateway/fondy"
+	"github.com/bursar/bursar/internal/gateway/paypal"
+	"github.com/bursar/bursar/internal/gateway/redsys"
 	"github.com/bursar/bursar/internal/gateway/stripe"
 )
 
@@ -19,7 +21,9 @@ type gatewayServices struct {
 func newGatewayServices(d Deps) gatewayServices {
 	providers := []gateway.Provider{
 		stripe.New(stripe.Options{}),
+		redsys.New(redsys.Options{}),
 		fondy.New(fondy.Options{}),
+		paypal.New(paypal.Options{}),
 	}
 	return gatewayServices{gateways: gateway.NewRegistry(providers...), gatewayAPIURLs: d.Config.GatewayAPIURLs}
 }
