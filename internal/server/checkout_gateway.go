@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/bursar/bursar/internal/account"
 	"github.com/bursar/bursar/internal/audit"
@@ -255,6 +256,27 @@ func (s *Server) checkoutCancelled(w http.ResponseWriter, r *http.Request) {
 	s.checkoutReturn(w, r, false)
 }
 
+// returnRecheckTimeout bounds how long the return page waits for the gateway's answer.
+const returnRecheckTimeout = 8 * time.Second
+
+// recheckOnReturn asks the gateway about open order o's attempts when the payer comes back saying they paid: a
+// verified answer from the gateway's API may complete the order at once (and PayPal captures the approved payment
+// here), while the redirect itself proves nothing. A gateway that cannot be asked, or does not answer in time,
+// leaves the order to its notification; o as it is now is returned.
+func (s *Server) recheckOnReturn(ctx context.Context, o order.Order) order.Order {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), returnRecheckTimeout)
+	defer cancel()
+	ctx = audit.WithActor(ctx, audit.Actor{Type: audit.ActorSystem, Label: "return page re-check"})
+	if _, err := s.orders.Recheck(ctx, o.ID, s.gatewayCaller()); err != nil {
+		s.log.Warn("re-check on return", "order", o.Number, "err", err)
+		return o
+	}
+	if now, err := s.orders.Get(ctx, o.ID); err == nil {
+		return now
+	}
+	return o
+}
+
 // checkoutReturnPost is POST /o/{slug}/paid or /cancelled: gateways that send the payer back with a form post
 // (Fondy, WayForPay) land here. The body is ignored (only the signed notification or a re-check tells what
 // happened) and the payer is sent to the same page by GET, where their session cookie comes along.
@@ -273,6 +295,9 @@ func (s *Server) checkoutReturn(w http.ResponseWriter, r *http.Request, paid boo
 	if err != nil {
 		s.serverError(w, r, err)
 		return
+	}
+	if paid && mine && o.Status == order.StatusOpen {
+		o = s.recheckOnReturn(r.Context(), o)
 	}
 	lang := p.Language
 	v := public.GatewayReturn{Lang: lang, BackURL: "/o/" + url.PathEscape(p.Slug), Contact: schoolContact(p)}

@@ -1,0 +1,52 @@
+package server
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/bursar/bursar/internal/order"
+)
+
+// TestPayPalCaptureOnReturn: coming back from PayPal, the return page asks PayPal (server to server) about the
+// approved order and captures it, so the order completes before any webhook; the APPROVED webhook arriving later
+// captures nothing more and changes nothing.
+func TestPayPalCaptureOnReturn(t *testing.T) {
+	t.Parallel()
+	f := paypalNewFixture(t)
+	c := f.a.student("ret@example.com")
+	_, doc := f.a.get(c, f.pay)
+	token, _ := doc.Find(`input[name="form_token"]`).Attr("value")
+	res := f.a.postForm(c, f.pay, url.Values{"form_token": {token}})
+	id, ok := strings.CutPrefix(res.Header.Get("Location"), "https://www.sandbox.paypal.com/checkoutnow?token=")
+	if res.StatusCode != http.StatusSeeOther || !ok {
+		t.Fatalf("pay: %d to %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	o := gatewayOrderOf(t, f.a, "ret@example.com")
+
+	// Back before approving (the payer pressed back): nothing to capture, the order stays open.
+	if _, doc := f.a.get(c, "/o/paypal-course/paid?order="+o.Number); doc.Find(`[data-testid="payment-confirming"]`).Length() != 1 {
+		t.Fatal("no confirming page")
+	}
+	if f.fake.Captures(id) != 0 || f.a.orderStatus(o.ID) != order.StatusOpen {
+		t.Fatalf("before approval: %d captures, order %s", f.fake.Captures(id), f.a.orderStatus(o.ID))
+	}
+
+	if err := f.fake.Approve(id, "ret.payer@paypal.example"); err != nil {
+		t.Fatal(err)
+	}
+	if res, _ := f.a.get(c, "/o/paypal-course/paid?order="+o.Number); res.StatusCode != http.StatusOK {
+		t.Fatalf("return page: %d", res.StatusCode)
+	}
+	if st := f.a.orderStatus(o.ID); st != order.StatusCompleted || f.fake.Captures(id) != 1 {
+		t.Fatalf("after the return: order %s, %d captures; want completed, 1", st, f.fake.Captures(id))
+	}
+	// A reload and the webhook that follows change nothing.
+	f.a.get(c, "/o/paypal-course/paid?order="+o.Number)
+	f.paypalDeliverSigned(t, f.paypalEvent(t, "CHECKOUT.ORDER.APPROVED", id))
+	if f.fake.Captures(id) != 1 || countRows(t, f.a, `SELECT count(*) FROM payments WHERE status = 'succeeded'`) != 1 ||
+		countRows(t, f.a, `SELECT count(*) FROM access_grants`) != 1 {
+		t.Fatalf("after the webhook: %d captures, payments/grants doubled", f.fake.Captures(id))
+	}
+}
