@@ -50,3 +50,26 @@ func TestPayPalCaptureOnReturn(t *testing.T) {
 		t.Fatalf("after the webhook: %d captures, payments/grants doubled", f.fake.Captures(id))
 	}
 }
+
+// TestPayPalWebhookWhileVerifyDown: PayPal's verification API failing is 503 (deliver again), with nothing written.
+func TestPayPalWebhookWhileVerifyDown(t *testing.T) {
+	t.Parallel()
+	f := paypalNewFixture(t)
+	id, o := f.paypalCheckout(t, "down@example.com")
+	if err := f.fake.Approve(id, "down@paypal.example"); err != nil {
+		t.Fatal(err)
+	}
+	body := f.paypalEvent(t, "CHECKOUT.ORDER.APPROVED", id)
+	f.fake.Fail("/v1/notifications/verify-webhook-signature", http.StatusInternalServerError)
+	if code, _ := f.paypalDeliver(t, body, f.fake.Sign(body)); code != http.StatusServiceUnavailable {
+		t.Fatalf("status %d, want 503", code)
+	}
+	if n := countRows(t, f.a, `SELECT count(*) FROM gateway_events`); n != 0 || f.a.orderStatus(o.ID) != order.StatusOpen {
+		t.Fatalf("%d events stored, order %s", n, f.a.orderStatus(o.ID))
+	}
+	f.fake.Fail("/v1/notifications/verify-webhook-signature", 0)
+	f.paypalDeliverSigned(t, body)
+	if st := f.a.orderStatus(o.ID); st != order.StatusCompleted {
+		t.Fatalf("after redelivery: order %s", st)
+	}
+}

@@ -57,6 +57,14 @@ func (s *Server) webhook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ev, err := p.Verify(ctx, acct, gateway.Inbound{Header: r.Header.Get, Body: body, Received: received})
+	if errors.Is(err, gateway.ErrUnavailable) {
+		// Verifying needs the gateway (PayPal's verify-webhook-signature) and it did not answer: nothing was
+		// written, and the gateway delivers again.
+		s.log.Warn("webhook not verified: gateway unavailable", "payment_system_id", sys.ID, "type", sys.Type, "err", err)
+		w.Header().Set("Retry-After", "60")
+		http.Error(w, "could not verify the notification now; deliver it again", http.StatusServiceUnavailable)
+		return
+	}
 	if err != nil || ev.ID == "" {
 		// Never the body: it is not authentic, and may carry personal data.
 		s.log.Warn("webhook rejected", "payment_system_id", sys.ID, "type", sys.Type, "remote", clientIP(r),
