@@ -15,7 +15,7 @@ import (
 func (s *Server) adminPage(r *http.Request, title, section string) layout.Admin {
 	u := adminFrom(r.Context())
 	return layout.Admin{Title: title, Section: section, User: u.Email, IsOwner: u.IsOwner(),
-		Flash: s.sessions.PopString(r.Context(), sessionFlash)}
+		Flash: s.sessions.PopString(r.Context(), sessionFlash), OpenExceptions: s.openExceptions(r.Context())}
 }
 
 // safeNext keeps post-login redirects inside /admin.

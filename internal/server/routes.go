@@ -103,6 +103,14 @@ func (s *Server) Handler() http.Handler {
 			r.Post("/orders/{id}/refund", s.adminOrderRefund)
 			r.Post("/orders/{id}/recheck", s.adminOrderRecheck)
 
+			r.Get("/exceptions", s.adminExceptions)
+			r.Get("/exceptions/{id}", s.adminException)
+			r.Post("/exceptions/{id}/resolve", s.adminExceptionResolve)
+			r.Post("/exceptions/{id}/accept", s.adminExceptionAccept)
+			r.Post("/exceptions/{id}/refund", s.adminExceptionRefund)
+			r.Get("/transactions", s.adminTransactions)
+			r.Get("/transactions.csv", s.adminTransactionsCSV)
+
 			r.Get("/settings", s.adminSettings)
 
 			r.Get("/outbox", s.adminOutbox)
@@ -164,6 +172,13 @@ func (s *Server) Handler() http.Handler {
 		r.Post("/orders/{id}/refund", s.apiOrderRefund)
 		r.Post("/orders/{id}/recheck", s.apiOrderRecheck)
 		r.Post("/manual-payments", s.apiManualPaymentCreate)
+
+		r.Get("/payment-exceptions", s.apiExceptions)
+		r.Get("/payment-exceptions/{id}", s.apiException)
+		r.Post("/payment-exceptions/{id}/resolve", s.apiExceptionResolve)
+		r.Post("/payment-exceptions/{id}/accept", s.apiExceptionAccept)
+		r.Post("/payment-exceptions/{id}/refund", s.apiExceptionRefund)
+		r.Get("/transactions", s.apiTransactions)
 
 		r.Post("/access", s.apiAccessGrant)
 		r.Get("/access/{id}", s.apiAccess)
