@@ -177,6 +177,11 @@ func (s *Service) applyTx(ctx context.Context, tx pgx.Tx, pre prepared, ev gatew
 		if ev.Kind != gateway.EventPaid && ev.Kind != gateway.EventRefunded {
 			return Outcome{Result: ResultNoOrder}, nil
 		}
+		if ev.Kind == gateway.EventRefunded {
+			if known, err := refundedFromInbox(ctx, tx, pre.sys.ID, ev); err != nil || known {
+				return Outcome{Result: ResultRefundKnown}, err
+			}
+		}
 		return s.exceptionOutcome(ctx, tx, ExUnknownOrder, Order{}, pre.sys, ev, rowID,
 			fmt.Sprintf("%s event %s (%s) names no order Bursar knows (order id %d)", pre.sys.Name, ev.ID,
 				ev.Type, ev.OrderID))
@@ -231,7 +236,7 @@ func (s *Service) gatewayLineTx(ctx context.Context, tx pgx.Tx, o Order, sys gat
 func (s *Service) exceptionOutcome(ctx context.Context, tx pgx.Tx, kind ExceptionKind, o Order, sys gateway.System,
 	ev gateway.Event, rowID int64, note string) (Outcome, error) {
 	amount := ev.Amount
-	x, err := exceptionTx(ctx, tx, kind, o.ID, sys.ID, rowID, ev.Ref, amount, note)
+	x, err := exceptionTx(ctx, tx, kind, o.ID, sys.ID, rowID, ev.Ref, ev.AltRef, amount, note)
 	if err != nil {
 		return Outcome{}, err
 	}

@@ -238,7 +238,7 @@ func resolvedError(x Exception) error {
 // resolveTx resolves exception id with note inside tx, or explains why it cannot: unknown, or resolved already.
 func resolveTx(ctx context.Context, tx pgx.Tx, id int64, note string) (Exception, error) {
 	q := orderq.New(tx)
-	r, err := q.ExceptionResolve(ctx, orderq.ExceptionResolveParams{ID: id, Note: truncate(note, MaxComment),
+	r, err := q.ExceptionResolve(ctx, orderq.ExceptionResolveParams{ID: id, Resolution: truncate(note, MaxComment),
 		ResolvedBy: audit.ActorFrom(ctx).Label})
 	if errors.Is(err, pgx.ErrNoRows) {
 		cur, err := q.ExceptionGet(ctx, id)
@@ -552,6 +552,9 @@ func (s *Service) RefundException(ctx context.Context, id int64, note string, vi
 			return &RefundFailedError{System: sys.Name, Amount: x.Amount, Err: gerr}
 		}
 		resolution := fmt.Sprintf("Refunded %s through %s (refund %s): %s", x.Amount, sys.Name, res.ID, note)
+		if err := q.ExceptionSetRefunded(ctx, orderq.ExceptionSetRefundedParams{ID: id, Amount: x.Amount.Amount}); err != nil {
+			return fmt.Errorf("payment exception %d refunded: %w", id, err)
+		}
 		if out, err = resolveTx(ctx, tx, id, resolution); err != nil {
 			return err
 		}

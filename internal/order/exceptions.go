@@ -11,6 +11,7 @@ import (
 
 	"github.com/bursar/bursar/internal/audit"
 	"github.com/bursar/bursar/internal/check"
+	"github.com/bursar/bursar/internal/gateway"
 	"github.com/bursar/bursar/internal/money"
 	"github.com/bursar/bursar/internal/order/orderq"
 )
@@ -44,7 +45,10 @@ type Exception struct {
 	GatewayRef      string
 	Amount          money.Money // what the gateway reported
 	Status          string      // open, resolved
-	Note            string
+	Note            string // what happened, written when it was opened
+	Resolution      string // what the admin did about it
+	AltRef          string // the payment's second reference (Stripe's PaymentIntent), when the gateway gave one
+	RefundedAmount  int64  // returned through the gateway from the inbox, minor units of Amount's currency
 	ResolvedBy      string
 	ResolvedAt      *time.Time
 	CreatedAt       time.Time
@@ -53,6 +57,7 @@ type Exception struct {
 func exceptionFromRow(r orderq.PaymentException) Exception {
 	x := Exception{ID: r.ID, Kind: ExceptionKind(r.Kind), PaymentSystemID: r.PaymentSystemID,
 		GatewayRef: r.GatewayRef, Amount: money.New(r.Amount, r.Currency), Status: r.Status, Note: r.Note,
+		Resolution: r.Resolution, AltRef: r.GatewayAltRef, RefundedAmount: r.RefundedAmount,
 		ResolvedBy: r.ResolvedBy, ResolvedAt: r.ResolvedAt, CreatedAt: r.CreatedAt}
 	if r.OrderID != nil {
 		x.OrderID = *r.OrderID
@@ -64,9 +69,9 @@ func exceptionFromRow(r orderq.PaymentException) Exception {
 }
 
 // exceptionTx opens an exception for the notification eventRowID of system systemID.
-func exceptionTx(ctx context.Context, tx pgx.Tx, kind ExceptionKind, orderID, systemID, eventRowID int64, ref string,
+func exceptionTx(ctx context.Context, tx pgx.Tx, kind ExceptionKind, orderID, systemID, eventRowID int64, ref, altRef string,
 	amount money.Money, note string) (Exception, error) {
-	p := orderq.ExceptionInsertParams{Kind: string(kind), PaymentSystemID: systemID, GatewayRef: ref,
+	p := orderq.ExceptionInsertParams{Kind: string(kind), PaymentSystemID: systemID, GatewayRef: ref, GatewayAltRef: altRef,
 		Amount: amount.Amount, Currency: amount.Currency, Note: truncate(note, MaxComment)}
 	if orderID > 0 {
 		p.OrderID = &orderID
@@ -117,7 +122,7 @@ func (s *Service) ResolveException(ctx context.Context, id int64, note string) (
 	var out Exception
 	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
 		q := orderq.New(tx)
-		r, err := q.ExceptionResolve(ctx, orderq.ExceptionResolveParams{ID: id, Note: note,
+		r, err := q.ExceptionResolve(ctx, orderq.ExceptionResolveParams{ID: id, Resolution: note,
 			ResolvedBy: audit.ActorFrom(ctx).Label})
 		if errors.Is(err, pgx.ErrNoRows) {
 			if _, err := q.ExceptionGet(ctx, id); errors.Is(err, pgx.ErrNoRows) {
@@ -133,4 +138,24 @@ func (s *Service) ResolveException(ctx context.Context, id int64, note string) (
 			map[string]any{"kind": out.Kind, "note": note})
 	})
 	return out, err
+}
+
+// refundedFromInbox reports whether the refund ev reports is money returned from the exceptions inbox: that payment
+// was never applied, so no payment of Bursar's records the refund, yet it is known and opens nothing.
+func refundedFromInbox(ctx context.Context, tx pgx.Tx, systemID int64, ev gateway.Event) (bool, error) {
+	var refs []string
+	for _, r := range []string{ev.Ref, ev.AltRef} {
+		if r != "" {
+			refs = append(refs, r)
+		}
+	}
+	if len(refs) == 0 {
+		return false, nil
+	}
+	n, err := orderq.New(tx).ExceptionsRefundedFor(ctx, orderq.ExceptionsRefundedForParams{PaymentSystemID: systemID,
+		Refs: refs})
+	if err != nil {
+		return false, fmt.Errorf("refunds from the inbox for %v: %w", refs, err)
+	}
+	return n > 0 && ev.RefundedAmount <= n, nil
 }

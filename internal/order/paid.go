@@ -164,6 +164,12 @@ func unreferencedAttempt(o Order, systemID int64) (Payment, bool) {
 func (s *Service) refundedTx(ctx context.Context, tx pgx.Tx, sys gateway.System, o Order, ev gateway.Event, rowID int64) (Outcome, error) {
 	q := orderq.New(tx)
 	p, ok, err := refundedPayment(ctx, tx, o, sys.ID, ev)
+	if err == nil && !ok {
+		var known bool
+		if known, err = refundedFromInbox(ctx, tx, sys.ID, ev); err == nil && known {
+			return Outcome{Result: ResultRefundKnown}, nil
+		}
+	}
 	if err != nil || !ok {
 		if err == nil {
 			return s.exceptionOutcome(ctx, tx, ExOutsideRefund, o, sys, ev, rowID, fmt.Sprintf(

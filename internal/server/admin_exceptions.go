@@ -50,7 +50,8 @@ func (s *Server) openExceptions(ctx context.Context) int64 {
 func exceptionRow(x order.ExceptionItem, systems map[int64]gateway.System) admin.ExceptionRow {
 	row := admin.ExceptionRow{ID: x.ID, Kind: string(x.Kind), KindLabel: exceptionKindLabel(x.Kind), Status: x.Status,
 		OrderID: x.OrderID, OrderNumber: x.OrderNumber, System: systems[x.PaymentSystemID].Name,
-		GatewayRef: x.GatewayRef, Created: x.CreatedAt.UTC().Format(timeFormat), Note: x.Note}
+		GatewayRef: x.GatewayRef, Created: x.CreatedAt.UTC().Format(timeFormat), Note: x.Note,
+		Resolution: x.Resolution}
 	if x.Amount.Currency != "" {
 		row.Amount = x.Amount.Format("en")
 	}

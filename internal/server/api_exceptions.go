@@ -24,6 +24,8 @@ type exceptionJSON struct {
 	Amount          int64      `json:"amount"`
 	Currency        string     `json:"currency"`
 	Note            string     `json:"note"`
+	Resolution      string     `json:"resolution"`
+	RefundedAmount  int64      `json:"refunded_amount"`
 	ResolvedBy      string     `json:"resolved_by"`
 	ResolvedAt      *time.Time `json:"resolved_at"`
 	CreatedAt       time.Time  `json:"created_at"`
@@ -67,7 +69,8 @@ func exceptionOut(x order.ExceptionItem, systems map[int64]gateway.System) excep
 	return exceptionJSON{ID: x.ID, Kind: string(x.Kind), Status: x.Status, OrderID: positive(x.OrderID),
 		OrderNumber: x.OrderNumber, OrderStatus: string(x.OrderStatus), ContactID: positive(x.ContactID),
 		PaymentSystemID: x.PaymentSystemID, GatewayEventID: positive(x.GatewayEventID), GatewayRef: x.GatewayRef,
-		Amount: x.Amount.Amount, Currency: x.Amount.Currency, Note: x.Note, ResolvedBy: x.ResolvedBy,
+		Amount: x.Amount.Amount, Currency: x.Amount.Currency, Note: x.Note, Resolution: x.Resolution,
+		RefundedAmount: x.RefundedAmount, ResolvedBy: x.ResolvedBy,
 		ResolvedAt: utcPtr(x.ResolvedAt), CreatedAt: x.CreatedAt.UTC(), CanAccept: x.CanAccept(),
 		CanRefund: x.CanRefund(systems[x.PaymentSystemID])}
 }

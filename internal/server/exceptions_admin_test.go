@@ -211,7 +211,8 @@ func TestExceptionResolveOnce(t *testing.T) {
 		t.Fatalf("resolve: status %d to %q", res.StatusCode, res.Header.Get("Location"))
 	}
 	_, doc = a.get(c, exceptionURL(id))
-	if doc.Find(`[data-testid="flash"]`).Length() != 1 || doc.Find(`[data-testid="exception-note"]`).Text() != "Refunded by hand in Stripe" ||
+	if doc.Find(`[data-testid="flash"]`).Length() != 1 || doc.Find(`[data-testid="exception-resolution"]`).Text() != "Refunded by hand in Stripe" ||
+		!strings.Contains(doc.Find(`[data-testid="exception-note"]`).Text(), "the order stays open") ||
 		!strings.Contains(doc.Find(`[data-testid="exception-resolved"]`).Text(), testOwnerEmail) {
 		t.Error("the page does not show the resolution")
 	}
@@ -225,8 +226,8 @@ func TestExceptionResolveOnce(t *testing.T) {
 	if n := countRows(t, a, `SELECT count(*) FROM audit_log WHERE action = 'payment_exception.resolve' AND entity_id = $1`, itoa(id)); n != 1 {
 		t.Errorf("%d audit entries, want 1", n)
 	}
-	if n := countRows(t, a, `SELECT count(*) FROM payment_exceptions WHERE note = 'Refunded by hand in Stripe'`); n != 1 {
-		t.Error("the second resolve changed the note")
+	if n := countRows(t, a, `SELECT count(*) FROM payment_exceptions WHERE resolution = 'Refunded by hand in Stripe'`); n != 1 {
+		t.Error("the second resolve changed the resolution")
 	}
 }
 
@@ -294,7 +295,7 @@ func TestExceptionAcceptCompletes(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if x.Status != order.ExceptionResolved || !strings.Contains(x.Note, "Agreed with the student") ||
+			if x.Status != order.ExceptionResolved || !strings.Contains(x.Resolution, "Agreed with the student") ||
 				x.ResolvedBy != testOwnerEmail {
 				t.Errorf("exception %+v", x.Exception)
 			}
@@ -514,8 +515,10 @@ func TestExceptionRefundThroughStripe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if x.Status != order.ExceptionResolved || !strings.Contains(x.Note, "refund re_") || !strings.Contains(x.Note, "5.00 USD") {
-		t.Errorf("exception %s, note %q: want resolved naming the refund", x.Status, x.Note)
+	if x.Status != order.ExceptionResolved || !strings.Contains(x.Resolution, "refund re_") || !strings.Contains(x.Resolution, "5.00 USD") ||
+		x.RefundedAmount != 500 || !strings.Contains(x.Note, "costs 49.00 EUR") {
+		t.Errorf("exception %s, resolution %q, refunded %d, note %q: want resolved naming the refund, the note kept",
+			x.Status, x.Resolution, x.RefundedAmount, x.Note)
 	}
 	if res := a.postForm(c, exceptionURL(id)+"/refund", url.Values{"note": {"again"}}); res.StatusCode != http.StatusConflict {
 		t.Errorf("refund again: status %d, want 409", res.StatusCode)
@@ -525,6 +528,16 @@ func TestExceptionRefundThroughStripe(t *testing.T) {
 	}
 	if a.orderStatus(att.Order.ID) != order.StatusOpen {
 		t.Error("refunding the exception changed the order")
+	}
+	// Stripe's charge.refunded that follows is the refund just made: known, no new exception.
+	if code := a.deliverSigned(f.sys.ID, refundedWebhook("evt_refund_x_after", "cs_test_refund_x", "usd", 500)); code != http.StatusOK {
+		t.Fatalf("charge.refunded: status %d", code)
+	}
+	if n := countRows(t, a, `SELECT count(*) FROM payment_exceptions`); n != 1 {
+		t.Errorf("%d exceptions after Stripe reported the inbox's refund, want 1", n)
+	}
+	if got := countRows(t, a, `SELECT count(*) FROM gateway_events WHERE event_id = 'evt_refund_x_after' AND result = 'refund_known'`); got != 1 {
+		t.Error("the refund notification is not refund_known")
 	}
 	checks := []struct {
 		name, query string
@@ -666,7 +679,7 @@ func TestExceptionsAPI(t *testing.T) {
 	res, raw = a.api(key, http.MethodPost, "/api/v1/payment-exceptions/"+itoa(currencyID)+"/resolve",
 		map[string]any{"note": "refunded in the dashboard"}, &one)
 	wantStatus(t, res, raw, http.StatusOK)
-	if one.Status != "resolved" || one.Note != "refunded in the dashboard" || one.ResolvedAt == nil {
+	if one.Status != "resolved" || one.Resolution != "refunded in the dashboard" || one.ResolvedAt == nil {
 		t.Errorf("resolved %s", raw)
 	}
 	for _, action := range []string{"resolve", "accept", "refund"} {

@@ -278,6 +278,9 @@ type PaymentException struct {
 	ResolvedBy      string
 	ResolvedAt      *time.Time
 	CreatedAt       time.Time
+	Resolution      string
+	GatewayAltRef   string
+	RefundedAmount  int64
 }
 
 type PaymentSystem struct {

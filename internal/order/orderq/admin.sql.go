@@ -11,7 +11,7 @@ import (
 )
 
 const exceptionItem = `-- name: ExceptionItem :one
-SELECT x.id, x.kind, x.order_id, x.payment_system_id, x.gateway_event_id, x.gateway_ref, x.amount, x.currency, x.status, x.note, x.resolved_by, x.resolved_at, x.created_at, coalesce(o.number, '')::text AS order_number, coalesce(o.status, '')::text AS order_status,
+SELECT x.id, x.kind, x.order_id, x.payment_system_id, x.gateway_event_id, x.gateway_ref, x.amount, x.currency, x.status, x.note, x.resolved_by, x.resolved_at, x.created_at, x.resolution, x.gateway_alt_ref, x.refunded_amount, coalesce(o.number, '')::text AS order_number, coalesce(o.status, '')::text AS order_status,
        coalesce(o.contact_id, 0)::bigint AS contact_id
 FROM payment_exceptions x
 LEFT JOIN orders o ON o.id = x.order_id
@@ -42,6 +42,9 @@ func (q *Queries) ExceptionItem(ctx context.Context, id int64) (ExceptionItemRow
 		&i.PaymentException.ResolvedBy,
 		&i.PaymentException.ResolvedAt,
 		&i.PaymentException.CreatedAt,
+		&i.PaymentException.Resolution,
+		&i.PaymentException.GatewayAltRef,
+		&i.PaymentException.RefundedAmount,
 		&i.OrderNumber,
 		&i.OrderStatus,
 		&i.ContactID,
@@ -50,7 +53,7 @@ func (q *Queries) ExceptionItem(ctx context.Context, id int64) (ExceptionItemRow
 }
 
 const exceptionLock = `-- name: ExceptionLock :one
-SELECT id, kind, order_id, payment_system_id, gateway_event_id, gateway_ref, amount, currency, status, note, resolved_by, resolved_at, created_at FROM payment_exceptions WHERE id = $1 FOR UPDATE NOWAIT
+SELECT id, kind, order_id, payment_system_id, gateway_event_id, gateway_ref, amount, currency, status, note, resolved_by, resolved_at, created_at, resolution, gateway_alt_ref, refunded_amount FROM payment_exceptions WHERE id = $1 FOR UPDATE NOWAIT
 `
 
 // Locks an exception while an admin's action on it (a refund through the gateway) runs. It does not wait: a second
@@ -73,13 +76,16 @@ func (q *Queries) ExceptionLock(ctx context.Context, id int64) (PaymentException
 		&i.ResolvedBy,
 		&i.ResolvedAt,
 		&i.CreatedAt,
+		&i.Resolution,
+		&i.GatewayAltRef,
+		&i.RefundedAmount,
 	)
 	return i, err
 }
 
 const exceptionsInbox = `-- name: ExceptionsInbox :many
 
-SELECT x.id, x.kind, x.order_id, x.payment_system_id, x.gateway_event_id, x.gateway_ref, x.amount, x.currency, x.status, x.note, x.resolved_by, x.resolved_at, x.created_at, coalesce(o.number, '')::text AS order_number, coalesce(o.status, '')::text AS order_status,
+SELECT x.id, x.kind, x.order_id, x.payment_system_id, x.gateway_event_id, x.gateway_ref, x.amount, x.currency, x.status, x.note, x.resolved_by, x.resolved_at, x.created_at, x.resolution, x.gateway_alt_ref, x.refunded_amount, coalesce(o.number, '')::text AS order_number, coalesce(o.status, '')::text AS order_status,
        coalesce(o.contact_id, 0)::bigint AS contact_id
 FROM payment_exceptions x
 LEFT JOIN orders o ON o.id = x.order_id
@@ -138,6 +144,9 @@ func (q *Queries) ExceptionsInbox(ctx context.Context, arg ExceptionsInboxParams
 			&i.PaymentException.ResolvedBy,
 			&i.PaymentException.ResolvedAt,
 			&i.PaymentException.CreatedAt,
+			&i.PaymentException.Resolution,
+			&i.PaymentException.GatewayAltRef,
+			&i.PaymentException.RefundedAmount,
 			&i.OrderNumber,
 			&i.OrderStatus,
 			&i.ContactID,

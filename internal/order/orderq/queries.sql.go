@@ -11,7 +11,7 @@ import (
 )
 
 const exceptionGet = `-- name: ExceptionGet :one
-SELECT id, kind, order_id, payment_system_id, gateway_event_id, gateway_ref, amount, currency, status, note, resolved_by, resolved_at, created_at FROM payment_exceptions WHERE id = $1
+SELECT id, kind, order_id, payment_system_id, gateway_event_id, gateway_ref, amount, currency, status, note, resolved_by, resolved_at, created_at, resolution, gateway_alt_ref, refunded_amount FROM payment_exceptions WHERE id = $1
 `
 
 func (q *Queries) ExceptionGet(ctx context.Context, id int64) (PaymentException, error) {
@@ -31,15 +31,19 @@ func (q *Queries) ExceptionGet(ctx context.Context, id int64) (PaymentException,
 		&i.ResolvedBy,
 		&i.ResolvedAt,
 		&i.CreatedAt,
+		&i.Resolution,
+		&i.GatewayAltRef,
+		&i.RefundedAmount,
 	)
 	return i, err
 }
 
 const exceptionInsert = `-- name: ExceptionInsert :one
-INSERT INTO payment_exceptions (kind, order_id, payment_system_id, gateway_event_id, gateway_ref, amount, currency,
-                                note)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-RETURNING id, kind, order_id, payment_system_id, gateway_event_id, gateway_ref, amount, currency, status, note, resolved_by, resolved_at, created_at
+INSERT INTO payment_exceptions (kind, order_id, payment_system_id, gateway_event_id, gateway_ref, gateway_alt_ref,
+                                amount, currency, note)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
+        $9)
+RETURNING id, kind, order_id, payment_system_id, gateway_event_id, gateway_ref, amount, currency, status, note, resolved_by, resolved_at, created_at, resolution, gateway_alt_ref, refunded_amount
 `
 
 type ExceptionInsertParams struct {
@@ -48,6 +52,7 @@ type ExceptionInsertParams struct {
 	PaymentSystemID int64
 	GatewayEventID  *int64
 	GatewayRef      string
+	GatewayAltRef   string
 	Amount          int64
 	Currency        string
 	Note            string
@@ -60,6 +65,7 @@ func (q *Queries) ExceptionInsert(ctx context.Context, arg ExceptionInsertParams
 		arg.PaymentSystemID,
 		arg.GatewayEventID,
 		arg.GatewayRef,
+		arg.GatewayAltRef,
 		arg.Amount,
 		arg.Currency,
 		arg.Note,
@@ -79,24 +85,27 @@ func (q *Queries) ExceptionInsert(ctx context.Context, arg ExceptionInsertParams
 		&i.ResolvedBy,
 		&i.ResolvedAt,
 		&i.CreatedAt,
+		&i.Resolution,
+		&i.GatewayAltRef,
+		&i.RefundedAmount,
 	)
 	return i, err
 }
 
 const exceptionResolve = `-- name: ExceptionResolve :one
-UPDATE payment_exceptions SET status = 'resolved', note = $1, resolved_by = $2, resolved_at = now()
+UPDATE payment_exceptions SET status = 'resolved', resolution = $1, resolved_by = $2, resolved_at = now()
 WHERE id = $3 AND status = 'open'
-RETURNING id, kind, order_id, payment_system_id, gateway_event_id, gateway_ref, amount, currency, status, note, resolved_by, resolved_at, created_at
+RETURNING id, kind, order_id, payment_system_id, gateway_event_id, gateway_ref, amount, currency, status, note, resolved_by, resolved_at, created_at, resolution, gateway_alt_ref, refunded_amount
 `
 
 type ExceptionResolveParams struct {
-	Note       string
+	Resolution string
 	ResolvedBy string
 	ID         int64
 }
 
 func (q *Queries) ExceptionResolve(ctx context.Context, arg ExceptionResolveParams) (PaymentException, error) {
-	row := q.db.QueryRow(ctx, exceptionResolve, arg.Note, arg.ResolvedBy, arg.ID)
+	row := q.db.QueryRow(ctx, exceptionResolve, arg.Resolution, arg.ResolvedBy, arg.ID)
 	var i PaymentException
 	err := row.Scan(
 		&i.ID,
@@ -112,12 +121,29 @@ func (q *Queries) ExceptionResolve(ctx context.Context, arg ExceptionResolvePara
 		&i.ResolvedBy,
 		&i.ResolvedAt,
 		&i.CreatedAt,
+		&i.Resolution,
+		&i.GatewayAltRef,
+		&i.RefundedAmount,
 	)
 	return i, err
 }
 
+const exceptionSetRefunded = `-- name: ExceptionSetRefunded :exec
+UPDATE payment_exceptions SET refunded_amount = refunded_amount + $1 WHERE id = $2
+`
+
+type ExceptionSetRefundedParams struct {
+	Amount int64
+	ID     int64
+}
+
+func (q *Queries) ExceptionSetRefunded(ctx context.Context, arg ExceptionSetRefundedParams) error {
+	_, err := q.db.Exec(ctx, exceptionSetRefunded, arg.Amount, arg.ID)
+	return err
+}
+
 const exceptionsList = `-- name: ExceptionsList :many
-SELECT id, kind, order_id, payment_system_id, gateway_event_id, gateway_ref, amount, currency, status, note, resolved_by, resolved_at, created_at FROM payment_exceptions
+SELECT id, kind, order_id, payment_system_id, gateway_event_id, gateway_ref, amount, currency, status, note, resolved_by, resolved_at, created_at, resolution, gateway_alt_ref, refunded_amount FROM payment_exceptions
 WHERE ($1::text = '' OR status = $1) AND ($2::bigint = 0 OR id < $2)
 ORDER BY id DESC LIMIT $3
 `
@@ -151,6 +177,9 @@ func (q *Queries) ExceptionsList(ctx context.Context, arg ExceptionsListParams) 
 			&i.ResolvedBy,
 			&i.ResolvedAt,
 			&i.CreatedAt,
+			&i.Resolution,
+			&i.GatewayAltRef,
+			&i.RefundedAmount,
 		); err != nil {
 			return nil, err
 		}
@@ -160,6 +189,25 @@ func (q *Queries) ExceptionsList(ctx context.Context, arg ExceptionsListParams) 
 		return nil, err
 	}
 	return items, nil
+}
+
+const exceptionsRefundedFor = `-- name: ExceptionsRefundedFor :one
+SELECT coalesce(sum(refunded_amount), 0)::bigint FROM payment_exceptions
+WHERE payment_system_id = $1 AND refunded_amount > 0
+  AND (gateway_ref = ANY($2::text[]) OR gateway_alt_ref = ANY($2::text[]))
+`
+
+type ExceptionsRefundedForParams struct {
+	PaymentSystemID int64
+	Refs            []string
+}
+
+// Money returned through the gateway from the inbox for the payment the references name.
+func (q *Queries) ExceptionsRefundedFor(ctx context.Context, arg ExceptionsRefundedForParams) (int64, error) {
+	row := q.db.QueryRow(ctx, exceptionsRefundedFor, arg.PaymentSystemID, arg.Refs)
+	var column_1 int64
+	err := row.Scan(&column_1)
+	return column_1, err
 }
 
 const gatewayEventInsert = `-- name: GatewayEventInsert :one

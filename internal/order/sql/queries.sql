@@ -151,9 +151,10 @@ UPDATE gateway_events SET processed_at = now(), result = @result, order_id = @or
 SELECT * FROM gateway_events WHERE order_id = @order_id ORDER BY id;
 
 -- name: ExceptionInsert :one
-INSERT INTO payment_exceptions (kind, order_id, payment_system_id, gateway_event_id, gateway_ref, amount, currency,
-                                note)
-VALUES (@kind, @order_id, @payment_system_id, @gateway_event_id, @gateway_ref, @amount, @currency, @note)
+INSERT INTO payment_exceptions (kind, order_id, payment_system_id, gateway_event_id, gateway_ref, gateway_alt_ref,
+                                amount, currency, note)
+VALUES (@kind, @order_id, @payment_system_id, @gateway_event_id, @gateway_ref, @gateway_alt_ref, @amount, @currency,
+        @note)
 RETURNING *;
 
 -- name: ExceptionsList :many
@@ -162,7 +163,7 @@ WHERE (@status::text = '' OR status = @status) AND (@before_id::bigint = 0 OR id
 ORDER BY id DESC LIMIT @lim;
 
 -- name: ExceptionResolve :one
-UPDATE payment_exceptions SET status = 'resolved', note = @note, resolved_by = @resolved_by, resolved_at = now()
+UPDATE payment_exceptions SET status = 'resolved', resolution = @resolution, resolved_by = @resolved_by, resolved_at = now()
 WHERE id = @id AND status = 'open'
 RETURNING *;
 
@@ -175,3 +176,12 @@ SELECT * FROM payments WHERE id = @id;
 -- name: OrderSetContact :execrows
 -- Names the contact of a visitor's order once its payment has named the payer; only an order without one.
 UPDATE orders SET contact_id = @contact_id, updated_at = now() WHERE id = @id AND contact_id IS NULL;
+
+-- name: ExceptionSetRefunded :exec
+UPDATE payment_exceptions SET refunded_amount = refunded_amount + @amount WHERE id = @id;
+
+-- name: ExceptionsRefundedFor :one
+-- Money returned through the gateway from the inbox for the payment the references name.
+SELECT coalesce(sum(refunded_amount), 0)::bigint FROM payment_exceptions
+WHERE payment_system_id = @payment_system_id AND refunded_amount > 0
+  AND (gateway_ref = ANY(@refs::text[]) OR gateway_alt_ref = ANY(@refs::text[]));
