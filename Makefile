@@ -10,7 +10,7 @@ SQLC := $(TOOLS)/sqlc
 STRIPE_MOCK := $(TOOLS)/stripe-mock
 export GOFLAGS ?= -buildvcs=false
 
-.PHONY: run build test test-short generate check-generated bench lint clean tools
+.PHONY: run build test test-short fuzz generate check-generated bench lint clean tools
 
 build: ## the bursar binary in bin/
 	$(GO) build -o bin/bursar ./cmd/bursar
@@ -22,6 +22,15 @@ run: build ## private PostgreSQL (unless DATABASE_URL), migrations, demo school,
 test: $(STRIPE_MOCK) ## every test, with the race detector
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 20m ./...
+
+FUZZTIME ?= 10s
+FUZZ_PACKAGES := $(sort $(dir $(shell grep -rl --include='*_test.go' '^func FuzzVerify' internal)))
+
+fuzz: $(STRIPE_MOCK) ## every gateway notification parser under the fuzzer for FUZZTIME each (CI: 10s)
+	@for p in $(FUZZ_PACKAGES); do \
+		echo "fuzz ./$$p FuzzVerify for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz '^FuzzVerify$$' -fuzztime $(FUZZTIME) ./$$p || exit 1; \
+	done
 
 test-short:
 	$(GO) test -count=1 ./...

@@ -9,6 +9,7 @@ import (
 	"github.com/bursar/bursar/internal/gateway/paypal"
 	"github.com/bursar/bursar/internal/gateway/redsys"
 	"github.com/bursar/bursar/internal/gateway/stripe"
+	"github.com/bursar/bursar/internal/gateway/wayforpay"
 )
 
 // gatewayServices are the gateway providers by payment system type (manual has none: nothing to call).
@@ -23,6 +24,7 @@ func newGatewayServices(d Deps) gatewayServices {
 		stripe.New(stripe.Options{}),
 		redsys.New(redsys.Options{}),
 		fondy.New(fondy.Options{}),
+		wayforpay.New(wayforpay.Options{}),
 		paypal.New(paypal.Options{}),
 	}
 	return gatewayServices{gateways: gateway.NewRegistry(providers...), gatewayAPIURLs: d.Config.GatewayAPIURLs}
