@@ -69,14 +69,16 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	recheck := srv.RecheckWorker()
+	recheck, sweep := srv.RecheckWorker(), srv.OrderSweepWorker()
 	jc, err := jobs.New(e.pool, log, jobs.Config{}, notify.NewWorker(e.pool, sender, log), srv.OrderDeadlineWorker(),
-		recheck)
+		recheck, sweep)
 	if err != nil {
 		return err
 	}
-	// Stuck gateway payments are re-checked every few minutes by whichever process River elects leader.
+	// Stuck gateway payments are re-checked every few minutes, and overdue manual orders swept every hour, by
+	// whichever process River elects leader.
 	jc.River().PeriodicJobs().Add(recheck.PeriodicJob())
+	jc.River().PeriodicJobs().Add(sweep.PeriodicJob())
 	srv.Start(ctx)
 	defer srv.Close()
 	ln, err := net.Listen("tcp", e.cfg.Addr)

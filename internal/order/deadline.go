@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"time"
 
@@ -157,4 +158,49 @@ func (s *Service) ExpireOverdue(ctx context.Context) (int, error) {
 			return n, nil
 		}
 	}
+}
+
+// SweepInterval is how often the overdue sweep runs.
+const SweepInterval = time.Hour
+
+// SweepArgs is the periodic River job that backs up the deadline jobs: it rejects every open order past its
+// deadline (ExpireOverdue), for orders whose own job was lost or never scheduled.
+type SweepArgs struct{}
+
+// Kind names the job in River's table.
+func (SweepArgs) Kind() string { return "order.sweep_overdue" }
+
+// InsertOpts are the job's defaults: one attempt, since the next run is the retry.
+func (SweepArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: 1} }
+
+// SweepWorker works SweepArgs jobs.
+type SweepWorker struct {
+	river.WorkerDefaults[SweepArgs]
+	svc *Service
+	log *slog.Logger
+}
+
+// NewSweepWorker returns the overdue sweep of svc.
+func NewSweepWorker(svc *Service, log *slog.Logger) *SweepWorker {
+	return &SweepWorker{svc: svc, log: log}
+}
+
+// Register adds the worker to River's registry (internal/jobs calls it).
+func (w *SweepWorker) Register(ws *river.Workers) error { return river.AddWorkerSafely(ws, w) }
+
+// PeriodicJob is the sweep's schedule: every SweepInterval, and once at start-up, enqueued by whichever process
+// River elected leader. Add it to the working client's PeriodicJobs.
+func (w *SweepWorker) PeriodicJob() *river.PeriodicJob {
+	return river.NewPeriodicJob(river.PeriodicInterval(SweepInterval),
+		func() (river.JobArgs, *river.InsertOpts) { return SweepArgs{}, nil },
+		&river.PeriodicJobOpts{ID: SweepArgs{}.Kind(), RunOnStart: true})
+}
+
+// Work rejects the overdue orders as the system.
+func (w *SweepWorker) Work(ctx context.Context, _ *river.Job[SweepArgs]) error {
+	n, err := w.svc.ExpireOverdue(systemCtx(ctx))
+	if n > 0 {
+		w.log.Info("overdue orders rejected by the sweep", "orders", n)
+	}
+	return err
 }

@@ -45,10 +45,10 @@ type Exception struct {
 	GatewayRef      string
 	Amount          money.Money // what the gateway reported
 	Status          string      // open, resolved
-	Note            string // what happened, written when it was opened
-	Resolution      string // what the admin did about it
-	AltRef          string // the payment's second reference (Stripe's PaymentIntent), when the gateway gave one
-	RefundedAmount  int64  // returned through the gateway from the inbox, minor units of Amount's currency
+	Note            string      // what happened, written when it was opened
+	Resolution      string      // what the admin did about it
+	AltRef          string      // the payment's second reference (Stripe's PaymentIntent), when the gateway gave one
+	RefundedAmount  int64       // returned through the gateway from the inbox, minor units of Amount's currency
 	ResolvedBy      string
 	ResolvedAt      *time.Time
 	CreatedAt       time.Time

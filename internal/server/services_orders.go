@@ -81,3 +81,9 @@ func (c gatewayCaller) Status(ctx context.Context, sys gateway.System, ref strin
 func (s *Server) RecheckWorker() *order.RecheckWorker {
 	return order.NewRecheckWorker(s.orders, s.gatewayCaller(), order.RecheckConfig{After: s.cfg.RecheckAfter}, s.log)
 }
+
+// OrderSweepWorker is the River worker of the hourly sweep that rejects manual orders past their deadline whose own
+// deadline job was lost; add its PeriodicJob to the working client.
+func (s *Server) OrderSweepWorker() *order.SweepWorker {
+	return order.NewSweepWorker(s.orders, s.log)
+}
