@@ -177,7 +177,7 @@ func TestTransactionsScreen(t *testing.T) {
 		key                                        string
 		amount, fee, net, status, contact, orderNo string
 	}{
-		{"StripePayment", anaPay, "€49.00", "€0.00", "€49.00", "partially_refunded", "ana@example.com", x.ana.Number},
+		{"StripePayment", anaPay, "€49.00", "€0.00", "€49.00", "partially refunded", "ana@example.com", x.ana.Number},
 		{"Refund", anaRef, "€10.00", "", "−€10.00", "succeeded", "ana@example.com", x.ana.Number},
 		{"ManualWithFee", benPay, "€49.00", "€1.23", "€47.77", "succeeded", "ben@example.com", x.ben.Number},
 		{"USD", cyPay, "$25.00", "$0.00", "$25.00", "succeeded", "cy@example.com", x.cy.Number},
