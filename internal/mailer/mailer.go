@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/bursar/bursar/internal/account"
+	"github.com/bursar/bursar/internal/db"
 	"github.com/bursar/bursar/internal/notify"
 	"github.com/bursar/bursar/internal/order"
 	"github.com/bursar/bursar/internal/settings"
@@ -28,12 +29,17 @@ var (
 // them in the caller's transaction, deduplicated by the event that causes them.
 type Mailer struct {
 	notify   *notify.Service
-	settings *settings.Service
+	settings School
 	baseURL  string
 }
 
+// School reads the school's settings inside the caller's transaction (internal/settings, possibly cached).
+type School interface {
+	GetTx(ctx context.Context, tx db.DBTX) (settings.School, error)
+}
+
 // New returns a Mailer that enqueues on n, reads the school from st and builds links on baseURL.
-func New(n *notify.Service, st *settings.Service, baseURL string) *Mailer {
+func New(n *notify.Service, st School, baseURL string) *Mailer {
 	return &Mailer{notify: n, settings: st, baseURL: strings.TrimRight(baseURL, "/")}
 }
 

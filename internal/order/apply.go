@@ -129,7 +129,11 @@ func (s *Service) prepare(ctx context.Context, sys gateway.System, ev gateway.Ev
 	}
 	pre.order = o
 	if ev.Kind == gateway.EventPaid {
-		if pre.offer, err = s.deps.Offers.Offer(ctx, o.OfferID); err != nil {
+		offers := s.deps.Offers
+		if s.deps.NotificationOffers != nil {
+			offers = s.deps.NotificationOffers
+		}
+		if pre.offer, err = offers.Offer(ctx, o.OfferID); err != nil {
 			return pre, fmt.Errorf("offer of order %s: %w", o.Number, err)
 		}
 	}

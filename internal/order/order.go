@@ -179,6 +179,9 @@ type Deps struct {
 	Payers  Payers
 	Welcome Welcomer
 	School  School
+	// NotificationOffers, when set, reads offers for applying gateway notifications (a cached reader: a change's
+	// propagation delay does not matter there, every notification reading the same offer does); Offers otherwise.
+	NotificationOffers Offers
 }
 
 // Service runs orders.

@@ -22,9 +22,12 @@ const catalogChannel = "bursar_catalog"
 type pageCache struct {
 	mu    sync.RWMutex
 	pages map[string]cachedPage
-	live  bool   // the listener is connected and listening
-	gen   uint64 // bumped by every clear: a page rendered before a clear is not stored after it
-	syncs map[string]chan struct{}
+	// values holds other catalog reads by key (a payment system with its opened credentials, an offer, product
+	// names, the school's settings), kept and cleared exactly like the pages.
+	values map[string]any
+	live   bool   // the listener is connected and listening
+	gen    uint64 // bumped by every clear: a page rendered before a clear is not stored after it
+	syncs  map[string]chan struct{}
 }
 
 // cachedPage is a rendered 200 response.
@@ -37,7 +40,7 @@ type cachedPage struct {
 const maxCachedPages = 2000
 
 func newPageCache() *pageCache {
-	return &pageCache{pages: map[string]cachedPage{}, syncs: map[string]chan struct{}{}}
+	return &pageCache{pages: map[string]cachedPage{}, values: map[string]any{}, syncs: map[string]chan struct{}{}}
 }
 
 // get returns the cached page for key and the generation to pass to put when rendering it instead.
@@ -61,11 +64,52 @@ func (c *pageCache) put(key string, gen uint64, p cachedPage) {
 	c.pages[key] = p
 }
 
-// reset drops every page and sets whether the listener is live.
+// getValue returns the cached value for key and the generation to pass to putValue when reading it instead.
+func (c *pageCache) getValue(key string) (any, uint64, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	v, ok := c.values[key]
+	return v, c.gen, ok && c.live
+}
+
+// putValue stores a value read at generation gen, unless the cache was cleared since or is not live.
+func (c *pageCache) putValue(key string, gen uint64, v any) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.live || c.gen != gen {
+		return
+	}
+	if len(c.values) >= maxCachedPages {
+		clear(c.values)
+	}
+	c.values[key] = v
+}
+
+// cached returns the value of key from the cache, or reads it with read and caches it. Values must be treated as
+// read-only by every caller: they are shared.
+func cached[T any](c *pageCache, key string, read func() (T, error)) (T, error) {
+	if c == nil {
+		return read()
+	}
+	v, gen, ok := c.getValue(key)
+	if ok {
+		if t, ok := v.(T); ok {
+			return t, nil
+		}
+	}
+	t, err := read()
+	if err == nil {
+		c.putValue(key, gen, t)
+	}
+	return t, err
+}
+
+// reset drops every page and value and sets whether the listener is live.
 func (c *pageCache) reset(live bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	clear(c.pages)
+	clear(c.values)
 	c.gen++
 	c.live = live
 }

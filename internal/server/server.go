@@ -67,7 +67,7 @@ func New(d Deps) (*Server, error) {
 		idem:     idempotency.New(d.Pool),
 		pages:    newPageCache(),
 	}
-	svc, err := newServices(d, al)
+	svc, err := newServices(d, al, s.pages)
 	if err != nil {
 		return nil, err
 	}

@@ -17,19 +17,19 @@ type services struct {
 	gatewayServices
 }
 
-func newServices(d Deps, al *audit.Log) (*services, error) {
+func newServices(d Deps, al *audit.Log, pages *pageCache) (*services, error) {
 	svc := &services{
 		catalogServices: newCatalogServices(d, al),
 		paymentServices: newPaymentServices(d, al),
-		crmServices:     newCRMServices(d, al),
+		crmServices:     newCRMServices(d, al, pages),
 	}
 	var err error
 	if svc.notifyServices, err = newNotifyServices(d); err != nil {
 		return nil, err
 	}
-	svc.settingsServices = newSettingsServices(d, al, svc)
+	svc.settingsServices = newSettingsServices(d, al, svc, pages)
 	svc.accountServices = newAccountServices(d, al, svc)
-	svc.orderServices = newOrderServices(d, al, svc)
+	svc.orderServices = newOrderServices(d, al, svc, pages)
 	svc.gatewayServices = newGatewayServices(d)
 	svc.offers.UsePayerEmails(svc.paymentSystems)
 	return svc, nil

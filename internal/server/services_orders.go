@@ -17,11 +17,12 @@ type orderServices struct {
 // catalog, payment systems, access, the contacts' timelines, exchange rates, the order e-mails and River; and, for
 // orders paid without signing in, the contacts found or made by the payer's e-mail, the welcome links and the
 // school's placeholder domain. Accounts must be built before orders.
-func newOrderServices(d Deps, al *audit.Log, svc *services) orderServices {
+func newOrderServices(d Deps, al *audit.Log, svc *services, pages *pageCache) orderServices {
 	return orderServices{orders: order.NewService(d.Pool, al, order.Deps{
 		Offers: svc.offers, Systems: svc.paymentSystems, Access: svc.access, Timeline: svc.contacts,
 		Rates: svc.rates, Mailer: svc.mailer, Jobs: svc.jobs,
 		Payers: svc.contacts, Welcome: svc.accounts, School: svc.settings,
+		NotificationOffers: cachedOffers{c: pages, svc: svc.offers},
 	})}
 }
 

@@ -14,11 +14,11 @@ type settingsServices struct {
 	mailer   *mailer.Mailer
 }
 
-func newSettingsServices(d Deps, al *audit.Log, svc *services) settingsServices {
+func newSettingsServices(d Deps, al *audit.Log, svc *services, pages *pageCache) settingsServices {
 	st := settings.NewService(d.Pool, al)
 	return settingsServices{
 		settings: st,
 		rates:    fx.NewService(d.Pool, al),
-		mailer:   mailer.New(svc.notify, st, d.Config.BaseURL),
+		mailer:   mailer.New(svc.notify, cachedSchool{c: pages, svc: st}, d.Config.BaseURL),
 	}
 }

@@ -37,7 +37,7 @@ func (s *Server) webhook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	sys, err := s.paymentSystems.Get(ctx, id)
+	sys, acct, err := s.webhookAccount(ctx, id)
 	if errors.Is(err, check.ErrNotFound) || (err == nil && !sys.Enabled) {
 		http.NotFound(w, r)
 		return
@@ -49,11 +49,6 @@ func (s *Server) webhook(w http.ResponseWriter, r *http.Request) {
 	p, ok := s.gateways.Provider(sys.Type)
 	if !ok {
 		http.NotFound(w, r)
-		return
-	}
-	acct, err := s.gatewayAccount(ctx, s.paymentSystems, sys)
-	if err != nil {
-		s.serverError(w, r, err)
 		return
 	}
 	ev, err := p.Verify(ctx, acct, gateway.Inbound{Header: r.Header.Get, Body: body, Received: received})
