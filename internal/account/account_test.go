@@ -289,6 +289,22 @@ func TestSignInLockout(t *testing.T) {
 			t.Fatalf("err = %v, want the address locked", err)
 		}
 	})
+	// Signing in to an account of one's own between guesses does not reset the address's count.
+	t.Run("PerIPNotResetBySuccess", func(t *testing.T) {
+		ip := "203.0.113.7"
+		for i := range IPMaxFailures - 1 {
+			_, _ = f.svc.SignIn(f.ctx, "other"+itoa(i)+"@school.test", "wrong", ip)
+			if i == IPMaxFailures/2 {
+				if _, err := f.svc.SignIn(f.ctx, "ana@school.test", "correct horse", ip); err != nil {
+					t.Fatalf("own sign-in: %v", err)
+				}
+			}
+		}
+		_, _ = f.svc.SignIn(f.ctx, "last@school.test", "wrong", ip)
+		if _, err := f.svc.SignIn(f.ctx, "ana@school.test", "correct horse", ip); !errors.As(err, &locked) {
+			t.Fatalf("err = %v, want the address locked despite the success in between", err)
+		}
+	})
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }

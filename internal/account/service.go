@@ -153,7 +153,8 @@ func (s *Service) SignIn(ctx context.Context, email, pw, ip string) (Account, er
 }
 
 func (s *Service) checkLock(ctx context.Context, q *accountq.Queries, scope, key string, limit int64, now time.Time) error {
-	n, err := q.LoginFailuresSince(ctx, accountq.LoginFailuresSinceParams{Scope: scope, Key: key, Since: now.Add(-LockWindow)})
+	n, err := q.LoginFailuresSince(ctx, accountq.LoginFailuresSinceParams{Scope: scope, Key: key,
+		Since: now.Add(-LockWindow), Resets: scope == ScopeEmail})
 	if err != nil || n < limit {
 		return err
 	}

@@ -28,11 +28,12 @@ SELECT count(*) FROM admin_users WHERE role = 'owner' AND disabled_at IS NULL;
 INSERT INTO login_attempts (scope, key, succeeded) VALUES ($1, $2, $3);
 
 -- name: LoginFailuresSince :one
--- Failures for key since the later of @since and its last success.
+-- Failures for key since @since; with @resets, only those after its last success. A client address's count never
+-- resets on a success: someone guessing other people's passwords could otherwise interleave sign-ins of their own.
 SELECT count(*) FROM login_attempts a
 WHERE a.scope = @scope AND a.key = @key AND NOT a.succeeded AND a.at > @since
-  AND a.at > coalesce((SELECT max(s.at) FROM login_attempts s
-                       WHERE s.scope = @scope AND s.key = @key AND s.succeeded), '-infinity');
+  AND (NOT @resets::boolean OR a.at > coalesce((SELECT max(s.at) FROM login_attempts s
+                       WHERE s.scope = @scope AND s.key = @key AND s.succeeded), '-infinity'));
 
 -- name: LoginLastFailure :one
 SELECT coalesce(max(at), '-infinity')::timestamptz FROM login_attempts

@@ -170,7 +170,8 @@ func (s *Service) SignIn(ctx context.Context, email, pw, ip string) (User, error
 		scope, key string
 		max        int64
 	}{{"email", email, EmailMaxFailures}, {"ip", ip, IPMaxFailures}} {
-		n, err := q.LoginFailuresSince(ctx, staffq.LoginFailuresSinceParams{Scope: k.scope, Key: k.key, Since: since})
+		n, err := q.LoginFailuresSince(ctx, staffq.LoginFailuresSinceParams{Scope: k.scope, Key: k.key, Since: since,
+			Resets: k.scope == "email"})
 		if err != nil {
 			return User{}, err
 		}

@@ -102,19 +102,26 @@ func (q *Queries) LoginAttemptAdd(ctx context.Context, arg LoginAttemptAddParams
 const loginFailuresSince = `-- name: LoginFailuresSince :one
 SELECT count(*) FROM login_attempts a
 WHERE a.scope = $1 AND a.key = $2 AND NOT a.succeeded AND a.at > $3
-  AND a.at > coalesce((SELECT max(s.at) FROM login_attempts s
-                       WHERE s.scope = $1 AND s.key = $2 AND s.succeeded), '-infinity')
+  AND (NOT $4::boolean OR a.at > coalesce((SELECT max(s.at) FROM login_attempts s
+                       WHERE s.scope = $1 AND s.key = $2 AND s.succeeded), '-infinity'))
 `
 
 type LoginFailuresSinceParams struct {
-	Scope string
-	Key   string
-	Since time.Time
+	Scope  string
+	Key    string
+	Since  time.Time
+	Resets bool
 }
 
-// Failures for key since the later of @since and its last success.
+// Failures for key since @since; with @resets, only those after its last success. A client address's count never
+// resets on a success: someone guessing other people's passwords could otherwise interleave sign-ins of their own.
 func (q *Queries) LoginFailuresSince(ctx context.Context, arg LoginFailuresSinceParams) (int64, error) {
-	row := q.db.QueryRow(ctx, loginFailuresSince, arg.Scope, arg.Key, arg.Since)
+	row := q.db.QueryRow(ctx, loginFailuresSince,
+		arg.Scope,
+		arg.Key,
+		arg.Since,
+		arg.Resets,
+	)
 	var count int64
 	err := row.Scan(&count)
 	return count, err
