@@ -90,6 +90,9 @@ type Account struct {
 	Name         string
 	CreatedAt    time.Time
 	LastSignInAt *time.Time
+	// PasswordChangedAt is when the password was last set: a session signed in under an earlier value is signed
+	// out (a password reset ends every other session).
+	PasswordChangedAt time.Time
 }
 
 // Question is one registration field asked at sign-up (an offer's registration field, see internal/offer).

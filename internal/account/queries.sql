@@ -9,7 +9,7 @@ SELECT * FROM accounts WHERE contact_id = $1;
 -- name: AccountSetPassword :one
 -- Sets the password, creating the account when the contact has none; created says which.
 INSERT INTO accounts (contact_id, password_hash) VALUES ($1, $2)
-ON CONFLICT (contact_id) DO UPDATE SET password_hash = excluded.password_hash
+ON CONFLICT (contact_id) DO UPDATE SET password_hash = excluded.password_hash, password_changed_at = clock_timestamp()
 RETURNING (xmax = 0) AS created;
 
 -- name: AccountTouchSignIn :exec

@@ -118,7 +118,8 @@ func (s *Service) Get(ctx context.Context, contactID int64) (Account, error) {
 	if err != nil {
 		return Account{}, err
 	}
-	return Account{ContactID: c.ID, Email: c.Email, Name: c.Name, CreatedAt: r.CreatedAt, LastSignInAt: r.LastSignInAt}, nil
+	return Account{ContactID: c.ID, Email: c.Email, Name: c.Name, CreatedAt: r.CreatedAt, LastSignInAt: r.LastSignInAt,
+		PasswordChangedAt: r.PasswordChangedAt}, nil
 }
 
 // SignIn checks an e-mail and password from client address ip. Too many recent failures for the e-mail or the

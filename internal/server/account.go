@@ -46,12 +46,18 @@ func (s *Server) student(r *http.Request) (a account.Account, ok bool, err error
 		return account.Account{}, false, nil
 	}
 	a, err = s.accounts.Get(r.Context(), id)
-	if errors.Is(err, check.ErrNotFound) {
+	if errors.Is(err, check.ErrNotFound) || (err == nil &&
+		s.sessions.GetInt64(r.Context(), sessionStudentEpoch) != a.PasswordChangedAt.UnixNano()) {
+		// The account is gone, or its password changed since this session signed in.
 		s.sessions.Remove(r.Context(), sessionStudentID)
+		s.sessions.Remove(r.Context(), sessionStudentEpoch)
 		return account.Account{}, false, nil
 	}
 	return a, err == nil, err
 }
+
+// sessionStudentEpoch holds the account's PasswordChangedAt (Unix nanoseconds) the session signed in under.
+const sessionStudentEpoch = "student_epoch"
 
 // studentActor makes the student the audit actor (the audit log knows admins, API keys, the CLI and the system:
 // a student's own changes are the system's, labelled with the student).
@@ -61,10 +67,15 @@ func studentActor(ctx context.Context, email string) context.Context {
 
 // signInStudent starts a student session on a fresh token.
 func (s *Server) signInStudent(r *http.Request, contactID int64) error {
+	a, err := s.accounts.Get(r.Context(), contactID)
+	if err != nil {
+		return err
+	}
 	if err := s.sessions.RenewToken(r.Context()); err != nil {
 		return err
 	}
 	s.sessions.Put(r.Context(), sessionStudentID, contactID)
+	s.sessions.Put(r.Context(), sessionStudentEpoch, a.PasswordChangedAt.UnixNano())
 	return nil
 }
 

@@ -355,3 +355,34 @@ func TestCheckoutReturnByPost(t *testing.T) {
 		t.Fatalf("POST return: %d to %q, want 303 to the same page", res.StatusCode, res.Header.Get("Location"))
 	}
 }
+
+var resetLinkRE = regexp.MustCompile(`/account/reset/[A-Za-z0-9_-]+`)
+
+// TestPasswordResetSignsOutOtherSessions: after a password reset, the student's other sessions are signed out;
+// the session that reset it stays signed in.
+func TestPasswordResetSignsOutOtherSessions(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t)
+	laptop := a.student("kim@example.com")
+	if res, _ := a.get(laptop, "/account"); res.StatusCode != http.StatusOK {
+		t.Fatalf("cabinet before: %d", res.StatusCode)
+	}
+	phone := a.client()
+	if res := a.postForm(phone, "/account/reset", url.Values{"email": {"kim@example.com"}}); res.StatusCode != http.StatusOK && res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("reset request: %d", res.StatusCode)
+	}
+	var body string
+	if err := a.pool.QueryRow(a.ctx(), `SELECT text_body FROM outbound_emails WHERE to_address = 'kim@example.com' ORDER BY id DESC LIMIT 1`).Scan(&body); err != nil {
+		t.Fatal(err)
+	}
+	link := resetLinkRE.FindString(body)
+	if res := a.postForm(phone, link, url.Values{"password": {"a brand new password"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("reset: %d", res.StatusCode)
+	}
+	if res, _ := a.get(phone, "/account"); res.StatusCode != http.StatusOK {
+		t.Errorf("the session that reset the password: %d, want still signed in", res.StatusCode)
+	}
+	if res, _ := a.get(laptop, "/account"); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("the other session: %d, want signed out (redirect to sign-in)", res.StatusCode)
+	}
+}

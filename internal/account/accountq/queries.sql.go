@@ -30,7 +30,7 @@ func (q *Queries) AccountCreate(ctx context.Context, arg AccountCreateParams) (i
 }
 
 const accountGet = `-- name: AccountGet :one
-SELECT contact_id, password_hash, created_at, last_sign_in_at FROM accounts WHERE contact_id = $1
+SELECT contact_id, password_hash, created_at, last_sign_in_at, password_changed_at FROM accounts WHERE contact_id = $1
 `
 
 func (q *Queries) AccountGet(ctx context.Context, contactID int64) (Account, error) {
@@ -41,13 +41,14 @@ func (q *Queries) AccountGet(ctx context.Context, contactID int64) (Account, err
 		&i.PasswordHash,
 		&i.CreatedAt,
 		&i.LastSignInAt,
+		&i.PasswordChangedAt,
 	)
 	return i, err
 }
 
 const accountSetPassword = `-- name: AccountSetPassword :one
 INSERT INTO accounts (contact_id, password_hash) VALUES ($1, $2)
-ON CONFLICT (contact_id) DO UPDATE SET password_hash = excluded.password_hash
+ON CONFLICT (contact_id) DO UPDATE SET password_hash = excluded.password_hash, password_changed_at = clock_timestamp()
 RETURNING (xmax = 0) AS created
 `
 

@@ -25,10 +25,11 @@ type AccessGrant struct {
 }
 
 type Account struct {
-	ContactID    int64
-	PasswordHash string
-	CreatedAt    time.Time
-	LastSignInAt *time.Time
+	ContactID         int64
+	PasswordHash      string
+	CreatedAt         time.Time
+	LastSignInAt      *time.Time
+	PasswordChangedAt time.Time
 }
 
 type AdminUser struct {
