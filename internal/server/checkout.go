@@ -208,6 +208,15 @@ func (s *Server) checkoutSubmit(w http.ResponseWriter, r *http.Request) {
 			s.serverError(w, r, err)
 			return
 		}
+		for field := range e {
+			if field != "paid_on" && field != "comment" {
+				// The offer or payment system cannot take this payment now (a missing exchange rate, a system
+				// disabled meanwhile): nothing the student can fix on this form.
+				s.log.Warn("manual checkout refused", "offer_id", p.ID, "payment_system_id", sys.ID, "err", err)
+				s.notAvailable(w, r, p, sys)
+				return
+			}
+		}
 		errs = fieldMessages(lang, e)
 	}
 	v.Errors = errs

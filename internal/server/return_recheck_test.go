@@ -5,7 +5,9 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/bursar/bursar/internal/offer"
 	"github.com/bursar/bursar/internal/order"
 )
 
@@ -71,5 +73,30 @@ func TestPayPalWebhookWhileVerifyDown(t *testing.T) {
 	f.paypalDeliverSigned(t, body)
 	if st := f.a.orderStatus(o.ID); st != order.StatusCompleted {
 		t.Fatalf("after redelivery: order %s", st)
+	}
+}
+
+// TestManualCheckoutWithoutRate: a manual system that takes only another currency, with no exchange rate set, tells
+// the student the payment is not available rather than a form with no visible error; nothing is written.
+func TestManualCheckoutWithoutRate(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t)
+	var ps int64
+	if err := a.pool.QueryRow(a.ctx(), `INSERT INTO payment_systems (type, name, settings)
+		VALUES ('manual', 'Cuenta USD', '{"supported_currencies": ["USD"], "fallback_currency": "USD"}') RETURNING id`).Scan(&ps); err != nil {
+		t.Fatal(err)
+	}
+	a.offer(func(in *offer.Input) { in.Slug, in.PaymentSystemIDs = "no-rate", []int64{ps} })
+	pay := "/o/no-rate/pay?system=" + itoa(ps)
+	c := a.student("rate@example.com")
+	_, doc := a.get(c, pay)
+	token := doc.Find(`input[name="form_token"]`).AttrOr("value", "")
+	res, doc := a.postFormDoc(c, pay, url.Values{"form_token": {token}, "paid_on": {time.Now().Format(time.DateOnly)},
+		"comment": {"ref 1"}})
+	if res.StatusCode != http.StatusNotImplemented || doc.Find(`[data-testid="not-available"]`).Length() != 1 {
+		t.Fatalf("status %d, want the not-available page", res.StatusCode)
+	}
+	if n := countRows(t, a, `SELECT count(*) FROM orders`); n != 0 {
+		t.Fatalf("%d orders written", n)
 	}
 }
