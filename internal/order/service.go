@@ -379,3 +379,18 @@ func (s *Service) Payments(ctx context.Context, f PaymentFilter) (PaymentPage, e
 	}
 	return listPayments(ctx, s.db, f)
 }
+
+// Counts are the dashboard's order figures.
+type Counts struct {
+	Open          int64 // orders waiting for a payment or a manager's decision
+	CompletedWeek int64 // orders completed in the last 7 days
+}
+
+// Counts returns the dashboard's order figures.
+func (s *Service) Counts(ctx context.Context) (Counts, error) {
+	r, err := orderq.New(s.db).OrderCounts(ctx)
+	if err != nil {
+		return Counts{}, fmt.Errorf("order counts: %w", err)
+	}
+	return Counts{Open: r.Open, CompletedWeek: r.CompletedWeek}, nil
+}

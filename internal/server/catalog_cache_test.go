@@ -2,8 +2,11 @@ package server
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/PuerkitoBio/goquery"
 
 	"github.com/bursar/bursar/internal/gateway"
 	"github.com/bursar/bursar/internal/order"
@@ -46,5 +49,29 @@ func TestWebhookSecretRotation(t *testing.T) {
 	a.syncPages()
 	if code, _ := a.deliver(f.sys.ID, body, stripeSignature(newSecret, time.Now(), body)); code != http.StatusNotFound {
 		t.Fatalf("disabled system: %d, want 404", code)
+	}
+}
+
+// TestDashboardCounts: the admin home shows open orders, orders completed this week and open payment exceptions.
+func TestDashboardCounts(t *testing.T) {
+	t.Parallel()
+	a := newGatewayApp(t, "http://127.0.0.1:1")
+	f := newStripeFixture(t, a)
+	f.openOrder(t, a, "open@example.com", "cs_dash_open")
+	paid := f.openOrder(t, a, "paid@example.com", "cs_dash_paid")
+	if code := a.deliverSigned(f.sys.ID, paidEvent("evt_dash_paid", paid, "cs_dash_paid")); code != http.StatusOK {
+		t.Fatalf("paid: %d", code)
+	}
+	mismatchedPayment(t, a, f, "odd@example.com", "cs_dash_odd", 100, "eur")
+	_, doc := a.get(a.owner(), "/admin")
+	got := map[string]string{}
+	doc.Find("main li a").Each(func(_ int, s *goquery.Selection) {
+		got[strings.TrimSpace(strings.TrimPrefix(s.Text(), s.Find("strong").Text()))] = s.Find("strong").Text()
+	})
+	want := map[string]string{"open orders": "2", "orders completed in the last 7 days": "1", "open payment exceptions": "1"}
+	for label, n := range want {
+		if got[label] != n {
+			t.Errorf("%q = %q, want %s (all: %v)", label, got[label], n, got)
+		}
 	}
 }

@@ -13,5 +13,17 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 
 // dashboardCounts are the figures on the admin home; modules add theirs here.
 func (s *Server) dashboardCounts(r *http.Request) ([]admin.Count, error) {
-	return nil, nil
+	oc, err := s.orders.Counts(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	ex, err := s.orders.OpenExceptions(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	return []admin.Count{
+		{Label: "open orders", Value: oc.Open, Href: "/admin/orders?status=open"},
+		{Label: "orders completed in the last 7 days", Value: oc.CompletedWeek, Href: "/admin/orders?status=completed"},
+		{Label: "open payment exceptions", Value: ex, Href: "/admin/exceptions"},
+	}, nil
 }

@@ -417,6 +417,25 @@ func (q *Queries) OrderCompleteGateway(ctx context.Context, arg OrderCompleteGat
 	return i, err
 }
 
+const orderCounts = `-- name: OrderCounts :one
+SELECT count(*) FILTER (WHERE status = 'open')::bigint AS open,
+       count(*) FILTER (WHERE status = 'completed' AND decided_at > now() - interval '7 days')::bigint AS completed_week
+FROM orders
+`
+
+type OrderCountsRow struct {
+	Open          int64
+	CompletedWeek int64
+}
+
+// The admin dashboard's figures.
+func (q *Queries) OrderCounts(ctx context.Context) (OrderCountsRow, error) {
+	row := q.db.QueryRow(ctx, orderCounts)
+	var i OrderCountsRow
+	err := row.Scan(&i.Open, &i.CompletedWeek)
+	return i, err
+}
+
 const orderEventAdd = `-- name: OrderEventAdd :exec
 INSERT INTO order_events (order_id, kind, message, actor) VALUES ($1, $2, $3, $4)
 `

@@ -185,3 +185,9 @@ UPDATE payment_exceptions SET refunded_amount = refunded_amount + @amount WHERE 
 SELECT coalesce(sum(refunded_amount), 0)::bigint FROM payment_exceptions
 WHERE payment_system_id = @payment_system_id AND refunded_amount > 0
   AND (gateway_ref = ANY(@refs::text[]) OR gateway_alt_ref = ANY(@refs::text[]));
+
+-- name: OrderCounts :one
+-- The admin dashboard's figures.
+SELECT count(*) FILTER (WHERE status = 'open')::bigint AS open,
+       count(*) FILTER (WHERE status = 'completed' AND decided_at > now() - interval '7 days')::bigint AS completed_week
+FROM orders;
