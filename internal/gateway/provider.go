@@ -95,9 +95,12 @@ type Event struct {
 	// when an event brings it; "" when the gateway has none or has not made it yet.
 	AltRef string
 	Amount money.Money
-	// RefundedAmount is the total refunded so far, for EventRefunded.
+	// RefundedAmount is the total refunded so far, for EventRefunded; or, when RefundRef is set, this refund alone.
 	RefundedAmount int64
-	PayerEmail     string
+	// RefundRef names the one refund an EventRefunded reports, for gateways whose notifications carry no running
+	// total (Redsys): the same id Refund returned as RefundResult.ID for a refund Bursar made.
+	RefundRef  string
+	PayerEmail string
 	// Reply is what the gateway expects in the response body (WayForPay's signed accept); nil means an empty 200.
 	Reply            []byte
 	ReplyContentType string

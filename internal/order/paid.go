@@ -183,17 +183,31 @@ func (s *Service) refundedTx(ctx context.Context, tx pgx.Tx, sys gateway.System,
 	if err != nil {
 		return Outcome{}, fmt.Errorf("refunds of payment %d: %w", p.ID, err)
 	}
-	add := ev.RefundedAmount - held.Held
+	total := ev.RefundedAmount
+	if ev.RefundRef != "" {
+		// The gateway reports this one refund, not the running total: it is Bursar's own (recorded, or still being
+		// asked for) or one more made in the gateway's dashboard.
+		known, err := q.RefundKnown(ctx, orderq.RefundKnownParams{PaymentID: p.ID, GatewayRef: ev.RefundRef,
+			Amount: ev.RefundedAmount})
+		if err != nil {
+			return Outcome{}, fmt.Errorf("refunds of payment %d: %w", p.ID, err)
+		}
+		if known {
+			return Outcome{Result: ResultRefundKnown}, nil
+		}
+		total = held.Held + ev.RefundedAmount
+	}
+	add := total - held.Held
 	if add <= 0 {
 		return Outcome{Result: ResultRefundKnown}, nil
 	}
 	actor := audit.ActorFrom(ctx).Label
 	note := fmt.Sprintf("refunded in %s (event %s)", sys.Name, ev.ID)
 	if _, err := q.RefundInsert(ctx, orderq.RefundInsertParams{PaymentID: p.ID, Amount: add,
-		Currency: p.Amount.Currency, Comment: note, Actor: actor}); err != nil {
+		Currency: p.Amount.Currency, Comment: note, Actor: actor, GatewayRef: ev.RefundRef}); err != nil {
 		return Outcome{}, fmt.Errorf("refund payment %d: %w", p.ID, err)
 	}
-	full := ev.RefundedAmount >= p.Amount.Amount
+	full := total >= p.Amount.Amount
 	status, result := PaymentPartiallyRefunded, ResultPartRefunded
 	if full {
 		status, result = PaymentRefunded, ResultRefunded

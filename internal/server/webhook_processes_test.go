@@ -10,6 +10,8 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/bursar/bursar/internal/gateway"
+	"github.com/bursar/bursar/internal/money"
 	"github.com/bursar/bursar/internal/order"
 )
 
@@ -74,5 +76,54 @@ func TestWebhookTwoProcesses(t *testing.T) {
 	}
 	if got := countRows(t, a, "SELECT count(*) FROM gateway_events WHERE result = 'completed'"); got != orders {
 		t.Errorf("%d events applied, want %d (the rest duplicates, never stored twice)", got, orders)
+	}
+}
+
+// TestRefundNotificationsWithoutRunningTotal: a gateway that reports each refund alone (Redsys) rather than the
+// total refunded: every refund made in its dashboard is counted once, Bursar's own refunds are known by their id,
+// and the last one that returns everything makes the order refunded.
+func TestRefundNotificationsWithoutRunningTotal(t *testing.T) {
+	t.Parallel()
+	a := newGatewayApp(t, "http://127.0.0.1:1")
+	f := newStripeFixture(t, a)
+	att := f.openOrder(t, a, "inc@example.com", "cs_inc")
+	if code := a.deliverSigned(f.sys.ID, paidEvent("evt_inc_paid", att, "cs_inc")); code != http.StatusOK {
+		t.Fatalf("paid: %d", code)
+	}
+	refund := func(id, ref string, amount int64) string {
+		t.Helper()
+		out, err := a.srv.orders.Ingest(a.ctx(), f.sys, gateway.Event{ID: id, Type: "refund", Kind: gateway.EventRefunded,
+			OrderID: att.Order.ID, Ref: "cs_inc", Amount: money.New(amount, "EUR"), RefundedAmount: amount, RefundRef: ref},
+			[]byte(`{}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out.Result
+	}
+	refunded := func() int {
+		return countRows(t, a, `SELECT coalesce(sum(amount), 0)::int FROM refunds WHERE status = 'succeeded'`)
+	}
+	if got := refund("inc-1", "o:r1", 1000); got != "partially_refunded+exception:outside_refund" || refunded() != 1000 {
+		t.Fatalf("first dashboard refund: %s, %d refunded", got, refunded())
+	}
+	if got := refund("inc-2", "o:r2", 1000); got != "partially_refunded+exception:outside_refund" || refunded() != 2000 {
+		t.Fatalf("second dashboard refund of the same amount: %s, %d refunded; want it counted", got, refunded())
+	}
+	if got := refund("inc-2-again", "o:r2", 1000); got != order.ResultRefundKnown || refunded() != 2000 {
+		t.Fatalf("the same refund reported again: %s, %d refunded", got, refunded())
+	}
+	// A refund Bursar made itself (recorded with the gateway's id) is known when the gateway reports it.
+	if _, err := a.pool.Exec(a.ctx(), `INSERT INTO refunds (payment_id, amount, currency, status, gateway_ref)
+		SELECT id, 500, 'EUR', 'succeeded', 'o:r3' FROM payments WHERE order_id = $1`, att.Order.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := refund("inc-3", "o:r3", 500); got != order.ResultRefundKnown || refunded() != 2500 {
+		t.Fatalf("Bursar's own refund: %s, %d refunded", got, refunded())
+	}
+	if got := refund("inc-4", "o:r4", 2400); got != "refunded+exception:outside_refund" || refunded() != 4900 {
+		t.Fatalf("the rest: %s, %d refunded", got, refunded())
+	}
+	if st := a.orderStatus(att.Order.ID); st != order.StatusRefunded {
+		t.Fatalf("order %s, want refunded", st)
 	}
 }

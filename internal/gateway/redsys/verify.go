@@ -213,6 +213,7 @@ func eventOf(values map[string]string) (gateway.Event, error) {
 	}
 	if kind == gateway.EventRefunded {
 		ev.RefundedAmount = amount.Amount
+		ev.RefundRef = n.order + ":" + truncate(n.authCode, 16) // as Refund's RefundResult.ID
 		ev.ID += ":" + strconv.FormatInt(amount.Amount, 10) + ":" + truncate(n.date, 10) + " " + truncate(n.hour, 8)
 	}
 	return ev, nil

@@ -135,7 +135,7 @@ func TestVerifyEventMapping(t *testing.T) {
 			v["Ds_TransactionType"], v["Ds_Response"], v["Ds_Amount"] = "3", "0900", "1500"
 		}, gateway.Event{ID: "0042AbCdEfGh:3:0900:052029:1500:22/10/2021 22:51", Type: "refund:0900",
 			Kind: gateway.EventRefunded, OrderID: 42, Ref: "0042AbCdEfGh", Amount: money.Money{Amount: 1500, Currency: "EUR"},
-			RefundedAmount: 1500}},
+			RefundedAmount: 1500, RefundRef: "0042AbCdEfGh:052029"}},
 		{"RefundRefused", func(v map[string]string) { v["Ds_TransactionType"], v["Ds_Response"] = "3", "0950" }, gateway.Event{
 			ID: "0042AbCdEfGh:3:0950:052029", Type: "refund:0950", Kind: gateway.EventIgnored, OrderID: 42, Ref: "0042AbCdEfGh", Amount: eur}},
 		{"Cancellation", func(v map[string]string) { v["Ds_TransactionType"], v["Ds_Response"] = "9", "0400" }, gateway.Event{

@@ -1301,17 +1301,18 @@ func (q *Queries) PaymentsForOrders(ctx context.Context, orderIds []int64) ([]Pa
 }
 
 const refundInsert = `-- name: RefundInsert :one
-INSERT INTO refunds (payment_id, amount, currency, comment, actor)
-VALUES ($1, $2, $3, $4, $5)
+INSERT INTO refunds (payment_id, amount, currency, comment, actor, gateway_ref)
+VALUES ($1, $2, $3, $4, $5, $6)
 RETURNING id, payment_id, amount, currency, comment, actor, created_at, status, gateway_ref, failure, updated_at
 `
 
 type RefundInsertParams struct {
-	PaymentID int64
-	Amount    int64
-	Currency  string
-	Comment   string
-	Actor     string
+	PaymentID  int64
+	Amount     int64
+	Currency   string
+	Comment    string
+	Actor      string
+	GatewayRef string
 }
 
 func (q *Queries) RefundInsert(ctx context.Context, arg RefundInsertParams) (Refund, error) {
@@ -1321,6 +1322,7 @@ func (q *Queries) RefundInsert(ctx context.Context, arg RefundInsertParams) (Ref
 		arg.Currency,
 		arg.Comment,
 		arg.Actor,
+		arg.GatewayRef,
 	)
 	var i Refund
 	err := row.Scan(
@@ -1337,6 +1339,26 @@ func (q *Queries) RefundInsert(ctx context.Context, arg RefundInsertParams) (Ref
 		&i.UpdatedAt,
 	)
 	return i, err
+}
+
+const refundKnown = `-- name: RefundKnown :one
+SELECT EXISTS (SELECT 1 FROM refunds WHERE payment_id = $1 AND status IN ('pending', 'succeeded')
+               AND (gateway_ref = $2 OR (status = 'pending' AND amount = $3)))::boolean
+`
+
+type RefundKnownParams struct {
+	PaymentID  int64
+	GatewayRef string
+	Amount     int64
+}
+
+// Whether the one refund a gateway reports (by its id, or, while Bursar's own request is still in flight, by its
+// amount) is one Bursar has recorded or is making.
+func (q *Queries) RefundKnown(ctx context.Context, arg RefundKnownParams) (bool, error) {
+	row := q.db.QueryRow(ctx, refundKnown, arg.PaymentID, arg.GatewayRef, arg.Amount)
+	var column_1 bool
+	err := row.Scan(&column_1)
+	return column_1, err
 }
 
 const refundsForOrder = `-- name: RefundsForOrder :many

@@ -76,9 +76,15 @@ WHERE id = @id AND status = 'pending';
 UPDATE payments SET status = @status, updated_at = now() WHERE id = @id AND status = @from_status;
 
 -- name: RefundInsert :one
-INSERT INTO refunds (payment_id, amount, currency, comment, actor)
-VALUES (@payment_id, @amount, @currency, @comment, @actor)
+INSERT INTO refunds (payment_id, amount, currency, comment, actor, gateway_ref)
+VALUES (@payment_id, @amount, @currency, @comment, @actor, @gateway_ref)
 RETURNING *;
+
+-- name: RefundKnown :one
+-- Whether the one refund a gateway reports (by its id, or, while Bursar's own request is still in flight, by its
+-- amount) is one Bursar has recorded or is making.
+SELECT EXISTS (SELECT 1 FROM refunds WHERE payment_id = @payment_id AND status IN ('pending', 'succeeded')
+               AND (gateway_ref = @gateway_ref OR (status = 'pending' AND amount = @amount)))::boolean;
 
 -- name: RefundsForOrder :many
 SELECT r.* FROM refunds r JOIN payments p ON p.id = r.payment_id WHERE p.order_id = @order_id ORDER BY r.id;
