@@ -78,6 +78,9 @@ type contactEmails struct {
 }
 
 func (c *contactEmails) of(id int64) string {
+	if id <= 0 {
+		return "a visitor (known once the payment names them)"
+	}
 	if e, ok := c.cache[id]; ok {
 		return e
 	}

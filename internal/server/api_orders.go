@@ -56,7 +56,7 @@ type orderJSON struct {
 	Status          string        `json:"status"`
 	OfferID         int64         `json:"offer_id"`
 	OfferTitle      string        `json:"offer_title"`
-	ContactID       int64         `json:"contact_id"`
+	ContactID       *int64        `json:"contact_id"` // null: a visitor's order not paid yet
 	PaymentSystemID int64         `json:"payment_system_id"`
 	Amount          int64         `json:"amount"`
 	Currency        string        `json:"currency"`
@@ -81,10 +81,13 @@ type orderDetailJSON struct {
 
 func orderOut(o order.Order) orderJSON {
 	out := orderJSON{ID: o.ID, Number: o.Number, Status: string(o.Status), OfferID: o.OfferID, OfferTitle: o.OfferTitle,
-		ContactID: o.ContactID, PaymentSystemID: o.PaymentSystemID, Amount: o.Price.Amount, Currency: o.Price.Currency,
+		PaymentSystemID: o.PaymentSystemID, Amount: o.Price.Amount, Currency: o.Price.Currency,
 		ListAmount: o.ListPrice.Amount, ListCurrency: o.ListPrice.Currency, Language: o.Language, Channel: o.Channel,
 		CreatedAt: o.CreatedAt.UTC(), DeadlineAt: utcPtr(o.DeadlineAt), DecidedAt: utcPtr(o.DecidedAt),
 		DecidedBy: o.DecidedBy, DecisionNote: o.DecisionNote, Payments: make([]paymentJSON, 0, len(o.Payments))}
+	if o.ContactID > 0 {
+		out.ContactID = &o.ContactID
+	}
 	for _, p := range o.Payments {
 		out.Payments = append(out.Payments, paymentJSON{ID: p.ID, PaymentSystemID: p.PaymentSystemID, Status: p.Status,
 			Amount: p.Amount.Amount, Currency: p.Amount.Currency, Fee: p.Fee, Net: p.Net,

@@ -1,12 +1,14 @@
 package server
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/bursar/bursar/internal/gateway/stripemock"
 	"github.com/bursar/bursar/internal/offer"
@@ -32,8 +34,10 @@ func guestFixture(t *testing.T, a *testApp) stripeFixture {
 // syncPages waits until the offer pages' cache has seen every catalog change so far.
 func (a *testApp) syncPages() {
 	a.t.Helper()
-	if err := a.srv.pages.sync(a.ctx(), a.pool); err != nil {
-		a.t.Fatal(err)
+	ctx, cancel := context.WithTimeout(a.ctx(), 30*time.Second)
+	defer cancel()
+	if err := a.srv.pages.sync(ctx, a.pool); err != nil {
+		a.t.Fatalf("page cache listener: %v", err)
 	}
 }
 
@@ -384,5 +388,32 @@ func TestPasswordResetSignsOutOtherSessions(t *testing.T) {
 	}
 	if res, _ := a.get(laptop, "/account"); res.StatusCode != http.StatusSeeOther {
 		t.Errorf("the other session: %d, want signed out (redirect to sign-in)", res.StatusCode)
+	}
+}
+
+// TestGuestOrderInAdmin: a visitor's order not paid yet shows in the admin as a visitor's, without a contact link.
+func TestGuestOrderInAdmin(t *testing.T) {
+	t.Parallel()
+	a := newGatewayApp(t, stripemock.Start(t))
+	f := guestFixture(t, a)
+	o := guestPay(t, a, a.client(), f)
+	c := a.owner()
+	res, doc := a.get(c, "/admin/orders")
+	if res.StatusCode != http.StatusOK || !strings.Contains(doc.Find(`[data-testid="order-row"]`).Text(), "a visitor") {
+		t.Fatalf("orders list: status %d, %q", res.StatusCode, doc.Find(`[data-testid="order-row"]`).Text())
+	}
+	res, doc = a.get(c, "/admin/orders/"+itoa(o.ID))
+	if res.StatusCode != http.StatusOK || doc.Find(`a[data-testid="order-contact"]`).Length() != 0 ||
+		!strings.Contains(doc.Find(`[data-testid="order-contact"]`).Text(), "a visitor") {
+		t.Fatalf("order page: status %d", res.StatusCode)
+	}
+	var apiOrder struct {
+		ContactID *int64 `json:"contact_id"`
+		Status    string `json:"status"`
+	}
+	res, raw := a.api(a.apiKey(), http.MethodGet, "/api/v1/orders/"+itoa(o.ID), nil, &apiOrder)
+	wantStatus(t, res, raw, http.StatusOK)
+	if apiOrder.Status != "open" || apiOrder.ContactID != nil {
+		t.Errorf("API order %s, want open with contact_id null", raw)
 	}
 }

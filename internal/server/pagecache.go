@@ -164,8 +164,9 @@ func (c *pageCache) listen(ctx context.Context, pool *pgxpool.Pool) error {
 }
 
 // sync returns once this process's listener has handled every catalog change committed before the call: it sends
-// a marker through the channel and waits for it (notifications arrive in commit order). Tests use it instead of
-// sleeping; it fails with ctx when the listener is down.
+// a marker through the channel and waits for it (notifications arrive in commit order). A marker sent before the
+// listener's LISTEN took effect is lost, so it is sent again every 100 ms until one comes back. Tests use it instead
+// of sleeping; it fails with ctx when the listener is down.
 func (c *pageCache) sync(ctx context.Context, pool *pgxpool.Pool) error {
 	b := make([]byte, 8)
 	_, _ = rand.Read(b)
@@ -174,13 +175,23 @@ func (c *pageCache) sync(ctx context.Context, pool *pgxpool.Pool) error {
 	c.mu.Lock()
 	c.syncs[token] = ch
 	c.mu.Unlock()
-	if _, err := pool.Exec(ctx, "SELECT pg_notify($1, $2)", catalogChannel, token); err != nil {
-		return err
-	}
-	select {
-	case <-ch:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
+	defer func() {
+		c.mu.Lock()
+		delete(c.syncs, token)
+		c.mu.Unlock()
+	}()
+	resend := time.NewTicker(100 * time.Millisecond)
+	defer resend.Stop()
+	for {
+		if _, err := pool.Exec(ctx, "SELECT pg_notify($1, $2)", catalogChannel, token); err != nil {
+			return err
+		}
+		select {
+		case <-ch:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-resend.C:
+		}
 	}
 }
