@@ -164,7 +164,8 @@ func (s *Service) ExpireOverdue(ctx context.Context) (int, error) {
 const SweepInterval = time.Hour
 
 // SweepArgs is the periodic River job that backs up the deadline jobs: it rejects every open order past its
-// deadline (ExpireOverdue), for orders whose own job was lost or never scheduled.
+// deadline (ExpireOverdue), for orders whose own job was lost or never scheduled; and it expires gateway orders
+// abandoned at checkout (ExpireAbandoned).
 type SweepArgs struct{}
 
 // Kind names the job in River's table.
@@ -196,11 +197,77 @@ func (w *SweepWorker) PeriodicJob() *river.PeriodicJob {
 		&river.PeriodicJobOpts{ID: SweepArgs{}.Kind(), RunOnStart: true})
 }
 
-// Work rejects the overdue orders as the system.
+// Work rejects the overdue manual orders and expires the abandoned gateway orders, as the system.
 func (w *SweepWorker) Work(ctx context.Context, _ *river.Job[SweepArgs]) error {
-	n, err := w.svc.ExpireOverdue(systemCtx(ctx))
+	ctx = systemCtx(ctx)
+	n, err := w.svc.ExpireOverdue(ctx)
 	if n > 0 {
 		w.log.Info("overdue orders rejected by the sweep", "orders", n)
 	}
+	if err != nil {
+		return err
+	}
+	m, err := w.svc.ExpireAbandoned(ctx)
+	if m > 0 {
+		w.log.Info("abandoned gateway orders expired by the sweep", "orders", m)
+	}
 	return err
+}
+
+// AbandonAfter is how long a gateway order may stay open without a payment on its way before the sweep expires it:
+// a checkout the payer left (Stripe's sessions expire after a day; PayPal's approvals after three hours).
+const AbandonAfter = 7 * 24 * time.Hour
+
+// ExpireAbandoned expires every gateway order open since more than AbandonAfter with no payment made or on its way
+// (a visitor's order included: it has no contact), and returns how many. Its pending attempts fail. A payment that
+// still arrives later for it becomes a late_payment exception, as for any final order.
+func (s *Service) ExpireAbandoned(ctx context.Context) (int, error) {
+	n := 0
+	for {
+		ids, err := orderq.New(s.db).OrdersAbandoned(ctx, orderq.OrdersAbandonedParams{
+			Before: time.Now().Add(-AbandonAfter), Lim: 100})
+		if err != nil {
+			return n, fmt.Errorf("abandoned orders: %w", err)
+		}
+		for _, id := range ids {
+			done, err := s.expireAbandoned(ctx, id)
+			if err != nil {
+				return n, err
+			}
+			if done {
+				n++
+			}
+		}
+		if len(ids) < 100 {
+			return n, nil
+		}
+	}
+}
+
+// expireAbandoned expires order id if it is still open; it reports whether it did.
+func (s *Service) expireAbandoned(ctx context.Context, id int64) (bool, error) {
+	done := false
+	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+		q := orderq.New(tx)
+		note := fmt.Sprintf("not paid within %d days", int(AbandonAfter.Hours()/24))
+		r, err := q.OrderExpireAbandoned(ctx, orderq.OrderExpireAbandonedParams{ID: id, DecidedBy: "system",
+			DecisionNote: note})
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil // paid, cancelled or decided meanwhile
+		}
+		if err != nil {
+			return fmt.Errorf("expire order %d: %w", id, err)
+		}
+		o := fromRow(r)
+		if err := q.PaymentsAbandon(ctx, orderq.PaymentsAbandonParams{OrderID: o.ID, Comment: "checkout abandoned"}); err != nil {
+			return fmt.Errorf("attempts of order %d: %w", o.ID, err)
+		}
+		if err := s.eventsTx(ctx, tx, o, EventExpired, fmt.Sprintf("Order %s expired: %s", o.Number, note)); err != nil {
+			return err
+		}
+		done = true
+		return s.audit.RecordTx(ctx, tx, "order.expire", "order", o.ID, map[string]any{"number": o.Number,
+			"reason": note})
+	})
+	return done, err
 }

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/riverqueue/river"
+
 	"github.com/bursar/bursar/internal/gateway/stripemock"
 	"github.com/bursar/bursar/internal/offer"
 	"github.com/bursar/bursar/internal/order"
@@ -415,5 +417,50 @@ func TestGuestOrderInAdmin(t *testing.T) {
 	wantStatus(t, res, raw, http.StatusOK)
 	if apiOrder.Status != "open" || apiOrder.ContactID != nil {
 		t.Errorf("API order %s, want open with contact_id null", raw)
+	}
+}
+
+// TestAbandonedGatewayOrdersExpire: the hourly sweep expires gateway orders left unpaid for a week (a visitor's
+// included), and leaves recent ones and those with a payment on its way; a payment arriving later is an exception.
+func TestAbandonedGatewayOrdersExpire(t *testing.T) {
+	t.Parallel()
+	a := newGatewayApp(t, stripemock.Start(t))
+	f := guestFixture(t, a)
+	guest := guestPay(t, a, a.client(), f)
+	student := f.openOrder(t, a, "left@example.com", "cs_left")
+	recent := f.openOrder(t, a, "recent@example.com", "cs_recent")
+	delayed := f.openOrder(t, a, "delayed@example.com", "cs_delayed")
+	for _, id := range []int64{guest.ID, student.Order.ID, delayed.Order.ID} {
+		if _, err := a.pool.Exec(a.ctx(), `UPDATE orders SET created_at = now() - interval '8 days' WHERE id = $1`, id); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.pool.Exec(a.ctx(), `UPDATE payments SET created_at = now() - interval '8 days' WHERE order_id = $1`, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := a.pool.Exec(a.ctx(), `UPDATE payments SET status = 'processing' WHERE order_id = $1`, delayed.Order.ID); err != nil {
+		t.Fatal(err)
+	}
+	w := a.srv.OrderSweepWorker()
+	if err := w.Work(a.ctx(), &river.Job[order.SweepArgs]{}); err != nil {
+		t.Fatal(err)
+	}
+	want := map[int64]order.Status{guest.ID: order.StatusExpired, student.Order.ID: order.StatusExpired,
+		recent.Order.ID: order.StatusOpen, delayed.Order.ID: order.StatusOpen}
+	for id, st := range want {
+		if got := a.orderStatus(id); got != st {
+			t.Errorf("order %d: %s, want %s", id, got, st)
+		}
+	}
+	if n := countRows(t, a, `SELECT count(*) FROM payments WHERE order_id = ANY($1) AND status = 'failed'`,
+		[]int64{guest.ID, student.Order.ID}); n != 2 {
+		t.Errorf("%d abandoned attempts failed, want 2", n)
+	}
+	// The student pays after all: the order stays expired and the money is an exception for a human.
+	if code := a.deliverSigned(f.sys.ID, paidEvent("evt_left_late", student, "cs_left")); code != http.StatusOK {
+		t.Fatalf("late payment: %d", code)
+	}
+	if kinds := exceptionKinds(t, a); len(kinds) != 1 || kinds[0] != string(order.ExLatePayment) {
+		t.Errorf("exceptions %v, want one late_payment", kinds)
 	}
 }

@@ -488,6 +488,47 @@ func (q *Queries) OrderEvents(ctx context.Context, orderID int64) ([]OrderEvent,
 	return items, nil
 }
 
+const orderExpireAbandoned = `-- name: OrderExpireAbandoned :one
+UPDATE orders
+SET status = 'expired', decided_at = now(), decided_by = $1, decision_note = $2, updated_at = now()
+WHERE id = $3 AND status = 'open' AND deadline_at IS NULL
+RETURNING id, number, status, offer_id, offer_title, contact_id, payment_system_id, amount, currency, list_amount, list_currency, language, channel, deadline_at, decided_at, decided_by, decision_note, created_at, updated_at
+`
+
+type OrderExpireAbandonedParams struct {
+	DecidedBy    string
+	DecisionNote string
+	ID           int64
+}
+
+// Expires an abandoned gateway order, only while it is still open.
+func (q *Queries) OrderExpireAbandoned(ctx context.Context, arg OrderExpireAbandonedParams) (Order, error) {
+	row := q.db.QueryRow(ctx, orderExpireAbandoned, arg.DecidedBy, arg.DecisionNote, arg.ID)
+	var i Order
+	err := row.Scan(
+		&i.ID,
+		&i.Number,
+		&i.Status,
+		&i.OfferID,
+		&i.OfferTitle,
+		&i.ContactID,
+		&i.PaymentSystemID,
+		&i.Amount,
+		&i.Currency,
+		&i.ListAmount,
+		&i.ListCurrency,
+		&i.Language,
+		&i.Channel,
+		&i.DeadlineAt,
+		&i.DecidedAt,
+		&i.DecidedBy,
+		&i.DecisionNote,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
 const orderExpireDue = `-- name: OrderExpireDue :one
 UPDATE orders
 SET status = 'rejected', decided_at = now(), decided_by = $1, decision_note = $2,
@@ -840,6 +881,42 @@ func (q *Queries) OrderSetContact(ctx context.Context, arg OrderSetContactParams
 		return 0, err
 	}
 	return result.RowsAffected(), nil
+}
+
+const ordersAbandoned = `-- name: OrdersAbandoned :many
+SELECT o.id FROM orders o
+WHERE o.status = 'open' AND o.deadline_at IS NULL AND o.created_at < $1
+  AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.order_id = o.id
+                  AND (p.status IN ('processing', 'succeeded', 'refunded', 'partially_refunded')
+                       OR (p.status = 'pending' AND p.created_at >= $1)))
+ORDER BY o.id LIMIT $2
+`
+
+type OrdersAbandonedParams struct {
+	Before time.Time
+	Lim    int32
+}
+
+// Gateway orders (no deadline) still open since before @before with no payment on its way or made: candidates for
+// expiry.
+func (q *Queries) OrdersAbandoned(ctx context.Context, arg OrdersAbandonedParams) ([]int64, error) {
+	rows, err := q.db.Query(ctx, ordersAbandoned, arg.Before, arg.Lim)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const ordersForContact = `-- name: OrdersForContact :many
@@ -1216,6 +1293,22 @@ func (q *Queries) PaymentSucceedGateway(ctx context.Context, arg PaymentSucceedG
 		return 0, err
 	}
 	return result.RowsAffected(), nil
+}
+
+const paymentsAbandon = `-- name: PaymentsAbandon :exec
+UPDATE payments SET status = 'failed', comment = $1, updated_at = now()
+WHERE order_id = $2 AND status = 'pending'
+`
+
+type PaymentsAbandonParams struct {
+	Comment string
+	OrderID int64
+}
+
+// The attempts of an expired order that never finished.
+func (q *Queries) PaymentsAbandon(ctx context.Context, arg PaymentsAbandonParams) error {
+	_, err := q.db.Exec(ctx, paymentsAbandon, arg.Comment, arg.OrderID)
+	return err
 }
 
 const paymentsForOrder = `-- name: PaymentsForOrder :many

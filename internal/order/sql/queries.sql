@@ -197,3 +197,25 @@ WHERE payment_system_id = @payment_system_id AND refunded_amount > 0
 SELECT count(*) FILTER (WHERE status = 'open')::bigint AS open,
        count(*) FILTER (WHERE status = 'completed' AND decided_at > now() - interval '7 days')::bigint AS completed_week
 FROM orders;
+
+-- name: OrdersAbandoned :many
+-- Gateway orders (no deadline) still open since before @before with no payment on its way or made: candidates for
+-- expiry.
+SELECT o.id FROM orders o
+WHERE o.status = 'open' AND o.deadline_at IS NULL AND o.created_at < @before
+  AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.order_id = o.id
+                  AND (p.status IN ('processing', 'succeeded', 'refunded', 'partially_refunded')
+                       OR (p.status = 'pending' AND p.created_at >= @before)))
+ORDER BY o.id LIMIT @lim;
+
+-- name: OrderExpireAbandoned :one
+-- Expires an abandoned gateway order, only while it is still open.
+UPDATE orders
+SET status = 'expired', decided_at = now(), decided_by = @decided_by, decision_note = @decision_note, updated_at = now()
+WHERE id = @id AND status = 'open' AND deadline_at IS NULL
+RETURNING *;
+
+-- name: PaymentsAbandon :exec
+-- The attempts of an expired order that never finished.
+UPDATE payments SET status = 'failed', comment = @comment, updated_at = now()
+WHERE order_id = @order_id AND status = 'pending';
