@@ -86,30 +86,6 @@ func exceptionTx(ctx context.Context, tx pgx.Tx, kind ExceptionKind, orderID, sy
 	return exceptionFromRow(r), nil
 }
 
-// ExceptionFilter narrows Exceptions.
-type ExceptionFilter struct {
-	Status   string // open, resolved; "" for both
-	BeforeID int64
-	Limit    int
-}
-
-// Exceptions lists payment exceptions, newest first.
-func (s *Service) Exceptions(ctx context.Context, f ExceptionFilter) ([]Exception, error) {
-	if f.Status != "" && f.Status != ExceptionOpen && f.Status != ExceptionResolved {
-		return nil, check.Field("status", "must be open or resolved")
-	}
-	rows, err := orderq.New(s.db).ExceptionsList(ctx, orderq.ExceptionsListParams{Status: f.Status,
-		BeforeID: f.BeforeID, Lim: int32(limitOf(f.Limit))})
-	if err != nil {
-		return nil, fmt.Errorf("list exceptions: %w", err)
-	}
-	out := make([]Exception, len(rows))
-	for i, r := range rows {
-		out[i] = exceptionFromRow(r)
-	}
-	return out, nil
-}
-
 // ResolveException closes exception id with a note (what the admin did about it). Resolving one resolved already
 // is a conflict and changes nothing.
 func (s *Service) ResolveException(ctx context.Context, id int64, note string) (Exception, error) {

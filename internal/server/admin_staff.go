@@ -36,13 +36,14 @@ func (s *Server) adminDashboard(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	counts, err := s.dashboardCounts(r)
+	page := s.adminPage(r, "Dashboard", "dashboard")
+	counts, err := s.dashboardCounts(r, page.OpenExceptions)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, admin.DashboardPage(admin.Dashboard{
-		Page: s.adminPage(r, "Dashboard", "dashboard"), Counts: counts, Recent: auditRows(entries)}))
+	s.render(w, r, http.StatusOK, admin.DashboardPage(admin.Dashboard{Page: page, Counts: counts,
+		Recent: auditRows(entries)}))
 }
 
 func (s *Server) adminAudit(w http.ResponseWriter, r *http.Request) {

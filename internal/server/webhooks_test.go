@@ -177,12 +177,12 @@ func (a *testApp) orderStatus(id int64) order.Status {
 
 func exceptionKinds(t *testing.T, a *testApp) []string {
 	t.Helper()
-	xs, err := a.srv.orders.Exceptions(a.ctx(), order.ExceptionFilter{})
+	page, err := a.srv.orders.Inbox(a.ctx(), order.InboxFilter{Limit: order.MaxList})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var out []string
-	for _, x := range xs {
+	for _, x := range page.Items {
 		out = append(out, string(x.Kind))
 	}
 	return out

@@ -142,55 +142,6 @@ func (q *Queries) ExceptionSetRefunded(ctx context.Context, arg ExceptionSetRefu
 	return err
 }
 
-const exceptionsList = `-- name: ExceptionsList :many
-SELECT id, kind, order_id, payment_system_id, gateway_event_id, gateway_ref, amount, currency, status, note, resolved_by, resolved_at, created_at, resolution, gateway_alt_ref, refunded_amount FROM payment_exceptions
-WHERE ($1::text = '' OR status = $1) AND ($2::bigint = 0 OR id < $2)
-ORDER BY id DESC LIMIT $3
-`
-
-type ExceptionsListParams struct {
-	Status   string
-	BeforeID int64
-	Lim      int32
-}
-
-func (q *Queries) ExceptionsList(ctx context.Context, arg ExceptionsListParams) ([]PaymentException, error) {
-	rows, err := q.db.Query(ctx, exceptionsList, arg.Status, arg.BeforeID, arg.Lim)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []PaymentException
-	for rows.Next() {
-		var i PaymentException
-		if err := rows.Scan(
-			&i.ID,
-			&i.Kind,
-			&i.OrderID,
-			&i.PaymentSystemID,
-			&i.GatewayEventID,
-			&i.GatewayRef,
-			&i.Amount,
-			&i.Currency,
-			&i.Status,
-			&i.Note,
-			&i.ResolvedBy,
-			&i.ResolvedAt,
-			&i.CreatedAt,
-			&i.Resolution,
-			&i.GatewayAltRef,
-			&i.RefundedAmount,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
 const exceptionsRefundedFor = `-- name: ExceptionsRefundedFor :one
 SELECT coalesce(sum(refunded_amount), 0)::bigint FROM payment_exceptions
 WHERE payment_system_id = $1 AND refunded_amount > 0
@@ -1181,17 +1132,6 @@ func (q *Queries) PaymentLatest(ctx context.Context, arg PaymentLatestParams) (P
 		&i.LastCheckedAt,
 	)
 	return i, err
-}
-
-const paymentRefundedSum = `-- name: PaymentRefundedSum :one
-SELECT coalesce(sum(amount), 0)::bigint FROM refunds WHERE payment_id = $1
-`
-
-func (q *Queries) PaymentRefundedSum(ctx context.Context, paymentID int64) (int64, error) {
-	row := q.db.QueryRow(ctx, paymentRefundedSum, paymentID)
-	var column_1 int64
-	err := row.Scan(&column_1)
-	return column_1, err
 }
 
 const paymentSetAltRef = `-- name: PaymentSetAltRef :exec

@@ -140,9 +140,6 @@ WHERE id = @id AND status IN ('pending', 'processing', 'failed');
 UPDATE payments SET status = 'failed', comment = @comment, updated_at = now()
 WHERE id = @id AND status IN ('pending', 'processing');
 
--- name: PaymentRefundedSum :one
-SELECT coalesce(sum(amount), 0)::bigint FROM refunds WHERE payment_id = @payment_id;
-
 -- name: GatewayEventInsert :one
 -- Stores a verified notification once; a second delivery gets no row back.
 INSERT INTO gateway_events (payment_system_id, event_id, type, kind, body)
@@ -162,11 +159,6 @@ INSERT INTO payment_exceptions (kind, order_id, payment_system_id, gateway_event
 VALUES (@kind, @order_id, @payment_system_id, @gateway_event_id, @gateway_ref, @gateway_alt_ref, @amount, @currency,
         @note)
 RETURNING *;
-
--- name: ExceptionsList :many
-SELECT * FROM payment_exceptions
-WHERE (@status::text = '' OR status = @status) AND (@before_id::bigint = 0 OR id < @before_id)
-ORDER BY id DESC LIMIT @lim;
 
 -- name: ExceptionResolve :one
 UPDATE payment_exceptions SET status = 'resolved', resolution = @resolution, resolved_by = @resolved_by, resolved_at = now()
