@@ -48,7 +48,17 @@ var numeric = map[string]string{
 	"EUR": "978", "USD": "840", "GBP": "826", "JPY": "392", "CHF": "756", "UAH": "980", "PLN": "985",
 	"CZK": "203", "SEK": "752", "NOK": "578", "DKK": "208", "RUB": "643", "CAD": "124", "AUD": "036",
 	"MXN": "484", "BRL": "986", "ARS": "032", "CLP": "152", "COP": "170", "PEN": "604", "TRY": "949",
+	"HUF": "348", "RON": "946", "BGN": "975", "INR": "356", "CNY": "156", "KRW": "410",
 }
+
+// byNumeric is numeric reversed.
+var byNumeric = func() map[string]string {
+	m := make(map[string]string, len(numeric))
+	for code, n := range numeric {
+		m[n] = code
+	}
+	return m
+}()
 
 // Known reports whether code is an active ISO 4217 currency code (upper case).
 func Known(code string) bool {
@@ -66,6 +76,10 @@ func Exponent(code string) int {
 
 // Numeric is the ISO 4217 numeric code of code, or "" when Bursar does not know it.
 func Numeric(code string) string { return numeric[code] }
+
+// FromNumeric is the alphabetic code of an ISO 4217 numeric code ("978" → "EUR"), or "" when Bursar does not know
+// it. The code has three digits, zero-padded.
+func FromNumeric(n string) string { return byNumeric[n] }
 
 // Codes lists every known currency code, sorted.
 func Codes() []string {
@@ -159,6 +173,42 @@ func ParseDecimal(s, currency string) (int64, error) {
 		v = -v
 	}
 	return v, nil
+}
+
+// ParseExact reads an amount as a gateway sends it ("1547.36", "49", "49.5", "49.000") into minor units of
+// currency, with integers only: digits, and an optional point followed by at least one digit; decimals beyond the
+// currency's exponent only when they are zeros. Signs, separators, exponents, an unknown currency and amounts over
+// MaxAmount are errors. People's input goes through ParseDecimal instead.
+func ParseExact(s, currency string) (int64, error) {
+	if !Known(currency) {
+		return 0, fmt.Errorf("unknown currency %q", currency)
+	}
+	whole, frac, point := strings.Cut(s, ".")
+	if whole == "" || (point && frac == "") || len(whole) > 15 || !allDigits(whole) || !allDigits(frac) {
+		return 0, fmt.Errorf("amount %q is not a decimal", s)
+	}
+	exp := Exponent(currency)
+	if len(frac) > exp {
+		if strings.Trim(frac[exp:], "0") != "" {
+			return 0, fmt.Errorf("amount %q has more decimals than %s", s, currency)
+		}
+		frac = frac[:exp]
+	}
+	frac += strings.Repeat("0", exp-len(frac))
+	n, err := strconv.ParseInt(whole+frac, 10, 64)
+	if err != nil || n > MaxAmount {
+		return 0, fmt.Errorf("amount %q is too large", s)
+	}
+	return n, nil
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // symbols are the signs shown for common currencies; others show their code.

@@ -54,6 +54,41 @@ func TestParseDecimal(t *testing.T) {
 	}
 }
 
+func TestParseExact(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in, cur string
+		want    int64
+		wantErr bool
+	}{
+		{"1547.36", "UAH", 154736, false},
+		{"49", "EUR", 4900, false},
+		{"49.5", "EUR", 4950, false},
+		{"49.000", "EUR", 4900, false},
+		{"5000", "JPY", 5000, false},
+		{"5000.0", "JPY", 5000, false},
+		{"0.10", "KWD", 100, false},
+		{"49.001", "EUR", 0, true},
+		{"49.", "EUR", 0, true},
+		{".5", "EUR", 0, true},
+		{"-1", "EUR", 0, true},
+		{"+1", "EUR", 0, true},
+		{"1e3", "EUR", 0, true},
+		{"49,90", "EUR", 0, true},
+		{"1 234", "EUR", 0, true},
+		{"", "EUR", 0, true},
+		{"49", "XXQ", 0, true},
+		{"10000000001", "EUR", 0, true},
+		{"1234567890123456", "EUR", 0, true},
+	}
+	for _, tt := range tests {
+		got, err := ParseExact(tt.in, tt.cur)
+		if (err != nil) != tt.wantErr || got != tt.want {
+			t.Errorf("ParseExact(%q, %s) = %d, %v; want %d, err %v", tt.in, tt.cur, got, err, tt.want, tt.wantErr)
+		}
+	}
+}
+
 // TestDecimalRoundTrip is the property every gateway relies on: Decimal then ParseDecimal is the identity.
 func TestDecimalRoundTrip(t *testing.T) {
 	t.Parallel()

@@ -223,35 +223,16 @@ func value(m money.Money) (string, error) {
 	return m.Decimal(), nil
 }
 
-// amount reads PayPal's amount into minor units of its ISO 4217 currency, exactly: digits, an optional point and
-// at most as many decimals as the currency has (more only when they are zeros).
+// amount reads PayPal's amount into minor units of its ISO 4217 currency, exactly (money.ParseExact).
 func amount(pm paypalsdk.Money) (money.Money, error) {
-	cur := strings.ToUpper(pm.Currency)
-	if len(cur) != 3 || cur != pm.Currency {
+	if len(pm.Currency) != 3 || strings.ToUpper(pm.Currency) != pm.Currency {
 		return money.Money{}, fmt.Errorf("paypal: currency %q", pm.Currency)
 	}
-	whole, frac, point := strings.Cut(pm.Value, ".")
-	if whole == "" || (point && frac == "") || len(whole) > 15 {
-		return money.Money{}, fmt.Errorf("paypal: amount %q", pm.Value)
+	n, err := money.ParseExact(pm.Value, pm.Currency)
+	if err != nil {
+		return money.Money{}, fmt.Errorf("paypal: %w", err)
 	}
-	for _, r := range whole + frac {
-		if r < '0' || r > '9' {
-			return money.Money{}, fmt.Errorf("paypal: amount %q", pm.Value)
-		}
-	}
-	exp := money.Exponent(cur)
-	if len(frac) > exp {
-		if strings.Trim(frac[exp:], "0") != "" {
-			return money.Money{}, fmt.Errorf("paypal: amount %q has more decimals than %s", pm.Value, cur)
-		}
-		frac = frac[:exp]
-	}
-	frac += strings.Repeat("0", exp-len(frac))
-	n, err := strconv.ParseInt(whole+frac, 10, 64)
-	if err != nil || n > money.MaxAmount {
-		return money.Money{}, fmt.Errorf("paypal: amount %q", pm.Value)
-	}
-	return money.Money{Amount: n, Currency: cur}, nil
+	return money.Money{Amount: n, Currency: pm.Currency}, nil
 }
 
 func pow10(n int) int64 {

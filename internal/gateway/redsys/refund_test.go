@@ -117,7 +117,7 @@ func TestRefund(t *testing.T) {
 			SignatureOK: true, Params: map[string]string{
 				"DS_MERCHANT_AMOUNT": strconv.FormatInt(tt.amount.Amount, 10),
 				"DS_MERCHANT_ORDER":  "0042AbCdEfGh", "DS_MERCHANT_MERCHANTCODE": testMerchant,
-				"DS_MERCHANT_CURRENCY": currencies[tt.amount.Currency].numeric, "DS_MERCHANT_TRANSACTIONTYPE": "3",
+				"DS_MERCHANT_CURRENCY": money.Numeric(tt.amount.Currency), "DS_MERCHANT_TRANSACTIONTYPE": "3",
 				"DS_MERCHANT_TERMINAL": testTerminal}}
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("%s: request\n %+v\nwant\n %+v", tt.name, got, want)

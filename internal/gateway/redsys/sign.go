@@ -14,6 +14,8 @@ import (
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/bursar/bursar/internal/money"
 )
 
 // SignatureVersion is the only signature version Redsys offers and Bursar accepts.
@@ -191,34 +193,8 @@ func validOrder(s string) bool {
 	return true
 }
 
-// currency is an ISO 4217 currency Redsys takes: its numeric code and minor-unit exponent.
-type currency struct {
-	numeric  string
-	exponent int
-}
-
-// currencies are the ISO 4217 currencies Bursar sends to Redsys, by alphabetic code. Redsys amounts are in minor
-// units of the currency's ISO exponent.
-var currencies = map[string]currency{
-	"EUR": {"978", 2}, "USD": {"840", 2}, "GBP": {"826", 2}, "CHF": {"756", 2}, "JPY": {"392", 0},
-	"SEK": {"752", 2}, "NOK": {"578", 2}, "DKK": {"208", 2}, "PLN": {"985", 2}, "CZK": {"203", 2},
-	"HUF": {"348", 2}, "RON": {"946", 2}, "BGN": {"975", 2}, "MXN": {"484", 2}, "ARS": {"032", 2},
-	"BRL": {"986", 2}, "CLP": {"152", 0}, "COP": {"170", 2}, "PEN": {"604", 2}, "UAH": {"980", 2},
-	"CAD": {"124", 2}, "AUD": {"036", 2}, "TRY": {"949", 2}, "INR": {"356", 2}, "CNY": {"156", 2},
-	"KRW": {"410", 0}, "RUB": {"643", 2},
-}
-
-// byNumeric is currencies by numeric code.
-var byNumeric = func() map[string]string {
-	m := make(map[string]string, len(currencies))
-	for code, c := range currencies {
-		m[c.numeric] = code
-	}
-	return m
-}()
-
 // numericCurrency is the ISO 4217 numeric code of alphabetic code, "" when Bursar cannot send it to Redsys.
-func numericCurrency(code string) string { return currencies[strings.ToUpper(code)].numeric }
+func numericCurrency(code string) string { return money.Numeric(strings.ToUpper(code)) }
 
 // alphaCurrency is the alphabetic code of an ISO 4217 numeric code as Redsys writes it ("978", "36" or "036"),
 // "" when unknown.
@@ -227,7 +203,7 @@ func alphaCurrency(numeric string) string {
 	if err != nil || n <= 0 || n > 999 || len(numeric) > 3 {
 		return ""
 	}
-	return byNumeric[fmt.Sprintf("%03d", n)]
+	return money.FromNumeric(fmt.Sprintf("%03d", n))
 }
 
 // languages are Redsys' consumer language codes by ISO 639-1 language: 1 to 13 are Redsys' own numbering, the rest

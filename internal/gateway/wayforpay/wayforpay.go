@@ -23,7 +23,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -166,38 +165,10 @@ func formatAmount(m money.Money) string {
 }
 
 // parseAmount reads a decimal amount as WayForPay sends it ("1547.36", "49", "49.5", "49.00") into minor units of
-// currency, with integers only. Signs, exponents, separators other than one dot and precision finer than the
-// currency's minor unit (unless the extra digits are zeros) are errors.
-func parseAmount(s, currency string) (int64, error) {
-	if !money.Known(currency) {
-		return 0, fmt.Errorf("unknown currency %q", currency)
-	}
-	if s == "" || len(s) > 32 {
-		return 0, fmt.Errorf("amount %q is not a decimal", s)
-	}
-	intPart, frac, _ := strings.Cut(s, ".")
-	if intPart == "" || !digits(intPart) || (strings.Contains(s, ".") && (frac == "" || !digits(frac))) {
-		return 0, fmt.Errorf("amount %q is not a decimal", s)
-	}
-	exp := money.Exponent(currency)
-	if len(frac) > exp {
-		if strings.Trim(frac[exp:], "0") != "" {
-			return 0, fmt.Errorf("amount %q is finer than %s's minor unit", s, currency)
-		}
-		frac = frac[:exp]
-	}
-	frac += strings.Repeat("0", exp-len(frac))
-	intPart = strings.TrimLeft(intPart, "0")
-	if len(intPart)+len(frac) > 15 {
-		return 0, fmt.Errorf("amount %q is too large", s)
-	}
-	v, err := strconv.ParseInt("0"+intPart+frac, 10, 64)
-	if err != nil || v > money.MaxAmount {
-		return 0, fmt.Errorf("amount %q is too large", s)
-	}
-	return v, nil
-}
+// currency (money.ParseExact).
+func parseAmount(s, currency string) (int64, error) { return money.ParseExact(s, currency) }
 
+// digits reports whether s is one or more decimal digits.
 func digits(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] < '0' || s[i] > '9' {
