@@ -53,9 +53,17 @@ func guestPay(t *testing.T, a *testApp, c *http.Client, f stripeFixture) order.O
 		t.Fatalf("visitor's pay page: status %d, want the guest pay page", res.StatusCode)
 	}
 	token := doc.Find(`input[name="form_token"]`).AttrOr("value", "")
+	before := a.count(`SELECT count(*) FROM orders`)
 	res = a.postForm(c, pay, url.Values{"form_token": {token}})
 	if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "https://") {
 		t.Fatalf("pay: status %d to %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	// A second click on the same form goes to the same gateway page and opens nothing more.
+	if again := a.postForm(c, pay, url.Values{"form_token": {token}}); again.Header.Get("Location") != res.Header.Get("Location") {
+		t.Fatalf("double submit went to %q, want %q", again.Header.Get("Location"), res.Header.Get("Location"))
+	}
+	if n := a.count(`SELECT count(*) FROM orders`); n != before+1 {
+		t.Fatalf("%d orders opened by a click and its double, want 1", n-before)
 	}
 	var id int64
 	if err := a.pool.QueryRow(a.ctx(), `SELECT id FROM orders WHERE contact_id IS NULL ORDER BY id DESC LIMIT 1`).Scan(&id); err != nil {
