@@ -62,16 +62,17 @@ func AsErrors(err error) (Errors, bool) {
 	return nil, false
 }
 
-// Text checks a trimmed string's length in characters; required means at least one.
+// Text checks a trimmed string's length in characters; required means at least one. Text that is not Clean is
+// refused first, whatever its length.
 func (e Errors) Text(field, v string, required bool, max int) {
 	n := utf8.RuneCountInString(v)
 	switch {
+	case !Clean(v):
+		e.Add(field, MsgNotText)
 	case required && strings.TrimSpace(v) == "":
 		e.Add(field, "is required")
 	case n > max:
 		e.Add(field, fmt.Sprintf("must be at most %d characters", max))
-	case !utf8.ValidString(v):
-		e.Add(field, "is not valid text")
 	}
 }
 
@@ -85,6 +86,10 @@ func (e Errors) Email(field, v string, required bool) {
 	}
 	if len(v) > 254 {
 		e.Add(field, "must be at most 254 characters")
+		return
+	}
+	if !Clean(v) {
+		e.Add(field, MsgNotText)
 		return
 	}
 	a, err := mail.ParseAddress(v)
@@ -114,6 +119,10 @@ func (e Errors) URL(field, v string) {
 	}
 	if len(v) > 2000 {
 		e.Add(field, "must be at most 2000 characters")
+		return
+	}
+	if !Clean(v) {
+		e.Add(field, MsgNotText)
 		return
 	}
 	if !strings.HasPrefix(v, "https://") && !strings.HasPrefix(v, "http://") || strings.ContainsAny(v, " \t\r\n<>\"") || len(v) < 10 {
