@@ -3,8 +3,10 @@ package gateway
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
+	"github.com/bursar/bursar/internal/check"
 	"github.com/bursar/bursar/internal/money"
 )
 
@@ -129,7 +131,10 @@ var (
 	ErrUnsupported = errors.New("gateway: not supported by this payment system")
 )
 
-// Registry finds the provider of a payment system type.
+// Registry finds the provider of a payment system type. The providers it returns are guarded: every answer of
+// Verify and Status passes Event.Validate (an invalid one is an error wrapping ErrInvalidEvent), a notification
+// body that is not valid text is refused the same way, and every error's text is redacted (Redact, with the
+// account's credentials) so that no caller logs or shows a key a gateway echoed.
 type Registry struct {
 	providers map[string]Provider
 }
@@ -138,7 +143,7 @@ type Registry struct {
 func NewRegistry(ps ...Provider) *Registry {
 	r := &Registry{providers: map[string]Provider{}}
 	for _, p := range ps {
-		r.providers[p.Type()] = p
+		r.providers[p.Type()] = guarded{p}
 	}
 	return r
 }
@@ -147,4 +152,45 @@ func NewRegistry(ps ...Provider) *Registry {
 func (r *Registry) Provider(t string) (Provider, bool) {
 	p, ok := r.providers[t]
 	return p, ok
+}
+
+// guarded is a Provider behind the checks every provider's answers pass, in one place.
+type guarded struct{ p Provider }
+
+func (g guarded) Type() string { return g.p.Type() }
+
+func (g guarded) Begin(ctx context.Context, acct Account, c Checkout) (Redirect, error) {
+	red, err := g.p.Begin(ctx, acct, c)
+	return red, redactError(err, acct)
+}
+
+func (g guarded) Verify(ctx context.Context, acct Account, in Inbound) (Event, error) {
+	ev, err := g.p.Verify(ctx, acct, in)
+	if err != nil {
+		return Event{}, redactError(err, acct)
+	}
+	// The body is stored verbatim as text next to the event.
+	if !check.Clean(string(in.Body)) {
+		return Event{}, fmt.Errorf("%s: notification body %s: %w", g.p.Type(), check.MsgNotText, ErrInvalidEvent)
+	}
+	if err := ev.Validate(); err != nil {
+		return Event{}, fmt.Errorf("%s: event: %w", g.p.Type(), err)
+	}
+	return ev, nil
+}
+
+func (g guarded) Refund(ctx context.Context, acct Account, r RefundRequest) (RefundResult, error) {
+	res, err := g.p.Refund(ctx, acct, r)
+	return res, redactError(err, acct)
+}
+
+func (g guarded) Status(ctx context.Context, acct Account, ref string) (Event, error) {
+	ev, err := g.p.Status(ctx, acct, ref)
+	if err != nil {
+		return Event{}, redactError(err, acct)
+	}
+	if err := ev.Validate(); err != nil {
+		return Event{}, fmt.Errorf("%s: status of %.40q: %w", g.p.Type(), ref, err)
+	}
+	return ev, nil
 }
