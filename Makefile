@@ -10,7 +10,7 @@ SQLC := $(TOOLS)/sqlc
 STRIPE_MOCK := $(TOOLS)/stripe-mock
 export GOFLAGS ?= -buildvcs=false
 
-.PHONY: run build test test-short fuzz generate check-generated bench lint clean tools
+.PHONY: run build test test-short fuzz chaos generate check-generated bench lint clean tools
 
 build: ## the bursar binary in bin/
 	$(GO) build -o bin/bursar ./cmd/bursar
@@ -33,6 +33,15 @@ fuzz: $(STRIPE_MOCK) ## every gateway notification parser under the fuzzer for F
 		echo "fuzz ./$$p FuzzVerify for $(FUZZTIME)"; \
 		$(GO) test -run '^$$' -fuzz '^FuzzVerify$$' -fuzztime $(FUZZTIME) ./$$p || exit 1; \
 	done
+
+# The chaos harness (internal/chaos, docs/RELIABILITY.md): CHAOS_N orders paid through three `serve` processes while
+# one is SIGKILLed, database connections are terminated and the SMTP server fails now and then; then every count is
+# checked. CI runs it at 300; the documented manual run is `make chaos CHAOS_N=3000`. CHAOS_SEED replays a run.
+CHAOS_N ?= 300
+CHAOS_SEED ?=
+
+chaos: $(STRIPE_MOCK) ## the chaos harness at CHAOS_N orders
+	BURSAR_CHAOS_N=$(CHAOS_N) BURSAR_CHAOS_SEED=$(CHAOS_SEED) $(GO) test -count=1 -v -timeout 30m -run '^TestChaos$$' ./internal/chaos/
 
 test-short:
 	$(GO) test -count=1 ./...
