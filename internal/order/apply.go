@@ -46,6 +46,9 @@ type prepared struct {
 	sys   gateway.System
 	order Order // ID 0 when no order matches
 	offer offer.Offer
+	// orderSystem is the payment system the order was opened with (a notification of sys settles the order only if
+	// it has an attempt through sys; the exception otherwise names both systems). Read only for money events.
+	orderSystem gateway.System
 }
 
 // Ingest stores the verified notification ev of payment system sys (body verbatim) and applies it, in one
@@ -128,6 +131,13 @@ func (s *Service) prepare(ctx context.Context, sys gateway.System, ev gateway.Ev
 		return pre, err
 	}
 	pre.order = o
+	if o.PaymentSystemID == sys.ID {
+		pre.orderSystem = sys
+	} else if ev.Kind == gateway.EventPaid || ev.Kind == gateway.EventRefunded {
+		if pre.orderSystem, err = s.deps.Systems.Get(ctx, o.PaymentSystemID); err != nil {
+			return pre, fmt.Errorf("payment system of order %s: %w", o.Number, err)
+		}
+	}
 	if ev.Kind == gateway.EventPaid {
 		offers := s.deps.Offers
 		if s.deps.NotificationOffers != nil {
@@ -199,6 +209,15 @@ func (s *Service) applyTx(ctx context.Context, tx pgx.Tx, pre prepared, ev gatew
 		return Outcome{}, err
 	}
 	var out Outcome
+	if !attemptedThrough(o, pre.sys) {
+		// Only what this payment system started is settled by it: a notification naming an order never paid
+		// through it (in its mode) changes nothing on the order, whoever signed it.
+		if out, err = s.foreignSystemTx(ctx, tx, pre, o, ev, rowID); err != nil {
+			return out, err
+		}
+		out.OrderID = o.ID
+		return out, s.gatewayLineTx(ctx, tx, o, pre.sys, ev, out)
+	}
 	switch ev.Kind {
 	case gateway.EventPaid:
 		out, err = s.paidTx(ctx, tx, pre, o, ev, rowID)
@@ -255,13 +274,46 @@ func (s *Service) exceptionOutcome(ctx context.Context, tx pgx.Tx, kind Exceptio
 			"amount": amount.Amount, "currency": amount.Currency})
 }
 
-// paymentByRef is o's payment that ref names, if any.
-func paymentByRef(o Order, ref string) (Payment, bool) {
+// ResultForeignSystem is the result of a notification naming an order never paid through its payment system in
+// its mode, when no money is involved (a pending or failed attempt): nothing is changed.
+const ResultForeignSystem = "foreign_system"
+
+// attemptedThrough reports whether o has a payment (an attempt, or money recorded) through sys in sys's current
+// mode: the only orders a notification of sys may settle.
+func attemptedThrough(o Order, sys gateway.System) bool {
+	for _, p := range o.Payments {
+		if p.PaymentSystemID == sys.ID && p.Mode == sys.Mode {
+			return true
+		}
+	}
+	return false
+}
+
+// foreignSystemTx answers a notification of sys that names order o, which was never paid through sys in its mode:
+// money (paid, refunded) opens a foreign_system exception naming both systems; anything else is only recorded.
+func (s *Service) foreignSystemTx(ctx context.Context, tx pgx.Tx, pre prepared, o Order, ev gateway.Event,
+	rowID int64) (Outcome, error) {
+	sys := pre.sys
+	if ev.Kind != gateway.EventPaid && ev.Kind != gateway.EventRefunded {
+		return Outcome{Result: ResultForeignSystem}, nil
+	}
+	opened := fmt.Sprintf("payment system %d", o.PaymentSystemID)
+	if pre.orderSystem.ID != 0 {
+		opened = fmt.Sprintf("%s (%s mode)", pre.orderSystem.Name, pre.orderSystem.Mode)
+	}
+	return s.exceptionOutcome(ctx, tx, ExForeignSystem, o, sys, ev, rowID, fmt.Sprintf(
+		"%s (%s mode) event %s (%s, %s) names order %s, opened through %s, which has no payment attempt through "+
+			"%s in %s mode: not applied", sys.Name, sys.Mode, ev.ID, ev.Type, ev.Amount, o.Number, opened, sys.Name,
+		sys.Mode))
+}
+
+// paymentByRef is o's payment through payment system systemID that ref names, if any.
+func paymentByRef(o Order, systemID int64, ref string) (Payment, bool) {
 	if ref == "" {
 		return Payment{}, false
 	}
 	for i := len(o.Payments) - 1; i >= 0; i-- {
-		if o.Payments[i].GatewayRef == ref {
+		if o.Payments[i].GatewayRef == ref && o.Payments[i].PaymentSystemID == systemID {
 			return o.Payments[i], true
 		}
 	}
@@ -278,7 +330,7 @@ func (s *Service) attemptTx(ctx context.Context, tx pgx.Tx, sys gateway.System, 
 	case status == PaymentFailed:
 		result = ResultFailed
 	}
-	p, ok := paymentByRef(o, ev.Ref)
+	p, ok := paymentByRef(o, sys.ID, ev.Ref)
 	if !ok {
 		return Outcome{Result: result}, nil
 	}

@@ -189,7 +189,7 @@ func (s *Service) paySucceededTx(ctx context.Context, tx pgx.Tx, o *Order, sys g
 	fee, net := s.feeTx(ctx, tx, a.price, sys)
 	q := orderq.New(tx)
 	if !hasPending {
-		r, err := q.PaymentInsert(ctx, orderq.PaymentInsertParams{OrderID: o.ID, PaymentSystemID: o.PaymentSystemID,
+		r, err := q.PaymentInsert(ctx, orderq.PaymentInsertParams{OrderID: o.ID, PaymentSystemID: o.PaymentSystemID, Mode: sys.Mode,
 			Status: PaymentSucceeded, Amount: a.price.Amount, Currency: a.price.Currency, Fee: fee, Net: net,
 			PaidOn: a.paidOn, Comment: a.comment})
 		if err != nil {

@@ -27,7 +27,7 @@ import (
 
 // ExceptionKinds lists every exception kind, in the order filters show them.
 var ExceptionKinds = []ExceptionKind{ExAmountMismatch, ExCurrencyMismatch, ExLatePayment, ExNoEmail, ExOutsideRefund,
-	ExUnknownOrder}
+	ExUnknownOrder, ExForeignSystem}
 
 // Timeline kinds of exception actions.
 const (
@@ -77,7 +77,7 @@ func (x Exception) CanRefund(sys gateway.System) bool {
 		return false
 	}
 	switch x.Kind {
-	case ExAmountMismatch, ExCurrencyMismatch, ExLatePayment, ExUnknownOrder:
+	case ExAmountMismatch, ExCurrencyMismatch, ExLatePayment, ExUnknownOrder, ExForeignSystem:
 		return true
 	}
 	return false
@@ -145,7 +145,8 @@ func (s *Service) Inbox(ctx context.Context, f InboxFilter) (InboxPage, error) {
 		e.Add("status", "must be open or resolved")
 	}
 	if f.Kind != "" && !validKind(f.Kind) {
-		e.Add("kind", "must be one of amount_mismatch, currency_mismatch, late_payment, no_email, outside_refund, unknown_order")
+		e.Add("kind", "must be one of amount_mismatch, currency_mismatch, late_payment, no_email, outside_refund, unknown_order, "+
+			"foreign_system")
 	}
 	cur, err := parseInboxCursor(f.Cursor)
 	if err != nil {
@@ -350,6 +351,9 @@ func (s *Service) AcceptException(ctx context.Context, id int64, a Acceptance) (
 // notAcceptable explains why x's money cannot be taken.
 func notAcceptable(x ExceptionItem) error {
 	switch {
+	case x.Kind == ExForeignSystem:
+		return fmt.Errorf("payment exception %d came through a payment system order %s was never paid through: "+
+			"refund it or resolve it (%w)", x.ID, x.OrderNumber, ErrNotAcceptable)
 	case x.Kind == ExUnknownOrder || x.OrderID == 0:
 		return fmt.Errorf("payment exception %d names no order to apply the money to: refund it or resolve it (%w)",
 			x.ID, ErrNotAcceptable)
@@ -450,7 +454,7 @@ func (s *Service) acceptLateTx(ctx context.Context, tx pgx.Tx, o Order, sys gate
 // the reported amount, else a new payment is recorded. A payment already settled under that reference is a
 // conflict: the money is on the order already.
 func (s *Service) acceptedPaymentTx(ctx context.Context, tx pgx.Tx, o *Order, sys gateway.System, x Exception, completing bool) error {
-	p, found := paymentByRef(*o, x.GatewayRef)
+	p, found := paymentByRef(*o, sys.ID, x.GatewayRef)
 	if found && settled(p.Status) {
 		return fmt.Errorf("payment %s of order %s is recorded already (payment %d): resolve the exception instead (%w)",
 			x.GatewayRef, o.Number, p.ID, check.ErrConflict)
@@ -462,7 +466,7 @@ func (s *Service) acceptedPaymentTx(ctx context.Context, tx pgx.Tx, o *Order, sy
 	comment := fmt.Sprintf("accepted from payment exception %d", x.ID)
 	q := orderq.New(tx)
 	if !found {
-		r, err := q.PaymentInsert(ctx, orderq.PaymentInsertParams{OrderID: o.ID, PaymentSystemID: sys.ID,
+		r, err := q.PaymentInsert(ctx, orderq.PaymentInsertParams{OrderID: o.ID, PaymentSystemID: sys.ID, Mode: sys.Mode,
 			Status: PaymentSucceeded, Amount: x.Amount.Amount, Currency: x.Amount.Currency, Fee: fee, Net: net,
 			PaidOn: today(), Comment: comment, GatewayRef: x.GatewayRef})
 		if err != nil {

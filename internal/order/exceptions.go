@@ -27,6 +27,9 @@ const (
 	ExNoEmail          ExceptionKind = "no_email"          // the gateway returned no payer e-mail
 	ExOutsideRefund    ExceptionKind = "outside_refund"    // refunded in the gateway, not through Bursar
 	ExUnknownOrder     ExceptionKind = "unknown_order"     // no order matches the notification
+	// ExForeignSystem: the notification names an order that was never paid through its payment system in its mode
+	// (another gateway's order, a bank transfer waiting for a manager, a live order named by a test-mode event).
+	ExForeignSystem ExceptionKind = "foreign_system"
 )
 
 // Exception statuses.

@@ -96,7 +96,7 @@ func (s *Service) OpenGateway(ctx context.Context, n NewGateway) (Attempt, error
 		}
 		fee, net := s.feeTx(ctx, tx, o.Price, sys)
 		p, err := orderq.New(tx).PaymentInsert(ctx, orderq.PaymentInsertParams{OrderID: o.ID,
-			PaymentSystemID: sys.ID, Status: PaymentPending, Amount: o.Price.Amount, Currency: o.Price.Currency,
+			PaymentSystemID: sys.ID, Mode: sys.Mode, Status: PaymentPending, Amount: o.Price.Amount, Currency: o.Price.Currency,
 			Fee: fee, Net: net, PaidOn: today(), PayerEmail: to})
 		if err != nil {
 			return fmt.Errorf("insert payment attempt: %w", err)

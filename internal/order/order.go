@@ -66,6 +66,7 @@ type Payment struct {
 	ID              int64
 	OrderID         int64
 	PaymentSystemID int64
+	Mode            string // the payment system's mode (test or live) when the payment was made
 	Status          string // pending, processing, succeeded, failed, refunded, partially_refunded
 	Amount          money.Money
 	Fee             int64 // minor units of Amount.Currency

@@ -24,7 +24,7 @@ func settled(status string) bool {
 // completes with the manual Approve's effects (grants, timelines, e-mail, audit).
 func (s *Service) paidTx(ctx context.Context, tx pgx.Tx, pre prepared, o Order, ev gateway.Event, rowID int64) (Outcome, error) {
 	sys := pre.sys
-	p, hasRef := paymentByRef(o, ev.Ref)
+	p, hasRef := paymentByRef(o, sys.ID, ev.Ref)
 	if hasRef && settled(p.Status) {
 		return Outcome{Result: ResultAlreadyPaid}, nil
 	}
@@ -106,7 +106,7 @@ func (s *Service) gatewayPaymentTx(ctx context.Context, tx pgx.Tx, o *Order, sys
 	q := orderq.New(tx)
 	paidOn := today()
 	if !found {
-		r, err := q.PaymentInsert(ctx, orderq.PaymentInsertParams{OrderID: o.ID, PaymentSystemID: sys.ID,
+		r, err := q.PaymentInsert(ctx, orderq.PaymentInsertParams{OrderID: o.ID, PaymentSystemID: sys.ID, Mode: sys.Mode,
 			Status: PaymentSucceeded, Amount: ev.Amount.Amount, Currency: ev.Amount.Currency, Fee: fee, Net: net,
 			PaidOn: paidOn, GatewayRef: ev.Ref, PayerEmail: ev.PayerEmail})
 		if err != nil {

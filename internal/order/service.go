@@ -248,7 +248,7 @@ func (s *Service) manualSystem(ctx context.Context, of offer.Offer, id int64, e 
 // openedTx writes what follows a new order: the pending payment, the deadline job, timelines, e-mail and audit.
 func (s *Service) openedTx(ctx context.Context, tx pgx.Tx, o *Order, n NewManual, sys gateway.System, to string) error {
 	fee, net := s.feeTx(ctx, tx, o.Price, sys)
-	p, err := orderq.New(tx).PaymentInsert(ctx, orderq.PaymentInsertParams{OrderID: o.ID, PaymentSystemID: sys.ID,
+	p, err := orderq.New(tx).PaymentInsert(ctx, orderq.PaymentInsertParams{OrderID: o.ID, PaymentSystemID: sys.ID, Mode: sys.Mode,
 		Status: PaymentPending, Amount: o.Price.Amount, Currency: o.Price.Currency, Fee: fee, Net: net,
 		PaidOn: n.PaidOn, Comment: n.Comment, PayerEmail: to})
 	if err != nil {

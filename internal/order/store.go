@@ -35,7 +35,7 @@ func fromRow(r orderq.Order) Order {
 }
 
 func paymentFromRow(r orderq.Payment) Payment {
-	return Payment{ID: r.ID, OrderID: r.OrderID, PaymentSystemID: r.PaymentSystemID, Status: r.Status,
+	return Payment{ID: r.ID, OrderID: r.OrderID, PaymentSystemID: r.PaymentSystemID, Mode: r.Mode, Status: r.Status,
 		Amount: money.New(r.Amount, r.Currency), Fee: r.Fee, Net: r.Net, PaidOn: r.PaidOn, Comment: r.Comment,
 		GatewayRef: r.GatewayRef, PayerEmail: r.PayerEmail, CreatedAt: r.CreatedAt}
 }

@@ -28,6 +28,7 @@ var exceptionKindLabels = map[order.ExceptionKind]string{
 	order.ExNoEmail:          "Payment without the payer's e-mail",
 	order.ExOutsideRefund:    "Refunded in the gateway's dashboard",
 	order.ExUnknownOrder:     "Payment for an unknown order",
+	order.ExForeignSystem:    "Notification from a payment system the order never used",
 }
 
 func exceptionKindLabel(k order.ExceptionKind) string {

@@ -133,8 +133,8 @@ WITH c AS (
     SELECT $2, 'Stripe course', c.id, $3, $4, $5, $4, $5, 'checkout' FROM c
     RETURNING id
 ), p AS (
-    INSERT INTO payments (order_id, payment_system_id, status, amount, currency, paid_on, gateway_ref)
-    SELECT o.id, $3, 'pending', $4, $5, current_date, 'cs_bench_' || o.id FROM o
+    INSERT INTO payments (order_id, payment_system_id, mode, status, amount, currency, paid_on, gateway_ref)
+    SELECT o.id, $3, 'test', 'pending', $4, $5, current_date, 'cs_bench_' || o.id FROM o
     RETURNING order_id
 )
 SELECT order_id FROM p ORDER BY order_id`, n, f.offer.ID, f.sys.ID, f.offer.Amount, f.offer.Currency)

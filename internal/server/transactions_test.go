@@ -339,8 +339,8 @@ func TestTransactionsCSV(t *testing.T) {
 	}
 
 	// Every row, past the size of one page.
-	if _, err := a.pool.Exec(a.ctx(), `INSERT INTO payments (order_id, payment_system_id, status, amount, currency, paid_on)
-		SELECT $1, $2, 'succeeded', n, 'EUR', current_date FROM generate_series(1, 600) AS n`, x.ben.ID, x.manual.ID); err != nil {
+	if _, err := a.pool.Exec(a.ctx(), `INSERT INTO payments (order_id, payment_system_id, mode, status, amount, currency, paid_on)
+		SELECT $1, $2, 'test', 'succeeded', n, 'EUR', current_date FROM generate_series(1, 600) AS n`, x.ben.ID, x.manual.ID); err != nil {
 		t.Fatal(err)
 	}
 	rows := export("payment_system_id=" + itoa(x.manual.ID))

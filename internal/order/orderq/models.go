@@ -51,6 +51,8 @@ type ApiKey struct {
 	CreatedAt  time.Time
 	LastUsedAt *time.Time
 	RevokedAt  *time.Time
+	Scopes     []string
+	ExpiresAt  *time.Time
 }
 
 type AuditLog struct {
@@ -234,6 +236,9 @@ type OutboundEmail struct {
 	RelatedID   *int64
 	CreatedAt   time.Time
 	SentAt      *time.Time
+	Secrets     []string
+	MessageID   string
+	Resends     int32
 }
 
 type PasswordReset struct {
@@ -263,6 +268,7 @@ type Payment struct {
 	UpdatedAt       time.Time
 	GatewayAltRef   string
 	LastCheckedAt   *time.Time
+	Mode            string
 }
 
 type PaymentException struct {

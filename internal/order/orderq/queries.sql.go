@@ -962,7 +962,7 @@ func (q *Queries) PaymentAttachRef(ctx context.Context, arg PaymentAttachRefPara
 }
 
 const paymentByRef = `-- name: PaymentByRef :one
-SELECT id, order_id, payment_system_id, status, amount, currency, fee, net, paid_on, comment, gateway_ref, payer_email, created_at, updated_at, gateway_alt_ref, last_checked_at FROM payments
+SELECT id, order_id, payment_system_id, status, amount, currency, fee, net, paid_on, comment, gateway_ref, payer_email, created_at, updated_at, gateway_alt_ref, last_checked_at, mode FROM payments
 WHERE payment_system_id = $1 AND (gateway_ref = $2 OR gateway_alt_ref = $2)
 ORDER BY id DESC LIMIT 1
 `
@@ -993,6 +993,7 @@ func (q *Queries) PaymentByRef(ctx context.Context, arg PaymentByRefParams) (Pay
 		&i.UpdatedAt,
 		&i.GatewayAltRef,
 		&i.LastCheckedAt,
+		&i.Mode,
 	)
 	return i, err
 }
@@ -1016,7 +1017,7 @@ func (q *Queries) PaymentFailAttempt(ctx context.Context, arg PaymentFailAttempt
 }
 
 const paymentGet = `-- name: PaymentGet :one
-SELECT id, order_id, payment_system_id, status, amount, currency, fee, net, paid_on, comment, gateway_ref, payer_email, created_at, updated_at, gateway_alt_ref, last_checked_at FROM payments WHERE id = $1
+SELECT id, order_id, payment_system_id, status, amount, currency, fee, net, paid_on, comment, gateway_ref, payer_email, created_at, updated_at, gateway_alt_ref, last_checked_at, mode FROM payments WHERE id = $1
 `
 
 func (q *Queries) PaymentGet(ctx context.Context, id int64) (Payment, error) {
@@ -1039,21 +1040,23 @@ func (q *Queries) PaymentGet(ctx context.Context, id int64) (Payment, error) {
 		&i.UpdatedAt,
 		&i.GatewayAltRef,
 		&i.LastCheckedAt,
+		&i.Mode,
 	)
 	return i, err
 }
 
 const paymentInsert = `-- name: PaymentInsert :one
-INSERT INTO payments (order_id, payment_system_id, status, amount, currency, fee, net, paid_on, comment,
+INSERT INTO payments (order_id, payment_system_id, mode, status, amount, currency, fee, net, paid_on, comment,
                       gateway_ref, payer_email)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
-        $11)
-RETURNING id, order_id, payment_system_id, status, amount, currency, fee, net, paid_on, comment, gateway_ref, payer_email, created_at, updated_at, gateway_alt_ref, last_checked_at
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,
+        $12)
+RETURNING id, order_id, payment_system_id, status, amount, currency, fee, net, paid_on, comment, gateway_ref, payer_email, created_at, updated_at, gateway_alt_ref, last_checked_at, mode
 `
 
 type PaymentInsertParams struct {
 	OrderID         int64
 	PaymentSystemID int64
+	Mode            string
 	Status          string
 	Amount          int64
 	Currency        string
@@ -1069,6 +1072,7 @@ func (q *Queries) PaymentInsert(ctx context.Context, arg PaymentInsertParams) (P
 	row := q.db.QueryRow(ctx, paymentInsert,
 		arg.OrderID,
 		arg.PaymentSystemID,
+		arg.Mode,
 		arg.Status,
 		arg.Amount,
 		arg.Currency,
@@ -1097,12 +1101,13 @@ func (q *Queries) PaymentInsert(ctx context.Context, arg PaymentInsertParams) (P
 		&i.UpdatedAt,
 		&i.GatewayAltRef,
 		&i.LastCheckedAt,
+		&i.Mode,
 	)
 	return i, err
 }
 
 const paymentLatest = `-- name: PaymentLatest :one
-SELECT id, order_id, payment_system_id, status, amount, currency, fee, net, paid_on, comment, gateway_ref, payer_email, created_at, updated_at, gateway_alt_ref, last_checked_at FROM payments WHERE order_id = $1 AND status = $2 ORDER BY id DESC LIMIT 1
+SELECT id, order_id, payment_system_id, status, amount, currency, fee, net, paid_on, comment, gateway_ref, payer_email, created_at, updated_at, gateway_alt_ref, last_checked_at, mode FROM payments WHERE order_id = $1 AND status = $2 ORDER BY id DESC LIMIT 1
 `
 
 type PaymentLatestParams struct {
@@ -1130,6 +1135,7 @@ func (q *Queries) PaymentLatest(ctx context.Context, arg PaymentLatestParams) (P
 		&i.UpdatedAt,
 		&i.GatewayAltRef,
 		&i.LastCheckedAt,
+		&i.Mode,
 	)
 	return i, err
 }
@@ -1252,7 +1258,7 @@ func (q *Queries) PaymentsAbandon(ctx context.Context, arg PaymentsAbandonParams
 }
 
 const paymentsForOrder = `-- name: PaymentsForOrder :many
-SELECT id, order_id, payment_system_id, status, amount, currency, fee, net, paid_on, comment, gateway_ref, payer_email, created_at, updated_at, gateway_alt_ref, last_checked_at FROM payments WHERE order_id = $1 ORDER BY id
+SELECT id, order_id, payment_system_id, status, amount, currency, fee, net, paid_on, comment, gateway_ref, payer_email, created_at, updated_at, gateway_alt_ref, last_checked_at, mode FROM payments WHERE order_id = $1 ORDER BY id
 `
 
 func (q *Queries) PaymentsForOrder(ctx context.Context, orderID int64) ([]Payment, error) {
@@ -1281,6 +1287,7 @@ func (q *Queries) PaymentsForOrder(ctx context.Context, orderID int64) ([]Paymen
 			&i.UpdatedAt,
 			&i.GatewayAltRef,
 			&i.LastCheckedAt,
+			&i.Mode,
 		); err != nil {
 			return nil, err
 		}
@@ -1293,7 +1300,7 @@ func (q *Queries) PaymentsForOrder(ctx context.Context, orderID int64) ([]Paymen
 }
 
 const paymentsForOrders = `-- name: PaymentsForOrders :many
-SELECT id, order_id, payment_system_id, status, amount, currency, fee, net, paid_on, comment, gateway_ref, payer_email, created_at, updated_at, gateway_alt_ref, last_checked_at FROM payments WHERE order_id = ANY($1::bigint[]) ORDER BY id
+SELECT id, order_id, payment_system_id, status, amount, currency, fee, net, paid_on, comment, gateway_ref, payer_email, created_at, updated_at, gateway_alt_ref, last_checked_at, mode FROM payments WHERE order_id = ANY($1::bigint[]) ORDER BY id
 `
 
 func (q *Queries) PaymentsForOrders(ctx context.Context, orderIds []int64) ([]Payment, error) {
@@ -1322,6 +1329,7 @@ func (q *Queries) PaymentsForOrders(ctx context.Context, orderIds []int64) ([]Pa
 			&i.UpdatedAt,
 			&i.GatewayAltRef,
 			&i.LastCheckedAt,
+			&i.Mode,
 		); err != nil {
 			return nil, err
 		}

@@ -51,9 +51,9 @@ SELECT * FROM orders WHERE contact_id = @contact_id ORDER BY id DESC LIMIT @lim;
 SELECT id FROM orders WHERE status = 'open' AND deadline_at <= now() ORDER BY deadline_at LIMIT @lim;
 
 -- name: PaymentInsert :one
-INSERT INTO payments (order_id, payment_system_id, status, amount, currency, fee, net, paid_on, comment,
+INSERT INTO payments (order_id, payment_system_id, mode, status, amount, currency, fee, net, paid_on, comment,
                       gateway_ref, payer_email)
-VALUES (@order_id, @payment_system_id, @status, @amount, @currency, @fee, @net, @paid_on, @comment, @gateway_ref,
+VALUES (@order_id, @payment_system_id, @mode, @status, @amount, @currency, @fee, @net, @paid_on, @comment, @gateway_ref,
         @payer_email)
 RETURNING *;
 
