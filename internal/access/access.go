@@ -65,6 +65,18 @@ func (g Grant) ActiveAt(t time.Time) bool {
 	return g.RevokedAt == nil && !g.StartsAt.After(t) && (g.EndsAt == nil || g.EndsAt.After(t))
 }
 
+// MsgDays is the message for a number of days out of range.
+var MsgDays = fmt.Sprintf("must be a whole number from 1 to %d", MaxDays)
+
+// ParseDays checks a number of days a person or a client gave explicitly: 1–MaxDays. Zero is refused, not taken
+// for forever (NewGrant's Days 0): forever is asked for by giving no days at all.
+func ParseDays(days int) (int, error) {
+	if days < 1 || days > MaxDays {
+		return 0, check.Field("days", MsgDays)
+	}
+	return days, nil
+}
+
 // NewGrant is a request for access. Give at most one of Days and EndsAt; neither means forever.
 type NewGrant struct {
 	ContactID       int64
@@ -95,7 +107,7 @@ func (n NewGrant) Validate(now time.Time) error {
 	case n.Days != 0 && n.EndsAt != nil:
 		e.Add("days", "give either days or ends_at, not both")
 	case n.Days < 0 || n.Days > MaxDays:
-		e.Add("days", fmt.Sprintf("must be a whole number from 1 to %d", MaxDays))
+		e.Add("days", MsgDays)
 	case n.EndsAt != nil && !n.EndsAt.After(now):
 		e.Add("ends_at", "must be in the future")
 	}

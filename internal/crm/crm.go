@@ -137,8 +137,8 @@ func validateCustom(m map[string]string) string {
 			return fmt.Sprintf("field name %q must be at most %d characters", k, MaxCustomKey)
 		case !customKeyRE.MatchString(k):
 			return fmt.Sprintf("field name %q must be snake_case (lowercase letters, digits, single underscores)", k)
-		case !utf8.ValidString(m[k]):
-			return fmt.Sprintf("field %q is not valid text", k)
+		case !check.Clean(m[k]):
+			return fmt.Sprintf("field %q %s", k, check.MsgNotText)
 		case utf8.RuneCountInString(m[k]) > MaxCustomValue:
 			return fmt.Sprintf("field %q must be at most %d characters", k, MaxCustomValue)
 		}

@@ -44,11 +44,12 @@ func grantOut(g access.Grant, now time.Time) grantJSON {
 	return out
 }
 
-// grantIn is the body of POST /api/v1/access: give at most one of days and ends_at; neither means forever.
+// grantIn is the body of POST /api/v1/access: give at most one of days and ends_at; neither (or null) means
+// forever. Days is a pointer so that an explicit 0 is told from an absent field: 0 is out of range, not forever.
 type grantIn struct {
 	ContactID int64      `json:"contact_id"`
 	ProductID int64      `json:"product_id"`
-	Days      int        `json:"days"`
+	Days      *int       `json:"days"`
 	EndsAt    *time.Time `json:"ends_at"`
 }
 
@@ -59,9 +60,22 @@ func (s *Server) apiAccessGrant(w http.ResponseWriter, r *http.Request) {
 	if !decodeJSON(w, r, &in) {
 		return
 	}
-	n := access.NewGrant{ContactID: in.ContactID, ProductID: in.ProductID, Days: in.Days, EndsAt: in.EndsAt,
+	n := access.NewGrant{ContactID: in.ContactID, ProductID: in.ProductID, EndsAt: in.EndsAt,
 		Source: access.SourceAPI, SourceRef: audit.ActorFrom(r.Context()).Label}
-	err := n.Validate(time.Now())
+	e := check.Errors{}
+	if in.Days != nil {
+		d, err := access.ParseDays(*in.Days)
+		if err != nil {
+			e.Add("days", access.MsgDays)
+		}
+		n.Days = d
+	}
+	if verr, ok := check.AsErrors(n.Validate(time.Now())); ok {
+		for k, msg := range verr {
+			e.Add(k, msg)
+		}
+	}
+	err := e.Err()
 	if err == nil && in.ProductID > 0 {
 		err = s.grantableProduct(r.Context(), "product_id", in.ProductID)
 	}

@@ -121,15 +121,18 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 		writeProblem(w, Problem{Status: http.StatusUnsupportedMediaType, Detail: "Send the body as application/json."})
 		return false
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxJSONBody))
-	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
-	if err == nil && dec.More() {
-		writeProblem(w, Problem{Status: http.StatusBadRequest, Detail: "The body must hold a single JSON object."})
-		return false
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxJSONBody))
+	if err == nil {
+		dec := json.NewDecoder(bytes.NewReader(body))
+		dec.DisallowUnknownFields()
+		err = dec.Decode(v)
+		if err == nil && dec.More() {
+			writeProblem(w, Problem{Status: http.StatusBadRequest, Detail: "The body must hold a single JSON object."})
+			return false
+		}
 	}
 	if err == nil {
-		return true
+		return cleanJSON(w, body)
 	}
 	var (
 		maxErr  *http.MaxBytesError
@@ -162,6 +165,29 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 		// Anything else (a read timeout, a broken connection) says nothing of our internals.
 		writeProblem(w, Problem{Status: http.StatusBadRequest, Detail: "The body could not be read; send one JSON object."})
 	}
+	return false
+}
+
+// cleanJSON refuses a body whose strings hold a NUL byte (the JSON escape \u0000; invalid UTF-8 is already
+// replaced by the decoder) with 422 naming the field, whatever field it is: PostgreSQL refuses NUL in text. It
+// returns false when it has answered.
+func cleanJSON(w http.ResponseWriter, body []byte) bool {
+	if !bytes.Contains(body, []byte(`\u0000`)) {
+		return true
+	}
+	var x any
+	if err := json.Unmarshal(body, &x); err != nil {
+		return true // decoded into the caller's value already; a shape Unmarshal refuses has nothing to find
+	}
+	field, bad := check.Unclean(x)
+	if !bad {
+		return true
+	}
+	if field == "" {
+		field = "body"
+	}
+	writeProblem(w, Problem{Status: http.StatusUnprocessableEntity, Title: "Invalid input", Detail: "Some fields are invalid.",
+		Errors: map[string]string{field: check.MsgNotText}})
 	return false
 }
 
