@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -265,5 +266,28 @@ func TestAPIAccessDays(t *testing.T) {
 	wantStatus(t, res, raw, http.StatusOK)
 	if after.EndsAt != nil {
 		t.Fatalf("days null: ends %v, want forever", after.EndsAt)
+	}
+}
+
+// TestWayForPayWebhookUnknownCurrency: the ISO 4217 check holds for every gateway, not only Stripe's: a correctly
+// signed WayForPay notification in "XX1" is refused (400) with nothing stored. (WayForPay's parser already refused
+// it through money.ParseExact; the registry's Event.Validate now guarantees it whatever a parser does.)
+func TestWayForPayWebhookUnknownCurrency(t *testing.T) {
+	t.Parallel()
+	f := newWayforpayFixture(t)
+	a := f.a
+	att := f.checkout(t, "eve@example.com")
+	att.fields = maps.Clone(att.fields)
+	att.fields.Set("currency", "XX1")
+	res, raw := wayforpayDeliver(t, a, f.sys.ID, "application/json",
+		wayforpayNotification(att, wayforpaySecret, "Approved", "1100", "eve@example.com"))
+	if res.StatusCode != http.StatusBadRequest {
+		t.Fatalf("status %d, want 400: %s", res.StatusCode, raw)
+	}
+	if n := a.countRows("SELECT count(*) FROM gateway_events"); n != 0 {
+		t.Errorf("%d gateway events stored", n)
+	}
+	if n := a.countRows("SELECT count(*) FROM payment_exceptions"); n != 0 {
+		t.Errorf("%d payment exceptions opened", n)
 	}
 }
