@@ -11,7 +11,7 @@ import (
 // Handler is every route of Bursar.
 func (s *Server) Handler() http.Handler {
 	r := chi.NewRouter()
-	r.Use(s.logRequests, securityHeaders, limitForm)
+	r.Use(s.logRequests, securityHeaders, s.strictTransportSecurity, limitForm, s.refuseUnclean)
 	r.NotFound(s.notFound)
 
 	r.Get("/healthz", s.healthz)
