@@ -178,22 +178,34 @@ func cmdAdmin(ctx context.Context, args []string, getenv func(string) string, st
 }
 
 func cmdAPIKey(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer, log *slog.Logger) error {
+	const use = "usage: bursar apikey create --name N [--scopes '*'|GROUP:read|GROUP:write,...] [--expires YYYY-MM-DD]"
 	if len(args) == 0 || args[0] != "create" {
-		return usagef("usage: bursar apikey create --name N")
+		return usagef(use)
 	}
-	var name string
-	if err := flags("apikey create", args[1:], func(fs *flag.FlagSet) { fs.StringVar(&name, "name", "", "") }); err != nil {
+	n := staff.NewAPIKey{}
+	var scopes string
+	if err := flags("apikey create", args[1:], func(fs *flag.FlagSet) {
+		fs.StringVar(&n.Name, "name", "", "")
+		fs.StringVar(&scopes, "scopes", staff.ScopeFull, "")
+		fs.StringVar(&n.Expires, "expires", "", "")
+	}); err != nil {
 		return err
 	}
-	if name == "" {
+	if n.Name == "" {
 		return usagef("apikey create: --name is required")
 	}
+	// Checked before connecting, so a typo costs no database round trip; the service checks again.
+	sc, err := staff.ParseScopes(scopes)
+	if err != nil {
+		return fieldErr(err)
+	}
+	n.Scopes = sc
 	e, err := setup(ctx, getenv, log, true)
 	if err != nil {
 		return err
 	}
 	defer e.close(log)
-	_, key, err := staff.NewService(e.pool, audit.New(e.pool)).CreateAPIKey(cliCtx(ctx), name, 0)
+	_, key, err := staff.NewService(e.pool, audit.New(e.pool)).CreateAPIKey(cliCtx(ctx), n)
 	if err != nil {
 		return fieldErr(err)
 	}

@@ -4,6 +4,8 @@
 //	bursar migrate up|status                       apply or list schema migrations
 //	bursar admin create --email E --password P     add an admin user (owner unless --role manager)
 //	bursar apikey create --name N                  create an API key and print only the key
+//	  [--scopes '*'|GROUP:read|GROUP:write,...]    what it may do (default '*', full access)
+//	  [--expires YYYY-MM-DD]                       when it stops working (default never)
 //	bursar demo                                    create the demo school (idempotent) and print its admin login
 package main
 
@@ -45,6 +47,8 @@ const usage = `usage: bursar <command>
   migrate up|status                       apply or list schema migrations
   admin create --email E --password P     add an admin user [--name N] [--role owner|manager]
   apikey create --name N                  create an API key; prints only the key
+                [--scopes S] [--expires D]  S: '*' (default, full access) or GROUP:read|GROUP:write,...;
+                                          D: YYYY-MM-DD (stops at 00:00 UTC) or an RFC 3339 time
   demo                                    create the demo school and print its admin login`
 
 // run is the whole program, with its environment passed in so tests can call it.

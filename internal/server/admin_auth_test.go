@@ -98,7 +98,7 @@ func TestOwnerOnly(t *testing.T) {
 		t.Fatalf("manager creating a key: %d", res.StatusCode)
 	}
 	o := a.owner()
-	res, doc := a.postFormDoc(o, "/admin/api-keys", url.Values{"name": {"LMS"}})
+	res, doc := a.postFormDoc(o, "/admin/api-keys", url.Values{"name": {"LMS"}, "full": {"on"}})
 	key := doc.Find("[data-testid=new-api-key]").Text()
 	if res.StatusCode != http.StatusOK || !strings.HasPrefix(key, "bsr_") {
 		t.Fatalf("status %d key %q", res.StatusCode, key)

@@ -142,10 +142,13 @@ func (a *testApp) get(c *http.Client, path string) (*http.Response, *goquery.Doc
 	return res, doc
 }
 
-// apiKey creates an API key.
-func (a *testApp) apiKey() string {
+// apiKey creates an API key; with no scopes, it has full access.
+func (a *testApp) apiKey(scopes ...string) string {
 	a.t.Helper()
-	_, key, err := a.srv.staff.CreateAPIKey(a.ctx(), "test", 0)
+	if len(scopes) == 0 {
+		scopes = []string{staff.ScopeFull}
+	}
+	_, key, err := a.srv.staff.CreateAPIKey(a.ctx(), staff.NewAPIKey{Name: "test", Scopes: scopes})
 	if err != nil {
 		a.t.Fatal(err)
 	}

@@ -162,6 +162,11 @@ func (s *Server) requireAPIKey(next http.Handler) http.Handler {
 			writeProblem(w, Problem{Status: http.StatusUnauthorized, Detail: "The API key is unknown or revoked."})
 			return
 		}
+		if errors.Is(err, staff.ErrAPIKeyExpired) {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="bursar", error="invalid_token", error_description="The API key has expired"`)
+			writeProblem(w, Problem{Status: http.StatusUnauthorized, Detail: "The API key has expired."})
+			return
+		}
 		if err != nil {
 			s.apiError(w, r, err)
 			return

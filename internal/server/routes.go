@@ -134,7 +134,7 @@ func (s *Server) Handler() http.Handler {
 
 	// JSON API.
 	r.Route("/api/v1", func(r chi.Router) {
-		r.Use(s.requireAPIKey, s.idempotent)
+		r.Use(s.requireAPIKey, s.requireScope, s.idempotent)
 		r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 			writeProblem(w, Problem{Status: http.StatusNotFound, Detail: "No such endpoint."})
 		})

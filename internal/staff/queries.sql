@@ -43,13 +43,15 @@ WHERE scope = $1 AND key = $2 AND NOT succeeded;
 DELETE FROM login_attempts WHERE at < $1;
 
 -- name: APIKeyCreate :one
-INSERT INTO api_keys (name, prefix, key_hash, created_by) VALUES ($1, $2, $3, $4) RETURNING *;
+INSERT INTO api_keys (name, prefix, key_hash, created_by, scopes, expires_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *;
 
 -- name: APIKeyByHash :one
 SELECT * FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL;
 
--- name: APIKeyTouch :exec
-UPDATE api_keys SET last_used_at = now() WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute');
+-- name: APIKeyTouch :execrows
+-- Records a key's use unless one was recorded after @since: one write per key per interval, however busy.
+UPDATE api_keys SET last_used_at = @now::timestamptz
+WHERE id = @id AND (last_used_at IS NULL OR last_used_at < @since::timestamptz);
 
 -- name: APIKeyList :many
 SELECT * FROM api_keys ORDER BY id DESC;

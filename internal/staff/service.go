@@ -2,11 +2,7 @@ package staff
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -221,91 +217,6 @@ func (s *Service) verify(ctx context.Context, q *staffq.Queries, email, pw strin
 }
 
 var dummyHash, _ = password.Hash("bursar-dummy-password")
-
-// apiKeyPrefix starts every API key, so a leaked key is recognisable in logs and scanners.
-const apiKeyPrefix = "bsr_"
-
-// CreateAPIKey makes a key named name and returns its record and the key, which is never shown again.
-func (s *Service) CreateAPIKey(ctx context.Context, name string, createdBy int64) (APIKey, string, error) {
-	name = strings.TrimSpace(name)
-	errs := check.Errors{}
-	errs.Text("name", name, true, 100)
-	if err := errs.Err(); err != nil {
-		return APIKey{}, "", err
-	}
-	raw := make([]byte, 32)
-	if _, err := rand.Read(raw); err != nil {
-		return APIKey{}, "", err
-	}
-	key := apiKeyPrefix + base64.RawURLEncoding.EncodeToString(raw)
-	sum := sha256.Sum256([]byte(key))
-	var by *int64
-	if createdBy != 0 {
-		by = &createdBy
-	}
-	var k APIKey
-	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
-		r, err := staffq.New(tx).APIKeyCreate(ctx, staffq.APIKeyCreateParams{Name: name, Prefix: key[:len(apiKeyPrefix)+6], KeyHash: sum[:], CreatedBy: by})
-		if err != nil {
-			return err
-		}
-		k = apiKeyFrom(r)
-		return s.audit.RecordTx(ctx, tx, "api_key.create", "api_key", k.ID, map[string]any{"name": name})
-	})
-	return k, key, err
-}
-
-func apiKeyFrom(r staffq.ApiKey) APIKey {
-	return APIKey{ID: r.ID, Name: r.Name, Prefix: r.Prefix, CreatedAt: r.CreatedAt, LastUsedAt: r.LastUsedAt, RevokedAt: r.RevokedAt}
-}
-
-// ErrBadAPIKey says a bearer key is unknown or revoked.
-var ErrBadAPIKey = errors.New("staff: unknown or revoked API key")
-
-// AuthenticateAPIKey returns the live key matching key.
-func (s *Service) AuthenticateAPIKey(ctx context.Context, key string) (APIKey, error) {
-	if !strings.HasPrefix(key, apiKeyPrefix) || len(key) > 100 {
-		return APIKey{}, ErrBadAPIKey
-	}
-	sum := sha256.Sum256([]byte(key))
-	q := staffq.New(s.db)
-	r, err := q.APIKeyByHash(ctx, sum[:])
-	if errors.Is(err, pgx.ErrNoRows) {
-		return APIKey{}, ErrBadAPIKey
-	}
-	if err != nil {
-		return APIKey{}, err
-	}
-	_ = q.APIKeyTouch(ctx, r.ID)
-	return apiKeyFrom(r), nil
-}
-
-// APIKeys lists keys, newest first.
-func (s *Service) APIKeys(ctx context.Context) ([]APIKey, error) {
-	rows, err := staffq.New(s.db).APIKeyList(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]APIKey, len(rows))
-	for i, r := range rows {
-		out[i] = apiKeyFrom(r)
-	}
-	return out, nil
-}
-
-// RevokeAPIKey stops key id from working at once.
-func (s *Service) RevokeAPIKey(ctx context.Context, id int64) error {
-	return pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
-		n, err := staffq.New(tx).APIKeyRevoke(ctx, id)
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			return fmt.Errorf("api key %d: %w", id, check.ErrNotFound)
-		}
-		return s.audit.RecordTx(ctx, tx, "api_key.revoke", "api_key", id, nil)
-	})
-}
 
 func isUnique(err error) bool {
 	var pe *pgconn.PgError

@@ -29,16 +29,6 @@ type User struct {
 // IsOwner tells whether u may manage staff and settings.
 func (u User) IsOwner() bool { return u.Role == RoleOwner }
 
-// APIKey is a key's record; the key itself is shown once, at creation.
-type APIKey struct {
-	ID         int64
-	Name       string
-	Prefix     string
-	CreatedAt  time.Time
-	LastUsedAt *time.Time
-	RevokedAt  *time.Time
-}
-
 // Errors.
 var (
 	ErrNotFound           = fmt.Errorf("staff: user %w", check.ErrNotFound)

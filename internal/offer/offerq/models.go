@@ -51,6 +51,8 @@ type ApiKey struct {
 	CreatedAt  time.Time
 	LastUsedAt *time.Time
 	RevokedAt  *time.Time
+	Scopes     []string
+	ExpiresAt  *time.Time
 }
 
 type AuditLog struct {
@@ -263,6 +265,7 @@ type Payment struct {
 	UpdatedAt       time.Time
 	GatewayAltRef   string
 	LastCheckedAt   *time.Time
+	Mode            string
 }
 
 type PaymentException struct {

@@ -236,9 +236,6 @@ type OutboundEmail struct {
 	RelatedID   *int64
 	CreatedAt   time.Time
 	SentAt      *time.Time
-	Secrets     []string
-	MessageID   string
-	Resends     int32
 }
 
 type PasswordReset struct {

@@ -11,7 +11,7 @@ import (
 )
 
 const aPIKeyByHash = `-- name: APIKeyByHash :one
-SELECT id, name, prefix, key_hash, created_by, created_at, last_used_at, revoked_at FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL
+SELECT id, name, prefix, key_hash, created_by, created_at, last_used_at, revoked_at, scopes, expires_at FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL
 `
 
 func (q *Queries) APIKeyByHash(ctx context.Context, keyHash []byte) (ApiKey, error) {
@@ -26,12 +26,14 @@ func (q *Queries) APIKeyByHash(ctx context.Context, keyHash []byte) (ApiKey, err
 		&i.CreatedAt,
 		&i.LastUsedAt,
 		&i.RevokedAt,
+		&i.Scopes,
+		&i.ExpiresAt,
 	)
 	return i, err
 }
 
 const aPIKeyCreate = `-- name: APIKeyCreate :one
-INSERT INTO api_keys (name, prefix, key_hash, created_by) VALUES ($1, $2, $3, $4) RETURNING id, name, prefix, key_hash, created_by, created_at, last_used_at, revoked_at
+INSERT INTO api_keys (name, prefix, key_hash, created_by, scopes, expires_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id, name, prefix, key_hash, created_by, created_at, last_used_at, revoked_at, scopes, expires_at
 `
 
 type APIKeyCreateParams struct {
@@ -39,6 +41,8 @@ type APIKeyCreateParams struct {
 	Prefix    string
 	KeyHash   []byte
 	CreatedBy *int64
+	Scopes    []string
+	ExpiresAt *time.Time
 }
 
 func (q *Queries) APIKeyCreate(ctx context.Context, arg APIKeyCreateParams) (ApiKey, error) {
@@ -47,6 +51,8 @@ func (q *Queries) APIKeyCreate(ctx context.Context, arg APIKeyCreateParams) (Api
 		arg.Prefix,
 		arg.KeyHash,
 		arg.CreatedBy,
+		arg.Scopes,
+		arg.ExpiresAt,
 	)
 	var i ApiKey
 	err := row.Scan(
@@ -58,12 +64,14 @@ func (q *Queries) APIKeyCreate(ctx context.Context, arg APIKeyCreateParams) (Api
 		&i.CreatedAt,
 		&i.LastUsedAt,
 		&i.RevokedAt,
+		&i.Scopes,
+		&i.ExpiresAt,
 	)
 	return i, err
 }
 
 const aPIKeyList = `-- name: APIKeyList :many
-SELECT id, name, prefix, key_hash, created_by, created_at, last_used_at, revoked_at FROM api_keys ORDER BY id DESC
+SELECT id, name, prefix, key_hash, created_by, created_at, last_used_at, revoked_at, scopes, expires_at FROM api_keys ORDER BY id DESC
 `
 
 func (q *Queries) APIKeyList(ctx context.Context) ([]ApiKey, error) {
@@ -84,6 +92,8 @@ func (q *Queries) APIKeyList(ctx context.Context) ([]ApiKey, error) {
 			&i.CreatedAt,
 			&i.LastUsedAt,
 			&i.RevokedAt,
+			&i.Scopes,
+			&i.ExpiresAt,
 		); err != nil {
 			return nil, err
 		}
@@ -107,13 +117,24 @@ func (q *Queries) APIKeyRevoke(ctx context.Context, id int64) (int64, error) {
 	return result.RowsAffected(), nil
 }
 
-const aPIKeyTouch = `-- name: APIKeyTouch :exec
-UPDATE api_keys SET last_used_at = now() WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')
+const aPIKeyTouch = `-- name: APIKeyTouch :execrows
+UPDATE api_keys SET last_used_at = $1::timestamptz
+WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $3::timestamptz)
 `
 
-func (q *Queries) APIKeyTouch(ctx context.Context, id int64) error {
-	_, err := q.db.Exec(ctx, aPIKeyTouch, id)
-	return err
+type APIKeyTouchParams struct {
+	Now   time.Time
+	ID    int64
+	Since time.Time
+}
+
+// Records a key's use unless one was recorded after @since: one write per key per interval, however busy.
+func (q *Queries) APIKeyTouch(ctx context.Context, arg APIKeyTouchParams) (int64, error) {
+	result, err := q.db.Exec(ctx, aPIKeyTouch, arg.Now, arg.ID, arg.Since)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const loginAttemptAdd = `-- name: LoginAttemptAdd :exec
