@@ -210,7 +210,7 @@ func TestSignUpOnExistingContact(t *testing.T) {
 	}
 	// The owner of the inbox follows the link.
 	token := tokenOf(t, f.mailer.last(t, "bea@school.test"))
-	a, err := f.svc.ResetPassword(f.ctx, token, "bea's own horse")
+	a, err := f.svc.ResetPassword(f.ctx, token, "bea's own horse", "192.0.2.1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -340,12 +340,12 @@ func TestPasswordReset(t *testing.T) {
 	}
 
 	t.Run("UnknownToken", func(t *testing.T) {
-		if _, err := f.svc.ResetPassword(f.ctx, "nope"+token[4:], "brand new pass"); !errors.Is(err, ErrResetInvalid) {
+		if _, err := f.svc.ResetPassword(f.ctx, "nope"+token[4:], "brand new pass", "192.0.2.1"); !errors.Is(err, ErrResetInvalid) {
 			t.Fatalf("err = %v", err)
 		}
 	})
 	t.Run("ShortPassword", func(t *testing.T) {
-		_, err := f.svc.ResetPassword(f.ctx, token, "short")
+		_, err := f.svc.ResetPassword(f.ctx, token, "short", "192.0.2.1")
 		wantField(t, err, "password")
 		if err := f.svc.CheckReset(f.ctx, token); err != nil {
 			t.Fatalf("a refused password spent the token: %v", err)
@@ -355,7 +355,7 @@ func TestPasswordReset(t *testing.T) {
 		if err := f.svc.CheckReset(f.ctx, token); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.svc.ResetPassword(f.ctx, token, "brand new pass"); err != nil {
+		if _, err := f.svc.ResetPassword(f.ctx, token, "brand new pass", "192.0.2.1"); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := f.svc.SignIn(f.ctx, "ana@school.test", "correct horse", "192.0.2.1"); !errors.Is(err, ErrInvalidCredentials) {
@@ -366,7 +366,7 @@ func TestPasswordReset(t *testing.T) {
 		}
 	})
 	t.Run("SingleUse", func(t *testing.T) {
-		if _, err := f.svc.ResetPassword(f.ctx, token, "third password"); !errors.Is(err, ErrResetInvalid) {
+		if _, err := f.svc.ResetPassword(f.ctx, token, "third password", "192.0.2.1"); !errors.Is(err, ErrResetInvalid) {
 			t.Fatalf("second use: err = %v", err)
 		}
 		if err := f.svc.CheckReset(f.ctx, token); !errors.Is(err, ErrResetInvalid) {
@@ -379,7 +379,7 @@ func TestPasswordReset(t *testing.T) {
 		}
 		tok := tokenOf(t, f.mailer.last(t, "ana@school.test"))
 		now = now.Add(ResetTTL + time.Second)
-		if _, err := f.svc.ResetPassword(f.ctx, tok, "late password"); !errors.Is(err, ErrResetInvalid) {
+		if _, err := f.svc.ResetPassword(f.ctx, tok, "late password", "192.0.2.1"); !errors.Is(err, ErrResetInvalid) {
 			t.Fatalf("expired: err = %v", err)
 		}
 		if _, err := f.svc.SignIn(f.ctx, "ana@school.test", "late password", "192.0.2.1"); !errors.Is(err, ErrInvalidCredentials) {

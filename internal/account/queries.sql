@@ -19,13 +19,15 @@ UPDATE accounts SET last_sign_in_at = $2 WHERE contact_id = $1;
 INSERT INTO password_resets (token_hash, contact_id, created_at, expires_at) VALUES ($1, $2, $3, $4);
 
 -- name: ResetValid :one
+-- A live password-reset link (a welcome link is not one).
 SELECT contact_id FROM password_resets
-WHERE token_hash = @token_hash AND used_at IS NULL AND expires_at > @now;
+WHERE token_hash = @token_hash AND purpose = 'reset' AND used_at IS NULL AND expires_at > @now;
 
 -- name: ResetUse :one
--- Spends a live reset token; no row when it is unknown, used or expired (a second use loses the race here).
+-- Spends a live token of @purpose ('reset' or 'welcome'); no row when it is unknown, of another purpose, used or
+-- expired (a second use loses the race here).
 UPDATE password_resets SET used_at = @now
-WHERE token_hash = @token_hash AND used_at IS NULL AND expires_at > @now
+WHERE token_hash = @token_hash AND purpose = @purpose::text AND used_at IS NULL AND expires_at > @now
 RETURNING contact_id;
 
 -- name: ResetUseAllFor :exec

@@ -83,7 +83,8 @@ func (s *Service) sendLink(ctx context.Context, c crm.Contact, lang string) erro
 	})
 }
 
-// CheckReset tells whether token is a live reset link: ErrResetInvalid when it is unknown, used or expired.
+// CheckReset tells whether token is a live reset link: ErrResetInvalid when it is unknown, used, expired or of
+// another purpose (a welcome link).
 func (s *Service) CheckReset(ctx context.Context, token string) error {
 	if token == "" || len(token) > maxToken {
 		return ErrResetInvalid
@@ -95,10 +96,11 @@ func (s *Service) CheckReset(ctx context.Context, token string) error {
 	return err
 }
 
-// ResetPassword spends token and sets the account's password to pw. The token is spent by a conditional update,
-// so of two concurrent uses one wins; the account's other live links are spent too, and a lockout of its e-mail
-// is lifted.
-func (s *Service) ResetPassword(ctx context.Context, token, pw string) (Account, error) {
+// ResetPassword spends token and sets the account's password to pw, for a client at address ip. The token is spent
+// by a conditional update, so of two concurrent uses one wins; the account's other live links are spent too, and a
+// lockout of its e-mail is lifted. The audit log and the timeline record it under the link (ActorResetLink), with
+// the contact and ip in the details, not as the student.
+func (s *Service) ResetPassword(ctx context.Context, token, pw, ip string) (Account, error) {
 	if msg := password.Check(pw); msg != "" {
 		return Account{}, check.Field("password", msg)
 	}
@@ -110,11 +112,12 @@ func (s *Service) ResetPassword(ctx context.Context, token, pw string) (Account,
 		return Account{}, err
 	}
 	now := s.now()
+	ctx = linkActor(ctx, ActorResetLink)
 	var id int64
 	err = pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
 		q := accountq.New(tx)
 		var err error
-		id, err = q.ResetUse(ctx, accountq.ResetUseParams{TokenHash: tokenHash(token), Now: &now})
+		id, err = q.ResetUse(ctx, accountq.ResetUseParams{TokenHash: tokenHash(token), Purpose: PurposeReset, Now: &now})
 		if errors.Is(err, pgx.ErrNoRows) {
 			return ErrResetInvalid
 		}
@@ -136,7 +139,7 @@ func (s *Service) ResetPassword(ctx context.Context, token, pw string) (Account,
 		if err := s.contacts.AddEventTx(ctx, tx, id, EventPasswordReset, "Password changed with a reset link"); err != nil {
 			return err
 		}
-		return s.audit.RecordTx(ctx, tx, "account.password_reset", "contact", id, nil)
+		return s.audit.RecordTx(ctx, tx, "account.password_reset", "contact", id, linkDetails(id, ip, nil))
 	})
 	if err != nil {
 		return Account{}, err

@@ -66,7 +66,8 @@ func (s *Service) WelcomeLinkTx(ctx context.Context, tx pgx.Tx, contactID, offer
 	return strings.TrimSuffix(s.baseURL, "/") + WelcomePath + token, nil
 }
 
-// CheckWelcome reads the live welcome link token: ErrResetInvalid when it is unknown, used or expired.
+// CheckWelcome reads the live welcome link token: ErrResetInvalid when it is unknown, used, expired or of another
+// purpose (a password-reset link).
 func (s *Service) CheckWelcome(ctx context.Context, token string) (Welcome, error) {
 	if token == "" || len(token) > maxToken {
 		return Welcome{}, ErrResetInvalid
@@ -89,12 +90,14 @@ func (s *Service) CheckWelcome(ctx context.Context, token string) (Welcome, erro
 // UseWelcome spends the welcome link token and returns the account to sign in. A payer with an account is simply
 // signed in; one without gets the account, with in's password, and the name and answers fill in the contact's blank
 // name and fields (what the school knows is never overwritten). Nothing is spent when any field is bad; of two
-// concurrent uses one wins, the other is ErrResetInvalid.
-func (s *Service) UseWelcome(ctx context.Context, token string, in WelcomeInput) (Account, error) {
+// concurrent uses one wins, the other is ErrResetInvalid. ip is the client's address: everything is recorded under
+// the link (ActorWelcomeLink), with the contact and ip in the audit details, not as the student.
+func (s *Service) UseWelcome(ctx context.Context, token, ip string, in WelcomeInput) (Account, error) {
 	w, err := s.CheckWelcome(ctx, token)
 	if err != nil {
 		return Account{}, err
 	}
+	ctx = linkActor(ctx, ActorWelcomeLink)
 	var hash string
 	var patch crm.Patch
 	if !w.HasAccount {
@@ -108,7 +111,7 @@ func (s *Service) UseWelcome(ctx context.Context, token string, in WelcomeInput)
 	now := s.now()
 	err = pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
 		q := accountq.New(tx)
-		id, err := q.ResetUse(ctx, accountq.ResetUseParams{TokenHash: tokenHash(token), Now: &now})
+		id, err := q.ResetUse(ctx, accountq.ResetUseParams{TokenHash: tokenHash(token), Purpose: PurposeWelcome, Now: &now})
 		if errors.Is(err, pgx.ErrNoRows) {
 			return ErrResetInvalid
 		}
@@ -116,18 +119,23 @@ func (s *Service) UseWelcome(ctx context.Context, token string, in WelcomeInput)
 			return err
 		}
 		msg := "Signed in with the link e-mailed after a payment"
+		created := false
 		if hash != "" {
 			n, err := q.AccountCreate(ctx, accountq.AccountCreateParams{ContactID: id, PasswordHash: hash})
 			if err != nil {
 				return err
 			}
 			if n == 1 {
-				msg = "Student account created with the link e-mailed after a payment"
-				if err := s.audit.RecordTx(ctx, tx, "account.create", "contact", id, map[string]any{"email": w.Email,
-					"source": "welcome_link"}); err != nil {
+				msg, created = "Student account created with the link e-mailed after a payment", true
+				if err := s.audit.RecordTx(ctx, tx, "account.create", "contact", id, linkDetails(id, ip,
+					map[string]any{"email": w.Email, "source": "welcome_link"})); err != nil {
 					return err
 				}
 			}
+		}
+		if err := s.audit.RecordTx(ctx, tx, "account.welcome_sign_in", "contact", id, linkDetails(id, ip,
+			map[string]any{"created": created})); err != nil {
+			return err
 		}
 		if err := q.AccountTouchSignIn(ctx, accountq.AccountTouchSignInParams{ContactID: id, LastSignInAt: &now}); err != nil {
 			return err

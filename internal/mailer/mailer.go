@@ -52,11 +52,12 @@ func (m *Mailer) OrderEmailTx(ctx context.Context, tx pgx.Tx, e order.Email) err
 	}
 	o, lng := e.Order, lang(e.Order.Language)
 	link := m.baseURL + "/account/orders/" + url.PathEscape(o.Number)
+	var secrets []string
 	switch e.Kind {
 	case order.EmailCompleted:
 		link = m.baseURL + "/account"
 	case order.EmailWelcome:
-		link = e.SignInURL
+		link, secrets = e.SignInURL, linkSecrets(e.SignInURL)
 	}
 	r, err := email.Order(ctx, email.OrderEmail{
 		School:     school,
@@ -73,12 +74,13 @@ func (m *Mailer) OrderEmailTx(ctx context.Context, tx pgx.Tx, e order.Email) err
 	}
 	return m.enqueue(ctx, tx, notify.Email{
 		DedupKey: fmt.Sprintf("order:%d:%s", o.ID, e.Kind), To: e.To, Language: lng,
-		RelatedType: "order", RelatedID: o.ID,
+		RelatedType: "order", RelatedID: o.ID, Secrets: secrets,
 	}, r, placeholder)
 }
 
 // PasswordResetTx renders the password-reset e-mail carrying link in lang and enqueues it once per link
-// (dedup key "password-reset:<first 16 hex digits of the link's SHA-256>").
+// (dedup key "password-reset:<first 16 hex digits of the link's SHA-256>"). The link is a secret of the e-mail:
+// staff never read it in the outbox.
 func (m *Mailer) PasswordResetTx(ctx context.Context, tx pgx.Tx, to, language, link string) error {
 	lng := lang(language)
 	school, placeholder, err := m.school(ctx, tx)
@@ -92,7 +94,19 @@ func (m *Mailer) PasswordResetTx(ctx context.Context, tx pgx.Tx, to, language, l
 	sum := sha256.Sum256([]byte(link))
 	return m.enqueue(ctx, tx, notify.Email{
 		DedupKey: "password-reset:" + hex.EncodeToString(sum[:8]), To: to, Language: lng,
+		Secrets: linkSecrets(link),
 	}, r, placeholder)
+}
+
+// linkSecrets are the secrets of an e-mail carrying the single-use link: the link and its last path segment (the
+// token), so the token stays hidden even where a template were to show it apart from the link. Any later link a
+// staff member has no business using (a sign-in or payment link) is marked the same way.
+func linkSecrets(link string) []string {
+	s := []string{link}
+	if i := strings.LastIndexByte(link, '/'); i >= 0 && len(link)-i-1 >= notify.MinSecret {
+		s = append(s, link[i+1:])
+	}
+	return s
 }
 
 // enqueue puts the rendered e-mail on the outbox, except to a placeholder address (a payer who gave no e-mail gets

@@ -138,7 +138,8 @@ func TestOrderEmailRollback(t *testing.T) {
 func TestPasswordReset(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	link := "https://pay.sol.test/account/reset/tok123"
+	const token = "tok123-Ab9_kQ2mZx7LpR4sT0uVwY1"
+	link := "https://pay.sol.test/account/reset/" + token
 	for range 2 {
 		e.inTx(t, func(tx pgx.Tx) error {
 			return e.mailer.PasswordResetTx(context.Background(), tx, "ana@example.test", "fr", link)
@@ -161,9 +162,37 @@ func TestPasswordReset(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.Subject != "Réinitialisez votre mot de passe" || m.Language != "fr" || !strings.Contains(m.Text, link) ||
-		!strings.Contains(m.HTML, `href="`+link+`"`) || strings.Contains(m.Text, "tok456") {
+	if m.Subject != "Réinitialisez votre mot de passe" || m.Language != "fr" || strings.Contains(m.Text, "tok456") {
 		t.Fatalf("message %+v", m)
+	}
+	// The link is the e-mail's secret: the outbox shows a mask, and keeps link and token apart until delivery.
+	if strings.Contains(m.Text+m.HTML, token) || !strings.Contains(m.Text, notify.SecretMask) ||
+		!strings.Contains(m.HTML, `href="`+notify.SecretMask+`"`) {
+		t.Fatalf("the outbox shows the link:\n%s\n%s", m.Text, m.HTML)
+	}
+	var secrets []string
+	if err := e.pool.QueryRow(context.Background(), `SELECT secrets FROM outbound_emails WHERE dedup_key = $1`, key).Scan(&secrets); err != nil {
+		t.Fatal(err)
+	}
+	if len(secrets) != 2 || secrets[0] != link || secrets[1] != token {
+		t.Fatalf("secrets %q, want the link and its token", secrets)
+	}
+}
+
+// TestWelcomeLinkIsSecret: the sign-in link of the welcome e-mail is masked in the outbox like a reset link.
+func TestWelcomeLinkIsSecret(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	const token = "wel-Ab9_kQ2mZx7LpR4sT0uVwY1cD3eF"
+	em := order.Email{Kind: order.EmailWelcome, Order: testOrder("en"), To: "ana@example.test",
+		SignInURL: "https://pay.sol.test/account/welcome/" + token}
+	e.inTx(t, func(tx pgx.Tx) error { return e.mailer.OrderEmailTx(context.Background(), tx, em) })
+	m, err := e.notify.ByDedupKey(context.Background(), "order:42:welcome")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(m.Text+m.HTML, token) || !strings.Contains(m.Text, notify.SecretMask) {
+		t.Fatalf("the outbox shows the sign-in link:\n%s", m.Text)
 	}
 }
 

@@ -70,12 +70,15 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[EmailArgs]) error {
 		done = StatusLogged
 		w.log.Info("e-mail logged (no SMTP server configured)", "email_id", m.ID, "to", m.To, "subject", m.Subject,
 			"dedup_key", m.DedupKey)
-		w.log.Debug("e-mail body", "email_id", m.ID, "text", m.Text)
-	} else if err := w.sender.Send(ctx, m); err != nil {
+		w.log.Debug("e-mail body", "email_id", m.ID, "text", m.masked().Text)
+	} else if err := w.sender.Send(ctx, m.revealed()); err != nil {
 		return w.failed(ctx, job, m, err)
 	}
 	return pgx.BeginFunc(ctx, w.db, func(tx pgx.Tx) error {
 		if err := markDone(ctx, tx, m.ID, done); err != nil {
+			return err
+		}
+		if err := forgetSecrets(ctx, tx, m.ID); err != nil {
 			return err
 		}
 		if _, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job); err != nil {

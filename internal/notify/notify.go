@@ -66,6 +66,9 @@ type Email struct {
 	// RelatedType and RelatedID name the record the e-mail is about ("order", 123), for the admin outbox.
 	RelatedType string
 	RelatedID   int64
+	// Secrets are values in Text and HTML only the recipient may read, such as a single-use link and its token
+	// (see SecretMask): staff see a mask in their place, and they are forgotten once the e-mail is delivered.
+	Secrets []string
 }
 
 func (e Email) normalize() Email {
@@ -98,6 +101,7 @@ func (e Email) Validate() error {
 	}
 	errs.Text("language", e.Language, true, 20)
 	errs.Text("related_type", e.RelatedType, false, MaxRelatedType)
+	validateSecrets(e.Secrets, errs.Add)
 	return errs.Err()
 }
 
@@ -117,6 +121,9 @@ type Message struct {
 	RelatedID   int64 // 0 when none
 	CreatedAt   time.Time
 	SentAt      time.Time // zero until sent or logged
+	// secrets are the values of the markers in Text and HTML, kept until delivery (see secret.go). Only the worker
+	// sees them: every Service method returns messages masked.
+	secrets []string
 }
 
 // Filter narrows List.

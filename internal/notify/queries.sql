@@ -1,7 +1,8 @@
 -- name: EmailInsert :one
 -- Adds an e-mail to the outbox; a second e-mail with the same dedup key is dropped (no row returned).
-INSERT INTO outbound_emails (dedup_key, to_address, subject, text_body, html_body, language, related_type, related_id)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+INSERT INTO outbound_emails (dedup_key, to_address, subject, text_body, html_body, language, related_type, related_id,
+                             secrets)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 ON CONFLICT (dedup_key) DO NOTHING
 RETURNING id;
 
@@ -34,3 +35,7 @@ WHERE (sqlc.narg(status)::text IS NULL OR status = sqlc.narg(status)::text)
   AND (sqlc.narg(before_id)::bigint IS NULL OR id < sqlc.narg(before_id)::bigint)
 ORDER BY id DESC
 LIMIT @max_rows;
+
+-- name: EmailForgetSecrets :exec
+-- Drops the secrets of an e-mail once it was sent or logged: its stored bodies only hold their markers.
+UPDATE outbound_emails SET secrets = '{}' WHERE id = $1;

@@ -35,7 +35,7 @@ func (s *Service) EnqueueTx(ctx context.Context, tx pgx.Tx, e Email) error {
 	if err := e.Validate(); err != nil {
 		return err
 	}
-	id, inserted, err := insertEmail(ctx, tx, e)
+	id, inserted, err := insertEmail(ctx, tx, e.sealed())
 	if err != nil || !inserted {
 		return err
 	}
@@ -50,17 +50,19 @@ func (s *Service) Enqueue(ctx context.Context, e Email) error {
 	return pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error { return s.EnqueueTx(ctx, tx, e) })
 }
 
-// Message returns outbox e-mail id or an error wrapping check.ErrNotFound.
+// Message returns outbox e-mail id, its secrets masked, or an error wrapping check.ErrNotFound.
 func (s *Service) Message(ctx context.Context, id int64) (Message, error) {
-	return getEmail(ctx, s.db, id)
+	m, err := getEmail(ctx, s.db, id)
+	return m.masked(), err
 }
 
-// ByDedupKey returns the e-mail enqueued for an event, or an error wrapping check.ErrNotFound.
+// ByDedupKey returns the e-mail enqueued for an event, its secrets masked, or an error wrapping check.ErrNotFound.
 func (s *Service) ByDedupKey(ctx context.Context, key string) (Message, error) {
-	return emailByDedupKey(ctx, s.db, key)
+	m, err := emailByDedupKey(ctx, s.db, key)
+	return m.masked(), err
 }
 
-// List returns a page of the outbox, newest first; an unknown status is a field error on "status".
+// List returns a page of the outbox, newest first, secrets masked; an unknown status is a field error on "status".
 func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 	if f.Status != "" && !f.Status.Valid() {
 		return Page{}, check.Field("status", "is not a known status")
@@ -68,5 +70,9 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 	if f.Limit <= 0 || f.Limit > MaxListLimit {
 		f.Limit = MaxListLimit
 	}
-	return listEmails(ctx, s.db, f)
+	page, err := listEmails(ctx, s.db, f)
+	for i := range page.Messages {
+		page.Messages[i] = page.Messages[i].masked()
+	}
+	return page, err
 }

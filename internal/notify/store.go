@@ -17,7 +17,7 @@ func notFound(id int64) error { return fmt.Errorf("e-mail %d: %w", id, check.Err
 func fromRow(r notifyq.OutboundEmail) Message {
 	m := Message{ID: r.ID, DedupKey: r.DedupKey, To: r.ToAddress, Subject: r.Subject, Text: r.TextBody,
 		HTML: r.HtmlBody, Language: r.Language, Status: Status(r.Status), Attempts: int(r.Attempts),
-		LastError: r.LastError, RelatedType: r.RelatedType, CreatedAt: r.CreatedAt}
+		LastError: r.LastError, RelatedType: r.RelatedType, CreatedAt: r.CreatedAt, secrets: r.Secrets}
 	if r.RelatedID != nil {
 		m.RelatedID = *r.RelatedID
 	}
@@ -30,7 +30,10 @@ func fromRow(r notifyq.OutboundEmail) Message {
 // insertEmail adds e to the outbox and returns its id; inserted is false when its dedup key was already there.
 func insertEmail(ctx context.Context, tx db.DBTX, e Email) (id int64, inserted bool, err error) {
 	p := notifyq.EmailInsertParams{DedupKey: e.DedupKey, ToAddress: e.To, Subject: e.Subject, TextBody: e.Text,
-		HtmlBody: e.HTML, Language: e.Language, RelatedType: e.RelatedType}
+		HtmlBody: e.HTML, Language: e.Language, RelatedType: e.RelatedType, Secrets: e.Secrets}
+	if p.Secrets == nil {
+		p.Secrets = []string{} // the column is NOT NULL; a nil slice would be sent as NULL
+	}
 	if e.RelatedID != 0 {
 		p.RelatedID = &e.RelatedID
 	}

@@ -303,7 +303,9 @@ func (s *Server) accountResetRequest(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := public.ResetRequest{Lang: lang, Email: r.PostFormValue("email")}
-	err := s.accounts.RequestReset(studentActor(r.Context(), check.NormalizeEmail(v.Email)), v.Email, lang)
+	// Anyone can type a student's e-mail here: the request is the visitor's, not the student's.
+	ctx := audit.WithActor(r.Context(), audit.Actor{Type: audit.ActorSystem, Label: "visitor " + clientIP(r)})
+	err := s.accounts.RequestReset(ctx, v.Email, lang)
 	if e, ok := check.AsErrors(err); ok {
 		v.Error = fieldMessage(lang, "email", e["email"])
 		s.render(w, r, http.StatusUnprocessableEntity, public.ResetRequestPage(v))
@@ -347,7 +349,7 @@ func (s *Server) accountResetToken(w http.ResponseWriter, r *http.Request) {
 	}
 	token := chiURLParam(r, "token")
 	v := public.ResetToken{Lang: lang, Action: account.ResetPath + url.PathEscape(token)}
-	a, err := s.accounts.ResetPassword(r.Context(), token, r.PostFormValue("password"))
+	a, err := s.accounts.ResetPassword(r.Context(), token, r.PostFormValue("password"), clientIP(r))
 	if e, ok := check.AsErrors(err); ok {
 		v.Error = fieldMessage(lang, "password", e["password"])
 		s.render(w, r, http.StatusUnprocessableEntity, public.ResetTokenPage(v))

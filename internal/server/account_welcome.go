@@ -85,7 +85,7 @@ func (s *Server) accountWelcome(w http.ResponseWriter, r *http.Request) {
 			Required: f.Required, Options: f.Options})
 		in.Answers[f.Key] = r.PostFormValue(account.AnswerField(f.Key))
 	}
-	a, err := s.accounts.UseWelcome(r.Context(), token, in)
+	a, err := s.accounts.UseWelcome(r.Context(), token, clientIP(r), in)
 	if e, ok := check.AsErrors(err); ok {
 		v.Errors = fieldMessages(v.Lang, e)
 		v.Name = in.Name

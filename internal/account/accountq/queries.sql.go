@@ -218,18 +218,20 @@ func (q *Queries) ResetPrune(ctx context.Context, expiresAt time.Time) error {
 
 const resetUse = `-- name: ResetUse :one
 UPDATE password_resets SET used_at = $1
-WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1
+WHERE token_hash = $2 AND purpose = $3::text AND used_at IS NULL AND expires_at > $1
 RETURNING contact_id
 `
 
 type ResetUseParams struct {
 	Now       *time.Time
 	TokenHash []byte
+	Purpose   string
 }
 
-// Spends a live reset token; no row when it is unknown, used or expired (a second use loses the race here).
+// Spends a live token of @purpose ('reset' or 'welcome'); no row when it is unknown, of another purpose, used or
+// expired (a second use loses the race here).
 func (q *Queries) ResetUse(ctx context.Context, arg ResetUseParams) (int64, error) {
-	row := q.db.QueryRow(ctx, resetUse, arg.Now, arg.TokenHash)
+	row := q.db.QueryRow(ctx, resetUse, arg.Now, arg.TokenHash, arg.Purpose)
 	var contact_id int64
 	err := row.Scan(&contact_id)
 	return contact_id, err
@@ -252,7 +254,7 @@ func (q *Queries) ResetUseAllFor(ctx context.Context, arg ResetUseAllForParams) 
 
 const resetValid = `-- name: ResetValid :one
 SELECT contact_id FROM password_resets
-WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2
+WHERE token_hash = $1 AND purpose = 'reset' AND used_at IS NULL AND expires_at > $2
 `
 
 type ResetValidParams struct {
@@ -260,6 +262,7 @@ type ResetValidParams struct {
 	Now       time.Time
 }
 
+// A live password-reset link (a welcome link is not one).
 func (q *Queries) ResetValid(ctx context.Context, arg ResetValidParams) (int64, error) {
 	row := q.db.QueryRow(ctx, resetValid, arg.TokenHash, arg.Now)
 	var contact_id int64

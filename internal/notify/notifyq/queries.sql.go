@@ -10,7 +10,7 @@ import (
 )
 
 const emailByDedupKey = `-- name: EmailByDedupKey :one
-SELECT id, dedup_key, to_address, subject, text_body, html_body, language, status, attempts, last_error, related_type, related_id, created_at, sent_at FROM outbound_emails WHERE dedup_key = $1
+SELECT id, dedup_key, to_address, subject, text_body, html_body, language, status, attempts, last_error, related_type, related_id, created_at, sent_at, secrets FROM outbound_emails WHERE dedup_key = $1
 `
 
 func (q *Queries) EmailByDedupKey(ctx context.Context, dedupKey string) (OutboundEmail, error) {
@@ -31,6 +31,7 @@ func (q *Queries) EmailByDedupKey(ctx context.Context, dedupKey string) (Outboun
 		&i.RelatedID,
 		&i.CreatedAt,
 		&i.SentAt,
+		&i.Secrets,
 	)
 	return i, err
 }
@@ -38,7 +39,7 @@ func (q *Queries) EmailByDedupKey(ctx context.Context, dedupKey string) (Outboun
 const emailClaim = `-- name: EmailClaim :one
 UPDATE outbound_emails SET status = 'sending', attempts = attempts + 1
 WHERE id = $1 AND status IN ('queued', 'sending')
-RETURNING id, dedup_key, to_address, subject, text_body, html_body, language, status, attempts, last_error, related_type, related_id, created_at, sent_at
+RETURNING id, dedup_key, to_address, subject, text_body, html_body, language, status, attempts, last_error, related_type, related_id, created_at, sent_at, secrets
 `
 
 // Marks an e-mail as being handed to SMTP and counts the attempt; nothing when it was already sent, logged or failed.
@@ -60,12 +61,23 @@ func (q *Queries) EmailClaim(ctx context.Context, id int64) (OutboundEmail, erro
 		&i.RelatedID,
 		&i.CreatedAt,
 		&i.SentAt,
+		&i.Secrets,
 	)
 	return i, err
 }
 
+const emailForgetSecrets = `-- name: EmailForgetSecrets :exec
+UPDATE outbound_emails SET secrets = '{}' WHERE id = $1
+`
+
+// Drops the secrets of an e-mail once it was sent or logged: its stored bodies only hold their markers.
+func (q *Queries) EmailForgetSecrets(ctx context.Context, id int64) error {
+	_, err := q.db.Exec(ctx, emailForgetSecrets, id)
+	return err
+}
+
 const emailGet = `-- name: EmailGet :one
-SELECT id, dedup_key, to_address, subject, text_body, html_body, language, status, attempts, last_error, related_type, related_id, created_at, sent_at FROM outbound_emails WHERE id = $1
+SELECT id, dedup_key, to_address, subject, text_body, html_body, language, status, attempts, last_error, related_type, related_id, created_at, sent_at, secrets FROM outbound_emails WHERE id = $1
 `
 
 func (q *Queries) EmailGet(ctx context.Context, id int64) (OutboundEmail, error) {
@@ -86,13 +98,15 @@ func (q *Queries) EmailGet(ctx context.Context, id int64) (OutboundEmail, error)
 		&i.RelatedID,
 		&i.CreatedAt,
 		&i.SentAt,
+		&i.Secrets,
 	)
 	return i, err
 }
 
 const emailInsert = `-- name: EmailInsert :one
-INSERT INTO outbound_emails (dedup_key, to_address, subject, text_body, html_body, language, related_type, related_id)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+INSERT INTO outbound_emails (dedup_key, to_address, subject, text_body, html_body, language, related_type, related_id,
+                             secrets)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 ON CONFLICT (dedup_key) DO NOTHING
 RETURNING id
 `
@@ -106,6 +120,7 @@ type EmailInsertParams struct {
 	Language    string
 	RelatedType string
 	RelatedID   *int64
+	Secrets     []string
 }
 
 // Adds an e-mail to the outbox; a second e-mail with the same dedup key is dropped (no row returned).
@@ -119,6 +134,7 @@ func (q *Queries) EmailInsert(ctx context.Context, arg EmailInsertParams) (int64
 		arg.Language,
 		arg.RelatedType,
 		arg.RelatedID,
+		arg.Secrets,
 	)
 	var id int64
 	err := row.Scan(&id)
@@ -126,7 +142,7 @@ func (q *Queries) EmailInsert(ctx context.Context, arg EmailInsertParams) (int64
 }
 
 const emailList = `-- name: EmailList :many
-SELECT id, dedup_key, to_address, subject, text_body, html_body, language, status, attempts, last_error, related_type, related_id, created_at, sent_at FROM outbound_emails
+SELECT id, dedup_key, to_address, subject, text_body, html_body, language, status, attempts, last_error, related_type, related_id, created_at, sent_at, secrets FROM outbound_emails
 WHERE ($1::text IS NULL OR status = $1::text)
   AND ($2::bigint IS NULL OR id < $2::bigint)
 ORDER BY id DESC
@@ -164,6 +180,7 @@ func (q *Queries) EmailList(ctx context.Context, arg EmailListParams) ([]Outboun
 			&i.RelatedID,
 			&i.CreatedAt,
 			&i.SentAt,
+			&i.Secrets,
 		); err != nil {
 			return nil, err
 		}

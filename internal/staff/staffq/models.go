@@ -236,6 +236,7 @@ type OutboundEmail struct {
 	RelatedID   *int64
 	CreatedAt   time.Time
 	SentAt      *time.Time
+	Secrets     []string
 }
 
 type PasswordReset struct {
