@@ -7,9 +7,10 @@ import (
 	"github.com/bursar/bursar/internal/check"
 )
 
-// refuseUnclean answers bad input before any handler sees it: a path, query parameter or form value holding a NUL
-// byte or invalid UTF-8 (check.Clean), which PostgreSQL would refuse with a server error. A bad path is 400; a bad
-// parameter or form field is 422 naming the field, as problem+json under /api/. Webhook bodies are left to their
+// refuseUnclean answers bad input before any handler sees it: a path, query parameter, form value or API
+// Idempotency-Key holding a NUL byte or invalid UTF-8 (check.Clean), which PostgreSQL would refuse with a server
+// error. A bad path or key is 400; a bad parameter or form field is 422 naming the field, as problem+json under
+// /api/. Webhook bodies are left to their
 // provider's verification (gateway.Event.Validate), JSON bodies to decodeJSON.
 func (s *Server) refuseUnclean(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -21,6 +22,11 @@ func (s *Server) refuseUnclean(next http.Handler) http.Handler {
 				return
 			}
 			http.Error(w, "Bad request: the address "+check.MsgNotText+".", http.StatusBadRequest)
+			return
+		}
+		if api && !check.Clean(r.Header.Get("Idempotency-Key")) {
+			// Stored as text with the response; Go's server lets bytes above 0x7f through in header values.
+			writeProblem(w, Problem{Status: http.StatusBadRequest, Detail: "Idempotency-Key " + check.MsgNotText + "."})
 			return
 		}
 		field, bad := check.Unclean(r.URL.Query())

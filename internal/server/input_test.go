@@ -89,6 +89,10 @@ func TestNULRefusedEverywhere(t *testing.T) {
 			t.Errorf("the answer does not name the field: %q", doc.Text())
 		}
 	})
+	t.Run("IdempotencyKey", func(t *testing.T) {
+		res, raw := a.api(key, "POST", "/api/v1/contacts", `{"email":"ida@example.com"}`, nil, "Idempotency-Key", "k\xff")
+		wantStatus(t, res, raw, http.StatusBadRequest)
+	})
 	t.Run("Path", func(t *testing.T) {
 		res, _ := a.get(a.client(), "/o/french%00course")
 		wantStatus(t, res, nil, http.StatusBadRequest)
