@@ -67,8 +67,8 @@ func TestChaos(t *testing.T) {
 		t.Skip("chaos: set BURSAR_CHAOS_N to the number of orders to run the chaos harness (make chaos)")
 	}
 	n, err := strconv.Atoi(raw)
-	if err != nil || n < 1 || n > 100_000 {
-		t.Fatalf("BURSAR_CHAOS_N %q must be a number of orders from 1 to 100000", raw)
+	if err != nil || n < 10 || n > 100_000 {
+		t.Fatalf("BURSAR_CHAOS_N %q must be a number of orders from 10 to 100000", raw)
 	}
 	seed := uint64(time.Now().UnixNano())
 	if s := os.Getenv("BURSAR_CHAOS_SEED"); s != "" {
@@ -185,13 +185,16 @@ func TestChaos(t *testing.T) {
 			in.Distinct, in.Recipients, n, n, len(lost), first(lost, 5), len(doubled), first(doubled, 5), in.NoID)
 	}
 	resends := outboxResends(t, pool)
+	rescued := count(t, pool, `SELECT count(*) FROM river_job WHERE kind = 'notify.email' AND errors::text LIKE '%rescued%'`)
+	retriedJobs := count(t, pool, `SELECT count(*) FROM river_job WHERE kind = 'notify.email' AND attempt > 1`)
+	maxAttempt := count(t, pool, `SELECT coalesce(max(attempt), 0) FROM river_job WHERE kind = 'notify.email'`)
 	kills := 0
 	for _, s := range srvs {
 		kills += s.kills
 	}
 	summary := fmt.Sprintf("chaos: N=%d servers=%d orders=%d completed=%d grants=%d exceptions=%d events=%d "+
 		"deliveries=%d (retried %d: %d connection errors, %d 5xx; gave up %d) kills=%d db_terminations=%d "+
-		"(backends %d) smtp_refused=%d emails=%d (distinct Message-IDs %d, accepted %d, resends %d; outbox resends %s) "+
+		"(backends %d) smtp_refused=%d emails=%d (accepted %d, resends %d; outbox resends %s; e-mail jobs retried %d, rescued %d, most attempts %d) "+
 		"lost=%d doubled=%d time: open %s, storm %s, settle %s, total %s seed=%d",
 		n, servers, count(t, pool, `SELECT count(*) FROM orders`),
 		count(t, pool, `SELECT count(*) FROM orders WHERE status = 'completed'`),
@@ -199,9 +202,9 @@ func TestChaos(t *testing.T) {
 		count(t, pool, `SELECT count(*) FROM payment_exceptions`),
 		count(t, pool, `SELECT count(*) FROM gateway_events`),
 		st.delivered, st.connErrors+st.serverErrors, st.connErrors, st.serverErrors, st.gaveUp, kills,
-		st.terminations, st.backends, in.Refused, in.Accepted-in.Resends, in.Distinct, in.Accepted, in.Resends,
-		resends, len(lost), len(doubled), opened.Round(time.Millisecond), stormTime.Round(time.Millisecond),
+		st.terminations, st.backends, in.Refused, in.Distinct, in.Accepted, in.Resends, resends, retriedJobs, rescued, maxAttempt, len(lost), len(doubled), opened.Round(time.Millisecond), stormTime.Round(time.Millisecond),
 		settle.Round(time.Millisecond), time.Since(began).Round(time.Second), seed)
+	t.Logf("the e-mails that took longest:\n%s", lastEmails(t, pool, 3))
 	t.Log(summary)
 	fmt.Println(summary)
 }
@@ -506,21 +509,31 @@ func storm(t *testing.T, pool *pgxpool.Pool, srvs []*server, sysID int64, orders
 	return res
 }
 
-// waitSettled polls until every order is completed and every e-mail is sent with no e-mail job left, or fails at
-// the deadline with what is still pending.
+// waitSettled polls until every order is completed and every e-mail is sent with no e-mail job left, or fails with
+// what is still pending. The deadline is within, extended to follow River's retry schedule (an e-mail job that
+// failed k times — refused by the SMTP server, cut off by a terminated connection, rescued after the SIGKILL — waits
+// about k⁴ seconds before its next try): while a job is scheduled to run again, the wait lasts until a minute after
+// that, up to maxSettle in all.
 func waitSettled(t *testing.T, pool *pgxpool.Pool, n int, within time.Duration) {
 	t.Helper()
-	const kind = "notify.email" // notify.EmailArgs.Kind
-	deadline := time.Now().Add(within)
+	const (
+		kind      = "notify.email" // notify.EmailArgs.Kind
+		maxSettle = 12 * time.Minute
+	)
+	start := time.Now()
+	deadline := start.Add(within)
 	for {
 		var completed, emails, unsent, failed, jobs int
+		var nextRun float64 // seconds until the last scheduled e-mail job is due
 		err := pool.QueryRow(context.Background(), `SELECT
 			(SELECT count(*) FROM orders WHERE status = 'completed'),
 			(SELECT count(*) FROM outbound_emails),
 			(SELECT count(*) FROM outbound_emails WHERE status <> 'sent'),
 			(SELECT count(*) FROM outbound_emails WHERE status = 'failed'),
-			(SELECT count(*) FROM river_job WHERE kind = $1 AND state NOT IN ('completed', 'cancelled', 'discarded'))`,
-			kind).Scan(&completed, &emails, &unsent, &failed, &jobs)
+			(SELECT count(*) FROM river_job WHERE kind = $1 AND state NOT IN ('completed', 'cancelled', 'discarded')),
+			(SELECT coalesce(extract(epoch FROM max(scheduled_at) - now()), 0) FROM river_job
+				WHERE kind = $1 AND state IN ('available', 'scheduled', 'retryable'))`,
+			kind).Scan(&completed, &emails, &unsent, &failed, &jobs, &nextRun)
 		if err != nil {
 			t.Fatalf("poll: %v", err)
 		}
@@ -530,9 +543,15 @@ func waitSettled(t *testing.T, pool *pgxpool.Pool, n int, within time.Duration) 
 		if completed >= n && emails >= n && unsent == 0 && jobs == 0 {
 			return
 		}
+		if due := time.Now().Add(time.Duration(nextRun*float64(time.Second)) + time.Minute); due.After(deadline) {
+			deadline = due
+			if limit := start.Add(maxSettle); deadline.After(limit) {
+				deadline = limit
+			}
+		}
 		if time.Now().After(deadline) {
 			t.Fatalf("not settled after %s: %d of %d orders completed, %d e-mails, %d not sent, %d e-mail jobs "+
-				"pending\n%s", within, completed, n, emails, unsent, jobs, breakdown(t, pool))
+				"pending\n%s", time.Since(start).Round(time.Second), completed, n, emails, unsent, jobs, breakdown(t, pool))
 		}
 		time.Sleep(250 * time.Millisecond) // polling a condition with a deadline
 	}
@@ -560,6 +579,56 @@ func breakdown(t *testing.T, pool *pgxpool.Pool) string {
 			}
 		}
 		rows.Close()
+	}
+	rows, err := pool.Query(context.Background(), `SELECT id, state, attempt, scheduled_at, attempted_by,
+		coalesce((SELECT string_agg(e->>'at' || ' attempt ' || (e->>'attempt') || ': ' || (e->>'error'), E'\n      ')
+			FROM unnest(errors) AS e), '')
+		FROM river_job WHERE kind = 'notify.email' AND state NOT IN ('completed', 'cancelled') ORDER BY id LIMIT 20`)
+	if err != nil {
+		fmt.Fprintf(&b, "unfinished e-mail jobs: %v\n", err)
+		return b.String()
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			id, attempt int64
+			state, errs string
+			at          time.Time
+			by          []string
+		)
+		if err := rows.Scan(&id, &state, &attempt, &at, &by, &errs); err != nil {
+			fmt.Fprintf(&b, "unfinished e-mail jobs: %v\n", err)
+			break
+		}
+		fmt.Fprintf(&b, "  job %d %s attempt %d, scheduled %s, attempted by %v:\n      %s\n", id, state, attempt,
+			at.Format(time.RFC3339), by, errs)
+	}
+	return b.String()
+}
+
+// lastEmails describes the k e-mail jobs that finished last, with their attempts: what the settle time waited for.
+func lastEmails(t *testing.T, pool *pgxpool.Pool, k int) string {
+	t.Helper()
+	rows, err := pool.Query(context.Background(), `SELECT id, attempt, created_at, finalized_at,
+		coalesce((SELECT string_agg(to_char((e->>'at')::timestamptz, 'HH24:MI:SS') || ' attempt ' || (e->>'attempt') ||
+			': ' || left(e->>'error', 120), E'\n      ') FROM unnest(errors) AS e), '')
+		FROM river_job WHERE kind = 'notify.email' AND finalized_at IS NOT NULL ORDER BY finalized_at DESC LIMIT $1`, k)
+	if err != nil {
+		return err.Error()
+	}
+	defer rows.Close()
+	var b strings.Builder
+	for rows.Next() {
+		var (
+			id, attempt    int64
+			created, final time.Time
+			errs           string
+		)
+		if err := rows.Scan(&id, &attempt, &created, &final, &errs); err != nil {
+			return err.Error()
+		}
+		fmt.Fprintf(&b, "  job %d: created %s, done %s after %d attempts\n      %s\n", id, created.Format("15:04:05"),
+			final.Format("15:04:05"), attempt, errs)
 	}
 	return b.String()
 }
