@@ -122,44 +122,77 @@ func (s *Service) Get(ctx context.Context, contactID int64) (Account, error) {
 		PasswordChangedAt: r.PasswordChangedAt}, nil
 }
 
-// SignIn checks an e-mail and password from client address ip. Too many recent failures for the e-mail or the
-// address give a *LockedError before the password is even checked.
+// SignIn checks an e-mail and password from client address ip. The attempt is counted as a failure before the
+// password is checked (see beginAttempt), so parallel guesses, in one process or many, cannot all be checked: too
+// many recent failures for the e-mail or the address give a *LockedError and the password is not looked at.
 func (s *Service) SignIn(ctx context.Context, email, pw, ip string) (Account, error) {
 	email = check.NormalizeEmail(email)
-	q := accountq.New(s.db)
 	now := s.now()
-	keys := []struct {
-		scope, key string
-		max        int64
-	}{{ScopeEmail, email, EmailMaxFailures}, {ScopeIP, ip, IPMaxFailures}}
-	for _, k := range keys {
-		if err := s.checkLock(ctx, q, k.scope, k.key, k.max, now); err != nil {
-			return Account{}, err
-		}
+	ids, err := s.beginAttempt(ctx, []attemptLimit{{ScopeEmail, email, EmailMaxFailures}, {ScopeIP, ip, IPMaxFailures}}, now)
+	if err != nil {
+		return Account{}, err
 	}
+	q := accountq.New(s.db)
 	a, err := s.verify(ctx, q, email, pw)
-	ok := err == nil
-	for _, k := range keys {
-		if aerr := q.LoginAttemptAdd(ctx, accountq.LoginAttemptAddParams{Scope: k.scope, Key: k.key, Succeeded: ok, At: now}); aerr != nil {
-			return Account{}, aerr
-		}
+	if err != nil {
+		return Account{}, err
 	}
-	if ok {
-		if err := q.AccountTouchSignIn(ctx, accountq.AccountTouchSignInParams{ContactID: a.ContactID, LastSignInAt: &now}); err != nil {
-			return Account{}, err
-		}
-		a.LastSignInAt = &now
+	// A right password must not stay counted as a failure, even if the client has gone meanwhile.
+	if err := q.LoginAttemptsSucceed(context.WithoutCancel(ctx), ids); err != nil {
+		return Account{}, err
 	}
-	return a, err
+	if err := q.AccountTouchSignIn(ctx, accountq.AccountTouchSignInParams{ContactID: a.ContactID, LastSignInAt: &now}); err != nil {
+		return Account{}, err
+	}
+	a.LastSignInAt = &now
+	return a, nil
 }
 
-func (s *Service) checkLock(ctx context.Context, q *accountq.Queries, scope, key string, limit int64, now time.Time) error {
-	n, err := q.LoginFailuresSince(ctx, accountq.LoginFailuresSinceParams{Scope: scope, Key: key,
-		Since: now.Add(-LockWindow), Resets: scope == ScopeEmail})
-	if err != nil || n < limit {
+// attemptLimit is one sign-in limit: the failures allowed for key in scope within LockWindow.
+type attemptLimit struct {
+	scope, key string
+	max        int64
+}
+
+// beginAttempt records a sign-in attempt as a failure for each of limits before its password is checked, and
+// returns the rows to mark succeeded if it was right. In one transaction, under an advisory lock per scope and key
+// (so concurrent attempts in every process queue here, always in the order of limits), it counts each key's recent
+// failures, attempts still being checked included; at any limit it records nothing and returns a *LockedError.
+// The password hash is checked after the commit, so the locks are held for milliseconds, not an argon2id run.
+func (s *Service) beginAttempt(ctx context.Context, limits []attemptLimit, now time.Time) ([]int64, error) {
+	ids := make([]int64, 0, len(limits))
+	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+		q := accountq.New(tx)
+		for _, l := range limits {
+			if err := q.LoginAttemptLock(ctx, accountq.LoginAttemptLockParams{Scope: l.scope, Key: l.key}); err != nil {
+				return err
+			}
+		}
+		for _, l := range limits {
+			if err := checkLock(ctx, q, l, now); err != nil {
+				return err
+			}
+		}
+		for _, l := range limits {
+			id, err := q.LoginAttemptBegin(ctx, accountq.LoginAttemptBeginParams{Scope: l.scope, Key: l.key, At: now})
+			if err != nil {
+				return err
+			}
+			ids = append(ids, id)
+		}
+		return nil
+	})
+	return ids, err
+}
+
+// checkLock returns a *LockedError when l's key has reached its limit.
+func checkLock(ctx context.Context, q *accountq.Queries, l attemptLimit, now time.Time) error {
+	n, err := q.LoginFailuresSince(ctx, accountq.LoginFailuresSinceParams{Scope: l.scope, Key: l.key,
+		Since: now.Add(-LockWindow), Resets: l.scope == ScopeEmail})
+	if err != nil || n < l.max {
 		return err
 	}
-	last, err := q.LoginLastFailure(ctx, accountq.LoginLastFailureParams{Scope: scope, Key: key})
+	last, err := q.LoginLastFailure(ctx, accountq.LoginLastFailureParams{Scope: l.scope, Key: l.key})
 	if err != nil {
 		return err
 	}

@@ -24,8 +24,16 @@ UPDATE admin_users SET disabled_at = CASE WHEN @disabled::boolean THEN now() ELS
 -- name: UserCountActiveOwners :one
 SELECT count(*) FROM admin_users WHERE role = 'owner' AND disabled_at IS NULL;
 
--- name: LoginAttemptAdd :exec
-INSERT INTO login_attempts (scope, key, succeeded) VALUES ($1, $2, $3);
+-- name: LoginAttemptLock :exec
+-- Queues sign-in attempts on one scope and key, in every process, until the caller's transaction ends.
+SELECT pg_advisory_xact_lock(hashtextextended('login_attempt:' || @scope::text || ':' || @key::text, 0));
+
+-- name: LoginAttemptBegin :one
+-- Records an attempt as a failure before its password is checked; LoginAttemptsSucceed flips it when it was right.
+INSERT INTO login_attempts (scope, key, succeeded, at) VALUES ($1, $2, false, $3) RETURNING id;
+
+-- name: LoginAttemptsSucceed :exec
+UPDATE login_attempts SET succeeded = true WHERE id = ANY(@ids::bigint[]);
 
 -- name: LoginFailuresSince :one
 -- Failures for key since @since; with @resets, only those after its last success. A client address's count never

@@ -155,45 +155,74 @@ func (s *Service) SetPassword(ctx context.Context, id int64, pw string) error {
 	})
 }
 
-// SignIn checks an e-mail and password from client address ip. Too many recent failures for the e-mail or the
-// address give a *LockedError before the password is even checked.
+// SignIn checks an e-mail and password from client address ip. The attempt is counted as a failure before the
+// password is checked (see beginAttempt), so parallel guesses, in one process or many, cannot all be checked: too
+// many recent failures for the e-mail or the address give a *LockedError and the password is not looked at.
 func (s *Service) SignIn(ctx context.Context, email, pw, ip string) (User, error) {
 	email = check.NormalizeEmail(email)
-	q := staffq.New(s.db)
 	now := s.now()
-	since := now.Add(-LockWindow)
-	for _, k := range []struct {
-		scope, key string
-		max        int64
-	}{{"email", email, EmailMaxFailures}, {"ip", ip, IPMaxFailures}} {
-		n, err := q.LoginFailuresSince(ctx, staffq.LoginFailuresSinceParams{Scope: k.scope, Key: k.key, Since: since,
-			Resets: k.scope == "email"})
-		if err != nil {
-			return User{}, err
-		}
-		if n >= k.max {
-			last, err := q.LoginLastFailure(ctx, staffq.LoginLastFailureParams{Scope: k.scope, Key: k.key})
-			if err != nil {
-				return User{}, err
-			}
-			wait := last.Add(LockWindow).Sub(now)
-			if wait < time.Minute {
-				wait = time.Minute
-			}
-			return User{}, &LockedError{RetryAfter: wait}
-		}
+	ids, err := s.beginAttempt(ctx, []attemptLimit{{"email", email, EmailMaxFailures}, {"ip", ip, IPMaxFailures}}, now)
+	if err != nil {
+		return User{}, err
 	}
+	q := staffq.New(s.db)
 	u, err := s.verify(ctx, q, email, pw)
-	ok := err == nil
-	for _, k := range [][2]string{{"email", email}, {"ip", ip}} {
-		if aerr := q.LoginAttemptAdd(ctx, staffq.LoginAttemptAddParams{Scope: k[0], Key: k[1], Succeeded: ok}); aerr != nil {
-			return User{}, aerr
+	if err != nil {
+		return User{}, err
+	}
+	// A right password must not stay counted as a failure, even if the client has gone meanwhile.
+	if err := q.LoginAttemptsSucceed(context.WithoutCancel(ctx), ids); err != nil {
+		return User{}, err
+	}
+	_, _ = q.LoginAttemptsPrune(ctx, now.Add(-24*time.Hour))
+	return u, nil
+}
+
+// attemptLimit is one sign-in limit: the failures allowed for key in scope within LockWindow.
+type attemptLimit struct {
+	scope, key string
+	max        int64
+}
+
+// beginAttempt records a sign-in attempt as a failure for each of limits before its password is checked, and
+// returns the rows to mark succeeded if it was right. In one transaction, under an advisory lock per scope and key
+// (so concurrent attempts in every process queue here, always in the order of limits), it counts each key's recent
+// failures, attempts still being checked included; at any limit it records nothing and returns a *LockedError.
+// The password hash is checked after the commit, so the locks are held for milliseconds, not an argon2id run.
+func (s *Service) beginAttempt(ctx context.Context, limits []attemptLimit, now time.Time) ([]int64, error) {
+	ids := make([]int64, 0, len(limits))
+	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+		q := staffq.New(tx)
+		for _, l := range limits {
+			if err := q.LoginAttemptLock(ctx, staffq.LoginAttemptLockParams{Scope: l.scope, Key: l.key}); err != nil {
+				return err
+			}
 		}
-	}
-	if ok {
-		_, _ = q.LoginAttemptsPrune(ctx, now.Add(-24*time.Hour))
-	}
-	return u, err
+		for _, l := range limits {
+			n, err := q.LoginFailuresSince(ctx, staffq.LoginFailuresSinceParams{Scope: l.scope, Key: l.key,
+				Since: now.Add(-LockWindow), Resets: l.scope == "email"})
+			if err != nil {
+				return err
+			}
+			if n < l.max {
+				continue
+			}
+			last, err := q.LoginLastFailure(ctx, staffq.LoginLastFailureParams{Scope: l.scope, Key: l.key})
+			if err != nil {
+				return err
+			}
+			return &LockedError{RetryAfter: max(last.Add(LockWindow).Sub(now), time.Minute)}
+		}
+		for _, l := range limits {
+			id, err := q.LoginAttemptBegin(ctx, staffq.LoginAttemptBeginParams{Scope: l.scope, Key: l.key, At: now})
+			if err != nil {
+				return err
+			}
+			ids = append(ids, id)
+		}
+		return nil
+	})
+	return ids, err
 }
 
 func (s *Service) verify(ctx context.Context, q *staffq.Queries, email, pw string) (User, error) {

@@ -137,18 +137,36 @@ func (q *Queries) APIKeyTouch(ctx context.Context, arg APIKeyTouchParams) (int64
 	return result.RowsAffected(), nil
 }
 
-const loginAttemptAdd = `-- name: LoginAttemptAdd :exec
-INSERT INTO login_attempts (scope, key, succeeded) VALUES ($1, $2, $3)
+const loginAttemptBegin = `-- name: LoginAttemptBegin :one
+INSERT INTO login_attempts (scope, key, succeeded, at) VALUES ($1, $2, false, $3) RETURNING id
 `
 
-type LoginAttemptAddParams struct {
-	Scope     string
-	Key       string
-	Succeeded bool
+type LoginAttemptBeginParams struct {
+	Scope string
+	Key   string
+	At    time.Time
 }
 
-func (q *Queries) LoginAttemptAdd(ctx context.Context, arg LoginAttemptAddParams) error {
-	_, err := q.db.Exec(ctx, loginAttemptAdd, arg.Scope, arg.Key, arg.Succeeded)
+// Records an attempt as a failure before its password is checked; LoginAttemptsSucceed flips it when it was right.
+func (q *Queries) LoginAttemptBegin(ctx context.Context, arg LoginAttemptBeginParams) (int64, error) {
+	row := q.db.QueryRow(ctx, loginAttemptBegin, arg.Scope, arg.Key, arg.At)
+	var id int64
+	err := row.Scan(&id)
+	return id, err
+}
+
+const loginAttemptLock = `-- name: LoginAttemptLock :exec
+SELECT pg_advisory_xact_lock(hashtextextended('login_attempt:' || $1::text || ':' || $2::text, 0))
+`
+
+type LoginAttemptLockParams struct {
+	Scope string
+	Key   string
+}
+
+// Queues sign-in attempts on one scope and key, in every process, until the caller's transaction ends.
+func (q *Queries) LoginAttemptLock(ctx context.Context, arg LoginAttemptLockParams) error {
+	_, err := q.db.Exec(ctx, loginAttemptLock, arg.Scope, arg.Key)
 	return err
 }
 
@@ -162,6 +180,15 @@ func (q *Queries) LoginAttemptsPrune(ctx context.Context, at time.Time) (int64, 
 		return 0, err
 	}
 	return result.RowsAffected(), nil
+}
+
+const loginAttemptsSucceed = `-- name: LoginAttemptsSucceed :exec
+UPDATE login_attempts SET succeeded = true WHERE id = ANY($1::bigint[])
+`
+
+func (q *Queries) LoginAttemptsSucceed(ctx context.Context, ids []int64) error {
+	_, err := q.db.Exec(ctx, loginAttemptsSucceed, ids)
+	return err
 }
 
 const loginFailuresSince = `-- name: LoginFailuresSince :one
