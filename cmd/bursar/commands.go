@@ -70,8 +70,10 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	recheck, sweep := srv.RecheckWorker(), srv.OrderSweepWorker()
-	jc, err := jobs.New(e.pool, log, jobs.Config{}, notify.NewWorker(e.pool, sender, log), srv.OrderDeadlineWorker(),
-		recheck, sweep)
+	// A job whose process died is rescued (run again) after cfg.JobRescueAfter: an e-mail maybe sent goes out again
+	// with its same Message-ID.
+	jc, err := jobs.New(e.pool, log, jobs.Config{RescueAfter: e.cfg.JobRescueAfter},
+		notify.NewWorker(e.pool, sender, log), srv.OrderDeadlineWorker(), recheck, sweep)
 	if err != nil {
 		return err
 	}

@@ -60,6 +60,11 @@ func TestCLIBadInput(t *testing.T) {
 			t.Errorf("bursar %v: err %v, want usage error containing %q", tt.args, err, tt.want)
 		}
 	}
+	c.env["BURSAR_JOB_RESCUE_AFTER"] = "0s"
+	if _, err := c.run("serve"); err == nil || !strings.Contains(err.Error(), "BURSAR_JOB_RESCUE_AFTER") {
+		t.Errorf("zero rescue window: %v", err)
+	}
+	delete(c.env, "BURSAR_JOB_RESCUE_AFTER")
 	c.env["BURSAR_SECRET_KEY"] = "too-short"
 	if _, err := c.run("migrate", "status"); err == nil || !strings.Contains(err.Error(), "BURSAR_SECRET_KEY") {
 		t.Errorf("bad secret key: %v", err)
@@ -130,6 +135,9 @@ func TestServe(t *testing.T) {
 	t.Parallel()
 	c := newCLI(t)
 	c.env["BURSAR_ADDR"] = "127.0.0.1:0"
+	// Shorter than River's 1m JobTimeout, which River would refuse unless jobs.New lowers it too (the chaos harness
+	// runs serve with this).
+	c.env["BURSAR_JOB_RESCUE_AFTER"] = "15s"
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	pr, pw := io.Pipe()

@@ -34,9 +34,13 @@ type Config struct {
 	// RecheckAfter is how long a gateway payment attempt stays pending or processing before the periodic re-check
 	// asks the gateway about it (BURSAR_RECHECK_AFTER, a Go duration; DefaultRecheckAfter when unset).
 	RecheckAfter time.Duration
+	// JobRescueAfter is how long a background job may run before River takes it for stuck (its process died) and
+	// runs it again (BURSAR_JOB_RESCUE_AFTER, a Go duration; 0 when unset: jobs.DefaultRescueAfter, 10m).
+	JobRescueAfter time.Duration
 
-	secretKeyHex    string
-	recheckAfterRaw string
+	secretKeyHex      string
+	recheckAfterRaw   string
+	jobRescueAfterRaw string
 }
 
 // DefaultRecheckAfter is RecheckAfter when BURSAR_RECHECK_AFTER is unset.
@@ -59,6 +63,9 @@ func FromEnv(getenv func(string) string) Config {
 	}
 	if c.recheckAfterRaw = strings.TrimSpace(getenv("BURSAR_RECHECK_AFTER")); c.recheckAfterRaw != "" {
 		c.RecheckAfter, _ = time.ParseDuration(c.recheckAfterRaw) // Validate names a bad value
+	}
+	if c.jobRescueAfterRaw = strings.TrimSpace(getenv("BURSAR_JOB_RESCUE_AFTER")); c.jobRescueAfterRaw != "" {
+		c.JobRescueAfter, _ = time.ParseDuration(c.jobRescueAfterRaw) // Validate names a bad value
 	}
 	for _, g := range []string{"stripe", "paypal", "fondy", "wayforpay", "redsys"} {
 		if v := getenv("BURSAR_" + strings.ToUpper(g) + "_API_URL"); v != "" {
@@ -122,6 +129,9 @@ func (c Config) Validate() error {
 	}
 	if c.RecheckAfter < minRecheckAfter {
 		return fmt.Errorf("BURSAR_RECHECK_AFTER %q must be a duration of at least 1m, such as 30m or 2h", c.recheckAfterRaw)
+	}
+	if c.jobRescueAfterRaw != "" && c.JobRescueAfter <= 0 {
+		return fmt.Errorf("BURSAR_JOB_RESCUE_AFTER %q must be a positive duration, such as 10m", c.jobRescueAfterRaw)
 	}
 	for g, v := range c.GatewayAPIURLs {
 		if u, err := url.Parse(v); err != nil || u.Host == "" {

@@ -42,3 +42,41 @@ func TestRecheckAfter(t *testing.T) {
 		})
 	}
 }
+
+func TestJobRescueAfter(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		env     string
+		want    time.Duration
+		wantErr bool
+	}{
+		{"Unset", "", 0, false}, // internal/jobs applies its default
+		{"Minutes", "5m", 5 * time.Minute, false},
+		{"Seconds", " 15s ", 15 * time.Second, false},
+		{"NotADuration", "soon", 0, true},
+		{"NoUnit", "300", 0, true},
+		{"Zero", "0s", 0, true},
+		{"Negative", "-5m", 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			env := map[string]string{"BURSAR_SECRET_KEY": strings.Repeat("ab", 32), "BURSAR_JOB_RESCUE_AFTER": tt.env}
+			c, err := FromEnv(func(k string) string { return env[k] }).WithDefaults()
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = c.Validate()
+			if tt.wantErr {
+				if err == nil || !strings.Contains(err.Error(), "BURSAR_JOB_RESCUE_AFTER") || strings.Contains(err.Error(), "\n") {
+					t.Fatalf("Validate = %v, want one line naming BURSAR_JOB_RESCUE_AFTER", err)
+				}
+				return
+			}
+			if err != nil || c.JobRescueAfter != tt.want {
+				t.Fatalf("JobRescueAfter = %s, %v; want %s", c.JobRescueAfter, err, tt.want)
+			}
+		})
+	}
+}

@@ -35,7 +35,18 @@ type Config struct {
 	RetryPolicy river.ClientRetryPolicy
 	// StopTimeout is how long Stop lets running jobs finish before cancelling them (default 30s).
 	StopTimeout time.Duration
+	// RescueAfter is how long a job may stay running before River's rescuer (run by the elected leader every 30s)
+	// takes it for stuck — its process died — and retries it, or discards it after its last attempt
+	// (DefaultRescueAfter). It should exceed every worker's Timeout (e-mail 2m, payment re-check its interval, 5m
+	// by default; the others River's 1m JobTimeout, lowered to RescueAfter when that is shorter): a job still
+	// running when rescued runs a second time alongside (an e-mail then goes out again with its same Message-ID).
+	RescueAfter time.Duration
 }
+
+// DefaultRescueAfter is Config.RescueAfter when unset: above the longest worker timeout (the 5-minute payment
+// re-check), and minutes instead of River's one-hour default, so an e-mail whose process was killed mid-send is
+// retried soon.
+const DefaultRescueAfter = 10 * time.Minute
 
 // WithDefaults fills in unset values.
 func (c Config) WithDefaults() Config {
@@ -44,6 +55,9 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.StopTimeout <= 0 {
 		c.StopTimeout = 30 * time.Second
+	}
+	if c.RescueAfter <= 0 {
+		c.RescueAfter = DefaultRescueAfter
 	}
 	return c
 }
@@ -71,6 +85,10 @@ func New(pool *pgxpool.Pool, log *slog.Logger, cfg Config, regs ...Registrar) (*
 		FetchPollInterval: cfg.FetchPollInterval,
 		FetchCooldown:     min(cfg.FetchPollInterval, river.FetchCooldownDefault),
 		RetryPolicy:       cfg.RetryPolicy,
+		// River refuses a rescue window below JobTimeout, the limit of workers without a Timeout of their own:
+		// River's 1m, or the window when shorter.
+		JobTimeout:           min(river.JobTimeoutDefault, cfg.RescueAfter),
+		RescueStuckJobsAfter: cfg.RescueAfter,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("river client: %w", err)
@@ -102,7 +120,7 @@ func (c *Client) Start(ctx context.Context) error {
 	if err := c.river.Start(ctx); err != nil {
 		return fmt.Errorf("start jobs: %w", err)
 	}
-	c.log.Info("jobs started", "max_workers", c.cfg.MaxWorkers)
+	c.log.Info("jobs started", "max_workers", c.cfg.MaxWorkers, "rescue_after", c.cfg.RescueAfter.String())
 	return nil
 }
 

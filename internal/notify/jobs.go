@@ -2,9 +2,12 @@ package notify
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -32,7 +35,10 @@ func (EmailArgs) InsertOpts() river.InsertOpts {
 
 // Sender delivers one e-mail; *SMTP is the real one.
 type Sender interface {
+	// Send delivers m with m.MessageID as its Message-ID.
 	Send(ctx context.Context, m Message) error
+	// Domain is the right-hand side of the Message-IDs of its e-mails (the From address's domain).
+	Domain() string
 }
 
 // Worker sends outbox e-mails: through sender, or, when sender is nil, by logging them and marking them logged.
@@ -40,12 +46,17 @@ type Worker struct {
 	river.WorkerDefaults[EmailArgs]
 	db     *pgxpool.Pool
 	sender Sender
+	domain string // of Message-IDs
 	log    *slog.Logger
 }
 
 // NewWorker returns the e-mail worker; a nil sender keeps e-mails in the outbox as logged.
 func NewWorker(pool *pgxpool.Pool, sender Sender, log *slog.Logger) *Worker {
-	return &Worker{db: pool, sender: sender, log: log}
+	w := &Worker{db: pool, sender: sender, domain: "localhost", log: log}
+	if sender != nil {
+		w.domain = sender.Domain()
+	}
+	return w
 }
 
 // Register adds the worker to River's registry (internal/jobs calls it).
@@ -54,16 +65,22 @@ func (w *Worker) Register(ws *river.Workers) error { return river.AddWorkerSafel
 // Timeout bounds one SMTP conversation.
 func (w *Worker) Timeout(*river.Job[EmailArgs]) time.Duration { return 2 * time.Minute }
 
-// Work sends the e-mail once. The row is first marked sending in its own committed transaction (so a crash during
-// the SMTP conversation leaves a trace and the attempt is counted), then sent, then marked sent together with the
-// job's completion. A row already sent, logged or failed is left alone: a retried or duplicated job sends nothing.
+// Work sends the e-mail once. The row is first marked sending in its own committed transaction, with the attempt
+// counted and its Message-ID fixed (so a crash during the SMTP conversation leaves a trace), then sent, then marked
+// sent together with the job's completion. A row found still sending was maybe sent by an attempt that died (a job
+// River rescued): it is sent again with the same Message-ID and counted as a resend. A row already sent, logged or
+// failed is left alone: a retried or duplicated job sends nothing.
 func (w *Worker) Work(ctx context.Context, job *river.Job[EmailArgs]) error {
-	m, err := claimEmail(ctx, w.db, job.Args.EmailID)
+	m, err := claimEmail(ctx, w.db, job.Args.EmailID, newMessageID(job.Args.EmailID, w.domain), w.domain)
 	if errors.Is(err, errNotClaimable) {
 		return nil
 	}
 	if err != nil {
 		return err
+	}
+	if m.Resends > 0 {
+		w.log.Warn("e-mail maybe sent by an attempt that did not finish; sending it with the same Message-ID",
+			"email_id", m.ID, "message_id", m.MessageID, "attempt", m.Attempts, "resends", m.Resends)
 	}
 	done := StatusSent
 	if w.sender == nil {
@@ -107,4 +124,10 @@ func (w *Worker) failed(ctx context.Context, job *river.Job[EmailArgs], m Messag
 		return river.JobCancel(sendErr)
 	}
 	return sendErr
+}
+
+// newMessageID returns a Message-ID (without the angle brackets) for outbox e-mail id's first attempt: the id
+// names the row, the random part keeps two databases (a restored copy, a staging one) from ever sharing one.
+func newMessageID(id int64, domain string) string {
+	return "bursar." + strconv.FormatInt(id, 10) + "." + strings.ToLower(rand.Text()) + "@" + domain
 }

@@ -8,9 +8,11 @@
 //
 // Delivery is at least once and never twice for the same event, with one honest exception: SMTP has no idempotency,
 // so if the process dies after the SMTP server acknowledged DATA and before the "sent" mark is committed, the retry
-// sends the e-mail again. The outbox row is marked "sending" (and its attempt counted) in a committed transaction
-// before each SMTP conversation, so such a duplicate is visible as attempts > 1; every attempt of one e-mail carries
-// the same Message-ID, which lets receiving servers and clients collapse the duplicate.
+// (River rescues the stuck job after jobs.Config.RescueAfter, minutes) sends the e-mail again. Before each SMTP
+// conversation the outbox row is marked "sending", its attempt counted and its Message-ID fixed, in a committed
+// transaction; an attempt that finds the row still "sending" treats it as maybe sent: it sends again with that same
+// Message-ID, which lets receiving servers and clients collapse the duplicate, and counts a resend (Message.Resends,
+// shown in the admin outbox). A row already sent, logged or failed is never sent again.
 package notify
 
 import (
@@ -121,6 +123,13 @@ type Message struct {
 	RelatedID   int64 // 0 when none
 	CreatedAt   time.Time
 	SentAt      time.Time // zero until sent or logged
+	// MessageID is the Message-ID of every SMTP attempt of this e-mail (without the angle brackets): chosen and
+	// stored by the first attempt, before the SMTP conversation, so a resend after a crash is recognisably the same
+	// message. Empty until the first attempt.
+	MessageID string
+	// Resends counts the attempts that found the e-mail still sending — an earlier attempt died between the SMTP
+	// conversation and recording its outcome — and so may have delivered it a second time (same Message-ID).
+	Resends int
 	// secrets are the values of the markers in Text and HTML, kept until delivery (see secret.go). Only the worker
 	// sees them: every Service method returns messages masked.
 	secrets []string

@@ -14,8 +14,17 @@ SELECT * FROM outbound_emails WHERE dedup_key = $1;
 
 -- name: EmailClaim :one
 -- Marks an e-mail as being handed to SMTP and counts the attempt; nothing when it was already sent, logged or failed.
-UPDATE outbound_emails SET status = 'sending', attempts = attempts + 1
-WHERE id = $1 AND status IN ('queued', 'sending')
+-- A row found still 'sending' was maybe sent by an attempt that died before recording it: the attempt counts as a
+-- resend. The Message-ID is chosen once, by the first attempt (@message_id); a row first tried before message_id
+-- existed keeps the id those attempts used (bursar.<id>.<created_at as Unix seconds>@<domain>).
+UPDATE outbound_emails SET status = 'sending', attempts = attempts + 1,
+    resends = resends + CASE WHEN status = 'sending' THEN 1 ELSE 0 END,
+    message_id = CASE
+        WHEN message_id <> '' THEN message_id
+        WHEN attempts > 0 THEN 'bursar.' || id || '.' || floor(extract(epoch FROM created_at))::bigint || '@' || @domain::text
+        ELSE @message_id::text
+    END
+WHERE id = @id AND status IN ('queued', 'sending')
 RETURNING *;
 
 -- name: EmailMarkDone :execrows

@@ -66,7 +66,11 @@ func (s *SMTP) WithTLSConfig(c *tls.Config) *SMTP {
 	return s
 }
 
-// Send delivers m in one SMTP conversation. Every attempt for one outbox e-mail carries the same Message-ID.
+// Domain is the right-hand side of the Message-IDs of its e-mails: the From address's domain.
+func (s *SMTP) Domain() string { return s.domain }
+
+// Send delivers m in one SMTP conversation, with m.MessageID (stored on the outbox row by the worker before the
+// first attempt, so every attempt of one e-mail carries the same one).
 func (s *SMTP) Send(ctx context.Context, m Message) error {
 	msg, err := s.message(m)
 	if err != nil {
@@ -105,7 +109,10 @@ func (s *SMTP) message(m Message) (*gomail.Msg, error) {
 		return nil, permanent(fmt.Errorf("to %q: %w", m.To, err))
 	}
 	msg.Subject(m.Subject)
-	msg.SetMessageIDWithValue(fmt.Sprintf("bursar.%d.%d@%s", m.ID, m.CreatedAt.Unix(), s.domain))
+	if m.MessageID == "" {
+		return nil, fmt.Errorf("e-mail %d has no Message-ID", m.ID)
+	}
+	msg.SetMessageIDWithValue(m.MessageID) // go-mail adds the angle brackets
 	msg.SetDate()
 	msg.SetGenHeader(gomail.HeaderContentLang, m.Language)
 	msg.SetBodyString(gomail.TypeTextPlain, m.Text)

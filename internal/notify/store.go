@@ -17,7 +17,8 @@ func notFound(id int64) error { return fmt.Errorf("e-mail %d: %w", id, check.Err
 func fromRow(r notifyq.OutboundEmail) Message {
 	m := Message{ID: r.ID, DedupKey: r.DedupKey, To: r.ToAddress, Subject: r.Subject, Text: r.TextBody,
 		HTML: r.HtmlBody, Language: r.Language, Status: Status(r.Status), Attempts: int(r.Attempts),
-		LastError: r.LastError, RelatedType: r.RelatedType, CreatedAt: r.CreatedAt, secrets: r.Secrets}
+		LastError: r.LastError, RelatedType: r.RelatedType, CreatedAt: r.CreatedAt, secrets: r.Secrets,
+		MessageID: r.MessageID, Resends: int(r.Resends)}
 	if r.RelatedID != nil {
 		m.RelatedID = *r.RelatedID
 	}
@@ -72,9 +73,11 @@ func emailByDedupKey(ctx context.Context, tx db.DBTX, key string) (Message, erro
 // errNotClaimable means the e-mail was already sent, logged or given up: the job has nothing to do.
 var errNotClaimable = errors.New("notify: e-mail already handled")
 
-// claimEmail marks e-mail id as sending and counts the attempt.
-func claimEmail(ctx context.Context, tx db.DBTX, id int64) (Message, error) {
-	r, err := notifyq.New(tx).EmailClaim(ctx, id)
+// claimEmail marks e-mail id as sending and counts the attempt (and a resend when it was still sending). The
+// row keeps the Message-ID of its first attempt; a row without one gets messageID (domain is the right-hand side
+// of the id a row tried before Message-IDs were stored was sent with).
+func claimEmail(ctx context.Context, tx db.DBTX, id int64, messageID, domain string) (Message, error) {
+	r, err := notifyq.New(tx).EmailClaim(ctx, notifyq.EmailClaimParams{ID: id, MessageID: messageID, Domain: domain})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Message{}, errNotClaimable
 	}

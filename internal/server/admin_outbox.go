@@ -32,7 +32,7 @@ func (s *Server) adminOutbox(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, m := range page.Messages {
 		v.Rows = append(v.Rows, admin.OutboxRow{ID: m.ID, To: m.To, Subject: m.Subject, Status: string(m.Status),
-			Attempts: m.Attempts, Created: m.CreatedAt.UTC().Format(timeFormat), Sent: sentAt(m)})
+			Attempts: m.Attempts, Resends: m.Resends, Created: m.CreatedAt.UTC().Format(timeFormat), Sent: sentAt(m)})
 	}
 	if page.NextBeforeID != 0 {
 		next := url.Values{"before": {itoa(page.NextBeforeID)}}
@@ -58,7 +58,8 @@ func (s *Server) adminOutboxMessage(w http.ResponseWriter, r *http.Request) {
 	}
 	v := admin.OutboxMessage{Page: s.adminPage(r, m.Subject, "outbox"), ID: m.ID, To: m.To, Subject: m.Subject,
 		Status: string(m.Status), Language: m.Language, DedupKey: m.DedupKey, Attempts: m.Attempts,
-		LastError: m.LastError, Created: m.CreatedAt.UTC().Format(timeFormat), Sent: sentAt(m),
+		Resends: m.Resends, MessageID: m.MessageID, LastError: m.LastError,
+		Created: m.CreatedAt.UTC().Format(timeFormat), Sent: sentAt(m),
 		Text: m.Text, HTML: m.HTML}
 	if m.RelatedType != "" {
 		v.Related = m.RelatedType

@@ -10,7 +10,7 @@ import (
 )
 
 const emailByDedupKey = `-- name: EmailByDedupKey :one
-SELECT id, dedup_key, to_address, subject, text_body, html_body, language, status, attempts, last_error, related_type, related_id, created_at, sent_at, secrets FROM outbound_emails WHERE dedup_key = $1
+SELECT id, dedup_key, to_address, subject, text_body, html_body, language, status, attempts, last_error, related_type, related_id, created_at, sent_at, secrets, message_id, resends FROM outbound_emails WHERE dedup_key = $1
 `
 
 func (q *Queries) EmailByDedupKey(ctx context.Context, dedupKey string) (OutboundEmail, error) {
@@ -32,19 +32,36 @@ func (q *Queries) EmailByDedupKey(ctx context.Context, dedupKey string) (Outboun
 		&i.CreatedAt,
 		&i.SentAt,
 		&i.Secrets,
+		&i.MessageID,
+		&i.Resends,
 	)
 	return i, err
 }
 
 const emailClaim = `-- name: EmailClaim :one
-UPDATE outbound_emails SET status = 'sending', attempts = attempts + 1
-WHERE id = $1 AND status IN ('queued', 'sending')
-RETURNING id, dedup_key, to_address, subject, text_body, html_body, language, status, attempts, last_error, related_type, related_id, created_at, sent_at, secrets
+UPDATE outbound_emails SET status = 'sending', attempts = attempts + 1,
+    resends = resends + CASE WHEN status = 'sending' THEN 1 ELSE 0 END,
+    message_id = CASE
+        WHEN message_id <> '' THEN message_id
+        WHEN attempts > 0 THEN 'bursar.' || id || '.' || floor(extract(epoch FROM created_at))::bigint || '@' || $1::text
+        ELSE $2::text
+    END
+WHERE id = $3 AND status IN ('queued', 'sending')
+RETURNING id, dedup_key, to_address, subject, text_body, html_body, language, status, attempts, last_error, related_type, related_id, created_at, sent_at, secrets, message_id, resends
 `
 
+type EmailClaimParams struct {
+	Domain    string
+	MessageID string
+	ID        int64
+}
+
 // Marks an e-mail as being handed to SMTP and counts the attempt; nothing when it was already sent, logged or failed.
-func (q *Queries) EmailClaim(ctx context.Context, id int64) (OutboundEmail, error) {
-	row := q.db.QueryRow(ctx, emailClaim, id)
+// A row found still 'sending' was maybe sent by an attempt that died before recording it: the attempt counts as a
+// resend. The Message-ID is chosen once, by the first attempt (@message_id); a row first tried before message_id
+// existed keeps the id those attempts used (bursar.<id>.<created_at as Unix seconds>@<domain>).
+func (q *Queries) EmailClaim(ctx context.Context, arg EmailClaimParams) (OutboundEmail, error) {
+	row := q.db.QueryRow(ctx, emailClaim, arg.Domain, arg.MessageID, arg.ID)
 	var i OutboundEmail
 	err := row.Scan(
 		&i.ID,
@@ -62,6 +79,8 @@ func (q *Queries) EmailClaim(ctx context.Context, id int64) (OutboundEmail, erro
 		&i.CreatedAt,
 		&i.SentAt,
 		&i.Secrets,
+		&i.MessageID,
+		&i.Resends,
 	)
 	return i, err
 }
@@ -77,7 +96,7 @@ func (q *Queries) EmailForgetSecrets(ctx context.Context, id int64) error {
 }
 
 const emailGet = `-- name: EmailGet :one
-SELECT id, dedup_key, to_address, subject, text_body, html_body, language, status, attempts, last_error, related_type, related_id, created_at, sent_at, secrets FROM outbound_emails WHERE id = $1
+SELECT id, dedup_key, to_address, subject, text_body, html_body, language, status, attempts, last_error, related_type, related_id, created_at, sent_at, secrets, message_id, resends FROM outbound_emails WHERE id = $1
 `
 
 func (q *Queries) EmailGet(ctx context.Context, id int64) (OutboundEmail, error) {
@@ -99,6 +118,8 @@ func (q *Queries) EmailGet(ctx context.Context, id int64) (OutboundEmail, error)
 		&i.CreatedAt,
 		&i.SentAt,
 		&i.Secrets,
+		&i.MessageID,
+		&i.Resends,
 	)
 	return i, err
 }
@@ -142,7 +163,7 @@ func (q *Queries) EmailInsert(ctx context.Context, arg EmailInsertParams) (int64
 }
 
 const emailList = `-- name: EmailList :many
-SELECT id, dedup_key, to_address, subject, text_body, html_body, language, status, attempts, last_error, related_type, related_id, created_at, sent_at, secrets FROM outbound_emails
+SELECT id, dedup_key, to_address, subject, text_body, html_body, language, status, attempts, last_error, related_type, related_id, created_at, sent_at, secrets, message_id, resends FROM outbound_emails
 WHERE ($1::text IS NULL OR status = $1::text)
   AND ($2::bigint IS NULL OR id < $2::bigint)
 ORDER BY id DESC
@@ -181,6 +202,8 @@ func (q *Queries) EmailList(ctx context.Context, arg EmailListParams) ([]Outboun
 			&i.CreatedAt,
 			&i.SentAt,
 			&i.Secrets,
+			&i.MessageID,
+			&i.Resends,
 		); err != nil {
 			return nil, err
 		}

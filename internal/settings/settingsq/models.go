@@ -237,6 +237,8 @@ type OutboundEmail struct {
 	CreatedAt   time.Time
 	SentAt      *time.Time
 	Secrets     []string
+	MessageID   string
+	Resends     int32
 }
 
 type PasswordReset struct {
