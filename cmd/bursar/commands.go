@@ -71,9 +71,11 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	recheck, sweep := srv.RecheckWorker(), srv.OrderSweepWorker()
 	// A job whose process died is rescued (run again) after cfg.JobRescueAfter: an e-mail maybe sent goes out again
-	// with its same Message-ID.
-	jc, err := jobs.New(e.pool, log, jobs.Config{RescueAfter: e.cfg.JobRescueAfter},
-		notify.NewWorker(e.pool, sender, log), srv.OrderDeadlineWorker(), recheck, sweep)
+	// with its same Message-ID. River waits for a job's own timeout too, so an SMTP conversation never outlasts the
+	// window: a short window (the chaos harness's) rescues e-mails that soon.
+	jcfg := jobs.Config{RescueAfter: e.cfg.JobRescueAfter}.WithDefaults()
+	mail := notify.NewWorker(e.pool, sender, log).WithTimeout(min(notify.DefaultTimeout, jcfg.RescueAfter))
+	jc, err := jobs.New(e.pool, log, jcfg, mail, srv.OrderDeadlineWorker(), recheck, sweep)
 	if err != nil {
 		return err
 	}

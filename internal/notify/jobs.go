@@ -44,10 +44,11 @@ type Sender interface {
 // Worker sends outbox e-mails: through sender, or, when sender is nil, by logging them and marking them logged.
 type Worker struct {
 	river.WorkerDefaults[EmailArgs]
-	db     *pgxpool.Pool
-	sender Sender
-	domain string // of Message-IDs
-	log    *slog.Logger
+	db      *pgxpool.Pool
+	sender  Sender
+	domain  string // of Message-IDs
+	timeout time.Duration
+	log     *slog.Logger
 }
 
 // NewWorker returns the e-mail worker; a nil sender keeps e-mails in the outbox as logged.
@@ -62,8 +63,25 @@ func NewWorker(pool *pgxpool.Pool, sender Sender, log *slog.Logger) *Worker {
 // Register adds the worker to River's registry (internal/jobs calls it).
 func (w *Worker) Register(ws *river.Workers) error { return river.AddWorkerSafely(ws, w) }
 
-// Timeout bounds one SMTP conversation.
-func (w *Worker) Timeout(*river.Job[EmailArgs]) time.Duration { return 2 * time.Minute }
+// DefaultTimeout bounds one SMTP conversation unless WithTimeout says otherwise.
+const DefaultTimeout = 2 * time.Minute
+
+// WithTimeout makes d (when positive) the bound of one SMTP conversation, and returns w.
+func (w *Worker) WithTimeout(d time.Duration) *Worker {
+	if d > 0 {
+		w.timeout = d
+	}
+	return w
+}
+
+// Timeout bounds one SMTP conversation: DefaultTimeout, or what WithTimeout set. River also waits this long before
+// it takes the job of a process that died for stuck.
+func (w *Worker) Timeout(*river.Job[EmailArgs]) time.Duration {
+	if w.timeout > 0 {
+		return w.timeout
+	}
+	return DefaultTimeout
+}
 
 // Work sends the e-mail once. The row is first marked sending in its own committed transaction, with the attempt
 // counted and its Message-ID fixed (so a crash during the SMTP conversation leaves a trace), then sent, then marked

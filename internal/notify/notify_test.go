@@ -448,3 +448,19 @@ func TestNewSMTPBadInput(t *testing.T) {
 		}
 	}
 }
+
+// TestWorkerTimeout: the SMTP conversation is bounded by DefaultTimeout, or by a shorter rescue window given to
+// WithTimeout (River waits for a job's own timeout before it rescues the job of a process that died).
+func TestWorkerTimeout(t *testing.T) {
+	t.Parallel()
+	w := notify.NewWorker(nil, nil, slog.New(slog.DiscardHandler))
+	if got := w.Timeout(nil); got != notify.DefaultTimeout {
+		t.Errorf("default timeout %s, want %s", got, notify.DefaultTimeout)
+	}
+	if got := w.WithTimeout(15 * time.Second).Timeout(nil); got != 15*time.Second {
+		t.Errorf("timeout %s, want 15s", got)
+	}
+	if got := w.WithTimeout(0).Timeout(nil); got != 15*time.Second {
+		t.Errorf("a zero timeout changed it to %s", got)
+	}
+}
