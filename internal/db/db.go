@@ -7,7 +7,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"time"
 
@@ -28,11 +27,6 @@ type DBTX interface {
 	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-}
-
-// TxBeginner starts transactions: the pool, or a transaction (savepoints).
-type TxBeginner interface {
-	Begin(ctx context.Context) (pgx.Tx, error)
 }
 
 // Open connects to url and checks the connection.
@@ -146,25 +140,4 @@ func SchemaCurrent(ctx context.Context, pool *pgxpool.Pool) error {
 		return errors.New("schema has pending migrations")
 	}
 	return nil
-}
-
-// LatestVersion is the newest embedded migration version.
-func LatestVersion() (int64, error) {
-	var latest int64
-	entries, err := fs.ReadDir(migrations.FS, ".")
-	if err != nil {
-		return 0, err
-	}
-	for _, e := range entries {
-		var v int64
-		if _, err := fmt.Sscanf(e.Name(), "%d_", &v); err == nil && v > latest {
-			latest = v
-		}
-	}
-	return latest, nil
-}
-
-// InTx runs fn in a transaction on db, committing when fn returns nil.
-func InTx(ctx context.Context, db TxBeginner, fn func(pgx.Tx) error) error {
-	return pgx.BeginFunc(ctx, db, fn)
 }

@@ -83,26 +83,6 @@ func (s *Service) Ingest(ctx context.Context, sys gateway.System, ev gateway.Eve
 	return out, err
 }
 
-// ApplyEventTx applies the verified notification ev of payment system systemID, stored as gateway_events row
-// eventRowID, inside the caller's transaction, and records the outcome on that row. It reads the payment system,
-// the order and its offer through the service's pool before its first statement in tx: a caller must not hold
-// the pool's last connection (Ingest, which reads them before opening its transaction, never does).
-func (s *Service) ApplyEventTx(ctx context.Context, tx pgx.Tx, systemID int64, ev gateway.Event, eventRowID int64) (Outcome, error) {
-	sys, err := s.deps.Systems.Get(ctx, systemID)
-	if err != nil {
-		return Outcome{}, fmt.Errorf("payment system %d: %w", systemID, err)
-	}
-	pre, err := s.prepare(ctx, sys, ev)
-	if err != nil {
-		return Outcome{}, err
-	}
-	out, err := s.applyTx(ctx, tx, pre, ev, eventRowID)
-	if err != nil {
-		return out, err
-	}
-	return out, markProcessed(ctx, tx, eventRowID, out)
-}
-
 func markProcessed(ctx context.Context, tx pgx.Tx, rowID int64, out Outcome) error {
 	p := orderq.GatewayEventProcessedParams{ID: rowID, Result: out.Result}
 	if out.OrderID > 0 {
@@ -139,11 +119,7 @@ func (s *Service) prepare(ctx context.Context, sys gateway.System, ev gateway.Ev
 		}
 	}
 	if ev.Kind == gateway.EventPaid {
-		offers := s.deps.Offers
-		if s.deps.NotificationOffers != nil {
-			offers = s.deps.NotificationOffers
-		}
-		if pre.offer, err = offers.Offer(ctx, o.OfferID); err != nil {
+		if pre.offer, err = s.deps.NotificationOffers.Offer(ctx, o.OfferID); err != nil {
 			return pre, fmt.Errorf("offer of order %s: %w", o.Number, err)
 		}
 	}

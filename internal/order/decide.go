@@ -173,9 +173,6 @@ func withPayments(o Order, ps []Payment) Order {
 
 // notifyTx e-mails o's contact at their current address.
 func (s *Service) notifyTx(ctx context.Context, tx pgx.Tx, kind EmailKind, o Order, comment string) error {
-	if s.deps.Mailer == nil {
-		return nil
-	}
 	to, err := s.deps.Timeline.EmailTx(ctx, tx, o.ContactID)
 	if err != nil {
 		return fmt.Errorf("e-mail of contact %d: %w", o.ContactID, err)

@@ -2,7 +2,6 @@ package order
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -19,9 +18,6 @@ import (
 // single-use sign-in link instead of the usual cabinet link. A gateway that reported no e-mail (Apple Pay, Google
 // Pay through some gateways) leaves a placeholder contact holding the access and a no_email exception for a human.
 
-// errGuestUnwired says the service was built without what orders paid without signing in need.
-var errGuestUnwired = errors.New("order: paying without signing in is not wired (Payers, Welcome, School)")
-
 // payerOf is the contact a visitor's payment named.
 type payerOf struct {
 	contact crm.Contact
@@ -30,9 +26,6 @@ type payerOf struct {
 
 // payerTx finds or makes the contact of visitor's order o from the payment ev and makes it the order's contact.
 func (s *Service) payerTx(ctx context.Context, tx pgx.Tx, o Order, sys gateway.System, ev gateway.Event) (payerOf, error) {
-	if s.deps.Payers == nil || s.deps.School == nil {
-		return payerOf{}, errGuestUnwired
-	}
 	var p payerOf
 	if ev.PayerEmail != "" {
 		c, created, err := s.deps.Payers.PayerTx(ctx, tx, ev.PayerEmail)
@@ -70,11 +63,8 @@ func (s *Service) payerTx(ctx context.Context, tx pgx.Tx, o Order, sys gateway.S
 // welcomeTx e-mails the payer of visitor's order o (completed) the single-use sign-in link; a placeholder contact
 // has no inbox and gets nothing.
 func (s *Service) welcomeTx(ctx context.Context, tx pgx.Tx, o Order, p payerOf) error {
-	if p.contact.Placeholder || s.deps.Mailer == nil {
+	if p.contact.Placeholder {
 		return nil
-	}
-	if s.deps.Welcome == nil {
-		return errGuestUnwired
 	}
 	link, err := s.deps.Welcome.WelcomeLinkTx(ctx, tx, p.contact.ID, o.OfferID)
 	if err != nil {

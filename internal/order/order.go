@@ -4,7 +4,9 @@ package order
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"reflect"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -57,9 +59,6 @@ type Order struct {
 	UpdatedAt       time.Time
 	Payments        []Payment
 }
-
-// Final reports whether o's status is final (only completed may still become refunded).
-func (o Order) Final() bool { return o.Status != StatusOpen }
 
 // Payment is one attempt to pay an order through one payment system.
 type Payment struct {
@@ -185,6 +184,31 @@ type Deps struct {
 	NotificationOffers Offers
 }
 
+// validate names the first dependency d lacks: every one but NotificationOffers is required, so that a service
+// wired without (say) a mailer fails at start instead of silently sending nothing.
+func (d Deps) validate() error {
+	for _, dep := range []struct {
+		name string
+		v    any
+	}{{"Offers", d.Offers}, {"Systems", d.Systems}, {"Access", d.Access}, {"Timeline", d.Timeline},
+		{"Rates", d.Rates}, {"Mailer", d.Mailer}, {"Jobs", d.Jobs}, {"Payers", d.Payers}, {"Welcome", d.Welcome},
+		{"School", d.School}} {
+		if isNil(dep.v) {
+			return fmt.Errorf("order: Deps.%s is required", dep.name)
+		}
+	}
+	return nil
+}
+
+// isNil reports whether v is nil or an interface holding a nil pointer.
+func isNil(v any) bool {
+	if v == nil {
+		return true
+	}
+	rv := reflect.ValueOf(v)
+	return rv.Kind() == reflect.Pointer && rv.IsNil()
+}
+
 // Service runs orders.
 type Service struct {
 	db    *pgxpool.Pool
@@ -192,9 +216,22 @@ type Service struct {
 	deps  Deps
 }
 
-// NewService returns a Service on pool.
-func NewService(pool *pgxpool.Pool, al *audit.Log, d Deps) *Service {
-	return &Service{db: pool, audit: al, deps: d}
+// NewService returns a Service on pool, or an error naming the first dependency missing from d (pool and al
+// included). A nil NotificationOffers reads through Offers.
+func NewService(pool *pgxpool.Pool, al *audit.Log, d Deps) (*Service, error) {
+	switch {
+	case pool == nil:
+		return nil, errors.New("order: a pool is required")
+	case al == nil:
+		return nil, errors.New("order: an audit log is required")
+	}
+	if err := d.validate(); err != nil {
+		return nil, err
+	}
+	if isNil(d.NotificationOffers) {
+		d.NotificationOffers = d.Offers
+	}
+	return &Service{db: pool, audit: al, deps: d}, nil
 }
 
 // Statuses lists every order status, in the order filters show them.

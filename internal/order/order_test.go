@@ -27,6 +27,7 @@ import (
 	"github.com/bursar/bursar/internal/money"
 	"github.com/bursar/bursar/internal/offer"
 	"github.com/bursar/bursar/internal/order"
+	"github.com/bursar/bursar/internal/settings"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
@@ -68,6 +69,7 @@ type fixture struct {
 	contacts *crm.Service
 	access   *access.Service
 	jobs     *jobs.Client
+	deps     order.Deps // what svc was built with
 	svc      *order.Service
 	manual   gateway.System // enabled manual: 2.5% + 0.30 EUR, EUR and USD, fallback USD
 	course   offer.Product
@@ -76,9 +78,22 @@ type fixture struct {
 	contact  crm.Contact
 }
 
+// newFixture makes a school whose exchange rates come from rates; nil stands for the real fx service with no rates.
 func newFixture(t *testing.T, rates order.Rates) *fixture {
 	t.Helper()
-	return buildFixture(t, func(*pgxpool.Pool, *audit.Log) order.Rates { return rates })
+	return buildFixture(t, func(pool *pgxpool.Pool, al *audit.Log) order.Rates {
+		if rates == nil {
+			return fx.NewService(pool, al)
+		}
+		return rates
+	})
+}
+
+// fixedWelcome issues the same sign-in link for everyone (order.Welcomer).
+type fixedWelcome struct{}
+
+func (fixedWelcome) WelcomeLinkTx(context.Context, pgx.Tx, int64, int64) (string, error) {
+	return "https://school.test/welcome/test", nil
 }
 
 // buildFixture makes a school whose exchange rates come from rates (the real fx service or an in-test table).
@@ -100,8 +115,11 @@ func buildFixture(t *testing.T, ratesOf func(*pgxpool.Pool, *audit.Log) order.Ra
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.svc = order.NewService(pool, al, order.Deps{Offers: f.offers, Systems: f.systems, Access: f.access,
-		Timeline: f.contacts, Rates: rates, Mailer: tableMailer{}, Jobs: ins})
+	f.deps = order.Deps{Offers: f.offers, Systems: f.systems, Access: f.access, Timeline: f.contacts, Rates: rates,
+		Mailer: tableMailer{}, Jobs: ins, Payers: f.contacts, Welcome: fixedWelcome{}, School: settings.NewService(pool, al)}
+	if f.svc, err = order.NewService(pool, al, f.deps); err != nil {
+		t.Fatal(err)
+	}
 	f.jobs, err = jobs.New(pool, log, jobs.Config{FetchPollInterval: 20 * time.Millisecond}, order.NewDeadlineWorker(f.svc))
 	if err != nil {
 		t.Fatal(err)

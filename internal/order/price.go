@@ -60,10 +60,6 @@ func (s *Service) priceTx(ctx context.Context, tx db.DBTX, list money.Money, sys
 // convertTx converts m with the school's rates; a missing rate is the admin's to fix, so it is a field error.
 func (s *Service) convertTx(ctx context.Context, tx db.DBTX, m money.Money, to string) (money.Money, error) {
 	noRate := check.Field("offer_id", fmt.Sprintf("no exchange rate from %s to %s: add one in Settings", m.Currency, to))
-	if s.deps.Rates == nil {
-		return money.Money{}, check.Field("offer_id", fmt.Sprintf(
-			"no exchange rates configured: add a rate from %s to %s in Settings", m.Currency, to))
-	}
 	c, err := s.deps.Rates.ConvertTx(ctx, tx, m, to)
 	if _, bad := check.AsErrors(err); bad || errors.Is(err, check.ErrNotFound) {
 		return money.Money{}, noRate
@@ -77,9 +73,6 @@ func (s *Service) convertTx(ctx context.Context, tx db.DBTX, m money.Money, to s
 // feeTx computes fee and net of amount paid through sys, converting a fixed fee in another currency when a rate
 // exists.
 func (s *Service) feeTx(ctx context.Context, tx db.DBTX, amount money.Money, sys gateway.System) (fee, net int64) {
-	var convert func(money.Money, string) (money.Money, error)
-	if s.deps.Rates != nil {
-		convert = func(m money.Money, to string) (money.Money, error) { return s.deps.Rates.ConvertTx(ctx, tx, m, to) }
-	}
+	convert := func(m money.Money, to string) (money.Money, error) { return s.deps.Rates.ConvertTx(ctx, tx, m, to) }
 	return FeeOf(amount, sys.Fees(), convert)
 }

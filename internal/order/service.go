@@ -255,11 +255,9 @@ func (s *Service) openedTx(ctx context.Context, tx pgx.Tx, o *Order, n NewManual
 		return fmt.Errorf("insert payment: %w", err)
 	}
 	o.Payments = []Payment{paymentFromRow(p)}
-	if s.deps.Jobs != nil {
-		if _, err := s.deps.Jobs.InsertTx(ctx, tx, DeadlineArgs{OrderID: o.ID},
-			&river.InsertOpts{ScheduledAt: *o.DeadlineAt}); err != nil {
-			return fmt.Errorf("schedule deadline of order %s: %w", o.Number, err)
-		}
+	if _, err := s.deps.Jobs.InsertTx(ctx, tx, DeadlineArgs{OrderID: o.ID},
+		&river.InsertOpts{ScheduledAt: *o.DeadlineAt}); err != nil {
+		return fmt.Errorf("schedule deadline of order %s: %w", o.Number, err)
 	}
 	msg := fmt.Sprintf("Order %s opened for %s (%s) through %s; paid on %s", o.Number, o.OfferTitle, o.Price,
 		sys.Name, n.PaidOn.Format(time.DateOnly))
@@ -289,9 +287,9 @@ func (s *Service) eventsTx(ctx context.Context, tx pgx.Tx, o Order, kind, msg st
 	return nil
 }
 
-// mailTx queues an order e-mail; without a mailer (not wired yet) nothing is sent.
+// mailTx queues an order e-mail to to; with no address to send to, nothing is sent.
 func (s *Service) mailTx(ctx context.Context, tx pgx.Tx, kind EmailKind, o Order, to, comment string) error {
-	if s.deps.Mailer == nil || to == "" {
+	if to == "" {
 		return nil
 	}
 	if err := s.deps.Mailer.OrderEmailTx(ctx, tx, Email{Kind: kind, Order: o, To: to, Comment: comment}); err != nil {

@@ -29,7 +29,9 @@ func newServices(d Deps, al *audit.Log, pages *pageCache) (*services, error) {
 	}
 	svc.settingsServices = newSettingsServices(d, al, svc, pages)
 	svc.accountServices = newAccountServices(d, al, svc)
-	svc.orderServices = newOrderServices(d, al, svc, pages)
+	if svc.orderServices, err = newOrderServices(d, al, svc, pages); err != nil {
+		return nil, err
+	}
 	svc.gatewayServices = newGatewayServices(d)
 	svc.offers.UsePayerEmails(svc.paymentSystems)
 	return svc, nil

@@ -16,14 +16,15 @@ type orderServices struct {
 // newOrderServices wires orders to the modules their effects reach, each used inside the order's transaction:
 // catalog, payment systems, access, the contacts' timelines, exchange rates, the order e-mails and River; and, for
 // orders paid without signing in, the contacts found or made by the payer's e-mail, the welcome links and the
-// school's placeholder domain. Accounts must be built before orders.
-func newOrderServices(d Deps, al *audit.Log, svc *services, pages *pageCache) orderServices {
-	return orderServices{orders: order.NewService(d.Pool, al, order.Deps{
+// school's placeholder domain. Accounts must be built before orders; a missing one is an error.
+func newOrderServices(d Deps, al *audit.Log, svc *services, pages *pageCache) (orderServices, error) {
+	orders, err := order.NewService(d.Pool, al, order.Deps{
 		Offers: svc.offers, Systems: svc.paymentSystems, Access: svc.access, Timeline: svc.contacts,
 		Rates: svc.rates, Mailer: svc.mailer, Jobs: svc.jobs,
 		Payers: svc.contacts, Welcome: svc.accounts, School: svc.settings,
 		NotificationOffers: cachedOffers{c: pages, svc: svc.offers},
-	})}
+	})
+	return orderServices{orders: orders}, err
 }
 
 // OrderDeadlineWorker is the River worker that rejects manual orders not confirmed in time. Register it with the

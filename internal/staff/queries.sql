@@ -12,9 +12,6 @@ SELECT * FROM admin_users WHERE id = $1;
 -- name: UserList :many
 SELECT * FROM admin_users ORDER BY id;
 
--- name: UserSetPassword :execrows
-UPDATE admin_users SET password_hash = $2 WHERE id = $1;
-
 -- name: UserSetRole :execrows
 UPDATE admin_users SET role = $2 WHERE id = $1;
 

@@ -134,27 +134,6 @@ func (s *Service) changeOwnerSafely(ctx context.Context, id int64, change func(*
 	})
 }
 
-// SetPassword replaces a user's password.
-func (s *Service) SetPassword(ctx context.Context, id int64, pw string) error {
-	if msg := password.Check(pw); msg != "" {
-		return check.Field("password", msg)
-	}
-	hash, err := password.Hash(pw)
-	if err != nil {
-		return err
-	}
-	return pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
-		n, err := staffq.New(tx).UserSetPassword(ctx, staffq.UserSetPasswordParams{ID: id, PasswordHash: hash})
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			return ErrNotFound
-		}
-		return s.audit.RecordTx(ctx, tx, "admin_user.set_password", "admin_user", id, nil)
-	})
-}
-
 // SignIn checks an e-mail and password from client address ip. The attempt is counted as a failure before the
 // password is checked (see beginAttempt), so parallel guesses, in one process or many, cannot all be checked: too
 // many recent failures for the e-mail or the address give a *LockedError and the password is not looked at.

@@ -367,23 +367,6 @@ func (q *Queries) UserSetDisabled(ctx context.Context, arg UserSetDisabledParams
 	return result.RowsAffected(), nil
 }
 
-const userSetPassword = `-- name: UserSetPassword :execrows
-UPDATE admin_users SET password_hash = $2 WHERE id = $1
-`
-
-type UserSetPasswordParams struct {
-	ID           int64
-	PasswordHash string
-}
-
-func (q *Queries) UserSetPassword(ctx context.Context, arg UserSetPasswordParams) (int64, error) {
-	result, err := q.db.Exec(ctx, userSetPassword, arg.ID, arg.PasswordHash)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
-}
-
 const userSetRole = `-- name: UserSetRole :execrows
 UPDATE admin_users SET role = $2 WHERE id = $1
 `
