@@ -117,6 +117,14 @@ const (
 // Kinds lists every offer kind.
 var Kinds = []string{OneTime, Recurring, Installments}
 
+// NotSoldMessage says why a recurring or installments offer cannot be published or bought: checkout charges the
+// full price once, so selling one would break the page's promise.
+const NotSoldMessage = "recurring and installment offers cannot be sold yet: they would be charged the full price once"
+
+// Sold reports whether offers of kind can be published and bought. Only one-time offers can: until recurring and
+// installment payments are charged as such, no page may promise them.
+func Sold(kind string) bool { return kind == OneTime }
+
 // Recurring intervals; IntervalCustom repeats every IntervalDays days.
 const (
 	IntervalWeek   = "week"

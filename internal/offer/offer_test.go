@@ -79,6 +79,12 @@ func TestOfferValidation(t *testing.T) {
 		{"CustomNoDays", func(in *offer.Input) { in.Kind, in.Interval = offer.Recurring, offer.IntervalCustom }, "interval_days"},
 		{"OneInstallment", func(in *offer.Input) { in.Kind, in.Installments = offer.Installments, 1 }, "installments"},
 		{"TooManyInstallments", func(in *offer.Input) { in.Kind, in.Installments = offer.Installments, 37 }, "installments"},
+		{"PublishedRecurring", func(in *offer.Input) {
+			in.Status, in.Kind, in.Interval = offer.StatusPublished, offer.Recurring, offer.IntervalMonth
+		}, "status"},
+		{"PublishedInstallments", func(in *offer.Input) {
+			in.Status, in.Kind, in.Installments = offer.StatusPublished, offer.Installments, 3
+		}, "status"},
 		{"NegativeAccess", func(in *offer.Input) { in.AccessDays = -1 }, "access_days"},
 		{"NoProducts", func(in *offer.Input) { in.ProductIDs = nil }, "product_ids"},
 		{"UnknownProduct", func(in *offer.Input) { in.ProductIDs = []int64{f.course.ID, 999999} }, "product_ids"},
@@ -255,5 +261,42 @@ func TestOfferListKeyset(t *testing.T) {
 	bySlug, _ := f.s.Offers(f.ctx, offer.Filter{Query: "french-a1"})
 	if len(bySlug) != 1 || bySlug[0].ID != ids[2] {
 		t.Fatalf("search by slug: %+v", bySlug)
+	}
+}
+
+// TestOfferNotSoldCannotBePublished: a recurring or installments offer may be a draft, but publishing it is refused
+// with the reason, and the stored offer stays as it was.
+func TestOfferNotSoldCannotBePublished(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	tests := []struct {
+		name string
+		edit func(*offer.Input)
+	}{
+		{"Recurring", func(in *offer.Input) { in.Kind, in.Interval = offer.Recurring, offer.IntervalMonth }},
+		{"Installments", func(in *offer.Input) { in.Kind, in.Installments = offer.Installments, 3 }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := f.input("Spanish A1 " + tt.name)
+			tt.edit(&in)
+			o, err := f.s.Create(f.ctx, in)
+			if err != nil {
+				t.Fatalf("a draft %s offer: %v", tt.name, err)
+			}
+			_, err = f.s.SetStatus(f.ctx, o.ID, offer.StatusPublished)
+			wantField(t, err, "status")
+			if e, _ := check.AsErrors(err); !strings.Contains(e["status"], offer.NotSoldMessage) {
+				t.Fatalf("message %q", e["status"])
+			}
+			if got, err := f.s.Offer(f.ctx, o.ID); err != nil || got.Status != offer.StatusDraft {
+				t.Fatalf("after refused publish: %q, %v", got.Status, err)
+			}
+			if _, err := f.s.Update(f.ctx, o.ID, func(in *offer.Input) {
+				in.Kind, in.Status = offer.OneTime, offer.StatusPublished
+			}); err != nil {
+				t.Fatalf("publish as one-time: %v", err)
+			}
+		})
 	}
 }

@@ -142,6 +142,10 @@ func (in Input) validateKind(e check.Errors) {
 		}
 	default:
 		e.Add("kind", "must be one_time, recurring or installments")
+		return
+	}
+	if in.Status == StatusPublished && !Sold(in.Kind) {
+		e.Add("status", NotSoldMessage+"; keep the offer a draft")
 	}
 }
 

@@ -161,6 +161,8 @@ func (s *Service) gatewayTarget(ctx context.Context, n NewGateway, e check.Error
 			e.Add("offer_id", "no offer has this id")
 		case err != nil:
 			return of, sys, err
+		case !offer.Sold(of.Kind):
+			e.Add("offer_id", offer.NotSoldMessage)
 		case n.Channel == ChannelCheckout && of.Status != offer.StatusPublished:
 			e.Add("offer_id", "is not on sale")
 		}

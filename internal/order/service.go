@@ -188,6 +188,8 @@ func (s *Service) manualTarget(ctx context.Context, n *NewManual, e check.Errors
 			e.Add("offer_id", "no offer has this id")
 		case err != nil:
 			return of, sys, err
+		case !offer.Sold(of.Kind):
+			e.Add("offer_id", offer.NotSoldMessage)
 		case n.Channel == ChannelCheckout && of.Status != offer.StatusPublished:
 			e.Add("offer_id", "is not on sale")
 		}

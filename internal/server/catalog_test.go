@@ -153,6 +153,7 @@ func TestAdminCatalog(t *testing.T) {
 		edit.Del("form_token")
 		edit.Set("title", "Spanish A1 — every month")
 		edit.Set("slug", "spanish-a1")
+		edit.Set("kind", "one_time") // a recurring offer cannot be published until it is charged as one
 		if res := a.postForm(c, offerURL, edit); res.StatusCode != http.StatusSeeOther {
 			t.Fatalf("update: %d", res.StatusCode)
 		}

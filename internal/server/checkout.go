@@ -23,11 +23,14 @@ import (
 const maxComment = 1000
 
 // checkoutTarget is the published offer of the URL and the enabled payment system ?system= names, which the offer
-// must list; anything else is not found.
+// must list; anything else, or an offer of a kind that cannot be sold yet (offer.Sold), is not found.
 func (s *Server) checkoutTarget(r *http.Request) (offer.Page, gateway.System, error) {
 	p, err := s.offers.PublishedPage(r.Context(), chiURLParam(r, "slug"))
 	if err != nil {
 		return offer.Page{}, gateway.System{}, err
+	}
+	if !offer.Sold(p.Kind) {
+		return offer.Page{}, gateway.System{}, check.ErrNotFound
 	}
 	id, err := strconv.ParseInt(r.URL.Query().Get("system"), 10, 64)
 	if err != nil || id <= 0 || !slices.Contains(p.PaymentSystemIDs, id) {

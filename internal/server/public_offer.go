@@ -83,6 +83,10 @@ func (s *Server) publicOffer(w http.ResponseWriter, r *http.Request) {
 	v := public.Offer{Lang: p.Language, Title: p.Title, Price: p.Price().Format(p.Language), Terms: offerTerms(p.Offer),
 		Access: accessText(p.Language, p.AccessDays), DescriptionHTML: desc, Products: p.ProductNames,
 		ContactEmail: p.Contact.Email, ContactPhone: p.Contact.Phone, ContactNote: p.Contact.Note}
+	if !offer.Sold(p.Kind) {
+		// Published before such offers were refused: promise neither its terms nor a way to pay.
+		v.Terms, systems = "", nil
+	}
 	for _, ps := range systems {
 		if !ps.Enabled {
 			continue

@@ -73,7 +73,7 @@ func TestPublicOfferPage(t *testing.T) {
 
 	t.Run("EditShowsNewPrice", func(t *testing.T) {
 		if _, err := a.srv.offers.Update(a.ctx(), o.ID, func(in *offer.Input) {
-			in.Amount, in.Kind, in.Installments = 9000, offer.Installments, 3
+			in.Amount = 9000
 		}); err != nil {
 			t.Fatal(err)
 		}
@@ -85,7 +85,8 @@ func TestPublicOfferPage(t *testing.T) {
 		if got := doc.Find("[data-testid=offer-price]").Text(); got != "90,00\u00a0€" {
 			t.Fatalf("price after edit %q", got)
 		}
-		if got := doc.Find("[data-testid=offer-terms]").Text(); got != "en 3 plazos de unos 30,00\u00a0€ cada uno" {
+		// Installment terms are never shown: an installments offer cannot be published (TestOfferNotSoldAlreadyPublished).
+		if got := doc.Find("[data-testid=offer-terms]").Text(); got != "pago único" {
 			t.Fatalf("terms %q", got)
 		}
 	})
@@ -100,13 +101,14 @@ func TestPublicOfferPage(t *testing.T) {
 		}
 	})
 
-	t.Run("EnglishRecurringNoPaymentSystems", func(t *testing.T) {
+	t.Run("EnglishNoPaymentSystems", func(t *testing.T) {
+		// A recurring offer cannot be published, so "per month" is never shown (TestOfferNotSoldCannotBePublished).
 		a.offer(func(in *offer.Input) {
-			in.Slug, in.Kind, in.Interval, in.Amount, in.Currency = "monthly", offer.Recurring, offer.IntervalMonth, 123456, "USD"
+			in.Slug, in.Amount, in.Currency = "monthly", 123456, "USD"
 		})
 		_, doc := a.get(a.client(), "/o/monthly")
 		if doc.Find("html").AttrOr("lang", "") != "en" || doc.Find("[data-testid=offer-price]").Text() != "$1,234.56" ||
-			doc.Find("[data-testid=offer-terms]").Text() != "per month" || doc.Find("[data-testid=no-payment-systems]").Length() != 1 ||
+			doc.Find("[data-testid=offer-terms]").Text() != "one-time payment" || doc.Find("[data-testid=no-payment-systems]").Length() != 1 ||
 			doc.Find("[data-testid=offer-access]").Text() != "Lifetime access" {
 			h, _ := doc.Html()
 			t.Fatalf("page:\n%s", h)

@@ -15,7 +15,7 @@ type Offer struct {
 	Lang            string
 	Title           string
 	Price           string // formatted for Lang
-	Terms           string // "per month", "in 3 installments of about 16,33 €", "one-time payment"
+	Terms           string // "one-time payment"; empty for an offer that cannot be sold yet (offer.Sold)
 	Access          string
 	DescriptionHTML string // rendered and sanitized markdown
 	Products        []string
