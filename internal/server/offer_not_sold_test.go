@@ -32,6 +32,12 @@ func TestOfferNotSoldCannotBePublished(t *testing.T) {
 		return status, kind
 	}
 
+	t.Run("AdminFormSaysSo", func(t *testing.T) {
+		_, doc := a.get(c, "/admin/offers/new")
+		if !strings.Contains(doc.Find("[data-testid=kind-hint]").Text(), "cannot be published") {
+			t.Fatalf("kind hint %q", doc.Find("[data-testid=kind-hint]").Text())
+		}
+	})
 	t.Run("AdminPublishButton", func(t *testing.T) {
 		res, doc := a.postFormDoc(c, "/admin/offers/"+itoa(recurring.ID)+"/status", url.Values{"status": {"published"}})
 		if res.StatusCode != http.StatusUnprocessableEntity ||
