@@ -40,10 +40,10 @@ const (
 )
 
 // ErrRevoked is returned when a grant is revoked already: a second revoke or a transfer changes nothing.
-var ErrRevoked = fmt.Errorf("access grant is already revoked: %w", check.ErrConflict)
+var ErrRevoked = check.Conflict("This access was revoked already; nothing was changed.")
 
 // ErrExpired is returned when transferring a grant whose end has passed.
-var ErrExpired = fmt.Errorf("access grant has expired: %w", check.ErrConflict)
+var ErrExpired = check.Conflict("This access has expired; grant the product again instead.")
 
 // Grant is a contact's access to a product.
 type Grant struct {

@@ -200,4 +200,5 @@ func (p Patch) apply(c Contact) Input {
 
 // ErrHasOrders refuses to delete a contact who has orders: payment history is kept. Move their access to another
 // contact instead.
-var ErrHasOrders = fmt.Errorf("crm: the contact has orders, and their payment history must be kept: %w", check.ErrConflict)
+var ErrHasOrders = check.Conflict("This contact has orders, so it is kept with its payment history. To give the " +
+	"access to someone else, transfer it.")

@@ -131,14 +131,23 @@ func decimal(amount int64, exp int, point, group string) string {
 	return out
 }
 
+// ParseError says why text typed by a person is not an amount; Reason is in words for that person ("EUR has at
+// most 2 decimal places").
+type ParseError struct {
+	Reason string
+}
+
+// Error returns the reason.
+func (e *ParseError) Error() string { return e.Reason }
+
 // ParseDecimal reads a decimal amount typed by a person ("49", "49.9", "49,90", "1 234.50") into minor units of
-// currency. It rejects more fraction digits than the currency has.
+// currency. It rejects more fraction digits than the currency has; its errors are *ParseError.
 func ParseDecimal(s, currency string) (int64, error) {
 	exp := Exponent(currency)
 	s = strings.TrimSpace(s)
 	s = strings.NewReplacer(" ", "", "\u00a0", "", "\u202f", "", "_", "").Replace(s)
 	if s == "" {
-		return 0, fmt.Errorf("amount is empty")
+		return 0, &ParseError{Reason: "amount is empty"}
 	}
 	neg := strings.HasPrefix(s, "-")
 	s = strings.TrimPrefix(s, "-")
@@ -152,22 +161,22 @@ func ParseDecimal(s, currency string) (int64, error) {
 		intPart = "0"
 	}
 	if len(frac) > exp {
-		return 0, fmt.Errorf("%s has at most %d decimal places", currency, exp)
+		return 0, &ParseError{Reason: fmt.Sprintf("%s has at most %d decimal places", currency, exp)}
 	}
 	for len(frac) < exp {
 		frac += "0"
 	}
 	for _, r := range intPart + frac {
 		if r < '0' || r > '9' {
-			return 0, fmt.Errorf("%q is not a number", s)
+			return 0, &ParseError{Reason: fmt.Sprintf("%q is not a number", s)}
 		}
 	}
 	if len(intPart)+len(frac) > 18 {
-		return 0, fmt.Errorf("amount is too large")
+		return 0, &ParseError{Reason: "amount is too large"}
 	}
 	v, err := strconv.ParseInt(intPart+frac, 10, 64)
 	if err != nil {
-		return 0, fmt.Errorf("%q is not a number", s)
+		return 0, &ParseError{Reason: fmt.Sprintf("%q is not a number", s)}
 	}
 	if neg {
 		v = -v

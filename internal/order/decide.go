@@ -32,7 +32,7 @@ func lockedOrder(ctx context.Context, tx pgx.Tx, id int64) (Order, error) {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && pgErr.Code == "55P03" {
 		_ = sp.Rollback(ctx)
-		return Order{}, fmt.Errorf("order %d is being decided by someone else right now; reload to see the result (%w)", id, ErrBusy)
+		return Order{}, check.Conflictf(ErrBusy, "This order is being decided by someone else right now; reload to see the result.")
 	}
 	if err != nil {
 		_ = sp.Rollback(ctx)
@@ -201,7 +201,7 @@ func (s *Service) paySucceededTx(ctx context.Context, tx pgx.Tx, o *Order, sys g
 		return fmt.Errorf("payment %d succeeded: %w", p.ID, err)
 	}
 	if n != 1 {
-		return fmt.Errorf("payment %d is no longer pending: %w", p.ID, check.ErrConflict)
+		return check.Conflictf(nil, "Payment %d is no longer pending; reload to see what changed.", p.ID)
 	}
 	for i := range o.Payments {
 		if o.Payments[i].ID == p.ID {

@@ -37,10 +37,10 @@ const (
 
 // ErrNotAcceptable is returned when accepting an exception whose kind has no money to take (an outside refund, a
 // payment without an order, a missing e-mail) or whose order is in a state the kind does not allow.
-var ErrNotAcceptable = fmt.Errorf("payment exception cannot be accepted: %w", check.ErrConflict)
+var ErrNotAcceptable = check.Conflict("The payment exception cannot be accepted.")
 
 // ErrNotRefundable is returned when refunding an exception that reports no payment to return through its gateway.
-var ErrNotRefundable = fmt.Errorf("payment exception cannot be refunded through the gateway: %w", check.ErrConflict)
+var ErrNotRefundable = check.Conflict("The payment exception cannot be refunded through the gateway.")
 
 // ExceptionItem is an exception as the inbox shows it, with its order as it is now.
 type ExceptionItem struct {
@@ -230,10 +230,10 @@ func (s *Service) StoredEvent(ctx context.Context, id int64) (StoredEvent, error
 // resolvedError explains that x was resolved already, by whom and when.
 func resolvedError(x Exception) error {
 	if x.ResolvedAt != nil && x.ResolvedBy != "" {
-		return fmt.Errorf("payment exception %d was already resolved by %s at %s (%w)", x.ID, x.ResolvedBy,
-			x.ResolvedAt.UTC().Format("2006-01-02 15:04 UTC"), check.ErrConflict)
+		return &check.StateError{Message: fmt.Sprintf("Payment exception %d was already resolved by %s at %s.", x.ID,
+			x.ResolvedBy, x.ResolvedAt.UTC().Format("2006-01-02 15:04 UTC")), Who: x.ResolvedBy, When: *x.ResolvedAt}
 	}
-	return fmt.Errorf("payment exception %d was already resolved (%w)", x.ID, check.ErrConflict)
+	return check.Conflictf(nil, "Payment exception %d was already resolved.", x.ID)
 }
 
 // resolveTx resolves exception id with note inside tx, or explains why it cannot: unknown, or resolved already.
@@ -352,25 +352,25 @@ func (s *Service) AcceptException(ctx context.Context, id int64, a Acceptance) (
 func notAcceptable(x ExceptionItem) error {
 	switch {
 	case x.Kind == ExForeignSystem:
-		return fmt.Errorf("payment exception %d came through a payment system order %s was never paid through: "+
-			"refund it or resolve it (%w)", x.ID, x.OrderNumber, ErrNotAcceptable)
+		return check.Conflictf(ErrNotAcceptable, "Payment exception %d came through a payment system order %s was "+
+			"never paid through: refund it or resolve it.", x.ID, x.OrderNumber)
 	case x.Kind == ExUnknownOrder || x.OrderID == 0:
-		return fmt.Errorf("payment exception %d names no order to apply the money to: refund it or resolve it (%w)",
-			x.ID, ErrNotAcceptable)
+		return check.Conflictf(ErrNotAcceptable, "Payment exception %d names no order to apply the money to: refund "+
+			"it or resolve it.", x.ID)
 	case x.Kind == ExOutsideRefund:
-		return fmt.Errorf("payment exception %d is a refund made in the gateway: there is no money to accept (%w)",
-			x.ID, ErrNotAcceptable)
+		return check.Conflictf(ErrNotAcceptable, "Payment exception %d is a refund made in the gateway: there is no "+
+			"money to accept.", x.ID)
 	case x.Kind == ExNoEmail:
-		return fmt.Errorf("payment exception %d completed its order already: move the access on the contact card (%w)",
-			x.ID, ErrNotAcceptable)
+		return check.Conflictf(ErrNotAcceptable, "Payment exception %d completed its order already: move the access "+
+			"on the contact card.", x.ID)
 	case x.Amount.Amount <= 0:
-		return fmt.Errorf("payment exception %d reports no amount to accept (%w)", x.ID, ErrNotAcceptable)
+		return check.Conflictf(ErrNotAcceptable, "Payment exception %d reports no amount to accept.", x.ID)
 	case x.Kind == ExLatePayment:
-		return fmt.Errorf("order %s is %s: a late payment is accepted only on a final order (%w)", x.OrderNumber,
-			x.OrderStatus, ErrNotAcceptable)
+		return check.Conflictf(ErrNotAcceptable, "Order %s is %s: a late payment is accepted only on a final order.",
+			x.OrderNumber, x.OrderStatus)
 	}
-	return fmt.Errorf("order %s is already %s: only an open order can be completed by accepting (%w)", x.OrderNumber,
-		x.OrderStatus, ErrNotAcceptable)
+	return check.Conflictf(ErrNotAcceptable, "Order %s is already %s: only an open order can be completed by accepting.",
+		x.OrderNumber, x.OrderStatus)
 }
 
 // acceptCompleteTx completes open order o (locked) with the money exception x reported: paidTx's effects at the
@@ -438,8 +438,8 @@ func (s *Service) acceptCompleteTx(ctx context.Context, tx pgx.Tx, o Order, of o
 // its access and its e-mails stay as they are.
 func (s *Service) acceptLateTx(ctx context.Context, tx pgx.Tx, o Order, sys gateway.System, x Exception, note string) error {
 	if o.Status == StatusOpen {
-		return fmt.Errorf("order %s is open: a late payment is accepted only on a final order (%w)", o.Number,
-			ErrNotAcceptable)
+		return check.Conflictf(ErrNotAcceptable, "Order %s is open: a late payment is accepted only on a final order.",
+			o.Number)
 	}
 	if err := s.acceptedPaymentTx(ctx, tx, &o, sys, x, false); err != nil {
 		return err
@@ -456,8 +456,8 @@ func (s *Service) acceptLateTx(ctx context.Context, tx pgx.Tx, o Order, sys gate
 func (s *Service) acceptedPaymentTx(ctx context.Context, tx pgx.Tx, o *Order, sys gateway.System, x Exception, completing bool) error {
 	p, found := paymentByRef(*o, sys.ID, x.GatewayRef)
 	if found && settled(p.Status) {
-		return fmt.Errorf("payment %s of order %s is recorded already (payment %d): resolve the exception instead (%w)",
-			x.GatewayRef, o.Number, p.ID, check.ErrConflict)
+		return check.Conflictf(nil, "Payment %s of order %s is recorded already (payment %d): resolve the exception instead.",
+			x.GatewayRef, o.Number, p.ID)
 	}
 	if !found && completing {
 		p, found = unreferencedAttempt(*o, sys.ID)
@@ -481,7 +481,7 @@ func (s *Service) acceptedPaymentTx(ctx context.Context, tx pgx.Tx, o *Order, sy
 		return fmt.Errorf("payment %d succeeded: %w", p.ID, err)
 	}
 	if n != 1 {
-		return fmt.Errorf("payment %d is no longer an open attempt: %w", p.ID, check.ErrConflict)
+		return check.Conflictf(nil, "Payment %d is no longer an open attempt; reload to see what changed.", p.ID)
 	}
 	for i := range o.Payments {
 		if o.Payments[i].ID == p.ID {

@@ -107,7 +107,7 @@ func (s *Service) ResolveException(ctx context.Context, id int64, note string) (
 			if _, err := q.ExceptionGet(ctx, id); errors.Is(err, pgx.ErrNoRows) {
 				return fmt.Errorf("payment exception %d: %w", id, check.ErrNotFound)
 			}
-			return fmt.Errorf("payment exception %d is resolved already: %w", id, check.ErrConflict)
+			return check.Conflictf(nil, "Payment exception %d is resolved already.", id)
 		}
 		if err != nil {
 			return fmt.Errorf("resolve exception %d: %w", id, err)

@@ -45,7 +45,7 @@ const (
 )
 
 // ErrRefTaken is returned by AttachRef when the gateway reference already names another payment.
-var ErrRefTaken = fmt.Errorf("gateway reference already names another payment: %w", check.ErrConflict)
+var ErrRefTaken = check.Conflict("The gateway reference already names another payment.")
 
 func (n NewGateway) validate() check.Errors {
 	e := check.Errors{}
@@ -230,7 +230,7 @@ func (s *Service) AttachRef(ctx context.Context, paymentID int64, ref string) er
 		return fmt.Errorf("attach reference to payment %d: %w", paymentID, err)
 	}
 	if n != 1 {
-		return fmt.Errorf("payment %d is not a pending attempt without a reference: %w", paymentID, check.ErrConflict)
+		return check.Conflictf(nil, "Payment %d is not a pending attempt without a reference.", paymentID)
 	}
 	return nil
 }

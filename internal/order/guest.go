@@ -55,7 +55,7 @@ func (s *Service) payerTx(ctx context.Context, tx pgx.Tx, o Order, sys gateway.S
 		return payerOf{}, fmt.Errorf("contact of order %s: %w", o.Number, err)
 	}
 	if n != 1 {
-		return payerOf{}, fmt.Errorf("order %s has a contact already: %w", o.Number, check.ErrConflict)
+		return payerOf{}, check.Conflictf(nil, "Order %s has a contact already.", o.Number)
 	}
 	return p, nil
 }

@@ -274,25 +274,26 @@ const (
 )
 
 // ErrNotOpen is returned when deciding an order someone (or the deadline) has decided already.
-var ErrNotOpen = fmt.Errorf("order is not open: %w", check.ErrConflict)
+var ErrNotOpen = check.Conflict("The order is not open any more.")
 
 // ErrNotCompleted is returned when refunding an order that is not completed.
-var ErrNotCompleted = fmt.Errorf("order is not completed: %w", check.ErrConflict)
+var ErrNotCompleted = check.Conflict("The order is not completed.")
 
-// stateError explains why o cannot change: "order B-000012 was already rejected by ann@example.com at …".
+// stateError explains why o cannot change, for people: "Order B-000012 was already rejected by ann@example.com
+// at …". want is the kind (ErrNotOpen, ErrNotCompleted).
 func stateError(o Order, want error) error {
 	switch {
 	case o.Status == StatusOpen:
-		return fmt.Errorf("order %s is still open, only a completed order can be refunded (%w)", o.Number, want)
+		return check.Conflictf(want, "Order %s is still open, only a completed order can be refunded.", o.Number)
 	case o.DecidedAt != nil && o.DecidedBy != "":
-		return fmt.Errorf("order %s was already %s by %s at %s (%w)", o.Number, o.Status, o.DecidedBy,
-			o.UpdatedAt.UTC().Format("2006-01-02 15:04 UTC"), want)
+		return &check.StateError{Message: fmt.Sprintf("Order %s was already %s by %s at %s.", o.Number, o.Status,
+			o.DecidedBy, o.UpdatedAt.UTC().Format("2006-01-02 15:04 UTC")), Who: o.DecidedBy, When: o.UpdatedAt, Err: want}
 	}
-	return fmt.Errorf("order %s is already %s (%w)", o.Number, o.Status, want)
+	return check.Conflictf(want, "Order %s is already %s.", o.Number, o.Status)
 }
 
 // ErrBusy is returned when another manager (or the deadline) is deciding the same order at this moment.
-var ErrBusy = fmt.Errorf("order is being decided: %w", check.ErrConflict)
+var ErrBusy = check.Conflict("The order is being decided by someone else right now; reload to see the result.")
 
 // NotFoundError is the error for an unknown order.
 func NotFoundError(what any) error { return fmt.Errorf("order %v: %w", what, check.ErrNotFound) }

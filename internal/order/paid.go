@@ -121,7 +121,7 @@ func (s *Service) gatewayPaymentTx(ctx context.Context, tx pgx.Tx, o *Order, sys
 			return fmt.Errorf("payment %d succeeded: %w", p.ID, err)
 		}
 		if n != 1 {
-			return fmt.Errorf("payment %d is no longer an open attempt: %w", p.ID, check.ErrConflict)
+			return check.Conflictf(nil, "Payment %d is no longer an open attempt; reload to see what changed.", p.ID)
 		}
 		for i := range o.Payments {
 			if o.Payments[i].ID == p.ID {

@@ -36,10 +36,10 @@ const (
 )
 
 // ErrRefundInFlight is returned when the money asked for is being refunded by another request right now.
-var ErrRefundInFlight = fmt.Errorf("a refund of this payment is being made right now: %w", check.ErrConflict)
+var ErrRefundInFlight = check.Conflict("A refund of this payment is being made right now; reload to see the result.")
 
 // ErrNothingToRefund is returned when a payment has been refunded in full already.
-var ErrNothingToRefund = fmt.Errorf("nothing is left to refund: %w", check.ErrConflict)
+var ErrNothingToRefund = check.Conflict("Nothing is left to refund.")
 
 // GatewayRefund is a refund to make through the gateway that took a payment of an order.
 type GatewayRefund struct {
@@ -183,7 +183,7 @@ func refundTarget(o Order, rs []Refundable, req GatewayRefund) (Refundable, erro
 	case len(rs) > 0:
 		return rs[len(rs)-1], nil // refunded in full, or being refunded: the transaction says which
 	}
-	return Refundable{}, fmt.Errorf("order %s has no payment taken by a gateway to refund: %w", o.Number, check.ErrConflict)
+	return Refundable{}, check.Conflictf(nil, "Order %s has no payment taken by a gateway to refund.", o.Number)
 }
 
 // RefundGateway returns money of a completed order through the gateway that took it: all of a payment or part of
@@ -248,7 +248,7 @@ func (s *Service) RefundGateway(ctx context.Context, orderID int64, req GatewayR
 		}
 		p, ok := paymentByID(o, target.Payment.ID)
 		if !ok || !settled(p.Status) {
-			return fmt.Errorf("payment %d is no longer settled: %w", target.Payment.ID, check.ErrConflict)
+			return check.Conflictf(nil, "Payment %d is no longer settled; reload to see what changed.", target.Payment.ID)
 		}
 		q := orderq.New(tx)
 		held, err := q.RefundHeldSum(ctx, p.ID)
@@ -262,10 +262,10 @@ func (s *Service) RefundGateway(ctx context.Context, orderID int64, req GatewayR
 		}
 		switch {
 		case left <= 0 && held.InFlight > 0, amount > left && held.InFlight > 0:
-			return fmt.Errorf("%s of payment %d is being refunded right now; reload to see the result (%w)",
-				money.New(held.InFlight, p.Amount.Currency), p.ID, ErrRefundInFlight)
+			return check.Conflictf(ErrRefundInFlight, "%s of payment %d is being refunded right now; reload to see the result.",
+				money.New(held.InFlight, p.Amount.Currency), p.ID)
 		case left <= 0:
-			return fmt.Errorf("payment %d of order %s was refunded in full already (%w)", p.ID, o.Number, ErrNothingToRefund)
+			return check.Conflictf(ErrNothingToRefund, "Payment %d of order %s was refunded in full already.", p.ID, o.Number)
 		case amount > left:
 			return check.Field("amount", fmt.Sprintf("must be at most %s, what is left to refund of this payment",
 				money.New(left, p.Amount.Currency)))
@@ -330,7 +330,7 @@ func (s *Service) refundMade(ctx context.Context, orderID int64, sys gateway.Sys
 			return fmt.Errorf("refund %d succeeded: %w", rf.ID, err)
 		}
 		if n != 1 {
-			return fmt.Errorf("refund %d is no longer pending: %w", rf.ID, check.ErrConflict)
+			return check.Conflictf(nil, "Refund %d is no longer pending; reload to see the result.", rf.ID)
 		}
 		done, err := q.RefundSucceededSum(ctx, p.ID)
 		if err != nil {
@@ -403,7 +403,7 @@ func (s *Service) refundFailed(ctx context.Context, orderID int64, rf orderq.Ref
 			return fmt.Errorf("refund %d failed: %w", rf.ID, err)
 		}
 		if n != 1 {
-			return fmt.Errorf("refund %d is no longer pending: %w", rf.ID, check.ErrConflict)
+			return check.Conflictf(nil, "Refund %d is no longer pending; reload to see the result.", rf.ID)
 		}
 		o, err := getOrder(ctx, tx, orderID)
 		if err != nil {

@@ -149,15 +149,14 @@ func (s *Server) grantActionFailed(w http.ResponseWriter, r *http.Request, g acc
 			}
 		}
 	}
-	switch {
-	case msg != "":
-	case errors.Is(err, access.ErrRevoked):
-		msg, status = "This access was revoked already; nothing was changed.", http.StatusConflict
-	case errors.Is(err, access.ErrExpired):
-		msg, status = "This access has expired; grant the product again instead.", http.StatusConflict
-	default:
-		s.htmlError(w, r, err)
-		return true
+	if msg == "" {
+		// Revoked or expired already: the error says so, for people.
+		a := errorAnswer(err)
+		if a.Status != http.StatusConflict {
+			s.htmlError(w, r, err)
+			return true
+		}
+		msg, status = a.Message, a.Status
 	}
 	s.renderCard(w, r, g.ContactID, status, func(v *admin.ContactCard) {
 		v.ErrGrantID, v.ErrGrantMsg = g.ID, msg

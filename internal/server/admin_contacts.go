@@ -251,7 +251,7 @@ func (s *Server) adminContactDelete(w http.ResponseWriter, r *http.Request) {
 		err = s.contacts.Delete(r.Context(), id)
 	}
 	if errors.Is(err, crm.ErrHasOrders) {
-		s.flash(r, "This contact has orders, so it is kept with its payment history. To give the access to someone else, transfer it.")
+		s.flash(r, errorAnswer(err).Message)
 		http.Redirect(w, r, "/admin/contacts/"+itoa(id), http.StatusSeeOther)
 		return
 	}

@@ -272,19 +272,17 @@ func (s *Server) exceptionActed(w http.ResponseWriter, r *http.Request, id int64
 		})
 		return
 	}
+	a := errorAnswer(err)
 	var fail *order.RefundFailedError
 	if errors.As(err, &fail) {
-		s.log.Warn("refund of a payment exception failed", "exception_id", id, "err", err)
-		status := http.StatusBadGateway
-		if errors.Is(err, gateway.ErrUnavailable) {
-			status = http.StatusServiceUnavailable
-		}
+		// The refund form says why, in the words of the exception page; the status is errorAnswer's.
+		s.warnAnswer(r, err, a)
 		msg := "Nothing was refunded: " + fail.Reason() + ". The exception is still open."
-		s.renderException(w, r, id, status, func(v *admin.ExceptionView) { keep(v); v.Failure = msg })
+		s.renderException(w, r, id, a.Status, func(v *admin.ExceptionView) { keep(v); v.Failure = msg })
 		return
 	}
-	if errors.Is(err, check.ErrConflict) {
-		msg := conflictText(err)
+	if a.Status == http.StatusConflict {
+		msg := a.Message
 		s.renderException(w, r, id, http.StatusConflict, func(v *admin.ExceptionView) {
 			keep(v)
 			if v.Row.Status != order.ExceptionOpen {

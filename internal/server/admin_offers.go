@@ -89,7 +89,7 @@ func offerInputFrom(r *http.Request, base offer.Input) (offer.Input, admin.Offer
 	if p := strings.TrimSpace(pf.Get("price")); p == "" {
 		e.Add("price", "is required")
 	} else if a, err := money.ParseDecimal(p, in.Currency); err != nil {
-		e.Add("price", "must be an amount such as 49.90: "+err.Error())
+		e.Add("price", "must be an amount such as 49.90: "+amountReason(err))
 	} else {
 		in.Amount = a
 	}

@@ -357,7 +357,7 @@ func approveForm(r *http.Request, current string) (admin.ApproveFields, order.Ad
 		}
 		n, err := money.ParseDecimal(f.Amount, cur)
 		if err != nil {
-			e.Add("amount", err.Error())
+			e.Add("amount", amountReason(err))
 		}
 		adj.Amount = &n
 	}
@@ -460,7 +460,7 @@ func (s *Server) adminGatewayRefund(w http.ResponseWriter, r *http.Request, id i
 	case f.Amount == "":
 		e.Add("amount", "is required: "+target.Left.Format("en")+" is left to refund")
 	case err != nil:
-		e.Add("amount", err.Error())
+		e.Add("amount", amountReason(err))
 	case n <= 0:
 		e.Add("amount", "must be greater than zero")
 	default:
@@ -487,14 +487,15 @@ func (s *Server) adminGatewayRefund(w http.ResponseWriter, r *http.Request, id i
 	}
 	var fail *order.RefundFailedError
 	if errors.As(err, &fail) {
-		s.log.Warn("refund through the gateway failed", "order_id", id, "payment_system", fail.System, "err", err)
-		status, msg := refundFailure(fail)
-		s.renderOrder(w, r, id, status, func(v *admin.OrderView) {
+		// The page says why on the refund form, which keeps what was typed.
+		a := errorAnswer(err)
+		s.warnAnswer(r, err, a)
+		s.renderOrder(w, r, id, a.Status, func(v *admin.OrderView) {
 			typed(v)
 			if v.GatewayRefund != nil {
-				v.GatewayRefund.Error = msg
+				v.GatewayRefund.Error = a.Message
 			} else {
-				v.Conflict = msg
+				v.Conflict = a.Message
 			}
 		})
 		return
@@ -510,18 +511,6 @@ func (s *Server) adminGatewayRefund(w http.ResponseWriter, r *http.Request, id i
 		typed(v)
 		v.Errors = errs
 	})
-}
-
-// refundFailure is the HTTP status and the words for a refund the gateway did not make.
-func refundFailure(fail *order.RefundFailedError) (int, string) {
-	msg := fail.Reason() + "; nothing was refunded and nothing changed."
-	switch {
-	case errors.Is(fail, gateway.ErrUnavailable):
-		return http.StatusServiceUnavailable, msg + " Try again in a few minutes."
-	case errors.Is(fail, gateway.ErrUnsupported):
-		return http.StatusConflict, msg
-	}
-	return http.StatusBadGateway, msg + " Check the payment in " + fail.System + "'s dashboard."
 }
 
 func (s *Server) adminOrderRecheck(w http.ResponseWriter, r *http.Request) {
@@ -584,32 +573,21 @@ func checkText(c order.Check) string {
 }
 
 // decided answers a decision: success → flash + 303 to the order; bad input → the page with messages (422);
-// a conflict (someone decided first) → the page as it is now, saying so (409).
+// a conflict (someone decided first) → the page as it is now, saying so (409); the rest as htmlError does.
 func (s *Server) decided(w http.ResponseWriter, r *http.Request, id int64, err error, flash string, bad func(*admin.OrderView, check.Errors)) {
 	if err == nil {
 		s.flash(r, flash)
 		http.Redirect(w, r, orderURL(id), http.StatusSeeOther)
 		return
 	}
-	if e, ok := check.AsErrors(err); ok {
-		s.renderOrder(w, r, id, http.StatusUnprocessableEntity, func(v *admin.OrderView) { bad(v, e) })
-		return
+	switch a := errorAnswer(err); a.Status {
+	case http.StatusUnprocessableEntity:
+		s.renderOrder(w, r, id, a.Status, func(v *admin.OrderView) { bad(v, a.Fields) })
+	case http.StatusConflict:
+		s.renderOrder(w, r, id, a.Status, func(v *admin.OrderView) { v.Conflict = a.Message })
+	default:
+		s.htmlError(w, r, err)
 	}
-	if errors.Is(err, check.ErrConflict) {
-		msg := conflictText(err)
-		s.renderOrder(w, r, id, http.StatusConflict, func(v *admin.OrderView) { v.Conflict = msg })
-		return
-	}
-	s.htmlError(w, r, err)
-}
-
-// conflictText is the person-readable part of a state conflict ("order B-000001 was already rejected by … at …").
-func conflictText(err error) string {
-	msg := err.Error()
-	if i := strings.Index(msg, " ("); i > 0 {
-		msg = msg[:i]
-	}
-	return strings.ToUpper(msg[:1]) + msg[1:] + "."
 }
 
 // manualChoices lists the offers a manager can book a manual payment for (those with an enabled manual system)

@@ -222,14 +222,14 @@ func (s *Server) adminTransactionsCSV(w http.ResponseWriter, r *http.Request) {
 	_, f, errs := txnFilterForm(r.URL.Query())
 	f.Cursor = ""
 	if len(errs) > 0 {
-		http.Error(w, errs.Error(), http.StatusUnprocessableEntity)
+		s.htmlError(w, r, errs)
 		return
 	}
 	f.Limit = order.MaxList
 	// The first page is read before anything is written, so bad filters still get a proper answer.
 	page, err := s.orders.Transactions(ctx, f)
-	if e, ok := check.AsErrors(err); ok {
-		http.Error(w, e.Error(), http.StatusUnprocessableEntity)
+	if _, ok := check.AsErrors(err); ok {
+		s.htmlError(w, r, err)
 		return
 	}
 	if err != nil {

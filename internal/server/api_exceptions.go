@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"net/http"
 	"time"
 
@@ -192,17 +191,6 @@ func (s *Server) apiExceptionRefund(w http.ResponseWriter, r *http.Request) {
 // apiExceptionActed answers an action with the exception as it is now; a refund the gateway did not make is 502
 // (503 when the gateway could not be reached) and the exception stays open.
 func (s *Server) apiExceptionActed(w http.ResponseWriter, r *http.Request, id int64, err error, refund *gatewayRefundJSON) {
-	var fail *order.RefundFailedError
-	if errors.As(err, &fail) {
-		s.log.Warn("refund of a payment exception failed", "exception_id", id, "err", err)
-		status := http.StatusBadGateway
-		if errors.Is(err, gateway.ErrUnavailable) {
-			status = http.StatusServiceUnavailable
-		}
-		writeProblem(w, Problem{Status: status, Detail: "Nothing was refunded: " + fail.Reason() +
-			". The exception is still open."})
-		return
-	}
 	if err != nil {
 		s.apiError(w, r, err)
 		return

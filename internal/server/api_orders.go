@@ -295,16 +295,6 @@ func (s *Server) apiOrderRefund(w http.ResponseWriter, r *http.Request) {
 		req.Amount = *in.Amount
 	}
 	_, err = s.orders.RefundGateway(r.Context(), id, req, s.gatewayCaller())
-	var fail *order.RefundFailedError
-	if errors.As(err, &fail) {
-		s.log.Warn("refund through the gateway failed", "order_id", id, "payment_system", fail.System, "err", err)
-		status, msg := refundFailure(fail)
-		if status == http.StatusServiceUnavailable {
-			w.Header().Set("Retry-After", "60")
-		}
-		writeProblem(w, Problem{Status: status, Detail: msg})
-		return
-	}
 	s.apiDecided(w, r, order.Order{ID: id}, err)
 }
 

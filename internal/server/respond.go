@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -16,6 +17,9 @@ import (
 	"github.com/a-h/templ"
 
 	"github.com/bursar/bursar/internal/check"
+	"github.com/bursar/bursar/internal/gateway"
+	"github.com/bursar/bursar/internal/money"
+	"github.com/bursar/bursar/internal/order"
 	"github.com/bursar/bursar/templates/layout"
 )
 
@@ -37,20 +41,104 @@ func (s *Server) serverError(w http.ResponseWriter, r *http.Request, err error) 
 	http.Error(w, "Something went wrong on our side. Please try again.", http.StatusInternalServerError)
 }
 
-// htmlError answers a page request that failed: 404 for not found, 409 for conflicts, else 500.
-func (s *Server) htmlError(w http.ResponseWriter, r *http.Request, err error) {
+// answer is what a response says about an error: its status, the words a person reads and, for bad input, a
+// message per field. Only the messages typed errors carry for people are ever in it.
+type answer struct {
+	Status     int
+	Message    string       // for people, shown as it is
+	Fields     check.Errors // bad input: a message per field
+	RetryAfter string       // seconds, when trying again later may work (503)
+	Internal   bool         // the error is ours: logged once, its text never shown
+}
+
+// Messages for errors that carry none of their own.
+const (
+	msgNotFound = "The page you asked for does not exist or is no longer available."
+	msgConflict = "This changed while you were looking at it; reload to see it as it is now."
+	msgInternal = "Something went wrong on our side. Please try again."
+	msgInvalid  = "Some fields are invalid."
+)
+
+// errorAnswer is the one mapping from errors to responses, for pages and the API alike: bad input
+// (check.Errors) → 422 with its fields; a refund the gateway did not make (*order.RefundFailedError) → 503 when
+// it could not be reached (try again in a minute), 409 when it cannot refund through its API, else 502; a state
+// conflict (*check.StateError) → 409 with its message; not found → 404; any other conflict → 409 with a general
+// message; anything else → 500, internal. The message is always data on a typed error, never err.Error().
+func errorAnswer(err error) answer {
+	if e, ok := check.AsErrors(err); ok {
+		return answer{Status: http.StatusUnprocessableEntity, Message: msgInvalid, Fields: e}
+	}
+	var fail *order.RefundFailedError
+	if errors.As(err, &fail) {
+		msg := fail.Reason() + "; nothing was refunded and nothing changed."
+		switch {
+		case errors.Is(fail, gateway.ErrUnavailable):
+			return answer{Status: http.StatusServiceUnavailable, Message: msg + " Try again in a few minutes.", RetryAfter: "60"}
+		case errors.Is(fail, gateway.ErrUnsupported):
+			return answer{Status: http.StatusConflict, Message: msg}
+		}
+		return answer{Status: http.StatusBadGateway, Message: msg + " Check the payment in " + fail.System + "'s dashboard."}
+	}
+	if st, ok := check.AsState(err); ok {
+		return answer{Status: http.StatusConflict, Message: st.Message}
+	}
 	switch {
 	case errors.Is(err, check.ErrNotFound):
-		s.notFound(w, r)
+		return answer{Status: http.StatusNotFound, Message: msgNotFound}
 	case errors.Is(err, check.ErrConflict):
-		http.Error(w, err.Error(), http.StatusConflict)
-	default:
-		if e, ok := check.AsErrors(err); ok {
-			http.Error(w, e.Error(), http.StatusUnprocessableEntity)
-			return
-		}
-		s.serverError(w, r, err)
+		return answer{Status: http.StatusConflict, Message: msgConflict}
 	}
+	return answer{Status: http.StatusInternalServerError, Message: msgInternal, Internal: true}
+}
+
+// amountReason is what a person reads about an amount money.ParseDecimal refused: the reason it carries.
+func amountReason(err error) string {
+	var pe *money.ParseError
+	if errors.As(err, &pe) {
+		return pe.Reason
+	}
+	return "is not an amount"
+}
+
+// htmlError answers a page request that failed, as errorAnswer says: the 404 page, a plain page with the message
+// (409, 422 listing the fields, 502, 503), or one slog.Error and a plain 500.
+func (s *Server) htmlError(w http.ResponseWriter, r *http.Request, err error) {
+	a := errorAnswer(err)
+	switch {
+	case a.Internal:
+		s.serverError(w, r, err)
+	case a.Status == http.StatusNotFound:
+		s.notFound(w, r)
+	default:
+		s.warnAnswer(r, err, a)
+		if a.RetryAfter != "" {
+			w.Header().Set("Retry-After", a.RetryAfter)
+		}
+		http.Error(w, a.text(), a.Status)
+	}
+}
+
+// warnAnswer logs an error answered with a 5xx that is not ours (a gateway that refused or could not be reached):
+// what the gateway said is for the log, never for the page.
+func (s *Server) warnAnswer(r *http.Request, err error, a answer) {
+	if a.Status >= http.StatusInternalServerError {
+		s.log.Warn("request failed at a gateway", "method", r.Method, "path", r.URL.Path, "status", a.Status, "err", err)
+	}
+}
+
+// text is the answer as plain text: the message, then each field's message.
+func (a answer) text() string {
+	keys := make([]string, 0, len(a.Fields))
+	for k := range a.Fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	b.WriteString(a.Message)
+	for _, k := range keys {
+		b.WriteString("\n" + k + ": " + a.Fields[k])
+	}
+	return b.String()
 }
 
 // notFound is the 404 page.
@@ -87,21 +175,26 @@ func writeProblem(w http.ResponseWriter, p Problem) {
 	_ = json.NewEncoder(w).Encode(p)
 }
 
-// apiError maps err to a problem: field errors 422, not found 404, conflict 409, else a logged 500.
+// apiError answers an API request that failed with the problem errorAnswer says: its message is the detail, its
+// fields the errors; an internal error is logged once and its text never sent.
 func (s *Server) apiError(w http.ResponseWriter, r *http.Request, err error) {
-	if e, ok := check.AsErrors(err); ok {
-		writeProblem(w, Problem{Status: http.StatusUnprocessableEntity, Title: "Invalid input", Detail: "Some fields are invalid.", Errors: e})
-		return
-	}
+	a := errorAnswer(err)
+	p := Problem{Status: a.Status, Detail: a.Message, Errors: a.Fields}
 	switch {
-	case errors.Is(err, check.ErrNotFound):
-		writeProblem(w, Problem{Status: http.StatusNotFound, Detail: err.Error()})
-	case errors.Is(err, check.ErrConflict):
-		writeProblem(w, Problem{Status: http.StatusConflict, Detail: err.Error()})
-	default:
+	case a.Internal:
 		s.log.Error("api request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-		writeProblem(w, Problem{Status: http.StatusInternalServerError, Detail: "Something went wrong on our side."})
+		p.Detail = "Something went wrong on our side."
+	case a.Status == http.StatusNotFound:
+		p.Detail = "Nothing exists at this address: check the id."
+	case len(a.Fields) > 0:
+		p.Title = "Invalid input"
+	default:
+		s.warnAnswer(r, err, a)
 	}
+	if a.RetryAfter != "" {
+		w.Header().Set("Retry-After", a.RetryAfter)
+	}
+	writeProblem(w, p)
 }
 
 // writeJSON writes v as JSON with status.
