@@ -4,10 +4,12 @@ GO ?= go
 TEMPL_VERSION := v0.3.977
 SQLC_VERSION := v1.31.1
 STRIPE_MOCK_VERSION := v0.203.0
+GOLANGCI_LINT_VERSION := v2.15.0
 TOOLS := $(CURDIR)/bin/tools
 TEMPL := $(TOOLS)/templ
 SQLC := $(TOOLS)/sqlc
 STRIPE_MOCK := $(TOOLS)/stripe-mock
+GOLANGCI_LINT := $(TOOLS)/golangci-lint
 export GOFLAGS ?= -buildvcs=false
 
 .PHONY: run build test test-short fuzz chaos generate check-generated bench lint clean tools
@@ -55,6 +57,9 @@ $(SQLC):
 $(STRIPE_MOCK): ## stripe-mock for the gateway tests (internal/gateway/stripemock finds it here)
 	GOBIN=$(TOOLS) $(GO) install github.com/stripe/stripe-mock@$(STRIPE_MOCK_VERSION)
 
+$(GOLANGCI_LINT): ## golangci-lint for make lint (.golangci.yaml)
+	GOBIN=$(TOOLS) $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
+
 tools: $(TEMPL) $(SQLC)
 
 generate: tools ## templ components and sqlc queries
@@ -69,9 +74,10 @@ check-generated: generate ## fails when committed generated code is stale
 bench: ## benchmarks; see docs/PERFORMANCE.md
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3s ./internal/server/
 
-lint:
+lint: $(GOLANGCI_LINT) ## go vet, gofmt, then golangci-lint with .golangci.yaml
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
+	$(GOLANGCI_LINT) run --timeout 10m ./...
 
 clean:
 	rm -rf bin

@@ -16,6 +16,7 @@ import (
 	"github.com/bursar/bursar/internal/check"
 	"github.com/bursar/bursar/internal/crm"
 	"github.com/bursar/bursar/internal/db/dbtest"
+	"github.com/bursar/bursar/internal/offer"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
@@ -33,7 +34,11 @@ func newFixture(t *testing.T) *fixture {
 	pool := dbtest.New(t)
 	al := audit.New(pool)
 	contacts := crm.NewService(pool, al)
-	return &fixture{t: t, pool: pool, contacts: contacts, access: access.NewService(pool, al, contacts, nil),
+	grants, err := access.NewService(pool, al, contacts, offer.NewService(pool, al))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &fixture{t: t, pool: pool, contacts: contacts, access: grants,
 		ctx: audit.WithActor(context.Background(), audit.Actor{Type: audit.ActorAdmin, ID: 1, Label: "owner@school.test"})}
 }
 

@@ -33,7 +33,10 @@ func TestGrantTxOneConnection(t *testing.T) {
 	al := audit.New(pool)
 	contacts := crm.NewService(pool, al)
 	catalog := offer.NewService(pool, al)
-	svc := access.NewService(pool, al, contacts, catalog)
+	svc, err := access.NewService(pool, al, contacts, catalog)
+	if err != nil {
+		t.Fatal(err)
+	}
 	c, err := contacts.Create(context.Background(), crm.Input{Email: "one@example.org"})
 	if err != nil {
 		t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"time"
 
@@ -24,9 +25,27 @@ type Service struct {
 	products Products
 }
 
-// NewService returns a Service on pool; contacts keeps the timelines, products names products in them.
-func NewService(pool *pgxpool.Pool, al *audit.Log, contacts Contacts, products Products) *Service {
-	return &Service{db: pool, audit: al, contacts: contacts, products: products}
+// NewService returns a Service on pool; contacts keeps the timelines, products names products in them. Each is
+// required: a missing one is an error naming it.
+func NewService(pool *pgxpool.Pool, al *audit.Log, contacts Contacts, products Products) (*Service, error) {
+	for _, dep := range []struct {
+		name string
+		v    any
+	}{{"pool", pool}, {"audit log", al}, {"contacts", contacts}, {"products", products}} {
+		if isNil(dep.v) {
+			return nil, fmt.Errorf("access: %s is required", dep.name)
+		}
+	}
+	return &Service{db: pool, audit: al, contacts: contacts, products: products}, nil
+}
+
+// isNil reports whether v is nil or an interface holding a nil pointer.
+func isNil(v any) bool {
+	if v == nil {
+		return true
+	}
+	rv := reflect.ValueOf(v)
+	return rv.Kind() == reflect.Pointer && rv.IsNil()
 }
 
 // Grant gives a product to a contact in its own transaction; see GrantTx.
@@ -213,10 +232,8 @@ func (s *Service) ForContact(ctx context.Context, contactID int64) ([]Grant, err
 
 // productName names a product for a timeline message; when the catalog cannot, the id stands in.
 func (s *Service) productName(ctx context.Context, tx db.DBTX, id int64) string {
-	if s.products != nil {
-		if names, err := s.products.ProductNamesTx(ctx, tx, []int64{id}); err == nil && names[id] != "" {
-			return names[id]
-		}
+	if names, err := s.products.ProductNamesTx(ctx, tx, []int64{id}); err == nil && names[id] != "" {
+		return names[id]
 	}
 	return fmt.Sprintf("product #%d", id)
 }

@@ -139,7 +139,7 @@ var Intervals = []string{IntervalWeek, IntervalMonth, IntervalYear, IntervalCust
 // Languages an offer page can be shown in.
 var Languages = []string{"en", "es", "fr", "ru", "uk"}
 
-// Registration field types.
+// FieldTypes are the types of registration fields.
 var FieldTypes = []string{"text", "email", "phone", "textarea", "select"}
 
 // DefaultManualConfirmDays is how long a manual payment waits for a manager by default.

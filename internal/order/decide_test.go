@@ -39,7 +39,7 @@ func TestApproveAndRefund(t *testing.T) {
 	}
 	for _, g := range grants {
 		if g.Source != access.SourceOrder || g.SourceRef != o.Number || g.EndsAt == nil ||
-			g.EndsAt.Sub(time.Now()).Round(time.Hour) != 30*24*time.Hour {
+			time.Until(*g.EndsAt).Round(time.Hour) != 30*24*time.Hour {
 			t.Errorf("grant = %+v, want source order %s for 30 days", g, o.Number)
 		}
 	}

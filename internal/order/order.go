@@ -325,8 +325,8 @@ type Event struct {
 	CreatedAt time.Time
 }
 
-// OrderGrant is an access grant an order created or extended.
-type OrderGrant struct {
+// Grant is an access grant an order created or extended.
+type Grant struct {
 	GrantID   int64
 	ProductID int64
 	Created   bool // false: the order extended a grant the contact had already
@@ -337,7 +337,7 @@ type Detail struct {
 	Order
 	Refunds []Refund
 	Events  []Event
-	Grants  []OrderGrant
+	Grants  []Grant
 }
 
 // Filter narrows List. Zero values do not filter.

@@ -107,7 +107,10 @@ func buildFixture(t *testing.T, ratesOf func(*pgxpool.Pool, *audit.Log) order.Ra
 	al := audit.New(pool)
 	f := &fixture{t: t, ctx: ctx, pool: pool, offers: offer.NewService(pool, al),
 		systems: gateway.NewService(pool, al, make([]byte, 32)), contacts: crm.NewService(pool, al)}
-	f.access = access.NewService(pool, al, f.contacts, f.offers)
+	var err error
+	if f.access, err = access.NewService(pool, al, f.contacts, f.offers); err != nil {
+		t.Fatal(err)
+	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	// As in serve: the service enqueues through an insert-only client; the working client runs its worker.
 	rates := ratesOf(pool, al)

@@ -322,7 +322,7 @@ func (s *Service) Detail(ctx context.Context, id int64) (Detail, error) {
 	if err != nil {
 		return Detail{}, err
 	}
-	d := Detail{Order: o, Refunds: []Refund{}, Events: []Event{}, Grants: []OrderGrant{}}
+	d := Detail{Order: o, Refunds: []Refund{}, Events: []Event{}, Grants: []Grant{}}
 	q := orderq.New(s.db)
 	refunds, err := q.RefundsForOrder(ctx, id)
 	if err != nil {
@@ -344,7 +344,7 @@ func (s *Service) Detail(ctx context.Context, id int64) (Detail, error) {
 		return d, fmt.Errorf("read order grants: %w", err)
 	}
 	for _, g := range grants {
-		d.Grants = append(d.Grants, OrderGrant{GrantID: g.GrantID, ProductID: g.ProductID, Created: g.Created})
+		d.Grants = append(d.Grants, Grant{GrantID: g.GrantID, ProductID: g.ProductID, Created: g.Created})
 	}
 	return d, nil
 }

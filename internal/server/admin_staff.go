@@ -120,14 +120,18 @@ func (s *Server) adminStaffDisable(w http.ResponseWriter, r *http.Request) {
 	disabled := r.PostFormValue("disabled") != "false"
 	if id == adminFrom(r.Context()).ID {
 		s.flash(r, "You cannot disable yourself.")
-	} else if err := s.staff.SetDisabled(r.Context(), id, disabled); err == staff.ErrLastOwner {
+		http.Redirect(w, r, "/admin/staff", http.StatusSeeOther)
+		return
+	}
+	switch err := s.staff.SetDisabled(r.Context(), id, disabled); {
+	case err == staff.ErrLastOwner:
 		s.flash(r, "The last owner cannot be disabled.")
-	} else if err != nil {
+	case err != nil:
 		s.htmlError(w, r, err)
 		return
-	} else if disabled {
+	case disabled:
 		s.flash(r, "Staff member disabled.")
-	} else {
+	default:
 		s.flash(r, "Staff member enabled.")
 	}
 	http.Redirect(w, r, "/admin/staff", http.StatusSeeOther)

@@ -6,7 +6,6 @@ import (
 
 	"github.com/bursar/bursar/internal/db"
 	"net/http"
-	"strings"
 )
 
 // healthz says the process is up.
@@ -31,13 +30,4 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-}
-
-// notImplemented answers routes whose module is not built yet.
-func (s *Server) notImplemented(w http.ResponseWriter, r *http.Request) {
-	if strings.HasPrefix(r.URL.Path, "/api/") {
-		writeProblem(w, Problem{Status: http.StatusNotImplemented, Detail: "Not implemented yet."})
-		return
-	}
-	http.Error(w, "Not implemented yet.", http.StatusNotImplemented)
 }

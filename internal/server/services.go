@@ -21,9 +21,11 @@ func newServices(d Deps, al *audit.Log, pages *pageCache) (*services, error) {
 	svc := &services{
 		catalogServices: newCatalogServices(d, al),
 		paymentServices: newPaymentServices(d, al),
-		crmServices:     newCRMServices(d, al, pages),
 	}
 	var err error
+	if svc.crmServices, err = newCRMServices(d, al, pages); err != nil {
+		return nil, err
+	}
 	if svc.notifyServices, err = newNotifyServices(d); err != nil {
 		return nil, err
 	}

@@ -14,8 +14,8 @@ type crmServices struct {
 
 // newCRMServices wires contacts and access; access writes to the contacts' timelines and names products through
 // the catalog (a stateless service on the same pool, so this group does not depend on the catalog group's wiring).
-func newCRMServices(d Deps, al *audit.Log, pages *pageCache) crmServices {
+func newCRMServices(d Deps, al *audit.Log, pages *pageCache) (crmServices, error) {
 	contacts := crm.NewService(d.Pool, al)
-	return crmServices{contacts: contacts, access: access.NewService(d.Pool, al, contacts,
-		cachedProductNames{c: pages, svc: offer.NewService(d.Pool, al)})}
+	grants, err := access.NewService(d.Pool, al, contacts, cachedProductNames{c: pages, svc: offer.NewService(d.Pool, al)})
+	return crmServices{contacts: contacts, access: grants}, err
 }

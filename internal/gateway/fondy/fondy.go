@@ -138,10 +138,10 @@ func sign(secret string, fields map[string]string) string {
 	}
 	slices.Sort(keys)
 	h := sha1.New()
-	io.WriteString(h, secret)
+	h.Write([]byte(secret)) // a hash.Hash never returns an error
 	for _, k := range keys {
-		io.WriteString(h, "|")
-		io.WriteString(h, fields[k])
+		h.Write([]byte("|"))
+		h.Write([]byte(fields[k]))
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }

@@ -76,7 +76,7 @@ func start(t testing.TB, bin string) (string, error) {
 	go func() { exited <- cmd.Wait() }()
 	stop := func() {
 		_ = cmd.Process.Kill()
-		<-exited
+		<-exited //nolint:errcheck // "signal: killed": the kill asked for it
 	}
 	url := fmt.Sprintf("http://127.0.0.1:%d", httpPort)
 	if err := waitReady(url, exited); err != nil {

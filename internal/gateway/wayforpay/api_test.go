@@ -164,12 +164,12 @@ func TestRefundAnswers(t *testing.T) {
 			api := newFakeAPI(t, func(apiCall) (int, string) { return tt.code, tt.answer })
 			res, err := New(Options{}).Refund(context.Background(), testAcct(api.URL),
 				gateway.RefundRequest{Ref: "42-AB3DE7FZ", Amount: money.New(100, "UAH")})
-			switch {
-			case tt.wantErr == errNone:
+			switch tt.wantErr {
+			case errNone:
 				if err != nil || res.Status != tt.wantStatus {
 					t.Fatalf("Refund = %+v, %v; want %s", res, err, tt.wantStatus)
 				}
-			case tt.wantErr == nil:
+			case nil:
 				if err == nil || errors.Is(err, gateway.ErrUnavailable) {
 					t.Fatalf("Refund = %+v, %v; want a plain error", res, err)
 				}
@@ -252,8 +252,8 @@ func TestStatus(t *testing.T) {
 				got.field("merchantAccount") != testAccount || got.field("apiVersion") != "1" {
 				t.Errorf("request %s %s", got.Path, got.Raw)
 			}
-			switch {
-			case tt.wantErr == errNone:
+			switch tt.wantErr {
+			case errNone:
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -261,7 +261,7 @@ func TestStatus(t *testing.T) {
 					ev.OrderID != 42 || ev.Amount != money.New(154736, "UAH") || ev.RefundedAmount != tt.wantRefund {
 					t.Fatalf("event = %+v", ev)
 				}
-			case tt.wantErr == nil:
+			case nil:
 				if err == nil || errors.Is(err, gateway.ErrUnavailable) || errors.Is(err, gateway.ErrSignature) {
 					t.Fatalf("Status = %+v, %v; want a plain error", ev, err)
 				}
