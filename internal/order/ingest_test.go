@@ -38,7 +38,7 @@ func TestIngestOutcomes(t *testing.T) {
 		// for none).
 		setup func(f *fixture) (gateway.System, order.Order)
 		// events are fed in order; the outcome of the last one is checked.
-		events func(o order.Order) []gateway.Event
+		events         func(o order.Order) []gateway.Event
 		wantResult     string
 		wantStatus     order.Status // "" when there is no order
 		wantPayment    string       // the status of the order's latest payment
