@@ -8,7 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
+	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -217,7 +220,6 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxJSONBody))
 	if err == nil {
 		dec := json.NewDecoder(bytes.NewReader(body))
-		dec.DisallowUnknownFields()
 		err = dec.Decode(v)
 		if err == nil && dec.More() {
 			writeProblem(w, Problem{Status: http.StatusBadRequest, Detail: "The body must hold a single JSON object."})
@@ -225,7 +227,7 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 		}
 	}
 	if err == nil {
-		return cleanJSON(w, body)
+		return knownJSON(w, body, v) && cleanJSON(w, body)
 	}
 	var (
 		maxErr  *http.MaxBytesError
@@ -250,15 +252,89 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 		writeProblem(w, Problem{Status: http.StatusBadRequest, Detail: "The body is not valid JSON."})
 	case errors.Is(err, io.EOF):
 		writeProblem(w, Problem{Status: http.StatusBadRequest, Detail: "The body is empty; send a JSON object."})
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		writeProblem(w, Problem{Status: http.StatusUnprocessableEntity, Title: "Invalid input", Detail: "Some fields are invalid.",
-			Errors: map[string]string{name: "is not a known field"}})
 	default:
 		// Anything else (a read timeout, a broken connection) says nothing of our internals.
 		writeProblem(w, Problem{Status: http.StatusBadRequest, Detail: "The body could not be read; send one JSON object."})
 	}
 	return false
+}
+
+// knownJSON refuses a body (decoded into v already) that holds a key v has no field for, at any depth, with 422
+// naming the key. encoding/json says so only in its error's text, which is not read: the keys are compared with
+// v's type instead, as the decoder matches them. It returns false when it has answered.
+func knownJSON(w http.ResponseWriter, body []byte, v any) bool {
+	var x any
+	if err := json.Unmarshal(body, &x); err != nil {
+		return true // decoded into v already; a shape Unmarshal refuses has nothing to find
+	}
+	name, bad := unknownKey(x, reflect.TypeOf(v))
+	if !bad {
+		return true
+	}
+	writeProblem(w, Problem{Status: http.StatusUnprocessableEntity, Title: "Invalid input", Detail: "Some fields are invalid.",
+		Errors: map[string]string{name: "is not a known field"}})
+	return false
+}
+
+// unknownKey finds the first key of the decoded JSON value x (in sorted order) that type t has no field for.
+func unknownKey(x any, t reflect.Type) (string, bool) {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil || reflect.PointerTo(t).Implements(reflect.TypeFor[json.Unmarshaler]()) {
+		return "", false // a type that reads its own JSON knows its own keys
+	}
+	switch x := x.(type) {
+	case map[string]any:
+		switch t.Kind() {
+		case reflect.Map:
+			for _, k := range slices.Sorted(maps.Keys(x)) {
+				if name, bad := unknownKey(x[k], t.Elem()); bad {
+					return name, true
+				}
+			}
+		case reflect.Struct:
+			fields := jsonFields(t)
+			for _, k := range slices.Sorted(maps.Keys(x)) {
+				ft, ok := fields[strings.ToLower(k)]
+				if !ok {
+					return k, true
+				}
+				if name, bad := unknownKey(x[k], ft); bad {
+					return name, true
+				}
+			}
+		}
+	case []any:
+		if t.Kind() == reflect.Slice || t.Kind() == reflect.Array {
+			for _, e := range x {
+				if name, bad := unknownKey(e, t.Elem()); bad {
+					return name, true
+				}
+			}
+		}
+	}
+	return "", false
+}
+
+// jsonFields maps the lower-cased JSON names of struct t's fields (those of embedded structs included) to their
+// types, as encoding/json names them: the tag's name, else the field's; "-" and unexported fields are left out.
+func jsonFields(t reflect.Type) map[string]reflect.Type {
+	out := map[string]reflect.Type{}
+	for _, f := range reflect.VisibleFields(t) {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		switch {
+		case !f.IsExported() || name == "-":
+			continue
+		case f.Anonymous && name == "" && (f.Type.Kind() == reflect.Struct ||
+			f.Type.Kind() == reflect.Pointer && f.Type.Elem().Kind() == reflect.Struct):
+			continue // its fields are visible fields of t
+		case name == "":
+			name = f.Name
+		}
+		out[strings.ToLower(name)] = f.Type
+	}
+	return out
 }
 
 // cleanJSON refuses a body whose strings hold a NUL byte (the JSON escape \u0000; invalid UTF-8 is already

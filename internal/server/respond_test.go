@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -45,12 +46,12 @@ func TestErrorAnswer(t *testing.T) {
 			logged: "secret-id-99"},
 		{name: "RefundUnavailable", err: &order.RefundFailedError{System: "Cards", Amount: money.New(1000, "EUR"),
 			Err: fmt.Errorf("dial tcp 10.0.0.1: %w", gateway.ErrUnavailable)}, status: http.StatusServiceUnavailable,
-			message: "Cards could not be reached; nothing was refunded and nothing changed. Try again in a few minutes.",
+			message:    "Cards could not be reached; nothing was refunded and nothing changed. Try again in a few minutes.",
 			retryAfter: "60", logged: "10.0.0.1"},
 		{name: "RefundRefused", err: &order.RefundFailedError{System: "Cards", Amount: money.New(1000, "EUR"),
 			Err: errors.New("stripe: card_declined sk_test_123")}, status: http.StatusBadGateway,
 			message: "Cards refused the refund; nothing was refunded and nothing changed. Check the payment in Cards's dashboard.",
-			logged: "sk_test_123"},
+			logged:  "sk_test_123"},
 		{name: "Internal", err: errors.New("pq: relation orders_secret does not exist"), status: http.StatusInternalServerError,
 			logged: "orders_secret"},
 	}
@@ -128,5 +129,48 @@ func TestStateError(t *testing.T) {
 	}
 	if st, ok := check.AsState(fmt.Errorf("x: %w", order.ErrBusy)); !ok || st.Message == "" {
 		t.Errorf("a bare sentinel has no message: %v", st)
+	}
+}
+
+// TestUnknownKey: the keys a body holds are compared with the type it is decoded into, at any depth, as
+// encoding/json matches them (tag name, else field name, case-insensitively), without reading its error's text.
+func TestUnknownKey(t *testing.T) {
+	t.Parallel()
+	type item struct {
+		SKU   string `json:"sku"`
+		Count int
+	}
+	type base struct {
+		ID int64 `json:"id"`
+	}
+	type body struct {
+		base
+		Name   string            `json:"name,omitempty"`
+		Items  []item            `json:"items"`
+		Tags   map[string]string `json:"tags"`
+		When   *time.Time        `json:"when"`
+		Extra  any               `json:"extra"`
+		Secret string            `json:"-"`
+	}
+	tests := []struct {
+		name, body, want string
+	}{
+		{"Known", `{"id":1,"NAME":"a","items":[{"sku":"x","count":2}],"tags":{"any":"x"},"when":"2026-01-01T00:00:00Z","extra":{"k":1}}`, ""},
+		{"Top", `{"id":1,"colour":"red"}`, "colour"},
+		{"Nested", `{"items":[{"sku":"x"},{"size":3}]}`, "size"},
+		{"Ignored", `{"Secret":"s"}`, "Secret"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var x any
+			if err := json.Unmarshal([]byte(tt.body), &x); err != nil {
+				t.Fatal(err)
+			}
+			got, bad := unknownKey(x, reflect.TypeFor[*body]())
+			if got != tt.want || bad != (tt.want != "") {
+				t.Errorf("unknownKey = %q, %v; want %q", got, bad, tt.want)
+			}
+		})
 	}
 }
