@@ -63,8 +63,6 @@ var (
 	ErrInvalidCredentials = errors.New("account: wrong e-mail or password")
 	// ErrResetInvalid says a reset link is unknown, used already or expired; the page says all three the same way.
 	ErrResetInvalid = errors.New("account: the reset link is invalid, used or expired")
-	// ErrNoMailer says password resets cannot be sent because no Mailer is configured.
-	ErrNoMailer = errors.New("account: no mailer configured, password reset e-mails cannot be sent")
 	// ErrCheckEmail says the e-mail belongs to a contact without an account: a link to create it was sent there.
 	ErrCheckEmail = errors.New("account: a link to finish creating the account was sent to the e-mail")
 )

@@ -62,7 +62,11 @@ func newFixture(t *testing.T) fixture {
 	contacts := crm.NewService(pool, al)
 	m := &recordingMailer{}
 	ctx := audit.WithActor(context.Background(), audit.Actor{Type: audit.ActorSystem, Label: "test"})
-	return fixture{svc: NewService(pool, al, contacts, m, "https://school.test"), contacts: contacts, mailer: m, pool: pool, ctx: ctx}
+	svc, err := NewService(pool, al, contacts, m, "https://school.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fixture{svc: svc, contacts: contacts, mailer: m, pool: pool, ctx: ctx}
 }
 
 func (f fixture) count(t *testing.T, sql string, args ...any) int {
@@ -387,9 +391,17 @@ func TestPasswordReset(t *testing.T) {
 		}
 	})
 	t.Run("NoMailer", func(t *testing.T) {
-		s := NewService(f.pool, audit.New(f.pool), f.contacts, nil, "https://school.test")
-		if err := s.RequestReset(f.ctx, "ana@school.test", "en"); !errors.Is(err, ErrNoMailer) {
-			t.Fatalf("err = %v", err)
+		// Without a mailer no link could be sent: the service is not built at all, rather than failing each reset.
+		var none *recordingMailer
+		for _, m := range []Mailer{nil, none} {
+			if _, err := NewService(f.pool, audit.New(f.pool), f.contacts, m, "https://school.test"); err == nil ||
+				!strings.Contains(err.Error(), "mailer is required") {
+				t.Fatalf("NewService without a mailer: err = %v, want one naming the mailer", err)
+			}
+		}
+		if _, err := NewService(f.pool, audit.New(f.pool), nil, f.mailer, "https://school.test"); err == nil ||
+			!strings.Contains(err.Error(), "contacts is required") {
+			t.Fatalf("NewService without contacts: err = %v, want one naming contacts", err)
 		}
 	})
 }

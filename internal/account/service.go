@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -26,11 +27,27 @@ type Service struct {
 	now      func() time.Time
 }
 
-// NewService returns a Service on pool. baseURL is the public address reset links point at. mailer may be nil
-// while no e-mail renderer is wired: everything works except RequestReset, which then returns ErrNoMailer for
-// every e-mail (known or not, so the answer still reveals nothing) and stores nothing.
-func NewService(pool *pgxpool.Pool, al *audit.Log, contacts Contacts, mailer Mailer, baseURL string) *Service {
-	return &Service{db: pool, audit: al, contacts: contacts, mailer: mailer, baseURL: baseURL, now: time.Now}
+// NewService returns a Service on pool. baseURL is the public address reset links point at. contacts and mailer
+// are required: a missing one is an error naming it (without a mailer no reset or welcome link could be sent).
+func NewService(pool *pgxpool.Pool, al *audit.Log, contacts Contacts, mailer Mailer, baseURL string) (*Service, error) {
+	for _, dep := range []struct {
+		name string
+		v    any
+	}{{"pool", pool}, {"audit log", al}, {"contacts", contacts}, {"mailer", mailer}} {
+		if isNil(dep.v) {
+			return nil, fmt.Errorf("account: %s is required", dep.name)
+		}
+	}
+	return &Service{db: pool, audit: al, contacts: contacts, mailer: mailer, baseURL: baseURL, now: time.Now}, nil
+}
+
+// isNil reports whether v is nil or an interface holding a nil pointer.
+func isNil(v any) bool {
+	if v == nil {
+		return true
+	}
+	rv := reflect.ValueOf(v)
+	return rv.Kind() == reflect.Pointer && rv.IsNil()
 }
 
 var errAccountExists = check.Field("email", MsgAccountExists)

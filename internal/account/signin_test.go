@@ -22,7 +22,11 @@ func (f fixture) secondProcess(t *testing.T) *Service {
 	}
 	t.Cleanup(pool.Close)
 	al := audit.New(pool)
-	return NewService(pool, al, crm.NewService(pool, al), f.mailer, "https://school.test")
+	svc, err := NewService(pool, al, crm.NewService(pool, al), f.mailer, "https://school.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc
 }
 
 // signInAll runs one sign-in per entry of emails at the same moment, alternating between the services, and counts

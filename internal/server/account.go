@@ -210,10 +210,6 @@ func (s *Server) accountSignup(w http.ResponseWriter, r *http.Request) {
 		// The e-mail is a contact's without an account: only its inbox can claim it.
 		s.render(w, r, http.StatusOK, public.ResetRequestPage(public.ResetRequest{Lang: lang, Claim: true}))
 		return
-	case errors.Is(err, account.ErrNoMailer):
-		s.log.Error("sign-up of a known contact needs an e-mail but no mailer is configured")
-		s.render(w, r, http.StatusServiceUnavailable, public.ResetRequestPage(public.ResetRequest{Lang: lang, Unavailable: true}))
-		return
 	}
 	if e, ok := check.AsErrors(err); ok {
 		v.Errors = fieldMessages(lang, e)
@@ -309,12 +305,6 @@ func (s *Server) accountResetRequest(w http.ResponseWriter, r *http.Request) {
 	if e, ok := check.AsErrors(err); ok {
 		v.Error = fieldMessage(lang, "email", e["email"])
 		s.render(w, r, http.StatusUnprocessableEntity, public.ResetRequestPage(v))
-		return
-	}
-	if errors.Is(err, account.ErrNoMailer) {
-		s.log.Error("password reset requested but no mailer is configured")
-		v.Unavailable = true
-		s.render(w, r, http.StatusServiceUnavailable, public.ResetRequestPage(v))
 		return
 	}
 	if err != nil {

@@ -287,7 +287,10 @@ func TestPasswordResetFlow(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t)
 	m := &recordingMailer{}
-	a.srv.accounts = account.NewService(a.pool, a.srv.audit, a.srv.contacts, m, "http://127.0.0.1")
+	var err error
+	if a.srv.accounts, err = account.NewService(a.pool, a.srv.audit, a.srv.contacts, m, "http://127.0.0.1"); err != nil {
+		t.Fatal(err)
+	}
 	a.student("ana@school.test")
 	c := a.client()
 	for _, email := range []string{"nobody@school.test", "ana@school.test"} {

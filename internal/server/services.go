@@ -30,7 +30,9 @@ func newServices(d Deps, al *audit.Log, pages *pageCache) (*services, error) {
 		return nil, err
 	}
 	svc.settingsServices = newSettingsServices(d, al, svc, pages)
-	svc.accountServices = newAccountServices(d, al, svc)
+	if svc.accountServices, err = newAccountServices(d, al, svc); err != nil {
+		return nil, err
+	}
 	if svc.orderServices, err = newOrderServices(d, al, svc, pages); err != nil {
 		return nil, err
 	}

@@ -14,12 +14,13 @@ type accountServices struct {
 	postLimits  map[string]account.Limit // by form: signup, login, reset, checkout
 }
 
-func newAccountServices(d Deps, al *audit.Log, svc *services) accountServices {
+func newAccountServices(d Deps, al *audit.Log, svc *services) (accountServices, error) {
+	accounts, err := account.NewService(d.Pool, al, svc.contacts, svc.mailer, d.Config.BaseURL)
 	return accountServices{
-		accounts:    account.NewService(d.Pool, al, svc.contacts, svc.mailer, d.Config.BaseURL),
+		accounts:    accounts,
 		rateLimiter: account.NewRateLimiter(d.Pool),
 		postLimits:  defaultPostLimits(),
-	}
+	}, err
 }
 
 // defaultPostLimits are per client address. They are generous enough for a class signing up together behind one

@@ -50,12 +50,11 @@ type Login struct {
 
 // ResetRequest is the "forgot your password" page.
 type ResetRequest struct {
-	Lang        string
-	Email       string
-	Error       string
-	Sent        bool
-	Claim       bool // a sign-up with a known contact's e-mail: a link to finish it was sent there
-	Unavailable bool
+	Lang  string
+	Email string
+	Error string
+	Sent  bool
+	Claim bool // a sign-up with a known contact's e-mail: a link to finish it was sent there
 }
 
 // ResetToken is the page a reset link opens: a new password, or why the link no longer works.
