@@ -205,8 +205,7 @@ func (s *Server) accountSignup(w http.ResponseWriter, r *http.Request) {
 		}
 		return v.Next, s.signInStudent(r, a.ContactID)
 	})
-	switch {
-	case errors.Is(err, account.ErrCheckEmail):
+	if errors.Is(err, account.ErrCheckEmail) {
 		// The e-mail is a contact's without an account: only its inbox can claim it.
 		s.render(w, r, http.StatusOK, public.ResetRequestPage(public.ResetRequest{Lang: lang, Claim: true}))
 		return
