@@ -41,12 +41,20 @@ const (
 	APIRefunds Capability = "api_refunds"
 	// Recurring: the gateway charges a saved card on schedule by itself (others use receipts and payment links).
 	Recurring Capability = "recurring"
+	// IdempotentRefunds: a refund asked again with the same RefundRequest.IdempotencyKey is made once, the repeat
+	// answered with the first answer (Stripe's Idempotency-Key, kept by Stripe for 24 hours: IdempotencyWindow). A
+	// refund whose answer was lost is asked again only through such a gateway.
+	IdempotentRefunds Capability = "idempotent_refunds"
 )
+
+// IdempotencyWindow is how long after a refund was first asked for the gateways with IdempotentRefunds still
+// answer a repeat with the first answer; later, asking again could refund twice.
+const IdempotencyWindow = 24 * time.Hour
 
 // capabilities is the per-type table.
 var capabilities = map[string][]Capability{
 	TypeManual:    nil,
-	TypeStripe:    {PayWithoutAuthorization, APIRefunds, Recurring},
+	TypeStripe:    {PayWithoutAuthorization, APIRefunds, Recurring, IdempotentRefunds},
 	TypePayPal:    {PayWithoutAuthorization, APIRefunds},
 	TypeRedsys:    {APIRefunds},
 	TypeWayForPay: {PayWithoutAuthorization, APIRefunds},

@@ -113,6 +113,9 @@ type RefundRequest struct {
 	Ref    string // the payment's gateway reference
 	Amount money.Money
 	Reason string
+	// IdempotencyKey names this one refund: asking again with it, through a gateway with IdempotentRefunds, makes
+	// the refund once. "" lets the provider derive a key of its own.
+	IdempotencyKey string
 }
 
 // RefundResult is the gateway's answer to a refund.

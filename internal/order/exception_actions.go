@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/bursar/bursar/internal/audit"
 	"github.com/bursar/bursar/internal/check"
@@ -27,7 +26,7 @@ import (
 
 // ExceptionKinds lists every exception kind, in the order filters show them.
 var ExceptionKinds = []ExceptionKind{ExAmountMismatch, ExCurrencyMismatch, ExLatePayment, ExNoEmail, ExOutsideRefund,
-	ExUnknownOrder, ExForeignSystem}
+	ExUnknownOrder, ExForeignSystem, ExRefundUnconfirmed}
 
 // Timeline kinds of exception actions.
 const (
@@ -72,8 +71,8 @@ func (x ExceptionItem) CanAccept() bool {
 // Bursar did not apply (another amount or currency, a late payment, a payment for no known order) with its gateway
 // reference and a positive amount, and sys's type refunds through its API.
 func (x Exception) CanRefund(sys gateway.System) bool {
-	if !x.Open() || sys.ID != x.PaymentSystemID || !sys.Can(gateway.APIRefunds) || x.GatewayRef == "" ||
-		x.Amount.Amount <= 0 || x.Amount.Currency == "" {
+	if !x.Open() || x.RefundStatus != "" || sys.ID != x.PaymentSystemID || !sys.Can(gateway.APIRefunds) ||
+		x.GatewayRef == "" || x.Amount.Amount <= 0 || x.Amount.Currency == "" {
 		return false
 	}
 	switch x.Kind {
@@ -491,97 +490,6 @@ func (s *Service) acceptedPaymentTx(ctx context.Context, tx pgx.Tx, o *Order, sy
 		}
 	}
 	return nil
-}
-
-// RefundException returns the money exception id reports through its payment system's gateway (via) and resolves
-// the exception with a note naming the gateway's refund id. The exception stays locked while the gateway is asked:
-// a second click (or another admin) meanwhile is a conflict at once, and one made later finds it resolved; neither
-// refunds anything. When the gateway does not make the refund the error is a *RefundFailedError and the exception
-// stays open.
-//
-// The transaction holds its connection while via asks the gateway: via must not need another one (the server
-// opens the payment system's credentials before calling).
-//
-// Only exceptions for which CanRefund holds can be refunded (ErrNotRefundable otherwise): Bursar did not apply
-// their money, so no payment or order changes; the order's timeline says what was returned.
-func (s *Service) RefundException(ctx context.Context, id int64, note string, via Refunder) (Exception, gateway.RefundResult, error) {
-	note, err := checkNote(note)
-	if err != nil {
-		return Exception{}, gateway.RefundResult{}, err
-	}
-	x, err := s.Exception(ctx, id)
-	if err != nil {
-		return Exception{}, gateway.RefundResult{}, err
-	}
-	if !x.Open() {
-		return Exception{}, gateway.RefundResult{}, resolvedError(x.Exception)
-	}
-	sys, err := s.deps.Systems.Get(ctx, x.PaymentSystemID)
-	if err != nil {
-		return Exception{}, gateway.RefundResult{}, fmt.Errorf("payment system of payment exception %d: %w", id, err)
-	}
-	if !x.CanRefund(sys) {
-		return Exception{}, gateway.RefundResult{}, fmt.Errorf("payment exception %d, %s through %s, %s (%w)", id,
-			x.Kind, sys.Name, notRefundableWhy(x.Exception, sys), ErrNotRefundable)
-	}
-	// The refund must be recorded whatever happens to the caller once the gateway is asked.
-	ctx = context.WithoutCancel(ctx)
-	var (
-		out Exception
-		res gateway.RefundResult
-	)
-	err = pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
-		q := orderq.New(tx)
-		r, err := q.ExceptionLock(ctx, id)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return exceptionNotFound(id)
-		}
-		var pgErr *pgconn.PgError
-		if errors.As(err, &pgErr) && pgErr.Code == "55P03" {
-			return fmt.Errorf("payment exception %d is being refunded by someone else right now; reload to see the result (%w)",
-				id, check.ErrConflict)
-		}
-		if err != nil {
-			return fmt.Errorf("lock payment exception %d: %w", id, err)
-		}
-		if cur := exceptionFromRow(r); !cur.Open() {
-			return resolvedError(cur)
-		}
-		var gerr error
-		res, gerr = via.Refund(ctx, sys, gateway.RefundRequest{Ref: x.GatewayRef, Amount: x.Amount, Reason: note})
-		if gerr == nil && (res.Status == "failed" || res.Status == "canceled") {
-			gerr = fmt.Errorf("%s answered refund %s with status %s", sys.Name, res.ID, res.Status)
-		}
-		if gerr != nil {
-			return &RefundFailedError{System: sys.Name, Amount: x.Amount, Err: gerr}
-		}
-		resolution := fmt.Sprintf("Refunded %s through %s (refund %s): %s", x.Amount, sys.Name, res.ID, note)
-		if err := q.ExceptionSetRefunded(ctx, orderq.ExceptionSetRefundedParams{ID: id, Amount: x.Amount.Amount}); err != nil {
-			return fmt.Errorf("payment exception %d refunded: %w", id, err)
-		}
-		if out, err = resolveTx(ctx, tx, id, resolution); err != nil {
-			return err
-		}
-		if x.OrderID > 0 {
-			o, err := getOrder(ctx, tx, x.OrderID)
-			if err != nil {
-				return err
-			}
-			msg := fmt.Sprintf("%s payment %s of %s (payment exception %d) returned through %s (refund %s) — %s",
-				sys.Name, x.GatewayRef, x.Amount, id, sys.Name, res.ID, note)
-			if err := s.eventsTx(ctx, tx, o, EventExceptionRefunded, msg); err != nil {
-				return err
-			}
-		}
-		return s.audit.RecordTx(ctx, tx, "payment_exception.refund", "payment_exception", id, map[string]any{
-			"kind": x.Kind, "order_id": x.OrderID, "payment_system_id": sys.ID, "gateway_ref": x.GatewayRef,
-			"gateway_refund_id": res.ID, "gateway_status": res.Status, "amount": x.Amount.Amount,
-			"currency": x.Amount.Currency, "note": note})
-	})
-	if err != nil {
-		return Exception{}, gateway.RefundResult{}, err
-	}
-	return out, res, nil
 }
 
 // notRefundableWhy says in a few words why x cannot be refunded through sys.

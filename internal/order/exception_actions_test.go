@@ -28,6 +28,7 @@ func TestExceptionActionsOffered(t *testing.T) {
 	noRef := func(x *order.ExceptionItem) { x.GatewayRef = "" }
 	noAmount := func(x *order.ExceptionItem) { x.Amount = money.New(0, "EUR") }
 	viaManual := func(x *order.ExceptionItem) { x.PaymentSystemID = manual.ID }
+	refunding := func(x *order.ExceptionItem) { x.RefundStatus = order.ExceptionRefundPending }
 	tests := []struct {
 		name       string
 		x          order.ExceptionItem
@@ -48,6 +49,8 @@ func TestExceptionActionsOffered(t *testing.T) {
 		{"NoAmount", item(order.ExAmountMismatch, order.StatusOpen, noAmount), stripe, false, false},
 		{"ManualHasNoRefundAPI", item(order.ExLatePayment, order.StatusCompleted, viaManual), manual, true, false},
 		{"AnotherSystem", item(order.ExLatePayment, order.StatusCompleted), manual, true, false},
+		{"RefundPending", item(order.ExAmountMismatch, order.StatusOpen, refunding), stripe, true, false},
+		{"RefundUnconfirmed", item(order.ExRefundUnconfirmed, order.StatusCompleted), stripe, false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

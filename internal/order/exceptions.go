@@ -30,6 +30,9 @@ const (
 	// ExForeignSystem: the notification names an order that was never paid through its payment system in its mode
 	// (another gateway's order, a bank transfer waiting for a manager, a live order named by a test-mode event).
 	ExForeignSystem ExceptionKind = "foreign_system"
+	// ExRefundUnconfirmed: a refund of an order was asked of a gateway that cannot be asked again, and its answer was
+	// lost (a crash before it was recorded): a human checks the gateway's dashboard. The refund stays pending.
+	ExRefundUnconfirmed ExceptionKind = "refund_unconfirmed"
 )
 
 // Exception statuses.
@@ -55,13 +58,16 @@ type Exception struct {
 	ResolvedBy      string
 	ResolvedAt      *time.Time
 	CreatedAt       time.Time
+	// RefundStatus is "" or the state of a refund of the exception's money being made: ExceptionRefundPending (asked
+	// of the gateway, not recorded yet) or ExceptionRefundUnconfirmed (the answer was lost: a human checks).
+	RefundStatus string
 }
 
 func exceptionFromRow(r orderq.PaymentException) Exception {
 	x := Exception{ID: r.ID, Kind: ExceptionKind(r.Kind), PaymentSystemID: r.PaymentSystemID,
 		GatewayRef: r.GatewayRef, Amount: money.New(r.Amount, r.Currency), Status: r.Status, Note: r.Note,
 		Resolution: r.Resolution, AltRef: r.GatewayAltRef, RefundedAmount: r.RefundedAmount,
-		ResolvedBy: r.ResolvedBy, ResolvedAt: r.ResolvedAt, CreatedAt: r.CreatedAt}
+		ResolvedBy: r.ResolvedBy, ResolvedAt: r.ResolvedAt, CreatedAt: r.CreatedAt, RefundStatus: r.RefundStatus}
 	if r.OrderID != nil {
 		x.OrderID = *r.OrderID
 	}

@@ -223,7 +223,8 @@ func (s *Service) RecheckStale(ctx context.Context, via StatusAsker, cfg Recheck
 	return sum, nil
 }
 
-// RecheckArgs is the periodic River job that re-checks gateway payment attempts left pending (see RecheckStale).
+// RecheckArgs is the periodic River job that re-checks gateway payment attempts left pending (see RecheckStale) and
+// settles refunds left pending (see SettleRefunds).
 type RecheckArgs struct{}
 
 // Kind names the job in River's table.
@@ -236,13 +237,13 @@ func (RecheckArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAt
 type RecheckWorker struct {
 	river.WorkerDefaults[RecheckArgs]
 	svc *Service
-	via StatusAsker
+	via RecheckGateway
 	cfg RecheckConfig
 	log *slog.Logger
 }
 
 // NewRecheckWorker returns the re-check worker of svc, asking the gateways through via.
-func NewRecheckWorker(svc *Service, via StatusAsker, cfg RecheckConfig, log *slog.Logger) *RecheckWorker {
+func NewRecheckWorker(svc *Service, via RecheckGateway, cfg RecheckConfig, log *slog.Logger) *RecheckWorker {
 	return &RecheckWorker{svc: svc, via: via, cfg: cfg.WithDefaults(), log: log}
 }
 
@@ -260,7 +261,7 @@ func (w *RecheckWorker) PeriodicJob() *river.PeriodicJob {
 // Timeout bounds a run to one interval: what it did not reach is claimed again by the next run.
 func (w *RecheckWorker) Timeout(*river.Job[RecheckArgs]) time.Duration { return w.cfg.Every }
 
-// Work re-checks one batch of stale attempts as the system.
+// Work re-checks one batch of stale attempts and settles one batch of pending refunds, as the system.
 func (w *RecheckWorker) Work(ctx context.Context, _ *river.Job[RecheckArgs]) error {
 	sum, err := w.svc.RecheckStale(systemCtx(ctx), w.via, w.cfg)
 	if err != nil {
@@ -272,6 +273,14 @@ func (w *RecheckWorker) Work(ctx context.Context, _ *river.Job[RecheckArgs]) err
 	}
 	w.log.Log(ctx, level, "payments re-checked", "asked", sum.Asked, "changed", sum.Changed,
 		"unavailable", sum.Unavailable, "refused", sum.Refused)
+	rs, err := w.svc.SettleRefunds(systemCtx(ctx), w.via, w.cfg)
+	if err != nil {
+		return err
+	}
+	if rs != (RefundSettlement{}) {
+		w.log.Log(ctx, slog.LevelInfo, "pending refunds settled", "asked", rs.Asked, "recorded", rs.Recorded,
+			"unavailable", rs.Unavailable, "handed_over", rs.HandedOver)
+	}
 	return nil
 }
 

@@ -43,6 +43,11 @@ func (a *answers) Status(_ context.Context, _ gateway.System, ref string) (gatew
 	return a.say[ref], a.fail[ref]
 }
 
+// Refund makes no refund: these tests leave no refund pending, so the re-check never asks for one.
+func (a *answers) Refund(context.Context, gateway.System, gateway.RefundRequest) (gateway.RefundResult, error) {
+	return gateway.RefundResult{}, errors.New("answers: no refund expected")
+}
+
 func (a *answers) count() int {
 	a.mu.Lock()
 	defer a.mu.Unlock()

@@ -287,7 +287,8 @@ func (s *Service) RefundGateway(ctx context.Context, orderID int64, req GatewayR
 	// From here on the refund must be recorded whatever happens to the caller.
 	ctx = context.WithoutCancel(ctx)
 	amount := money.New(pending.Amount, pending.Currency)
-	res, gerr := via.Refund(ctx, sys, gateway.RefundRequest{Ref: pay.GatewayRef, Amount: amount, Reason: req.Reason})
+	res, gerr := via.Refund(ctx, sys, gateway.RefundRequest{Ref: pay.GatewayRef, Amount: amount, Reason: req.Reason,
+		IdempotencyKey: refundKey(pay, pending)})
 	if gerr == nil && (res.Status == "failed" || res.Status == "canceled") {
 		gerr = fmt.Errorf("%s answered refund %s with status %s", sys.Name, res.ID, res.Status)
 	}
@@ -299,6 +300,12 @@ func (s *Service) RefundGateway(ctx context.Context, orderID int64, req GatewayR
 		return RefundRecord{}, fail
 	}
 	return s.refundMade(ctx, orderID, sys, pay, pending, res)
+}
+
+// refundKey is the idempotency key refund rf of payment p is asked of the gateway with, the first time and again by
+// the re-check: the payment's reference makes it unique across installations sharing a gateway account.
+func refundKey(p Payment, rf orderq.Refund) string {
+	return fmt.Sprintf("bursar-refund-%s-%d", p.GatewayRef, rf.ID)
 }
 
 // paymentByID is o's payment id.
@@ -316,6 +323,9 @@ func paymentByID(o Order, id int64) (Payment, bool) {
 func (s *Service) refundMade(ctx context.Context, orderID int64, sys gateway.System, p Payment, rf orderq.Refund, res gateway.RefundResult) (RefundRecord, error) {
 	var out RefundRecord
 	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+		if err := recordFault(ctx, "refund_made"); err != nil {
+			return err
+		}
 		q := orderq.New(tx)
 		r, err := q.OrderLockWait(ctx, orderID)
 		if err != nil {
@@ -397,6 +407,9 @@ func allRefunded(o Order) bool {
 // audit log say why; the payment and the order are untouched.
 func (s *Service) refundFailed(ctx context.Context, orderID int64, rf orderq.Refund, fail *RefundFailedError) error {
 	return pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+		if err := recordFault(ctx, "refund_failed"); err != nil {
+			return err
+		}
 		q := orderq.New(tx)
 		n, err := q.RefundFail(ctx, orderq.RefundFailParams{ID: rf.ID, Failure: truncate(fail.Err.Error(), MaxComment)})
 		if err != nil {

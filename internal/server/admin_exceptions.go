@@ -22,13 +22,14 @@ func exceptionURL(id int64) string { return "/admin/exceptions/" + itoa(id) }
 
 // exceptionKindLabels says what each kind of exception means, in plain words.
 var exceptionKindLabels = map[order.ExceptionKind]string{
-	order.ExAmountMismatch:   "Paid another amount",
-	order.ExCurrencyMismatch: "Paid in another currency",
-	order.ExLatePayment:      "Payment for an order already closed",
-	order.ExNoEmail:          "Payment without the payer's e-mail",
-	order.ExOutsideRefund:    "Refunded in the gateway's dashboard",
-	order.ExUnknownOrder:     "Payment for an unknown order",
-	order.ExForeignSystem:    "Notification from a payment system the order never used",
+	order.ExAmountMismatch:    "Paid another amount",
+	order.ExCurrencyMismatch:  "Paid in another currency",
+	order.ExLatePayment:       "Payment for an order already closed",
+	order.ExNoEmail:           "Payment without the payer's e-mail",
+	order.ExOutsideRefund:     "Refunded in the gateway's dashboard",
+	order.ExUnknownOrder:      "Payment for an unknown order",
+	order.ExForeignSystem:     "Notification from a payment system the order never used",
+	order.ExRefundUnconfirmed: "Refund whose answer was lost",
 }
 
 func exceptionKindLabel(k order.ExceptionKind) string {

@@ -21,7 +21,9 @@ const maxMetaValue = 500
 //
 // The idempotency key is "bursar-refund-<payment intent>-<amount>-after-<refunded so far>": a repeat of the same
 // refund (a retry, a double submit) is made once, while a second refund of the same amount made after the first
-// went through sees a different total and is a new refund.
+// went through sees a different total and is a new refund. A request carrying its own IdempotencyKey is sent with
+// that key instead: Bursar asks again with it when the first answer was lost, and Stripe answers the repeat with
+// the first refund (for 24 hours).
 func (p *Provider) Refund(ctx context.Context, acct gateway.Account, r gateway.RefundRequest) (gateway.RefundResult, error) {
 	if r.Ref == "" || r.Amount.Amount <= 0 {
 		return gateway.RefundResult{}, fmt.Errorf("stripe: refund %q: a payment reference and a positive amount are required", r.Ref)
@@ -51,7 +53,11 @@ func (p *Provider) Refund(ctx context.Context, acct gateway.Account, r gateway.R
 	if reason := strings.TrimSpace(r.Reason); reason != "" {
 		params.AddMetadata(MetaReason, truncate(reason, maxMetaValue))
 	}
-	params.SetIdempotencyKey(fmt.Sprintf("bursar-refund-%s-%d-after-%d", pi.ID, r.Amount.Amount, refunded))
+	key := r.IdempotencyKey
+	if key == "" {
+		key = fmt.Sprintf("bursar-refund-%s-%d-after-%d", pi.ID, r.Amount.Amount, refunded)
+	}
+	params.SetIdempotencyKey(key)
 	re, err := cl.api.Refunds.New(params)
 	if err != nil {
 		return gateway.RefundResult{}, cl.fail("refund "+r.Ref, err)

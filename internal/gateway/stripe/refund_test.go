@@ -57,6 +57,29 @@ func TestRefund(t *testing.T) {
 	}
 }
 
+// TestRefundIdempotencyKey: a refund asked with Bursar's own key is sent with that key, twice the same when asked
+// again (the re-check of a refund whose answer was lost).
+func TestRefundIdempotencyKey(t *testing.T) {
+	t.Parallel()
+	rec := newRecorder(t, stripemock.Start(t))
+	p := New(Options{})
+	for range 2 {
+		if _, err := p.Refund(context.Background(), apiAccount(rec.URL), gateway.RefundRequest{Ref: "cs_test_a1",
+			Amount: usd500, IdempotencyKey: "bursar-refund-cs_test_a1-7"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var keys []string
+	for _, r := range rec.requests() {
+		if r.Method == http.MethodPost {
+			keys = append(keys, r.Header.Get("Idempotency-Key"))
+		}
+	}
+	if len(keys) != 2 || keys[0] != "bursar-refund-cs_test_a1-7" || keys[1] != keys[0] {
+		t.Fatalf("Idempotency-Keys = %q, want bursar-refund-cs_test_a1-7 twice", keys)
+	}
+}
+
 func TestRefundRejects(t *testing.T) {
 	t.Parallel()
 	rec := newRecorder(t, stripemock.Start(t))

@@ -11,7 +11,7 @@ import (
 )
 
 const exceptionItem = `-- name: ExceptionItem :one
-SELECT x.id, x.kind, x.order_id, x.payment_system_id, x.gateway_event_id, x.gateway_ref, x.amount, x.currency, x.status, x.note, x.resolved_by, x.resolved_at, x.created_at, x.resolution, x.gateway_alt_ref, x.refunded_amount, coalesce(o.number, '')::text AS order_number, coalesce(o.status, '')::text AS order_status,
+SELECT x.id, x.kind, x.order_id, x.payment_system_id, x.gateway_event_id, x.gateway_ref, x.amount, x.currency, x.status, x.note, x.resolved_by, x.resolved_at, x.created_at, x.resolution, x.gateway_alt_ref, x.refunded_amount, x.refund_status, x.refund_key, x.refund_note, x.refund_actor, x.refund_requested_at, x.refund_checked_at, coalesce(o.number, '')::text AS order_number, coalesce(o.status, '')::text AS order_status,
        coalesce(o.contact_id, 0)::bigint AS contact_id
 FROM payment_exceptions x
 LEFT JOIN orders o ON o.id = x.order_id
@@ -45,6 +45,12 @@ func (q *Queries) ExceptionItem(ctx context.Context, id int64) (ExceptionItemRow
 		&i.PaymentException.Resolution,
 		&i.PaymentException.GatewayAltRef,
 		&i.PaymentException.RefundedAmount,
+		&i.PaymentException.RefundStatus,
+		&i.PaymentException.RefundKey,
+		&i.PaymentException.RefundNote,
+		&i.PaymentException.RefundActor,
+		&i.PaymentException.RefundRequestedAt,
+		&i.PaymentException.RefundCheckedAt,
 		&i.OrderNumber,
 		&i.OrderStatus,
 		&i.ContactID,
@@ -53,7 +59,7 @@ func (q *Queries) ExceptionItem(ctx context.Context, id int64) (ExceptionItemRow
 }
 
 const exceptionLock = `-- name: ExceptionLock :one
-SELECT id, kind, order_id, payment_system_id, gateway_event_id, gateway_ref, amount, currency, status, note, resolved_by, resolved_at, created_at, resolution, gateway_alt_ref, refunded_amount FROM payment_exceptions WHERE id = $1 FOR UPDATE NOWAIT
+SELECT id, kind, order_id, payment_system_id, gateway_event_id, gateway_ref, amount, currency, status, note, resolved_by, resolved_at, created_at, resolution, gateway_alt_ref, refunded_amount, refund_status, refund_key, refund_note, refund_actor, refund_requested_at, refund_checked_at FROM payment_exceptions WHERE id = $1 FOR UPDATE NOWAIT
 `
 
 // Locks an exception while an admin's action on it (a refund through the gateway) runs. It does not wait: a second
@@ -79,13 +85,19 @@ func (q *Queries) ExceptionLock(ctx context.Context, id int64) (PaymentException
 		&i.Resolution,
 		&i.GatewayAltRef,
 		&i.RefundedAmount,
+		&i.RefundStatus,
+		&i.RefundKey,
+		&i.RefundNote,
+		&i.RefundActor,
+		&i.RefundRequestedAt,
+		&i.RefundCheckedAt,
 	)
 	return i, err
 }
 
 const exceptionsInbox = `-- name: ExceptionsInbox :many
 
-SELECT x.id, x.kind, x.order_id, x.payment_system_id, x.gateway_event_id, x.gateway_ref, x.amount, x.currency, x.status, x.note, x.resolved_by, x.resolved_at, x.created_at, x.resolution, x.gateway_alt_ref, x.refunded_amount, coalesce(o.number, '')::text AS order_number, coalesce(o.status, '')::text AS order_status,
+SELECT x.id, x.kind, x.order_id, x.payment_system_id, x.gateway_event_id, x.gateway_ref, x.amount, x.currency, x.status, x.note, x.resolved_by, x.resolved_at, x.created_at, x.resolution, x.gateway_alt_ref, x.refunded_amount, x.refund_status, x.refund_key, x.refund_note, x.refund_actor, x.refund_requested_at, x.refund_checked_at, coalesce(o.number, '')::text AS order_number, coalesce(o.status, '')::text AS order_status,
        coalesce(o.contact_id, 0)::bigint AS contact_id
 FROM payment_exceptions x
 LEFT JOIN orders o ON o.id = x.order_id
@@ -147,6 +159,12 @@ func (q *Queries) ExceptionsInbox(ctx context.Context, arg ExceptionsInboxParams
 			&i.PaymentException.Resolution,
 			&i.PaymentException.GatewayAltRef,
 			&i.PaymentException.RefundedAmount,
+			&i.PaymentException.RefundStatus,
+			&i.PaymentException.RefundKey,
+			&i.PaymentException.RefundNote,
+			&i.PaymentException.RefundActor,
+			&i.PaymentException.RefundRequestedAt,
+			&i.PaymentException.RefundCheckedAt,
 			&i.OrderNumber,
 			&i.OrderStatus,
 			&i.ContactID,

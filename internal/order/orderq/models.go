@@ -272,22 +272,28 @@ type Payment struct {
 }
 
 type PaymentException struct {
-	ID              int64
-	Kind            string
-	OrderID         *int64
-	PaymentSystemID int64
-	GatewayEventID  *int64
-	GatewayRef      string
-	Amount          int64
-	Currency        string
-	Status          string
-	Note            string
-	ResolvedBy      string
-	ResolvedAt      *time.Time
-	CreatedAt       time.Time
-	Resolution      string
-	GatewayAltRef   string
-	RefundedAmount  int64
+	ID                int64
+	Kind              string
+	OrderID           *int64
+	PaymentSystemID   int64
+	GatewayEventID    *int64
+	GatewayRef        string
+	Amount            int64
+	Currency          string
+	Status            string
+	Note              string
+	ResolvedBy        string
+	ResolvedAt        *time.Time
+	CreatedAt         time.Time
+	Resolution        string
+	GatewayAltRef     string
+	RefundedAmount    int64
+	RefundStatus      string
+	RefundKey         string
+	RefundNote        string
+	RefundActor       string
+	RefundRequestedAt *time.Time
+	RefundCheckedAt   *time.Time
 }
 
 type PaymentSystem struct {
@@ -325,17 +331,18 @@ type RateEvent struct {
 }
 
 type Refund struct {
-	ID         int64
-	PaymentID  int64
-	Amount     int64
-	Currency   string
-	Comment    string
-	Actor      string
-	CreatedAt  time.Time
-	Status     string
-	GatewayRef string
-	Failure    string
-	UpdatedAt  time.Time
+	ID           int64
+	PaymentID    int64
+	Amount       int64
+	Currency     string
+	Comment      string
+	Actor        string
+	CreatedAt    time.Time
+	Status       string
+	GatewayRef   string
+	Failure      string
+	UpdatedAt    time.Time
+	HandedOverAt *time.Time
 }
 
 type Session struct {

@@ -11,7 +11,7 @@ import (
 )
 
 const exceptionGet = `-- name: ExceptionGet :one
-SELECT id, kind, order_id, payment_system_id, gateway_event_id, gateway_ref, amount, currency, status, note, resolved_by, resolved_at, created_at, resolution, gateway_alt_ref, refunded_amount FROM payment_exceptions WHERE id = $1
+SELECT id, kind, order_id, payment_system_id, gateway_event_id, gateway_ref, amount, currency, status, note, resolved_by, resolved_at, created_at, resolution, gateway_alt_ref, refunded_amount, refund_status, refund_key, refund_note, refund_actor, refund_requested_at, refund_checked_at FROM payment_exceptions WHERE id = $1
 `
 
 func (q *Queries) ExceptionGet(ctx context.Context, id int64) (PaymentException, error) {
@@ -34,6 +34,12 @@ func (q *Queries) ExceptionGet(ctx context.Context, id int64) (PaymentException,
 		&i.Resolution,
 		&i.GatewayAltRef,
 		&i.RefundedAmount,
+		&i.RefundStatus,
+		&i.RefundKey,
+		&i.RefundNote,
+		&i.RefundActor,
+		&i.RefundRequestedAt,
+		&i.RefundCheckedAt,
 	)
 	return i, err
 }
@@ -43,7 +49,7 @@ INSERT INTO payment_exceptions (kind, order_id, payment_system_id, gateway_event
                                 amount, currency, note)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
         $9)
-RETURNING id, kind, order_id, payment_system_id, gateway_event_id, gateway_ref, amount, currency, status, note, resolved_by, resolved_at, created_at, resolution, gateway_alt_ref, refunded_amount
+RETURNING id, kind, order_id, payment_system_id, gateway_event_id, gateway_ref, amount, currency, status, note, resolved_by, resolved_at, created_at, resolution, gateway_alt_ref, refunded_amount, refund_status, refund_key, refund_note, refund_actor, refund_requested_at, refund_checked_at
 `
 
 type ExceptionInsertParams struct {
@@ -88,6 +94,12 @@ func (q *Queries) ExceptionInsert(ctx context.Context, arg ExceptionInsertParams
 		&i.Resolution,
 		&i.GatewayAltRef,
 		&i.RefundedAmount,
+		&i.RefundStatus,
+		&i.RefundKey,
+		&i.RefundNote,
+		&i.RefundActor,
+		&i.RefundRequestedAt,
+		&i.RefundCheckedAt,
 	)
 	return i, err
 }
@@ -95,7 +107,7 @@ func (q *Queries) ExceptionInsert(ctx context.Context, arg ExceptionInsertParams
 const exceptionResolve = `-- name: ExceptionResolve :one
 UPDATE payment_exceptions SET status = 'resolved', resolution = $1, resolved_by = $2, resolved_at = now()
 WHERE id = $3 AND status = 'open'
-RETURNING id, kind, order_id, payment_system_id, gateway_event_id, gateway_ref, amount, currency, status, note, resolved_by, resolved_at, created_at, resolution, gateway_alt_ref, refunded_amount
+RETURNING id, kind, order_id, payment_system_id, gateway_event_id, gateway_ref, amount, currency, status, note, resolved_by, resolved_at, created_at, resolution, gateway_alt_ref, refunded_amount, refund_status, refund_key, refund_note, refund_actor, refund_requested_at, refund_checked_at
 `
 
 type ExceptionResolveParams struct {
@@ -124,22 +136,14 @@ func (q *Queries) ExceptionResolve(ctx context.Context, arg ExceptionResolvePara
 		&i.Resolution,
 		&i.GatewayAltRef,
 		&i.RefundedAmount,
+		&i.RefundStatus,
+		&i.RefundKey,
+		&i.RefundNote,
+		&i.RefundActor,
+		&i.RefundRequestedAt,
+		&i.RefundCheckedAt,
 	)
 	return i, err
-}
-
-const exceptionSetRefunded = `-- name: ExceptionSetRefunded :exec
-UPDATE payment_exceptions SET refunded_amount = refunded_amount + $1 WHERE id = $2
-`
-
-type ExceptionSetRefundedParams struct {
-	Amount int64
-	ID     int64
-}
-
-func (q *Queries) ExceptionSetRefunded(ctx context.Context, arg ExceptionSetRefundedParams) error {
-	_, err := q.db.Exec(ctx, exceptionSetRefunded, arg.Amount, arg.ID)
-	return err
 }
 
 const exceptionsRefundedFor = `-- name: ExceptionsRefundedFor :one
@@ -1344,7 +1348,7 @@ func (q *Queries) PaymentsForOrders(ctx context.Context, orderIds []int64) ([]Pa
 const refundInsert = `-- name: RefundInsert :one
 INSERT INTO refunds (payment_id, amount, currency, comment, actor, gateway_ref)
 VALUES ($1, $2, $3, $4, $5, $6)
-RETURNING id, payment_id, amount, currency, comment, actor, created_at, status, gateway_ref, failure, updated_at
+RETURNING id, payment_id, amount, currency, comment, actor, created_at, status, gateway_ref, failure, updated_at, handed_over_at
 `
 
 type RefundInsertParams struct {
@@ -1378,6 +1382,7 @@ func (q *Queries) RefundInsert(ctx context.Context, arg RefundInsertParams) (Ref
 		&i.GatewayRef,
 		&i.Failure,
 		&i.UpdatedAt,
+		&i.HandedOverAt,
 	)
 	return i, err
 }
@@ -1403,7 +1408,7 @@ func (q *Queries) RefundKnown(ctx context.Context, arg RefundKnownParams) (bool,
 }
 
 const refundsForOrder = `-- name: RefundsForOrder :many
-SELECT r.id, r.payment_id, r.amount, r.currency, r.comment, r.actor, r.created_at, r.status, r.gateway_ref, r.failure, r.updated_at FROM refunds r JOIN payments p ON p.id = r.payment_id WHERE p.order_id = $1 ORDER BY r.id
+SELECT r.id, r.payment_id, r.amount, r.currency, r.comment, r.actor, r.created_at, r.status, r.gateway_ref, r.failure, r.updated_at, r.handed_over_at FROM refunds r JOIN payments p ON p.id = r.payment_id WHERE p.order_id = $1 ORDER BY r.id
 `
 
 func (q *Queries) RefundsForOrder(ctx context.Context, orderID int64) ([]Refund, error) {
@@ -1427,6 +1432,7 @@ func (q *Queries) RefundsForOrder(ctx context.Context, orderID int64) ([]Refund,
 			&i.GatewayRef,
 			&i.Failure,
 			&i.UpdatedAt,
+			&i.HandedOverAt,
 		); err != nil {
 			return nil, err
 		}

@@ -10,6 +10,184 @@ import (
 	"time"
 )
 
+const exceptionRefundClear = `-- name: ExceptionRefundClear :execrows
+UPDATE payment_exceptions
+SET refund_status = '', refund_key = '', refund_note = '', refund_actor = '', refund_requested_at = NULL,
+    refund_checked_at = NULL
+WHERE id = $1 AND refund_status = 'pending' AND refund_key = $2
+`
+
+type ExceptionRefundClearParams struct {
+	ID        int64
+	RefundKey string
+}
+
+// The gateway did not make the refund: the exception is as it was before the intent.
+func (q *Queries) ExceptionRefundClear(ctx context.Context, arg ExceptionRefundClearParams) (int64, error) {
+	result, err := q.db.Exec(ctx, exceptionRefundClear, arg.ID, arg.RefundKey)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const exceptionRefundDone = `-- name: ExceptionRefundDone :one
+UPDATE payment_exceptions SET refund_status = '', refunded_amount = refunded_amount + $1
+WHERE id = $2 AND refund_status = 'pending' AND refund_key = $3
+RETURNING id, kind, order_id, payment_system_id, gateway_event_id, gateway_ref, amount, currency, status, note, resolved_by, resolved_at, created_at, resolution, gateway_alt_ref, refunded_amount, refund_status, refund_key, refund_note, refund_actor, refund_requested_at, refund_checked_at
+`
+
+type ExceptionRefundDoneParams struct {
+	Amount    int64
+	ID        int64
+	RefundKey string
+}
+
+// The gateway made the refund asked with refund_key: the intent is settled and the money counted as returned (the
+// caller resolves the exception in the same transaction, unless an admin resolved it meanwhile).
+func (q *Queries) ExceptionRefundDone(ctx context.Context, arg ExceptionRefundDoneParams) (PaymentException, error) {
+	row := q.db.QueryRow(ctx, exceptionRefundDone, arg.Amount, arg.ID, arg.RefundKey)
+	var i PaymentException
+	err := row.Scan(
+		&i.ID,
+		&i.Kind,
+		&i.OrderID,
+		&i.PaymentSystemID,
+		&i.GatewayEventID,
+		&i.GatewayRef,
+		&i.Amount,
+		&i.Currency,
+		&i.Status,
+		&i.Note,
+		&i.ResolvedBy,
+		&i.ResolvedAt,
+		&i.CreatedAt,
+		&i.Resolution,
+		&i.GatewayAltRef,
+		&i.RefundedAmount,
+		&i.RefundStatus,
+		&i.RefundKey,
+		&i.RefundNote,
+		&i.RefundActor,
+		&i.RefundRequestedAt,
+		&i.RefundCheckedAt,
+	)
+	return i, err
+}
+
+const exceptionRefundIntent = `-- name: ExceptionRefundIntent :execrows
+UPDATE payment_exceptions
+SET refund_status = 'pending', refund_key = $1, refund_note = $2, refund_actor = $3,
+    refund_requested_at = now(), refund_checked_at = now()
+WHERE id = $4 AND status = 'open' AND refund_status = ''
+`
+
+type ExceptionRefundIntentParams struct {
+	RefundKey   string
+	RefundNote  string
+	RefundActor string
+	ID          int64
+}
+
+// Records that exception id's money is about to be refunded through the gateway with key: a second request meanwhile
+// finds it pending.
+func (q *Queries) ExceptionRefundIntent(ctx context.Context, arg ExceptionRefundIntentParams) (int64, error) {
+	result, err := q.db.Exec(ctx, exceptionRefundIntent,
+		arg.RefundKey,
+		arg.RefundNote,
+		arg.RefundActor,
+		arg.ID,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const exceptionRefundUnconfirmed = `-- name: ExceptionRefundUnconfirmed :execrows
+UPDATE payment_exceptions SET refund_status = 'unconfirmed', note = left(note || $1::text, 2000)
+WHERE id = $2 AND refund_status = 'pending' AND refund_key = $3
+`
+
+type ExceptionRefundUnconfirmedParams struct {
+	Addendum  string
+	ID        int64
+	RefundKey string
+}
+
+// The gateway cannot be asked again about a pending exception refund: a human checks its dashboard, as the note
+// now says.
+func (q *Queries) ExceptionRefundUnconfirmed(ctx context.Context, arg ExceptionRefundUnconfirmedParams) (int64, error) {
+	result, err := q.db.Exec(ctx, exceptionRefundUnconfirmed, arg.Addendum, arg.ID, arg.RefundKey)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const exceptionsClaimRefundPending = `-- name: ExceptionsClaimRefundPending :many
+UPDATE payment_exceptions SET refund_checked_at = now()
+WHERE id IN (
+    SELECT x.id FROM payment_exceptions x
+    WHERE x.refund_status = 'pending' AND x.refund_requested_at <= $1::timestamptz
+      AND x.refund_checked_at <= $2::timestamptz
+    ORDER BY x.refund_checked_at, x.id
+    LIMIT $3
+    FOR UPDATE SKIP LOCKED)
+RETURNING id, kind, order_id, payment_system_id, gateway_event_id, gateway_ref, amount, currency, status, note, resolved_by, resolved_at, created_at, resolution, gateway_alt_ref, refunded_amount, refund_status, refund_key, refund_note, refund_actor, refund_requested_at, refund_checked_at
+`
+
+type ExceptionsClaimRefundPendingParams struct {
+	RequestedBefore time.Time
+	CheckedBefore   time.Time
+	Lim             int32
+}
+
+// Claims up to lim exceptions whose refund has been pending since before requested_before and not claimed since
+// checked_before, marking them claimed now (see RefundsClaimPending).
+func (q *Queries) ExceptionsClaimRefundPending(ctx context.Context, arg ExceptionsClaimRefundPendingParams) ([]PaymentException, error) {
+	rows, err := q.db.Query(ctx, exceptionsClaimRefundPending, arg.RequestedBefore, arg.CheckedBefore, arg.Lim)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []PaymentException
+	for rows.Next() {
+		var i PaymentException
+		if err := rows.Scan(
+			&i.ID,
+			&i.Kind,
+			&i.OrderID,
+			&i.PaymentSystemID,
+			&i.GatewayEventID,
+			&i.GatewayRef,
+			&i.Amount,
+			&i.Currency,
+			&i.Status,
+			&i.Note,
+			&i.ResolvedBy,
+			&i.ResolvedAt,
+			&i.CreatedAt,
+			&i.Resolution,
+			&i.GatewayAltRef,
+			&i.RefundedAmount,
+			&i.RefundStatus,
+			&i.RefundKey,
+			&i.RefundNote,
+			&i.RefundActor,
+			&i.RefundRequestedAt,
+			&i.RefundCheckedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const gatewayEventsOfOrder = `-- name: GatewayEventsOfOrder :many
 SELECT id, payment_system_id, event_id, type, kind, order_id, body, received_at, processed_at, result FROM gateway_events WHERE order_id = $1 ORDER BY id DESC LIMIT $2
 `
@@ -125,6 +303,20 @@ func (q *Queries) RefundFail(ctx context.Context, arg RefundFailParams) (int64, 
 	return result.RowsAffected(), nil
 }
 
+const refundHandOver = `-- name: RefundHandOver :execrows
+UPDATE refunds SET handed_over_at = now(), updated_at = now()
+WHERE id = $1 AND status = 'pending' AND handed_over_at IS NULL
+`
+
+// A pending refund the gateway cannot be asked about again: a human settles it; it stays pending (counted).
+func (q *Queries) RefundHandOver(ctx context.Context, id int64) (int64, error) {
+	result, err := q.db.Exec(ctx, refundHandOver, id)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const refundHeldSum = `-- name: RefundHeldSum :one
 SELECT coalesce(sum(amount), 0)::bigint AS held,
        coalesce(sum(amount) FILTER (WHERE status = 'pending'), 0)::bigint AS in_flight
@@ -148,7 +340,7 @@ const refundInsertPending = `-- name: RefundInsertPending :one
 
 INSERT INTO refunds (payment_id, amount, currency, comment, actor, status)
 VALUES ($1, $2, $3, $4, $5, 'pending')
-RETURNING id, payment_id, amount, currency, comment, actor, created_at, status, gateway_ref, failure, updated_at
+RETURNING id, payment_id, amount, currency, comment, actor, created_at, status, gateway_ref, failure, updated_at, handed_over_at
 `
 
 type RefundInsertPendingParams struct {
@@ -182,6 +374,7 @@ func (q *Queries) RefundInsertPending(ctx context.Context, arg RefundInsertPendi
 		&i.GatewayRef,
 		&i.Failure,
 		&i.UpdatedAt,
+		&i.HandedOverAt,
 	)
 	return i, err
 }
@@ -215,8 +408,62 @@ func (q *Queries) RefundSucceededSum(ctx context.Context, paymentID int64) (int6
 	return column_1, err
 }
 
+const refundsClaimPending = `-- name: RefundsClaimPending :many
+UPDATE refunds SET updated_at = now()
+WHERE id IN (
+    SELECT r.id FROM refunds r
+    WHERE r.status = 'pending' AND r.handed_over_at IS NULL AND r.created_at <= $1::timestamptz
+      AND r.updated_at <= $2::timestamptz
+    ORDER BY r.updated_at, r.id
+    LIMIT $3
+    FOR UPDATE SKIP LOCKED)
+RETURNING id, payment_id, amount, currency, comment, actor, created_at, status, gateway_ref, failure, updated_at, handed_over_at
+`
+
+type RefundsClaimPendingParams struct {
+	CreatedBefore time.Time
+	CheckedBefore time.Time
+	Lim           int32
+}
+
+// Claims up to lim refunds still pending since before created_before, not handed to a human and not claimed since
+// checked_before, marking them claimed now (updated_at): a claimed refund is not claimed again, by this or another
+// process, until the next interval. The gateway is asked after this commits, never inside it.
+func (q *Queries) RefundsClaimPending(ctx context.Context, arg RefundsClaimPendingParams) ([]Refund, error) {
+	rows, err := q.db.Query(ctx, refundsClaimPending, arg.CreatedBefore, arg.CheckedBefore, arg.Lim)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Refund
+	for rows.Next() {
+		var i Refund
+		if err := rows.Scan(
+			&i.ID,
+			&i.PaymentID,
+			&i.Amount,
+			&i.Currency,
+			&i.Comment,
+			&i.Actor,
+			&i.CreatedAt,
+			&i.Status,
+			&i.GatewayRef,
+			&i.Failure,
+			&i.UpdatedAt,
+			&i.HandedOverAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const refundsOfOrder = `-- name: RefundsOfOrder :many
-SELECT r.id, r.payment_id, r.amount, r.currency, r.comment, r.actor, r.created_at, r.status, r.gateway_ref, r.failure, r.updated_at FROM refunds r JOIN payments p ON p.id = r.payment_id WHERE p.order_id = $1 ORDER BY r.id
+SELECT r.id, r.payment_id, r.amount, r.currency, r.comment, r.actor, r.created_at, r.status, r.gateway_ref, r.failure, r.updated_at, r.handed_over_at FROM refunds r JOIN payments p ON p.id = r.payment_id WHERE p.order_id = $1 ORDER BY r.id
 `
 
 func (q *Queries) RefundsOfOrder(ctx context.Context, orderID int64) ([]Refund, error) {
@@ -240,6 +487,7 @@ func (q *Queries) RefundsOfOrder(ctx context.Context, orderID int64) ([]Refund, 
 			&i.GatewayRef,
 			&i.Failure,
 			&i.UpdatedAt,
+			&i.HandedOverAt,
 		); err != nil {
 			return nil, err
 		}

@@ -175,9 +175,6 @@ SELECT * FROM payments WHERE id = @id;
 -- Names the contact of a visitor's order once its payment has named the payer; only an order without one.
 UPDATE orders SET contact_id = @contact_id, updated_at = now() WHERE id = @id AND contact_id IS NULL;
 
--- name: ExceptionSetRefunded :exec
-UPDATE payment_exceptions SET refunded_amount = refunded_amount + @amount WHERE id = @id;
-
 -- name: ExceptionsRefundedFor :one
 -- Money returned through the gateway from the inbox for the payment the references name.
 SELECT coalesce(sum(refunded_amount), 0)::bigint FROM payment_exceptions

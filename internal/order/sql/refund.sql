@@ -47,3 +47,63 @@ WHERE id IN (
     LIMIT @lim
     FOR UPDATE OF p SKIP LOCKED)
 RETURNING id, order_id;
+
+-- name: RefundsClaimPending :many
+-- Claims up to lim refunds still pending since before created_before, not handed to a human and not claimed since
+-- checked_before, marking them claimed now (updated_at): a claimed refund is not claimed again, by this or another
+-- process, until the next interval. The gateway is asked after this commits, never inside it.
+UPDATE refunds SET updated_at = now()
+WHERE id IN (
+    SELECT r.id FROM refunds r
+    WHERE r.status = 'pending' AND r.handed_over_at IS NULL AND r.created_at <= @created_before::timestamptz
+      AND r.updated_at <= @checked_before::timestamptz
+    ORDER BY r.updated_at, r.id
+    LIMIT @lim
+    FOR UPDATE SKIP LOCKED)
+RETURNING *;
+
+-- name: RefundHandOver :execrows
+-- A pending refund the gateway cannot be asked about again: a human settles it; it stays pending (counted).
+UPDATE refunds SET handed_over_at = now(), updated_at = now()
+WHERE id = @id AND status = 'pending' AND handed_over_at IS NULL;
+
+-- name: ExceptionRefundIntent :execrows
+-- Records that exception id's money is about to be refunded through the gateway with key: a second request meanwhile
+-- finds it pending.
+UPDATE payment_exceptions
+SET refund_status = 'pending', refund_key = @refund_key, refund_note = @refund_note, refund_actor = @refund_actor,
+    refund_requested_at = now(), refund_checked_at = now()
+WHERE id = @id AND status = 'open' AND refund_status = '';
+
+-- name: ExceptionRefundClear :execrows
+-- The gateway did not make the refund: the exception is as it was before the intent.
+UPDATE payment_exceptions
+SET refund_status = '', refund_key = '', refund_note = '', refund_actor = '', refund_requested_at = NULL,
+    refund_checked_at = NULL
+WHERE id = @id AND refund_status = 'pending' AND refund_key = @refund_key;
+
+-- name: ExceptionRefundDone :one
+-- The gateway made the refund asked with refund_key: the intent is settled and the money counted as returned (the
+-- caller resolves the exception in the same transaction, unless an admin resolved it meanwhile).
+UPDATE payment_exceptions SET refund_status = '', refunded_amount = refunded_amount + @amount
+WHERE id = @id AND refund_status = 'pending' AND refund_key = @refund_key
+RETURNING *;
+
+-- name: ExceptionRefundUnconfirmed :execrows
+-- The gateway cannot be asked again about a pending exception refund: a human checks its dashboard, as the note
+-- now says.
+UPDATE payment_exceptions SET refund_status = 'unconfirmed', note = left(note || @addendum::text, 2000)
+WHERE id = @id AND refund_status = 'pending' AND refund_key = @refund_key;
+
+-- name: ExceptionsClaimRefundPending :many
+-- Claims up to lim exceptions whose refund has been pending since before requested_before and not claimed since
+-- checked_before, marking them claimed now (see RefundsClaimPending).
+UPDATE payment_exceptions SET refund_checked_at = now()
+WHERE id IN (
+    SELECT x.id FROM payment_exceptions x
+    WHERE x.refund_status = 'pending' AND x.refund_requested_at <= @requested_before::timestamptz
+      AND x.refund_checked_at <= @checked_before::timestamptz
+    ORDER BY x.refund_checked_at, x.id
+    LIMIT @lim
+    FOR UPDATE SKIP LOCKED)
+RETURNING *;
