@@ -199,6 +199,9 @@ func refundTarget(o Order, rs []Refundable, req GatewayRefund) (Refundable, erro
 //     Refund's effects (the grants it created revoked, timelines, e-mail, audit). If the gateway did not make it,
 //     the refund becomes failed, nothing else changes, and the error is a *RefundFailedError.
 //
+// The gateway is asked with the idempotency key refundKey. A refund left pending by a crash between 2 and 3 is
+// settled by the periodic re-check (SettleRefunds), which asks again with that key or hands it to a human.
+//
 // The gateway's own notification of the refund (Stripe's charge.refunded), arriving before or after step 3, finds
 // the refund counted and is "refund_known". Orders paid through the manual merchant are refunded with Refund.
 func (s *Service) RefundGateway(ctx context.Context, orderID int64, req GatewayRefund, via Refunder) (RefundRecord, error) {
