@@ -52,7 +52,7 @@ const (
 )
 
 // DefaultTimeout bounds each HTTP request to Fondy when Options gives neither a timeout nor a client.
-const DefaultTimeout = 15 * time.Second
+const DefaultTimeout = gateway.DefaultTimeout
 
 // maxResponse bounds what is read of a Fondy answer; one is a few KiB.
 const maxResponse = 64 << 10
@@ -76,11 +76,7 @@ var _ gateway.Provider = (*Provider)(nil)
 func New(opts Options) *Provider {
 	c := opts.HTTPClient
 	if c == nil {
-		t := opts.Timeout
-		if t <= 0 {
-			t = DefaultTimeout
-		}
-		c = &http.Client{Timeout: t}
+		c = gateway.NewHTTPClient(opts.Timeout, nil)
 	}
 	return &Provider{client: c}
 }
@@ -172,27 +168,16 @@ func (p *Provider) call(ctx context.Context, acct gateway.Account, m merchant, o
 	}
 	req.Header.Set("Content-Type", "application/json; charset=utf-8")
 	req.Header.Set("Accept", "application/json")
-	res, err := p.client.Do(req)
+	status, raw, err := gateway.Exchange(p.client, req, maxResponse)
 	if err != nil {
-		return nil, fmt.Errorf("fondy: %s: %w: %w", op, gateway.ErrUnavailable, err)
-	}
-	defer res.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(res.Body, maxResponse+1))
-	if err != nil {
-		return nil, fmt.Errorf("fondy: %s: reading the answer: %w: %w", op, gateway.ErrUnavailable, err)
-	}
-	if res.StatusCode >= 500 || res.StatusCode == http.StatusTooManyRequests {
-		return nil, fmt.Errorf("fondy: %s: HTTP %d: %w", op, res.StatusCode, gateway.ErrUnavailable)
-	}
-	if len(raw) > maxResponse {
-		return nil, fmt.Errorf("fondy: %s: HTTP %d, answer larger than %d bytes", op, res.StatusCode, maxResponse)
+		return nil, fmt.Errorf("fondy: %s: %w", op, err)
 	}
 	out, err := parseJSON(raw)
-	if res.StatusCode < 200 || res.StatusCode > 299 {
+	if status < 200 || status > 299 {
 		if err == nil && out.fields["error_message"] != "" {
 			return nil, &APIError{Op: op, Code: out.fields["error_code"], Message: out.fields["error_message"]}
 		}
-		return nil, fmt.Errorf("fondy: %s: HTTP %d", op, res.StatusCode)
+		return nil, fmt.Errorf("fondy: %s: HTTP %d", op, status)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("fondy: %s: answer: %w", op, err)

@@ -21,12 +21,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"regexp"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	paypalsdk "github.com/plutov/paypal/v4"
@@ -48,7 +46,7 @@ const (
 )
 
 // DefaultTimeout bounds each HTTP request to PayPal when Options.Timeout is 0.
-const DefaultTimeout = 15 * time.Second
+const DefaultTimeout = gateway.DefaultTimeout
 
 // tokenMargin is how long before its expiry a cached access token is no longer used.
 const tokenMargin = 5 * time.Minute
@@ -103,7 +101,7 @@ func apiBase(acct gateway.Account) string {
 type call struct {
 	p      *Provider
 	sdk    *paypalsdk.Client
-	probe  *probe
+	probe  *gateway.Probe
 	ctx    context.Context
 	base   string
 	key    string
@@ -124,8 +122,8 @@ func (p *Provider) newCall(ctx context.Context, acct gateway.Account) (*call, er
 	if err != nil {
 		return nil, fmt.Errorf("paypal: client: %w", err)
 	}
-	pr := &probe{base: p.transport}
-	sdk.SetHTTPClient(&http.Client{Timeout: p.timeout, Transport: pr})
+	pr := &gateway.Probe{Base: p.transport}
+	sdk.SetHTTPClient(gateway.NewHTTPClient(p.timeout, pr))
 	c := &call{p: p, sdk: sdk, probe: pr, ctx: ctx, base: base, key: tokenKey(base, id, secret)}
 	if tok, ok := p.cachedToken(c.key); ok {
 		sdk.SetAccessToken(tok)
@@ -280,38 +278,15 @@ func (c *call) fail(op string, err error) error {
 		if ae.name == "" && er.Response.Request != nil && er.Response.Request.URL != nil {
 			ae.name = "at " + er.Response.Request.URL.Path // the token endpoint answers OAuth2 errors, not PayPal's
 		}
-		if unavailableStatus(code) {
+		if gateway.UnavailableStatus(code) {
 			return fmt.Errorf("%w: %w", ae, gateway.ErrUnavailable)
 		}
 		return ae
 	}
-	var ne net.Error
-	if c.probe.failed.Load() || errors.As(err, &ne) || errors.Is(err, context.DeadlineExceeded) ||
-		errors.Is(err, context.Canceled) || errors.Is(err, io.ErrUnexpectedEOF) {
+	if c.probe.Failed() || gateway.Unreachable(err) {
 		return fmt.Errorf("paypal: %s: %v: %w", op, err, gateway.ErrUnavailable)
 	}
 	return fmt.Errorf("paypal: %s: %w", op, err)
-}
-
-// unavailableStatus reports whether an HTTP status means "try again later".
-func unavailableStatus(code int) bool {
-	return code >= 500 || code == http.StatusTooManyRequests
-}
-
-// probe is the call's transport: it remembers whether any exchange failed at the network or answered a server
-// error, because the client reports an unparsable 5xx body as a bare JSON error without its status.
-type probe struct {
-	base   http.RoundTripper
-	failed atomic.Bool
-}
-
-// RoundTrip implements http.RoundTripper.
-func (p *probe) RoundTrip(r *http.Request) (*http.Response, error) {
-	res, err := p.base.RoundTrip(r)
-	if err != nil || unavailableStatus(res.StatusCode) {
-		p.failed.Store(true)
-	}
-	return res, err
 }
 
 // encode is v as compact JSON without HTML escaping ("&" stays "&").

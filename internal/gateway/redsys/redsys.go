@@ -11,7 +11,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -39,7 +38,7 @@ const (
 )
 
 // DefaultTimeout bounds each HTTP request to Redsys when Options gives neither a timeout nor a client.
-const DefaultTimeout = 15 * time.Second
+const DefaultTimeout = gateway.DefaultTimeout
 
 // maxResponse bounds what is read of a Redsys answer; a REST answer is well under a KiB.
 const maxResponse = 64 << 10
@@ -63,11 +62,7 @@ var _ gateway.Provider = (*Provider)(nil)
 func New(opts Options) *Provider {
 	c := opts.HTTPClient
 	if c == nil {
-		t := opts.Timeout
-		if t <= 0 {
-			t = DefaultTimeout
-		}
-		c = &http.Client{Timeout: t}
+		c = gateway.NewHTTPClient(opts.Timeout, nil)
 	}
 	return &Provider{client: c}
 }
@@ -136,23 +131,12 @@ func (p *Provider) post(ctx context.Context, op, url string, body []byte) ([]byt
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
-	res, err := p.client.Do(req)
+	status, raw, err := gateway.Exchange(p.client, req, maxResponse)
 	if err != nil {
-		return nil, fmt.Errorf("redsys: %s: %w: %w", op, gateway.ErrUnavailable, err)
+		return nil, fmt.Errorf("redsys: %s: %w", op, err)
 	}
-	defer res.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(res.Body, maxResponse+1))
-	if err != nil {
-		return nil, fmt.Errorf("redsys: %s: reading the answer: %w: %w", op, gateway.ErrUnavailable, err)
-	}
-	if res.StatusCode >= 500 || res.StatusCode == http.StatusTooManyRequests {
-		return nil, fmt.Errorf("redsys: %s: HTTP %d: %w", op, res.StatusCode, gateway.ErrUnavailable)
-	}
-	if res.StatusCode < 200 || res.StatusCode > 299 {
-		return nil, fmt.Errorf("redsys: %s: HTTP %d", op, res.StatusCode)
-	}
-	if len(raw) > maxResponse {
-		return nil, fmt.Errorf("redsys: %s: answer larger than %d bytes", op, maxResponse)
+	if status < 200 || status > 299 {
+		return nil, fmt.Errorf("redsys: %s: HTTP %d", op, status)
 	}
 	return raw, nil
 }

@@ -9,9 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
-	"sync/atomic"
 	"time"
 
 	stripego "github.com/stripe/stripe-go/v76"
@@ -28,7 +26,7 @@ const (
 
 // Defaults of Options.
 const (
-	DefaultTimeout   = 15 * time.Second
+	DefaultTimeout   = gateway.DefaultTimeout
 	DefaultTolerance = 5 * time.Minute
 )
 
@@ -77,7 +75,7 @@ func (p *Provider) Type() string { return gateway.TypeStripe }
 // call is one operation's client and the probe that sees how its HTTP exchanges ended.
 type call struct {
 	api   *client.API
-	probe *probe
+	probe *gateway.Probe
 	ctx   context.Context
 }
 
@@ -88,9 +86,9 @@ func (p *Provider) newCall(ctx context.Context, acct gateway.Account) (*call, er
 	if key == "" {
 		return nil, fmt.Errorf("stripe: payment system %d has no %s", acct.System.ID, CredSecretKey)
 	}
-	pr := &probe{base: p.transport}
+	pr := &gateway.Probe{Base: p.transport}
 	cfg := &stripego.BackendConfig{
-		HTTPClient:        &http.Client{Timeout: p.timeout, Transport: pr},
+		HTTPClient:        gateway.NewHTTPClient(p.timeout, pr),
 		LeveledLogger:     &stripego.LeveledLogger{Level: stripego.LevelNull},
 		MaxNetworkRetries: stripego.Int64(p.retries),
 		EnableTelemetry:   stripego.Bool(false),
@@ -110,36 +108,13 @@ func (c *call) params() stripego.Params { return stripego.Params{Context: c.ctx}
 func (c *call) fail(op string, err error) error {
 	var se *stripego.Error
 	if errors.As(err, &se) {
-		if unavailableStatus(se.HTTPStatusCode) {
+		if gateway.UnavailableStatus(se.HTTPStatusCode) {
 			return fmt.Errorf("stripe: %s: %s (HTTP %d): %w", op, se.Msg, se.HTTPStatusCode, gateway.ErrUnavailable)
 		}
 		return fmt.Errorf("stripe: %s: %s (HTTP %d, %s)", op, se.Msg, se.HTTPStatusCode, se.Code)
 	}
-	var ne net.Error
-	if c.probe.failed.Load() || errors.As(err, &ne) || errors.Is(err, context.DeadlineExceeded) ||
-		errors.Is(err, context.Canceled) {
+	if c.probe.Failed() || gateway.Unreachable(err) {
 		return fmt.Errorf("stripe: %s: %v: %w", op, err, gateway.ErrUnavailable)
 	}
 	return fmt.Errorf("stripe: %s: %w", op, err)
-}
-
-// unavailableStatus reports whether an HTTP status means "try again later".
-func unavailableStatus(code int) bool {
-	return code >= 500 || code == http.StatusTooManyRequests
-}
-
-// probe is the call's transport: it remembers whether any exchange failed at the network or answered a server
-// error, because stripe-go reports an unparsable 5xx body as a bare error without its status.
-type probe struct {
-	base   http.RoundTripper
-	failed atomic.Bool
-}
-
-// RoundTrip implements http.RoundTripper.
-func (p *probe) RoundTrip(r *http.Request) (*http.Response, error) {
-	res, err := p.base.RoundTrip(r)
-	if err != nil || unavailableStatus(res.StatusCode) {
-		p.failed.Store(true)
-	}
-	return res, err
 }

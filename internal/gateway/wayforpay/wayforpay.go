@@ -45,7 +45,7 @@ const (
 
 // Defaults of Options.
 const (
-	DefaultTimeout = 15 * time.Second
+	DefaultTimeout = gateway.DefaultTimeout
 )
 
 // MaxNotification bounds a notification body; WayForPay sends about 1 KiB.
@@ -99,11 +99,7 @@ func New(opts Options) *Provider {
 	if p.now == nil {
 		p.now = time.Now
 	}
-	tr := opts.Transport
-	if tr == nil {
-		tr = http.DefaultTransport.(*http.Transport).Clone()
-	}
-	p.client = &http.Client{Timeout: p.timeout, Transport: tr}
+	p.client = gateway.NewHTTPClient(p.timeout, opts.Transport)
 	return p
 }
 
@@ -245,23 +241,12 @@ func (p *Provider) call(ctx context.Context, acct gateway.Account, op string, re
 	}
 	hr.Header.Set("Content-Type", "application/json")
 	hr.Header.Set("Accept", "application/json")
-	res, err := p.client.Do(hr)
+	status, raw, err := gateway.Exchange(p.client, hr, maxAnswer)
 	if err != nil {
-		return nil, fmt.Errorf("wayforpay: %s: %v: %w", op, err, gateway.ErrUnavailable)
+		return nil, fmt.Errorf("wayforpay: %s: %w", op, err)
 	}
-	defer res.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(res.Body, maxAnswer+1))
-	if err != nil {
-		return nil, fmt.Errorf("wayforpay: %s: reading the answer: %v: %w", op, err, gateway.ErrUnavailable)
-	}
-	if res.StatusCode >= 500 || res.StatusCode == http.StatusTooManyRequests {
-		return nil, fmt.Errorf("wayforpay: %s: HTTP %d: %w", op, res.StatusCode, gateway.ErrUnavailable)
-	}
-	if res.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("wayforpay: %s: HTTP %d", op, res.StatusCode)
-	}
-	if len(raw) > maxAnswer {
-		return nil, fmt.Errorf("wayforpay: %s: answer larger than %d bytes", op, maxAnswer)
+	if status != http.StatusOK {
+		return nil, fmt.Errorf("wayforpay: %s: HTTP %d", op, status)
 	}
 	o, err := decodeObject(raw)
 	if err != nil {
