@@ -120,6 +120,15 @@ func (s System) Supports(currency string) bool {
 	return len(list) == 0 || slices.Contains(list, currency)
 }
 
+// TransactionCurrency is the currency s charges for a price in currency: currency itself when s takes it, else
+// s's fallback_currency ("" when s has none: s cannot take the price).
+func (s System) TransactionCurrency(currency string) string {
+	if s.Supports(currency) {
+		return currency
+	}
+	return s.Setting("fallback_currency")
+}
+
 // HasCredential reports whether the credential name is set.
 func (s System) HasCredential(name string) bool { return slices.Contains(s.CredentialNames, name) }
 

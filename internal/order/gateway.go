@@ -91,7 +91,7 @@ func (s *Service) OpenGateway(ctx context.Context, n NewGateway) (Attempt, error
 		if err != nil {
 			return err
 		}
-		if o.Price.Currency != transactionCurrency(sys, o.Price.Currency) {
+		if o.Price.Currency != sys.TransactionCurrency(o.Price.Currency) {
 			return check.Field("payment_system_id", fmt.Sprintf("does not accept %s", o.Price.Currency))
 		}
 		fee, net := s.feeTx(ctx, tx, o.Price, sys)
@@ -192,19 +192,10 @@ func (s *Service) gatewayTarget(ctx context.Context, n NewGateway, e check.Error
 	return of, sys, e.Err()
 }
 
-// transactionCurrency is the currency sys charges for a price in cur: cur itself when sys takes it, else sys's
-// fallback currency ("" when it has none).
-func transactionCurrency(sys gateway.System, cur string) string {
-	if sys.Supports(cur) {
-		return cur
-	}
-	return sys.Setting("fallback_currency")
-}
-
 // gatewayPriceTx is what a payer owes for list through the gateway sys: list, or list converted into sys's
 // fallback currency when sys does not take list's.
 func (s *Service) gatewayPriceTx(ctx context.Context, tx db.DBTX, list money.Money, sys gateway.System) (money.Money, error) {
-	cur := transactionCurrency(sys, list.Currency)
+	cur := sys.TransactionCurrency(list.Currency)
 	switch cur {
 	case "":
 		return money.Money{}, check.Field("payment_system_id", fmt.Sprintf(

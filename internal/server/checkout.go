@@ -55,14 +55,6 @@ func (s *Server) notAvailable(w http.ResponseWriter, r *http.Request, p offer.Pa
 		BackURL: "/o/" + url.PathEscape(p.Slug), BackText: i18n.T(lang, i18n.BackToOffer), TestID: "not-available"}))
 }
 
-// transactionCurrency is the currency sys charges for a price in currency, "" when it can take none.
-func transactionCurrency(sys gateway.System, currency string) string {
-	if sys.Supports(currency) {
-		return currency
-	}
-	return sys.Setting("fallback_currency")
-}
-
 // checkoutURL is where the offer page's buttons go: the checkout entered from the offer page.
 func checkoutURL(p offer.Page, id int64) string {
 	return "/o/" + url.PathEscape(p.Slug) + "/checkout?system=" + strconv.FormatInt(id, 10)
@@ -112,7 +104,7 @@ func (s *Server) startCheckout(w http.ResponseWriter, r *http.Request, fromOffer
 		s.gatewayCheckoutStart(w, r, p, sys)
 		return
 	}
-	if transactionCurrency(sys, p.Currency) == "" {
+	if sys.TransactionCurrency(p.Currency) == "" {
 		s.notAvailable(w, r, p, sys)
 		return
 	}
@@ -137,7 +129,7 @@ func manualPayView(p offer.Page, sys gateway.System, st account.Account) public.
 		FormToken: newFormToken(), OfferTitle: p.Title, SystemName: sys.Name, SystemText: sys.Description,
 		ImageURL: sys.ImageURL, Price: p.Price().Format(lang), MaxDate: dateText(time.Now()),
 		CommentHint: sys.Setting("comment_hint"), BackURL: "/o/" + url.PathEscape(p.Slug)}
-	if cur := transactionCurrency(sys, p.Currency); cur != p.Currency {
+	if cur := sys.TransactionCurrency(p.Currency); cur != p.Currency {
 		v.CurrencyNote = i18n.F(lang, i18n.CurrencyNote, p.Currency, cur)
 	}
 	return v

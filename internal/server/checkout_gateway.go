@@ -32,7 +32,7 @@ func (e *gatewayFormError) Error() string { return "gateway form redirect" }
 // gatewayProvider is the provider of sys when Bursar can take payments through it in p's currency.
 func (s *Server) gatewayProvider(p offer.Page, sys gateway.System) (gateway.Provider, bool) {
 	prov, ok := s.gateways.Provider(sys.Type)
-	return prov, ok && transactionCurrency(sys, p.Currency) != ""
+	return prov, ok && sys.TransactionCurrency(p.Currency) != ""
 }
 
 // gatewayCheckoutStart is GET /o/{slug}/pay?system={gateway}: the amount and a "Pay" button for a signed-in
@@ -69,7 +69,7 @@ func gatewayPayView(p offer.Page, sys gateway.System, st account.Account) public
 	if spec, ok := gateway.Spec(sys.Type); ok {
 		v.GatewayName = spec.Label
 	}
-	if cur := transactionCurrency(sys, p.Currency); cur != p.Currency {
+	if cur := sys.TransactionCurrency(p.Currency); cur != p.Currency {
 		v.CurrencyNote = i18n.F(lang, i18n.CurrencyNote, p.Currency, cur)
 	}
 	return v
