@@ -24,9 +24,6 @@ func statusText(lang string, st order.Status) string {
 	return i18n.T(lang, k)
 }
 
-// dateText is a date as the public pages show it: ISO 8601, unambiguous in every language.
-func dateText(t time.Time) string { return t.Format("2006-01-02") }
-
 // accountCabinet is the student's account: the products they may use now, with the school's LMS links, and their
 // orders. It is in ?lang=, else in the language of their latest order, else English.
 func (s *Server) accountCabinet(w http.ResponseWriter, r *http.Request) {

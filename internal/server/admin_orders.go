@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -38,23 +37,6 @@ func orderFilterForm(q url.Values) (admin.OrderFilter, check.Errors) {
 		}
 	}
 	return f, e
-}
-
-// dateRange turns inclusive dates into [from, to) instants; bad dates were reported by orderFilterForm.
-func dateRange(from, to string) (time.Time, time.Time) {
-	var f, t time.Time
-	if d, err := time.Parse(time.DateOnly, from); err == nil {
-		f = d
-	}
-	if d, err := time.Parse(time.DateOnly, to); err == nil {
-		t = d.AddDate(0, 0, 1)
-	}
-	return f, t
-}
-
-func parseID(v string) int64 {
-	n, _ := strconv.ParseInt(v, 10, 64)
-	return n
 }
 
 // systemNames names every payment system by id.

@@ -12,10 +12,6 @@ import (
 	"github.com/bursar/bursar/templates/admin"
 )
 
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }
-
-const timeFormat = "2006-01-02 15:04"
-
 func auditRows(entries []audit.Entry) []admin.AuditRow {
 	rows := make([]admin.AuditRow, 0, len(entries))
 	for _, e := range entries {

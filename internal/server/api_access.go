@@ -25,14 +25,6 @@ type grantJSON struct {
 	CreatedAt       time.Time  `json:"created_at"`
 }
 
-func utcPtr(t *time.Time) *time.Time {
-	if t == nil {
-		return nil
-	}
-	u := t.UTC()
-	return &u
-}
-
 func grantOut(g access.Grant, now time.Time) grantJSON {
 	out := grantJSON{ID: g.ID, ContactID: g.ContactID, ProductID: g.ProductID, Source: g.Source, SourceRef: g.SourceRef,
 		StartsAt: g.StartsAt.UTC(), EndsAt: utcPtr(g.EndsAt), RevokedAt: utcPtr(g.RevokedAt), RevokeReason: g.RevokeReason,

@@ -57,13 +57,6 @@ type exceptionDetailJSON struct {
 	GatewayRefund *gatewayRefundJSON `json:"gateway_refund,omitempty"`
 }
 
-func positive(n int64) *int64 {
-	if n <= 0 {
-		return nil
-	}
-	return &n
-}
-
 func exceptionOut(x order.ExceptionItem, systems map[int64]gateway.System) exceptionJSON {
 	return exceptionJSON{ID: x.ID, Kind: string(x.Kind), Status: x.Status, OrderID: positive(x.OrderID),
 		OrderNumber: x.OrderNumber, OrderStatus: string(x.OrderStatus), ContactID: positive(x.ContactID),

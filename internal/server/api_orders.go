@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/bursar/bursar/internal/check"
@@ -112,19 +111,6 @@ func detailOut(d order.Detail, refunds []order.RefundRecord) orderDetailJSON {
 	return out
 }
 
-// queryID reads an optional positive id from the query string, naming the field when it is not one.
-func queryID(r *http.Request, name string, e check.Errors) int64 {
-	v := r.URL.Query().Get(name)
-	if v == "" {
-		return 0
-	}
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || n <= 0 {
-		e.Add(name, "must be a positive whole number")
-	}
-	return n
-}
-
 func (s *Server) apiOrders(w http.ResponseWriter, r *http.Request) {
 	limit, err := pageLimit(r)
 	if err != nil {
@@ -213,19 +199,6 @@ type approveIn struct {
 // commentIn is the body of reject and refund.
 type commentIn struct {
 	Comment string `json:"comment"`
-}
-
-// parseDate reads an optional "YYYY-MM-DD".
-func parseDate(v *string, field string, e check.Errors) *time.Time {
-	if v == nil {
-		return nil
-	}
-	d, err := time.Parse(time.DateOnly, *v)
-	if err != nil {
-		e.Add(field, "must be a date such as 2026-01-31")
-		return nil
-	}
-	return &d
 }
 
 func (s *Server) apiOrderApprove(w http.ResponseWriter, r *http.Request) {

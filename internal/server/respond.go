@@ -3,7 +3,6 @@ package server
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,7 +12,6 @@ import (
 	"reflect"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -380,47 +378,4 @@ func jsonKind(k string) string {
 type List[T any] struct {
 	Data       []T    `json:"data"`
 	NextCursor string `json:"next_cursor,omitempty"`
-}
-
-// encodeCursor makes an opaque cursor from the last id of a page.
-func encodeCursor(id int64) string {
-	return base64.RawURLEncoding.EncodeToString([]byte("id:" + strconv.FormatInt(id, 10)))
-}
-
-// decodeCursor reads a cursor made by encodeCursor; "" is the first page.
-func decodeCursor(c string) (int64, error) {
-	if c == "" {
-		return 0, nil
-	}
-	b, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil || !bytes.HasPrefix(b, []byte("id:")) {
-		return 0, check.Field("cursor", "is not a cursor this API returned")
-	}
-	id, err := strconv.ParseInt(string(b[3:]), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, check.Field("cursor", "is not a cursor this API returned")
-	}
-	return id, nil
-}
-
-// pageLimit reads ?limit= (1–200, default 50).
-func pageLimit(r *http.Request) (int, error) {
-	v := r.URL.Query().Get("limit")
-	if v == "" {
-		return 50, nil
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 || n > 200 {
-		return 0, check.Field("limit", "must be a whole number from 1 to 200")
-	}
-	return n, nil
-}
-
-// pathID reads a positive int64 URL parameter; a malformed id is simply not found.
-func pathID(r *http.Request, name string) (int64, error) {
-	id, err := strconv.ParseInt(chiURLParam(r, name), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, fmt.Errorf("id %q: %w", chiURLParam(r, name), check.ErrNotFound)
-	}
-	return id, nil
 }
