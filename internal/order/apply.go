@@ -202,7 +202,7 @@ func (s *Service) applyTx(ctx context.Context, tx pgx.Tx, pre prepared, ev gatew
 	case gateway.EventFailed, gateway.EventExpired:
 		out, err = s.attemptTx(ctx, tx, pre.sys, o, ev, PaymentFailed)
 	case gateway.EventRefunded:
-		out, err = s.refundedTx(ctx, tx, pre.sys, o, ev, rowID)
+		out, err = s.gatewayRefundTx(ctx, tx, pre.sys, o, ev, rowID)
 	default:
 		out = Outcome{Result: ResultIgnored}
 	}

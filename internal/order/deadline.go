@@ -109,12 +109,11 @@ func (s *Service) expireTx(ctx context.Context, tx pgx.Tx, id int64) (bool, time
 	if err != nil {
 		return false, 0, fmt.Errorf("expire order %d: %w", id, err)
 	}
-	o, err = s.rejectedTx(ctx, tx, fromRow(r), EventExpired, reason)
-	if err != nil {
+	if _, err := s.rejectedTx(ctx, tx, fromRow(r), rejection{event: EventExpired, reason: reason,
+		action: "order.expire", details: map[string]any{"reason": reason}}); err != nil {
 		return false, 0, err
 	}
-	return true, 0, s.audit.RecordTx(ctx, tx, "order.expire", "order", id, map[string]any{"number": o.Number,
-		"reason": reason})
+	return true, 0, nil
 }
 
 // deadlineDays is the confirmation window o was given, in whole days.

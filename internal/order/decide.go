@@ -10,12 +10,9 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"github.com/bursar/bursar/internal/access"
 	"github.com/bursar/bursar/internal/audit"
 	"github.com/bursar/bursar/internal/check"
-	"github.com/bursar/bursar/internal/gateway"
 	"github.com/bursar/bursar/internal/money"
-	"github.com/bursar/bursar/internal/offer"
 	"github.com/bursar/bursar/internal/order/orderq"
 )
 
@@ -132,36 +129,21 @@ func (s *Service) Approve(ctx context.Context, id int64, adj Adjustment) (Order,
 		if err != nil {
 			return err
 		}
-		actor := audit.ActorFrom(ctx).Label
-		r, err := orderq.New(tx).OrderComplete(ctx, orderq.OrderCompleteParams{ID: id, Amount: a.price.Amount,
-			Currency: a.price.Currency, DecidedBy: actor, DecisionNote: a.note})
-		if errors.Is(err, pgx.ErrNoRows) {
-			return conflictTx(ctx, tx, id, ErrNotOpen)
-		}
-		if err != nil {
-			return fmt.Errorf("complete order %d: %w", id, err)
-		}
-		o = withPayments(fromRow(r), o.Payments)
-		if err := s.paySucceededTx(ctx, tx, &o, sys, p, hasPending, a); err != nil {
-			return err
-		}
-		if err := s.grantTx(ctx, tx, o, of); err != nil {
-			return err
-		}
-		msg := fmt.Sprintf("Order %s completed: payment of %s confirmed", o.Number, o.Price)
+		msg := fmt.Sprintf("Order %s completed: payment of %s confirmed", o.Number, a.price)
 		if a.note != "" {
 			msg += " — " + a.note
 		}
-		if err := s.eventsTx(ctx, tx, o, EventCompleted, msg); err != nil {
-			return err
-		}
-		if err := s.notifyTx(ctx, tx, EmailCompleted, o, a.note); err != nil {
+		o, err = s.completeTx(ctx, tx, completion{order: o, offer: of, sys: sys, price: a.price, note: a.note,
+			pay: paySuccess{attempt: p, found: hasPending, from: []string{PaymentPending}, amount: a.price,
+				paidOn: a.paidOn, comment: a.comment, setComment: true},
+			event: msg, mail: a.note, action: "order.approve", details: map[string]any{"number": o.Number,
+				"amount": a.price.Amount, "currency": a.price.Currency, "paid_on": a.paidOn.Format(time.DateOnly),
+				"comment": a.comment}})
+		if err != nil {
 			return err
 		}
 		out = o
-		return s.audit.RecordTx(ctx, tx, "order.approve", "order", id, map[string]any{"number": o.Number,
-			"amount": o.Price.Amount, "currency": o.Price.Currency, "paid_on": a.paidOn.Format(time.DateOnly),
-			"comment": a.comment})
+		return nil
 	})
 	return out, err
 }
@@ -169,64 +151,6 @@ func (s *Service) Approve(ctx context.Context, id int64, adj Adjustment) (Order,
 func withPayments(o Order, ps []Payment) Order {
 	o.Payments = ps
 	return o
-}
-
-// notifyTx e-mails o's contact at their current address.
-func (s *Service) notifyTx(ctx context.Context, tx pgx.Tx, kind EmailKind, o Order, comment string) error {
-	to, err := s.deps.Timeline.EmailTx(ctx, tx, o.ContactID)
-	if err != nil {
-		return fmt.Errorf("e-mail of contact %d: %w", o.ContactID, err)
-	}
-	return s.mailTx(ctx, tx, kind, o, to, comment)
-}
-
-// paySucceededTx marks the pending payment succeeded with the approved amount, or records a succeeded payment when
-// the order had none pending.
-func (s *Service) paySucceededTx(ctx context.Context, tx pgx.Tx, o *Order, sys gateway.System, p Payment, hasPending bool, a approval) error {
-	fee, net := s.feeTx(ctx, tx, a.price, sys)
-	q := orderq.New(tx)
-	if !hasPending {
-		r, err := q.PaymentInsert(ctx, orderq.PaymentInsertParams{OrderID: o.ID, PaymentSystemID: o.PaymentSystemID, Mode: sys.Mode,
-			Status: PaymentSucceeded, Amount: a.price.Amount, Currency: a.price.Currency, Fee: fee, Net: net,
-			PaidOn: a.paidOn, Comment: a.comment})
-		if err != nil {
-			return fmt.Errorf("insert payment: %w", err)
-		}
-		o.Payments = append(o.Payments, paymentFromRow(r))
-		return nil
-	}
-	n, err := q.PaymentSucceed(ctx, orderq.PaymentSucceedParams{ID: p.ID, Amount: a.price.Amount,
-		Currency: a.price.Currency, Fee: fee, Net: net, PaidOn: a.paidOn, Comment: a.comment})
-	if err != nil {
-		return fmt.Errorf("payment %d succeeded: %w", p.ID, err)
-	}
-	if n != 1 {
-		return check.Conflictf(nil, "Payment %d is no longer pending; reload to see what changed.", p.ID)
-	}
-	for i := range o.Payments {
-		if o.Payments[i].ID == p.ID {
-			o.Payments[i].Status, o.Payments[i].Amount = PaymentSucceeded, a.price
-			o.Payments[i].Fee, o.Payments[i].Net, o.Payments[i].PaidOn, o.Payments[i].Comment = fee, net, a.paidOn, a.comment
-		}
-	}
-	return nil
-}
-
-// grantTx gives o's contact every product of o's offer for the offer's access days and remembers the grants.
-func (s *Service) grantTx(ctx context.Context, tx pgx.Tx, o Order, of offer.Offer) error {
-	q := orderq.New(tx)
-	for _, pid := range of.ProductIDs {
-		g, created, err := s.deps.Access.GrantTx(ctx, tx, access.NewGrant{ContactID: o.ContactID, ProductID: pid,
-			Source: access.SourceOrder, SourceRef: o.Number, Days: of.AccessDays})
-		if err != nil {
-			return fmt.Errorf("grant product %d for order %s: %w", pid, o.Number, err)
-		}
-		if err := q.OrderGrantAdd(ctx, orderq.OrderGrantAddParams{OrderID: o.ID, GrantID: g.ID, ProductID: pid,
-			Created: created}); err != nil {
-			return fmt.Errorf("remember grant %d: %w", g.ID, err)
-		}
-	}
-	return nil
 }
 
 // Reject declines a manual payment: the order becomes rejected, its pending payment failed, and the contact is
@@ -248,12 +172,9 @@ func (s *Service) Reject(ctx context.Context, id int64, comment string) (Order, 
 		if err != nil {
 			return decideErr(ctx, tx, id, err, ErrNotOpen)
 		}
-		o, err := s.rejectedTx(ctx, tx, fromRow(r), EventRejected, comment)
-		out = o
-		if err != nil {
-			return err
-		}
-		return s.audit.RecordTx(ctx, tx, "order.reject", "order", id, map[string]any{"number": o.Number, "comment": comment})
+		out, err = s.rejectedTx(ctx, tx, fromRow(r), rejection{event: EventRejected, reason: comment,
+			action: "order.reject", details: map[string]any{"comment": comment}})
+		return err
 	})
 	return out, err
 }
@@ -264,33 +185,6 @@ func decideErr(ctx context.Context, tx pgx.Tx, id int64, err, want error) error 
 		return conflictTx(ctx, tx, id, want)
 	}
 	return fmt.Errorf("update order %d: %w", id, err)
-}
-
-// rejectedTx writes what follows a rejection (by a manager or the deadline): the pending payments fail, the
-// timelines and the e-mail.
-func (s *Service) rejectedTx(ctx context.Context, tx pgx.Tx, o Order, kind, reason string) (Order, error) {
-	if err := attachPayments(ctx, tx, []*Order{&o}); err != nil {
-		return o, err
-	}
-	q := orderq.New(tx)
-	for i, p := range o.Payments {
-		if p.Status != PaymentPending {
-			continue
-		}
-		if _, err := q.PaymentSetStatus(ctx, orderq.PaymentSetStatusParams{ID: p.ID, Status: PaymentFailed,
-			FromStatus: PaymentPending}); err != nil {
-			return o, fmt.Errorf("payment %d failed: %w", p.ID, err)
-		}
-		o.Payments[i].Status = PaymentFailed
-	}
-	msg := fmt.Sprintf("Order %s rejected", o.Number)
-	if reason != "" {
-		msg += ": " + reason
-	}
-	if err := s.eventsTx(ctx, tx, o, kind, msg); err != nil {
-		return o, err
-	}
-	return o, s.notifyTx(ctx, tx, EmailRejected, o, reason)
 }
 
 // Refund returns a completed order's money (recorded; the manual merchant moves no money itself): the order
@@ -309,86 +203,14 @@ func (s *Service) Refund(ctx context.Context, id int64, comment string) (Order, 
 		if _, err := lockedOrder(ctx, tx, id); err != nil {
 			return err
 		}
-		actor := audit.ActorFrom(ctx).Label
-		r, err := orderq.New(tx).OrderRefund(ctx, orderq.OrderRefundParams{ID: id, DecidedBy: actor, DecisionNote: comment})
+		o, err := s.refundedTx(ctx, tx, id, refundal{note: comment, mail: comment, payments: true})
 		if err != nil {
-			return decideErr(ctx, tx, id, err, ErrNotCompleted)
-		}
-		o := fromRow(r)
-		if err := attachPayments(ctx, tx, []*Order{&o}); err != nil {
-			return err
-		}
-		if err := refundPaymentsTx(ctx, tx, &o, comment, actor); err != nil {
-			return err
-		}
-		kept, err := s.revokeTx(ctx, tx, o, comment)
-		if err != nil {
-			return err
-		}
-		msg := fmt.Sprintf("Order %s refunded (%s)", o.Number, o.Price)
-		if comment != "" {
-			msg += ": " + comment
-		}
-		if kept > 0 {
-			msg += fmt.Sprintf("; %d extended grant(s) kept, revoke them on the contact card if needed", kept)
-		}
-		if err := s.eventsTx(ctx, tx, o, EventRefunded, msg); err != nil {
-			return err
-		}
-		if err := s.notifyTx(ctx, tx, EmailRefunded, o, comment); err != nil {
 			return err
 		}
 		out = o
-		return s.audit.RecordTx(ctx, tx, "order.refund", "order", id, map[string]any{"number": o.Number, "comment": comment})
+		return nil
 	})
 	return out, err
-}
-
-// refundPaymentsTx marks o's succeeded payments refunded and records a refund of each in full.
-func refundPaymentsTx(ctx context.Context, tx pgx.Tx, o *Order, comment, actor string) error {
-	q := orderq.New(tx)
-	for i, p := range o.Payments {
-		if p.Status != PaymentSucceeded {
-			continue
-		}
-		if _, err := q.PaymentSetStatus(ctx, orderq.PaymentSetStatusParams{ID: p.ID, Status: PaymentRefunded,
-			FromStatus: PaymentSucceeded}); err != nil {
-			return fmt.Errorf("payment %d refunded: %w", p.ID, err)
-		}
-		o.Payments[i].Status = PaymentRefunded
-		if p.Amount.Amount == 0 {
-			continue
-		}
-		if _, err := q.RefundInsert(ctx, orderq.RefundInsertParams{PaymentID: p.ID, Amount: p.Amount.Amount,
-			Currency: p.Amount.Currency, Comment: comment, Actor: actor}); err != nil {
-			return fmt.Errorf("refund payment %d: %w", p.ID, err)
-		}
-	}
-	return nil
-}
-
-// revokeTx revokes the grants o created; it returns how many grants o only extended (kept).
-func (s *Service) revokeTx(ctx context.Context, tx pgx.Tx, o Order, comment string) (kept int, err error) {
-	grants, err := orderq.New(tx).OrderGrants(ctx, o.ID)
-	if err != nil {
-		return 0, fmt.Errorf("grants of order %s: %w", o.Number, err)
-	}
-	reason := "order " + o.Number + " refunded"
-	if comment != "" {
-		reason += ": " + comment
-	}
-	reason = truncate(reason, access.MaxReason)
-	for _, g := range grants {
-		if !g.Created {
-			kept++
-			continue
-		}
-		if _, err := s.deps.Access.RevokeTx(ctx, tx, g.GrantID, reason); err != nil && !errors.Is(err, access.ErrRevoked) &&
-			!errors.Is(err, check.ErrNotFound) {
-			return kept, fmt.Errorf("revoke grant %d: %w", g.GrantID, err)
-		}
-	}
-	return kept, nil
 }
 
 func truncate(s string, n int) string {

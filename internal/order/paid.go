@@ -8,7 +8,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/bursar/bursar/internal/audit"
-	"github.com/bursar/bursar/internal/check"
 	"github.com/bursar/bursar/internal/gateway"
 	"github.com/bursar/bursar/internal/money"
 	"github.com/bursar/bursar/internal/order/orderq"
@@ -50,40 +49,22 @@ func (s *Service) paidTx(ctx context.Context, tx pgx.Tx, pre prepared, o Order, 
 		}
 		o.ContactID = payer.contact.ID
 	}
-	actor := audit.ActorFrom(ctx).Label
-	r, err := orderq.New(tx).OrderCompleteGateway(ctx, orderq.OrderCompleteGatewayParams{ID: o.ID,
-		PaymentSystemID: sys.ID, DecidedBy: actor, DecisionNote: truncate(fmt.Sprintf("paid through %s (%s)",
-			sys.Name, ev.Ref), MaxComment)})
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Outcome{}, conflictTx(ctx, tx, o.ID, ErrNotOpen) // cannot happen under the lock; never guess
+	if !hasRef {
+		p, hasRef = unreferencedAttempt(o, sys.ID)
 	}
+	o, err := s.completeTx(ctx, tx, completion{order: o, offer: pre.offer, sys: sys, price: o.Price,
+		note: truncate(fmt.Sprintf("paid through %s (%s)", sys.Name, ev.Ref), MaxComment),
+		pay: paySuccess{attempt: p, found: hasRef, from: openAttempt, amount: ev.Amount, paidOn: today(),
+			ref: ev.Ref, altRef: ev.AltRef, payerEmail: ev.PayerEmail},
+		event: fmt.Sprintf("Order %s completed: %s payment %s of %s (event %s)", o.Number, sys.Name, ev.Ref,
+			ev.Amount, ev.ID),
+		payer: payer, action: "order.complete", details: map[string]any{"number": o.Number,
+			"payment_system_id": sys.ID, "gateway_ref": ev.Ref, "event_id": ev.ID, "amount": ev.Amount.Amount,
+			"currency": ev.Amount.Currency, "guest": payer.contact.ID != 0}})
 	if err != nil {
-		return Outcome{}, fmt.Errorf("complete order %d: %w", o.ID, err)
-	}
-	o = withPayments(fromRow(r), o.Payments)
-	if err := s.gatewayPaymentTx(ctx, tx, &o, sys, p, hasRef, ev); err != nil {
-		return Outcome{}, err
-	}
-	if err := s.grantTx(ctx, tx, o, pre.offer); err != nil {
-		return Outcome{}, err
-	}
-	msg := fmt.Sprintf("Order %s completed: %s payment %s of %s (event %s)", o.Number, sys.Name, ev.Ref, ev.Amount, ev.ID)
-	if err := s.eventsTx(ctx, tx, o, EventCompleted, msg); err != nil {
-		return Outcome{}, err
-	}
-	if payer.contact.ID == 0 {
-		if err := s.notifyTx(ctx, tx, EmailCompleted, o, ""); err != nil {
-			return Outcome{}, err
-		}
-	} else if err := s.welcomeTx(ctx, tx, o, payer); err != nil {
 		return Outcome{}, err
 	}
 	out := Outcome{Result: ResultCompleted}
-	if err := s.audit.RecordTx(ctx, tx, "order.complete", "order", o.ID,
-		map[string]any{"number": o.Number, "payment_system_id": sys.ID, "gateway_ref": ev.Ref, "event_id": ev.ID,
-			"amount": ev.Amount.Amount, "currency": ev.Amount.Currency, "guest": payer.contact.ID != 0}); err != nil {
-		return Outcome{}, err
-	}
 	if !payer.contact.Placeholder {
 		return out, nil
 	}
@@ -94,54 +75,6 @@ func (s *Service) paidTx(ctx context.Context, tx pgx.Tx, pre prepared, o Order, 
 		payer.contact.Email, sys.Name))
 	x.Result = out.Result + "+" + x.Result
 	return x, err
-}
-
-// gatewayPaymentTx marks the attempt ev paid succeeded (the one its reference names, else the latest pending
-// attempt through sys without a reference), or records a succeeded payment when there is none.
-func (s *Service) gatewayPaymentTx(ctx context.Context, tx pgx.Tx, o *Order, sys gateway.System, p Payment, found bool, ev gateway.Event) error {
-	if !found {
-		p, found = unreferencedAttempt(*o, sys.ID)
-	}
-	fee, net := s.feeTx(ctx, tx, ev.Amount, sys)
-	q := orderq.New(tx)
-	paidOn := today()
-	if !found {
-		r, err := q.PaymentInsert(ctx, orderq.PaymentInsertParams{OrderID: o.ID, PaymentSystemID: sys.ID, Mode: sys.Mode,
-			Status: PaymentSucceeded, Amount: ev.Amount.Amount, Currency: ev.Amount.Currency, Fee: fee, Net: net,
-			PaidOn: paidOn, GatewayRef: ev.Ref, PayerEmail: ev.PayerEmail})
-		if err != nil {
-			return fmt.Errorf("insert payment %s: %w", ev.Ref, err)
-		}
-		p = paymentFromRow(r)
-		o.Payments = append(o.Payments, p)
-	} else {
-		n, err := q.PaymentSucceedGateway(ctx, orderq.PaymentSucceedGatewayParams{ID: p.ID, GatewayRef: ev.Ref,
-			Fee: fee, Net: net, PaidOn: paidOn, PayerEmail: ev.PayerEmail, GatewayAltRef: ev.AltRef})
-		if err != nil {
-			return fmt.Errorf("payment %d succeeded: %w", p.ID, err)
-		}
-		if n != 1 {
-			return check.Conflictf(nil, "Payment %d is no longer an open attempt; reload to see what changed.", p.ID)
-		}
-		for i := range o.Payments {
-			if o.Payments[i].ID == p.ID {
-				o.Payments[i].Status, o.Payments[i].GatewayRef, o.Payments[i].Fee, o.Payments[i].Net =
-					PaymentSucceeded, ev.Ref, fee, net
-				o.Payments[i].PaidOn = paidOn
-				if ev.PayerEmail != "" {
-					o.Payments[i].PayerEmail = ev.PayerEmail
-				}
-			}
-		}
-		return nil // the second reference was set with the status
-	}
-	if ev.AltRef == "" {
-		return nil
-	}
-	if err := q.PaymentSetAltRef(ctx, orderq.PaymentSetAltRefParams{ID: p.ID, GatewayAltRef: ev.AltRef}); err != nil {
-		return fmt.Errorf("payment %d second reference: %w", p.ID, err)
-	}
-	return nil
 }
 
 // unreferencedAttempt is o's latest open attempt through systemID that has no gateway reference yet.
@@ -156,12 +89,12 @@ func unreferencedAttempt(o Order, systemID int64) (Payment, bool) {
 	return Payment{}, false
 }
 
-// refundedTx records money the gateway returned. ev.RefundedAmount is the payment's refunded total: what Bursar has
+// gatewayRefundTx records money the gateway returned. ev.RefundedAmount is the payment's refunded total: what Bursar has
 // recorded already (refunds succeeded, and those RefundGateway is making) is subtracted, and the rest is a refund
 // Bursar did not start (made in the gateway's dashboard), recorded and opened as an outside_refund exception. A full
 // refund of a completed order makes it refunded and revokes the access it granted (Refund's effects); a partial one
 // only marks the payment.
-func (s *Service) refundedTx(ctx context.Context, tx pgx.Tx, sys gateway.System, o Order, ev gateway.Event, rowID int64) (Outcome, error) {
+func (s *Service) gatewayRefundTx(ctx context.Context, tx pgx.Tx, sys gateway.System, o Order, ev gateway.Event, rowID int64) (Outcome, error) {
 	q := orderq.New(tx)
 	p, ok, err := refundedPayment(ctx, tx, o, sys.ID, ev)
 	if err == nil && !ok {
@@ -219,7 +152,7 @@ func (s *Service) refundedTx(ctx context.Context, tx pgx.Tx, sys gateway.System,
 		}
 	}
 	if full && o.Status == StatusCompleted {
-		if err := s.refundOrderTx(ctx, tx, o, note); err != nil {
+		if _, err := s.refundedTx(ctx, tx, o.ID, refundal{note: note}); err != nil {
 			return Outcome{}, err
 		}
 	}
@@ -258,30 +191,4 @@ func refundedPayment(ctx context.Context, tx pgx.Tx, o Order, systemID int64, ev
 		return found[0], true, nil
 	}
 	return Payment{}, false, nil
-}
-
-// refundOrderTx makes completed order o refunded with Refund's effects: the grants it created revoked, timelines,
-// the e-mail and the audit log.
-func (s *Service) refundOrderTx(ctx context.Context, tx pgx.Tx, o Order, note string) error {
-	r, err := orderq.New(tx).OrderRefund(ctx, orderq.OrderRefundParams{ID: o.ID, DecidedBy: audit.ActorFrom(ctx).Label,
-		DecisionNote: note})
-	if err != nil {
-		return decideErr(ctx, tx, o.ID, err, ErrNotCompleted)
-	}
-	o = withPayments(fromRow(r), o.Payments)
-	kept, err := s.revokeTx(ctx, tx, o, note)
-	if err != nil {
-		return err
-	}
-	msg := fmt.Sprintf("Order %s refunded (%s): %s", o.Number, o.Price, note)
-	if kept > 0 {
-		msg += fmt.Sprintf("; %d extended grant(s) kept, revoke them on the contact card if needed", kept)
-	}
-	if err := s.eventsTx(ctx, tx, o, EventRefunded, msg); err != nil {
-		return err
-	}
-	if err := s.notifyTx(ctx, tx, EmailRefunded, o, ""); err != nil {
-		return err
-	}
-	return s.audit.RecordTx(ctx, tx, "order.refund", "order", o.ID, map[string]any{"number": o.Number, "comment": note})
 }

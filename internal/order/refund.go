@@ -386,7 +386,8 @@ func (s *Service) refundMade(ctx context.Context, orderID int64, sys gateway.Sys
 		if rf.Comment != "" {
 			note += ": " + rf.Comment
 		}
-		return s.refundOrderTx(ctx, tx, o, truncate(note, MaxComment))
+		_, err = s.refundedTx(ctx, tx, o.ID, refundal{note: truncate(note, MaxComment)})
+		return err
 	})
 	return out, err
 }

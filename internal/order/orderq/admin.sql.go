@@ -7,7 +7,6 @@ package orderq
 
 import (
 	"context"
-	"time"
 )
 
 const exceptionItem = `-- name: ExceptionItem :one
@@ -210,93 +209,4 @@ func (q *Queries) GatewayEventGet(ctx context.Context, id int64) (GatewayEvent, 
 		&i.Result,
 	)
 	return i, err
-}
-
-const orderCompleteAccepted = `-- name: OrderCompleteAccepted :one
-UPDATE orders
-SET status = 'completed', amount = $1, currency = $2, payment_system_id = $3,
-    decided_at = now(), decided_by = $4, decision_note = $5, updated_at = now()
-WHERE id = $6 AND status = 'open'
-RETURNING id, number, status, offer_id, offer_title, contact_id, payment_system_id, amount, currency, list_amount, list_currency, language, channel, deadline_at, decided_at, decided_by, decision_note, created_at, updated_at
-`
-
-type OrderCompleteAcceptedParams struct {
-	Amount          int64
-	Currency        string
-	PaymentSystemID int64
-	DecidedBy       string
-	DecisionNote    string
-	ID              int64
-}
-
-// An admin accepts the money a gateway reported for an open order (another amount or currency): the order completes
-// at that price, through the payment system that took it.
-func (q *Queries) OrderCompleteAccepted(ctx context.Context, arg OrderCompleteAcceptedParams) (Order, error) {
-	row := q.db.QueryRow(ctx, orderCompleteAccepted,
-		arg.Amount,
-		arg.Currency,
-		arg.PaymentSystemID,
-		arg.DecidedBy,
-		arg.DecisionNote,
-		arg.ID,
-	)
-	var i Order
-	err := row.Scan(
-		&i.ID,
-		&i.Number,
-		&i.Status,
-		&i.OfferID,
-		&i.OfferTitle,
-		&i.ContactID,
-		&i.PaymentSystemID,
-		&i.Amount,
-		&i.Currency,
-		&i.ListAmount,
-		&i.ListCurrency,
-		&i.Language,
-		&i.Channel,
-		&i.DeadlineAt,
-		&i.DecidedAt,
-		&i.DecidedBy,
-		&i.DecisionNote,
-		&i.CreatedAt,
-		&i.UpdatedAt,
-	)
-	return i, err
-}
-
-const paymentSucceedAccepted = `-- name: PaymentSucceedAccepted :execrows
-UPDATE payments
-SET status = 'succeeded', amount = $1, currency = $2, fee = $3, net = $4, paid_on = $5,
-    gateway_ref = $6, comment = $7, updated_at = now()
-WHERE id = $8 AND status IN ('pending', 'processing', 'failed')
-`
-
-type PaymentSucceedAcceptedParams struct {
-	Amount     int64
-	Currency   string
-	Fee        int64
-	Net        int64
-	PaidOn     time.Time
-	GatewayRef string
-	Comment    string
-	ID         int64
-}
-
-// The attempt an accepted exception names becomes succeeded with what the gateway reported.
-func (q *Queries) PaymentSucceedAccepted(ctx context.Context, arg PaymentSucceedAcceptedParams) (int64, error) {
-	result, err := q.db.Exec(ctx, paymentSucceedAccepted,
-		arg.Amount,
-		arg.Currency,
-		arg.Fee,
-		arg.Net,
-		arg.PaidOn,
-		arg.GatewayRef,
-		arg.Comment,
-		arg.ID,
-	)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
 }

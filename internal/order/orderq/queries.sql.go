@@ -277,71 +277,27 @@ func (q *Queries) OrderByNumber(ctx context.Context, number string) (Order, erro
 
 const orderComplete = `-- name: OrderComplete :one
 UPDATE orders
-SET status = 'completed', amount = $1, currency = $2, decided_at = now(), decided_by = $3,
-    decision_note = $4, updated_at = now()
-WHERE id = $5 AND status = 'open'
+SET status = 'completed', amount = $1, currency = $2, payment_system_id = $3,
+    decided_at = now(), decided_by = $4, decision_note = $5, updated_at = now()
+WHERE id = $6 AND status = 'open'
 RETURNING id, number, status, offer_id, offer_title, contact_id, payment_system_id, amount, currency, list_amount, list_currency, language, channel, deadline_at, decided_at, decided_by, decision_note, created_at, updated_at
 `
 
 type OrderCompleteParams struct {
-	Amount       int64
-	Currency     string
-	DecidedBy    string
-	DecisionNote string
-	ID           int64
-}
-
-func (q *Queries) OrderComplete(ctx context.Context, arg OrderCompleteParams) (Order, error) {
-	row := q.db.QueryRow(ctx, orderComplete,
-		arg.Amount,
-		arg.Currency,
-		arg.DecidedBy,
-		arg.DecisionNote,
-		arg.ID,
-	)
-	var i Order
-	err := row.Scan(
-		&i.ID,
-		&i.Number,
-		&i.Status,
-		&i.OfferID,
-		&i.OfferTitle,
-		&i.ContactID,
-		&i.PaymentSystemID,
-		&i.Amount,
-		&i.Currency,
-		&i.ListAmount,
-		&i.ListCurrency,
-		&i.Language,
-		&i.Channel,
-		&i.DeadlineAt,
-		&i.DecidedAt,
-		&i.DecidedBy,
-		&i.DecisionNote,
-		&i.CreatedAt,
-		&i.UpdatedAt,
-	)
-	return i, err
-}
-
-const orderCompleteGateway = `-- name: OrderCompleteGateway :one
-UPDATE orders
-SET status = 'completed', payment_system_id = $1, decided_at = now(), decided_by = $2,
-    decision_note = $3, updated_at = now()
-WHERE id = $4 AND status = 'open'
-RETURNING id, number, status, offer_id, offer_title, contact_id, payment_system_id, amount, currency, list_amount, list_currency, language, channel, deadline_at, decided_at, decided_by, decision_note, created_at, updated_at
-`
-
-type OrderCompleteGatewayParams struct {
+	Amount          int64
+	Currency        string
 	PaymentSystemID int64
 	DecidedBy       string
 	DecisionNote    string
 	ID              int64
 }
 
-// A verified payment: the order completes through the payment system that took the money.
-func (q *Queries) OrderCompleteGateway(ctx context.Context, arg OrderCompleteGatewayParams) (Order, error) {
-	row := q.db.QueryRow(ctx, orderCompleteGateway,
+// An open order completes (completeTx, the one completion workflow): at its price (a manager's correction, or the
+// amount an accepted exception reported), through the payment system that took the money.
+func (q *Queries) OrderComplete(ctx context.Context, arg OrderCompleteParams) (Order, error) {
+	row := q.db.QueryRow(ctx, orderComplete,
+		arg.Amount,
+		arg.Currency,
 		arg.PaymentSystemID,
 		arg.DecidedBy,
 		arg.DecisionNote,
@@ -1180,20 +1136,31 @@ func (q *Queries) PaymentSetStatus(ctx context.Context, arg PaymentSetStatusPara
 const paymentSucceed = `-- name: PaymentSucceed :execrows
 UPDATE payments
 SET status = 'succeeded', amount = $1, currency = $2, fee = $3, net = $4, paid_on = $5,
-    comment = $6, updated_at = now()
-WHERE id = $7 AND status = 'pending'
+    comment = CASE WHEN $6::bool THEN $7::text ELSE comment END,
+    gateway_ref = CASE WHEN $8::text = '' THEN gateway_ref ELSE $8::text END,
+    payer_email = CASE WHEN $9::text = '' THEN payer_email ELSE $9::text END,
+    gateway_alt_ref = CASE WHEN gateway_alt_ref = '' THEN $10::text ELSE gateway_alt_ref END,
+    updated_at = now()
+WHERE id = $11 AND status = ANY($12::text[])
 `
 
 type PaymentSucceedParams struct {
-	Amount   int64
-	Currency string
-	Fee      int64
-	Net      int64
-	PaidOn   time.Time
-	Comment  string
-	ID       int64
+	Amount        int64
+	Currency      string
+	Fee           int64
+	Net           int64
+	PaidOn        time.Time
+	SetComment    bool
+	Comment       string
+	GatewayRef    string
+	PayerEmail    string
+	GatewayAltRef string
+	ID            int64
+	FromStatuses  []string
 }
 
+// A payment becomes succeeded (succeedPaymentTx): the comment is replaced only when set_comment; a gateway reference,
+// a payer's e-mail and a second reference only when given (the second one only when there is none yet).
 func (q *Queries) PaymentSucceed(ctx context.Context, arg PaymentSucceedParams) (int64, error) {
 	result, err := q.db.Exec(ctx, paymentSucceed,
 		arg.Amount,
@@ -1201,43 +1168,13 @@ func (q *Queries) PaymentSucceed(ctx context.Context, arg PaymentSucceedParams) 
 		arg.Fee,
 		arg.Net,
 		arg.PaidOn,
+		arg.SetComment,
 		arg.Comment,
-		arg.ID,
-	)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
-}
-
-const paymentSucceedGateway = `-- name: PaymentSucceedGateway :execrows
-UPDATE payments
-SET status = 'succeeded', gateway_ref = $1, fee = $2, net = $3, paid_on = $4,
-    payer_email = CASE WHEN $5::text = '' THEN payer_email ELSE $5::text END,
-    gateway_alt_ref = CASE WHEN gateway_alt_ref = '' THEN $6::text ELSE gateway_alt_ref END,
-    updated_at = now()
-WHERE id = $7 AND status IN ('pending', 'processing', 'failed')
-`
-
-type PaymentSucceedGatewayParams struct {
-	GatewayRef    string
-	Fee           int64
-	Net           int64
-	PaidOn        time.Time
-	PayerEmail    string
-	GatewayAltRef string
-	ID            int64
-}
-
-func (q *Queries) PaymentSucceedGateway(ctx context.Context, arg PaymentSucceedGatewayParams) (int64, error) {
-	result, err := q.db.Exec(ctx, paymentSucceedGateway,
 		arg.GatewayRef,
-		arg.Fee,
-		arg.Net,
-		arg.PaidOn,
 		arg.PayerEmail,
 		arg.GatewayAltRef,
 		arg.ID,
+		arg.FromStatuses,
 	)
 	if err != nil {
 		return 0, err

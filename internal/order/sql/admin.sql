@@ -33,18 +33,3 @@ SELECT count(*) FROM payment_exceptions WHERE status = 'open';
 -- name: GatewayEventGet :one
 SELECT * FROM gateway_events WHERE id = @id;
 
--- name: OrderCompleteAccepted :one
--- An admin accepts the money a gateway reported for an open order (another amount or currency): the order completes
--- at that price, through the payment system that took it.
-UPDATE orders
-SET status = 'completed', amount = @amount, currency = @currency, payment_system_id = @payment_system_id,
-    decided_at = now(), decided_by = @decided_by, decision_note = @decision_note, updated_at = now()
-WHERE id = @id AND status = 'open'
-RETURNING *;
-
--- name: PaymentSucceedAccepted :execrows
--- The attempt an accepted exception names becomes succeeded with what the gateway reported.
-UPDATE payments
-SET status = 'succeeded', amount = @amount, currency = @currency, fee = @fee, net = @net, paid_on = @paid_on,
-    gateway_ref = @gateway_ref, comment = @comment, updated_at = now()
-WHERE id = @id AND status IN ('pending', 'processing', 'failed');

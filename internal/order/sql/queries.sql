@@ -17,9 +17,11 @@ SELECT * FROM orders WHERE id = @id;
 SELECT * FROM orders WHERE number = @number;
 
 -- name: OrderComplete :one
+-- An open order completes (completeTx, the one completion workflow): at its price (a manager's correction, or the
+-- amount an accepted exception reported), through the payment system that took the money.
 UPDATE orders
-SET status = 'completed', amount = @amount, currency = @currency, decided_at = now(), decided_by = @decided_by,
-    decision_note = @decision_note, updated_at = now()
+SET status = 'completed', amount = @amount, currency = @currency, payment_system_id = @payment_system_id,
+    decided_at = now(), decided_by = @decided_by, decision_note = @decision_note, updated_at = now()
 WHERE id = @id AND status = 'open'
 RETURNING *;
 
@@ -67,10 +69,16 @@ SELECT * FROM payments WHERE order_id = ANY(@order_ids::bigint[]) ORDER BY id;
 SELECT * FROM payments WHERE order_id = @order_id AND status = @status ORDER BY id DESC LIMIT 1;
 
 -- name: PaymentSucceed :execrows
+-- A payment becomes succeeded (succeedPaymentTx): the comment is replaced only when set_comment; a gateway reference,
+-- a payer's e-mail and a second reference only when given (the second one only when there is none yet).
 UPDATE payments
 SET status = 'succeeded', amount = @amount, currency = @currency, fee = @fee, net = @net, paid_on = @paid_on,
-    comment = @comment, updated_at = now()
-WHERE id = @id AND status = 'pending';
+    comment = CASE WHEN @set_comment::bool THEN @comment::text ELSE comment END,
+    gateway_ref = CASE WHEN @gateway_ref::text = '' THEN gateway_ref ELSE @gateway_ref::text END,
+    payer_email = CASE WHEN @payer_email::text = '' THEN payer_email ELSE @payer_email::text END,
+    gateway_alt_ref = CASE WHEN gateway_alt_ref = '' THEN @gateway_alt_ref::text ELSE gateway_alt_ref END,
+    updated_at = now()
+WHERE id = @id AND status = ANY(@from_statuses::text[]);
 
 -- name: PaymentSetStatus :execrows
 UPDATE payments SET status = @status, updated_at = now() WHERE id = @id AND status = @from_status;
@@ -106,14 +114,6 @@ SELECT * FROM order_grants WHERE order_id = @order_id ORDER BY grant_id;
 -- A webhook waits for the order's lock (a manager deciding it, or another notification of the same payment).
 SELECT * FROM orders WHERE id = @id FOR UPDATE;
 
--- name: OrderCompleteGateway :one
--- A verified payment: the order completes through the payment system that took the money.
-UPDATE orders
-SET status = 'completed', payment_system_id = @payment_system_id, decided_at = now(), decided_by = @decided_by,
-    decision_note = @decision_note, updated_at = now()
-WHERE id = @id AND status = 'open'
-RETURNING *;
-
 -- name: PaymentByRef :one
 -- The payment a gateway reference (or its second reference) names.
 SELECT * FROM payments
@@ -127,14 +127,6 @@ WHERE id = @id AND gateway_ref = '' AND status = 'pending';
 -- name: PaymentSetAltRef :exec
 UPDATE payments SET gateway_alt_ref = @gateway_alt_ref, updated_at = now()
 WHERE id = @id AND gateway_alt_ref = '';
-
--- name: PaymentSucceedGateway :execrows
-UPDATE payments
-SET status = 'succeeded', gateway_ref = @gateway_ref, fee = @fee, net = @net, paid_on = @paid_on,
-    payer_email = CASE WHEN @payer_email::text = '' THEN payer_email ELSE @payer_email::text END,
-    gateway_alt_ref = CASE WHEN gateway_alt_ref = '' THEN @gateway_alt_ref::text ELSE gateway_alt_ref END,
-    updated_at = now()
-WHERE id = @id AND status IN ('pending', 'processing', 'failed');
 
 -- name: PaymentFailAttempt :execrows
 UPDATE payments SET status = 'failed', comment = @comment, updated_at = now()
