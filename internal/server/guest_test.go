@@ -38,7 +38,7 @@ func (a *testApp) syncPages() {
 	a.t.Helper()
 	ctx, cancel := context.WithTimeout(a.ctx(), 30*time.Second)
 	defer cancel()
-	if err := a.srv.pages.sync(ctx, a.pool); err != nil {
+	if err := a.srv.pages.Sync(ctx, a.pool); err != nil {
 		a.t.Fatalf("page cache listener: %v", err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/bursar/bursar/internal/catalogcache"
 	"github.com/bursar/bursar/internal/offer"
 )
 
@@ -18,20 +19,20 @@ func TestPageCacheAcrossProcesses(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := t.Context()
-	if err := a.srv.pages.sync(ctx, a.pool); err != nil { // the listener is live
+	if err := a.srv.pages.Sync(ctx, a.pool); err != nil { // the listener is live
 		t.Fatal(err)
 	}
 	a.get(a.client(), "/o/cached")
-	if _, _, ok := a.srv.pages.get("offer:cached"); !ok {
+	if _, _, ok := a.srv.pages.Page("offer:cached"); !ok {
 		t.Fatal("the page was not cached while the listener is live")
 	}
 	if _, err := other.offers.Update(a.ctx(), o.ID, func(in *offer.Input) { in.Amount = 12345 }); err != nil {
 		t.Fatal(err)
 	}
-	if err := a.srv.pages.sync(ctx, a.pool); err != nil {
+	if err := a.srv.pages.Sync(ctx, a.pool); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, ok := a.srv.pages.get("offer:cached"); ok {
+	if _, _, ok := a.srv.pages.Page("offer:cached"); ok {
 		t.Fatal("the page stayed cached after another process changed the offer")
 	}
 	_, doc := a.get(a.client(), "/o/cached")
@@ -40,13 +41,13 @@ func TestPageCacheAcrossProcesses(t *testing.T) {
 	}
 
 	// A server whose listener is not running serves fresh pages and keeps none.
-	other.pages.put("offer:cached", 0, cachedPage{body: []byte("stale")})
-	if _, _, ok := other.pages.get("offer:cached"); ok {
+	other.pages.PutPage("offer:cached", 0, catalogcache.Page{Body: []byte("stale")})
+	if _, _, ok := other.pages.Page("offer:cached"); ok {
 		t.Fatal("a server without a listener cached a page")
 	}
 	stopped, cancel := context.WithCancel(ctx)
 	cancel()
-	if err := other.pages.sync(stopped, a.pool); err == nil {
+	if err := other.pages.Sync(stopped, a.pool); err == nil {
 		t.Fatal("sync without a listener returned")
 	}
 }

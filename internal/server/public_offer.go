@@ -8,6 +8,7 @@ import (
 	"github.com/microcosm-cc/bluemonday"
 	"github.com/yuin/goldmark"
 
+	"github.com/bursar/bursar/internal/catalogcache"
 	"github.com/bursar/bursar/internal/i18n"
 	"github.com/bursar/bursar/internal/money"
 	"github.com/bursar/bursar/internal/offer"
@@ -59,10 +60,10 @@ func (m *markdownRenderer) HTML(src string) (string, error) {
 func (s *Server) publicOffer(w http.ResponseWriter, r *http.Request) {
 	slug := chiURLParam(r, "slug")
 	w.Header().Set("Cache-Control", "no-cache")
-	page, gen, ok := s.pages.get("offer:" + slug)
+	page, gen, ok := s.pages.Page("offer:" + slug)
 	if ok {
-		w.Header().Set("Content-Type", page.contentType)
-		_, _ = w.Write(page.body)
+		w.Header().Set("Content-Type", page.ContentType)
+		_, _ = w.Write(page.Body)
 		return
 	}
 	p, err := s.offers.PublishedPage(r.Context(), slug)
@@ -99,10 +100,10 @@ func (s *Server) publicOffer(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	page = cachedPage{body: buf.Bytes(), contentType: "text/html; charset=utf-8"}
-	s.pages.put("offer:"+slug, gen, page)
-	w.Header().Set("Content-Type", page.contentType)
-	_, _ = w.Write(page.body)
+	page = catalogcache.Page{Body: buf.Bytes(), ContentType: "text/html; charset=utf-8"}
+	s.pages.PutPage("offer:"+slug, gen, page)
+	w.Header().Set("Content-Type", page.ContentType)
+	_, _ = w.Write(page.Body)
 }
 
 // offerTerms says how the price is paid, in the offer's language.

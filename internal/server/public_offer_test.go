@@ -78,7 +78,7 @@ func TestPublicOfferPage(t *testing.T) {
 			t.Fatal(err)
 		}
 		// The page was cached; the change reaches this process's cache through PostgreSQL.
-		if err := a.srv.pages.sync(t.Context(), a.pool); err != nil {
+		if err := a.srv.pages.Sync(t.Context(), a.pool); err != nil {
 			t.Fatal(err)
 		}
 		_, doc := a.get(a.client(), "/o/espanol-a1")

@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/bursar/bursar/internal/audit"
+	"github.com/bursar/bursar/internal/catalogcache"
 	"github.com/bursar/bursar/internal/config"
 	"github.com/bursar/bursar/internal/idempotency"
 	"github.com/bursar/bursar/internal/notify"
@@ -40,7 +41,7 @@ type Server struct {
 	audit    *audit.Log
 	staff    *staff.Service
 	idem     *idempotency.Store
-	pages    *pageCache
+	pages    *catalogcache.Cache
 	stop     context.CancelFunc
 	done     chan struct{}
 	services
@@ -65,7 +66,7 @@ func New(d Deps) (*Server, error) {
 		audit:    al,
 		staff:    staff.NewService(d.Pool, al),
 		idem:     idempotency.New(d.Pool),
-		pages:    newPageCache(),
+		pages:    catalogcache.New(),
 	}
 	svc, err := newServices(d, al, s.pages)
 	if err != nil {
@@ -81,7 +82,7 @@ func (s *Server) Start(ctx context.Context) {
 	s.done = make(chan struct{})
 	go func() {
 		defer close(s.done)
-		s.pages.run(ctx, s.pool, s.log)
+		s.pages.Run(ctx, s.pool, s.log)
 	}()
 }
 

@@ -2,6 +2,7 @@ package server
 
 import (
 	"github.com/bursar/bursar/internal/audit"
+	"github.com/bursar/bursar/internal/catalogcache"
 )
 
 // services are the domain modules the handlers call, one embedded struct per module group, each in its own file.
@@ -17,7 +18,7 @@ type services struct {
 	gatewayServices
 }
 
-func newServices(d Deps, al *audit.Log, pages *pageCache) (*services, error) {
+func newServices(d Deps, al *audit.Log, pages *catalogcache.Cache) (*services, error) {
 	svc := &services{
 		catalogServices: newCatalogServices(d, al),
 		paymentServices: newPaymentServices(d, al),

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/bursar/bursar/internal/audit"
+	"github.com/bursar/bursar/internal/catalogcache"
 	"github.com/bursar/bursar/internal/gateway"
 	"github.com/bursar/bursar/internal/order"
 )
@@ -17,12 +18,12 @@ type orderServices struct {
 // catalog, payment systems, access, the contacts' timelines, exchange rates, the order e-mails and River; and, for
 // orders paid without signing in, the contacts found or made by the payer's e-mail, the welcome links and the
 // school's placeholder domain. Accounts must be built before orders; a missing one is an error.
-func newOrderServices(d Deps, al *audit.Log, svc *services, pages *pageCache) (orderServices, error) {
+func newOrderServices(d Deps, al *audit.Log, svc *services, pages *catalogcache.Cache) (orderServices, error) {
 	orders, err := order.NewService(d.Pool, al, order.Deps{
 		Offers: svc.offers, Systems: svc.paymentSystems, Access: svc.access, Timeline: svc.contacts,
 		Rates: svc.rates, Mailer: svc.mailer, Jobs: svc.jobs,
 		Payers: svc.contacts, Welcome: svc.accounts, School: svc.settings,
-		NotificationOffers: cachedOffers{c: pages, svc: svc.offers},
+		NotificationOffers: catalogcache.Offers{Cache: pages, Offers: svc.offers},
 	})
 	return orderServices{orders: orders}, err
 }

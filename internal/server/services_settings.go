@@ -2,6 +2,7 @@ package server
 
 import (
 	"github.com/bursar/bursar/internal/audit"
+	"github.com/bursar/bursar/internal/catalogcache"
 	"github.com/bursar/bursar/internal/fx"
 	"github.com/bursar/bursar/internal/mailer"
 	"github.com/bursar/bursar/internal/settings"
@@ -14,11 +15,11 @@ type settingsServices struct {
 	mailer   *mailer.Mailer
 }
 
-func newSettingsServices(d Deps, al *audit.Log, svc *services, pages *pageCache) settingsServices {
+func newSettingsServices(d Deps, al *audit.Log, svc *services, pages *catalogcache.Cache) settingsServices {
 	st := settings.NewService(d.Pool, al)
 	return settingsServices{
 		settings: st,
 		rates:    fx.NewService(d.Pool, al),
-		mailer:   mailer.New(svc.notify, cachedSchool{c: pages, svc: st}, d.Config.BaseURL),
+		mailer:   mailer.New(svc.notify, catalogcache.School{Cache: pages, Settings: st}, d.Config.BaseURL),
 	}
 }

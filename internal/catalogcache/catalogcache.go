@@ -1,4 +1,7 @@
-package server
+// Package catalogcache keeps the catalog's reads and rendered public pages in the process's memory for as long as
+// the process listens for catalog changes and hears none: any committed change to offers, products, payment systems
+// or settings — by any process — clears every process's cache.
+package catalogcache
 
 import (
 	"context"
@@ -11,17 +14,17 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// catalogChannel is the PostgreSQL channel that triggers on the catalog tables notify on commit
+// Channel is the PostgreSQL channel that triggers on the catalog tables notify on commit
 // (migrations/00010_catalog_notify.sql).
-const catalogChannel = "bursar_catalog"
+const Channel = "bursar_catalog"
 
-// pageCache keeps rendered public offer pages in memory for as long as this process listens on catalogChannel and
-// hears nothing. Any change to offers, products, payment systems or settings — by any process — clears every
+// Cache keeps rendered public offer pages and catalog reads in memory for as long as this process listens on
+// Channel and hears nothing. Any change to offers, products, payment systems or settings — by any process — clears every
 // process's cache when it commits. While the listener is not connected, nothing is cached, so a page is never
 // served stale because a notification was missed.
-type pageCache struct {
+type Cache struct {
 	mu    sync.RWMutex
-	pages map[string]cachedPage
+	pages map[string]Page
 	// values holds other catalog reads by key (a payment system with its opened credentials, an offer, product
 	// names, the school's settings), kept and cleared exactly like the pages.
 	values map[string]any
@@ -30,29 +33,30 @@ type pageCache struct {
 	syncs  map[string]chan struct{}
 }
 
-// cachedPage is a rendered 200 response.
-type cachedPage struct {
-	body        []byte
-	contentType string
+// Page is a rendered 200 response.
+type Page struct {
+	Body        []byte
+	ContentType string
 }
 
 // maxCachedPages bounds memory: at ~20 KB a page, 2,000 pages are 40 MB at most.
 const maxCachedPages = 2000
 
-func newPageCache() *pageCache {
-	return &pageCache{pages: map[string]cachedPage{}, values: map[string]any{}, syncs: map[string]chan struct{}{}}
+// New returns an empty cache; it caches nothing until Run's listener is connected.
+func New() *Cache {
+	return &Cache{pages: map[string]Page{}, values: map[string]any{}, syncs: map[string]chan struct{}{}}
 }
 
-// get returns the cached page for key and the generation to pass to put when rendering it instead.
-func (c *pageCache) get(key string) (cachedPage, uint64, bool) {
+// Page returns the cached page for key and the generation to pass to PutPage when rendering it instead.
+func (c *Cache) Page(key string) (Page, uint64, bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	p, ok := c.pages[key]
 	return p, c.gen, ok && c.live
 }
 
-// put stores a page rendered at generation gen, unless the cache was cleared since or is not live.
-func (c *pageCache) put(key string, gen uint64, p cachedPage) {
+// PutPage stores a page rendered at generation gen, unless the cache was cleared since or is not live.
+func (c *Cache) PutPage(key string, gen uint64, p Page) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !c.live || c.gen != gen {
@@ -65,7 +69,7 @@ func (c *pageCache) put(key string, gen uint64, p cachedPage) {
 }
 
 // getValue returns the cached value for key and the generation to pass to putValue when reading it instead.
-func (c *pageCache) getValue(key string) (any, uint64, bool) {
+func (c *Cache) getValue(key string) (any, uint64, bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	v, ok := c.values[key]
@@ -73,7 +77,7 @@ func (c *pageCache) getValue(key string) (any, uint64, bool) {
 }
 
 // putValue stores a value read at generation gen, unless the cache was cleared since or is not live.
-func (c *pageCache) putValue(key string, gen uint64, v any) {
+func (c *Cache) putValue(key string, gen uint64, v any) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !c.live || c.gen != gen {
@@ -85,9 +89,9 @@ func (c *pageCache) putValue(key string, gen uint64, v any) {
 	c.values[key] = v
 }
 
-// cached returns the value of key from the cache, or reads it with read and caches it. Values must be treated as
+// Cached returns the value of key from the cache, or reads it with read and caches it. Values must be treated as
 // read-only by every caller: they are shared.
-func cached[T any](c *pageCache, key string, read func() (T, error)) (T, error) {
+func Cached[T any](c *Cache, key string, read func() (T, error)) (T, error) {
 	if c == nil {
 		return read()
 	}
@@ -105,7 +109,7 @@ func cached[T any](c *pageCache, key string, read func() (T, error)) (T, error) 
 }
 
 // reset drops every page and value and sets whether the listener is live.
-func (c *pageCache) reset(live bool) {
+func (c *Cache) reset(live bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	clear(c.pages)
@@ -114,8 +118,8 @@ func (c *pageCache) reset(live bool) {
 	c.live = live
 }
 
-// run listens on catalogChannel until ctx ends, reconnecting with a growing pause after failures.
-func (c *pageCache) run(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) {
+// Run listens on Channel until ctx ends, reconnecting with a growing pause after failures.
+func (c *Cache) Run(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) {
 	pause := 100 * time.Millisecond
 	for ctx.Err() == nil {
 		err := c.listen(ctx, pool)
@@ -133,7 +137,7 @@ func (c *pageCache) run(ctx context.Context, pool *pgxpool.Pool, log *slog.Logge
 	}
 }
 
-func (c *pageCache) listen(ctx context.Context, pool *pgxpool.Pool) error {
+func (c *Cache) listen(ctx context.Context, pool *pgxpool.Pool) error {
 	pc, err := pool.Acquire(ctx)
 	if err != nil {
 		return err
@@ -141,7 +145,7 @@ func (c *pageCache) listen(ctx context.Context, pool *pgxpool.Pool) error {
 	// The connection carries a LISTEN: it leaves the pool and is closed at the end.
 	conn := pc.Hijack()
 	defer conn.Close(context.WithoutCancel(ctx)) //nolint:errcheck
-	if _, err := conn.Exec(ctx, "LISTEN "+catalogChannel); err != nil {
+	if _, err := conn.Exec(ctx, "LISTEN "+Channel); err != nil {
 		return err
 	}
 	c.reset(true)
@@ -163,11 +167,11 @@ func (c *pageCache) listen(ctx context.Context, pool *pgxpool.Pool) error {
 	}
 }
 
-// sync returns once this process's listener has handled every catalog change committed before the call: it sends
+// Sync returns once this process's listener has handled every catalog change committed before the call: it sends
 // a marker through the channel and waits for it (notifications arrive in commit order). A marker sent before the
 // listener's LISTEN took effect is lost, so it is sent again every 100 ms until one comes back. Tests use it instead
 // of sleeping; it fails with ctx when the listener is down.
-func (c *pageCache) sync(ctx context.Context, pool *pgxpool.Pool) error {
+func (c *Cache) Sync(ctx context.Context, pool *pgxpool.Pool) error {
 	b := make([]byte, 8)
 	_, _ = rand.Read(b)
 	token := "sync:" + hex.EncodeToString(b)
@@ -183,7 +187,7 @@ func (c *pageCache) sync(ctx context.Context, pool *pgxpool.Pool) error {
 	resend := time.NewTicker(100 * time.Millisecond)
 	defer resend.Stop()
 	for {
-		if _, err := pool.Exec(ctx, "SELECT pg_notify($1, $2)", catalogChannel, token); err != nil {
+		if _, err := pool.Exec(ctx, "SELECT pg_notify($1, $2)", Channel, token); err != nil {
 			return err
 		}
 		select {

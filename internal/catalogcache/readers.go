@@ -1,0 +1,55 @@
+package catalogcache
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/bursar/bursar/internal/db"
+	"github.com/bursar/bursar/internal/offer"
+	"github.com/bursar/bursar/internal/settings"
+)
+
+// The notification path reads the same catalog rows for every payment: the payment system and its credentials,
+// the offer, the product names, the school's settings. These readers keep them in the process's Cache, which every process clears when a change to offers, products, payment systems or settings commits,
+// and which caches nothing while its listener is down. What they return is shared: callers must not change it.
+
+// Offers reads offers for the order module's notification path.
+type Offers struct {
+	Cache  *Cache
+	Offers *offer.Service
+}
+
+// Offer implements order.Offers.
+func (o Offers) Offer(ctx context.Context, id int64) (offer.Offer, error) {
+	return Cached(o.Cache, "offer-id:"+strconv.FormatInt(id, 10), func() (offer.Offer, error) { return o.Offers.Offer(ctx, id) })
+}
+
+// ProductNames names products for access's timeline messages.
+type ProductNames struct {
+	Cache  *Cache
+	Offers *offer.Service
+}
+
+// ProductNamesTx implements access.Products.
+func (p ProductNames) ProductNamesTx(ctx context.Context, tx db.DBTX, ids []int64) (map[int64]string, error) {
+	key := make([]string, len(ids))
+	for i, id := range slices.Sorted(slices.Values(ids)) {
+		key[i] = strconv.FormatInt(id, 10)
+	}
+	return Cached(p.Cache, "product-names:"+strings.Join(key, ","), func() (map[int64]string, error) {
+		return p.Offers.ProductNamesTx(ctx, tx, ids)
+	})
+}
+
+// School reads the school's settings for e-mails.
+type School struct {
+	Cache    *Cache
+	Settings *settings.Service
+}
+
+// GetTx implements mailer.School.
+func (s School) GetTx(ctx context.Context, tx db.DBTX) (settings.School, error) {
+	return Cached(s.Cache, "school", func() (settings.School, error) { return s.Settings.GetTx(ctx, tx) })
+}
