@@ -11,10 +11,10 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/bursar/bursar/internal/app"
 	"github.com/bursar/bursar/internal/audit"
 	"github.com/bursar/bursar/internal/check"
 	"github.com/bursar/bursar/internal/db"
-	"github.com/bursar/bursar/internal/jobs"
 	"github.com/bursar/bursar/internal/notify"
 	"github.com/bursar/bursar/internal/server"
 	"github.com/bursar/bursar/internal/staff"
@@ -64,27 +64,23 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		}
 		sender = smtp
 	}
-	// The server enqueues jobs with an insert-only client; this process works them with every module's worker.
-	srv, err := server.New(server.Deps{Config: e.cfg, Log: log, Pool: e.pool, SessionCleanup: 5 * time.Minute})
+	// The app builds every service; they enqueue jobs with an insert-only client, and this process works them with
+	// every module's worker (app.Jobs). The HTTP server only routes to the built services.
+	a, err := app.New(app.Deps{Config: e.cfg, Log: log, Pool: e.pool})
 	if err != nil {
 		return err
 	}
-	recheck, sweep := srv.RecheckWorker(), srv.OrderSweepWorker()
-	// A job whose process died is rescued (run again) after cfg.JobRescueAfter: an e-mail maybe sent goes out again
-	// with its same Message-ID. River waits for a job's own timeout too, so an SMTP conversation never outlasts the
-	// window: a short window (the chaos harness's) rescues e-mails that soon.
-	jcfg := jobs.Config{RescueAfter: e.cfg.JobRescueAfter}.WithDefaults()
-	mail := notify.NewWorker(e.pool, sender, log).WithTimeout(min(notify.DefaultTimeout, jcfg.RescueAfter))
-	jc, err := jobs.New(e.pool, log, jcfg, mail, srv.OrderDeadlineWorker(), recheck, sweep)
+	jc, err := a.Jobs(sender)
 	if err != nil {
 		return err
 	}
-	// Stuck gateway payments are re-checked every few minutes, and overdue manual orders swept every hour, by
-	// whichever process River elects leader.
-	jc.River().PeriodicJobs().Add(recheck.PeriodicJob())
-	jc.River().PeriodicJobs().Add(sweep.PeriodicJob())
-	srv.Start(ctx)
-	defer srv.Close()
+	srv, err := server.New(server.Deps{Config: e.cfg, Log: log, Pool: e.pool, SessionCleanup: 5 * time.Minute,
+		Services: a.Services})
+	if err != nil {
+		return err
+	}
+	a.Start(ctx)
+	defer a.Close()
 	ln, err := net.Listen("tcp", e.cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", e.cfg.Addr, err)

@@ -327,6 +327,6 @@ func (s *Server) exceptionRefunder(ctx context.Context, id int64) openedRefunder
 	if err != nil {
 		return openedRefunder{err: err}
 	}
-	p, acct, err := s.gatewayCaller().provider(ctx, sys)
+	p, acct, err := s.gatewayCaller().Provider(ctx, sys)
 	return openedRefunder{provider: p, acct: acct, err: err}
 }

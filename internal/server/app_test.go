@@ -16,6 +16,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/bursar/bursar/internal/app"
 	"github.com/bursar/bursar/internal/audit"
 	"github.com/bursar/bursar/internal/config"
 	"github.com/bursar/bursar/internal/db/dbtest"
@@ -28,6 +29,7 @@ func TestMain(m *testing.M) { dbtest.Main(m) }
 type testApp struct {
 	t    testing.TB
 	srv  *Server
+	app  *app.App // the services srv calls, and River's workers
 	ts   *httptest.Server
 	pool *pgxpool.Pool
 	log  *bytes.Buffer
@@ -47,15 +49,10 @@ func newTestApp(t testing.TB) *testApp {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := New(Deps{Config: cfg, Log: log, Pool: pool})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.Start(context.Background())
-	t.Cleanup(srv.Close)
+	srv, ap := newServer(t, Deps{Config: cfg, Log: log, Pool: pool})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
-	a := &testApp{t: t, srv: srv, ts: ts, pool: pool, log: &logBuf}
+	a := &testApp{t: t, srv: srv, app: ap, ts: ts, pool: pool, log: &logBuf}
 	t.Cleanup(func() {
 		if t.Failed() && logBuf.Len() > 0 {
 			t.Logf("server log:\n%s", logBuf.String())

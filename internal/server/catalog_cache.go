@@ -22,7 +22,7 @@ func (s *Server) webhookAccount(ctx context.Context, id int64) (gateway.System, 
 		if err != nil {
 			return systemAccount{}, err
 		}
-		acct, err := s.gatewayAccount(ctx, s.paymentSystems, sys)
+		acct, err := s.gatewayAccount(ctx, sys)
 		if err != nil {
 			return systemAccount{}, fmt.Errorf("payment system %d: %w", id, err)
 		}

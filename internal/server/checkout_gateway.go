@@ -145,7 +145,7 @@ func (s *Server) gatewayCheckoutSubmit(w http.ResponseWriter, r *http.Request, p
 // timing out, refusing the request) has the attempt abandoned: errGatewayDown.
 func (s *Server) beginGateway(ctx context.Context, prov gateway.Provider, p offer.Page, sys gateway.System,
 	att order.Attempt, email string) (gateway.Redirect, error) {
-	acct, err := s.gatewayAccount(ctx, s.paymentSystems, sys)
+	acct, err := s.gatewayAccount(ctx, sys)
 	if err != nil {
 		return gateway.Redirect{}, err
 	}

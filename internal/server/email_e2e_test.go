@@ -186,7 +186,7 @@ func startMailJobs(t *testing.T, a *testApp, smtpURL string) <-chan *river.Event
 		t.Fatal(err)
 	}
 	jc, err := jobs.New(a.pool, lg, jobs.Config{FetchPollInterval: 20 * time.Millisecond},
-		notify.NewWorker(a.pool, sender, lg), a.srv.OrderDeadlineWorker())
+		notify.NewWorker(a.pool, sender, lg), a.app.Workers(nil).Deadline)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -281,7 +281,7 @@ func TestPayPalDeclined(t *testing.T) {
 			if !ok {
 				t.Fatal("no PayPal provider registered")
 			}
-			acct, err := a.srv.gatewayAccount(a.ctx(), a.srv.paymentSystems, f.sys)
+			acct, err := a.srv.gatewayAccount(a.ctx(), f.sys)
 			if err != nil {
 				t.Fatal(err)
 			}

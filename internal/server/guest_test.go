@@ -450,7 +450,7 @@ func TestAbandonedGatewayOrdersExpire(t *testing.T) {
 	if _, err := a.pool.Exec(a.ctx(), `UPDATE payments SET status = 'processing' WHERE order_id = $1`, delayed.Order.ID); err != nil {
 		t.Fatal(err)
 	}
-	w := a.srv.OrderSweepWorker()
+	w := a.app.Workers(nil).Sweep
 	if err := w.Work(a.ctx(), &river.Job[order.SweepArgs]{}); err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -204,12 +203,7 @@ func TestHSTS(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			srv, err := New(Deps{Config: cfg, Log: slog.New(slog.DiscardHandler), Pool: dbtest.New(t)})
-			if err != nil {
-				t.Fatal(err)
-			}
-			srv.Start(context.Background())
-			t.Cleanup(srv.Close)
+			srv, _ := newServer(t, Deps{Config: cfg, Log: slog.New(slog.DiscardHandler), Pool: dbtest.New(t)})
 			ts := httptest.NewServer(srv.Handler())
 			t.Cleanup(ts.Close)
 			for _, path := range []string{"/healthz", "/admin/login", "/api/v1/products", "/no-such-page", "/o/a%00b"} {

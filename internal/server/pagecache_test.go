@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/bursar/bursar/internal/app"
 	"github.com/bursar/bursar/internal/catalogcache"
 	"github.com/bursar/bursar/internal/offer"
 )
@@ -14,7 +15,12 @@ func TestPageCacheAcrossProcesses(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t)
 	o := a.offer(func(in *offer.Input) { in.Slug = "cached" })
-	other, err := New(Deps{Config: a.srv.cfg, Log: a.srv.log, Pool: a.pool})
+	// The other process's app is not started: its cache has no listener.
+	otherApp, err := app.New(app.Deps{Config: a.srv.cfg, Log: a.srv.log, Pool: a.pool})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := New(Deps{Config: a.srv.cfg, Log: a.srv.log, Pool: a.pool, Services: otherApp.Services})
 	if err != nil {
 		t.Fatal(err)
 	}

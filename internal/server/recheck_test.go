@@ -198,7 +198,7 @@ func TestRecheckJobAsksStaleAttempts(t *testing.T) {
 	f := newStripeFixture(t, a)
 	att := f.openOrder(t, a, "ana@example.com", "cs_test_stale")
 	stripe.set("open", false, att.Order.ID)
-	w := a.srv.RecheckWorker()
+	w := a.app.Workers(nil).Recheck
 	if w.PeriodicJob() == nil {
 		t.Fatal("no periodic job")
 	}

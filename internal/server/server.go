@@ -3,7 +3,7 @@
 package server
 
 import (
-	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"time"
@@ -12,24 +12,23 @@ import (
 	"github.com/alexedwards/scs/v2"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/bursar/bursar/internal/app"
 	"github.com/bursar/bursar/internal/audit"
 	"github.com/bursar/bursar/internal/catalogcache"
 	"github.com/bursar/bursar/internal/config"
 	"github.com/bursar/bursar/internal/idempotency"
-	"github.com/bursar/bursar/internal/notify"
 	"github.com/bursar/bursar/internal/staff"
 )
 
-// Deps are what the server needs; New builds the domain services from them.
+// Deps are what the server needs: the domain services come built (app.New).
 type Deps struct {
 	Config config.Config
 	Log    *slog.Logger
 	Pool   *pgxpool.Pool
 	// SessionCleanup is how often expired sessions are deleted; 0 disables the sweeper (tests).
 	SessionCleanup time.Duration
-	// Jobs enqueues durable jobs in the caller's transaction; nil means an insert-only River client (the jobs are
-	// then worked by whichever process runs the workers).
-	Jobs notify.Inserter
+	// Services are the built domain services the handlers call.
+	Services app.Services
 }
 
 // Server holds the domain services and the session manager.
@@ -42,13 +41,14 @@ type Server struct {
 	staff    *staff.Service
 	idem     *idempotency.Store
 	pages    *catalogcache.Cache
-	stop     context.CancelFunc
-	done     chan struct{}
 	services
 }
 
-// New wires the services.
+// New routes to the built services; it builds none.
 func New(d Deps) (*Server, error) {
+	if d.Services.Orders == nil || d.Services.Catalog == nil {
+		return nil, errors.New("server: Deps.Services are not built (app.New)")
+	}
 	sm := scs.New()
 	sm.Store = pgxstore.NewWithCleanupInterval(d.Pool, d.SessionCleanup)
 	sm.Lifetime = 12 * time.Hour
@@ -57,39 +57,15 @@ func New(d Deps) (*Server, error) {
 	sm.Cookie.HttpOnly = true
 	sm.Cookie.SameSite = http.SameSiteLaxMode
 	sm.Cookie.Secure = d.Config.SecureCookies()
-	al := audit.New(d.Pool)
-	s := &Server{
+	return &Server{
 		cfg:      d.Config,
 		log:      d.Log,
 		pool:     d.Pool,
 		sessions: sm,
-		audit:    al,
-		staff:    staff.NewService(d.Pool, al),
-		idem:     idempotency.New(d.Pool),
-		pages:    catalogcache.New(),
-	}
-	svc, err := newServices(d, al, s.pages)
-	if err != nil {
-		return nil, err
-	}
-	s.services = *svc
-	return s, nil
-}
-
-// Start runs the server's background work until Close: the listener that keeps cached public pages fresh.
-func (s *Server) Start(ctx context.Context) {
-	ctx, s.stop = context.WithCancel(context.WithoutCancel(ctx))
-	s.done = make(chan struct{})
-	go func() {
-		defer close(s.done)
-		s.pages.Run(ctx, s.pool, s.log)
-	}()
-}
-
-// Close stops what Start started and waits for it.
-func (s *Server) Close() {
-	if s.stop != nil {
-		s.stop()
-		<-s.done
-	}
+		audit:    d.Services.Audit,
+		staff:    d.Services.Staff,
+		idem:     d.Services.Idempotency,
+		pages:    d.Services.Catalog,
+		services: newServices(d.Services),
+	}, nil
 }

@@ -1,43 +1,84 @@
 package server
 
 import (
-	"github.com/bursar/bursar/internal/audit"
-	"github.com/bursar/bursar/internal/catalogcache"
+	"context"
+	"time"
+
+	"github.com/bursar/bursar/internal/access"
+	"github.com/bursar/bursar/internal/account"
+	"github.com/bursar/bursar/internal/app"
+	"github.com/bursar/bursar/internal/crm"
+	"github.com/bursar/bursar/internal/fx"
+	"github.com/bursar/bursar/internal/gateway"
+	"github.com/bursar/bursar/internal/mailer"
+	"github.com/bursar/bursar/internal/notify"
+	"github.com/bursar/bursar/internal/offer"
+	"github.com/bursar/bursar/internal/order"
+	"github.com/bursar/bursar/internal/settings"
 )
 
-// services are the domain modules the handlers call, one embedded struct per module group, each in its own file.
-// Groups are built in dependency order: a later group's constructor may use the services built before it.
+// services are the domain services the handlers call, built by app.New, with the server's own HTTP concerns: the
+// description renderer and the rate limits of public forms.
 type services struct {
-	catalogServices
-	paymentServices
-	crmServices
-	notifyServices
-	settingsServices
-	orderServices
-	accountServices
-	gatewayServices
+	offers         *offer.Service
+	markdown       *markdownRenderer
+	paymentSystems *gateway.Service
+	contacts       *crm.Service
+	access         *access.Service
+	notify         *notify.Service
+	jobs           notify.Inserter // enqueues River jobs in the caller's transaction
+	settings       *settings.Service
+	rates          *fx.Service
+	mailer         *mailer.Mailer
+	orders         *order.Service
+	accounts       *account.Service
+	rateLimiter    *account.RateLimiter
+	postLimits     map[string]account.Limit // by form: signup, login, reset, checkout
+	// gateways are the providers by payment system type (manual has none: nothing to call); calls reaches them
+	// with a system's opened credentials.
+	gateways *gateway.Registry
+	calls    app.Gateways
 }
 
-func newServices(d Deps, al *audit.Log, pages *catalogcache.Cache) (*services, error) {
-	svc := &services{
-		catalogServices: newCatalogServices(d, al),
-		paymentServices: newPaymentServices(d, al),
+func newServices(s app.Services) services {
+	return services{
+		offers:         s.Offers,
+		markdown:       newMarkdownRenderer(),
+		paymentSystems: s.PaymentSystems,
+		contacts:       s.Contacts,
+		access:         s.Access,
+		notify:         s.Notify,
+		jobs:           s.Jobs,
+		settings:       s.Settings,
+		rates:          s.Rates,
+		mailer:         s.Mailer,
+		orders:         s.Orders,
+		accounts:       s.Accounts,
+		rateLimiter:    s.RateLimiter,
+		postLimits:     defaultPostLimits(),
+		gateways:       s.Gateways.Registry,
+		calls:          s.Gateways,
 	}
-	var err error
-	if svc.crmServices, err = newCRMServices(d, al, pages); err != nil {
-		return nil, err
+}
+
+// defaultPostLimits are per client address. They are generous enough for a class signing up together behind one
+// school router, and far below what a script guessing passwords or spamming sign-ups needs; sign-in is further
+// protected by the per-e-mail lockout.
+func defaultPostLimits() map[string]account.Limit {
+	return map[string]account.Limit{
+		"signup":   {Max: 30, Window: 10 * time.Minute},
+		"login":    {Max: 60, Window: 10 * time.Minute},
+		"reset":    {Max: 10, Window: 10 * time.Minute},
+		"welcome":  {Max: 30, Window: 10 * time.Minute},
+		"checkout": {Max: 30, Window: 10 * time.Minute},
 	}
-	if svc.notifyServices, err = newNotifyServices(d); err != nil {
-		return nil, err
-	}
-	svc.settingsServices = newSettingsServices(d, al, svc, pages)
-	if svc.accountServices, err = newAccountServices(d, al, svc); err != nil {
-		return nil, err
-	}
-	if svc.orderServices, err = newOrderServices(d, al, svc, pages); err != nil {
-		return nil, err
-	}
-	svc.gatewayServices = newGatewayServices(d)
-	svc.offers.UsePayerEmails(svc.paymentSystems)
-	return svc, nil
+}
+
+// gatewayCaller calls payment systems' gateways for the order module (order.Refunder, order.StatusAsker).
+func (s *Server) gatewayCaller() app.Gateways { return s.calls }
+
+// gatewayAccount is what sys's provider needs to call its gateway: sys, its opened credentials and the API base.
+// The credentials must never be logged or rendered.
+func (s *Server) gatewayAccount(ctx context.Context, sys gateway.System) (gateway.Account, error) {
+	return s.calls.Account(ctx, sys)
 }

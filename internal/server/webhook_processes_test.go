@@ -24,15 +24,10 @@ func secondProcess(t *testing.T, a *testApp) *testApp {
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
-	srv, err := New(Deps{Config: a.srv.cfg, Log: a.srv.log, Pool: pool})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.Start(context.Background())
-	t.Cleanup(srv.Close)
+	srv, ap := newServer(t, Deps{Config: a.srv.cfg, Log: a.srv.log, Pool: pool})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
-	return &testApp{t: t, srv: srv, ts: ts, pool: pool, log: a.log}
+	return &testApp{t: t, srv: srv, app: ap, ts: ts, pool: pool, log: a.log}
 }
 
 // TestWebhookTwoProcesses: the same notification delivered to two processes at the same moment, several times

@@ -2,7 +2,6 @@ package server
 
 import (
 	"bytes"
-	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -44,12 +43,7 @@ func newGatewaysApp(t testing.TB, apiURLs map[string]string) *testApp {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := New(Deps{Config: cfg, Log: log, Pool: pool})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.Start(context.Background())
-	t.Cleanup(srv.Close)
+	srv, ap := newServer(t, Deps{Config: cfg, Log: log, Pool: pool})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 	t.Cleanup(func() {
@@ -57,7 +51,7 @@ func newGatewaysApp(t testing.TB, apiURLs map[string]string) *testApp {
 			t.Logf("server log:\n%s", logBuf.String())
 		}
 	})
-	return &testApp{t: t, srv: srv, ts: ts, pool: pool, log: &logBuf}
+	return &testApp{t: t, srv: srv, app: ap, ts: ts, pool: pool, log: &logBuf}
 }
 
 // stripeFixture is a school selling "Stripe course" (49.00 EUR, one product) through a Stripe payment system.

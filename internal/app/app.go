@@ -1,0 +1,153 @@
+// Package app is Bursar's wiring, in one place: from the configuration it builds every domain service, the catalog
+// cache, the gateway providers and River's workers. `bursar serve` starts what it builds; the HTTP server receives
+// the built services and only routes, parses, calls and renders.
+package app
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/bursar/bursar/internal/access"
+	"github.com/bursar/bursar/internal/account"
+	"github.com/bursar/bursar/internal/audit"
+	"github.com/bursar/bursar/internal/catalogcache"
+	"github.com/bursar/bursar/internal/config"
+	"github.com/bursar/bursar/internal/crm"
+	"github.com/bursar/bursar/internal/fx"
+	"github.com/bursar/bursar/internal/gateway"
+	"github.com/bursar/bursar/internal/gateway/fondy"
+	"github.com/bursar/bursar/internal/gateway/paypal"
+	"github.com/bursar/bursar/internal/gateway/redsys"
+	"github.com/bursar/bursar/internal/gateway/stripe"
+	"github.com/bursar/bursar/internal/gateway/wayforpay"
+	"github.com/bursar/bursar/internal/idempotency"
+	"github.com/bursar/bursar/internal/jobs"
+	"github.com/bursar/bursar/internal/mailer"
+	"github.com/bursar/bursar/internal/notify"
+	"github.com/bursar/bursar/internal/offer"
+	"github.com/bursar/bursar/internal/order"
+	"github.com/bursar/bursar/internal/settings"
+	"github.com/bursar/bursar/internal/staff"
+)
+
+// Deps are what the app is built from.
+type Deps struct {
+	Config config.Config
+	Log    *slog.Logger
+	Pool   *pgxpool.Pool
+	// Jobs enqueues durable jobs in the caller's transaction; nil means an insert-only River client (the jobs are
+	// then worked by whichever process runs the workers: see App.Jobs).
+	Jobs notify.Inserter
+}
+
+// Services are the built domain services, the catalog cache and the gateway caller: what the HTTP server calls.
+type Services struct {
+	Audit          *audit.Log
+	Staff          *staff.Service
+	Idempotency    *idempotency.Store
+	Offers         *offer.Service
+	PaymentSystems *gateway.Service
+	Contacts       *crm.Service
+	Access         *access.Service
+	Notify         *notify.Service
+	Jobs           notify.Inserter // enqueues River jobs in the caller's transaction
+	Settings       *settings.Service
+	Rates          *fx.Service
+	Mailer         *mailer.Mailer
+	Accounts       *account.Service
+	RateLimiter    *account.RateLimiter
+	Orders         *order.Service
+	Gateways       Gateways
+	// Catalog keeps catalog reads and rendered public pages while its listener (App.Start) is live.
+	Catalog *catalogcache.Cache
+}
+
+// App is the built application: its services, and the background work Start runs.
+type App struct {
+	Services Services
+	cfg      config.Config
+	log      *slog.Logger
+	pool     *pgxpool.Pool
+	stop     context.CancelFunc
+	done     chan struct{}
+}
+
+// New builds every service in dependency order: a later service's constructor uses those built before it.
+func New(d Deps) (*App, error) {
+	al := audit.New(d.Pool)
+	cache := catalogcache.New()
+	s := Services{
+		Audit:          al,
+		Staff:          staff.NewService(d.Pool, al),
+		Idempotency:    idempotency.New(d.Pool),
+		Offers:         offer.NewService(d.Pool, al),
+		PaymentSystems: gateway.NewService(d.Pool, al, d.Config.SecretKey),
+		Contacts:       crm.NewService(d.Pool, al),
+		Settings:       settings.NewService(d.Pool, al),
+		Rates:          fx.NewService(d.Pool, al),
+		RateLimiter:    account.NewRateLimiter(d.Pool),
+		Catalog:        cache,
+		Jobs:           d.Jobs,
+	}
+	var err error
+	// Access writes to the contacts' timelines and names products through the catalog cache.
+	if s.Access, err = access.NewService(d.Pool, al, s.Contacts,
+		catalogcache.ProductNames{Cache: cache, Offers: s.Offers}); err != nil {
+		return nil, err
+	}
+	if s.Jobs == nil {
+		if s.Jobs, err = jobs.NewInserter(d.Pool, d.Log); err != nil {
+			return nil, err
+		}
+	}
+	s.Notify = notify.NewService(d.Pool, s.Jobs)
+	s.Mailer = mailer.New(s.Notify, catalogcache.School{Cache: cache, Settings: s.Settings}, d.Config.BaseURL)
+	if s.Accounts, err = account.NewService(d.Pool, al, s.Contacts, s.Mailer, d.Config.BaseURL); err != nil {
+		return nil, err
+	}
+	// Orders reach, inside the order's transaction: catalog, payment systems, access, the contacts' timelines,
+	// exchange rates, the order e-mails and River; and, for orders paid without signing in, the contacts found or
+	// made by the payer's e-mail, the welcome links and the school's placeholder domain.
+	if s.Orders, err = order.NewService(d.Pool, al, order.Deps{
+		Offers: s.Offers, Systems: s.PaymentSystems, Access: s.Access, Timeline: s.Contacts,
+		Rates: s.Rates, Mailer: s.Mailer, Jobs: s.Jobs,
+		Payers: s.Contacts, Welcome: s.Accounts, School: s.Settings,
+		NotificationOffers: catalogcache.Offers{Cache: cache, Offers: s.Offers},
+	}); err != nil {
+		return nil, err
+	}
+	s.Offers.UsePayerEmails(s.PaymentSystems)
+	s.Gateways = Gateways{
+		// The gateway providers by payment system type (manual has none: nothing to call).
+		Registry: gateway.NewRegistry(
+			stripe.New(stripe.Options{}),
+			redsys.New(redsys.Options{}),
+			fondy.New(fondy.Options{}),
+			wayforpay.New(wayforpay.Options{}),
+			paypal.New(paypal.Options{}),
+		),
+		Systems: s.PaymentSystems,
+		APIURLs: d.Config.GatewayAPIURLs,
+	}
+	return &App{Services: s, cfg: d.Config, log: d.Log, pool: d.Pool}, nil
+}
+
+// Start runs the app's background work until Close: the listener that keeps the catalog cache fresh.
+func (a *App) Start(ctx context.Context) {
+	ctx, a.stop = context.WithCancel(context.WithoutCancel(ctx))
+	a.done = make(chan struct{})
+	go func() {
+		defer close(a.done)
+		a.Services.Catalog.Run(ctx, a.pool, a.log)
+	}()
+}
+
+// Close stops what Start started and waits for it.
+func (a *App) Close() {
+	if a.stop != nil {
+		a.stop()
+		<-a.done
+	}
+}

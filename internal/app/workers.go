@@ -1,0 +1,53 @@
+package app
+
+import (
+	"github.com/bursar/bursar/internal/jobs"
+	"github.com/bursar/bursar/internal/notify"
+	"github.com/bursar/bursar/internal/order"
+)
+
+// Workers are River's workers of every module. A job enqueued by any process must find its worker in whichever
+// process works the queue, so each working client registers them all.
+type Workers struct {
+	// Mail sends the outbox's e-mails.
+	Mail *notify.Worker
+	// Deadline rejects a manual order not confirmed in time; it is enqueued with each manual order.
+	Deadline *order.DeadlineWorker
+	// Recheck asks the gateways about payment attempts left pending longer than BURSAR_RECHECK_AFTER; its periodic
+	// job runs every few minutes.
+	Recheck *order.RecheckWorker
+	// Sweep rejects manual orders past their deadline whose own deadline job was lost; its periodic job runs hourly.
+	Sweep *order.SweepWorker
+}
+
+// Workers builds River's workers; sender delivers e-mails (nil: they are logged and kept in the admin outbox).
+// A job whose process died is rescued (run again) after BURSAR_JOB_RESCUE_AFTER: an e-mail maybe sent goes out
+// again with its same Message-ID. River waits for a job's own timeout too, so an SMTP conversation never outlasts
+// the window: a short window (the chaos harness's) rescues e-mails that soon.
+func (a *App) Workers(sender notify.Sender) Workers {
+	s := a.Services
+	return Workers{
+		Mail:     notify.NewWorker(a.pool, sender, a.log).WithTimeout(min(notify.DefaultTimeout, a.jobsConfig().RescueAfter)),
+		Deadline: order.NewDeadlineWorker(s.Orders),
+		Recheck:  order.NewRecheckWorker(s.Orders, s.Gateways, order.RecheckConfig{After: a.cfg.RecheckAfter}, a.log),
+		Sweep:    order.NewSweepWorker(s.Orders, a.log),
+	}
+}
+
+// Jobs builds the River client that works the queue with every worker (see Workers), and whose periodic jobs
+// re-check stuck gateway payments every few minutes and sweep overdue manual orders every hour, on whichever
+// process River elects leader. Start it with its Start.
+func (a *App) Jobs(sender notify.Sender) (*jobs.Client, error) {
+	w := a.Workers(sender)
+	jc, err := jobs.New(a.pool, a.log, a.jobsConfig(), w.Mail, w.Deadline, w.Recheck, w.Sweep)
+	if err != nil {
+		return nil, err
+	}
+	jc.River().PeriodicJobs().Add(w.Recheck.PeriodicJob())
+	jc.River().PeriodicJobs().Add(w.Sweep.PeriodicJob())
+	return jc, nil
+}
+
+func (a *App) jobsConfig() jobs.Config {
+	return jobs.Config{RescueAfter: a.cfg.JobRescueAfter}.WithDefaults()
+}
