@@ -48,17 +48,22 @@ chaos: $(STRIPE_MOCK) ## the chaos harness at CHAOS_N orders
 test-short:
 	$(GO) test -count=1 ./...
 
+# go_install installs a pinned tool into bin/tools, trying three times: a connection to the module proxy reset once
+# must not fail a CI run (seen here).
+go_install = for try in 1 2 3; do GOBIN=$(TOOLS) $(GO) install $(1) && exit 0; \
+	echo "go install $(1) failed (try $$try of 3)"; sleep $$((try * 5)); done; exit 1
+
 $(TEMPL):
-	GOBIN=$(TOOLS) $(GO) install github.com/a-h/templ/cmd/templ@$(TEMPL_VERSION)
+	@$(call go_install,github.com/a-h/templ/cmd/templ@$(TEMPL_VERSION))
 
 $(SQLC):
-	GOBIN=$(TOOLS) CGO_ENABLED=1 $(GO) install github.com/sqlc-dev/sqlc/cmd/sqlc@$(SQLC_VERSION)
+	@export CGO_ENABLED=1; $(call go_install,github.com/sqlc-dev/sqlc/cmd/sqlc@$(SQLC_VERSION))
 
 $(STRIPE_MOCK): ## stripe-mock for the gateway tests (internal/gateway/stripemock finds it here)
-	GOBIN=$(TOOLS) $(GO) install github.com/stripe/stripe-mock@$(STRIPE_MOCK_VERSION)
+	@$(call go_install,github.com/stripe/stripe-mock@$(STRIPE_MOCK_VERSION))
 
 $(GOLANGCI_LINT): ## golangci-lint for make lint (.golangci.yaml)
-	GOBIN=$(TOOLS) $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
+	@$(call go_install,github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION))
 
 tools: $(TEMPL) $(SQLC)
 
