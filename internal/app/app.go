@@ -107,18 +107,6 @@ func New(d Deps) (*App, error) {
 	if s.Accounts, err = account.NewService(d.Pool, al, s.Contacts, s.Mailer, d.Config.BaseURL); err != nil {
 		return nil, err
 	}
-	// Orders reach, inside the order's transaction: catalog, payment systems, access, the contacts' timelines,
-	// exchange rates, the order e-mails and River; and, for orders paid without signing in, the contacts found or
-	// made by the payer's e-mail, the welcome links and the school's placeholder domain.
-	if s.Orders, err = order.NewService(d.Pool, al, order.Deps{
-		Offers: s.Offers, Systems: s.PaymentSystems, Access: s.Access, Timeline: s.Contacts,
-		Rates: s.Rates, Mailer: s.Mailer, Jobs: s.Jobs,
-		Payers: s.Contacts, Welcome: s.Accounts, School: s.Settings,
-		NotificationOffers: catalogcache.Offers{Cache: cache, Offers: s.Offers},
-	}); err != nil {
-		return nil, err
-	}
-	s.Offers.UsePayerEmails(s.PaymentSystems)
 	s.Gateways = Gateways{
 		// The gateway providers by payment system type (manual has none: nothing to call).
 		Registry: gateway.NewRegistry(
@@ -131,6 +119,19 @@ func New(d Deps) (*App, error) {
 		Systems: s.PaymentSystems,
 		APIURLs: d.Config.GatewayAPIURLs,
 	}
+	// Orders reach, inside the order's transaction: catalog, payment systems, access, the contacts' timelines,
+	// exchange rates, the order e-mails and River; and, for orders paid without signing in, the contacts found or
+	// made by the payer's e-mail, the welcome links and the school's placeholder domain.
+	if s.Orders, err = order.NewService(d.Pool, al, order.Deps{
+		Offers: s.Offers, Systems: s.PaymentSystems, Access: s.Access, Timeline: s.Contacts,
+		Rates: s.Rates, Mailer: s.Mailer, Jobs: s.Jobs,
+		Payers: s.Contacts, Welcome: s.Accounts, School: s.Settings,
+		NotificationOffers: catalogcache.Offers{Cache: cache, Offers: s.Offers},
+		Gateway:            s.Gateways,
+	}); err != nil {
+		return nil, err
+	}
+	s.Offers.UsePayerEmails(s.PaymentSystems)
 	return &App{Services: s, cfg: d.Config, log: d.Log, pool: d.Pool}, nil
 }
 

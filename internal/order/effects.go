@@ -19,7 +19,7 @@ import (
 )
 
 // The effects of an order's decision, each written once. The exported methods own the transaction and say what
-// happened (Approve, Ingest's paid notification, AcceptException; Refund, a gateway's refund, RefundGateway;
+// happened (Approve, Ingest's paid notification, AcceptException; Refund, a gateway's refund, RefundOrder;
 // Reject, the deadline); these helpers do the work inside it:
 //
 //   - completeTx: an open order completes — the conditional update, the payment succeeded, the grants, both

@@ -36,8 +36,8 @@ func recordFault(ctx context.Context, step string) error {
 	return nil
 }
 
-// RefundException returns the money exception id reports through its payment system's gateway (via) and resolves
-// the exception with a note naming the gateway's refund id. No transaction is open while the gateway is asked:
+// RefundException returns the money exception id reports through its payment system's gateway (Deps.Gateway)
+// and resolves the exception with a note naming the gateway's refund id. No transaction is open while the gateway is asked:
 //
 //  1. Under the exception's lock (NOWAIT), the exception must be open and not being refunded; the intent is
 //     recorded (refund_status pending, with the idempotency key the gateway is asked with) and committed, so a
@@ -51,7 +51,12 @@ func recordFault(ctx context.Context, step string) error {
 //
 // Only exceptions for which CanRefund holds can be refunded (ErrNotRefundable otherwise): Bursar did not apply
 // their money, so no payment or order changes; the order's timeline says what was returned.
-func (s *Service) RefundException(ctx context.Context, id int64, note string, via Refunder) (Exception, gateway.RefundResult, error) {
+func (s *Service) RefundException(ctx context.Context, id int64, note string) (Exception, gateway.RefundResult, error) {
+	return s.refundException(ctx, id, note, s.gateway())
+}
+
+// refundException is RefundException through via.
+func (s *Service) refundException(ctx context.Context, id int64, note string, via Refunder) (Exception, gateway.RefundResult, error) {
 	note, err := checkNote(note)
 	if err != nil {
 		return Exception{}, gateway.RefundResult{}, err

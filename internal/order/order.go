@@ -182,6 +182,10 @@ type Deps struct {
 	// NotificationOffers, when set, reads offers for applying gateway notifications (a cached reader: a change's
 	// propagation delay does not matter there, every notification reading the same offer does); Offers otherwise.
 	NotificationOffers Offers
+	// Gateway makes the refunds through payment systems' gateways (RefundOrder, RefundException); the app gives
+	// app.Gateways (the providers with the systems' opened credentials). Without it a gateway refund fails with
+	// gateway.ErrUnsupported and nothing changes.
+	Gateway Refunder
 }
 
 // validate names the first dependency d lacks: every one but NotificationOffers is required, so that a service

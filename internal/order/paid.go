@@ -90,7 +90,7 @@ func unreferencedAttempt(o Order, systemID int64) (Payment, bool) {
 }
 
 // gatewayRefundTx records money the gateway returned. ev.RefundedAmount is the payment's refunded total: what Bursar has
-// recorded already (refunds succeeded, and those RefundGateway is making) is subtracted, and the rest is a refund
+// recorded already (refunds succeeded, and those RefundOrder is making) is subtracted, and the rest is a refund
 // Bursar did not start (made in the gateway's dashboard), recorded and opened as an outside_refund exception. A full
 // refund of a completed order makes it refunded and revokes the access it granted (Refund's effects); a partial one
 // only marks the payment.
@@ -110,7 +110,7 @@ func (s *Service) gatewayRefundTx(ctx context.Context, tx pgx.Tx, sys gateway.Sy
 		}
 		return Outcome{}, err
 	}
-	// A refund Bursar made through the gateway (RefundGateway) is counted from the moment it was asked for: its
+	// A refund Bursar made through the gateway (RefundOrder) is counted from the moment it was asked for: its
 	// notification may arrive before the gateway's answer has been recorded.
 	held, err := q.RefundHeldSum(ctx, p.ID)
 	if err != nil {

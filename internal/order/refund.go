@@ -15,8 +15,8 @@ import (
 	"github.com/bursar/bursar/internal/order/orderq"
 )
 
-// Refunder makes refunds through a payment system's gateway. The server implements it with the gateway providers
-// and the systems' opened credentials; the order package never calls a gateway by itself.
+// Refunder makes refunds through a payment system's gateway. app.Gateways implements it with the gateway providers
+// and the systems' opened credentials, given once in Deps.Gateway; the order package never calls a gateway by itself.
 type Refunder interface {
 	Refund(ctx context.Context, sys gateway.System, r gateway.RefundRequest) (gateway.RefundResult, error)
 }
@@ -186,7 +186,7 @@ func refundTarget(o Order, rs []Refundable, req GatewayRefund) (Refundable, erro
 	return Refundable{}, check.Conflictf(nil, "Order %s has no payment taken by a gateway to refund.", o.Number)
 }
 
-// RefundGateway returns money of a completed order through the gateway that took it: all of a payment or part of
+// refundGateway returns money of a completed order through the gateway that took it: all of a payment or part of
 // it, any number of times until the payment is refunded in full. Money is never refunded twice nor lost:
 //
 //  1. Under the order's lock, the order must be completed and the amount at most what is left of the payment
@@ -204,7 +204,7 @@ func refundTarget(o Order, rs []Refundable, req GatewayRefund) (Refundable, erro
 //
 // The gateway's own notification of the refund (Stripe's charge.refunded), arriving before or after step 3, finds
 // the refund counted and is "refund_known". Orders paid through the manual merchant are refunded with Refund.
-func (s *Service) RefundGateway(ctx context.Context, orderID int64, req GatewayRefund, via Refunder) (RefundRecord, error) {
+func (s *Service) refundGateway(ctx context.Context, orderID int64, req GatewayRefund, via Refunder) (RefundRecord, error) {
 	req.Reason = strings.TrimSpace(req.Reason)
 	e := check.Errors{}
 	e.Text("reason", req.Reason, false, MaxComment)
@@ -435,4 +435,63 @@ func (s *Service) refundFailed(ctx context.Context, orderID int64, rf orderq.Ref
 			"payment_id": rf.PaymentID, "refund_id": rf.ID, "amount": rf.Amount, "currency": rf.Currency,
 			"unavailable": errors.Is(fail.Err, gateway.ErrUnavailable), "error": truncate(fail.Err.Error(), MaxComment)})
 	})
+}
+
+// RefundInput is a refund of an order, as the admin and the API ask for it.
+type RefundInput struct {
+	// PaymentID is the gateway payment to refund; 0 means the order's only one that can still be refunded.
+	// Orders paid through the manual merchant ignore it.
+	PaymentID int64
+	// Amount is in minor units of the payment's currency; 0 means all that is left. An order paid through the
+	// manual merchant is refunded in full: any other amount than its price is refused.
+	Amount int64
+	// Reason is the refund's comment: sent to the gateway and written to the refund record and the timeline.
+	Reason string
+}
+
+// RefundOrder refunds order id, deciding how inside: an order with a payment taken by a gateway is refunded
+// through that gateway (Deps.Gateway; see refundGateway for how money is never refunded twice nor lost), any other
+// is recorded as refunded in full (Refund). The order is returned as it is afterwards, with the gateway's refund
+// record (zero for a refund made without a gateway). The admin and the API both call it.
+func (s *Service) RefundOrder(ctx context.Context, id int64, in RefundInput) (Order, RefundRecord, error) {
+	rs, err := s.Refundable(ctx, id)
+	if err != nil {
+		return Order{}, RefundRecord{}, err
+	}
+	if len(rs) == 0 {
+		if in.Amount != 0 {
+			o, err := s.Get(ctx, id)
+			if err != nil {
+				return Order{}, RefundRecord{}, err
+			}
+			if in.Amount != o.Price.Amount {
+				return Order{}, RefundRecord{}, check.Field("amount",
+					"an order paid through a manual payment system is refunded in full: leave amount out")
+			}
+		}
+		o, err := s.Refund(ctx, id, in.Reason)
+		return o, RefundRecord{}, err
+	}
+	rec, err := s.refundGateway(ctx, id, GatewayRefund(in), s.gateway())
+	if err != nil {
+		return Order{}, rec, err
+	}
+	o, err := s.Get(ctx, id)
+	return o, rec, err
+}
+
+// gateway is Deps.Gateway, or, without one, a Refunder that makes no refund (gateway.ErrUnsupported).
+func (s *Service) gateway() Refunder {
+	if s.deps.Gateway == nil {
+		return noGateway{}
+	}
+	return s.deps.Gateway
+}
+
+// noGateway is the Refunder of a service given none: every refund fails and nothing changes.
+type noGateway struct{}
+
+// Refund implements Refunder.
+func (noGateway) Refund(context.Context, gateway.System, gateway.RefundRequest) (gateway.RefundResult, error) {
+	return gateway.RefundResult{}, fmt.Errorf("order: no gateway caller in Deps.Gateway: %w", gateway.ErrUnsupported)
 }

@@ -33,7 +33,7 @@ type RefundSettlement struct {
 }
 
 // SettleRefunds settles refunds left pending longer than cfg.After — the gateway was asked and its answer never
-// recorded (a crash, a failed commit) — both an order's (RefundGateway) and a payment exception's (RefundException),
+// recorded (a crash, a failed commit) — both an order's (RefundOrder) and a payment exception's (RefundException),
 // at most cfg.Batch of each, each claimed at most once per cfg.Every across processes (FOR UPDATE SKIP LOCKED):
 //
 //   - through a gateway with gateway.IdempotentRefunds (Stripe), asked less than gateway.IdempotencyWindow ago: the

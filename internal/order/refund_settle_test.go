@@ -83,7 +83,7 @@ func TestSettleOrderRefundAfterCrash(t *testing.T) {
 	sys := f.stripeSystem()
 	o := f.paidGateway(sys, "cs_settle_1")
 	gw := newIdempotentGateway()
-	if _, err := f.svc.RefundGateway(crashAfterGateway(f.ctx, "refund_made"), o.ID,
+	if _, err := f.svc.RefundGatewayVia(crashAfterGateway(f.ctx, "refund_made"), o.ID,
 		order.GatewayRefund{Reason: "changed their mind"}, gw); err == nil {
 		t.Fatal("RefundGateway with the recording failing = nil error")
 	}
@@ -152,7 +152,7 @@ func TestSettleExceptionRefundAfterCrash(t *testing.T) {
 	sys := f.stripeSystem()
 	x := f.foreignException(sys, "cs_foreign_1")
 	gw := newIdempotentGateway()
-	if _, _, err := f.svc.RefundException(crashAfterGateway(f.ctx, "exception_refund_made"), x.ID,
+	if _, _, err := f.svc.RefundExceptionVia(crashAfterGateway(f.ctx, "exception_refund_made"), x.ID,
 		"paid the wrong shop", gw); err == nil {
 		t.Fatal("RefundException with the recording failing = nil error")
 	}
@@ -161,7 +161,7 @@ func TestSettleExceptionRefundAfterCrash(t *testing.T) {
 		t.Fatalf("exception after the crash = %+v, %v; want open, refund pending", cur.Exception, err)
 	}
 	// A second click while the refund is pending: a conflict, and the gateway is not asked.
-	if _, _, err := f.svc.RefundException(f.ctx, x.ID, "again", gw); !errors.Is(err, check.ErrConflict) ||
+	if _, _, err := f.svc.RefundExceptionVia(f.ctx, x.ID, "again", gw); !errors.Is(err, check.ErrConflict) ||
 		!strings.Contains(err.Error(), "being refunded right now") {
 		t.Fatalf("second click = %v, want a conflict: being refunded right now", err)
 	}
@@ -199,7 +199,7 @@ func TestSettleRefundFailedAnswer(t *testing.T) {
 		keys = append(keys, r.IdempotencyKey)
 		return gateway.RefundResult{}, errors.New("charge_already_refunded")
 	})
-	_, _, err := f.svc.RefundException(crashAfterGateway(f.ctx, "exception_refund_failed"), x.ID, "wrong shop", refuse)
+	_, _, err := f.svc.RefundExceptionVia(crashAfterGateway(f.ctx, "exception_refund_failed"), x.ID, "wrong shop", refuse)
 	var fail *order.RefundFailedError
 	if !errors.As(err, &fail) {
 		t.Fatalf("RefundException = %v, want a *RefundFailedError joined with the recording's error", err)
@@ -230,10 +230,10 @@ func TestSettleRefundHandedOver(t *testing.T) {
 	o := f.paidGateway(fondy, "fondy_order_1")
 	x := f.foreignException(fondy, "fondy_foreign_1")
 	gw := newIdempotentGateway()
-	if _, err := f.svc.RefundGateway(crashAfterGateway(f.ctx, "refund_made"), o.ID, order.GatewayRefund{}, gw); err == nil {
+	if _, err := f.svc.RefundGatewayVia(crashAfterGateway(f.ctx, "refund_made"), o.ID, order.GatewayRefund{}, gw); err == nil {
 		t.Fatal("RefundGateway with the recording failing = nil error")
 	}
-	if _, _, err := f.svc.RefundException(crashAfterGateway(f.ctx, "exception_refund_made"), x.ID, "wrong shop",
+	if _, _, err := f.svc.RefundExceptionVia(crashAfterGateway(f.ctx, "exception_refund_made"), x.ID, "wrong shop",
 		gw); err == nil {
 		t.Fatal("RefundException with the recording failing = nil error")
 	}
@@ -265,7 +265,7 @@ func TestSettleRefundHandedOver(t *testing.T) {
 		t.Fatalf("exception = %+v, %v; want open, unconfirmed, a note saying what to check, not refundable",
 			cur.Exception, err)
 	}
-	if _, _, err := f.svc.RefundException(f.ctx, x.ID, "again", gw); !errors.Is(err, check.ErrConflict) {
+	if _, _, err := f.svc.RefundExceptionVia(f.ctx, x.ID, "again", gw); !errors.Is(err, check.ErrConflict) {
 		t.Fatalf("refund of an unconfirmed exception = %v, want a conflict", err)
 	}
 }

@@ -94,7 +94,7 @@ func TestRefundGatewayPartialThenFull(t *testing.T) {
 	o := f.paidGateway(sys, "cs_part")
 	gw := &gatewayRecorder{}
 
-	rec, err := f.svc.RefundGateway(f.ctx, o.ID, order.GatewayRefund{Amount: 1000, Reason: "  missed a week  "}, gw)
+	rec, err := f.svc.RefundGatewayVia(f.ctx, o.ID, order.GatewayRefund{Amount: 1000, Reason: "  missed a week  "}, gw)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +113,7 @@ func TestRefundGatewayPartialThenFull(t *testing.T) {
 	if err != nil || len(rs) != 1 || rs[0].Left != money.New(3900, "EUR") || rs[0].System.ID != sys.ID {
 		t.Fatalf("refundable = %+v, %v; want 39.00 EUR left", rs, err)
 	}
-	if _, err := f.svc.RefundGateway(f.ctx, o.ID, order.GatewayRefund{Amount: 3901}, gw); !isField(err, "amount", "39.00 EUR") {
+	if _, err := f.svc.RefundGatewayVia(f.ctx, o.ID, order.GatewayRefund{Amount: 3901}, gw); !isField(err, "amount", "39.00 EUR") {
 		t.Errorf("too much = %v, want an amount error naming what is left", err)
 	}
 
@@ -124,7 +124,7 @@ func TestRefundGatewayPartialThenFull(t *testing.T) {
 	}
 
 	// No amount: all that is left.
-	rec, err = f.svc.RefundGateway(f.ctx, o.ID, order.GatewayRefund{}, gw)
+	rec, err = f.svc.RefundGatewayVia(f.ctx, o.ID, order.GatewayRefund{}, gw)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +157,7 @@ func TestRefundGatewayPartialThenFull(t *testing.T) {
 	if n := f.count("SELECT coalesce(sum(amount), 0) FROM refunds WHERE status = 'succeeded'"); n != 4900 {
 		t.Errorf("refunded %d in all, want 4900", n)
 	}
-	if _, err := f.svc.RefundGateway(f.ctx, o.ID, order.GatewayRefund{}, gw); !isConflict(err, order.ErrNotCompleted, "already refunded") {
+	if _, err := f.svc.RefundGatewayVia(f.ctx, o.ID, order.GatewayRefund{}, gw); !isConflict(err, order.ErrNotCompleted, "already refunded") {
 		t.Errorf("refund of a refunded order = %v", err)
 	}
 	if n := f.count("SELECT count(*) FROM order_events WHERE order_id = $1 AND kind = $2", o.ID, order.EventRefundMade); n != 2 {
@@ -185,13 +185,13 @@ func TestRefundGatewayOnceUnderRace(t *testing.T) {
 	})
 	done := make(chan error, 1)
 	go func() {
-		_, err := f.svc.RefundGateway(f.ctx, o.ID, order.GatewayRefund{}, slow)
+		_, err := f.svc.RefundGatewayVia(f.ctx, o.ID, order.GatewayRefund{}, slow)
 		done <- err
 	}()
 	<-entered // the first refund is committed as pending and the gateway is being asked
 
 	// A second manager asking for the full amount meanwhile is refused; the gateway is not asked again.
-	if _, err := f.svc.RefundGateway(f.ctx, o.ID, order.GatewayRefund{}, slow); !isConflict(err, order.ErrRefundInFlight, "49.00 EUR") {
+	if _, err := f.svc.RefundGatewayVia(f.ctx, o.ID, order.GatewayRefund{}, slow); !isConflict(err, order.ErrRefundInFlight, "49.00 EUR") {
 		t.Errorf("second refund = %v, want ErrRefundInFlight", err)
 	}
 	// The gateway's notification arrives before its answer: the refund being made is known, not an outside refund.
@@ -244,7 +244,7 @@ func TestRefundGatewayFails(t *testing.T) {
 			gw := refunderFunc(func(context.Context, gateway.System, gateway.RefundRequest) (gateway.RefundResult, error) {
 				return gateway.RefundResult{ID: "re_x", Status: tt.status}, tt.err
 			})
-			_, err := f.svc.RefundGateway(f.ctx, o.ID, order.GatewayRefund{Amount: 2000}, gw)
+			_, err := f.svc.RefundGatewayVia(f.ctx, o.ID, order.GatewayRefund{Amount: 2000}, gw)
 			var fail *order.RefundFailedError
 			if !errors.As(err, &fail) || !strings.Contains(fail.Reason(), tt.wantReason) || fail.Amount != money.New(2000, "EUR") {
 				t.Fatalf("RefundGateway = %v, want a RefundFailedError saying %q", err, tt.wantReason)
@@ -267,7 +267,7 @@ func TestRefundGatewayFails(t *testing.T) {
 		t.Fatalf("outside refund after failed ones = %+v, %v", out, err)
 	}
 	// …and all the rest can still be refunded.
-	rec, err := f.svc.RefundGateway(f.ctx, o.ID, order.GatewayRefund{}, &gatewayRecorder{})
+	rec, err := f.svc.RefundGatewayVia(f.ctx, o.ID, order.GatewayRefund{}, &gatewayRecorder{})
 	if err != nil || rec.Amount != money.New(2900, "EUR") {
 		t.Fatalf("refund after failures = %+v, %v; want the 29.00 EUR left", rec, err)
 	}
@@ -318,7 +318,7 @@ func TestRefundGatewayRefuses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, err := f.svc.RefundGateway(f.ctx, tt.id, tt.req, gw); !tt.check(err) {
+			if _, err := f.svc.RefundGatewayVia(f.ctx, tt.id, tt.req, gw); !tt.check(err) {
 				t.Errorf("RefundGateway = %v", err)
 			}
 		})

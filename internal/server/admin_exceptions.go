@@ -250,7 +250,7 @@ func (s *Server) adminExceptionRefund(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	note := r.PostFormValue("note")
-	_, res, err := s.orders.RefundException(r.Context(), id, note, s.exceptionRefunder(r.Context(), id))
+	_, res, err := s.orders.RefundException(r.Context(), id, note)
 	s.exceptionActed(w, r, id, "refund", err, "Refunded through the gateway (refund "+res.ID+"); the exception is resolved.",
 		func(v *admin.ExceptionView) { v.Notes["refund"] = note })
 }
@@ -298,35 +298,4 @@ func (s *Server) exceptionActed(w http.ResponseWriter, r *http.Request, id int64
 		return
 	}
 	s.htmlError(w, r, err)
-}
-
-// openedRefunder refunds through one provider with an account opened before the action's transaction: that
-// transaction holds the exception's lock, and its connection, while the gateway is asked, and must need no other.
-type openedRefunder struct {
-	provider gateway.Provider
-	acct     gateway.Account
-	err      error // why there is no provider or account: the refund fails with it
-}
-
-// Refund implements order.Refunder.
-func (o openedRefunder) Refund(ctx context.Context, _ gateway.System, r gateway.RefundRequest) (gateway.RefundResult, error) {
-	if o.err != nil {
-		return gateway.RefundResult{}, o.err
-	}
-	return o.provider.Refund(ctx, o.acct, r)
-}
-
-// exceptionRefunder opens the provider and credentials of exception id's payment system. Errors are kept for the
-// refund to report: an unknown exception is reported by RefundException itself before any gateway is asked.
-func (s *Server) exceptionRefunder(ctx context.Context, id int64) openedRefunder {
-	x, err := s.orders.Exception(ctx, id)
-	if err != nil {
-		return openedRefunder{err: err}
-	}
-	sys, err := s.paymentSystems.Get(ctx, x.PaymentSystemID)
-	if err != nil {
-		return openedRefunder{err: err}
-	}
-	p, acct, err := s.gatewayCaller().Provider(ctx, sys)
-	return openedRefunder{provider: p, acct: acct, err: err}
 }

@@ -103,7 +103,7 @@ func (s *Server) adminOrderRefund(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	note := r.PostFormValue("comment")
-	o, err := s.orders.Refund(r.Context(), id, note)
+	o, _, err := s.orders.RefundOrder(r.Context(), id, order.RefundInput{Reason: note})
 	s.decided(w, r, id, err, "Order "+o.Number+" refunded.", func(v *admin.OrderView, errs check.Errors) {
 		v.RefundNote, v.Errors = note, map[string]string{"refund_comment": errs["comment"]}
 	})
@@ -116,7 +116,7 @@ func (s *Server) adminGatewayRefund(w http.ResponseWriter, r *http.Request, id i
 	f := admin.GatewayRefundFields{PaymentID: strings.TrimSpace(r.PostFormValue("payment_id")),
 		Amount: strings.TrimSpace(r.PostFormValue("amount")), Reason: r.PostFormValue("reason"),
 		Confirmed: r.PostFormValue("confirm") == "yes"}
-	req := order.GatewayRefund{Reason: f.Reason}
+	req := order.RefundInput{Reason: f.Reason}
 	e := check.Errors{}
 	target := rs[len(rs)-1]
 	for i := len(rs) - 1; i >= 0; i-- {
@@ -149,13 +149,14 @@ func (s *Server) adminGatewayRefund(w http.ResponseWriter, r *http.Request, id i
 		e.Add("confirm", "tick the box to confirm the refund")
 	}
 	var (
+		o   order.Order
 		rec order.RefundRecord
 		err error
 	)
 	if len(e) > 0 {
 		err = e
 	} else {
-		rec, err = s.orders.RefundGateway(r.Context(), id, req, s.gatewayCaller())
+		o, rec, err = s.orders.RefundOrder(r.Context(), id, req)
 	}
 	typed := func(v *admin.OrderView) {
 		if v.GatewayRefund == nil {
@@ -182,7 +183,7 @@ func (s *Server) adminGatewayRefund(w http.ResponseWriter, r *http.Request, id i
 	flash := ""
 	if err == nil {
 		flash = "Refunded " + rec.Amount.Format("en") + " through " + target.System.Name + "."
-		if o, gerr := s.orders.Get(r.Context(), id); gerr == nil && o.Status == order.StatusRefunded {
+		if o.Status == order.StatusRefunded {
 			flash += " Order " + o.Number + " is refunded and the access it granted is revoked."
 		}
 	}

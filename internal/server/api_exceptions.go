@@ -177,7 +177,7 @@ func (s *Server) apiExceptionRefund(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	_, res, err := s.orders.RefundException(r.Context(), id, in.Note, s.exceptionRefunder(r.Context(), id))
+	_, res, err := s.orders.RefundException(r.Context(), id, in.Note)
 	s.apiExceptionActed(w, r, id, err, &gatewayRefundJSON{ID: res.ID, Status: res.Status})
 }
 

@@ -250,16 +250,7 @@ func (s *Server) apiOrderRefund(w http.ResponseWriter, r *http.Request) {
 	if reason == "" {
 		reason = in.Comment
 	}
-	refundable, err := s.orders.Refundable(r.Context(), id)
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	if len(refundable) == 0 {
-		s.apiManualRefund(w, r, id, in, reason)
-		return
-	}
-	req := order.GatewayRefund{PaymentID: in.PaymentID, Reason: reason}
+	req := order.RefundInput{PaymentID: in.PaymentID, Reason: reason}
 	if in.Amount != nil {
 		if *in.Amount <= 0 {
 			s.apiError(w, r, check.Field("amount", "must be greater than zero"))
@@ -267,25 +258,8 @@ func (s *Server) apiOrderRefund(w http.ResponseWriter, r *http.Request) {
 		}
 		req.Amount = *in.Amount
 	}
-	_, err = s.orders.RefundGateway(r.Context(), id, req, s.gatewayCaller())
+	_, _, err = s.orders.RefundOrder(r.Context(), id, req)
 	s.apiDecided(w, r, order.Order{ID: id}, err)
-}
-
-// apiManualRefund records the refund of an order paid through the manual merchant: always in full.
-func (s *Server) apiManualRefund(w http.ResponseWriter, r *http.Request, id int64, in refundIn, comment string) {
-	if in.Amount != nil || in.PaymentID != 0 {
-		o, err := s.orders.Get(r.Context(), id)
-		if err != nil {
-			s.apiError(w, r, err)
-			return
-		}
-		if in.Amount != nil && *in.Amount != o.Price.Amount {
-			s.apiError(w, r, check.Field("amount", "an order paid through a manual payment system is refunded in full: leave amount out"))
-			return
-		}
-	}
-	o, err := s.orders.Refund(r.Context(), id, comment)
-	s.apiDecided(w, r, o, err)
 }
 
 // checkJSON is one payment attempt a re-check asked the gateway about.
