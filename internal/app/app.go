@@ -128,6 +128,7 @@ func New(d Deps) (*App, error) {
 		Payers: s.Contacts, Welcome: s.Accounts, School: s.Settings,
 		NotificationOffers: catalogcache.Offers{Cache: cache, Offers: s.Offers},
 		Gateway:            s.Gateways,
+		Begin:              s.Gateways,
 	}); err != nil {
 		return nil, err
 	}

@@ -8,7 +8,7 @@ import (
 )
 
 // Gateways calls payment systems' gateways: through the provider of the system's type, with the system's opened
-// credentials and the configured API base. It implements order.Refunder and order.StatusAsker.
+// credentials and the configured API base. It implements order.Refunder, order.Beginner and order.StatusAsker.
 type Gateways struct {
 	// Registry holds the providers by payment system type.
 	Registry *gateway.Registry
@@ -39,6 +39,15 @@ func (g Gateways) Provider(ctx context.Context, sys gateway.System) (gateway.Pro
 		return nil, gateway.Account{}, err
 	}
 	return p, acct, nil
+}
+
+// Begin implements order.Beginner.
+func (g Gateways) Begin(ctx context.Context, sys gateway.System, c gateway.Checkout) (gateway.Redirect, error) {
+	p, acct, err := g.Provider(ctx, sys)
+	if err != nil {
+		return gateway.Redirect{}, err
+	}
+	return p.Begin(ctx, acct, c)
 }
 
 // Refund implements order.Refunder.

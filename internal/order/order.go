@@ -186,6 +186,9 @@ type Deps struct {
 	// app.Gateways (the providers with the systems' opened credentials). Without it a gateway refund fails with
 	// gateway.ErrUnsupported and nothing changes.
 	Gateway Refunder
+	// Begin starts payments at the gateways (StartGateway); the app gives app.Gateways. Without it StartGateway
+	// fails with gateway.ErrUnsupported.
+	Begin Beginner
 }
 
 // validate names the first dependency d lacks: every one but NotificationOffers is required, so that a service

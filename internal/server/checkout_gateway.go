@@ -21,9 +21,6 @@ import (
 	"github.com/bursar/bursar/templates/public"
 )
 
-// errGatewayDown says the gateway could not start a payment; the attempt was abandoned and nothing was charged.
-var errGatewayDown = errors.New("the payment service did not start the payment")
-
 // gatewayFormError carries a gateway entered by posting a form out of submitOnce, to be rendered.
 type gatewayFormError struct{ form gateway.Form }
 
@@ -80,7 +77,7 @@ func gatewayPayView(p offer.Page, sys gateway.System, st account.Account) public
 // attempt is abandoned and the student sees a retry page (503); the form token sends a double submit to the same
 // gateway page.
 func (s *Server) gatewayCheckoutSubmit(w http.ResponseWriter, r *http.Request, p offer.Page, sys gateway.System) {
-	prov, ok := s.gatewayProvider(p, sys)
+	_, ok := s.gatewayProvider(p, sys)
 	if !ok {
 		s.notAvailable(w, r, p, sys)
 		return
@@ -103,17 +100,30 @@ func (s *Server) gatewayCheckoutSubmit(w http.ResponseWriter, r *http.Request, p
 			ctx = audit.WithActor(r.Context(), audit.Actor{Type: audit.ActorSystem, Label: "visitor " + clientIP(r)})
 			n.ContactID, n.Guest = 0, true
 		}
-		att, err := s.orders.OpenGateway(ctx, n)
-		if err != nil {
-			return "", err
-		}
-		if guest {
+		started, err := s.orders.StartGateway(ctx, n, func(att order.Attempt) gateway.Checkout {
+			return s.gatewayCheckout(p, sys, att, st.Email)
+		})
+		att := started.Attempt
+		if guest && att.Order.Number != "" {
 			s.rememberGuestOrder(r, att.Order.Number)
 		}
-		red, err := s.beginGateway(ctx, prov, p, sys, att, st.Email)
+		if errors.Is(err, order.ErrGatewayDown) {
+			level := s.log.Warn
+			if !errors.Is(err, gateway.ErrUnavailable) {
+				level = s.log.Error // the gateway refused the request: a configuration the admin must fix
+			}
+			level("gateway checkout failed", "payment_system_id", sys.ID, "order", att.Order.Number,
+				"payment_id", att.Payment.ID, "err", err)
+		}
 		if err != nil {
 			return "", err
 		}
+		if started.RefNotStored != nil {
+			// The notification still finds the order by its id (client_reference_id); never strand the payer.
+			s.log.Error("attach gateway reference", "payment_id", att.Payment.ID, "ref", started.Redirect.Ref,
+				"err", started.RefNotStored)
+		}
+		red := started.Redirect
 		if red.Form != nil {
 			return "", &gatewayFormError{form: *red.Form}
 		}
@@ -125,7 +135,7 @@ func (s *Server) gatewayCheckoutSubmit(w http.ResponseWriter, r *http.Request, p
 	case errors.As(err, &formErr):
 		s.render(w, r, http.StatusOK, public.GatewayFormPage(public.GatewayForm{Lang: p.Language,
 			Action: formErr.form.Action, Fields: formErr.form.Fields}))
-	case errors.Is(err, errGatewayDown):
+	case errors.Is(err, order.ErrGatewayDown):
 		s.gatewayDown(w, r, p, sys)
 	case errors.Is(err, check.ErrNotFound):
 		s.notFound(w, r)
@@ -141,46 +151,17 @@ func (s *Server) gatewayCheckoutSubmit(w http.ResponseWriter, r *http.Request, p
 	}
 }
 
-// beginGateway starts attempt att at the gateway and stores the gateway's reference. A gateway that fails (down,
-// timing out, refusing the request) has the attempt abandoned: errGatewayDown.
-func (s *Server) beginGateway(ctx context.Context, prov gateway.Provider, p offer.Page, sys gateway.System,
-	att order.Attempt, email string) (gateway.Redirect, error) {
-	acct, err := s.gatewayAccount(ctx, sys)
-	if err != nil {
-		return gateway.Redirect{}, err
-	}
+// gatewayCheckout is what the gateway is asked to begin for attempt att of offer p through sys.
+func (s *Server) gatewayCheckout(p offer.Page, sys gateway.System, att order.Attempt, email string) gateway.Checkout {
 	base := s.cfg.BaseURL + "/o/" + url.PathEscape(p.Slug)
 	num := url.QueryEscape(att.Order.Number)
 	// The attempt's id in the return URL makes each attempt a different request to the gateway (Stripe replays
 	// the answer of an identical one, a failure included).
-	red, err := prov.Begin(ctx, acct, gateway.Checkout{OrderID: att.Order.ID, OrderNumber: att.Order.Number,
+	return gateway.Checkout{OrderID: att.Order.ID, OrderNumber: att.Order.Number,
 		Amount: att.Order.Price, Title: p.Title, Email: email, Language: p.Language,
 		SuccessURL: fmt.Sprintf("%s/paid?order=%s&attempt=%d", base, num, att.Payment.ID),
 		CancelURL:  fmt.Sprintf("%s/cancelled?order=%s&system=%d", base, num, sys.ID),
-		NotifyURL:  s.cfg.BaseURL + "/webhooks/" + strconv.FormatInt(sys.ID, 10)})
-	if err != nil {
-		level := s.log.Warn
-		if !errors.Is(err, gateway.ErrUnavailable) {
-			level = s.log.Error // the gateway refused the request: a configuration the admin must fix
-		}
-		level("gateway checkout failed", "payment_system_id", sys.ID, "order", att.Order.Number,
-			"payment_id", att.Payment.ID, "err", err)
-		reason := "the payment service did not answer"
-		if !errors.Is(err, gateway.ErrUnavailable) {
-			reason = "the payment service refused to start the payment"
-		}
-		if aerr := s.orders.AbandonAttempt(context.WithoutCancel(ctx), att.Payment.ID, reason); aerr != nil {
-			return gateway.Redirect{}, fmt.Errorf("abandon attempt %d: %w", att.Payment.ID, aerr)
-		}
-		return gateway.Redirect{}, errGatewayDown
-	}
-	if red.Ref != "" {
-		if err := s.orders.AttachRef(ctx, att.Payment.ID, red.Ref); err != nil {
-			// The notification still finds the order by its id (client_reference_id); never strand the payer.
-			s.log.Error("attach gateway reference", "payment_id", att.Payment.ID, "ref", red.Ref, "err", err)
-		}
-	}
-	return red, nil
+		NotifyURL:  s.cfg.BaseURL + "/webhooks/" + strconv.FormatInt(sys.ID, 10)}
 }
 
 // gatewayDown is the retry page: the payment service did not answer, nothing was charged.
