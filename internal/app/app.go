@@ -59,7 +59,7 @@ type Services struct {
 	Accounts       *account.Service
 	RateLimiter    *account.RateLimiter
 	Orders         *order.Service
-	Gateways       Gateways
+	Gateways       gateway.Caller
 	// Catalog keeps catalog reads and rendered public pages while its listener (App.Start) is live.
 	Catalog *catalogcache.Cache
 }
@@ -107,7 +107,7 @@ func New(d Deps) (*App, error) {
 	if s.Accounts, err = account.NewService(d.Pool, al, s.Contacts, s.Mailer, d.Config.BaseURL); err != nil {
 		return nil, err
 	}
-	s.Gateways = Gateways{
+	s.Gateways = gateway.Caller{
 		// The gateway providers by payment system type (manual has none: nothing to call).
 		Registry: gateway.NewRegistry(
 			stripe.New(stripe.Options{}),
@@ -116,8 +116,9 @@ func New(d Deps) (*App, error) {
 			wayforpay.New(wayforpay.Options{}),
 			paypal.New(paypal.Options{}),
 		),
-		Systems: s.PaymentSystems,
-		APIURLs: d.Config.GatewayAPIURLs,
+		Systems:  s.PaymentSystems,
+		APIURLs:  d.Config.GatewayAPIURLs,
+		Accounts: catalogcache.Accounts{Cache: cache},
 	}
 	// Orders reach, inside the order's transaction: catalog, payment systems, access, the contacts' timelines,
 	// exchange rates, the order e-mails and River; and, for orders paid without signing in, the contacts found or
@@ -127,8 +128,7 @@ func New(d Deps) (*App, error) {
 		Rates: s.Rates, Mailer: s.Mailer, Jobs: s.Jobs,
 		Payers: s.Contacts, Welcome: s.Accounts, School: s.Settings,
 		NotificationOffers: catalogcache.Offers{Cache: cache, Offers: s.Offers},
-		Gateway:            s.Gateways,
-		Begin:              s.Gateways,
+		Gateways:           s.Gateways,
 	}); err != nil {
 		return nil, err
 	}

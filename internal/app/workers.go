@@ -29,7 +29,7 @@ func (a *App) Workers(sender notify.Sender) Workers {
 	return Workers{
 		Mail:     notify.NewWorker(a.pool, sender, a.log).WithTimeout(min(notify.DefaultTimeout, a.jobsConfig().RescueAfter)),
 		Deadline: order.NewDeadlineWorker(s.Orders),
-		Recheck:  order.NewRecheckWorker(s.Orders, s.Gateways, order.RecheckConfig{After: a.cfg.RecheckAfter}, a.log),
+		Recheck:  order.NewRecheckWorker(s.Orders, order.RecheckConfig{After: a.cfg.RecheckAfter}, a.log),
 		Sweep:    order.NewSweepWorker(s.Orders, a.log),
 	}
 }

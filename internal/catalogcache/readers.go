@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/bursar/bursar/internal/db"
+	"github.com/bursar/bursar/internal/gateway"
 	"github.com/bursar/bursar/internal/offer"
 	"github.com/bursar/bursar/internal/settings"
 )
@@ -52,4 +53,14 @@ type School struct {
 // GetTx implements mailer.School.
 func (s School) GetTx(ctx context.Context, tx db.DBTX) (settings.School, error) {
 	return Cached(s.Cache, "school", func() (settings.School, error) { return s.Settings.GetTx(ctx, tx) })
+}
+
+// Accounts keeps payment systems with their opened credentials for verifying notifications (gateway.AccountCache).
+type Accounts struct {
+	Cache *Cache
+}
+
+// Account implements gateway.AccountCache.
+func (a Accounts) Account(id int64, read func() (gateway.Account, error)) (gateway.Account, error) {
+	return Cached(a.Cache, "payment-system:"+strconv.FormatInt(id, 10), read)
 }

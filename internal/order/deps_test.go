@@ -29,6 +29,7 @@ func TestNewServiceRefusesMissingDeps(t *testing.T) {
 		{"Payers", func(d *order.Deps) { d.Payers = nil }},
 		{"Welcome", func(d *order.Deps) { d.Welcome = nil }},
 		{"School", func(d *order.Deps) { d.School = nil }},
+		{"Gateways", func(d *order.Deps) { d.Gateways = nil }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

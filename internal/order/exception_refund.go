@@ -52,7 +52,7 @@ func recordFault(ctx context.Context, step string) error {
 // Only exceptions for which CanRefund holds can be refunded (ErrNotRefundable otherwise): Bursar did not apply
 // their money, so no payment or order changes; the order's timeline says what was returned.
 func (s *Service) RefundException(ctx context.Context, id int64, note string) (Exception, gateway.RefundResult, error) {
-	return s.refundException(ctx, id, note, s.gateway())
+	return s.refundException(ctx, id, note, s.deps.Gateways)
 }
 
 // refundException is RefundException through via.

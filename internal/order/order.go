@@ -182,13 +182,10 @@ type Deps struct {
 	// NotificationOffers, when set, reads offers for applying gateway notifications (a cached reader: a change's
 	// propagation delay does not matter there, every notification reading the same offer does); Offers otherwise.
 	NotificationOffers Offers
-	// Gateway makes the refunds through payment systems' gateways (RefundOrder, RefundException); the app gives
-	// app.Gateways (the providers with the systems' opened credentials). Without it a gateway refund fails with
-	// gateway.ErrUnsupported and nothing changes.
-	Gateway Refunder
-	// Begin starts payments at the gateways (StartGateway); the app gives app.Gateways. Without it StartGateway
-	// fails with gateway.ErrUnsupported.
-	Begin Beginner
+	// Gateways reaches the payment systems' gateways: it starts payments (StartGateway), verifies notifications
+	// (TakeNotification), makes refunds (RefundOrder, RefundException, SettleRefunds) and asks what became of a
+	// payment (Recheck). The app gives gateway.Caller: the providers with the systems' opened credentials.
+	Gateways Gateways
 }
 
 // validate names the first dependency d lacks: every one but NotificationOffers is required, so that a service
@@ -199,7 +196,7 @@ func (d Deps) validate() error {
 		v    any
 	}{{"Offers", d.Offers}, {"Systems", d.Systems}, {"Access", d.Access}, {"Timeline", d.Timeline},
 		{"Rates", d.Rates}, {"Mailer", d.Mailer}, {"Jobs", d.Jobs}, {"Payers", d.Payers}, {"Welcome", d.Welcome},
-		{"School", d.School}} {
+		{"School", d.School}, {"Gateways", d.Gateways}} {
 		if isNil(dep.v) {
 			return fmt.Errorf("order: Deps.%s is required", dep.name)
 		}

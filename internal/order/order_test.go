@@ -119,7 +119,8 @@ func buildFixture(t *testing.T, ratesOf func(*pgxpool.Pool, *audit.Log) order.Ra
 		t.Fatal(err)
 	}
 	f.deps = order.Deps{Offers: f.offers, Systems: f.systems, Access: f.access, Timeline: f.contacts, Rates: rates,
-		Mailer: tableMailer{}, Jobs: ins, Payers: f.contacts, Welcome: fixedWelcome{}, School: settings.NewService(pool, al)}
+		Mailer: tableMailer{}, Jobs: ins, Payers: f.contacts, Welcome: fixedWelcome{}, School: settings.NewService(pool, al),
+		Gateways: fakeGateways{}}
 	if f.svc, err = order.NewService(pool, al, f.deps); err != nil {
 		t.Fatal(err)
 	}

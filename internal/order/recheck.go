@@ -14,13 +14,6 @@ import (
 	"github.com/bursar/bursar/internal/order/orderq"
 )
 
-// StatusAsker asks a payment system's gateway about a payment (a re-check). The server implements it with the
-// gateway providers and the systems' opened credentials; a gateway that cannot be asked answers an error wrapping
-// gateway.ErrUnsupported, one that cannot be reached gateway.ErrUnavailable.
-type StatusAsker interface {
-	Status(ctx context.Context, sys gateway.System, ref string) (gateway.Event, error)
-}
-
 // Check is what asking the gateway about one payment attempt came to.
 type Check struct {
 	PaymentID int64
@@ -67,7 +60,12 @@ func Recheckable(o Order) []Payment {
 // nothing, one finding the attempt paid completes the order exactly once even if the webhook arrives too. It returns
 // one Check per attempt, oldest first; a gateway that cannot be asked or reached is reported in its Check, not as
 // an error. An order that is not open is ErrNotOpen.
-func (s *Service) Recheck(ctx context.Context, orderID int64, via StatusAsker) ([]Check, error) {
+func (s *Service) Recheck(ctx context.Context, orderID int64) ([]Check, error) {
+	return s.recheck(ctx, orderID, s.deps.Gateways)
+}
+
+// recheck is Recheck asking via.
+func (s *Service) recheck(ctx context.Context, orderID int64, via StatusAsker) ([]Check, error) {
 	o, err := getOrder(ctx, s.db, orderID)
 	if err != nil {
 		return nil, err
@@ -185,7 +183,12 @@ type RecheckSummary struct {
 // not asked about in the last cfg.Every, at most cfg.Batch of them, oldest question first. Each is claimed (its
 // last_checked_at set) before it is asked about, so runs in several processes never ask about the same attempt in
 // the same interval.
-func (s *Service) RecheckStale(ctx context.Context, via StatusAsker, cfg RecheckConfig) (RecheckSummary, error) {
+func (s *Service) RecheckStale(ctx context.Context, cfg RecheckConfig) (RecheckSummary, error) {
+	return s.recheckStale(ctx, s.deps.Gateways, cfg)
+}
+
+// recheckStale is RecheckStale asking via.
+func (s *Service) recheckStale(ctx context.Context, via StatusAsker, cfg RecheckConfig) (RecheckSummary, error) {
 	cfg = cfg.WithDefaults()
 	var sum RecheckSummary
 	now := time.Now()
@@ -237,14 +240,13 @@ func (RecheckArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAt
 type RecheckWorker struct {
 	river.WorkerDefaults[RecheckArgs]
 	svc *Service
-	via RecheckGateway
 	cfg RecheckConfig
 	log *slog.Logger
 }
 
-// NewRecheckWorker returns the re-check worker of svc, asking the gateways through via.
-func NewRecheckWorker(svc *Service, via RecheckGateway, cfg RecheckConfig, log *slog.Logger) *RecheckWorker {
-	return &RecheckWorker{svc: svc, via: via, cfg: cfg.WithDefaults(), log: log}
+// NewRecheckWorker returns the re-check worker of svc, asking the gateways svc was given.
+func NewRecheckWorker(svc *Service, cfg RecheckConfig, log *slog.Logger) *RecheckWorker {
+	return &RecheckWorker{svc: svc, cfg: cfg.WithDefaults(), log: log}
 }
 
 // Register adds the worker to River's registry (internal/jobs calls it).
@@ -263,7 +265,7 @@ func (w *RecheckWorker) Timeout(*river.Job[RecheckArgs]) time.Duration { return 
 
 // Work re-checks one batch of stale attempts and settles one batch of pending refunds, as the system.
 func (w *RecheckWorker) Work(ctx context.Context, _ *river.Job[RecheckArgs]) error {
-	sum, err := w.svc.RecheckStale(systemCtx(ctx), w.via, w.cfg)
+	sum, err := w.svc.RecheckStale(systemCtx(ctx), w.cfg)
 	if err != nil {
 		return err
 	}
@@ -273,7 +275,7 @@ func (w *RecheckWorker) Work(ctx context.Context, _ *river.Job[RecheckArgs]) err
 	}
 	w.log.Log(ctx, level, "payments re-checked", "asked", sum.Asked, "changed", sum.Changed,
 		"unavailable", sum.Unavailable, "refused", sum.Refused)
-	rs, err := w.svc.SettleRefunds(systemCtx(ctx), w.via, w.cfg)
+	rs, err := w.svc.SettleRefunds(systemCtx(ctx), w.cfg)
 	if err != nil {
 		return err
 	}

@@ -76,7 +76,7 @@ func TestRecheck(t *testing.T) {
 	}
 	for _, st := range steps {
 		gw.set("cs_rc", st.answer, nil)
-		checks, err := f.svc.Recheck(f.ctx, att.Order.ID, gw)
+		checks, err := f.svc.RecheckVia(f.ctx, att.Order.ID, gw)
 		if err != nil {
 			t.Fatalf("%s: Recheck = %v", st.name, err)
 		}
@@ -115,7 +115,7 @@ func TestRecheck(t *testing.T) {
 		t.Errorf("stored status body = %s", evs[2].Body)
 	}
 	// A completed order has nothing to re-check.
-	if _, err := f.svc.Recheck(f.ctx, att.Order.ID, gw); !errors.Is(err, order.ErrNotOpen) {
+	if _, err := f.svc.RecheckVia(f.ctx, att.Order.ID, gw); !errors.Is(err, order.ErrNotOpen) {
 		t.Errorf("Recheck of a completed order = %v, want ErrNotOpen", err)
 	}
 	if gw.count() != 3 {
@@ -142,7 +142,7 @@ func TestRecheckCannotAsk(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			gw := newAnswers()
 			gw.set("cs_cannot", gateway.Event{}, tt.err)
-			checks, err := f.svc.Recheck(f.ctx, att.Order.ID, gw)
+			checks, err := f.svc.RecheckVia(f.ctx, att.Order.ID, gw)
 			if err != nil {
 				t.Fatalf("Recheck = %v, want the gateway's trouble in the check, not an error", err)
 			}
@@ -182,7 +182,7 @@ func TestRecheckJob(t *testing.T) {
 	gw.set("cs_old", gateway.Event{Type: "checkout.session:complete/paid", Kind: gateway.EventPaid,
 		Amount: money.New(4900, "EUR")}, nil)
 	var logs bytes.Buffer
-	w := order.NewRecheckWorker(f.svc, gw, order.RecheckConfig{After: 30 * time.Minute, Every: time.Hour},
+	w := order.NewRecheckWorker(f.withGateways(fakeGateways{status: gw, refund: gw}), order.RecheckConfig{After: 30 * time.Minute, Every: time.Hour},
 		slog.New(slog.NewTextHandler(&logs, nil)))
 	job := &river.Job[order.RecheckArgs]{JobRow: &rivertype.JobRow{ID: 1}}
 	if err := w.Work(f.ctx, job); err != nil {
@@ -211,11 +211,11 @@ func TestRecheckJob(t *testing.T) {
 		t.Fatal(err)
 	}
 	gw.set("cs_young", gateway.Event{Type: "checkout.session:open/unpaid", Kind: gateway.EventPending}, nil)
-	sum, err := f.svc.RecheckStale(f.ctx, gw, order.RecheckConfig{After: 30 * time.Minute, Every: time.Hour})
+	sum, err := f.svc.RecheckStaleVia(f.ctx, gw, order.RecheckConfig{After: 30 * time.Minute, Every: time.Hour})
 	if err != nil || sum.Asked != 1 || gw.count() != 2 || gw.asked[1] != "cs_young" || sum.Changed != 1 {
 		t.Fatalf("second run = %+v, %v; asked %v", sum, err, gw.asked)
 	}
-	sum, err = f.svc.RecheckStale(f.ctx, gw, order.RecheckConfig{After: 30 * time.Minute, Every: time.Hour})
+	sum, err = f.svc.RecheckStaleVia(f.ctx, gw, order.RecheckConfig{After: 30 * time.Minute, Every: time.Hour})
 	if err != nil || sum.Asked != 0 || gw.count() != 2 {
 		t.Fatalf("third run = %+v, %v; asked %v", sum, err, gw.asked)
 	}
@@ -223,7 +223,7 @@ func TestRecheckJob(t *testing.T) {
 	if _, err := f.pool.Exec(f.ctx, "UPDATE payments SET last_checked_at = now() - interval '2 hours'"); err != nil {
 		t.Fatal(err)
 	}
-	sum, err = f.svc.RecheckStale(f.ctx, gw, order.RecheckConfig{After: 30 * time.Minute, Every: time.Hour})
+	sum, err = f.svc.RecheckStaleVia(f.ctx, gw, order.RecheckConfig{After: 30 * time.Minute, Every: time.Hour})
 	if err != nil || sum.Asked != 1 || sum.Changed != 0 || gw.count() != 3 {
 		t.Fatalf("run after the interval = %+v, %v; asked %v", sum, err, gw.asked)
 	}
@@ -249,7 +249,7 @@ func TestRecheckBatch(t *testing.T) {
 	var wg sync.WaitGroup
 	for range 2 {
 		wg.Go(func() {
-			if _, err := f.svc.RecheckStale(f.ctx, gw, cfg); err != nil {
+			if _, err := f.svc.RecheckStaleVia(f.ctx, gw, cfg); err != nil {
 				t.Error(err)
 			}
 		})
@@ -265,7 +265,7 @@ func TestRecheckBatch(t *testing.T) {
 		}
 		seen[ref] = true
 	}
-	if _, err := f.svc.RecheckStale(f.ctx, gw, cfg); err != nil || gw.count() != 5 {
+	if _, err := f.svc.RecheckStaleVia(f.ctx, gw, cfg); err != nil || gw.count() != 5 {
 		t.Fatalf("third run: %v, asked %d, want the last one", err, gw.count())
 	}
 }

@@ -15,12 +15,6 @@ import (
 	"github.com/bursar/bursar/internal/order/orderq"
 )
 
-// Refunder makes refunds through a payment system's gateway. app.Gateways implements it with the gateway providers
-// and the systems' opened credentials, given once in Deps.Gateway; the order package never calls a gateway by itself.
-type Refunder interface {
-	Refund(ctx context.Context, sys gateway.System, r gateway.RefundRequest) (gateway.RefundResult, error)
-}
-
 // Refund statuses: a refund through a gateway is pending while the gateway is asked, then succeeded or failed.
 // Refunds recorded without a gateway (the manual merchant's, and those the gateway reported) are succeeded.
 const (
@@ -472,26 +466,10 @@ func (s *Service) RefundOrder(ctx context.Context, id int64, in RefundInput) (Or
 		o, err := s.Refund(ctx, id, in.Reason)
 		return o, RefundRecord{}, err
 	}
-	rec, err := s.refundGateway(ctx, id, GatewayRefund(in), s.gateway())
+	rec, err := s.refundGateway(ctx, id, GatewayRefund(in), s.deps.Gateways)
 	if err != nil {
 		return Order{}, rec, err
 	}
 	o, err := s.Get(ctx, id)
 	return o, rec, err
-}
-
-// gateway is Deps.Gateway, or, without one, a Refunder that makes no refund (gateway.ErrUnsupported).
-func (s *Service) gateway() Refunder {
-	if s.deps.Gateway == nil {
-		return noGateway{}
-	}
-	return s.deps.Gateway
-}
-
-// noGateway is the Refunder of a service given none: every refund fails and nothing changes.
-type noGateway struct{}
-
-// Refund implements Refunder.
-func (noGateway) Refund(context.Context, gateway.System, gateway.RefundRequest) (gateway.RefundResult, error) {
-	return gateway.RefundResult{}, fmt.Errorf("order: no gateway caller in Deps.Gateway: %w", gateway.ErrUnsupported)
 }

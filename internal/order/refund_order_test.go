@@ -3,23 +3,17 @@ package order_test
 import (
 	"testing"
 
-	"github.com/bursar/bursar/internal/audit"
 	"github.com/bursar/bursar/internal/money"
 	"github.com/bursar/bursar/internal/order"
 )
 
-// RefundOrder decides inside: a gateway order is refunded through the gateway given once in Deps.Gateway, a manual
+// RefundOrder decides inside: a gateway order is refunded through the gateway given once in Deps.Gateways, a manual
 // order is recorded as refunded in full; the caller passes no gateway.
 func TestRefundOrderDecidesInside(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, nil)
 	gw := &gatewayRecorder{}
-	d := f.deps
-	d.Gateway = gw
-	svc, err := order.NewService(f.pool, audit.New(f.pool), d)
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc := f.withGateways(fakeGateways{refund: gw})
 
 	manual, err := svc.Approve(f.ctx, f.open().ID, order.Adjustment{}) // before stripeSystem changes f.offer
 	if err != nil {

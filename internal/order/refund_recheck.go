@@ -17,13 +17,6 @@ import (
 // the gateway cannot be asked again.
 const EventRefundUnconfirmed = "payment.refund_unconfirmed"
 
-// RecheckGateway is what the periodic re-check asks the gateways: about payments (Status) and, again, for refunds
-// whose answer was lost (Refund, with the same idempotency key).
-type RecheckGateway interface {
-	StatusAsker
-	Refunder
-}
-
 // RefundSettlement is what one run of SettleRefunds did.
 type RefundSettlement struct {
 	Asked       int // refunds asked of the gateway again, with their first idempotency key
@@ -44,7 +37,12 @@ type RefundSettlement struct {
 //     exception's refund is marked unconfirmed and its note says what to check.
 //
 // The gateway is asked outside any transaction. Errors are the database's; a gateway's are counted.
-func (s *Service) SettleRefunds(ctx context.Context, via Refunder, cfg RecheckConfig) (RefundSettlement, error) {
+func (s *Service) SettleRefunds(ctx context.Context, cfg RecheckConfig) (RefundSettlement, error) {
+	return s.settleRefunds(ctx, s.deps.Gateways, cfg)
+}
+
+// settleRefunds is SettleRefunds asking via.
+func (s *Service) settleRefunds(ctx context.Context, via Refunder, cfg RecheckConfig) (RefundSettlement, error) {
 	cfg = cfg.WithDefaults()
 	var sum RefundSettlement
 	now := time.Now()

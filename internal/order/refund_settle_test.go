@@ -92,15 +92,15 @@ func TestSettleOrderRefundAfterCrash(t *testing.T) {
 		t.Fatalf("refunds after the crash = %+v, %v; want one pending", rs, err)
 	}
 	// Not yet past the re-check delay: nothing is asked.
-	if sum, err := f.svc.SettleRefunds(f.ctx, gw, settleCfg); err != nil || sum != (order.RefundSettlement{}) {
+	if sum, err := f.svc.SettleRefundsVia(f.ctx, gw, settleCfg); err != nil || sum != (order.RefundSettlement{}) {
 		t.Fatalf("SettleRefunds before the delay = %+v, %v", sum, err)
 	}
 	f.ageRefunds()
-	sum, err := f.svc.SettleRefunds(f.ctx, gw, settleCfg)
+	sum, err := f.svc.SettleRefundsVia(f.ctx, gw, settleCfg)
 	if err != nil || sum != (order.RefundSettlement{Asked: 1, Recorded: 1}) {
 		t.Fatalf("SettleRefunds = %+v, %v; want asked 1, recorded 1", sum, err)
 	}
-	if sum, err := f.svc.SettleRefunds(f.ctx, gw, settleCfg); err != nil || sum != (order.RefundSettlement{}) {
+	if sum, err := f.svc.SettleRefundsVia(f.ctx, gw, settleCfg); err != nil || sum != (order.RefundSettlement{}) {
 		t.Fatalf("second SettleRefunds = %+v, %v; want nothing to do", sum, err)
 	}
 	keys, made := gw.asked()
@@ -169,11 +169,11 @@ func TestSettleExceptionRefundAfterCrash(t *testing.T) {
 		t.Fatalf("gateway asked %d times before the re-check, want 1", len(keys))
 	}
 	f.ageRefunds()
-	sum, err := f.svc.SettleRefunds(f.ctx, gw, settleCfg)
+	sum, err := f.svc.SettleRefundsVia(f.ctx, gw, settleCfg)
 	if err != nil || sum != (order.RefundSettlement{Asked: 1, Recorded: 1}) {
 		t.Fatalf("SettleRefunds = %+v, %v; want asked 1, recorded 1", sum, err)
 	}
-	if sum, err := f.svc.SettleRefunds(f.ctx, gw, settleCfg); err != nil || sum != (order.RefundSettlement{}) {
+	if sum, err := f.svc.SettleRefundsVia(f.ctx, gw, settleCfg); err != nil || sum != (order.RefundSettlement{}) {
 		t.Fatalf("second SettleRefunds = %+v, %v; want nothing to do", sum, err)
 	}
 	keys, made := gw.asked()
@@ -205,7 +205,7 @@ func TestSettleRefundFailedAnswer(t *testing.T) {
 		t.Fatalf("RefundException = %v, want a *RefundFailedError joined with the recording's error", err)
 	}
 	f.ageRefunds()
-	if sum, err := f.svc.SettleRefunds(f.ctx, refuse, settleCfg); err != nil ||
+	if sum, err := f.svc.SettleRefundsVia(f.ctx, refuse, settleCfg); err != nil ||
 		sum != (order.RefundSettlement{Asked: 1, Recorded: 1}) {
 		t.Fatalf("SettleRefunds = %+v, %v; want asked 1, recorded 1", sum, err)
 	}
@@ -238,11 +238,11 @@ func TestSettleRefundHandedOver(t *testing.T) {
 		t.Fatal("RefundException with the recording failing = nil error")
 	}
 	f.ageRefunds()
-	sum, err := f.svc.SettleRefunds(f.ctx, gw, settleCfg)
+	sum, err := f.svc.SettleRefundsVia(f.ctx, gw, settleCfg)
 	if err != nil || sum != (order.RefundSettlement{HandedOver: 2}) {
 		t.Fatalf("SettleRefunds = %+v, %v; want 2 handed over", sum, err)
 	}
-	if sum, err := f.svc.SettleRefunds(f.ctx, gw, settleCfg); err != nil || sum != (order.RefundSettlement{}) {
+	if sum, err := f.svc.SettleRefundsVia(f.ctx, gw, settleCfg); err != nil || sum != (order.RefundSettlement{}) {
 		t.Fatalf("second SettleRefunds = %+v, %v; want nothing to do", sum, err)
 	}
 	if keys, _ := gw.asked(); len(keys) != 2 {

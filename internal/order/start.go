@@ -8,12 +8,6 @@ import (
 	"github.com/bursar/bursar/internal/gateway"
 )
 
-// Beginner starts payments at a payment system's gateway. app.Gateways implements it with the provider of the
-// system's type and its opened credentials; it is given once, in StartGateway's caller's service (Deps.Begin).
-type Beginner interface {
-	Begin(ctx context.Context, sys gateway.System, c gateway.Checkout) (gateway.Redirect, error)
-}
-
 // ErrGatewayDown is returned by StartGateway when the gateway did not start the payment (it was down, timed out
 // or refused the request): the attempt was abandoned and nothing was charged. The gateway's error is wrapped too.
 var ErrGatewayDown = errors.New("the payment service did not start the payment")
@@ -33,9 +27,6 @@ type Started struct {
 // (AbandonAttempt) and the error wraps ErrGatewayDown and the gateway's error. The attempt is returned whenever it
 // was opened, errors included.
 func (s *Service) StartGateway(ctx context.Context, n NewGateway, checkout func(Attempt) gateway.Checkout) (Started, error) {
-	if s.deps.Begin == nil {
-		return Started{}, fmt.Errorf("order: no gateway in Deps.Begin: %w", gateway.ErrUnsupported)
-	}
 	sys, err := s.deps.Systems.Get(ctx, n.PaymentSystemID)
 	if err != nil {
 		return Started{}, err
@@ -45,7 +36,7 @@ func (s *Service) StartGateway(ctx context.Context, n NewGateway, checkout func(
 		return Started{}, err
 	}
 	out := Started{Attempt: att}
-	red, gerr := s.deps.Begin.Begin(ctx, sys, checkout(att))
+	red, gerr := s.deps.Gateways.Begin(ctx, sys, checkout(att))
 	if gerr != nil {
 		reason := "the payment service did not answer"
 		if !errors.Is(gerr, gateway.ErrUnavailable) {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/bursar/bursar/internal/audit"
 	"github.com/bursar/bursar/internal/gateway"
 	"github.com/bursar/bursar/internal/order"
 )
@@ -17,15 +16,14 @@ func (f beginnerFunc) Begin(ctx context.Context, sys gateway.System, c gateway.C
 	return f(ctx, sys, c)
 }
 
-// StartGateway opens the attempt, asks the gateway given once in Deps.Begin, and stores its reference; a gateway
+// StartGateway opens the attempt, asks the gateway given once in Deps.Gateways, and stores its reference; a gateway
 // that fails has the attempt abandoned and the error is ErrGatewayDown.
 func TestStartGateway(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, nil)
 	sys := f.stripeSystem()
 	down := true
-	d := f.deps
-	d.Begin = beginnerFunc(func(_ context.Context, got gateway.System, c gateway.Checkout) (gateway.Redirect, error) {
+	svc := f.withGateways(fakeGateways{begin: beginnerFunc(func(_ context.Context, got gateway.System, c gateway.Checkout) (gateway.Redirect, error) {
 		if got.ID != sys.ID || c.OrderID == 0 {
 			t.Errorf("Begin(%d, %+v)", got.ID, c)
 		}
@@ -33,11 +31,7 @@ func TestStartGateway(t *testing.T) {
 			return gateway.Redirect{}, gateway.ErrUnavailable
 		}
 		return gateway.Redirect{URL: "https://pay.test/cs_start", Ref: "cs_start"}, nil
-	})
-	svc, err := order.NewService(f.pool, audit.New(f.pool), d)
-	if err != nil {
-		t.Fatal(err)
-	}
+	})})
 	n := order.NewGateway{OfferID: f.offer.ID, ContactID: f.contact.ID, PaymentSystemID: sys.ID,
 		Channel: order.ChannelCheckout}
 	checkout := func(att order.Attempt) gateway.Checkout {

@@ -199,7 +199,7 @@ func (s *Server) adminOrderRecheck(w http.ResponseWriter, r *http.Request) {
 		s.htmlError(w, r, err)
 		return
 	}
-	checks, err := s.orders.Recheck(r.Context(), id, s.gatewayCaller())
+	checks, err := s.orders.Recheck(r.Context(), id)
 	s.logChecks(id, checks)
 	s.decided(w, r, id, err, recheckText(checks), func(*admin.OrderView, check.Errors) {})
 }

@@ -288,7 +288,7 @@ func (s *Server) apiOrderRecheck(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	checks, err := s.orders.Recheck(r.Context(), id, s.gatewayCaller())
+	checks, err := s.orders.Recheck(r.Context(), id)
 	s.logChecks(id, checks)
 	if err != nil {
 		s.apiError(w, r, err)

@@ -248,7 +248,7 @@ func (s *Server) recheckOnReturn(ctx context.Context, o order.Order) order.Order
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), returnRecheckTimeout)
 	defer cancel()
 	ctx = audit.WithActor(ctx, audit.Actor{Type: audit.ActorSystem, Label: "return page re-check"})
-	if _, err := s.orders.Recheck(ctx, o.ID, s.gatewayCaller()); err != nil {
+	if _, err := s.orders.Recheck(ctx, o.ID); err != nil {
 		s.log.Warn("re-check on return", "order", o.Number, "err", err)
 		return o
 	}

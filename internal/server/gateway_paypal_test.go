@@ -277,15 +277,7 @@ func TestPayPalDeclined(t *testing.T) {
 		capID := ""
 		if tt.name == "CaptureDenied" {
 			// The payer came back first and the return page's status check captured (declined).
-			prov, ok := a.srv.gateways.Provider(gateway.TypePayPal)
-			if !ok {
-				t.Fatal("no PayPal provider registered")
-			}
-			acct, err := a.srv.gatewayAccount(a.ctx(), f.sys)
-			if err != nil {
-				t.Fatal(err)
-			}
-			st, err := prov.Status(a.ctx(), acct, id)
+			st, err := a.app.Services.Gateways.Status(a.ctx(), f.sys, id)
 			if err != nil || st.Kind != gateway.EventFailed {
 				t.Fatalf("%s: Status = %+v, %v", tt.name, st, err)
 			}

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"time"
 
 	"github.com/bursar/bursar/internal/access"
@@ -34,10 +33,9 @@ type services struct {
 	accounts       *account.Service
 	rateLimiter    *account.RateLimiter
 	postLimits     map[string]account.Limit // by form: signup, login, reset, checkout
-	// gateways are the providers by payment system type (manual has none: nothing to call); calls reaches them
-	// with a system's opened credentials.
+	// gateways are the providers by payment system type (manual has none: nothing to call), asked what they can do;
+	// only the order module calls them.
 	gateways *gateway.Registry
-	calls    app.Gateways
 }
 
 func newServices(s app.Services) services {
@@ -57,7 +55,6 @@ func newServices(s app.Services) services {
 		rateLimiter:    s.RateLimiter,
 		postLimits:     defaultPostLimits(),
 		gateways:       s.Gateways.Registry,
-		calls:          s.Gateways,
 	}
 }
 
@@ -72,13 +69,4 @@ func defaultPostLimits() map[string]account.Limit {
 		"welcome":  {Max: 30, Window: 10 * time.Minute},
 		"checkout": {Max: 30, Window: 10 * time.Minute},
 	}
-}
-
-// gatewayCaller calls payment systems' gateways for the order module (order.Refunder, order.StatusAsker).
-func (s *Server) gatewayCaller() app.Gateways { return s.calls }
-
-// gatewayAccount is what sys's provider needs to call its gateway: sys, its opened credentials and the API base.
-// The credentials must never be logged or rendered.
-func (s *Server) gatewayAccount(ctx context.Context, sys gateway.System) (gateway.Account, error) {
-	return s.calls.Account(ctx, sys)
 }

@@ -6,8 +6,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/bursar/bursar/internal/audit"
-	"github.com/bursar/bursar/internal/check"
 	"github.com/bursar/bursar/internal/gateway"
 )
 
@@ -16,7 +14,7 @@ const maxWebhookBody = 256 << 10
 
 // webhook is POST /webhooks/{id}: a gateway's notification for payment system id. The signature is verified
 // before anything is written: a forged, tampered, stale or future one is 400 with nothing written (logged at warn
-// without its body). An authentic one is stored verbatim and applied in one transaction (internal/order Ingest),
+// without its body). An authentic one is stored verbatim and applied in one transaction (order.TakeNotification),
 // once however often it is delivered; the answer is 200 with what the gateway expects (ev.Reply). A failure to
 // apply is 500, so the gateway delivers it again.
 func (s *Server) webhook(w http.ResponseWriter, r *http.Request) {
@@ -36,45 +34,35 @@ func (s *Server) webhook(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "could not read the notification", http.StatusBadRequest)
 		return
 	}
-	ctx := r.Context()
-	sys, acct, err := s.webhookAccount(ctx, id)
-	if errors.Is(err, check.ErrNotFound) || (err == nil && !sys.Enabled) {
+	n, err := s.orders.TakeNotification(r.Context(), id, gateway.Inbound{Header: r.Header.Get, Body: body, Received: received})
+	sys, ev := n.System, n.Event
+	switch {
+	case errors.Is(err, gateway.ErrNoSuchSystem):
 		http.NotFound(w, r)
 		return
-	}
-	if err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	p, ok := s.gateways.Provider(sys.Type)
-	if !ok {
-		http.NotFound(w, r)
-		return
-	}
-	ev, err := p.Verify(ctx, acct, gateway.Inbound{Header: r.Header.Get, Body: body, Received: received})
-	if errors.Is(err, gateway.ErrUnavailable) {
+	case errors.Is(err, gateway.ErrUnavailable):
 		// Verifying needs the gateway (PayPal's verify-webhook-signature) and it did not answer: nothing was
 		// written, and the gateway delivers again.
 		s.log.Warn("webhook not verified: gateway unavailable", "payment_system_id", sys.ID, "type", sys.Type, "err", err)
 		w.Header().Set("Retry-After", "60")
 		http.Error(w, "could not verify the notification now; deliver it again", http.StatusServiceUnavailable)
 		return
-	}
-	if err != nil || ev.ID == "" {
+	case errors.Is(err, gateway.ErrRejected):
 		// Never the body: it is not authentic, and may carry personal data.
 		s.log.Warn("webhook rejected", "payment_system_id", sys.ID, "type", sys.Type, "remote", clientIP(r),
 			"bytes", len(body), "signature_error", errors.Is(err, gateway.ErrSignature), "err", err)
 		http.Error(w, "notification rejected", http.StatusBadRequest)
 		return
-	}
-	ctx = audit.WithActor(ctx, audit.Actor{Type: audit.ActorSystem, Label: sys.Type + " webhook"})
-	out, err := s.orders.Ingest(ctx, sys, ev, body)
-	if err != nil {
+	case err != nil && sys.ID == 0:
+		s.serverError(w, r, err)
+		return
+	case err != nil:
 		s.log.Error("webhook not applied", "payment_system_id", sys.ID, "event_id", ev.ID, "event_type", ev.Type,
 			"err", err)
 		http.Error(w, "notification not applied; deliver it again", http.StatusInternalServerError)
 		return
 	}
+	out := n.Outcome
 	if out.ExceptionID > 0 {
 		s.log.Warn("payment exception opened", "payment_system_id", sys.ID, "event_id", ev.ID,
 			"exception_id", out.ExceptionID, "result", out.Result, "order_id", out.OrderID)
