@@ -14,8 +14,8 @@ import (
 	"github.com/bursar/bursar/templates/admin"
 )
 
-// manualChoices lists the offers a manager can book a manual payment for (those with an enabled manual system)
-// and the enabled manual systems.
+// manualChoices lists the offers a manager can book a manual payment for (those sold once, with an enabled manual
+// system) and the enabled manual systems.
 func (s *Server) manualChoices(ctx context.Context) (offers, systems []admin.Option, err error) {
 	all, err := s.paymentSystems.All(ctx)
 	if err != nil {
@@ -33,6 +33,9 @@ func (s *Server) manualChoices(ctx context.Context) (offers, systems []admin.Opt
 		return nil, nil, err
 	}
 	for _, o := range list {
+		if !offer.Sold(o.Kind) {
+			continue // order refuses it on every channel (recurring, installments)
+		}
 		for _, id := range o.PaymentSystemIDs {
 			if manual[id] {
 				offers = append(offers, admin.Option{Value: itoa(o.ID), Label: o.Title + " (" + o.Price().Format("en") + ", " + o.Status + ")"})

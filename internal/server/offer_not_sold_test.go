@@ -142,6 +142,10 @@ func TestOfferNotSoldAlreadyPublished(t *testing.T) {
 	})
 	t.Run("AdminManualPayment", func(t *testing.T) {
 		c := a.owner()
+		_, page := a.get(c, "/admin/orders/new")
+		if page.Find(`form select[name=offer_id] option[value="`+itoa(f.offer.ID)+`"]`).Length() != 0 {
+			t.Errorf("the new manual payment form offers %s, which cannot be sold", f.offer.Title)
+		}
 		form := url.Values{"form_token": {a.formToken(c, "/admin/orders/new")}, "contact_email": {f.contact.Email},
 			"offer_id": {itoa(f.offer.ID)}, "payment_system_id": {itoa(f.manual.ID)},
 			"paid_on": {time.Now().UTC().Format(time.DateOnly)}}
