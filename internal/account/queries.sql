@@ -63,11 +63,12 @@ WHERE a.scope = @scope AND a.key = @key AND NOT a.succeeded AND a.at > @since
 SELECT coalesce(max(at), '-infinity')::timestamptz FROM login_attempts
 WHERE scope = $1 AND key = $2 AND NOT succeeded;
 
--- name: RateEventCount :one
-SELECT count(*) FROM rate_events WHERE bucket = $1 AND key = $2 AND at > $3;
-
--- name: RateEventAdd :exec
-INSERT INTO rate_events (bucket, key, at) VALUES ($1, $2, $3);
+-- name: RateEventTake :execrows
+-- Records an event of bucket and key at @at when fewer than @max are recorded after @since: one row, or none when
+-- the limit is reached.
+INSERT INTO rate_events (bucket, key, at)
+SELECT @bucket, @key, @at
+WHERE (SELECT count(*) FROM rate_events e WHERE e.bucket = @bucket AND e.key = @key AND e.at > @since) < @max::bigint;
 
 -- name: RateEventPrune :exec
 DELETE FROM rate_events WHERE at < $1;

@@ -2,7 +2,7 @@ package account
 
 import (
 	"context"
-	"math/rand/v2"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -19,8 +19,9 @@ type Limit struct {
 // RateLimiter counts public form posts per bucket and client address in PostgreSQL, so every Bursar process
 // behind a load balancer shares the count.
 type RateLimiter struct {
-	db  *pgxpool.Pool
-	now func() time.Time
+	db     *pgxpool.Pool
+	now    func() time.Time
+	events atomic.Uint64
 }
 
 // NewRateLimiter returns a RateLimiter on pool.
@@ -31,18 +32,14 @@ func NewRateLimiter(pool *pgxpool.Pool) *RateLimiter { return &RateLimiter{db: p
 func (r *RateLimiter) Allow(ctx context.Context, bucket, key string, l Limit) (bool, error) {
 	q := accountq.New(r.db)
 	now := r.now()
-	n, err := q.RateEventCount(ctx, accountq.RateEventCountParams{Bucket: bucket, Key: key, At: now.Add(-l.Window)})
-	if err != nil {
+	// One statement counts and records: a form post costs the database one round trip here.
+	n, err := q.RateEventTake(ctx, accountq.RateEventTakeParams{Bucket: bucket, Key: key, At: now,
+		Since: now.Add(-l.Window), Max: int64(l.Max)})
+	if err != nil || n == 0 {
 		return false, err
 	}
-	if n >= int64(l.Max) {
-		return false, nil
-	}
-	if err := q.RateEventAdd(ctx, accountq.RateEventAddParams{Bucket: bucket, Key: key, At: now}); err != nil {
-		return false, err
-	}
-	// Now and then, forget events older than any window: cheap, and no sweeper process is needed.
-	if rand.IntN(200) == 0 {
+	// Every 200th event of a process also forgets events older than any window: no sweeper process is needed.
+	if r.events.Add(1)%200 == 0 {
 		if err := q.RateEventPrune(ctx, now.Add(-24*time.Hour)); err != nil {
 			return false, err
 		}

@@ -124,11 +124,12 @@ func New(d Deps) (*App, error) {
 	// exchange rates, the order e-mails and River; and, for orders paid without signing in, the contacts found or
 	// made by the payer's e-mail, the welcome links and the school's placeholder domain.
 	if s.Orders, err = order.NewService(d.Pool, al, order.Deps{
-		Offers: s.Offers, Systems: s.PaymentSystems, Access: s.Access, Timeline: s.Contacts,
+		Offers:  catalogcache.Offers{Cache: cache, Offers: s.Offers},
+		Systems: catalogcache.Systems{Cache: cache, Systems: s.PaymentSystems},
+		Access:  s.Access, Timeline: s.Contacts,
 		Rates: s.Rates, Mailer: s.Mailer, Jobs: s.Jobs,
 		Payers: s.Contacts, Welcome: s.Accounts, School: s.Settings,
-		NotificationOffers: catalogcache.Offers{Cache: cache, Offers: s.Offers},
-		Gateways:           s.Gateways,
+		Gateways: s.Gateways,
 	}); err != nil {
 		return nil, err
 	}

@@ -16,7 +16,7 @@ import (
 // the offer, the product names, the school's settings. These readers keep them in the process's Cache, which every process clears when a change to offers, products, payment systems or settings commits,
 // and which caches nothing while its listener is down. What they return is shared: callers must not change it.
 
-// Offers reads offers for the order module's notification path.
+// Offers reads offers for checkout and the order module.
 type Offers struct {
 	Cache  *Cache
 	Offers *offer.Service
@@ -25,6 +25,24 @@ type Offers struct {
 // Offer implements order.Offers.
 func (o Offers) Offer(ctx context.Context, id int64) (offer.Offer, error) {
 	return Cached(o.Cache, "offer-id:"+strconv.FormatInt(id, 10), func() (offer.Offer, error) { return o.Offers.Offer(ctx, id) })
+}
+
+// PublishedPage is offer.Service.PublishedPage, cached: the published offer with slug and its products' names.
+func (o Offers) PublishedPage(ctx context.Context, slug string) (offer.Page, error) {
+	return Cached(o.Cache, "offer-slug:"+slug, func() (offer.Page, error) { return o.Offers.PublishedPage(ctx, slug) })
+}
+
+// Systems reads payment systems (without their credentials) for checkout and the order module.
+type Systems struct {
+	Cache   *Cache
+	Systems *gateway.Service
+}
+
+// Get implements order.Systems.
+func (s Systems) Get(ctx context.Context, id int64) (gateway.System, error) {
+	return Cached(s.Cache, "payment-system-id:"+strconv.FormatInt(id, 10), func() (gateway.System, error) {
+		return s.Systems.Get(ctx, id)
+	})
 }
 
 // ProductNames names products for access's timeline messages.

@@ -38,9 +38,19 @@ type Caller struct {
 	Accounts AccountCache
 }
 
-// Account is what sys's provider needs to call its gateway: sys, its opened credentials and the API base. The
-// credentials must never be logged or rendered.
+// Account is what sys's provider needs to call its gateway: sys, its opened credentials (through Accounts when
+// set) and the API base. The credentials must never be logged or rendered.
 func (c Caller) Account(ctx context.Context, sys System) (Account, error) {
+	if c.Accounts == nil {
+		return c.open(ctx, sys)
+	}
+	acct, err := c.Accounts.Account(sys.ID, func() (Account, error) { return c.open(ctx, sys) })
+	acct.System = sys // the caller's copy of the system, whatever the cache holds
+	return acct, err
+}
+
+// open is sys's account with its credentials read and opened now.
+func (c Caller) open(ctx context.Context, sys System) (Account, error) {
 	creds, err := c.Systems.Credentials(ctx, sys.ID)
 	if err != nil {
 		return Account{}, fmt.Errorf("credentials of payment system %d: %w", sys.ID, err)
@@ -125,7 +135,7 @@ func (c Caller) accountByID(ctx context.Context, systemID int64) (Account, error
 		if err != nil {
 			return Account{}, err
 		}
-		return c.Account(ctx, sys)
+		return c.open(ctx, sys)
 	}
 	var (
 		acct Account

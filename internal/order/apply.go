@@ -119,7 +119,7 @@ func (s *Service) prepare(ctx context.Context, sys gateway.System, ev gateway.Ev
 		}
 	}
 	if ev.Kind == gateway.EventPaid {
-		if pre.offer, err = s.deps.NotificationOffers.Offer(ctx, o.OfferID); err != nil {
+		if pre.offer, err = s.deps.Offers.Offer(ctx, o.OfferID); err != nil {
 			return pre, fmt.Errorf("offer of order %s: %w", o.Number, err)
 		}
 	}

@@ -66,7 +66,6 @@ func TestNewServiceRefusesMissingDeps(t *testing.T) {
 	t.Run("OK", func(t *testing.T) {
 		t.Parallel()
 		d := f.deps
-		d.NotificationOffers = nil // optional: Offers serves notifications too
 		if _, err := order.NewService(f.pool, al, d); err != nil {
 			t.Fatal(err)
 		}

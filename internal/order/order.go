@@ -166,7 +166,9 @@ type Jobs interface {
 	InsertTx(ctx context.Context, tx pgx.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
 }
 
-// Deps are the modules an order's effects reach, each inside the order's transaction.
+// Deps are the modules an order's effects reach, each inside the order's transaction. Offers and Systems are read
+// before a transaction, by every path; the app gives the catalog cache's readers (catalogcache.Offers, .Systems),
+// cleared in every process when a change commits, so a checkout or a notification reads no catalog row.
 type Deps struct {
 	Offers   Offers
 	Systems  Systems
@@ -179,16 +181,13 @@ type Deps struct {
 	Payers  Payers
 	Welcome Welcomer
 	School  School
-	// NotificationOffers, when set, reads offers for applying gateway notifications (a cached reader: a change's
-	// propagation delay does not matter there, every notification reading the same offer does); Offers otherwise.
-	NotificationOffers Offers
 	// Gateways reaches the payment systems' gateways: it starts payments (StartGateway), verifies notifications
 	// (TakeNotification), makes refunds (RefundOrder, RefundException, SettleRefunds) and asks what became of a
 	// payment (Recheck). The app gives gateway.Caller: the providers with the systems' opened credentials.
 	Gateways Gateways
 }
 
-// validate names the first dependency d lacks: every one but NotificationOffers is required, so that a service
+// validate names the first dependency d lacks: every one is required, so that a service
 // wired without (say) a mailer fails at start instead of silently sending nothing.
 func (d Deps) validate() error {
 	for _, dep := range []struct {
@@ -221,7 +220,7 @@ type Service struct {
 }
 
 // NewService returns a Service on pool, or an error naming the first dependency missing from d (pool and al
-// included). A nil NotificationOffers reads through Offers.
+// included).
 func NewService(pool *pgxpool.Pool, al *audit.Log, d Deps) (*Service, error) {
 	switch {
 	case pool == nil:
@@ -231,9 +230,6 @@ func NewService(pool *pgxpool.Pool, al *audit.Log, d Deps) (*Service, error) {
 	}
 	if err := d.validate(); err != nil {
 		return nil, err
-	}
-	if isNil(d.NotificationOffers) {
-		d.NotificationOffers = d.Offers
 	}
 	return &Service{db: pool, audit: al, deps: d}, nil
 }

@@ -152,7 +152,7 @@ func (s *Server) signUpOffer(r *http.Request) (*offer.Page, error) {
 	if slug == "" {
 		return nil, nil
 	}
-	p, err := s.offers.PublishedPage(r.Context(), slug)
+	p, err := s.published.PublishedPage(r.Context(), slug)
 	if err != nil {
 		return nil, err
 	}
@@ -228,7 +228,7 @@ func (s *Server) loginView(r *http.Request, lang, next string) public.Login {
 		ResetURL:  "/account/reset?lang=" + lang}
 	if slug, ok := strings.CutPrefix(next, "/o/"); ok {
 		slug, _, _ = strings.Cut(slug, "/")
-		if p, err := s.offers.PublishedPage(r.Context(), slug); err == nil {
+		if p, err := s.published.PublishedPage(r.Context(), slug); err == nil {
 			v.Intro = i18n.F(lang, i18n.SignInIntro, p.Title)
 			v.SignUpURL = next // the checkout page is the offer's sign-up page
 		}

@@ -42,7 +42,12 @@ const (
 
 func newTestApp(t testing.TB) *testApp {
 	t.Helper()
-	pool := dbtest.New(t)
+	return newTestAppOn(t, dbtest.New(t))
+}
+
+// newTestAppOn is newTestApp on pool (one from dbtest.NewCounted, say).
+func newTestAppOn(t testing.TB, pool *pgxpool.Pool) *testApp {
+	t.Helper()
 	var logBuf bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&logBuf, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	cfg, err := config.Config{DataDir: t.TempDir(), BaseURL: "http://127.0.0.1"}.WithDefaults()

@@ -25,7 +25,7 @@ const maxComment = 1000
 // checkoutTarget is the published offer of the URL and the enabled payment system ?system= names, which the offer
 // must list; anything else, or an offer of a kind that cannot be sold yet (offer.Sold), is not found.
 func (s *Server) checkoutTarget(r *http.Request) (offer.Page, gateway.System, error) {
-	p, err := s.offers.PublishedPage(r.Context(), chiURLParam(r, "slug"))
+	p, err := s.published.PublishedPage(r.Context(), chiURLParam(r, "slug"))
 	if err != nil {
 		return offer.Page{}, gateway.System{}, err
 	}
@@ -36,7 +36,7 @@ func (s *Server) checkoutTarget(r *http.Request) (offer.Page, gateway.System, er
 	if err != nil || id <= 0 || !slices.Contains(p.PaymentSystemIDs, id) {
 		return offer.Page{}, gateway.System{}, gateway.NotFoundError(id)
 	}
-	sys, err := s.paymentSystems.Get(r.Context(), id)
+	sys, err := s.systems.Get(r.Context(), id)
 	if err == nil && !sys.Enabled {
 		err = gateway.NotFoundError(id)
 	}

@@ -267,7 +267,7 @@ func (s *Server) checkoutReturnPost(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) checkoutReturn(w http.ResponseWriter, r *http.Request, paid bool) {
-	p, err := s.offers.PublishedPage(r.Context(), chiURLParam(r, "slug"))
+	p, err := s.published.PublishedPage(r.Context(), chiURLParam(r, "slug"))
 	if err != nil {
 		s.htmlError(w, r, err)
 		return

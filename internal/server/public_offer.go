@@ -66,7 +66,7 @@ func (s *Server) publicOffer(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write(page.Body)
 		return
 	}
-	p, err := s.offers.PublishedPage(r.Context(), slug)
+	p, err := s.published.PublishedPage(r.Context(), slug)
 	if err != nil {
 		s.htmlError(w, r, err)
 		return

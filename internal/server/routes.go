@@ -27,7 +27,7 @@ func (s *Server) Handler() http.Handler {
 
 	// Public pages: students and payers.
 	r.Group(func(r chi.Router) {
-		r.Use(http.NewCrossOriginProtection().Handler, s.sessions.LoadAndSave)
+		r.Use(http.NewCrossOriginProtection().Handler, s.sessions.LoadAndSave, s.idleSessions)
 		r.Get("/", s.home)
 		r.Get("/o/{slug}", s.publicOffer)
 		r.Get("/o/{slug}/checkout", s.checkoutFromOffer)
@@ -54,7 +54,7 @@ func (s *Server) Handler() http.Handler {
 
 	// Admin screens.
 	r.Route("/admin", func(r chi.Router) {
-		r.Use(http.NewCrossOriginProtection().Handler, s.sessions.LoadAndSave)
+		r.Use(http.NewCrossOriginProtection().Handler, s.sessions.LoadAndSave, s.idleSessions)
 		r.Get("/login", s.adminLoginForm)
 		r.Post("/login", s.adminLogin)
 		r.Post("/logout", s.adminLogout)

@@ -29,6 +29,8 @@ type Deps struct {
 	SessionCleanup time.Duration
 	// Services are the built domain services the handlers call.
 	Services app.Services
+	// Now is the clock of sessions' idle timeout; nil is time.Now.
+	Now func() time.Time
 }
 
 // Server holds the domain services and the session manager.
@@ -41,6 +43,7 @@ type Server struct {
 	staff    *staff.Service
 	idem     *idempotency.Store
 	pages    *catalogcache.Cache
+	now      func() time.Time
 	services
 }
 
@@ -51,12 +54,16 @@ func New(d Deps) (*Server, error) {
 	}
 	sm := scs.New()
 	sm.Store = pgxstore.NewWithCleanupInterval(d.Pool, d.SessionCleanup)
-	sm.Lifetime = 12 * time.Hour
-	sm.IdleTimeout = 2 * time.Hour
+	sm.Lifetime = sessionLifetime
+	// No scs IdleTimeout: with one, scs writes the session on every request. idleSessions enforces it instead,
+	// writing a session at most once per sessionTouchEvery.
 	sm.Cookie.Name = "bursar_session"
 	sm.Cookie.HttpOnly = true
 	sm.Cookie.SameSite = http.SameSiteLaxMode
 	sm.Cookie.Secure = d.Config.SecureCookies()
+	if d.Now == nil {
+		d.Now = time.Now
+	}
 	return &Server{
 		cfg:      d.Config,
 		log:      d.Log,
@@ -66,6 +73,7 @@ func New(d Deps) (*Server, error) {
 		staff:    d.Services.Staff,
 		idem:     d.Services.Idempotency,
 		pages:    d.Services.Catalog,
+		now:      d.Now,
 		services: newServices(d.Services),
 	}, nil
 }

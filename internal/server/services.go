@@ -6,6 +6,7 @@ import (
 	"github.com/bursar/bursar/internal/access"
 	"github.com/bursar/bursar/internal/account"
 	"github.com/bursar/bursar/internal/app"
+	"github.com/bursar/bursar/internal/catalogcache"
 	"github.com/bursar/bursar/internal/crm"
 	"github.com/bursar/bursar/internal/fx"
 	"github.com/bursar/bursar/internal/gateway"
@@ -36,6 +37,10 @@ type services struct {
 	// gateways are the providers by payment system type (manual has none: nothing to call), asked what they can do;
 	// only the order module calls them.
 	gateways *gateway.Registry
+	// published and systems read the catalog for the public pages and checkout through the process's catalog
+	// cache (cleared in every process when a change commits; nothing cached while its listener is down).
+	published catalogcache.Offers
+	systems   catalogcache.Systems
 }
 
 func newServices(s app.Services) services {
@@ -55,6 +60,8 @@ func newServices(s app.Services) services {
 		rateLimiter:    s.RateLimiter,
 		postLimits:     defaultPostLimits(),
 		gateways:       s.Gateways.Registry,
+		published:      catalogcache.Offers{Cache: s.Catalog, Offers: s.Offers},
+		systems:        catalogcache.Systems{Cache: s.Catalog, Systems: s.PaymentSystems},
 	}
 }
 

@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/bursar/bursar/internal/config"
 	"github.com/bursar/bursar/internal/crm"
 	"github.com/bursar/bursar/internal/db/dbtest"
@@ -35,7 +37,12 @@ func newGatewayApp(t testing.TB, stripeURL string) *testApp {
 // newGatewaysApp is newTestApp with each gateway type's API at apiURLs[type] (BURSAR_<TYPE>_API_URL).
 func newGatewaysApp(t testing.TB, apiURLs map[string]string) *testApp {
 	t.Helper()
-	pool := dbtest.New(t)
+	return newGatewaysAppOn(t, dbtest.New(t), apiURLs)
+}
+
+// newGatewaysAppOn is newGatewaysApp on pool (one from dbtest.NewCounted, say).
+func newGatewaysAppOn(t testing.TB, pool *pgxpool.Pool, apiURLs map[string]string) *testApp {
+	t.Helper()
 	var logBuf bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&logBuf, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	cfg, err := config.Config{DataDir: t.TempDir(), BaseURL: "http://127.0.0.1",

@@ -187,38 +187,6 @@ func (q *Queries) LoginLastFailure(ctx context.Context, arg LoginLastFailurePara
 	return column_1, err
 }
 
-const rateEventAdd = `-- name: RateEventAdd :exec
-INSERT INTO rate_events (bucket, key, at) VALUES ($1, $2, $3)
-`
-
-type RateEventAddParams struct {
-	Bucket string
-	Key    string
-	At     time.Time
-}
-
-func (q *Queries) RateEventAdd(ctx context.Context, arg RateEventAddParams) error {
-	_, err := q.db.Exec(ctx, rateEventAdd, arg.Bucket, arg.Key, arg.At)
-	return err
-}
-
-const rateEventCount = `-- name: RateEventCount :one
-SELECT count(*) FROM rate_events WHERE bucket = $1 AND key = $2 AND at > $3
-`
-
-type RateEventCountParams struct {
-	Bucket string
-	Key    string
-	At     time.Time
-}
-
-func (q *Queries) RateEventCount(ctx context.Context, arg RateEventCountParams) (int64, error) {
-	row := q.db.QueryRow(ctx, rateEventCount, arg.Bucket, arg.Key, arg.At)
-	var count int64
-	err := row.Scan(&count)
-	return count, err
-}
-
 const rateEventPrune = `-- name: RateEventPrune :exec
 DELETE FROM rate_events WHERE at < $1
 `
@@ -226,6 +194,36 @@ DELETE FROM rate_events WHERE at < $1
 func (q *Queries) RateEventPrune(ctx context.Context, at time.Time) error {
 	_, err := q.db.Exec(ctx, rateEventPrune, at)
 	return err
+}
+
+const rateEventTake = `-- name: RateEventTake :execrows
+INSERT INTO rate_events (bucket, key, at)
+SELECT $1, $2, $3
+WHERE (SELECT count(*) FROM rate_events e WHERE e.bucket = $1 AND e.key = $2 AND e.at > $4) < $5::bigint
+`
+
+type RateEventTakeParams struct {
+	Bucket string
+	Key    string
+	At     time.Time
+	Since  time.Time
+	Max    int64
+}
+
+// Records an event of bucket and key at @at when fewer than @max are recorded after @since: one row, or none when
+// the limit is reached.
+func (q *Queries) RateEventTake(ctx context.Context, arg RateEventTakeParams) (int64, error) {
+	result, err := q.db.Exec(ctx, rateEventTake,
+		arg.Bucket,
+		arg.Key,
+		arg.At,
+		arg.Since,
+		arg.Max,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const resetCreate = `-- name: ResetCreate :exec

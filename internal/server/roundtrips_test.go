@@ -1,0 +1,96 @@
+package server
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bursar/bursar/internal/crm"
+	"github.com/bursar/bursar/internal/db/dbtest"
+	"github.com/bursar/bursar/internal/gateway"
+	"github.com/bursar/bursar/internal/gateway/stripemock"
+	"github.com/bursar/bursar/internal/order"
+)
+
+// TestRoundTrips counts what one order costs the database on the paths that carry money: the transactions
+// (BEGIN … COMMIT, or a statement PostgreSQL runs alone) and the statements of a student's checkout through a
+// gateway and through the manual merchant, an API manual payment, and the paid webhook that fulfils an order.
+// Each is measured on its second run (warm caches, as in a running server). The budgets are what they cost now
+// (docs/PERFORMANCE.md has the before and after): a change that adds a round trip to these paths fails here.
+func TestRoundTrips(t *testing.T) {
+	t.Parallel()
+	pool, counter := dbtest.NewCounted(t)
+	a := newGatewaysAppOn(t, pool, map[string]string{gateway.TypeStripe: stripemock.Start(t)})
+	f := newStripeFixture(t, a)
+	manual := newOrderFixture(t, a)
+	key := a.apiKey()
+	a.syncPages()
+
+	measure := func(name string, budget dbtest.Counts, run func(i int)) {
+		t.Helper()
+		run(0)
+		before := counter.Read()
+		var lines []string
+		counter.Trace = func(l string) { lines = append(lines, l) }
+		run(1)
+		counter.Trace = nil
+		got := counter.Read().Sub(before)
+		t.Logf("%s: %d transactions, %d statements", name, got.Transactions, got.Statements)
+		if got.Transactions > budget.Transactions || got.Statements > budget.Statements {
+			t.Errorf("%s: %d transactions and %d statements, budget %d and %d:\n%s", name, got.Transactions,
+				got.Statements, budget.Transactions, budget.Statements, strings.Join(lines, "\n"))
+		} else if testing.Verbose() {
+			t.Logf("%s:\n%s", name, strings.Join(lines, "\n"))
+		}
+	}
+
+	pay := "/o/" + f.offer.Slug + "/pay?system=" + itoa(f.sys.ID)
+	students := []*http.Client{a.student("ana@example.com"), a.student("bea@example.com")}
+	tokens := []string{a.formToken(students[0], pay), a.formToken(students[1], pay)}
+	// The session, the rate limit, the student's account and e-mail, the double-submit token claimed, the order
+	// with its attempt, the gateway's reference, the token's result: nine, two of them reads the catalog cache saves.
+	measure("gateway checkout (POST /o/{slug}/pay)", dbtest.Counts{Transactions: 9, Statements: 19}, func(i int) {
+		res := a.postForm(students[i], pay, url.Values{"form_token": {tokens[i]}})
+		if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "https://") {
+			t.Fatalf("pay: status %d, Location %q", res.StatusCode, res.Header.Get("Location"))
+		}
+	})
+
+	atts := []order.Attempt{f.openOrder(t, a, "cy@example.com", "cs_rt_0"), f.openOrder(t, a, "di@example.com", "cs_rt_1")}
+	// The order read before, then one transaction.
+	measure("paid webhook (POST /webhooks/{id})", dbtest.Counts{Transactions: 2, Statements: 22}, func(i int) {
+		ref := "cs_rt_" + itoa(int64(i))
+		if code := a.deliverSigned(f.sys.ID, paidEvent("evt_rt_"+itoa(int64(i)), atts[i], ref)); code != http.StatusOK {
+			t.Fatalf("webhook: %d", code)
+		}
+	})
+
+	mpay := "/o/" + manual.offer.Slug + "/pay?system=" + itoa(manual.manual.ID)
+	mstudents := []*http.Client{a.student("eva@example.com"), a.student("fay@example.com")}
+	mtokens := []string{a.formToken(mstudents[0], mpay), a.formToken(mstudents[1], mpay)}
+	// As the gateway's, with no reference to store, and the session written for its "order received" message.
+	measure("manual checkout (POST /o/{slug}/pay)", dbtest.Counts{Transactions: 9, Statements: 19}, func(i int) {
+		res := a.postForm(mstudents[i], mpay, url.Values{"form_token": {mtokens[i]},
+			"paid_on": {time.Now().UTC().Format(time.DateOnly)}, "comment": {"IBAN transfer"}})
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("manual pay: status %d", res.StatusCode)
+		}
+	})
+
+	var contacts []int64
+	for _, email := range []string{"gil@example.com", "hal@example.com"} {
+		c, err := a.srv.contacts.Create(a.ctx(), crm.Input{Email: email})
+		if err != nil {
+			t.Fatal(err)
+		}
+		contacts = append(contacts, c.ID)
+	}
+	// The API key and its last use, the contact's e-mail, the order's transaction.
+	measure("API manual payment (POST /api/v1/manual-payments)", dbtest.Counts{Transactions: 4, Statements: 14}, func(i int) {
+		res, raw := a.api(key, "POST", "/api/v1/manual-payments", map[string]any{"contact_id": contacts[i],
+			"offer_id": manual.offer.ID}, nil)
+		wantStatus(t, res, raw, http.StatusCreated)
+	})
+}
