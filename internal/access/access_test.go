@@ -16,6 +16,7 @@ import (
 	"github.com/bursar/bursar/internal/check"
 	"github.com/bursar/bursar/internal/crm"
 	"github.com/bursar/bursar/internal/db/dbtest"
+	"github.com/bursar/bursar/internal/gateway"
 	"github.com/bursar/bursar/internal/offer"
 )
 
@@ -34,7 +35,7 @@ func newFixture(t *testing.T) *fixture {
 	pool := dbtest.New(t)
 	al := audit.New(pool)
 	contacts := crm.NewService(pool, al)
-	grants, err := access.NewService(pool, al, contacts, offer.NewService(pool, al))
+	grants, err := access.NewService(pool, al, contacts, newCatalog(t, pool, al))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -295,5 +296,49 @@ func TestGrantExtendsActiveGrant(t *testing.T) {
 	wg.Wait()
 	if n := f.count("SELECT count(*) FROM access_grants WHERE product_id = $1", other); n != 1 {
 		t.Fatalf("%d grants after concurrent grants, want 1", n)
+	}
+}
+
+// newCatalog is the offer service on pool, with the payment systems reporting payers.
+func newCatalog(t *testing.T, pool *pgxpool.Pool, al *audit.Log) *offer.Service {
+	t.Helper()
+	s, err := offer.NewService(pool, al, gateway.NewService(pool, al, make([]byte, 32)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// A grant in a transaction that began before another grant of the same product to the same contact committed
+// extends that grant: the new grant starts at its transaction's start (now()), after the waiting transaction's
+// now(), so "active" must be judged at the time the lock is held, not at the transaction's start. (Two webhooks
+// completing two orders of one contact at once made two grants.)
+func TestGrantTxAfterConcurrentGrant(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	c := f.contact("ana@school.test")
+	p := f.product("Course")
+	early, err := f.pool.Begin(f.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer early.Rollback(f.ctx)                                  //nolint:errcheck
+	if _, err := early.Exec(f.ctx, "SELECT now()"); err != nil { // the transaction starts here
+		t.Fatal(err)
+	}
+	first := f.grant(access.NewGrant{ContactID: c.ID, ProductID: p, Source: access.SourceOrder, SourceRef: "B-1", Days: 10})
+	g, created, err := f.access.GrantTx(f.ctx, early, access.NewGrant{ContactID: c.ID, ProductID: p,
+		Source: access.SourceOrder, SourceRef: "B-2", Days: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := early.Commit(f.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if created || g.ID != first.ID {
+		t.Fatalf("grant in the earlier transaction: %+v created=%v; want grant %d extended", g, created, first.ID)
+	}
+	if n := f.count("SELECT count(*) FROM access_grants WHERE product_id = $1", p); n != 1 {
+		t.Fatalf("%d grants, want 1", n)
 	}
 }

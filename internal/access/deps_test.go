@@ -18,7 +18,7 @@ func TestNewServiceRefusesMissingDeps(t *testing.T) {
 	pool := dbtest.New(t)
 	al := audit.New(pool)
 	contacts := crm.NewService(pool, al)
-	catalog := offer.NewService(pool, al)
+	catalog := newCatalog(t, pool, al)
 	var noCatalog *offer.Service
 	tests := []struct {
 		name     string

@@ -32,7 +32,7 @@ func TestGrantTxOneConnection(t *testing.T) {
 	defer pool.Close()
 	al := audit.New(pool)
 	contacts := crm.NewService(pool, al)
-	catalog := offer.NewService(pool, al)
+	catalog := newCatalog(t, pool, al)
 	svc, err := access.NewService(pool, al, contacts, catalog)
 	if err != nil {
 		t.Fatal(err)

@@ -14,10 +14,12 @@ SELECT * FROM access_grants WHERE id = @id;
 SELECT pg_advisory_xact_lock(hashtextextended('access_grant:' || @contact_id::bigint || ':' || @product_id::bigint, 0));
 
 -- name: GrantActiveFor :one
--- The active grant of a product to a contact with the latest end (forever first), locked for extension.
+-- The active grant of a product to a contact with the latest end (forever first), locked for extension. Active
+-- at clock_timestamp(), the time this runs (after GrantLockPair), not now(): a grant committed by a transaction
+-- that started after the caller's has starts_at after the caller's now(), and must still be found.
 SELECT * FROM access_grants
 WHERE contact_id = @contact_id AND product_id = @product_id AND revoked_at IS NULL
-  AND starts_at <= now() AND (ends_at IS NULL OR ends_at > now())
+  AND starts_at <= clock_timestamp() AND (ends_at IS NULL OR ends_at > clock_timestamp())
 ORDER BY ends_at DESC NULLS FIRST, id
 LIMIT 1
 FOR UPDATE;

@@ -82,7 +82,6 @@ func New(d Deps) (*App, error) {
 		Audit:          al,
 		Staff:          staff.NewService(d.Pool, al),
 		Idempotency:    idempotency.New(d.Pool),
-		Offers:         offer.NewService(d.Pool, al),
 		PaymentSystems: gateway.NewService(d.Pool, al, d.Config.SecretKey),
 		Contacts:       crm.NewService(d.Pool, al),
 		Settings:       settings.NewService(d.Pool, al),
@@ -92,6 +91,10 @@ func New(d Deps) (*App, error) {
 		Jobs:           d.Jobs,
 	}
 	var err error
+	// Offers refuse paying without signing in unless one of their payment systems reports the payer's e-mail.
+	if s.Offers, err = offer.NewService(d.Pool, al, s.PaymentSystems); err != nil {
+		return nil, err
+	}
 	// Access writes to the contacts' timelines and names products through the catalog cache.
 	if s.Access, err = access.NewService(d.Pool, al, s.Contacts,
 		catalogcache.ProductNames{Cache: cache, Offers: s.Offers}); err != nil {
@@ -133,7 +136,6 @@ func New(d Deps) (*App, error) {
 	}); err != nil {
 		return nil, err
 	}
-	s.Offers.UsePayerEmails(s.PaymentSystems)
 	return &App{Services: s, cfg: d.Config, log: d.Log, pool: d.Pool}, nil
 }
 

@@ -74,8 +74,11 @@ func seedSchool(ctx context.Context, pool *pgxpool.Pool, al *audit.Log) error {
 
 // seedCatalog creates the demo products, a manual payment system, offers and contacts, each only when missing.
 func seedCatalog(ctx context.Context, pool *pgxpool.Pool, al *audit.Log, secret []byte) error {
-	catalog := offer.NewService(pool, al)
 	systems := gateway.NewService(pool, al, secret)
+	catalog, err := offer.NewService(pool, al, systems)
+	if err != nil {
+		return err
+	}
 	contacts := crm.NewService(pool, al)
 
 	bank, err := demoSystem(ctx, systems)

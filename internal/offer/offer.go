@@ -3,7 +3,9 @@ package offer
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"reflect"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -62,16 +64,23 @@ type PayerEmails interface {
 	ReportPayerEmail(ctx context.Context, ids []int64) (bool, error)
 }
 
-// NewService returns a Service on pool.
-func NewService(pool *pgxpool.Pool, al *audit.Log) *Service { return &Service{db: pool, audit: al} }
-
-// UsePayerEmails makes Create and Update refuse paying without signing in (GuestCheckout) on an offer none of
-// whose payment systems reports the payer's e-mail. Call it once, while wiring, before serving.
-func (s *Service) UsePayerEmails(p PayerEmails) { s.payer = p }
+// NewService returns a Service on pool, or an error naming what is missing. payer makes Create and Update refuse
+// paying without signing in (GuestCheckout) on an offer none of whose payment systems reports the payer's e-mail.
+func NewService(pool *pgxpool.Pool, al *audit.Log, payer PayerEmails) (*Service, error) {
+	switch {
+	case pool == nil:
+		return nil, errors.New("offer: a pool is required")
+	case al == nil:
+		return nil, errors.New("offer: an audit log is required")
+	case payer == nil || (reflect.ValueOf(payer).Kind() == reflect.Pointer && reflect.ValueOf(payer).IsNil()):
+		return nil, errors.New("offer: a reader of payment systems reporting the payer's e-mail is required")
+	}
+	return &Service{db: pool, audit: al, payer: payer}, nil
+}
 
 // checkGuest adds the field error of GuestCheckout on an offer that cannot be paid without signing in.
 func (s *Service) checkGuest(ctx context.Context, in Input, e check.Errors) error {
-	if !in.GuestCheckout || s.payer == nil || len(in.PaymentSystemIDs) == 0 {
+	if !in.GuestCheckout || len(in.PaymentSystemIDs) == 0 {
 		return nil
 	}
 	if _, bad := e["payment_system_ids"]; bad {

@@ -26,7 +26,7 @@ func newFixture(t *testing.T) fixture {
 	t.Helper()
 	pool := dbtest.New(t)
 	ctx := audit.WithActor(context.Background(), audit.Actor{Type: audit.ActorSystem, Label: "test"})
-	f := fixture{s: offer.NewService(pool, audit.New(pool)), ctx: ctx, pool: pool}
+	f := fixture{s: mustService(t, pool), ctx: ctx, pool: pool}
 	f.course = mustProduct(t, f.s, ctx, offer.ProductInput{Name: "Spanish A1", Kind: offer.KindCourse})
 	if err := pool.QueryRow(ctx, `INSERT INTO payment_systems (type, name) VALUES ('manual','Bank transfer') RETURNING id`).Scan(&f.ps); err != nil {
 		t.Fatal(err)

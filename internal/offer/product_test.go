@@ -18,7 +18,7 @@ func newService(t *testing.T) (*offer.Service, context.Context) {
 	t.Helper()
 	pool := dbtest.New(t)
 	ctx := audit.WithActor(context.Background(), audit.Actor{Type: audit.ActorSystem, Label: "test"})
-	return offer.NewService(pool, audit.New(pool)), ctx
+	return mustService(t, pool), ctx
 }
 
 func mustProduct(t *testing.T, s *offer.Service, ctx context.Context, in offer.ProductInput) offer.Product {

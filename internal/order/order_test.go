@@ -105,9 +105,12 @@ func buildFixture(t *testing.T, ratesOf func(*pgxpool.Pool, *audit.Log) order.Ra
 		t.Fatal(err)
 	}
 	al := audit.New(pool)
-	f := &fixture{t: t, ctx: ctx, pool: pool, offers: offer.NewService(pool, al),
-		systems: gateway.NewService(pool, al, make([]byte, 32)), contacts: crm.NewService(pool, al)}
+	f := &fixture{t: t, ctx: ctx, pool: pool, systems: gateway.NewService(pool, al, make([]byte, 32)),
+		contacts: crm.NewService(pool, al)}
 	var err error
+	if f.offers, err = offer.NewService(pool, al, f.systems); err != nil {
+		t.Fatal(err)
+	}
 	if f.access, err = access.NewService(pool, al, f.contacts, f.offers); err != nil {
 		t.Fatal(err)
 	}

@@ -24,7 +24,7 @@ func (q *Queries) AccessGrantsCount(ctx context.Context) (int64, error) {
 const grantActiveFor = `-- name: GrantActiveFor :one
 SELECT id, contact_id, product_id, source, source_ref, transferred_from, starts_at, ends_at, revoked_at, revoke_reason, created_at FROM access_grants
 WHERE contact_id = $1 AND product_id = $2 AND revoked_at IS NULL
-  AND starts_at <= now() AND (ends_at IS NULL OR ends_at > now())
+  AND starts_at <= clock_timestamp() AND (ends_at IS NULL OR ends_at > clock_timestamp())
 ORDER BY ends_at DESC NULLS FIRST, id
 LIMIT 1
 FOR UPDATE
@@ -35,7 +35,9 @@ type GrantActiveForParams struct {
 	ProductID int64
 }
 
-// The active grant of a product to a contact with the latest end (forever first), locked for extension.
+// The active grant of a product to a contact with the latest end (forever first), locked for extension. Active
+// at clock_timestamp(), the time this runs (after GrantLockPair), not now(): a grant committed by a transaction
+// that started after the caller's has starts_at after the caller's now(), and must still be found.
 func (q *Queries) GrantActiveFor(ctx context.Context, arg GrantActiveForParams) (AccessGrant, error) {
 	row := q.db.QueryRow(ctx, grantActiveFor, arg.ContactID, arg.ProductID)
 	var i AccessGrant
