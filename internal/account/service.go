@@ -216,8 +216,6 @@ func checkLock(ctx context.Context, q *accountq.Queries, l attemptLimit, now tim
 	return &LockedError{RetryAfter: max(last.Add(LockWindow).Sub(now), time.Minute)}
 }
 
-var dummyHash, _ = password.Hash("bursar-dummy-password")
-
 func (s *Service) verify(ctx context.Context, q *accountq.Queries, email, pw string) (Account, error) {
 	c, err := s.contacts.ByEmail(ctx, email)
 	if err != nil && !errors.Is(err, check.ErrNotFound) {
@@ -236,7 +234,7 @@ func (s *Service) verify(ctx context.Context, q *accountq.Queries, email, pw str
 	}
 	if hash == "" {
 		// Spend the same time as a real check so response times do not reveal which e-mails have accounts.
-		_, _ = password.Verify(dummyHash, pw)
+		_, _ = password.Verify(password.DummyHash, pw)
 		return Account{}, ErrInvalidCredentials
 	}
 	ok, err := password.Verify(hash, pw)

@@ -208,7 +208,7 @@ func (s *Service) verify(ctx context.Context, q *staffq.Queries, email, pw strin
 	r, err := q.UserByEmail(ctx, email)
 	if errors.Is(err, pgx.ErrNoRows) {
 		// Spend the same time as a real check so response times do not reveal which e-mails exist.
-		_, _ = password.Verify(dummyHash, pw)
+		_, _ = password.Verify(password.DummyHash, pw)
 		return User{}, ErrInvalidCredentials
 	}
 	if err != nil {
@@ -223,8 +223,6 @@ func (s *Service) verify(ctx context.Context, q *staffq.Queries, email, pw strin
 	}
 	return userFrom(r), nil
 }
-
-var dummyHash, _ = password.Hash("bursar-dummy-password")
 
 func isUnique(err error) bool {
 	var pe *pgconn.PgError
