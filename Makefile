@@ -12,7 +12,7 @@ STRIPE_MOCK := $(TOOLS)/stripe-mock
 GOLANGCI_LINT := $(TOOLS)/golangci-lint
 export GOFLAGS ?= -buildvcs=false
 
-.PHONY: run build test test-short fuzz chaos generate check-generated bench lint clean tools
+.PHONY: run build test test-short fuzz chaos generate check-generated bench startup lint clean tools
 
 build: ## the bursar binary in bin/
 	$(GO) build -o bin/bursar ./cmd/bursar
@@ -78,6 +78,14 @@ check-generated: generate ## fails when committed generated code is stale
 
 bench: ## benchmarks; see docs/PERFORMANCE.md
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3s ./internal/server/
+
+# Cold start and idle memory of serve and the time of CLI commands (docs/PERFORMANCE.md): needs DATABASE_URL on a
+# server where the scratch database bursar_startup may be created; BASE=<git ref> adds a same-run baseline.
+STARTUP_RUNS ?= 11
+BASE ?=
+
+startup: ## serve's cold start and idle RSS, CLI times; BASE=<ref> for a same-run baseline
+	RUNS=$(STARTUP_RUNS) BASE=$(BASE) scripts/startup.sh
 
 lint: $(GOLANGCI_LINT) ## go vet, gofmt, then golangci-lint with .golangci.yaml
 	$(GO) vet ./...

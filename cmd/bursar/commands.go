@@ -94,15 +94,19 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	log.Info("serving", "addr", ln.Addr().String(), "base_url", e.cfg.BaseURL)
 	fmt.Fprintf(stdout, "Bursar is serving on %s (admin: %s/admin)\n", ln.Addr(), e.cfg.BaseURL)
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	// River's working client starts while the server already answers (its connections and queries are half of a
+	// start, issue 12): no request needs it, since the services enqueue with the insert-only client (app.New).
 	// Jobs run until shutdown; a job cancelled then is retried later by any process.
 	jobsCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopJobs()
 	if err := jc.Start(jobsCtx); err != nil {
-		_ = ln.Close()
+		sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		_ = hs.Shutdown(sctx)
 		return err
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
 	select {
 	case err := <-errc:
 		return err

@@ -12,6 +12,7 @@ import (
 
 	"github.com/bursar/bursar/internal/crm"
 	"github.com/bursar/bursar/internal/db"
+	"github.com/bursar/bursar/internal/signin"
 )
 
 // Mailer sends account e-mails inside the caller's transaction (internal/mailer implements it).
@@ -29,14 +30,15 @@ type Contacts interface {
 	AddEventTx(ctx context.Context, tx db.DBTX, contactID int64, kind, message string) error
 }
 
-// Sign-in limits: per e-mail (lockout) and per client address, over a sliding window, as for admins.
+// Sign-in limits: per e-mail (lockout) and per client address, over a sliding window, as for admins: the sign-in
+// gate's (internal/signin).
 const (
-	EmailMaxFailures = 5
-	IPMaxFailures    = 30
-	LockWindow       = 15 * time.Minute
+	EmailMaxFailures = signin.EmailMaxFailures
+	IPMaxFailures    = signin.IPMaxFailures
+	LockWindow       = signin.Window
 )
 
-// Login attempt scopes in the shared login_attempts table; admins use "email" and "ip".
+// Login attempt scopes in the sign-in gate's login_attempts table; admins use "email" and "ip".
 const (
 	ScopeEmail = "student_email"
 	ScopeIP    = "student_ip"

@@ -143,6 +143,5 @@ func (s *Service) ResetPassword(ctx context.Context, token, pw, ip string) (Acco
 		return Account{}, err
 	}
 	// A successful reset proves the e-mail: lift a lockout the forgotten password caused.
-	err = accountq.New(s.db).LoginAttemptAdd(ctx, accountq.LoginAttemptAddParams{Scope: ScopeEmail, Key: a.Email, Succeeded: true, At: now})
-	return a, err
+	return a, s.gate.Reset(ctx, a.Email, now)
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/bursar/bursar/internal/check"
 	"github.com/bursar/bursar/internal/crm"
 	"github.com/bursar/bursar/internal/password"
+	"github.com/bursar/bursar/internal/signin"
 )
 
 // Service manages students' accounts.
@@ -24,6 +25,7 @@ type Service struct {
 	contacts Contacts
 	mailer   Mailer
 	baseURL  string
+	gate     *signin.Gate
 	now      func() time.Time
 }
 
@@ -38,7 +40,8 @@ func NewService(pool *pgxpool.Pool, al *audit.Log, contacts Contacts, mailer Mai
 			return nil, fmt.Errorf("account: %s is required", dep.name)
 		}
 	}
-	return &Service{db: pool, audit: al, contacts: contacts, mailer: mailer, baseURL: baseURL, now: time.Now}, nil
+	return &Service{db: pool, audit: al, contacts: contacts, mailer: mailer, baseURL: baseURL,
+		gate: signin.New(pool, signin.Scopes{Email: ScopeEmail, IP: ScopeIP}), now: time.Now}, nil
 }
 
 // isNil reports whether v is nil or an interface holding a nil pointer.
@@ -139,24 +142,22 @@ func (s *Service) Get(ctx context.Context, contactID int64) (Account, error) {
 		PasswordChangedAt: r.PasswordChangedAt}, nil
 }
 
-// SignIn checks an e-mail and password from client address ip. The attempt is counted as a failure before the
-// password is checked (see beginAttempt), so parallel guesses, in one process or many, cannot all be checked: too
-// many recent failures for the e-mail or the address give a *LockedError and the password is not looked at.
+// SignIn checks an e-mail and password from client address ip through the sign-in gate (internal/signin): too many
+// recent failures for the e-mail or the address give a *LockedError and the password is not looked at; a wrong
+// password, or an e-mail without an account, is ErrInvalidCredentials after the same argon2id work.
 func (s *Service) SignIn(ctx context.Context, email, pw, ip string) (Account, error) {
 	email = check.NormalizeEmail(email)
 	now := s.now()
-	ids, err := s.beginAttempt(ctx, []attemptLimit{{ScopeEmail, email, EmailMaxFailures}, {ScopeIP, ip, IPMaxFailures}}, now)
-	if err != nil {
-		return Account{}, err
-	}
 	q := accountq.New(s.db)
-	a, err := s.verify(ctx, q, email, pw)
+	var a Account
+	err := s.gate.Check(ctx, now, email, ip, pw, func(ctx context.Context) (string, error) {
+		var hash string
+		var err error
+		a, hash, err = s.credentials(ctx, q, email)
+		return hash, err
+	})
 	if err != nil {
-		return Account{}, err
-	}
-	// A right password must not stay counted as a failure, even if the client has gone meanwhile.
-	if err := q.LoginAttemptsSucceed(context.WithoutCancel(ctx), ids); err != nil {
-		return Account{}, err
+		return Account{}, signInError(err)
 	}
 	if err := q.AccountTouchSignIn(ctx, accountq.AccountTouchSignInParams{ContactID: a.ContactID, LastSignInAt: &now}); err != nil {
 		return Account{}, err
@@ -165,86 +166,33 @@ func (s *Service) SignIn(ctx context.Context, email, pw, ip string) (Account, er
 	return a, nil
 }
 
-// attemptLimit is one sign-in limit: the failures allowed for key in scope within LockWindow.
-type attemptLimit struct {
-	scope, key string
-	max        int64
-}
-
-// beginAttempt records a sign-in attempt as a failure for each of limits before its password is checked, and
-// returns the rows to mark succeeded if it was right. In one transaction, under an advisory lock per scope and key
-// (so concurrent attempts in every process queue here, always in the order of limits), it counts each key's recent
-// failures, attempts still being checked included; at any limit it records nothing and returns a *LockedError.
-// The password hash is checked after the commit, so the locks are held for milliseconds, not an argon2id run.
-func (s *Service) beginAttempt(ctx context.Context, limits []attemptLimit, now time.Time) ([]int64, error) {
-	ids := make([]int64, 0, len(limits))
-	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
-		q := accountq.New(tx)
-		for _, l := range limits {
-			if err := q.LoginAttemptLock(ctx, accountq.LoginAttemptLockParams{Scope: l.scope, Key: l.key}); err != nil {
-				return err
-			}
-		}
-		for _, l := range limits {
-			if err := checkLock(ctx, q, l, now); err != nil {
-				return err
-			}
-		}
-		for _, l := range limits {
-			id, err := q.LoginAttemptBegin(ctx, accountq.LoginAttemptBeginParams{Scope: l.scope, Key: l.key, At: now})
-			if err != nil {
-				return err
-			}
-			ids = append(ids, id)
-		}
-		return nil
-	})
-	return ids, err
-}
-
-// checkLock returns a *LockedError when l's key has reached its limit.
-func checkLock(ctx context.Context, q *accountq.Queries, l attemptLimit, now time.Time) error {
-	n, err := q.LoginFailuresSince(ctx, accountq.LoginFailuresSinceParams{Scope: l.scope, Key: l.key,
-		Since: now.Add(-LockWindow), Resets: l.scope == ScopeEmail})
-	if err != nil || n < l.max {
-		return err
-	}
-	last, err := q.LoginLastFailure(ctx, accountq.LoginLastFailureParams{Scope: l.scope, Key: l.key})
-	if err != nil {
-		return err
-	}
-	return &LockedError{RetryAfter: max(last.Add(LockWindow).Sub(now), time.Minute)}
-}
-
-var dummyHash, _ = password.Hash("bursar-dummy-password")
-
-func (s *Service) verify(ctx context.Context, q *accountq.Queries, email, pw string) (Account, error) {
+// credentials returns the account of email and its password hash, or "" for an e-mail without an account.
+func (s *Service) credentials(ctx context.Context, q *accountq.Queries, email string) (Account, string, error) {
 	c, err := s.contacts.ByEmail(ctx, email)
-	if err != nil && !errors.Is(err, check.ErrNotFound) {
-		return Account{}, err
+	if errors.Is(err, check.ErrNotFound) {
+		return Account{}, "", nil
 	}
-	hash := ""
-	if err == nil {
-		r, err := q.AccountGet(ctx, c.ID)
-		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-			return Account{}, err
-		}
-		hash = r.PasswordHash
-		if err == nil {
-			c.CreatedAt = r.CreatedAt
-		}
-	}
-	if hash == "" {
-		// Spend the same time as a real check so response times do not reveal which e-mails have accounts.
-		_, _ = password.Verify(dummyHash, pw)
-		return Account{}, ErrInvalidCredentials
-	}
-	ok, err := password.Verify(hash, pw)
 	if err != nil {
-		return Account{}, err
+		return Account{}, "", err
 	}
-	if !ok {
-		return Account{}, ErrInvalidCredentials
+	r, err := q.AccountGet(ctx, c.ID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Account{}, "", nil
 	}
-	return Account{ContactID: c.ID, Email: c.Email, Name: c.Name, CreatedAt: c.CreatedAt}, nil
+	if err != nil {
+		return Account{}, "", err
+	}
+	return Account{ContactID: c.ID, Email: c.Email, Name: c.Name, CreatedAt: r.CreatedAt}, r.PasswordHash, nil
+}
+
+// signInError is the sign-in gate's answer in account's terms.
+func signInError(err error) error {
+	var le *signin.LockedError
+	switch {
+	case errors.Is(err, signin.ErrMismatch):
+		return ErrInvalidCredentials
+	case errors.As(err, &le):
+		return &LockedError{RetryAfter: le.RetryAfter}
+	}
+	return err
 }

@@ -37,3 +37,32 @@ func TestMigrateTwice(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestMigrateCurrent: the one-query check Migrate starts with finds a migrated database current, and one missing a
+// goose or a River migration, or with a goose migration marked not applied, behind, so Migrate runs the migrators.
+func TestMigrateCurrent(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := dbtest.New(t)
+	if ok, err := db.Current(ctx, pool); !ok || err != nil {
+		t.Fatalf("migrated database: current = %v, %v; want true", ok, err)
+	}
+	tests := []struct{ name, sql string }{
+		{"GooseMissing", "DELETE FROM goose_db_version WHERE version_id = (SELECT max(version_id) FROM goose_db_version)"},
+		{"GooseNotApplied", "INSERT INTO goose_db_version (version_id, is_applied) VALUES (1, false)"},
+		{"RiverMissing", "DELETE FROM river_migration WHERE version = (SELECT max(version) FROM river_migration)"},
+		{"NoTables", "DROP TABLE goose_db_version"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			pool := dbtest.New(t)
+			if _, err := pool.Exec(ctx, tt.sql); err != nil {
+				t.Fatal(err)
+			}
+			if ok, _ := db.Current(ctx, pool); ok {
+				t.Fatal("current = true, want false")
+			}
+		})
+	}
+}

@@ -1,6 +1,9 @@
 package password
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestHashVerify(t *testing.T) {
 	t.Parallel()
@@ -20,5 +23,27 @@ func TestHashVerify(t *testing.T) {
 	}
 	if _, err := Verify("$2a$10$bcrypt", "x"); err != ErrMalformed {
 		t.Fatalf("Verify(bcrypt) err = %v", err)
+	}
+}
+
+// TestDummyHash: verifying against DummyHash runs argon2id with Hash's parameters and key length, so it costs what
+// a real check costs, and no password matches it.
+func TestDummyHash(t *testing.T) {
+	t.Parallel()
+	if want := encode(make([]byte, saltLen), make([]byte, keyLen)); DummyHash != want {
+		t.Fatalf("DummyHash = %q, want %q (Hash's parameters changed?)", DummyHash, want)
+	}
+	h, err := Hash("correct horse")
+	if err != nil {
+		t.Fatal(err)
+	}
+	params := func(phc string) string { return strings.Join(strings.Split(phc, "$")[:4], "$") }
+	if params(DummyHash) != params(h) {
+		t.Fatalf("DummyHash parameters %q, Hash's %q", params(DummyHash), params(h))
+	}
+	for _, pw := range []string{"", "correct horse", "bursar-dummy-password"} {
+		if ok, err := Verify(DummyHash, pw); ok || err != nil {
+			t.Fatalf("Verify(DummyHash, %q) = %v, %v; want false, nil", pw, ok, err)
+		}
 	}
 }

@@ -13,26 +13,29 @@ import (
 	"github.com/bursar/bursar/internal/audit"
 	"github.com/bursar/bursar/internal/check"
 	"github.com/bursar/bursar/internal/password"
+	"github.com/bursar/bursar/internal/signin"
 	"github.com/bursar/bursar/internal/staff/staffq"
 )
 
-// Sign-in limits: per e-mail (lockout) and per client address (rate limit), over a sliding window.
+// Sign-in limits: per e-mail (lockout) and per client address (rate limit), over a sliding window: the sign-in
+// gate's (internal/signin).
 const (
-	EmailMaxFailures = 5
-	IPMaxFailures    = 30
-	LockWindow       = 15 * time.Minute
+	EmailMaxFailures = signin.EmailMaxFailures
+	IPMaxFailures    = signin.IPMaxFailures
+	LockWindow       = signin.Window
 )
 
 // Service manages staff and API keys.
 type Service struct {
 	db    *pgxpool.Pool
 	audit *audit.Log
+	gate  *signin.Gate
 	now   func() time.Time
 }
 
 // NewService returns a Service on pool.
 func NewService(pool *pgxpool.Pool, log *audit.Log) *Service {
-	return &Service{db: pool, audit: log, now: time.Now}
+	return &Service{db: pool, audit: log, gate: signin.New(pool, signin.Scopes{Email: "email", IP: "ip"}), now: time.Now}
 }
 
 var passwordCheck = password.Check
@@ -134,97 +137,34 @@ func (s *Service) changeOwnerSafely(ctx context.Context, id int64, change func(*
 	})
 }
 
-// SignIn checks an e-mail and password from client address ip. The attempt is counted as a failure before the
-// password is checked (see beginAttempt), so parallel guesses, in one process or many, cannot all be checked: too
-// many recent failures for the e-mail or the address give a *LockedError and the password is not looked at.
+// SignIn checks an e-mail and password from client address ip through the sign-in gate (internal/signin): too many
+// recent failures for the e-mail or the address give a *LockedError and the password is not looked at; a wrong
+// password, an unknown e-mail or a disabled user is ErrInvalidCredentials after the same argon2id work.
 func (s *Service) SignIn(ctx context.Context, email, pw, ip string) (User, error) {
 	email = check.NormalizeEmail(email)
-	now := s.now()
-	ids, err := s.beginAttempt(ctx, []attemptLimit{{"email", email, EmailMaxFailures}, {"ip", ip, IPMaxFailures}}, now)
-	if err != nil {
+	var u User
+	err := s.gate.Check(ctx, s.now(), email, ip, pw, func(ctx context.Context) (string, error) {
+		r, err := staffq.New(s.db).UserByEmail(ctx, email)
+		if errors.Is(err, pgx.ErrNoRows) || (err == nil && r.DisabledAt != nil) {
+			return "", nil
+		}
+		if err != nil {
+			return "", err
+		}
+		u = userFrom(r)
+		return r.PasswordHash, nil
+	})
+	var le *signin.LockedError
+	switch {
+	case errors.Is(err, signin.ErrMismatch):
+		return User{}, ErrInvalidCredentials
+	case errors.As(err, &le):
+		return User{}, &LockedError{RetryAfter: le.RetryAfter}
+	case err != nil:
 		return User{}, err
 	}
-	q := staffq.New(s.db)
-	u, err := s.verify(ctx, q, email, pw)
-	if err != nil {
-		return User{}, err
-	}
-	// A right password must not stay counted as a failure, even if the client has gone meanwhile.
-	if err := q.LoginAttemptsSucceed(context.WithoutCancel(ctx), ids); err != nil {
-		return User{}, err
-	}
-	_, _ = q.LoginAttemptsPrune(ctx, now.Add(-24*time.Hour))
 	return u, nil
 }
-
-// attemptLimit is one sign-in limit: the failures allowed for key in scope within LockWindow.
-type attemptLimit struct {
-	scope, key string
-	max        int64
-}
-
-// beginAttempt records a sign-in attempt as a failure for each of limits before its password is checked, and
-// returns the rows to mark succeeded if it was right. In one transaction, under an advisory lock per scope and key
-// (so concurrent attempts in every process queue here, always in the order of limits), it counts each key's recent
-// failures, attempts still being checked included; at any limit it records nothing and returns a *LockedError.
-// The password hash is checked after the commit, so the locks are held for milliseconds, not an argon2id run.
-func (s *Service) beginAttempt(ctx context.Context, limits []attemptLimit, now time.Time) ([]int64, error) {
-	ids := make([]int64, 0, len(limits))
-	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
-		q := staffq.New(tx)
-		for _, l := range limits {
-			if err := q.LoginAttemptLock(ctx, staffq.LoginAttemptLockParams{Scope: l.scope, Key: l.key}); err != nil {
-				return err
-			}
-		}
-		for _, l := range limits {
-			n, err := q.LoginFailuresSince(ctx, staffq.LoginFailuresSinceParams{Scope: l.scope, Key: l.key,
-				Since: now.Add(-LockWindow), Resets: l.scope == "email"})
-			if err != nil {
-				return err
-			}
-			if n < l.max {
-				continue
-			}
-			last, err := q.LoginLastFailure(ctx, staffq.LoginLastFailureParams{Scope: l.scope, Key: l.key})
-			if err != nil {
-				return err
-			}
-			return &LockedError{RetryAfter: max(last.Add(LockWindow).Sub(now), time.Minute)}
-		}
-		for _, l := range limits {
-			id, err := q.LoginAttemptBegin(ctx, staffq.LoginAttemptBeginParams{Scope: l.scope, Key: l.key, At: now})
-			if err != nil {
-				return err
-			}
-			ids = append(ids, id)
-		}
-		return nil
-	})
-	return ids, err
-}
-
-func (s *Service) verify(ctx context.Context, q *staffq.Queries, email, pw string) (User, error) {
-	r, err := q.UserByEmail(ctx, email)
-	if errors.Is(err, pgx.ErrNoRows) {
-		// Spend the same time as a real check so response times do not reveal which e-mails exist.
-		_, _ = password.Verify(dummyHash, pw)
-		return User{}, ErrInvalidCredentials
-	}
-	if err != nil {
-		return User{}, err
-	}
-	ok, err := password.Verify(r.PasswordHash, pw)
-	if err != nil {
-		return User{}, err
-	}
-	if !ok || r.DisabledAt != nil {
-		return User{}, ErrInvalidCredentials
-	}
-	return userFrom(r), nil
-}
-
-var dummyHash, _ = password.Hash("bursar-dummy-password")
 
 func isUnique(err error) bool {
 	var pe *pgconn.PgError
