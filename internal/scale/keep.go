@@ -2,21 +2,17 @@ package scale
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"net/url"
 	"time"
 
 	"github.com/bursar/bursar/internal/db"
-	"github.com/bursar/bursar/migrations"
 )
 
-// Version names the fixture's shape: change it whenever Fill makes different rows, so that kept databases are
-// filled again.
+// Version names the fixture's shape: change it whenever Fill makes different rows (a new table to fill, another
+// mix), so that kept databases are filled again. A new migration alone does not: Ensure applies it to them.
 const Version = "1"
 
 // Kept says which kept database Ensure looks after.
@@ -29,8 +25,9 @@ type Kept struct {
 }
 
 // Ensure returns the URL of k.Name holding k.Size's fixture, migrated. It keeps the database between runs: a
-// marker table (scale_fixture) records the fixture's version with the schema's, its size and when it was filled,
-// and the database is dropped and filled again only when one of them differs or it is older than k.MaxAge.
+// marker table (scale_fixture) records the fixture's Version, its size and when it was filled, and the database is
+// dropped and filled again only when one of them differs or it is older than k.MaxAge; otherwise pending migrations
+// are applied to it.
 func Ensure(ctx context.Context, k Kept) (string, error) {
 	log := k.Log
 	if log == nil {
@@ -40,18 +37,14 @@ func Ensure(ctx context.Context, k Kept) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	want, err := markerVersion()
-	if err != nil {
-		return "", err
-	}
+	want := Version
 	target, err := withDatabase(k.AdminURL, k.Name)
 	if err != nil {
 		return "", err
 	}
 	ok, why := current(ctx, target, want, s, k.MaxAge)
 	if ok {
-		// River's migrations come with its module and goose's with the files the marker names: a no-op unless River
-		// moved on.
+		// Migrations added since it was filled are applied to the rows as they are, as they would be to a school's.
 		pool, err := db.Open(ctx, target)
 		if err != nil {
 			return "", err
@@ -119,23 +112,6 @@ func current(ctx context.Context, target, want string, s Size, maxAge time.Durat
 		return false, fmt.Sprintf("filled %s ago", time.Since(filled).Round(time.Hour))
 	}
 	return true, ""
-}
-
-// markerVersion is Version with a hash of the migration files: a schema change fills the database again.
-func markerVersion() (string, error) {
-	h := sha256.New()
-	err := fs.WalkDir(migrations.FS, ".", func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := fs.ReadFile(migrations.FS, path)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(h, "%s\x00%s\x00", path, b)
-		return nil
-	})
-	return Version + "/" + hex.EncodeToString(h.Sum(nil))[:16], err
 }
 
 func withDatabase(raw, name string) (string, error) {

@@ -17,6 +17,12 @@ package scale
 //     line on the contact; every order has its "created" timeline line, a decided one when decided, one e-mail;
 //     manual decisions have an audit entry; one order in 2,000 has a payment exception.
 
+// refundAt is when order so's refund was made: refund_days after it was paid, or halfway to @now for an order paid
+// more recently than that.
+const refundAt = `CASE WHEN so.decided_at + make_interval(days => so.refund_days::int) < @now::timestamptz
+	THEN so.decided_at + make_interval(days => so.refund_days::int)
+	ELSE so.decided_at + (@now::timestamptz - so.decided_at) / 2 END`
+
 type step struct {
 	name  string
 	table string // the table whose inserted rows are counted, if any
@@ -163,7 +169,7 @@ var steps = []step{
 		       'manager1@school.example', 'succeeded',
 		       CASE WHEN p.gateway_ref <> '' THEN 're_scale_' || p.id ELSE '' END, t.at, t.at
 		FROM payments p JOIN scale_order so ON so.id = p.order_id, scale_base b,
-		     LATERAL (SELECT least(@now::timestamptz, so.decided_at + make_interval(days => so.refund_days::int)) AS at) t
+		     LATERAL (SELECT ` + refundAt + ` AS at) t
 		WHERE p.id > b.payment0 AND p.status IN ('refunded', 'partially_refunded')
 		ORDER BY t.at`},
 
@@ -185,7 +191,7 @@ var steps = []step{
 		source_ref, starts_at, revoked_at, revoke_reason, created_at)
 		OVERRIDING SYSTEM VALUE
 		SELECT b.grant0 + so.g, so.contact_id, so.product_id, 'order', so.id::text, so.decided_at,
-		       CASE so.status WHEN 'refunded' THEN least(@now::timestamptz, so.decided_at + make_interval(days => so.refund_days::int)) END,
+		       CASE so.status WHEN 'refunded' THEN ` + refundAt + ` END,
 		       CASE so.status WHEN 'refunded' THEN 'order refunded' ELSE '' END, so.decided_at
 		FROM scale_order so, scale_base b WHERE so.status IN ('completed', 'refunded')`},
 	{name: "order grants", table: "order_grants", sql: `INSERT INTO order_grants (order_id, grant_id, product_id, created)
