@@ -1,0 +1,30 @@
+-- Indexes for the admin lists and totals at a big school's size (issue 12; plans in docs/PERFORMANCE.md).
+
+-- +goose Up
+-- The orders list with a date range is ordered by (created_at, id), the index it filters on; the old one-column index
+-- is its prefix.
+CREATE INDEX orders_created_id_idx ON orders (created_at, id);
+DROP INDEX orders_created_idx;
+
+-- The dashboard's "completed in the last 7 days": the recent end of this index, not the whole table.
+CREATE INDEX orders_completed_idx ON orders (decided_at) WHERE status = 'completed';
+
+-- Transaction totals read only this index (an index-only scan) over the date range: settled payments with the
+-- columns the totals and their filters need.
+CREATE INDEX payments_settled_idx ON payments (created_at)
+    INCLUDE (status, currency, amount, fee, net, payment_system_id)
+    WHERE status IN ('succeeded', 'refunded', 'partially_refunded');
+
+-- The Transactions search by a gateway reference, whatever the payment system.
+CREATE INDEX payments_ref_idx ON payments (gateway_ref) WHERE gateway_ref <> '';
+CREATE INDEX payments_alt_ref_idx ON payments (gateway_alt_ref) WHERE gateway_alt_ref <> '';
+CREATE INDEX refunds_ref_idx ON refunds (gateway_ref) WHERE gateway_ref <> '';
+
+-- +goose Down
+DROP INDEX refunds_ref_idx;
+DROP INDEX payments_alt_ref_idx;
+DROP INDEX payments_ref_idx;
+DROP INDEX payments_settled_idx;
+DROP INDEX orders_completed_idx;
+CREATE INDEX orders_created_idx ON orders (created_at);
+DROP INDEX orders_created_id_idx;
