@@ -15,12 +15,21 @@ CREATE INDEX payments_settled_idx ON payments (created_at)
     INCLUDE (status, currency, amount, fee, net, payment_system_id)
     WHERE status IN ('succeeded', 'refunded', 'partially_refunded');
 
+-- The Transactions filtered by status, newest first: a status that recent rows rarely have (refunded, failed) is
+-- read from its own end of the index instead of filtered out of every newer row, and its totals from the index
+-- alone. (payments_status_idx, by id, stays for the Payments tab.)
+CREATE INDEX payments_status_created_idx ON payments (status, created_at, id)
+    INCLUDE (currency, amount, fee, net, payment_system_id);
+CREATE INDEX refunds_status_created_idx ON refunds (status, created_at, id);
+
 -- The Transactions search by a gateway reference, whatever the payment system.
 CREATE INDEX payments_ref_idx ON payments (gateway_ref) WHERE gateway_ref <> '';
 CREATE INDEX payments_alt_ref_idx ON payments (gateway_alt_ref) WHERE gateway_alt_ref <> '';
 CREATE INDEX refunds_ref_idx ON refunds (gateway_ref) WHERE gateway_ref <> '';
 
 -- +goose Down
+DROP INDEX refunds_status_created_idx;
+DROP INDEX payments_status_created_idx;
 DROP INDEX refunds_ref_idx;
 DROP INDEX payments_alt_ref_idx;
 DROP INDEX payments_ref_idx;

@@ -29,9 +29,10 @@ type Kept struct {
 // dropped and filled again only when one of them differs or it is older than k.MaxAge; otherwise pending migrations
 // are applied to it.
 func Ensure(ctx context.Context, k Kept) (string, error) {
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil)) // for the migrations' lines
 	log := k.Log
 	if log == nil {
-		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+		log = quiet
 	}
 	s, err := k.Size.withDefaults()
 	if err != nil {
@@ -50,7 +51,7 @@ func Ensure(ctx context.Context, k Kept) (string, error) {
 			return "", err
 		}
 		defer pool.Close()
-		return target, db.Migrate(ctx, pool, log)
+		return target, db.Migrate(ctx, pool, quiet)
 	}
 	log.Info("filling the kept database", "database", k.Name, "orders", s.Orders, "why", why)
 	admin, err := db.Open(ctx, k.AdminURL)
@@ -70,7 +71,7 @@ func Ensure(ctx context.Context, k Kept) (string, error) {
 		return "", err
 	}
 	defer pool.Close()
-	if err := db.Migrate(ctx, pool, log); err != nil {
+	if err := db.Migrate(ctx, pool, quiet); err != nil {
 		return "", err
 	}
 	st, err := Fill(ctx, pool, s)
@@ -78,6 +79,9 @@ func Ensure(ctx context.Context, k Kept) (string, error) {
 		return "", err
 	}
 	log.Info("kept database filled", "database", k.Name, "seconds", st.Duration.Seconds())
+	for _, step := range st.Steps {
+		log.Debug("fill step", "step", step.Name, "seconds", step.Duration.Seconds())
+	}
 	if _, err := pool.Exec(ctx, `CREATE TABLE scale_fixture (version text NOT NULL, orders integer NOT NULL,
 		contacts integer NOT NULL, filled_at timestamptz NOT NULL, fill_seconds double precision NOT NULL)`); err != nil {
 		return "", err
