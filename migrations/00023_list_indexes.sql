@@ -27,7 +27,12 @@ CREATE INDEX payments_ref_idx ON payments (gateway_ref) WHERE gateway_ref <> '';
 CREATE INDEX payments_alt_ref_idx ON payments (gateway_alt_ref) WHERE gateway_alt_ref <> '';
 CREATE INDEX refunds_ref_idx ON refunds (gateway_ref) WHERE gateway_ref <> '';
 
+-- The exceptions inbox, open ones first then newest (ExceptionsInbox's order and cursor): a page reads its 50 rows
+-- and joins their orders, instead of joining and sorting every exception ever raised.
+CREATE INDEX payment_exceptions_inbox_idx ON payment_exceptions ((status = 'open'), id);
+
 -- +goose Down
+DROP INDEX payment_exceptions_inbox_idx;
 DROP INDEX refunds_status_created_idx;
 DROP INDEX payments_status_created_idx;
 DROP INDEX refunds_ref_idx;
