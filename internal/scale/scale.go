@@ -80,7 +80,8 @@ func Fill(ctx context.Context, pool *pgxpool.Pool, s Size) (Stats, error) {
 	// The connection's session settings and temporary tables are not for the pool: it is closed at the end.
 	conn := pc.Hijack()
 	defer conn.Close(context.WithoutCancel(ctx)) //nolint:errcheck
-	for _, set := range []string{"SET synchronous_commit = off", "SET maintenance_work_mem = '512MB'", "SET work_mem = '64MB'"} {
+	sets := []string{"SET synchronous_commit = off", "SET maintenance_work_mem = '512MB'", "SET work_mem = '64MB'"}
+	for _, set := range sets {
 		if _, err := conn.Exec(ctx, set); err != nil {
 			return Stats{}, err
 		}
