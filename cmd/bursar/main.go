@@ -7,6 +7,7 @@
 //	  [--scopes '*'|GROUP:read|GROUP:write,...]    what it may do (default '*', full access)
 //	  [--expires YYYY-MM-DD]                       when it stops working (default never)
 //	bursar demo                                    create the demo school (idempotent) and print its admin login
+//	bursar scale --orders N [--contacts N]         fill the database with made-up data for measuring
 package main
 
 import (
@@ -49,7 +50,9 @@ const usage = `usage: bursar <command>
   apikey create --name N                  create an API key; prints only the key
                 [--scopes S] [--expires D]  S: '*' (default, full access) or GROUP:read|GROUP:write,...;
                                           D: YYYY-MM-DD (stops at 00:00 UTC) or an RFC 3339 time
-  demo                                    create the demo school and print its admin login`
+  demo                                    create the demo school and print its admin login
+  scale --orders N [--contacts N]         fill an empty database with N made-up orders (contacts: N/5) and
+                [--append]                their payments, refunds, grants and timelines, for measuring`
 
 // run is the whole program, with its environment passed in so tests can call it.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -68,6 +71,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return cmdAPIKey(ctx, args[1:], getenv, stdout, log)
 	case "demo":
 		return cmdDemo(ctx, args[1:], getenv, stdout, log)
+	case "scale":
+		return cmdScale(ctx, args[1:], getenv, stdout, log)
 	case "help", "-h", "--help":
 		fmt.Fprintln(stdout, usage)
 		return nil

@@ -9,6 +9,10 @@ RETURNING *;
 -- name: ContactGet :one
 SELECT * FROM contacts WHERE id = @id;
 
+-- name: ContactsByIDs :many
+-- The contacts of a page of other records (orders, transactions), in one round trip.
+SELECT * FROM contacts WHERE id = ANY(@ids::bigint[]);
+
 -- name: ContactGetForUpdate :one
 SELECT * FROM contacts WHERE id = @id FOR UPDATE;
 

@@ -61,6 +61,27 @@ func (s *Service) Contact(ctx context.Context, id int64) (Contact, error) {
 	return getContact(ctx, s.db, id, false)
 }
 
+// ContactsByID returns the contacts of ids that exist, by id, in one query: the lists of other modules name a page's
+// contacts with it.
+func (s *Service) ContactsByID(ctx context.Context, ids []int64) (map[int64]Contact, error) {
+	out := make(map[int64]Contact, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := crmq.New(s.db).ContactsByIDs(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("read contacts: %w", err)
+	}
+	for _, r := range rows {
+		c, err := fromRow(r)
+		if err != nil {
+			return nil, err
+		}
+		out[c.ID] = c
+	}
+	return out, nil
+}
+
 // ByEmail finds the contact with email, compared case-insensitively.
 func (s *Service) ByEmail(ctx context.Context, email string) (Contact, error) {
 	r, err := crmq.New(s.db).ContactByEmail(ctx, strings.TrimSpace(email))

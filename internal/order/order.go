@@ -347,7 +347,7 @@ type Filter struct {
 	PaymentSystemID int64
 	ContactID       int64
 	From, To        time.Time // created_at in [From, To)
-	BeforeID        int64     // keyset cursor: orders with a smaller id
+	BeforeID        int64     // keyset cursor: orders after it (smaller id; with a range, smaller (created_at, id))
 	Limit           int       // default 50, at most MaxList
 }
 

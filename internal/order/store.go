@@ -105,7 +105,9 @@ const orderColumns = `id, number, status, offer_id, offer_title, contact_id, pay
 	list_amount, list_currency, language, channel, deadline_at, decided_at, decided_by, decision_note, created_at,
 	updated_at`
 
-// listOrders is the keyset-paged admin list: newest first, each filter backed by an index on (column, id).
+// listOrders is the keyset-paged admin list: newest first, each filter backed by an index on (column, id). With a
+// date range it is ordered by (created_at, id), the index the range is read from (orders_created_id_idx), with the
+// same cursor: the page after order BeforeID starts below that order's (created_at, id).
 func listOrders(ctx context.Context, tx db.DBTX, f Filter) (Page, error) {
 	var w where
 	if f.Status != "" {
@@ -126,12 +128,20 @@ func listOrders(ctx context.Context, tx db.DBTX, f Filter) (Page, error) {
 	if !f.To.IsZero() {
 		w.add("created_at < ?", f.To)
 	}
-	if f.BeforeID > 0 {
+	byTime := !f.From.IsZero() || !f.To.IsZero()
+	order := " ORDER BY id DESC"
+	if byTime {
+		order = " ORDER BY created_at DESC, id DESC"
+	}
+	switch {
+	case f.BeforeID > 0 && byTime:
+		w.add("(created_at, id) < (SELECT created_at, id FROM orders WHERE id = ?)", f.BeforeID)
+	case f.BeforeID > 0:
 		w.add("id < ?", f.BeforeID)
 	}
 	limit := limitOf(f.Limit)
-	rows, err := tx.Query(ctx, "SELECT "+orderColumns+" FROM orders"+w.sql()+
-		" ORDER BY id DESC LIMIT "+strconv.Itoa(limit+1), w.args...)
+	rows, err := tx.Query(ctx, "SELECT "+orderColumns+" FROM orders"+w.sql()+order+" LIMIT "+strconv.Itoa(limit+1),
+		w.args...)
 	if err != nil {
 		return Page{}, fmt.Errorf("list orders: %w", err)
 	}
@@ -153,7 +163,8 @@ func listOrders(ctx context.Context, tx db.DBTX, f Filter) (Page, error) {
 	return p, attachPayments(ctx, tx, ptrs)
 }
 
-// listPayments is the Payments tab: newest first, keyset by payment id.
+// listPayments is the Payments tab: newest first, keyset by payment id; with a date range ordered by
+// (created_at, id), the index the range is read from (payments_created_idx), the cursor staying a payment id.
 func listPayments(ctx context.Context, tx db.DBTX, f PaymentFilter) (PaymentPage, error) {
 	var w where
 	if f.Status != "" {
@@ -171,15 +182,22 @@ func listPayments(ctx context.Context, tx db.DBTX, f PaymentFilter) (PaymentPage
 	if !f.To.IsZero() {
 		w.add("p.created_at < ?", f.To)
 	}
-	if f.BeforeID > 0 {
+	byTime := !f.From.IsZero() || !f.To.IsZero()
+	order := " ORDER BY p.id DESC"
+	if byTime {
+		order = " ORDER BY p.created_at DESC, p.id DESC"
+	}
+	switch {
+	case f.BeforeID > 0 && byTime:
+		w.add("(p.created_at, p.id) < (SELECT created_at, id FROM payments WHERE id = ?)", f.BeforeID)
+	case f.BeforeID > 0:
 		w.add("p.id < ?", f.BeforeID)
 	}
 	limit := limitOf(f.Limit)
 	rows, err := tx.Query(ctx, `SELECT p.id, p.order_id, p.payment_system_id, p.status, p.amount, p.currency, p.fee,
 		p.net, p.paid_on, p.comment, p.gateway_ref, p.payer_email, p.created_at, o.number, o.status, coalesce(o.contact_id, 0),
 		o.offer_title
-		FROM payments p JOIN orders o ON o.id = p.order_id`+w.sql()+
-		" ORDER BY p.id DESC LIMIT "+strconv.Itoa(limit+1), w.args...)
+		FROM payments p JOIN orders o ON o.id = p.order_id`+w.sql()+order+" LIMIT "+strconv.Itoa(limit+1), w.args...)
 	if err != nil {
 		return PaymentPage{}, fmt.Errorf("list payments: %w", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -52,11 +53,33 @@ func (s *Server) systemNames(ctx context.Context) (map[int64]gateway.System, err
 	return m, nil
 }
 
-// contactEmails names the contacts of a page through the CRM (orders never join contacts).
+// contactEmails names the contacts of a page through the CRM (orders never join contacts): a page's are loaded in
+// one query, any other is read when asked for.
 type contactEmails struct {
 	s     *Server
 	ctx   context.Context
 	cache map[int64]string
+}
+
+// load reads the contacts ids not known yet, in one query.
+func (c *contactEmails) load(ids []int64) error {
+	var missing []int64
+	for _, id := range ids {
+		if _, ok := c.cache[id]; !ok && id > 0 && !slices.Contains(missing, id) {
+			missing = append(missing, id)
+		}
+	}
+	found, err := c.s.contacts.ContactsByID(c.ctx, missing)
+	if err != nil {
+		return err
+	}
+	for _, id := range missing {
+		c.cache[id] = "contact #" + itoa(id)
+		if ct, ok := found[id]; ok {
+			c.cache[id] = ct.Email
+		}
+	}
+	return nil
 }
 
 func (c *contactEmails) of(id int64) string {
@@ -142,6 +165,14 @@ func (s *Server) adminOrders(w http.ResponseWriter, r *http.Request) {
 			PaymentSystemID: parseID(f.SystemID), ContactID: contactID, From: from, To: to, BeforeID: before,
 			Limit: ordersPageSize})
 		if s.listFailed(w, r, v, err) {
+			return
+		}
+		ids := make([]int64, len(page.Orders))
+		for i, o := range page.Orders {
+			ids[i] = o.ContactID
+		}
+		if err := names.load(ids); err != nil {
+			s.serverError(w, r, err)
 			return
 		}
 		for _, o := range page.Orders {

@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"encoding/csv"
-	"errors"
 	"net/http"
 	"net/url"
 	"slices"
@@ -20,6 +19,20 @@ import (
 )
 
 const txnPageSize = 50
+
+// txnDefaultDays is how far back the Transactions screen looks when neither date is given (today included). Its
+// totals are summed from the rows the filters select, so the range bounds their cost; a From cleared by hand (from=
+// in the query) asks for every date.
+const txnDefaultDays = 30
+
+// txnDefaultRange gives q the default range when it names neither date, and says whether it did.
+func txnDefaultRange(q url.Values, now time.Time) bool {
+	if q.Has("from") || q.Has("to") {
+		return false
+	}
+	q.Set("from", now.UTC().AddDate(0, 0, 1-txnDefaultDays).Format(time.DateOnly))
+	return true
+}
 
 // txnFilterForm reads the Transactions filters from a query string (the screen, its CSV export and the API share
 // them); bad values are named in the returned errors.
@@ -71,22 +84,24 @@ func (s *Server) newTxnContacts(ctx context.Context) (*txnContacts, error) {
 	return &txnContacts{s: s, domain: "@" + strings.ToLower(sc.PlaceholderDomain), known: map[int64]crm.Contact{}}, nil
 }
 
-// load looks up every contact of txns not seen yet.
+// load looks up every contact of txns not seen yet, in one query.
 func (c *txnContacts) load(ctx context.Context, txns []order.Txn) error {
+	var missing []int64
 	for _, t := range txns {
-		if t.ContactID <= 0 {
-			continue
+		if _, ok := c.known[t.ContactID]; !ok && t.ContactID > 0 && !slices.Contains(missing, t.ContactID) {
+			missing = append(missing, t.ContactID)
 		}
-		if _, ok := c.known[t.ContactID]; ok {
-			continue
+	}
+	found, err := c.s.contacts.ContactsByID(ctx, missing)
+	if err != nil {
+		return err
+	}
+	for _, id := range missing {
+		ct, ok := found[id]
+		if !ok {
+			ct = crm.Contact{ID: id, Email: "contact #" + itoa(id)}
 		}
-		ct, err := c.s.contacts.Contact(ctx, t.ContactID)
-		if errors.Is(err, check.ErrNotFound) {
-			ct = crm.Contact{ID: t.ContactID, Email: "contact #" + itoa(t.ContactID)}
-		} else if err != nil {
-			return err
-		}
-		c.known[t.ContactID] = ct
+		c.known[id] = ct
 	}
 	return nil
 }
@@ -121,9 +136,13 @@ func txnStatuses() []string {
 func (s *Server) adminTransactions(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	q := r.URL.Query()
+	defaulted := txnDefaultRange(q, time.Now())
 	form, f, errs := txnFilterForm(q)
 	v := admin.TxnList{Page: s.adminPage(r, "Transactions", "transactions"), Filter: form, Statuses: txnStatuses(),
 		Errors: errs}
+	if defaulted {
+		v.DefaultDays = txnDefaultDays
+	}
 	csvQ := url.Values{}
 	for k, vs := range q {
 		if k != "cursor" {

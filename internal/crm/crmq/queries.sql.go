@@ -184,6 +184,40 @@ func (q *Queries) ContactUpdate(ctx context.Context, arg ContactUpdateParams) (C
 	return i, err
 }
 
+const contactsByIDs = `-- name: ContactsByIDs :many
+SELECT id, email, name, phone, custom_fields, placeholder, created_at, updated_at FROM contacts WHERE id = ANY($1::bigint[])
+`
+
+// The contacts of a page of other records (orders, transactions), in one round trip.
+func (q *Queries) ContactsByIDs(ctx context.Context, ids []int64) ([]Contact, error) {
+	rows, err := q.db.Query(ctx, contactsByIDs, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Contact
+	for rows.Next() {
+		var i Contact
+		if err := rows.Scan(
+			&i.ID,
+			&i.Email,
+			&i.Name,
+			&i.Phone,
+			&i.CustomFields,
+			&i.Placeholder,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const contactsCount = `-- name: ContactsCount :one
 SELECT count(*) FROM contacts
 `

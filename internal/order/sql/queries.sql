@@ -174,10 +174,12 @@ WHERE payment_system_id = @payment_system_id AND refunded_amount > 0
   AND (gateway_ref = ANY(@refs::text[]) OR gateway_alt_ref = ANY(@refs::text[]));
 
 -- name: OrderCounts :one
--- The admin dashboard's figures.
-SELECT count(*) FILTER (WHERE status = 'open')::bigint AS open,
-       count(*) FILTER (WHERE status = 'completed' AND decided_at > now() - interval '7 days')::bigint AS completed_week
-FROM orders;
+-- The admin dashboard's figures, each counted from its own index (index-only scans), never the whole table: the open
+-- orders from orders_status_idx, the week's completions from the recent end of orders_completed_idx. Exact at the
+-- instant of the snapshot, with nothing to keep in step when an order changes.
+SELECT (SELECT count(*) FROM orders WHERE status = 'open')::bigint AS open,
+       (SELECT count(*) FROM orders
+        WHERE status = 'completed' AND decided_at > now() - interval '7 days')::bigint AS completed_week;
 
 -- name: OrdersAbandoned :many
 -- Gateway orders (no deadline) still open since before @before with no payment on its way or made: candidates for
