@@ -141,4 +141,6 @@ func (s Stats) String() string {
 		millis(s.Percentile(100)))
 }
 
-func millis(d time.Duration) string { return fmt.Sprintf("%7.2fms", float64(d)/float64(time.Millisecond)) }
+func millis(d time.Duration) string {
+	return fmt.Sprintf("%7.2fms", float64(d)/float64(time.Millisecond))
+}
