@@ -12,7 +12,7 @@ STRIPE_MOCK := $(TOOLS)/stripe-mock
 GOLANGCI_LINT := $(TOOLS)/golangci-lint
 export GOFLAGS ?= -buildvcs=false
 
-.PHONY: run build test test-short fuzz chaos generate check-generated bench startup lint clean tools
+.PHONY: run build test test-short fuzz chaos generate check-generated bench startup load lint clean tools
 
 build: ## the bursar binary in bin/
 	$(GO) build -o bin/bursar ./cmd/bursar
@@ -90,6 +90,16 @@ BASE ?=
 
 startup: ## serve's cold start and idle RSS, CLI times; BASE=<ref> for a same-run baseline
 	RUNS=$(STARTUP_RUNS) BASE=$(BASE) scripts/startup.sh
+
+# The load generator (cmd/bursar-load, docs/PERFORMANCE.md): the real binary serving on a free 127.0.0.1 port, on a
+# database of its own (on TEST_DATABASE_URL's server, else a private temporary cluster) dropped at the end; the offer
+# page against a bare handler serving the same bytes, then checkout and Stripe webhooks, LOAD_DURATION each.
+LOAD_DURATION ?= 10s
+LOAD_FLAGS ?=
+
+load: build ## drive the real binary over loopback HTTP for a bounded time and print req/s and p50/p95/p99
+	$(GO) build -o bin/bursar-load ./cmd/bursar-load
+	./bin/bursar-load -bin bin/bursar -duration $(LOAD_DURATION) $(LOAD_FLAGS)
 
 lint: $(GOLANGCI_LINT) ## go vet, gofmt, then golangci-lint with .golangci.yaml
 	$(GO) vet ./...

@@ -155,3 +155,61 @@ func BenchmarkCheckout(b *testing.B) {
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "orders/s")
 	})
 }
+
+// discardWriter is a ResponseWriter that keeps only the headers: the handler's own cost, without a socket.
+type discardWriter struct{ h http.Header }
+
+func (d *discardWriter) Header() http.Header         { return d.h }
+func (d *discardWriter) Write(p []byte) (int, error) { return len(p), nil }
+func (d *discardWriter) WriteHeader(int)             {}
+
+// BenchmarkOfferPageHandler is the offer page's request path without sockets: the router and every middleware
+// serving the cached page (bursar) against the bare handler writing the same bytes and headers, each called
+// directly. It shows what the middleware costs per request and what it allocates (make load measures the same
+// through real sockets, docs/PERFORMANCE.md).
+func BenchmarkOfferPageHandler(b *testing.B) {
+	a := newTestApp(b)
+	ctx := a.ctx()
+	sys, err := a.srv.paymentSystems.Create(ctx, gateway.Input{Type: "manual", Name: "Bank transfer", Enabled: true,
+		Settings: map[string]any{"supported_currencies": []any{"EUR"}}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, err := a.srv.offers.CreateProduct(ctx, offer.ProductInput{Name: "Spanish A1", Kind: "course"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	in := offer.NewInput()
+	in.Title, in.Slug, in.Language, in.Status = "Curso de español A1", "curso", "es", offer.StatusPublished
+	in.Amount, in.Currency, in.ProductIDs, in.PaymentSystemIDs = 14900, "EUR", []int64{p.ID}, []int64{sys.ID}
+	if _, err := a.srv.offers.Create(ctx, in); err != nil {
+		b.Fatal(err)
+	}
+	h := a.srv.Handler()
+	req := httptest.NewRequest(http.MethodGet, "/o/curso", nil)
+	req.RemoteAddr = "127.0.0.1:40000"
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusOK {
+		b.Fatalf("status %d", rec.Code)
+	}
+	page, header := rec.Body.Bytes(), rec.Header().Clone()
+	bare := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for k, v := range header {
+			w.Header()[k] = v
+		}
+		_, _ = w.Write(page)
+	})
+	for _, tt := range []struct {
+		name string
+		h    http.Handler
+	}{{"bare", bare}, {"bursar", h}} {
+		b.Run(tt.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				w := &discardWriter{h: http.Header{}}
+				tt.h.ServeHTTP(w, req)
+			}
+		})
+	}
+}

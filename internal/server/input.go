@@ -29,7 +29,11 @@ func (s *Server) refuseUnclean(next http.Handler) http.Handler {
 			writeProblem(w, Problem{Status: http.StatusBadRequest, Detail: "Idempotency-Key " + check.MsgNotText + "."})
 			return
 		}
-		field, bad := check.Unclean(r.URL.Query())
+		var field string
+		var bad bool
+		if r.URL.RawQuery != "" { // parsing an empty query would still allocate its map
+			field, bad = check.Unclean(r.URL.Query())
+		}
 		if !bad && !api && !webhook && hasForm(r) {
 			// Parsed once here (limitForm bounds the body); handlers read the same values from r.PostForm. A body
 			// that cannot be read is left to the handler, which sees the same empty form it saw before.

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -61,11 +62,15 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 					http.Error(rec, "Something went wrong on our side. Please try again.", http.StatusInternalServerError)
 				}
 			}
-			level := s.log.Debug
+			level := slog.LevelDebug
 			if rec.status >= 500 {
-				level = s.log.Warn
+				level = slog.LevelWarn
 			}
-			level("http", "method", r.Method, "path", r.URL.Path, "status", rec.status, "bytes", rec.bytes, "ms", time.Since(start).Milliseconds())
+			// Checked first: the arguments of a record nobody logs would still be built (allocated) on every request.
+			if s.log.Enabled(r.Context(), level) {
+				s.log.Log(r.Context(), level, "http", "method", r.Method, "path", r.URL.Path, "status", rec.status,
+					"bytes", rec.bytes, "ms", time.Since(start).Milliseconds())
+			}
 		}()
 		next.ServeHTTP(rec, r)
 	})
@@ -75,10 +80,42 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' https: data:; frame-src https://www.youtube-nocookie.com https://player.vimeo.com; object-src 'none'; base-uri 'none'; form-action 'self' https:; frame-ancestors 'none'")
+		// What h.Set would store, without a new slice per header per request; the slices are never written to.
+		h["X-Content-Type-Options"] = headerNosniff
+		h["Referrer-Policy"] = headerReferrerPolicy
+		h["X-Frame-Options"] = headerDeny
+		h["Content-Security-Policy"] = headerCSP
+		next.ServeHTTP(w, r)
+	})
+}
+
+// Header values set on every response (securityHeaders) or on the public pages, built once, never written to.
+// Canonical keys, as Header.Set would make them.
+var (
+	headerVaryCookie     = []string{"Cookie"}
+	headerNoCache        = []string{"no-cache"}
+	headerNosniff        = []string{"nosniff"}
+	headerReferrerPolicy = []string{"strict-origin-when-cross-origin"}
+	headerDeny           = []string{"DENY"}
+	headerCSP            = []string{"default-src 'self'; img-src 'self' https: data:; frame-src https://www.youtube-nocookie.com https://player.vimeo.com; object-src 'none'; base-uri 'none'; form-action 'self' https:; frame-ancestors 'none'"}
+)
+
+// sessionsIfCookie is s.sessions.LoadAndSave for a handler that never reads or writes the session (the cached public
+// offer page). A request with the session cookie goes through LoadAndSave (a signed-in visitor's idle deadline is
+// extended, as on every page). One without it gets what LoadAndSave would give it — "Vary: Cookie", an empty session
+// nobody writes to, so nothing saved and no cookie set — without building that empty session on every request.
+func (s *Server) sessionsIfCookie(next http.Handler) http.Handler {
+	withSession := s.sessions.LoadAndSave(next)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, err := r.Cookie(s.sessions.Cookie.Name); err == nil {
+			withSession.ServeHTTP(w, r)
+			return
+		}
+		if h := w.Header(); len(h["Vary"]) == 0 {
+			h["Vary"] = headerVaryCookie
+		} else {
+			h.Add("Vary", "Cookie")
+		}
 		next.ServeHTTP(w, r)
 	})
 }

@@ -59,7 +59,7 @@ func (m *markdownRenderer) HTML(src string) (string, error) {
 // products' names, and its payment systems.
 func (s *Server) publicOffer(w http.ResponseWriter, r *http.Request) {
 	slug := chiURLParam(r, "slug")
-	w.Header().Set("Cache-Control", "no-cache")
+	w.Header()["Cache-Control"] = headerNoCache
 	page, gen, ok := s.pages.Page("offer:" + slug)
 	if ok {
 		w.Header().Set("Content-Type", page.ContentType)

@@ -115,3 +115,32 @@ func TestPublicOfferPage(t *testing.T) {
 		}
 	})
 }
+
+// TestOfferPageSession: the offer page sets no cookie for a visitor without a session and answers "Vary: Cookie"
+// like every public page, the security headers included; a signed-in student's session is still extended by viewing
+// it, as by any page (the idle timeout).
+func TestOfferPageSession(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t)
+	a.offer(func(in *offer.Input) { in.Slug = "sesion" })
+
+	for i := range 2 { // rendered, then from the page cache
+		res, _ := a.get(a.client(), "/o/sesion")
+		if res.StatusCode != http.StatusOK || len(res.Cookies()) != 0 || res.Header.Get("Vary") != "Cookie" ||
+			res.Header.Get("Cache-Control") != "no-cache" || res.Header.Get("X-Frame-Options") != "DENY" ||
+			res.Header.Get("X-Content-Type-Options") != "nosniff" ||
+			!strings.Contains(res.Header.Get("Content-Security-Policy"), "frame-ancestors 'none'") {
+			t.Fatalf("visit %d: status %d, cookies %v, headers %v", i+1, res.StatusCode, res.Cookies(), res.Header)
+		}
+	}
+
+	student := a.student("ana@example.org")
+	res, _ := a.get(student, "/o/sesion")
+	extended := false
+	for _, c := range res.Cookies() {
+		extended = extended || (c.Name == a.srv.sessions.Cookie.Name && c.Value != "")
+	}
+	if res.StatusCode != http.StatusOK || !extended || res.Header.Get("Vary") != "Cookie" {
+		t.Fatalf("signed in: status %d, cookies %v, Vary %q", res.StatusCode, res.Cookies(), res.Header.Get("Vary"))
+	}
+}

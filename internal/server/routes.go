@@ -27,9 +27,13 @@ func (s *Server) Handler() http.Handler {
 
 	// Public pages: students and payers.
 	r.Group(func(r chi.Router) {
+		// The offer page never uses the session: a visitor without one does not get an empty one built.
+		r.Use(http.NewCrossOriginProtection().Handler, s.sessionsIfCookie)
+		r.Get("/o/{slug}", s.publicOffer)
+	})
+	r.Group(func(r chi.Router) {
 		r.Use(http.NewCrossOriginProtection().Handler, s.sessions.LoadAndSave, s.idleSessions)
 		r.Get("/", s.home)
-		r.Get("/o/{slug}", s.publicOffer)
 		r.Get("/o/{slug}/checkout", s.checkoutFromOffer)
 		r.Get("/o/{slug}/pay", s.checkoutStart)
 		r.Post("/o/{slug}/pay", s.checkoutSubmit)
