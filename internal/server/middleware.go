@@ -101,11 +101,11 @@ var (
 )
 
 // sessionsIfCookie is s.sessions.LoadAndSave for a handler that never reads or writes the session (the cached public
-// offer page). A request with the session cookie goes through LoadAndSave (a signed-in visitor's idle deadline is
-// extended, as on every page). One without it gets what LoadAndSave would give it — "Vary: Cookie", an empty session
+// offer page). A request with the session cookie goes through LoadAndSave and idleSessions (a signed-in visitor's
+// use is recorded, as on every page). One without it gets what LoadAndSave would give it — "Vary: Cookie", an empty session
 // nobody writes to, so nothing saved and no cookie set — without building that empty session on every request.
 func (s *Server) sessionsIfCookie(next http.Handler) http.Handler {
-	withSession := s.sessions.LoadAndSave(next)
+	withSession := s.sessions.LoadAndSave(s.idleSessions(next))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, err := r.Cookie(s.sessions.Cookie.Name); err == nil {
 			withSession.ServeHTTP(w, r)
