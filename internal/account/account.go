@@ -5,7 +5,6 @@ package account
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -69,19 +68,8 @@ var (
 	ErrCheckEmail = errors.New("account: a link to finish creating the account was sent to the e-mail")
 )
 
-// LockedError says sign-in is refused for a while after too many failures.
-type LockedError struct {
-	RetryAfter time.Duration
-}
-
-func (e *LockedError) Error() string {
-	return fmt.Sprintf("account: too many failed sign-ins, try again in %d minutes", int(e.RetryAfter.Round(time.Minute)/time.Minute))
-}
-
-// Minutes is the wait rounded up to whole minutes, at least 1.
-func (e *LockedError) Minutes() int {
-	return max(1, int((e.RetryAfter+time.Minute-1)/time.Minute))
-}
+// LockedError says sign-in is refused for a while after too many failures: the sign-in gate's own.
+type LockedError = signin.LockedError
 
 // Account is a contact who can sign in.
 type Account struct {

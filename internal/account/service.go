@@ -187,12 +187,8 @@ func (s *Service) credentials(ctx context.Context, q *accountq.Queries, email st
 
 // signInError is the sign-in gate's answer in account's terms.
 func signInError(err error) error {
-	var le *signin.LockedError
-	switch {
-	case errors.Is(err, signin.ErrMismatch):
+	if errors.Is(err, signin.ErrMismatch) {
 		return ErrInvalidCredentials
-	case errors.As(err, &le):
-		return &LockedError{RetryAfter: le.RetryAfter}
 	}
-	return err
+	return err // a *LockedError among them
 }

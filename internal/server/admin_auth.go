@@ -64,11 +64,10 @@ func (s *Server) adminLogin(w http.ResponseWriter, r *http.Request) {
 }
 
 func minutes(e *staff.LockedError) string {
-	m := int(e.RetryAfter.Minutes() + 0.999)
-	if m <= 1 {
-		return "1 minute"
+	if m := e.Minutes(); m > 1 {
+		return itoa(int64(m)) + " minutes"
 	}
-	return itoa(int64(m)) + " minutes"
+	return "1 minute"
 }
 
 func (s *Server) adminLogout(w http.ResponseWriter, r *http.Request) {

@@ -39,7 +39,12 @@ type LockedError struct {
 }
 
 func (e *LockedError) Error() string {
-	return fmt.Sprintf("signin: too many failed sign-ins, try again in %d minutes", int(e.RetryAfter.Round(time.Minute)/time.Minute))
+	return fmt.Sprintf("too many failed sign-ins: try again in %d minutes", e.Minutes())
+}
+
+// Minutes is the wait rounded up to whole minutes, at least 1.
+func (e *LockedError) Minutes() int {
+	return max(1, int((e.RetryAfter+time.Minute-1)/time.Minute))
 }
 
 // Scopes name one kind of user's keys in login_attempts, so admins' and students' attempts never count together:

@@ -154,14 +154,11 @@ func (s *Service) SignIn(ctx context.Context, email, pw, ip string) (User, error
 		u = userFrom(r)
 		return r.PasswordHash, nil
 	})
-	var le *signin.LockedError
 	switch {
 	case errors.Is(err, signin.ErrMismatch):
 		return User{}, ErrInvalidCredentials
-	case errors.As(err, &le):
-		return User{}, &LockedError{RetryAfter: le.RetryAfter}
 	case err != nil:
-		return User{}, err
+		return User{}, err // a *LockedError among them
 	}
 	return u, nil
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/bursar/bursar/internal/check"
+	"github.com/bursar/bursar/internal/signin"
 )
 
 // Roles.
@@ -36,14 +37,8 @@ var (
 	ErrLastOwner          = errors.New("staff: the last owner cannot be demoted or disabled")
 )
 
-// LockedError says sign-in is refused for a while after too many failures.
-type LockedError struct {
-	RetryAfter time.Duration
-}
-
-func (e *LockedError) Error() string {
-	return fmt.Sprintf("too many failed sign-ins: try again in %d minutes", int(e.RetryAfter.Round(time.Minute)/time.Minute))
-}
+// LockedError says sign-in is refused for a while after too many failures: the sign-in gate's own.
+type LockedError = signin.LockedError
 
 // NewUser is the input of CreateUser.
 type NewUser struct {
