@@ -3,9 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -15,6 +12,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/stripe/stripe-go/v76/webhook"
 )
 
 // webhookSecret is the Stripe payment system's signing secret in the run's own database.
@@ -150,7 +148,5 @@ func paidEvent(evtID, sessionID string, orderID, amount int64, currency, payer s
 
 // stripeSignature signs body as Stripe does (GATEWAYS.md): v1 = hex(HMAC-SHA256(secret, "<t>.<body>")).
 func stripeSignature(secret string, at time.Time, body []byte) string {
-	m := hmac.New(sha256.New, []byte(secret))
-	fmt.Fprintf(m, "%d.%s", at.Unix(), body)
-	return fmt.Sprintf("t=%d,v1=%s", at.Unix(), hex.EncodeToString(m.Sum(nil)))
+	return webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: body, Secret: secret, Timestamp: at}).Header
 }

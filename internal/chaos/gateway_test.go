@@ -2,9 +2,6 @@ package chaos
 
 import (
 	"bytes"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -15,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/stripe/stripe-go/v76/webhook"
 )
 
 // session is a Checkout Session as the gateway saw it created: what a real Stripe knows when it later notifies.
@@ -148,7 +147,5 @@ func paidEvent(evtID string, s session, payer string) []byte {
 
 // stripeSignature signs body as Stripe does: v1 = HMAC-SHA256(secret, "<t>.<body>").
 func stripeSignature(secret string, at time.Time, body []byte) string {
-	m := hmac.New(sha256.New, []byte(secret))
-	fmt.Fprintf(m, "%d.%s", at.Unix(), body)
-	return fmt.Sprintf("t=%d,v1=%s", at.Unix(), hex.EncodeToString(m.Sum(nil)))
+	return webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: body, Secret: secret, Timestamp: at}).Header
 }

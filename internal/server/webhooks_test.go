@@ -2,9 +2,6 @@ package server
 
 import (
 	"bytes"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -17,6 +14,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/stripe/stripe-go/v76/webhook"
 
 	"github.com/bursar/bursar/internal/config"
 	"github.com/bursar/bursar/internal/crm"
@@ -135,9 +133,7 @@ func paidEvent(evtID string, att order.Attempt, ref string) []byte {
 
 // stripeSignature signs body as Stripe does: v1 = HMAC-SHA256(secret, "<t>.<body>").
 func stripeSignature(secret string, at time.Time, body []byte) string {
-	m := hmac.New(sha256.New, []byte(secret))
-	fmt.Fprintf(m, "%d.%s", at.Unix(), body)
-	return fmt.Sprintf("t=%d,v1=%s", at.Unix(), hex.EncodeToString(m.Sum(nil)))
+	return webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: body, Secret: secret, Timestamp: at}).Header
 }
 
 // deliver posts a notification to the webhook of system id with the signature header sig ("" for none).
