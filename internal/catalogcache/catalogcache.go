@@ -23,10 +23,10 @@ const Channel = "bursar_catalog"
 // process's cache when it commits. While the listener is not connected, nothing is cached, so a page is never
 // served stale because a notification was missed.
 type Cache struct {
-	mu    sync.RWMutex
-	pages map[string]Page
-	// values holds other catalog reads by key (a payment system with its opened credentials, an offer, product
-	// names, the school's settings), kept and cleared exactly like the pages.
+	mu sync.RWMutex
+	// values holds the rendered pages and the catalog reads (a payment system with its opened credentials, an
+	// offer, product names, the school's settings) by key, in one namespace: "offer:<slug>" is a page,
+	// "offer-id:…", "offer-slug:…", "payment-system:…" and the like are reads.
 	values map[string]any
 	live   bool   // the listener is connected and listening
 	gen    uint64 // bumped by every clear: a page rendered before a clear is not stored after it
@@ -39,33 +39,25 @@ type Page struct {
 	ContentType string
 }
 
-// maxCachedPages bounds memory: at ~20 KB a page, 2,000 pages are 40 MB at most.
-const maxCachedPages = 2000
+// maxCached bounds memory: the cache is cleared when it holds this many pages and reads (at ~20 KB a page, 80 MB
+// if all were pages; catalog reads are far smaller).
+const maxCached = 4000
 
 // New returns an empty cache; it caches nothing until Run's listener is connected.
 func New() *Cache {
-	return &Cache{pages: map[string]Page{}, values: map[string]any{}, syncs: map[string]chan struct{}{}}
+	return &Cache{values: map[string]any{}, syncs: map[string]chan struct{}{}}
 }
 
 // Page returns the cached page for key and the generation to pass to PutPage when rendering it instead.
 func (c *Cache) Page(key string) (Page, uint64, bool) {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	p, ok := c.pages[key]
-	return p, c.gen, ok && c.live
+	v, gen, ok := c.getValue(key)
+	p, isPage := v.(Page)
+	return p, gen, ok && isPage
 }
 
 // PutPage stores a page rendered at generation gen, unless the cache was cleared since or is not live.
 func (c *Cache) PutPage(key string, gen uint64, p Page) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if !c.live || c.gen != gen {
-		return
-	}
-	if len(c.pages) >= maxCachedPages {
-		clear(c.pages)
-	}
-	c.pages[key] = p
+	c.putValue(key, gen, p)
 }
 
 // getValue returns the cached value for key and the generation to pass to putValue when reading it instead.
@@ -83,7 +75,7 @@ func (c *Cache) putValue(key string, gen uint64, v any) {
 	if !c.live || c.gen != gen {
 		return
 	}
-	if len(c.values) >= maxCachedPages {
+	if len(c.values) >= maxCached {
 		clear(c.values)
 	}
 	c.values[key] = v
@@ -112,7 +104,6 @@ func Cached[T any](c *Cache, key string, read func() (T, error)) (T, error) {
 func (c *Cache) reset(live bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	clear(c.pages)
 	clear(c.values)
 	c.gen++
 	c.live = live
