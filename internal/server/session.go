@@ -23,11 +23,12 @@ const (
 func (s *Server) idleSessions(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
-		if len(s.sessions.Keys(ctx)) > 0 {
+		seen := s.sessions.GetInt64(ctx, sessionSeen)
+		// A session without a recorded use is empty (nothing to keep) or from before idleSessions: record it.
+		if seen != 0 || len(s.sessions.Keys(ctx)) > 0 {
 			now := s.now()
-			seen := time.Unix(s.sessions.GetInt64(ctx, sessionSeen), 0)
-			switch idle := now.Sub(seen); {
-			case s.sessions.Exists(ctx, sessionSeen) && idle > sessionIdle:
+			switch idle := now.Sub(time.Unix(seen, 0)); {
+			case seen != 0 && idle > sessionIdle:
 				// Idle too long: start over with an empty session on a new token (the old row is deleted).
 				if err := s.sessions.Destroy(ctx); err != nil {
 					s.serverError(w, r, err)
