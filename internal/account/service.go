@@ -142,6 +142,20 @@ func (s *Service) Get(ctx context.Context, contactID int64) (Account, error) {
 		PasswordChangedAt: r.PasswordChangedAt}, nil
 }
 
+// PasswordChangedAt is when contactID's password was last set (Account.PasswordChangedAt), read from the account
+// alone: a signed-in request that needs no more than to know the session still holds checks it with one read.
+// No account is an error wrapping check.ErrNotFound.
+func (s *Service) PasswordChangedAt(ctx context.Context, contactID int64) (time.Time, error) {
+	r, err := accountq.New(s.db).AccountGet(ctx, contactID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return time.Time{}, fmt.Errorf("account of contact %d: %w", contactID, check.ErrNotFound)
+	}
+	if err != nil {
+		return time.Time{}, err
+	}
+	return r.PasswordChangedAt, nil
+}
+
 // SignIn checks an e-mail and password from client address ip through the sign-in gate (internal/signin): too many
 // recent failures for the e-mail or the address give a *LockedError and the password is not looked at; a wrong
 // password, or an e-mail without an account, is ErrInvalidCredentials after the same argon2id work.

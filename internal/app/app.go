@@ -105,7 +105,7 @@ func New(d Deps) (*App, error) {
 			return nil, err
 		}
 	}
-	s.Notify = notify.NewService(d.Pool, s.Jobs)
+	s.Notify = notify.NewService(d.Pool)
 	s.Mailer = mailer.New(s.Notify, catalogcache.School{Cache: cache, Settings: s.Settings}, d.Config.BaseURL)
 	if s.Accounts, err = account.NewService(d.Pool, al, s.Contacts, s.Mailer, d.Config.BaseURL); err != nil {
 		return nil, err

@@ -125,6 +125,71 @@ func (s *Store) ClaimForm(ctx context.Context, token string) (string, error) {
 	return *u, nil
 }
 
+// FormDone is ClaimFormTx's refusal of a token another submission has claimed: URL is where that submission led
+// ("" while it is still in flight: Err is then ErrFormInFlight).
+type FormDone struct{ URL string }
+
+func (e *FormDone) Error() string {
+	if e.URL == "" {
+		return ErrFormInFlight.Error()
+	}
+	return "idempotency: this form was submitted before"
+}
+
+// Unwrap makes a submission still in flight match ErrFormInFlight.
+func (e *FormDone) Unwrap() error {
+	if e.URL == "" {
+		return ErrFormInFlight
+	}
+	return nil
+}
+
+// ClaimFormTx takes a form's one-time token inside tx, the transaction that makes the form's record, so the token
+// is claimed exactly when the record commits: a failed record leaves it free, and of two submissions at once the
+// second waits here for the first's transaction and then finds its token. resultURL is where the submission leads
+// when known now ("" for a result known only after the commit: FinishForm or QueueFinishForm records it). A token
+// already claimed is a *FormDone, which the caller returns to roll its transaction back.
+func (s *Store) ClaimFormTx(ctx context.Context, tx db.DBTX, token, resultURL string) error {
+	q := idempotencyq.New(tx)
+	var (
+		n   int64
+		err error
+	)
+	if resultURL == "" {
+		n, err = q.FormTokenClaim(ctx, token)
+	} else {
+		n, err = q.FormTokenClaimDone(ctx, idempotencyq.FormTokenClaimDoneParams{Token: token, ResultUrl: &resultURL})
+	}
+	if err != nil {
+		return err
+	}
+	if n == 1 {
+		if resultURL != "" && s.pruneNow() {
+			return q.FormTokensPrune(ctx, time.Now().Add(-TTL))
+		}
+		return nil
+	}
+	u, err := q.FormTokenGet(ctx, token)
+	if errors.Is(err, pgx.ErrNoRows) || (err == nil && u == nil) {
+		return &FormDone{}
+	}
+	if err != nil {
+		return err
+	}
+	return &FormDone{URL: *u}
+}
+
+// QueueFinishForm queues FinishForm's statement on b, the caller's batch (one round trip with the caller's own
+// statements; the expired tokens are pruned by FinishForm and ClaimFormTx only).
+func (s *Store) QueueFinishForm(b *pgx.Batch, token, resultURL string) {
+	idempotencyq.QueueFormTokenFinish(b, idempotencyq.FormTokenFinishParams{Token: token, ResultUrl: &resultURL})
+}
+
+// QueueReleaseForm queues ReleaseForm's statement on b, the caller's batch.
+func (s *Store) QueueReleaseForm(b *pgx.Batch, token string) {
+	idempotencyq.QueueFormTokenRelease(b, token)
+}
+
 // FinishForm records where a form's submission led.
 func (s *Store) FinishForm(ctx context.Context, token, resultURL string) error {
 	q := idempotencyq.New(s.db)

@@ -24,6 +24,10 @@ DELETE FROM idempotency_keys WHERE api_key_id = $1 AND key = $2 AND status IS NU
 -- name: FormTokenClaim :execrows
 INSERT INTO form_tokens (token) VALUES ($1) ON CONFLICT DO NOTHING;
 
+-- name: FormTokenClaimDone :execrows
+-- Claims a token with its result already known (inside the transaction that made the result).
+INSERT INTO form_tokens (token, result_url) VALUES ($1, $2) ON CONFLICT DO NOTHING;
+
 -- name: FormTokenGet :one
 SELECT result_url FROM form_tokens WHERE token = $1;
 

@@ -4,8 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"io"
-	"log/slog"
 	"strings"
 	"testing"
 
@@ -14,7 +12,6 @@ import (
 
 	"github.com/bursar/bursar/internal/audit"
 	"github.com/bursar/bursar/internal/db/dbtest"
-	"github.com/bursar/bursar/internal/jobs"
 	"github.com/bursar/bursar/internal/mailer"
 	"github.com/bursar/bursar/internal/money"
 	"github.com/bursar/bursar/internal/notify"
@@ -33,11 +30,7 @@ type env struct {
 func newEnv(t *testing.T) env {
 	t.Helper()
 	pool := dbtest.New(t)
-	ins, err := jobs.NewInserter(pool, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := notify.NewService(pool, ins)
+	n := notify.NewService(pool)
 	st := settings.NewService(pool, audit.New(pool))
 	if _, err := st.Update(context.Background(), settings.School{Name: "Escuela <Sol>", ContactEmail: "hola@sol.test",
 		Phone: "+34 600 123 456", WebsiteURL: "https://sol.test"}); err != nil {

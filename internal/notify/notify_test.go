@@ -82,7 +82,7 @@ func newEnvSender(t *testing.T, sender notify.Sender) *env {
 			t.Errorf("stop jobs: %v", err)
 		}
 	})
-	return &env{t: t, pool: pool, svc: notify.NewService(pool, jc), worker: w, events: events}
+	return &env{t: t, pool: pool, svc: notify.NewService(pool), worker: w, events: events}
 }
 
 // testEmail renders the example template for key.
@@ -462,5 +462,80 @@ func TestWorkerTimeout(t *testing.T) {
 	}
 	if got := w.WithTimeout(0).Timeout(nil); got != 15*time.Second {
 		t.Errorf("a zero timeout changed it to %s", got)
+	}
+}
+
+// TestEmailJobRow: the job EnqueueTx writes with its outbox row (one statement, no River insert) is the row River's
+// own client writes for the same EmailArgs — kind, args, attempts, queue, state, priority, metadata, tags, a
+// schedule of now — apart from the unique key (the outbox's dedup key makes one job per e-mail, so none is needed),
+// and a second EnqueueTx with the same dedup key adds no job.
+func TestEmailJobRow(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := dbtest.New(t)
+	ins, err := jobs.NewInserter(pool, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := notify.NewService(pool)
+	e := notify.Email{DedupKey: "test:job-row", To: "ana@example.com", Subject: "Hello", Text: "Hi"}
+	for range 2 {
+		if err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error { return svc.EnqueueTx(ctx, tx, e) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var emailID int64
+	if err := pool.QueryRow(ctx, `SELECT id FROM outbound_emails WHERE dedup_key = $1`, e.DedupKey).Scan(&emailID); err != nil {
+		t.Fatal(err)
+	}
+	// River's own insert of the same job, beside it (its unique key aside, the rows must agree).
+	if err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		_, err := ins.InsertTx(ctx, tx, notify.EmailArgs{EmailID: emailID}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{}})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := pool.Query(ctx, `
+SELECT kind, args::text, max_attempts, queue, state::text, priority, metadata::text, tags::text, attempt,
+       scheduled_at <= now() AND scheduled_at > now() - interval '1 minute', errors IS NULL, attempted_by IS NULL,
+       unique_key IS NULL
+FROM river_job WHERE kind = $1 ORDER BY id`, notify.EmailArgs{}.Kind())
+	if err != nil {
+		t.Fatal(err)
+	}
+	type jobRow struct {
+		Kind, Args                   string
+		MaxAttempts                  int16
+		Queue, State                 string
+		Priority                     int16
+		Metadata, Tags               string
+		Attempt                      int16
+		ScheduledNow, NoErrors, NoBy bool
+		NoUnique                     bool
+	}
+	got, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (jobRow, error) {
+		var j jobRow
+		err := r.Scan(&j.Kind, &j.Args, &j.MaxAttempts, &j.Queue, &j.State, &j.Priority, &j.Metadata, &j.Tags,
+			&j.Attempt, &j.ScheduledNow, &j.NoErrors, &j.NoBy, &j.NoUnique)
+		return j, err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 {
+		t.Fatalf("%d e-mail jobs, want the outbox's one and River's: %+v", len(got), got)
+	}
+	var ours, rivers map[string]any
+	if json.Unmarshal([]byte(got[0].Args), &ours) != nil || json.Unmarshal([]byte(got[1].Args), &rivers) != nil ||
+		ours["email_id"] != rivers["email_id"] || len(ours) != len(rivers) {
+		t.Errorf("args %s, River's %s", got[0].Args, got[1].Args)
+	}
+	got[0].Args, got[1].Args = "", ""
+	got[1].NoUnique = true // River's row may carry a unique key; ours never needs one
+	if got[0] != got[1] {
+		t.Errorf("the outbox's job row\n%+v\nRiver's\n%+v", got[0], got[1])
+	}
+	if got[0].MaxAttempts != notify.MaxAttempts || !got[0].NoUnique {
+		t.Errorf("job row %+v: want %d attempts, no unique key", got[0], notify.MaxAttempts)
 	}
 }

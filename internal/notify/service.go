@@ -2,7 +2,6 @@ package notify
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -13,19 +12,20 @@ import (
 )
 
 // Inserter inserts River jobs inside a transaction: a *river.Client[pgx.Tx] or a *jobs.Client (insert-only is
-// enough; the process that works the queue may be another one).
+// enough; the process that works the queue may be another one). The modules that schedule jobs take one; the
+// outbox writes its e-mail jobs with its rows (emailWithJob).
 type Inserter interface {
 	InsertTx(ctx context.Context, tx pgx.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
 }
 
 // Service is the outbox: it enqueues e-mails and lists them for the admin.
 type Service struct {
-	db   *pgxpool.Pool
-	jobs Inserter
+	db *pgxpool.Pool
 }
 
-// NewService returns the outbox on pool, inserting its jobs with jobs.
-func NewService(pool *pgxpool.Pool, jobs Inserter) *Service { return &Service{db: pool, jobs: jobs} }
+// NewService returns the outbox on pool. Its e-mail jobs (EmailArgs) are worked by the River client that registers
+// its Worker (internal/jobs), in this process or another one.
+func NewService(pool *pgxpool.Pool) *Service { return &Service{db: pool} }
 
 // EnqueueTx adds e to the outbox inside the caller's transaction and inserts the job that sends it in the same
 // transaction: a rollback drops both. An e-mail whose dedup key is already in the outbox is ignored (nil error), so
@@ -35,14 +35,8 @@ func (s *Service) EnqueueTx(ctx context.Context, tx pgx.Tx, e Email) error {
 	if err := e.Validate(); err != nil {
 		return err
 	}
-	id, inserted, err := insertEmail(ctx, tx, e.sealed())
-	if err != nil || !inserted {
-		return err
-	}
-	if _, err := s.jobs.InsertTx(ctx, tx, EmailArgs{EmailID: id}, nil); err != nil {
-		return fmt.Errorf("insert e-mail job %d: %w", id, err)
-	}
-	return nil
+	_, _, err := insertEmail(ctx, tx, e.sealed())
+	return err
 }
 
 // Enqueue adds e to the outbox in a transaction of its own (for e-mails that are not part of a larger change).

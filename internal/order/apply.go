@@ -22,6 +22,9 @@ type Outcome struct {
 	ExceptionID int64  // the exception opened, if any
 	// Duplicate is true when the same notification (system, event id) was stored before: nothing was done.
 	Duplicate bool
+	// lineWritten: the notification's line (gatewayLine) is on the order's timeline already, written with the
+	// outcome's own lines in one statement.
+	lineWritten bool
 }
 
 // Results of applying a notification.
@@ -55,6 +58,10 @@ type prepared struct {
 // transaction: a notification stored before (same system and event id) is a duplicate and does nothing, and two
 // processes receiving the same notification at once are serialized by its unique key, so exactly one applies it.
 // Everything read from other modules is read before the transaction, which then uses one connection only.
+//
+// The notification is stored at the end, with what applying it did (one insert, no update), unless an exception
+// needs its row first (eventRow): a delivery stored before finds its key taken there and rolls back whatever it
+// applied. Two deliveries at once wait for each other at the order's lock or at the key.
 func (s *Service) Ingest(ctx context.Context, sys gateway.System, ev gateway.Event, body []byte) (Outcome, error) {
 	if ev.ID == "" {
 		return Outcome{}, check.Field("event_id", "is required")
@@ -63,24 +70,77 @@ func (s *Service) Ingest(ctx context.Context, sys gateway.System, ev gateway.Eve
 	if err != nil {
 		return Outcome{}, err
 	}
+	row := &eventRow{p: orderq.GatewayEventInsertParams{PaymentSystemID: sys.ID, EventID: ev.ID, Type: ev.Type,
+		Kind: string(ev.Kind), Body: storableText(body)}}
 	var out Outcome
 	err = pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
-		q := orderq.New(tx)
-		rowID, err := q.GatewayEventInsert(ctx, orderq.GatewayEventInsertParams{PaymentSystemID: sys.ID,
-			EventID: ev.ID, Type: ev.Type, Kind: string(ev.Kind), Body: storableText(body)})
-		if errors.Is(err, pgx.ErrNoRows) {
-			out = Outcome{Result: ResultDuplicate, Duplicate: true}
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("store event %s: %w", ev.ID, err)
-		}
-		if out, err = s.applyTx(ctx, tx, pre, ev, rowID); err != nil {
+		if out, err = s.applyTx(ctx, tx, pre, ev, row); err != nil {
 			return err
 		}
-		return markProcessed(ctx, tx, rowID, out)
+		return row.doneTx(ctx, tx, out)
 	})
+	if err != nil && !errors.Is(err, errDuplicate) {
+		// A delivery stored before is a duplicate, whatever applying it again to what changed since said.
+		if _, gerr := orderq.New(s.db).GatewayEventID(ctx, orderq.GatewayEventIDParams{PaymentSystemID: sys.ID,
+			EventID: ev.ID}); gerr == nil {
+			err = errDuplicate
+		}
+	}
+	if errors.Is(err, errDuplicate) {
+		return Outcome{Result: ResultDuplicate, Duplicate: true}, nil
+	}
 	return out, err
+}
+
+// errDuplicate is eventRow's: the notification was stored before (by a delivery that committed first).
+var errDuplicate = errors.New("order: notification stored before")
+
+// eventRow is the stored row of the notification Ingest applies: inserted when its id is first needed (idTx: an
+// exception names it), else at the end with its result (doneTx), in the applying transaction either way.
+type eventRow struct {
+	p      orderq.GatewayEventInsertParams
+	id     int64 // 0 until inserted
+	stored bool  // id is a row stored before (storedRow), 0 for none: nothing to insert
+}
+
+// storedRow is the eventRow of notification row id, stored before (0: none).
+func storedRow(id int64) *eventRow { return &eventRow{id: id, stored: true} }
+
+// idTx is the row's id, inserting the row (not processed yet) the first time; errDuplicate when stored before.
+func (r *eventRow) idTx(ctx context.Context, tx pgx.Tx) (int64, error) {
+	if r.id != 0 || r.stored {
+		return r.id, nil
+	}
+	id, err := orderq.New(tx).GatewayEventInsert(ctx, r.p)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, errDuplicate
+	}
+	if err != nil {
+		return 0, fmt.Errorf("store event %s: %w", r.p.EventID, err)
+	}
+	r.id = id
+	return id, nil
+}
+
+// doneTx records what applying the notification did: the row inserted as processed, or marked processed when
+// idTx inserted it; errDuplicate when stored before.
+func (r *eventRow) doneTx(ctx context.Context, tx pgx.Tx, out Outcome) error {
+	if r.id != 0 {
+		return markProcessed(ctx, tx, r.id, out)
+	}
+	p := orderq.GatewayEventInsertDoneParams{PaymentSystemID: r.p.PaymentSystemID, EventID: r.p.EventID,
+		Type: r.p.Type, Kind: r.p.Kind, Body: r.p.Body, Result: out.Result}
+	if out.OrderID > 0 {
+		p.OrderID = &out.OrderID
+	}
+	_, err := orderq.New(tx).GatewayEventInsertDone(ctx, p)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return errDuplicate
+	}
+	if err != nil {
+		return fmt.Errorf("store event %s: %w", r.p.EventID, err)
+	}
+	return nil
 }
 
 func markProcessed(ctx context.Context, tx pgx.Tx, rowID int64, out Outcome) error {
@@ -159,7 +219,7 @@ func (s *Service) findOrder(ctx context.Context, systemID int64, ev gateway.Even
 }
 
 // applyTx applies ev to the prepared order, under the order's row lock.
-func (s *Service) applyTx(ctx context.Context, tx pgx.Tx, pre prepared, ev gateway.Event, rowID int64) (Outcome, error) {
+func (s *Service) applyTx(ctx context.Context, tx pgx.Tx, pre prepared, ev gateway.Event, row *eventRow) (Outcome, error) {
 	if ev.Kind == gateway.EventIgnored {
 		return Outcome{Result: ResultIgnored}, nil
 	}
@@ -172,7 +232,7 @@ func (s *Service) applyTx(ctx context.Context, tx pgx.Tx, pre prepared, ev gatew
 				return Outcome{Result: ResultRefundKnown}, err
 			}
 		}
-		return s.exceptionOutcome(ctx, tx, ExUnknownOrder, Order{}, pre.sys, ev, rowID,
+		return s.exceptionOutcome(ctx, tx, ExUnknownOrder, Order{}, pre.sys, ev, row,
 			fmt.Sprintf("%s event %s (%s) names no order Bursar knows (order id %d)", pre.sys.Name, ev.ID,
 				ev.Type, ev.OrderID))
 	}
@@ -188,7 +248,7 @@ func (s *Service) applyTx(ctx context.Context, tx pgx.Tx, pre prepared, ev gatew
 	if !attemptedThrough(o, pre.sys) {
 		// Only what this payment system started is settled by it: a notification naming an order never paid
 		// through it (in its mode) changes nothing on the order, whoever signed it.
-		if out, err = s.foreignSystemTx(ctx, tx, pre, o, ev, rowID); err != nil {
+		if out, err = s.foreignSystemTx(ctx, tx, pre, o, ev, row); err != nil {
 			return out, err
 		}
 		out.OrderID = o.ID
@@ -196,13 +256,13 @@ func (s *Service) applyTx(ctx context.Context, tx pgx.Tx, pre prepared, ev gatew
 	}
 	switch ev.Kind {
 	case gateway.EventPaid:
-		out, err = s.paidTx(ctx, tx, pre, o, ev, rowID)
+		out, err = s.paidTx(ctx, tx, pre, o, ev, row)
 	case gateway.EventPending:
 		out, err = s.attemptTx(ctx, tx, pre.sys, o, ev, PaymentProcessing)
 	case gateway.EventFailed, gateway.EventExpired:
 		out, err = s.attemptTx(ctx, tx, pre.sys, o, ev, PaymentFailed)
 	case gateway.EventRefunded:
-		out, err = s.gatewayRefundTx(ctx, tx, pre.sys, o, ev, rowID)
+		out, err = s.gatewayRefundTx(ctx, tx, pre.sys, o, ev, row)
 	default:
 		out = Outcome{Result: ResultIgnored}
 	}
@@ -213,8 +273,21 @@ func (s *Service) applyTx(ctx context.Context, tx pgx.Tx, pre prepared, ev gatew
 	return out, s.gatewayLineTx(ctx, tx, o, pre.sys, ev, out)
 }
 
-// gatewayLineTx writes the notification and what it did to the order's own timeline, with the raw event id.
+// gatewayLineTx writes the notification and what it did to the order's own timeline, with the raw event id, unless
+// the outcome's own lines had it written already (out.lineWritten).
 func (s *Service) gatewayLineTx(ctx context.Context, tx pgx.Tx, o Order, sys gateway.System, ev gateway.Event, out Outcome) error {
+	if out.lineWritten {
+		return nil
+	}
+	if err := orderq.New(tx).OrderEventAdd(ctx, orderq.OrderEventAddParams{OrderID: o.ID, Kind: EventGateway,
+		Message: gatewayLine(sys, ev, out.Result), Actor: audit.ActorFrom(ctx).Label}); err != nil {
+		return fmt.Errorf("order event: %w", err)
+	}
+	return nil
+}
+
+// gatewayLine is the order's timeline line of notification ev and its result.
+func gatewayLine(sys gateway.System, ev gateway.Event, result string) string {
 	msg := fmt.Sprintf("%s event %s (%s", sys.Name, ev.ID, ev.Type)
 	if ev.Ref != "" {
 		msg += ", " + ev.Ref
@@ -222,19 +295,18 @@ func (s *Service) gatewayLineTx(ctx context.Context, tx pgx.Tx, o Order, sys gat
 	if ev.Amount.Currency != "" {
 		msg += ", " + ev.Amount.String()
 	}
-	msg += "): " + out.Result
-	if err := orderq.New(tx).OrderEventAdd(ctx, orderq.OrderEventAddParams{OrderID: o.ID, Kind: EventGateway,
-		Message: msg, Actor: audit.ActorFrom(ctx).Label}); err != nil {
-		return fmt.Errorf("order event: %w", err)
-	}
-	return nil
+	return msg + "): " + result
 }
 
 // exceptionOutcome opens an exception of kind for ev and reports it; the contact's timeline hears of it when
 // there is an order.
 func (s *Service) exceptionOutcome(ctx context.Context, tx pgx.Tx, kind ExceptionKind, o Order, sys gateway.System,
-	ev gateway.Event, rowID int64, note string) (Outcome, error) {
+	ev gateway.Event, row *eventRow, note string) (Outcome, error) {
 	amount := ev.Amount
+	rowID, err := row.idTx(ctx, tx)
+	if err != nil {
+		return Outcome{}, err
+	}
 	x, err := exceptionTx(ctx, tx, kind, o.ID, sys.ID, rowID, ev.Ref, ev.AltRef, amount, note)
 	if err != nil {
 		return Outcome{}, err
@@ -268,7 +340,7 @@ func attemptedThrough(o Order, sys gateway.System) bool {
 // foreignSystemTx answers a notification of sys that names order o, which was never paid through sys in its mode:
 // money (paid, refunded) opens a foreign_system exception naming both systems; anything else is only recorded.
 func (s *Service) foreignSystemTx(ctx context.Context, tx pgx.Tx, pre prepared, o Order, ev gateway.Event,
-	rowID int64) (Outcome, error) {
+	row *eventRow) (Outcome, error) {
 	sys := pre.sys
 	if ev.Kind != gateway.EventPaid && ev.Kind != gateway.EventRefunded {
 		return Outcome{Result: ResultForeignSystem}, nil
@@ -277,7 +349,7 @@ func (s *Service) foreignSystemTx(ctx context.Context, tx pgx.Tx, pre prepared, 
 	if pre.orderSystem.ID != 0 {
 		opened = fmt.Sprintf("%s (%s mode)", pre.orderSystem.Name, pre.orderSystem.Mode)
 	}
-	return s.exceptionOutcome(ctx, tx, ExForeignSystem, o, sys, ev, rowID, fmt.Sprintf(
+	return s.exceptionOutcome(ctx, tx, ExForeignSystem, o, sys, ev, row, fmt.Sprintf(
 		"%s (%s mode) event %s (%s, %s) names order %s, opened through %s, which has no payment attempt through "+
 			"%s in %s mode: not applied", sys.Name, sys.Mode, ev.ID, ev.Type, ev.Amount, o.Number, opened, sys.Name,
 		sys.Mode))

@@ -36,6 +36,7 @@ type completion struct {
 	note    string         // the decision note the order keeps
 	pay     paySuccess     // the payment that becomes succeeded
 	event   string         // the order.completed line on the order's and the contact's timelines
+	line    string         // a notification's line for the order's timeline after event ("" for none)
 	mail    string         // the completed e-mail's comment ("" for none)
 	payer   payerOf        // a visitor's new contact: the welcome link goes instead of the completed e-mail
 	action  string         // the audit action (order.approve, order.complete)
@@ -81,7 +82,7 @@ func (s *Service) completeTx(ctx context.Context, tx pgx.Tx, c completion) (Orde
 	if err := s.grantTx(ctx, tx, o, c.offer); err != nil {
 		return o, err
 	}
-	if err := s.eventsTx(ctx, tx, o, EventCompleted, c.event); err != nil {
+	if err := s.eventsAndLineTx(ctx, tx, o, EventCompleted, c.event, c.line); err != nil {
 		return o, err
 	}
 	if c.payer.contact.ID == 0 {

@@ -162,7 +162,7 @@ func (s *Service) acceptCompleteTx(ctx context.Context, tx pgx.Tx, o Order, of o
 	if !payer.contact.Placeholder {
 		return nil
 	}
-	_, err = s.exceptionOutcome(ctx, tx, ExNoEmail, o, sys, ev, x.GatewayEventID, fmt.Sprintf(
+	_, err = s.exceptionOutcome(ctx, tx, ExNoEmail, o, sys, ev, storedRow(x.GatewayEventID), fmt.Sprintf(
 		"%s payment %s of %s, accepted from payment exception %d, completed order %s without the payer's e-mail: "+
 			"access went to the placeholder contact %s; find the payer in %s and move the access to them", sys.Name,
 		x.GatewayRef, x.Amount, x.ID, o.Number, payer.contact.Email, sys.Name))

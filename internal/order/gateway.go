@@ -28,6 +28,13 @@ type NewGateway struct {
 	// the contact (found or created by the payer's e-mail). Only for offers that allow it, through payment systems
 	// whose type returns the payer's e-mail, from the checkout.
 	Guest bool
+	// Once, when set, runs inside the transaction that opens the attempt, as NewManual.Once (a form token is claimed
+	// there with no result yet: the gateway's page is known only after the gateway answered).
+	Once OnceFunc
+	// Started, when set, queues on b what is to be written once the gateway began the payment (the form token's
+	// result: idempotency.QueueFinishForm): StartGateway sends it with the gateway's reference, in one round trip
+	// and one implicit transaction.
+	Started func(b *pgx.Batch, red gateway.Redirect)
 }
 
 // Attempt is an order with the payment attempt just opened for it.
@@ -77,16 +84,16 @@ func (n NewGateway) validate() check.Errors {
 // arrives or someone cancels them. No e-mail is sent yet: the payer is on their way to the gateway.
 func (s *Service) OpenGateway(ctx context.Context, n NewGateway) (Attempt, error) {
 	e := n.validate()
-	to, err := s.contactEmail(ctx, n.ContactID, e)
-	if err != nil {
-		return Attempt{}, err
-	}
 	of, sys, err := s.gatewayTarget(ctx, n, e)
 	if err != nil {
 		return Attempt{}, err
 	}
 	var out Attempt
 	err = pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+		to, err := s.contactEmailTx(ctx, tx, n.ContactID)
+		if err != nil {
+			return err
+		}
 		o, created, err := s.openForGatewayTx(ctx, tx, n, of, sys)
 		if err != nil {
 			return err
@@ -108,8 +115,11 @@ func (s *Service) OpenGateway(ctx context.Context, n NewGateway) (Attempt, error
 		if err := s.eventsTx(ctx, tx, o, EventAttempt, msg); err != nil {
 			return err
 		}
-		return s.audit.RecordTx(ctx, tx, "payment.attempt", "order", o.ID, map[string]any{"number": o.Number,
-			"payment_id": pay.ID, "payment_system_id": sys.ID, "amount": o.Price.Amount, "currency": o.Price.Currency})
+		if err := s.audit.RecordTx(ctx, tx, "payment.attempt", "order", o.ID, map[string]any{"number": o.Number,
+			"payment_id": pay.ID, "payment_system_id": sys.ID, "amount": o.Price.Amount, "currency": o.Price.Currency}); err != nil {
+			return err
+		}
+		return n.Once.run(ctx, tx, o)
 	})
 	return out, err
 }
@@ -213,6 +223,11 @@ func (s *Service) AttachRef(ctx context.Context, paymentID int64, ref string) er
 		return check.Field("gateway_ref", "is required")
 	}
 	n, err := orderq.New(s.db).PaymentAttachRef(ctx, orderq.PaymentAttachRefParams{ID: paymentID, GatewayRef: ref})
+	return attachErr(paymentID, ref, n, err)
+}
+
+// attachErr is AttachRef's answer from PaymentAttachRef's.
+func attachErr(paymentID int64, ref string, n int64, err error) error {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
 		return fmt.Errorf("payment %d: %q: %w", paymentID, ref, ErrRefTaken)

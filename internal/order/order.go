@@ -85,6 +85,21 @@ type NewManual struct {
 	PaidOn          time.Time // not in the future; zero means today
 	Comment         string
 	Channel         string // checkout, admin, api
+	// Once, when set, runs inside the transaction that opens the order, once the order is opened or the contact's
+	// open order found: a form's double-submit guard claims its token there (idempotency.ClaimFormTx), so the
+	// token is claimed exactly when the order commits. Its error rolls the transaction back and is returned.
+	Once OnceFunc
+}
+
+// OnceFunc is the hook NewManual.Once and NewGateway.Once name: it runs in the order's transaction with the order.
+type OnceFunc func(ctx context.Context, tx db.DBTX, o Order) error
+
+// run calls f when set.
+func (f OnceFunc) run(ctx context.Context, tx db.DBTX, o Order) error {
+	if f == nil {
+		return nil
+	}
+	return f(ctx, tx, o)
 }
 
 // EmailKind names an order e-mail.

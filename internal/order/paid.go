@@ -21,23 +21,23 @@ func settled(status string) bool {
 // paidTx applies a verified payment to o (locked): a payment already applied is a duplicate; a final order, or an
 // amount or currency other than the order's, opens an exception and changes nothing else; else the order
 // completes with the manual Approve's effects (grants, timelines, e-mail, audit).
-func (s *Service) paidTx(ctx context.Context, tx pgx.Tx, pre prepared, o Order, ev gateway.Event, rowID int64) (Outcome, error) {
+func (s *Service) paidTx(ctx context.Context, tx pgx.Tx, pre prepared, o Order, ev gateway.Event, row *eventRow) (Outcome, error) {
 	sys := pre.sys
 	p, hasRef := paymentByRef(o, sys.ID, ev.Ref)
 	if hasRef && settled(p.Status) {
 		return Outcome{Result: ResultAlreadyPaid}, nil
 	}
 	if o.Status != StatusOpen {
-		return s.exceptionOutcome(ctx, tx, ExLatePayment, o, sys, ev, rowID, fmt.Sprintf(
+		return s.exceptionOutcome(ctx, tx, ExLatePayment, o, sys, ev, row, fmt.Sprintf(
 			"%s payment %s of %s arrived for order %s, which is already %s", sys.Name, ev.Ref, ev.Amount, o.Number, o.Status))
 	}
 	if ev.Amount.Currency != o.Price.Currency {
-		return s.exceptionOutcome(ctx, tx, ExCurrencyMismatch, o, sys, ev, rowID, fmt.Sprintf(
+		return s.exceptionOutcome(ctx, tx, ExCurrencyMismatch, o, sys, ev, row, fmt.Sprintf(
 			"%s payment %s of %s for order %s, which costs %s: the order stays open", sys.Name, ev.Ref, ev.Amount,
 			o.Number, o.Price))
 	}
 	if ev.Amount.Amount != o.Price.Amount {
-		return s.exceptionOutcome(ctx, tx, ExAmountMismatch, o, sys, ev, rowID, fmt.Sprintf(
+		return s.exceptionOutcome(ctx, tx, ExAmountMismatch, o, sys, ev, row, fmt.Sprintf(
 			"%s payment %s of %s for order %s, which costs %s: the order stays open", sys.Name, ev.Ref, ev.Amount,
 			o.Number, o.Price))
 	}
@@ -52,7 +52,13 @@ func (s *Service) paidTx(ctx context.Context, tx pgx.Tx, pre prepared, o Order, 
 	if !hasRef {
 		p, hasRef = unreferencedAttempt(o, sys.ID)
 	}
-	o, err := s.completeTx(ctx, tx, completion{order: o, offer: pre.offer, sys: sys, price: o.Price,
+	// The notification's line goes with the order.completed one, in one statement, when "completed" is all it did
+	// (a placeholder payer adds an exception to the result, and applyTx writes the line).
+	var line string
+	if !payer.contact.Placeholder {
+		line = gatewayLine(sys, ev, ResultCompleted)
+	}
+	o, err := s.completeTx(ctx, tx, completion{order: o, offer: pre.offer, sys: sys, price: o.Price, line: line,
 		note: truncate(fmt.Sprintf("paid through %s (%s)", sys.Name, ev.Ref), MaxComment),
 		pay: paySuccess{attempt: p, found: hasRef, from: openAttempt, amount: ev.Amount, paidOn: today(),
 			ref: ev.Ref, altRef: ev.AltRef, payerEmail: ev.PayerEmail},
@@ -64,12 +70,12 @@ func (s *Service) paidTx(ctx context.Context, tx pgx.Tx, pre prepared, o Order, 
 	if err != nil {
 		return Outcome{}, err
 	}
-	out := Outcome{Result: ResultCompleted}
+	out := Outcome{Result: ResultCompleted, lineWritten: line != ""}
 	if !payer.contact.Placeholder {
 		return out, nil
 	}
 	// Access went to a placeholder contact: a human must find the payer in the gateway and move it to them.
-	x, err := s.exceptionOutcome(ctx, tx, ExNoEmail, o, sys, ev, rowID, fmt.Sprintf(
+	x, err := s.exceptionOutcome(ctx, tx, ExNoEmail, o, sys, ev, row, fmt.Sprintf(
 		"%s payment %s of %s completed order %s without the payer's e-mail: access went to the placeholder contact %s; "+
 			"find the payer in %s and move the access to them", sys.Name, ev.Ref, ev.Amount, o.Number,
 		payer.contact.Email, sys.Name))
@@ -94,7 +100,7 @@ func unreferencedAttempt(o Order, systemID int64) (Payment, bool) {
 // Bursar did not start (made in the gateway's dashboard), recorded and opened as an outside_refund exception. A full
 // refund of a completed order makes it refunded and revokes the access it granted (Refund's effects); a partial one
 // only marks the payment.
-func (s *Service) gatewayRefundTx(ctx context.Context, tx pgx.Tx, sys gateway.System, o Order, ev gateway.Event, rowID int64) (Outcome, error) {
+func (s *Service) gatewayRefundTx(ctx context.Context, tx pgx.Tx, sys gateway.System, o Order, ev gateway.Event, row *eventRow) (Outcome, error) {
 	q := orderq.New(tx)
 	p, ok, err := refundedPayment(ctx, tx, o, sys.ID, ev)
 	if err == nil && !ok {
@@ -105,7 +111,7 @@ func (s *Service) gatewayRefundTx(ctx context.Context, tx pgx.Tx, sys gateway.Sy
 	}
 	if err != nil || !ok {
 		if err == nil {
-			return s.exceptionOutcome(ctx, tx, ExOutsideRefund, o, sys, ev, rowID, fmt.Sprintf(
+			return s.exceptionOutcome(ctx, tx, ExOutsideRefund, o, sys, ev, row, fmt.Sprintf(
 				"%s refunded %s of %s for order %s, which has no payment through it", sys.Name, ev.Ref, ev.Amount, o.Number))
 		}
 		return Outcome{}, err
@@ -156,7 +162,7 @@ func (s *Service) gatewayRefundTx(ctx context.Context, tx pgx.Tx, sys gateway.Sy
 			return Outcome{}, err
 		}
 	}
-	x, err := s.exceptionOutcome(ctx, tx, ExOutsideRefund, o, sys, ev, rowID, fmt.Sprintf(
+	x, err := s.exceptionOutcome(ctx, tx, ExOutsideRefund, o, sys, ev, row, fmt.Sprintf(
 		"%s %s of payment %s of order %s was refunded outside Bursar (%s)", sys.Name, money.New(add, p.Amount.Currency),
 		p.GatewayRef, o.Number, result))
 	x.Result = result + "+" + x.Result

@@ -96,10 +96,6 @@ func (s *Service) CreateManual(ctx context.Context, n NewManual) (Order, error) 
 // for the offer was returned).
 func (s *Service) OpenManual(ctx context.Context, n NewManual) (Order, bool, error) {
 	e := n.validate()
-	to, err := s.contactEmail(ctx, n.ContactID, e)
-	if err != nil {
-		return Order{}, false, err
-	}
 	of, sys, err := s.manualTarget(ctx, &n, e)
 	if err != nil {
 		return Order{}, false, err
@@ -111,6 +107,13 @@ func (s *Service) OpenManual(ctx context.Context, n NewManual) (Order, bool, err
 	err = pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
 		if existing, ok, err := openOrder(ctx, tx, n.ContactID, n.OfferID); err != nil || ok {
 			out = existing
+			if err != nil {
+				return err
+			}
+			return n.Once.run(ctx, tx, existing)
+		}
+		to, err := s.contactEmailTx(ctx, tx, n.ContactID)
+		if err != nil {
 			return err
 		}
 		price, err := s.priceTx(ctx, tx, of.Price(), sys)
@@ -126,13 +129,19 @@ func (s *Service) OpenManual(ctx context.Context, n NewManual) (Order, bool, err
 			// A concurrent request opened it first and has committed (the unique index waited for it).
 			existing, _, err := openOrder(ctx, tx, n.ContactID, n.OfferID)
 			out = existing
-			return err
+			if err != nil {
+				return err
+			}
+			return n.Once.run(ctx, tx, existing)
 		}
 		if err != nil {
 			return fmt.Errorf("insert order: %w", err)
 		}
 		out, created = fromRow(r), true
-		return s.openedTx(ctx, tx, &out, n, sys, to)
+		if err := s.openedTx(ctx, tx, &out, n, sys, to); err != nil {
+			return err
+		}
+		return n.Once.run(ctx, tx, out)
 	})
 	if err != nil {
 		return Order{}, false, err
@@ -140,15 +149,15 @@ func (s *Service) OpenManual(ctx context.Context, n NewManual) (Order, bool, err
 	return out, created, nil
 }
 
-// contactEmail returns the e-mail of contact id, adding to e when there is no such contact.
-func (s *Service) contactEmail(ctx context.Context, id int64, e check.Errors) (string, error) {
+// contactEmailTx returns the e-mail of contact id ("" for none: a visitor's order), a field error on contact_id
+// when there is no such contact.
+func (s *Service) contactEmailTx(ctx context.Context, tx db.DBTX, id int64) (string, error) {
 	if id <= 0 {
 		return "", nil
 	}
-	to, err := s.deps.Timeline.EmailTx(ctx, s.db, id)
+	to, err := s.deps.Timeline.EmailTx(ctx, tx, id)
 	if errors.Is(err, check.ErrNotFound) {
-		e.Add("contact_id", "no contact has this id")
-		return "", nil
+		return "", check.Field("contact_id", "no contact has this id")
 	}
 	return to, err
 }
@@ -276,8 +285,21 @@ func (s *Service) openedTx(ctx context.Context, tx pgx.Tx, o *Order, n NewManual
 
 // eventsTx writes msg to the order's own timeline and the contact's.
 func (s *Service) eventsTx(ctx context.Context, tx pgx.Tx, o Order, kind, msg string) error {
-	if err := orderq.New(tx).OrderEventAdd(ctx, orderq.OrderEventAddParams{OrderID: o.ID, Kind: kind, Message: msg,
-		Actor: audit.ActorFrom(ctx).Label}); err != nil {
+	return s.eventsAndLineTx(ctx, tx, o, kind, msg, "")
+}
+
+// eventsAndLineTx is eventsTx that also writes line, when not "", on the order's own timeline after msg (a gateway
+// notification's line, EventGateway), in the same statement.
+func (s *Service) eventsAndLineTx(ctx context.Context, tx pgx.Tx, o Order, kind, msg, line string) error {
+	q, actor := orderq.New(tx), audit.ActorFrom(ctx).Label
+	var err error
+	if line == "" {
+		err = q.OrderEventAdd(ctx, orderq.OrderEventAddParams{OrderID: o.ID, Kind: kind, Message: msg, Actor: actor})
+	} else {
+		err = q.OrderEventsAdd(ctx, orderq.OrderEventsAddParams{OrderID: o.ID, Kinds: []string{kind, EventGateway},
+			Messages: []string{msg, line}, Actor: actor})
+	}
+	if err != nil {
 		return fmt.Errorf("order event: %w", err)
 	}
 	if o.ContactID == 0 {

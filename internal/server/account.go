@@ -48,12 +48,43 @@ func (s *Server) student(r *http.Request) (a account.Account, ok bool, err error
 	a, err = s.accounts.Get(r.Context(), id)
 	if errors.Is(err, check.ErrNotFound) || (err == nil &&
 		s.sessions.GetInt64(r.Context(), sessionStudentEpoch) != a.PasswordChangedAt.UnixNano()) {
-		// The account is gone, or its password changed since this session signed in.
-		s.sessions.Remove(r.Context(), sessionStudentID)
-		s.sessions.Remove(r.Context(), sessionStudentEpoch)
+		s.signOutStudent(r)
 		return account.Account{}, false, nil
 	}
 	return a, err == nil, err
+}
+
+// signOutStudent forgets the session's student: the account is gone, or its password changed since this session
+// signed in.
+func (s *Server) signOutStudent(r *http.Request) {
+	s.sessions.Remove(r.Context(), sessionStudentID)
+	s.sessions.Remove(r.Context(), sessionStudentEpoch)
+	s.sessions.Remove(r.Context(), sessionStudentEmail)
+}
+
+// sessionStudentEmail holds the student's e-mail as it was at sign-in, for the checkout (payer).
+const sessionStudentEmail = "student_email"
+
+// payer is the signed-in student of a checkout post, with one read: the account's password date, checked as
+// student checks it, and the e-mail the session kept from sign-in, which serves only as the audit actor's label
+// and on a form shown again. The order reads the contact's current e-mail in its own transaction for everything
+// it writes or sends (order.OpenManual, OpenGateway). A session from before the e-mail was kept reads the account
+// as student does.
+func (s *Server) payer(r *http.Request) (a account.Account, ok bool, err error) {
+	ctx := r.Context()
+	id, email := s.sessions.GetInt64(ctx, sessionStudentID), s.sessions.GetString(ctx, sessionStudentEmail)
+	if id == 0 || email == "" {
+		return s.student(r)
+	}
+	changed, err := s.accounts.PasswordChangedAt(ctx, id)
+	if errors.Is(err, check.ErrNotFound) || (err == nil && s.sessions.GetInt64(ctx, sessionStudentEpoch) != changed.UnixNano()) {
+		s.signOutStudent(r)
+		return account.Account{}, false, nil
+	}
+	if err != nil {
+		return account.Account{}, false, err
+	}
+	return account.Account{ContactID: id, Email: email, PasswordChangedAt: changed}, true, nil
 }
 
 // sessionStudentEpoch holds the account's PasswordChangedAt (Unix nanoseconds) the session signed in under.
@@ -76,6 +107,7 @@ func (s *Server) signInStudent(r *http.Request, contactID int64) error {
 	}
 	s.sessions.Put(r.Context(), sessionStudentID, contactID)
 	s.sessions.Put(r.Context(), sessionStudentEpoch, a.PasswordChangedAt.UnixNano())
+	s.sessions.Put(r.Context(), sessionStudentEmail, a.Email)
 	return nil
 }
 
@@ -278,7 +310,7 @@ func (s *Server) accountLogin(w http.ResponseWriter, r *http.Request) {
 // accountLogout ends the student's session only: an admin signed in in the same browser stays signed in.
 func (s *Server) accountLogout(w http.ResponseWriter, r *http.Request) {
 	lang := pageLang(r, "en")
-	s.sessions.Remove(r.Context(), sessionStudentID)
+	s.signOutStudent(r)
 	if err := s.sessions.RenewToken(r.Context()); err != nil {
 		s.serverError(w, r, err)
 		return

@@ -169,7 +169,7 @@ func (s *Server) checkoutSubmit(w http.ResponseWriter, r *http.Request) {
 		s.gatewayCheckoutSubmit(w, r, p, sys)
 		return
 	}
-	st, ok, err := s.student(r)
+	st, ok, err := s.payer(r)
 	if err != nil || !ok {
 		if err != nil {
 			s.serverError(w, r, err)
@@ -183,15 +183,18 @@ func (s *Server) checkoutSubmit(w http.ResponseWriter, r *http.Request) {
 	v := manualPayView(p, sys, st)
 	v.Date, v.Comment, v.FormToken = r.PostFormValue("paid_on"), comment, r.PostFormValue("form_token")
 	if len(errs) == 0 {
-		err = s.submitOnce(w, r, i18n.T(lang, i18n.OrderSent), func() (string, error) {
-			o, err := s.orders.CreateManual(studentActor(r.Context(), st.Email), order.NewManual{OfferID: p.ID,
-				ContactID: st.ContactID, PaymentSystemID: sys.ID, PaidOn: paid, Comment: comment, Channel: "checkout"})
-			if err != nil {
-				return "", err
-			}
-			return "/account/orders/" + url.PathEscape(o.Number) + "?lang=" + lang, nil
-		})
+		// The form's token is claimed in the order's transaction, with the order's page as its result.
+		result := func(o order.Order) string { return "/account/orders/" + url.PathEscape(o.Number) + "?lang=" + lang }
+		var o order.Order
+		o, err = s.orders.CreateManual(studentActor(r.Context(), st.Email), order.NewManual{OfferID: p.ID,
+			ContactID: st.ContactID, PaymentSystemID: sys.ID, PaidOn: paid, Comment: comment, Channel: "checkout",
+			Once: s.onceInOrder(r, result)})
+		if formTaken(w, r, err) {
+			return
+		}
 		if err == nil {
+			s.flash(r, i18n.T(lang, i18n.OrderSent))
+			http.Redirect(w, r, result(o), http.StatusSeeOther)
 			return
 		}
 		e, ok := check.AsErrors(err)

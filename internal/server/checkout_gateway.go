@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/bursar/bursar/internal/account"
 	"github.com/bursar/bursar/internal/audit"
@@ -82,7 +85,7 @@ func (s *Server) gatewayCheckoutSubmit(w http.ResponseWriter, r *http.Request, p
 		s.notAvailable(w, r, p, sys)
 		return
 	}
-	st, ok, err := s.student(r)
+	st, ok, err := s.payer(r)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
@@ -92,17 +95,39 @@ func (s *Server) gatewayCheckoutSubmit(w http.ResponseWriter, r *http.Request, p
 		http.Redirect(w, r, checkoutURL(p, sys.ID), http.StatusSeeOther)
 		return
 	}
-	err = s.submitOnce(w, r, "", func() (string, error) {
+	err = func() error {
 		ctx := studentActor(r.Context(), st.Email)
+		// The form's token is claimed in the attempt's transaction, in flight until the gateway's page is known,
+		// and finished with the gateway's reference (one round trip); a failed start frees it.
+		token := formToken(r)
 		n := order.NewGateway{OfferID: p.ID, ContactID: st.ContactID, PaymentSystemID: sys.ID,
-			Channel: order.ChannelCheckout}
+			Channel: order.ChannelCheckout, Once: s.onceInOrder(r, func(order.Order) string { return "" })}
+		if token != "" {
+			n.Started = func(b *pgx.Batch, red gateway.Redirect) {
+				if red.Form == nil {
+					s.idem.QueueFinishForm(b, token, red.URL)
+				} else {
+					s.idem.QueueReleaseForm(b, token) // a form posted to the gateway is shown again on a second submit
+				}
+			}
+		}
 		if guest {
 			ctx = audit.WithActor(r.Context(), audit.Actor{Type: audit.ActorSystem, Label: "visitor " + clientIP(r)})
 			n.ContactID, n.Guest = 0, true
 		}
 		started, err := s.orders.StartGateway(ctx, n, func(att order.Attempt) gateway.Checkout {
-			return s.gatewayCheckout(p, sys, att, st.Email)
+			// The payer's e-mail as the order read it now (the session's may predate a change).
+			return s.gatewayCheckout(p, sys, att, cmp.Or(att.Payment.PayerEmail, st.Email))
 		})
+		if formTaken(w, r, err) {
+			return nil
+		}
+		if err != nil && token != "" && started.Attempt.Payment.ID != 0 {
+			// The attempt committed (with the token) and the gateway then failed: the token is freed for a retry.
+			if rerr := s.idem.ReleaseForm(context.WithoutCancel(r.Context()), token); rerr != nil {
+				s.log.Error("release form token", "err", rerr)
+			}
+		}
 		att := started.Attempt
 		if guest && att.Order.Number != "" {
 			s.rememberGuestOrder(r, att.Order.Number)
@@ -116,19 +141,23 @@ func (s *Server) gatewayCheckoutSubmit(w http.ResponseWriter, r *http.Request, p
 				"payment_id", att.Payment.ID, "err", err)
 		}
 		if err != nil {
-			return "", err
+			return err
 		}
 		if started.RefNotStored != nil {
 			// The notification still finds the order by its id (client_reference_id); never strand the payer.
 			s.log.Error("attach gateway reference", "payment_id", att.Payment.ID, "ref", started.Redirect.Ref,
 				"err", started.RefNotStored)
 		}
+		if started.StartedNotStored != nil {
+			s.log.Error("finish form token", "payment_id", att.Payment.ID, "err", started.StartedNotStored)
+		}
 		red := started.Redirect
 		if red.Form != nil {
-			return "", &gatewayFormError{form: *red.Form}
+			return &gatewayFormError{form: *red.Form}
 		}
-		return red.URL, nil
-	})
+		http.Redirect(w, r, red.URL, http.StatusSeeOther)
+		return nil
+	}()
 	var formErr *gatewayFormError
 	switch {
 	case err == nil:

@@ -7,7 +7,9 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/bursar/bursar/internal/db"
 	"github.com/bursar/bursar/internal/idempotency"
+	"github.com/bursar/bursar/internal/order"
 )
 
 // newFormToken is the one-time token a create form carries in its "form_token" field.
@@ -22,8 +24,8 @@ func newFormToken() string {
 // sets flash. When create fails the token is freed for the corrected form and the error is returned for the
 // caller to show.
 func (s *Server) submitOnce(w http.ResponseWriter, r *http.Request, flash string, create func() (string, error)) error {
-	token := r.PostFormValue("form_token")
-	if token == "" || len(token) > 64 {
+	token := formToken(r)
+	if token == "" {
 		url, err := create()
 		if err != nil {
 			return err
@@ -35,7 +37,7 @@ func (s *Server) submitOnce(w http.ResponseWriter, r *http.Request, flash string
 	ctx := r.Context()
 	prev, err := s.idem.ClaimForm(ctx, token)
 	if errors.Is(err, idempotency.ErrFormInFlight) {
-		http.Error(w, "This form is already being submitted. Wait a moment and reload the page.", http.StatusConflict)
+		http.Error(w, formInFlight, http.StatusConflict)
 		return nil
 	}
 	if err != nil {
@@ -57,6 +59,47 @@ func (s *Server) submitOnce(w http.ResponseWriter, r *http.Request, flash string
 	http.Redirect(w, r, url, http.StatusSeeOther)
 	return nil
 }
+
+// onceInOrder is the double-submit guard of a checkout form, whose record (the order) is made in one transaction
+// of the order module: the form's token is claimed inside it (order.NewManual.Once, NewGateway.Once), so a failed
+// order leaves the token free for the corrected form and a second click waits for the first's transaction, then
+// finds the token taken (answered by formTaken). result is where the submission leads, "" when it is known only
+// after the transaction (then finished with idempotency.QueueFinishForm). Nil without a usable token.
+func (s *Server) onceInOrder(r *http.Request, result func(order.Order) string) order.OnceFunc {
+	token := formToken(r)
+	if token == "" {
+		return nil
+	}
+	return func(ctx context.Context, tx db.DBTX, o order.Order) error {
+		return s.idem.ClaimFormTx(ctx, tx, token, result(o))
+	}
+}
+
+// formToken is the form's one-time token, "" when it has none fit to be one.
+func formToken(r *http.Request) string {
+	if t := r.PostFormValue("form_token"); len(t) <= 64 {
+		return t
+	}
+	return ""
+}
+
+// formTaken answers a submission whose token an earlier one claimed (err from onceInOrder's hook): a redirect to
+// where the earlier one led, or 409 while it is still in flight. It reports whether err was that.
+func formTaken(w http.ResponseWriter, r *http.Request, err error) bool {
+	var done *idempotency.FormDone
+	if !errors.As(err, &done) {
+		return false
+	}
+	if done.URL == "" {
+		http.Error(w, formInFlight, http.StatusConflict)
+		return true
+	}
+	http.Redirect(w, r, done.URL, http.StatusSeeOther)
+	return true
+}
+
+// formInFlight is the answer to a second submission of a form whose first is still running.
+const formInFlight = "This form is already being submitted. Wait a moment and reload the page."
 
 const (
 	sessionAdminID = "admin_user_id"

@@ -35,7 +35,7 @@ func startJobs(a *testApp) (*notify.Service, <-chan *river.Event) {
 		defer cancel()
 		_ = jc.Stop(ctx)
 	})
-	return notify.NewService(a.pool, jc), events
+	return notify.NewService(a.pool), events
 }
 
 func TestAdminOutboxLoggedEmail(t *testing.T) {
@@ -109,11 +109,7 @@ func TestAdminOutboxLoggedEmail(t *testing.T) {
 func TestAdminOutboxFilterAndPages(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t)
-	ins, err := jobs.NewInserter(a.pool, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc := notify.NewService(a.pool, ins) // nobody works the queue: the e-mails stay queued
+	svc := notify.NewService(a.pool) // nobody works the queue: the e-mails stay queued
 	const n = outboxPageSize + 3
 	for i := range n {
 		err := svc.Enqueue(context.Background(), notify.Email{DedupKey: fmt.Sprintf("test:%d", i),

@@ -22,7 +22,7 @@ type Counter struct {
 	transactions int
 	statements   int
 	// Trace, when set before the work, receives each statement's first line as it is sent, marked "tx" when it
-	// starts a transaction.
+	// starts a transaction (a batch is a line "batch", its statements indented under it).
 	Trace func(line string)
 }
 
@@ -81,17 +81,26 @@ func (c *Counter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndDat
 func (c *Counter) TraceBatchStart(ctx context.Context, conn *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	mark := "  "
 	if !c.inTx[conn] {
 		c.transactions++
+		mark = "tx"
+	}
+	if c.Trace != nil {
+		c.Trace(mark + " batch")
 	}
 	return ctx
 }
 
 // TraceBatchQuery implements pgx.BatchTracer.
-func (c *Counter) TraceBatchQuery(_ context.Context, _ *pgx.Conn, _ pgx.TraceBatchQueryData) {
+func (c *Counter) TraceBatchQuery(_ context.Context, _ *pgx.Conn, d pgx.TraceBatchQueryData) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.statements++
+	if c.Trace != nil {
+		first, _, _ := strings.Cut(strings.TrimSpace(d.SQL), "\n")
+		c.Trace("   " + first)
+	}
 }
 
 // TraceBatchEnd implements pgx.BatchTracer.

@@ -22,6 +22,24 @@ func (q *Queries) FormTokenClaim(ctx context.Context, token string) (int64, erro
 	return result.RowsAffected(), nil
 }
 
+const formTokenClaimDone = `-- name: FormTokenClaimDone :execrows
+INSERT INTO form_tokens (token, result_url) VALUES ($1, $2) ON CONFLICT DO NOTHING
+`
+
+type FormTokenClaimDoneParams struct {
+	Token     string
+	ResultUrl *string
+}
+
+// Claims a token with its result already known (inside the transaction that made the result).
+func (q *Queries) FormTokenClaimDone(ctx context.Context, arg FormTokenClaimDoneParams) (int64, error) {
+	result, err := q.db.Exec(ctx, formTokenClaimDone, arg.Token, arg.ResultUrl)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const formTokenFinish = `-- name: FormTokenFinish :exec
 UPDATE form_tokens SET result_url = $2 WHERE token = $1
 `

@@ -165,6 +165,23 @@ func (q *Queries) ExceptionsRefundedFor(ctx context.Context, arg ExceptionsRefun
 	return column_1, err
 }
 
+const gatewayEventID = `-- name: GatewayEventID :one
+SELECT id FROM gateway_events WHERE payment_system_id = $1 AND event_id = $2
+`
+
+type GatewayEventIDParams struct {
+	PaymentSystemID int64
+	EventID         string
+}
+
+// The stored notification of a system with a gateway event id, if any.
+func (q *Queries) GatewayEventID(ctx context.Context, arg GatewayEventIDParams) (int64, error) {
+	row := q.db.QueryRow(ctx, gatewayEventID, arg.PaymentSystemID, arg.EventID)
+	var id int64
+	err := row.Scan(&id)
+	return id, err
+}
+
 const gatewayEventInsert = `-- name: GatewayEventInsert :one
 INSERT INTO gateway_events (payment_system_id, event_id, type, kind, body)
 VALUES ($1, $2, $3, $4, $5)
@@ -188,6 +205,40 @@ func (q *Queries) GatewayEventInsert(ctx context.Context, arg GatewayEventInsert
 		arg.Type,
 		arg.Kind,
 		arg.Body,
+	)
+	var id int64
+	err := row.Scan(&id)
+	return id, err
+}
+
+const gatewayEventInsertDone = `-- name: GatewayEventInsertDone :one
+INSERT INTO gateway_events (payment_system_id, event_id, type, kind, body, processed_at, result, order_id)
+VALUES ($1, $2, $3, $4, $5, now(), $6, $7)
+ON CONFLICT (payment_system_id, event_id) DO NOTHING
+RETURNING id
+`
+
+type GatewayEventInsertDoneParams struct {
+	PaymentSystemID int64
+	EventID         string
+	Type            string
+	Kind            string
+	Body            string
+	Result          string
+	OrderID         *int64
+}
+
+// Stores a verified notification once, as applied (result, order) in the same transaction; a second delivery gets
+// no row back (the transaction that applied it is then rolled back).
+func (q *Queries) GatewayEventInsertDone(ctx context.Context, arg GatewayEventInsertDoneParams) (int64, error) {
+	row := q.db.QueryRow(ctx, gatewayEventInsertDone,
+		arg.PaymentSystemID,
+		arg.EventID,
+		arg.Type,
+		arg.Kind,
+		arg.Body,
+		arg.Result,
+		arg.OrderID,
 	)
 	var id int64
 	err := row.Scan(&id)
@@ -399,6 +450,29 @@ func (q *Queries) OrderEvents(ctx context.Context, orderID int64) ([]OrderEvent,
 		return nil, err
 	}
 	return items, nil
+}
+
+const orderEventsAdd = `-- name: OrderEventsAdd :exec
+INSERT INTO order_events (order_id, kind, message, actor)
+SELECT $1, unnest($2::text[]), unnest($3::text[]), $4
+`
+
+type OrderEventsAddParams struct {
+	OrderID  int64
+	Kinds    []string
+	Messages []string
+	Actor    string
+}
+
+// Several lines of one order's timeline by one actor in one statement, in the order given.
+func (q *Queries) OrderEventsAdd(ctx context.Context, arg OrderEventsAddParams) error {
+	_, err := q.db.Exec(ctx, orderEventsAdd,
+		arg.OrderID,
+		arg.Kinds,
+		arg.Messages,
+		arg.Actor,
+	)
+	return err
 }
 
 const orderExpireAbandoned = `-- name: OrderExpireAbandoned :one

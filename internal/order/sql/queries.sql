@@ -100,6 +100,11 @@ SELECT r.* FROM refunds r JOIN payments p ON p.id = r.payment_id WHERE p.order_i
 -- name: OrderEventAdd :exec
 INSERT INTO order_events (order_id, kind, message, actor) VALUES (@order_id, @kind, @message, @actor);
 
+-- name: OrderEventsAdd :exec
+-- Several lines of one order's timeline by one actor in one statement, in the order given.
+INSERT INTO order_events (order_id, kind, message, actor)
+SELECT @order_id, unnest(@kinds::text[]), unnest(@messages::text[]), @actor;
+
 -- name: OrderEvents :many
 SELECT * FROM order_events WHERE order_id = @order_id ORDER BY id;
 
@@ -138,6 +143,18 @@ INSERT INTO gateway_events (payment_system_id, event_id, type, kind, body)
 VALUES (@payment_system_id, @event_id, @type, @kind, @body)
 ON CONFLICT (payment_system_id, event_id) DO NOTHING
 RETURNING id;
+
+-- name: GatewayEventInsertDone :one
+-- Stores a verified notification once, as applied (result, order) in the same transaction; a second delivery gets
+-- no row back (the transaction that applied it is then rolled back).
+INSERT INTO gateway_events (payment_system_id, event_id, type, kind, body, processed_at, result, order_id)
+VALUES (@payment_system_id, @event_id, @type, @kind, @body, now(), @result, @order_id)
+ON CONFLICT (payment_system_id, event_id) DO NOTHING
+RETURNING id;
+
+-- name: GatewayEventID :one
+-- The stored notification of a system with a gateway event id, if any.
+SELECT id FROM gateway_events WHERE payment_system_id = @payment_system_id AND event_id = @event_id;
 
 -- name: GatewayEventProcessed :exec
 UPDATE gateway_events SET processed_at = now(), result = @result, order_id = @order_id WHERE id = @id;
