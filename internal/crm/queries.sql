@@ -37,6 +37,11 @@ SELECT * FROM contact_notes WHERE contact_id = @contact_id ORDER BY id DESC LIMI
 -- name: EventAdd :exec
 INSERT INTO contact_events (contact_id, kind, message, actor) VALUES (@contact_id, @kind, @message, @actor);
 
+-- name: EventAddEmail :one
+-- EventAdd that also returns the contact's e-mail, read by the same statement.
+INSERT INTO contact_events (contact_id, kind, message, actor) VALUES (@contact_id, @kind, @message, @actor)
+RETURNING (SELECT c.email FROM contacts c WHERE c.id = contact_events.contact_id)::text AS email;
+
 -- name: EventList :many
 SELECT * FROM contact_events WHERE contact_id = @contact_id ORDER BY id DESC LIMIT @lim;
 

@@ -236,6 +236,12 @@ func (s *Service) AddEventTx(ctx context.Context, tx db.DBTX, contactID int64, k
 	return addEvent(ctx, tx, contactID, kind, message, audit.ActorFrom(ctx).Label)
 }
 
+// AddEventEmailTx is AddEventTx that also returns the contact's current e-mail, read by the same statement: a
+// module that writes a contact's line and then e-mails them (an order's completion) pays one statement for both.
+func (s *Service) AddEventEmailTx(ctx context.Context, tx db.DBTX, contactID int64, kind, message string) (string, error) {
+	return addEventEmail(ctx, tx, contactID, kind, message, audit.ActorFrom(ctx).Label)
+}
+
 // Events returns the timeline of contact id, newest first, at most limit (default 100).
 func (s *Service) Events(ctx context.Context, id int64, limit int) ([]Event, error) {
 	if limit <= 0 || limit > 1000 {

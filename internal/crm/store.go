@@ -141,6 +141,18 @@ func listContacts(ctx context.Context, tx db.DBTX, f Filter) ([]Contact, error) 
 
 func addEvent(ctx context.Context, tx db.DBTX, contactID int64, kind, message, actor string) error {
 	err := crmq.New(tx).EventAdd(ctx, crmq.EventAddParams{ContactID: contactID, Kind: kind, Message: message, Actor: actor})
+	return eventErr(contactID, kind, err)
+}
+
+// addEventEmail is addEvent that returns the contact's e-mail, from the same statement.
+func addEventEmail(ctx context.Context, tx db.DBTX, contactID int64, kind, message, actor string) (string, error) {
+	email, err := crmq.New(tx).EventAddEmail(ctx, crmq.EventAddEmailParams{ContactID: contactID, Kind: kind,
+		Message: message, Actor: actor})
+	return email, eventErr(contactID, kind, err)
+}
+
+// eventErr is addEvent's error from the insert's: an unknown contact is not found.
+func eventErr(contactID int64, kind string, err error) error {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && pgErr.Code == "23503" {
 		return notFound(contactID)

@@ -79,14 +79,18 @@ func (s *Service) completeTx(ctx context.Context, tx pgx.Tx, c completion) (Orde
 	if err := s.succeedPaymentTx(ctx, tx, &o, c.sys, c.pay); err != nil {
 		return o, err
 	}
-	if err := s.grantTx(ctx, tx, o, c.offer); err != nil {
+	grants, err := s.grantTx(ctx, tx, o, c.offer)
+	if err != nil {
 		return o, err
 	}
-	if err := s.eventsAndLineTx(ctx, tx, o, EventCompleted, c.event, c.line); err != nil {
+	// The order's lines and the grants it remembers in one statement; the contact's line with their e-mail in one.
+	var to string
+	if err := s.linesTx(ctx, tx, o, orderLines{kind: EventCompleted, msg: c.event, line: c.line, grants: grants,
+		email: &to}); err != nil {
 		return o, err
 	}
 	if c.payer.contact.ID == 0 {
-		if err := s.notifyTx(ctx, tx, EmailCompleted, o, c.mail); err != nil {
+		if err := s.mailTx(ctx, tx, EmailCompleted, o, to, c.mail); err != nil {
 			return o, err
 		}
 	} else if err := s.welcomeTx(ctx, tx, o, c.payer); err != nil {
@@ -150,21 +154,25 @@ func (s *Service) succeedPaymentTx(ctx context.Context, tx pgx.Tx, o *Order, sys
 	return nil
 }
 
-// grantTx gives o's contact every product of o's offer for the offer's access days and remembers the grants.
-func (s *Service) grantTx(ctx context.Context, tx pgx.Tx, o Order, of offer.Offer) error {
-	q := orderq.New(tx)
+// grantTx gives o's contact every product of o's offer for the offer's access days; it returns the grants for the
+// order to remember (order_grants, written by linesTx).
+func (s *Service) grantTx(ctx context.Context, tx pgx.Tx, o Order, of offer.Offer) ([]orderGrant, error) {
+	grants := make([]orderGrant, 0, len(of.ProductIDs))
 	for _, pid := range of.ProductIDs {
 		g, created, err := s.deps.Access.GrantTx(ctx, tx, access.NewGrant{ContactID: o.ContactID, ProductID: pid,
 			Source: access.SourceOrder, SourceRef: o.Number, Days: of.AccessDays})
 		if err != nil {
-			return fmt.Errorf("grant product %d for order %s: %w", pid, o.Number, err)
+			return nil, fmt.Errorf("grant product %d for order %s: %w", pid, o.Number, err)
 		}
-		if err := q.OrderGrantAdd(ctx, orderq.OrderGrantAddParams{OrderID: o.ID, GrantID: g.ID, ProductID: pid,
-			Created: created}); err != nil {
-			return fmt.Errorf("remember grant %d: %w", g.ID, err)
-		}
+		grants = append(grants, orderGrant{id: g.ID, product: pid, created: created})
 	}
-	return nil
+	return grants, nil
+}
+
+// orderGrant is a grant an order made (created) or extended, for order_grants.
+type orderGrant struct {
+	id, product int64
+	created     bool
 }
 
 // notifyTx e-mails o's contact at their current address.

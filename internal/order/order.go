@@ -156,6 +156,8 @@ type Access interface {
 // Timeline writes the contact's internal timeline (internal/crm).
 type Timeline interface {
 	AddEventTx(ctx context.Context, tx db.DBTX, contactID int64, kind, message string) error
+	// AddEventEmailTx is AddEventTx returning the contact's e-mail (one statement for a line and the address).
+	AddEventEmailTx(ctx context.Context, tx db.DBTX, contactID int64, kind, message string) (string, error)
 	EmailTx(ctx context.Context, tx db.DBTX, id int64) (string, error)
 }
 

@@ -285,19 +285,35 @@ func (s *Service) openedTx(ctx context.Context, tx pgx.Tx, o *Order, n NewManual
 
 // eventsTx writes msg to the order's own timeline and the contact's.
 func (s *Service) eventsTx(ctx context.Context, tx pgx.Tx, o Order, kind, msg string) error {
-	return s.eventsAndLineTx(ctx, tx, o, kind, msg, "")
+	return s.linesTx(ctx, tx, o, orderLines{kind: kind, msg: msg})
 }
 
-// eventsAndLineTx is eventsTx that also writes line, when not "", on the order's own timeline after msg (a gateway
-// notification's line, EventGateway), in the same statement.
-func (s *Service) eventsAndLineTx(ctx context.Context, tx pgx.Tx, o Order, kind, msg, line string) error {
+// orderLines is what linesTx writes: msg of kind on the order's and the contact's timelines; line, when not "", on
+// the order's own after it (a gateway notification's line, EventGateway); grants, the order's order_grants rows.
+type orderLines struct {
+	kind, msg, line string
+	grants          []orderGrant
+	// email: read the contact's e-mail with their line (crm's AddEventEmailTx) into *email.
+	email *string
+}
+
+// linesTx writes l: the order's own lines and grants in one statement, then the contact's line.
+func (s *Service) linesTx(ctx context.Context, tx pgx.Tx, o Order, l orderLines) error {
 	q, actor := orderq.New(tx), audit.ActorFrom(ctx).Label
 	var err error
-	if line == "" {
-		err = q.OrderEventAdd(ctx, orderq.OrderEventAddParams{OrderID: o.ID, Kind: kind, Message: msg, Actor: actor})
+	if l.line == "" && len(l.grants) == 0 {
+		err = q.OrderEventAdd(ctx, orderq.OrderEventAddParams{OrderID: o.ID, Kind: l.kind, Message: l.msg, Actor: actor})
 	} else {
-		err = q.OrderEventsAdd(ctx, orderq.OrderEventsAddParams{OrderID: o.ID, Kinds: []string{kind, EventGateway},
-			Messages: []string{msg, line}, Actor: actor})
+		p := orderq.OrderEventsAddParams{OrderID: o.ID, Kinds: []string{l.kind}, Messages: []string{l.msg},
+			Actor: actor, GrantIds: []int64{}, ProductIds: []int64{}, Created: []bool{}}
+		if l.line != "" {
+			p.Kinds, p.Messages = append(p.Kinds, EventGateway), append(p.Messages, l.line)
+		}
+		for _, g := range l.grants {
+			p.GrantIds, p.ProductIds, p.Created = append(p.GrantIds, g.id), append(p.ProductIds, g.product),
+				append(p.Created, g.created)
+		}
+		err = q.OrderEventsAdd(ctx, p)
 	}
 	if err != nil {
 		return fmt.Errorf("order event: %w", err)
@@ -305,7 +321,12 @@ func (s *Service) eventsAndLineTx(ctx context.Context, tx pgx.Tx, o Order, kind,
 	if o.ContactID == 0 {
 		return nil // a visitor's order not paid yet: no contact to tell
 	}
-	if err := s.deps.Timeline.AddEventTx(ctx, tx, o.ContactID, kind, msg); err != nil {
+	if l.email != nil {
+		*l.email, err = s.deps.Timeline.AddEventEmailTx(ctx, tx, o.ContactID, l.kind, l.msg)
+	} else {
+		err = s.deps.Timeline.AddEventTx(ctx, tx, o.ContactID, l.kind, l.msg)
+	}
+	if err != nil {
 		return fmt.Errorf("contact timeline: %w", err)
 	}
 	return nil

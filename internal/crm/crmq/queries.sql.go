@@ -250,6 +250,31 @@ func (q *Queries) EventAdd(ctx context.Context, arg EventAddParams) error {
 	return err
 }
 
+const eventAddEmail = `-- name: EventAddEmail :one
+INSERT INTO contact_events (contact_id, kind, message, actor) VALUES ($1, $2, $3, $4)
+RETURNING (SELECT c.email FROM contacts c WHERE c.id = contact_events.contact_id)::text AS email
+`
+
+type EventAddEmailParams struct {
+	ContactID int64
+	Kind      string
+	Message   string
+	Actor     string
+}
+
+// EventAdd that also returns the contact's e-mail, read by the same statement.
+func (q *Queries) EventAddEmail(ctx context.Context, arg EventAddEmailParams) (string, error) {
+	row := q.db.QueryRow(ctx, eventAddEmail,
+		arg.ContactID,
+		arg.Kind,
+		arg.Message,
+		arg.Actor,
+	)
+	var email string
+	err := row.Scan(&email)
+	return email, err
+}
+
 const eventList = `-- name: EventList :many
 SELECT id, contact_id, kind, message, actor, created_at FROM contact_events WHERE contact_id = $1 ORDER BY id DESC LIMIT $2
 `

@@ -453,24 +453,36 @@ func (q *Queries) OrderEvents(ctx context.Context, orderID int64) ([]OrderEvent,
 }
 
 const orderEventsAdd = `-- name: OrderEventsAdd :exec
+WITH g AS (
+    INSERT INTO order_grants (order_id, grant_id, product_id, created)
+    SELECT $1, unnest($5::bigint[]), unnest($6::bigint[]), unnest($7::boolean[])
+    ON CONFLICT DO NOTHING
+)
 INSERT INTO order_events (order_id, kind, message, actor)
 SELECT $1, unnest($2::text[]), unnest($3::text[]), $4
 `
 
 type OrderEventsAddParams struct {
-	OrderID  int64
-	Kinds    []string
-	Messages []string
-	Actor    string
+	OrderID    int64
+	Kinds      []string
+	Messages   []string
+	Actor      string
+	GrantIds   []int64
+	ProductIds []int64
+	Created    []bool
 }
 
-// Several lines of one order's timeline by one actor in one statement, in the order given.
+// Several lines of one order's timeline by one actor in one statement, in the order given, with the grants the
+// order made or extended (none when the arrays are empty; a grant remembered already is kept).
 func (q *Queries) OrderEventsAdd(ctx context.Context, arg OrderEventsAddParams) error {
 	_, err := q.db.Exec(ctx, orderEventsAdd,
 		arg.OrderID,
 		arg.Kinds,
 		arg.Messages,
 		arg.Actor,
+		arg.GrantIds,
+		arg.ProductIds,
+		arg.Created,
 	)
 	return err
 }
@@ -587,28 +599,6 @@ func (q *Queries) OrderGet(ctx context.Context, id int64) (Order, error) {
 		&i.UpdatedAt,
 	)
 	return i, err
-}
-
-const orderGrantAdd = `-- name: OrderGrantAdd :exec
-INSERT INTO order_grants (order_id, grant_id, product_id, created) VALUES ($1, $2, $3, $4)
-ON CONFLICT DO NOTHING
-`
-
-type OrderGrantAddParams struct {
-	OrderID   int64
-	GrantID   int64
-	ProductID int64
-	Created   bool
-}
-
-func (q *Queries) OrderGrantAdd(ctx context.Context, arg OrderGrantAddParams) error {
-	_, err := q.db.Exec(ctx, orderGrantAdd,
-		arg.OrderID,
-		arg.GrantID,
-		arg.ProductID,
-		arg.Created,
-	)
-	return err
 }
 
 const orderGrants = `-- name: OrderGrants :many

@@ -101,16 +101,18 @@ SELECT r.* FROM refunds r JOIN payments p ON p.id = r.payment_id WHERE p.order_i
 INSERT INTO order_events (order_id, kind, message, actor) VALUES (@order_id, @kind, @message, @actor);
 
 -- name: OrderEventsAdd :exec
--- Several lines of one order's timeline by one actor in one statement, in the order given.
+-- Several lines of one order's timeline by one actor in one statement, in the order given, with the grants the
+-- order made or extended (none when the arrays are empty; a grant remembered already is kept).
+WITH g AS (
+    INSERT INTO order_grants (order_id, grant_id, product_id, created)
+    SELECT @order_id, unnest(@grant_ids::bigint[]), unnest(@product_ids::bigint[]), unnest(@created::boolean[])
+    ON CONFLICT DO NOTHING
+)
 INSERT INTO order_events (order_id, kind, message, actor)
 SELECT @order_id, unnest(@kinds::text[]), unnest(@messages::text[]), @actor;
 
 -- name: OrderEvents :many
 SELECT * FROM order_events WHERE order_id = @order_id ORDER BY id;
-
--- name: OrderGrantAdd :exec
-INSERT INTO order_grants (order_id, grant_id, product_id, created) VALUES (@order_id, @grant_id, @product_id, @created)
-ON CONFLICT DO NOTHING;
 
 -- name: OrderGrants :many
 SELECT * FROM order_grants WHERE order_id = @order_id ORDER BY grant_id;
