@@ -27,6 +27,9 @@ const webhookSenders = 8
 // the order completed, its payment succeeded, the access granted, the order's and the contact's timelines, the
 // confirmation e-mail in the outbox with its River job, the audit entry and the stored event marked processed.
 //
+// Both halves also report cpu-µs/op (cpuMeter): the CPU time one operation costs this process, pgbench and the
+// PostgreSQL server together, the figure that compares the two on a machine shared with other work.
+//
 // The baseline in the same run is pgbench, with the same 8 clients on the same server (each side on a fresh
 // database set up alike), running a transaction that writes the same rows, with the same texts, in plain SQL (no
 // HTTP, no signature check, no Go): the ratio says how close Bursar's whole path comes to the database's own cost
@@ -51,11 +54,13 @@ func BenchmarkWebhook(b *testing.B) {
 			"-D", fmt.Sprintf("sys=%d", f.sys.ID), "-D", fmt.Sprintf("product=%d", f.offer.ProductIDs[0]), connString)
 		var out bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &out
+		cpu := startCPU(a.pool)
 		b.ResetTimer()
 		if err := cmd.Run(); err != nil {
 			b.Fatalf("pgbench: %v\n%s", err, out.String())
 		}
 		b.StopTimer()
+		cpu.report(b, cmd.ProcessState.UserTime()+cmd.ProcessState.SystemTime(), perClient*webhookSenders)
 		if !strings.Contains(out.String(), "number of failed transactions: 0") {
 			b.Fatalf("pgbench had failures:\n%s", out.String())
 		}
@@ -78,6 +83,7 @@ func BenchmarkWebhook(b *testing.B) {
 		b.Cleanup(tr.CloseIdleConnections)
 		url := fmt.Sprintf("%s/webhooks/%d", a.ts.URL, f.sys.ID)
 		var next atomic.Int64
+		cpu := startCPU(a.pool)
 		b.ResetTimer()
 		done := make(chan error, webhookSenders)
 		for range webhookSenders {
@@ -110,6 +116,7 @@ func BenchmarkWebhook(b *testing.B) {
 			}
 		}
 		b.StopTimer()
+		cpu.report(b, 0, b.N)
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "orders/s")
 		var completed int
 		if err := a.pool.QueryRow(context.Background(), `SELECT count(*) FROM orders WHERE status = 'completed' AND id = ANY($1)`, ids).Scan(&completed); err != nil || completed != len(ids) {
