@@ -99,4 +99,24 @@ func TestManualCheckoutWithoutRate(t *testing.T) {
 	if n := countRows(t, a, `SELECT count(*) FROM orders`); n != 0 {
 		t.Fatalf("%d orders written", n)
 	}
+	// The form's token is claimed in the order's transaction: the refused order left it free, so the same form
+	// goes through once the rate is there.
+	if n := countRows(t, a, `SELECT count(*) FROM form_tokens WHERE token = $1`, token); n != 0 {
+		t.Fatal("the refused order claimed the form's token")
+	}
+	var of string
+	if err := a.pool.QueryRow(a.ctx(), `SELECT currency FROM offers WHERE slug = 'no-rate'`).Scan(&of); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.pool.Exec(a.ctx(), `INSERT INTO exchange_rates (base, quote, rate) VALUES ($1, 'USD', 1.1)`, of); err != nil {
+		t.Fatal(err)
+	}
+	res = a.postForm(c, pay, url.Values{"form_token": {token}, "paid_on": {time.Now().Format(time.DateOnly)},
+		"comment": {"ref 1"}})
+	if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/account/orders/") {
+		t.Fatalf("the same form with the rate set: %d to %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	if n := countRows(t, a, `SELECT count(*) FROM orders`); n != 1 {
+		t.Fatalf("%d orders, want 1", n)
+	}
 }
