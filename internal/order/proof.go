@@ -50,11 +50,15 @@ type NewProof struct {
 	PaidOn    time.Time // the date they paid; not in the future, zero means today
 	Reference string    // the transfer's reference, optional
 	FileName  string    // as the browser sent it; only kept, sanitised, to show and name the download
-	File      io.Reader // read up to MaxProofSize + 1 bytes
+	// DeclaredType is the type the sender gave the file (a multipart part's Content-Type). Never trusted: a file
+	// whose bytes are another accepted type than its name or this says is refused.
+	DeclaredType string
+	File         io.Reader // read up to MaxProofSize + 1 bytes
 }
 
 // AttachProof stores a payer's proof of payment on their manual order waiting for a manager (F3): the date and
-// reference they give and the file, which must be a JPEG, PNG or PDF by its content and at most MaxProofSize. The
+// reference they give and the file, which must be a JPEG, PNG or PDF by its content (and not named or declared as
+// another of them) and at most MaxProofSize. The
 // order's own timeline, the contact's and the audit log say so, in the same transaction. Anything refused stores
 // nothing: bad input is check.Errors ("file", "paid_on", "reference"), an order that is not the contact's is not
 // found, and one not paid through a manual system or no longer open is ErrNoProofs.
@@ -76,6 +80,8 @@ func (s *Service) AttachProof(ctx context.Context, n NewProof) (Proof, bool, err
 		e.Add("file", fe["file"])
 	} else if err != nil {
 		return Proof{}, false, err
+	} else if claimsOther(n.FileName, n.DeclaredType, ct) {
+		e.Add("file", MsgProofMismatch)
 	}
 	cur, err := getOrder(ctx, s.db, n.OrderID)
 	if err == nil && (n.ContactID <= 0 || cur.ContactID != n.ContactID) {

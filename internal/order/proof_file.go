@@ -7,6 +7,7 @@ import (
 	"image/jpeg"
 	"image/png"
 	"io"
+	"mime"
 	"net/http"
 	"path"
 	"strings"
@@ -37,6 +38,7 @@ const (
 	MsgProofType     = "must be a JPEG or PNG image or a PDF document"
 	MsgProofTooLarge = "must be at most 10 MB"
 	MsgProofLimit    = "this order has as many proofs as it may hold"
+	MsgProofMismatch = "is not the type its name or declared type says"
 )
 
 // ErrProofTooLarge is the "file" field error of a file over MaxProofSize; handlers that stop reading an upload
@@ -98,6 +100,28 @@ func isPDF(b []byte) bool {
 	}
 	tail := b[max(0, len(b)-1024):]
 	return bytes.Contains(tail, []byte("%%EOF"))
+}
+
+// claimsOther reports whether a file's name or the type its sender declared names an accepted type other than ct,
+// the type of its bytes: a PDF sent as image/png, a photo named receipt.pdf. Such a file is refused rather than
+// stored under a name or type that lies about it. Other names and generic types (application/octet-stream, none)
+// claim nothing.
+func claimsOther(name, declared, ct string) bool {
+	kinds := map[string]string{".jpg": ProofJPEG, ".jpeg": ProofJPEG, ".png": ProofPNG, ".pdf": ProofPDF,
+		"image/jpeg": ProofJPEG, "image/jpg": ProofJPEG, "image/pjpeg": ProofJPEG, "image/png": ProofPNG,
+		"application/pdf": ProofPDF, "application/x-pdf": ProofPDF}
+	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
+		name = name[i+1:]
+	}
+	if k, ok := kinds[strings.ToLower(path.Ext(strings.TrimSpace(name)))]; ok && k != ct {
+		return true
+	}
+	if mt, _, err := mime.ParseMediaType(declared); err == nil {
+		if k, ok := kinds[mt]; ok && k != ct {
+			return true
+		}
+	}
+	return false
 }
 
 // proofExt is the file extension of a proof's content type.

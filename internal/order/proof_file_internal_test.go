@@ -55,3 +55,26 @@ func TestCleanFileName(t *testing.T) {
 		}
 	}
 }
+
+func TestClaimsOther(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, declared, ct string
+		want               bool
+	}{
+		{"receipt.pdf", "application/pdf", ProofPDF, false},
+		{"photo.JPEG", "image/jpeg", ProofJPEG, false},
+		{"scan", "application/octet-stream", ProofPNG, false},
+		{"scan", "", ProofPDF, false},
+		{"scan.png", "", ProofPDF, true},
+		{"scan", "image/png", ProofPDF, true},
+		{"scan.pdf", "image/png; charset=binary", ProofPDF, true},
+		{`C:\docs\photo.jpg`, "", ProofPNG, true},
+		{"notes.txt", "text/plain", ProofPDF, false},
+	}
+	for _, tt := range tests {
+		if got := claimsOther(tt.name, tt.declared, tt.ct); got != tt.want {
+			t.Errorf("claimsOther(%q, %q, %s) = %v, want %v", tt.name, tt.declared, tt.ct, got, tt.want)
+		}
+	}
+}

@@ -37,8 +37,8 @@ func TestAttachProof(t *testing.T) {
 		{"JPEG", "photo.JPG", "photo.JPG", order.ProofJPEG, prooftest.JPEG(1)},
 		{"PNG", `C:\Users\ann\Desktop\screenshot.png`, "screenshot.png", order.ProofPNG, prooftest.PNG(1)},
 		{"PDF", "../../receipt \"final\".pdf", "receipt _final_.pdf", order.ProofPDF, prooftest.PDF("paid")},
-		// The name says nothing: the bytes decide the type, and the stored name ends as the type does.
-		{"PDFNamedAsImage", "scan.png", "scan.png.pdf", order.ProofPDF, prooftest.PDF("scan")},
+		// The bytes decide the type, and the stored name ends as the type does.
+		{"PDFWithoutExtension", "scan", "scan.pdf", order.ProofPDF, prooftest.PDF("scan")},
 		{"ExactlyTheLimit", "big.pdf", "big.pdf", order.ProofPDF, prooftest.Sized(order.MaxProofSize)},
 	}
 	for _, tt := range tests {
@@ -93,6 +93,14 @@ func TestAttachProofRefused(t *testing.T) {
 			return order.NewProof{OrderID: s.o.ID, ContactID: s.o.ContactID, FileName: "scan.pdf",
 				File: bytes.NewReader(prooftest.Sized(order.MaxProofSize + 1))}
 		}, fieldErr("file", order.MsgProofTooLarge)},
+		{"PDFNamedAsImage", func(s setup) order.NewProof {
+			return order.NewProof{OrderID: s.o.ID, ContactID: s.o.ContactID, FileName: "scan.png",
+				File: bytes.NewReader(prooftest.PDF("scan"))}
+		}, fieldErr("file", order.MsgProofMismatch)},
+		{"PDFDeclaredAsImage", func(s setup) order.NewProof {
+			return order.NewProof{OrderID: s.o.ID, ContactID: s.o.ContactID, FileName: "scan", DeclaredType: "image/png",
+				File: bytes.NewReader(prooftest.PDF("scan"))}
+		}, fieldErr("file", order.MsgProofMismatch)},
 		{"Empty", func(s setup) order.NewProof {
 			return order.NewProof{OrderID: s.o.ID, ContactID: s.o.ContactID, FileName: "scan.pdf", File: strings.NewReader("")}
 		}, fieldErr("file", order.MsgProofMissing)},
