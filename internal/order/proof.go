@@ -58,8 +58,8 @@ type NewProof struct {
 
 // AttachProof stores a payer's proof of payment on their manual order waiting for a manager (F3): the date and
 // reference they give and the file, which must be a JPEG, PNG or PDF by its content (and not named or declared as
-// another of them) and at most MaxProofSize. The
-// order's own timeline, the contact's and the audit log say so, in the same transaction. Anything refused stores
+// another of them) and at most MaxProofSize. The order's own timeline, the contact's and the audit log say so, in
+// the same transaction. Anything refused stores
 // nothing: bad input is check.Errors ("file", "paid_on", "reference"), an order that is not the contact's is not
 // found, and one not paid through a manual system or no longer open is ErrNoProofs.
 //
@@ -67,21 +67,9 @@ type NewProof struct {
 // created false; another file is added, up to MaxProofsPerOrder, so a payer can send every page of a receipt or a
 // corrected one, and the manager sees them all.
 func (s *Service) AttachProof(ctx context.Context, n NewProof) (Proof, bool, error) {
-	n.Reference = strings.TrimSpace(n.Reference)
-	e := check.Errors{}
-	if n.PaidOn.IsZero() {
-		n.PaidOn = today()
-	}
-	n.PaidOn = dateOf(n.PaidOn)
-	checkPaidOn(e, n.PaidOn)
-	e.Text("reference", n.Reference, false, MaxProofReference)
-	body, ct, err := readProof(n.File)
-	if fe, ok := check.AsErrors(err); ok {
-		e.Add("file", fe["file"])
-	} else if err != nil {
+	body, ct, e, err := n.check()
+	if err != nil {
 		return Proof{}, false, err
-	} else if claimsOther(n.FileName, n.DeclaredType, ct) {
-		e.Add("file", MsgProofMismatch)
 	}
 	cur, err := getOrder(ctx, s.db, n.OrderID)
 	if err == nil && (n.ContactID <= 0 || cur.ContactID != n.ContactID) {
@@ -157,6 +145,39 @@ func (s *Service) AttachProof(ctx context.Context, n NewProof) (Proof, bool, err
 		return Proof{}, false, err
 	}
 	return out, created, nil
+}
+
+// CheckProof checks a proof as AttachProof does before it looks at any order: the date, the reference and the file
+// (its type by content, its size), reading n.File. A form that opens an order and sends its proof in one submit
+// (the manual checkout) calls it first, so that a file AttachProof would refuse opens no order either.
+func CheckProof(n NewProof) error {
+	_, _, e, err := n.check()
+	if err != nil {
+		return err
+	}
+	return e.Err()
+}
+
+// check normalizes n and reads its file: the bytes and their type, and the field errors (nil error) or a failure
+// to read.
+func (n *NewProof) check() ([]byte, string, check.Errors, error) {
+	n.Reference = strings.TrimSpace(n.Reference)
+	e := check.Errors{}
+	if n.PaidOn.IsZero() {
+		n.PaidOn = today()
+	}
+	n.PaidOn = dateOf(n.PaidOn)
+	checkPaidOn(e, n.PaidOn)
+	e.Text("reference", n.Reference, false, MaxProofReference)
+	body, ct, err := readProof(n.File)
+	if fe, ok := check.AsErrors(err); ok {
+		e.Add("file", fe["file"])
+	} else if err != nil {
+		return nil, "", nil, err
+	} else if claimsOther(n.FileName, n.DeclaredType, ct) {
+		e.Add("file", MsgProofMismatch)
+	}
+	return body, ct, e, nil
 }
 
 // Proofs lists order id's proofs of payment, newest first, without their bytes.

@@ -308,7 +308,7 @@ func (s *Server) idempotent(next http.Handler) http.Handler {
 func limitForm(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost && !strings.HasPrefix(r.URL.Path, "/api/") && !strings.HasPrefix(r.URL.Path, "/webhooks/") {
-			r.Body = http.MaxBytesReader(w, r.Body, maxBody(r.URL.Path))
+			r.Body = http.MaxBytesReader(w, r.Body, maxBody(r))
 		}
 		next.ServeHTTP(w, r)
 	})

@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"cmp"
+	"context"
 	"errors"
 	"io"
 	"mime"
@@ -25,31 +26,41 @@ import (
 // headers and the date and reference fields.
 const proofEnvelope = 64 << 10
 
-// maxBody is the bound limitForm puts on a form post to path: a proof-of-payment upload may carry the largest
-// file; every other form a megabyte.
-func maxBody(path string) int64 {
-	if strings.HasPrefix(path, "/account/orders/") && strings.HasSuffix(path, "/proofs") {
+// maxBody is the bound limitForm puts on a form post: a form that may carry a proof of payment (the upload on the
+// order page, or the manual checkout's form sent as multipart/form-data) the largest file and its envelope; every
+// other form a megabyte.
+func maxBody(r *http.Request) int64 {
+	p := r.URL.Path
+	if strings.HasPrefix(p, "/account/orders/") && strings.HasSuffix(p, "/proofs") ||
+		strings.HasPrefix(p, "/o/") && strings.HasSuffix(p, "/pay") && isMultipart(r) {
 		return order.MaxProofSize + proofEnvelope
 	}
 	return 1 << 20
 }
 
-// proofUpload is a proof-of-payment form as sent.
-type proofUpload struct {
-	paidOn    string
-	reference string
-	fileName  string
-	fileType  string // the Content-Type the browser declared: only compared with what the bytes are
-	file      []byte // at most order.MaxProofSize + 1 bytes: enough to tell it is too large
+func isMultipart(r *http.Request) bool {
+	return strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data")
 }
 
-// readProofUpload reads a proof-of-payment form (multipart/form-data) as it streams in: the request body is
-// bounded to the largest file plus its envelope (limitForm's http.MaxBytesReader), the text fields to a few
-// kilobytes each, and of the file no more than one byte past the largest is kept, so an oversized upload is refused
-// without being held whole. Nothing before it may read the form (r.FormValue would parse all of it, files
-// included). A field that is not text is a field error, as refuseUnclean answers for other forms.
-func readProofUpload(r *http.Request) (proofUpload, error) {
+// proofUpload is the file of a proof-of-payment form as sent; an empty one when the form had none.
+type proofUpload struct {
+	fileName string
+	fileType string // the Content-Type the browser declared: only compared with what the bytes are
+	file     []byte // at most order.MaxProofSize + 1 bytes: enough to tell it is too large
+}
+
+// present reports whether a file was chosen (a browser sends an empty part without a name when none was).
+func (u proofUpload) present() bool { return u.fileName != "" || len(u.file) > 0 }
+
+// readProofForm reads a form with a proof of payment (multipart/form-data) as it streams in: the request body is
+// bounded to the largest file plus its envelope (limitForm's http.MaxBytesReader), each text field to a few
+// kilobytes, and of the file no more than one byte past the largest is kept, so an oversized upload is refused
+// without being held whole. The text fields become r.PostForm, so r.PostFormValue reads them as for any form;
+// nothing before may read the form (r.FormValue would parse all of it, file included). A field that is not text is
+// a field error, as refuseUnclean answers for other forms.
+func readProofForm(r *http.Request) (proofUpload, error) {
 	var u proofUpload
+	r.PostForm = url.Values{}
 	mr, err := r.MultipartReader()
 	if err != nil {
 		return u, check.Field("file", order.MsgProofMissing)
@@ -62,27 +73,62 @@ func readProofUpload(r *http.Request) (proofUpload, error) {
 		if err != nil {
 			return u, uploadErr(err)
 		}
-		switch name := part.FormName(); name {
-		case "file":
+		if name := part.FormName(); name == "file" {
 			u.fileName, u.fileType = part.FileName(), part.Header.Get("Content-Type")
 			u.file, err = io.ReadAll(io.LimitReader(part, order.MaxProofSize+1))
-		case "paid_on", "reference":
+		} else if name != "" {
 			var b []byte
-			b, err = io.ReadAll(io.LimitReader(part, 4<<10))
+			b, err = io.ReadAll(io.LimitReader(part, 8<<10))
 			if err == nil && !check.Clean(string(b)) {
 				err = check.Field(name, check.MsgNotText)
 			}
-			if name == "paid_on" {
-				u.paidOn = strings.TrimSpace(string(b))
-			} else {
-				u.reference = string(b)
-			}
+			r.PostForm.Add(name, string(b))
 		}
 		_ = part.Close()
 		if err != nil {
 			return u, uploadErr(err)
 		}
 	}
+}
+
+// checkoutProof reads the manual checkout's form when it comes with a proof of payment (multipart/form-data, the
+// file optional): r.PostForm gets its fields, and a chosen file is checked as order.AttachProof will check it, so
+// that a bad one opens no order either. It returns the file to attach once the order is open (nil without one) and
+// the file's message in lang.
+func checkoutProof(r *http.Request, lang string) (*proofUpload, map[string]string, error) {
+	if !isMultipart(r) {
+		return nil, nil, nil
+	}
+	u, err := readProofForm(r)
+	if err == nil && u.present() {
+		err = order.CheckProof(u.proof(0, 0, time.Time{}, ""))
+	}
+	if e, ok := check.AsErrors(err); ok {
+		return nil, proofMessages(lang, e), nil
+	}
+	if err != nil || !u.present() {
+		return nil, nil, err
+	}
+	return &u, nil, nil
+}
+
+// attachCheckoutProof attaches the proof sent with the manual checkout's form to the order it opened (or the open
+// order it found): the payment's date, and its comment as the reference (as much as a reference holds).
+func (s *Server) attachCheckoutProof(ctx context.Context, u *proofUpload, o order.Order, paid time.Time, comment string) error {
+	if u == nil {
+		return nil
+	}
+	if r := []rune(comment); len(r) > order.MaxProofReference {
+		comment = string(r[:order.MaxProofReference])
+	}
+	_, _, err := s.orders.AttachProof(ctx, u.proof(o.ID, o.ContactID, paid, comment))
+	return err
+}
+
+// proof is the input of order.AttachProof for this file.
+func (u proofUpload) proof(orderID, contactID int64, paid time.Time, reference string) order.NewProof {
+	return order.NewProof{OrderID: orderID, ContactID: contactID, PaidOn: paid, Reference: reference,
+		FileName: u.fileName, DeclaredType: u.fileType, File: bytes.NewReader(u.file)}
 }
 
 // uploadErr names what went wrong reading an upload: past the body's bound it is the file that is too large.
@@ -126,15 +172,14 @@ func (s *Server) accountOrderProof(w http.ResponseWriter, r *http.Request) {
 	if !s.allowPost(w, r, "proof", lang) {
 		return
 	}
-	u, err := readProofUpload(r)
+	u, err := readProofForm(r)
+	paidOn, reference := strings.TrimSpace(r.PostFormValue("paid_on")), r.PostFormValue("reference")
 	if err == nil {
-		paid, perr := time.Parse(time.DateOnly, u.paidOn)
+		paid, perr := time.Parse(time.DateOnly, paidOn)
 		if perr != nil {
 			err = check.Field("paid_on", "is not a date")
 		} else {
-			_, _, err = s.orders.AttachProof(studentActor(ctx, st.Email), order.NewProof{OrderID: o.ID,
-				ContactID: st.ContactID, PaidOn: paid, Reference: u.reference, FileName: u.fileName,
-				DeclaredType: u.fileType, File: bytes.NewReader(u.file)})
+			_, _, err = s.orders.AttachProof(studentActor(ctx, st.Email), u.proof(o.ID, st.ContactID, paid, reference))
 		}
 	}
 	if err == nil {
@@ -159,7 +204,7 @@ func (s *Server) accountOrderProof(w http.ResponseWriter, r *http.Request) {
 	}
 	v.Flash = flash
 	if v.ProofForm != nil && isField {
-		v.ProofForm.Date, v.ProofForm.Reference = u.paidOn, strings.TrimSpace(u.reference)
+		v.ProofForm.Date, v.ProofForm.Reference = paidOn, strings.TrimSpace(reference)
 		v.ProofForm.Errors = proofMessages(lang, e)
 	}
 	s.render(w, r, status, public.OrderPage(v))

@@ -335,7 +335,7 @@ func TestReadProofUploadBounded(t *testing.T) {
 	req := httptest.NewRequest(http.MethodPost, "/account/orders/B-000001/proofs", src)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	var err error
-	limitForm(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) { _, err = readProofUpload(r) })).ServeHTTP(httptest.NewRecorder(), req)
+	limitForm(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) { _, err = readProofForm(r) })).ServeHTTP(httptest.NewRecorder(), req)
 	if e, ok := check.AsErrors(err); !ok || e["file"] != order.MsgProofTooLarge {
 		t.Fatalf("readProofUpload = %v, want the file too large", err)
 	}
@@ -353,4 +353,107 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += int64(n)
 	return n, err
+}
+
+// postMultipart posts fields and an optional file to path as a browser sends a form with a file input.
+func (a *testApp) postMultipart(c *http.Client, path string, fields url.Values, file *upload) (*http.Response, *goquery.Document) {
+	a.t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for k, vs := range fields {
+		for _, v := range vs {
+			_ = mw.WriteField(k, v)
+		}
+	}
+	h := textproto.MIMEHeader{}
+	h.Set("Content-Type", "application/octet-stream")
+	h.Set("Content-Disposition", `form-data; name="file"; filename=""`)
+	if file != nil {
+		h.Set("Content-Disposition", mime.FormatMediaType("form-data", map[string]string{"name": "file", "filename": file.name}))
+		h.Set("Content-Type", file.declared)
+	}
+	w, err := mw.CreatePart(h)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	if file != nil {
+		_, _ = w.Write(file.body)
+	}
+	_ = mw.Close()
+	req, err := http.NewRequest(http.MethodPost, a.ts.URL+path, &body)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	res, err := c.Do(req)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	doc, err := goquery.NewDocumentFromReader(res.Body)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	return res, doc
+}
+
+// TestCheckoutWithProof: the manual checkout's form takes the proof with the date and comment, in one submit; a
+// bad file opens no order and stores nothing; no file is the form as it always was.
+func TestCheckoutWithProof(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t)
+	_, pay := a.checkoutFixture()
+	c := a.student("ana@school.test")
+	_, doc := a.get(c, pay)
+	if doc.Find("[data-testid=pay-form]").AttrOr("enctype", "") != "multipart/form-data" || doc.Find("label[for=file]").Length() != 1 ||
+		doc.Find("#file").AttrOr("aria-describedby", "") != "file-hint" {
+		t.Fatal("the manual checkout form offers no labelled file input")
+	}
+	fields := func() url.Values {
+		return url.Values{"form_token": {a.formToken(c, pay)}, "paid_on": {today()}, "comment": {"REF-2026-9"}}
+	}
+
+	for _, bad := range []*upload{
+		{"proof.pdf", "application/pdf", prooftest.Disguised["HTML"]},
+		{"scan.png", "image/png", prooftest.PDF("scan")},
+		{"scan.pdf", "application/pdf", prooftest.Sized(order.MaxProofSize + 1)},
+	} {
+		res, doc := a.postMultipart(c, pay, fields(), bad)
+		if res.StatusCode != http.StatusUnprocessableEntity || doc.Find("[data-testid=file-error]").Text() == "" ||
+			!strings.Contains(doc.Find("#file").AttrOr("aria-describedby", ""), "file-error") ||
+			doc.Find("#comment").Text() != "REF-2026-9" {
+			t.Fatalf("%s: status %d, file error %q", bad.name, res.StatusCode, doc.Find("[data-testid=file-error]").Text())
+		}
+	}
+	if n := a.count("SELECT count(*) FROM orders") + a.count("SELECT count(*) FROM payment_proofs"); n != 0 {
+		t.Fatalf("refused checkouts left %d orders and proofs", n)
+	}
+
+	jpeg := prooftest.JPEG(3)
+	res, _ := a.postMultipart(c, pay, fields(), &upload{"IMG_0042.jpg", "image/jpeg", jpeg})
+	if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/account/orders/") {
+		t.Fatalf("checkout with a proof: %d to %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	var (
+		name, ref, ct string
+		size          int
+		body          []byte
+	)
+	if err := a.pool.QueryRow(a.ctx(), `SELECT file_name, reference, content_type, size, body FROM payment_proofs p
+		JOIN orders o ON o.id = p.order_id WHERE o.status = 'open'`).Scan(&name, &ref, &ct, &size, &body); err != nil {
+		t.Fatal(err)
+	}
+	if name != "IMG_0042.jpg" || ref != "REF-2026-9" || ct != "image/jpeg" || size != len(jpeg) || !bytes.Equal(body, jpeg) {
+		t.Errorf("stored %q %q %s %d", name, ref, ct, size)
+	}
+	_, doc = a.get(c, res.Header.Get("Location"))
+	if doc.Find("[data-testid=proof-name]").Text() != "IMG_0042.jpg" {
+		t.Error("the order page does not list the proof sent with the checkout")
+	}
+
+	// Without a file the form opens (or finds) the order as before.
+	res, _ = a.postMultipart(c, pay, fields(), nil)
+	if res.StatusCode != http.StatusSeeOther || a.count("SELECT count(*) FROM orders") != 1 || a.count("SELECT count(*) FROM payment_proofs") != 1 {
+		t.Fatalf("checkout without a file: %d", res.StatusCode)
+	}
 }
