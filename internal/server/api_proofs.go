@@ -58,17 +58,7 @@ func (s *Server) apiOrderProofs(w http.ResponseWriter, r *http.Request) {
 // apiOrderProofFile is GET /api/v1/orders/{id}/proofs/{proof}/file: the proof's bytes, as an attachment, served as
 // the admin page serves them.
 func (s *Server) apiOrderProofFile(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	pid, err := pathID(r, "proof")
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	p, err := s.orders.ProofFile(r.Context(), id, pid)
+	p, err := s.pathProof(r)
 	if err != nil {
 		s.apiError(w, r, err)
 		return

@@ -296,22 +296,25 @@ func adminProofRows(ps []order.Proof, names *contactEmails) []admin.ProofRow {
 // bytes at upload, never sniffed again (nosniff) — under a CSP that runs nothing and a sandbox, and as an
 // attachment unless ?view=1 asks to see an image in the browser.
 func (s *Server) adminOrderProof(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.htmlError(w, r, err)
-		return
-	}
-	pid, err := pathID(r, "proof")
-	if err != nil {
-		s.htmlError(w, r, err)
-		return
-	}
-	p, err := s.orders.ProofFile(r.Context(), id, pid)
+	p, err := s.pathProof(r)
 	if err != nil {
 		s.htmlError(w, r, err)
 		return
 	}
 	serveProof(w, p, r.URL.Query().Get("view") == "1")
+}
+
+// pathProof is the proof {proof} of order {id}, with its bytes.
+func (s *Server) pathProof(r *http.Request) (order.ProofFile, error) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return order.ProofFile{}, err
+	}
+	pid, err := pathID(r, "proof")
+	if err != nil {
+		return order.ProofFile{}, err
+	}
+	return s.orders.ProofFile(r.Context(), id, pid)
 }
 
 // serveProof writes a proof's file. Only images are ever shown inline: a PDF is always downloaded, opened by the

@@ -61,36 +61,8 @@ type upload struct {
 // send posts the proof form of order number as a browser does (multipart/form-data) and reads the answer.
 func (f proofFixture) send(c *http.Client, number, paidOn, reference string, file *upload) (*http.Response, *goquery.Document) {
 	f.a.t.Helper()
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	_ = mw.WriteField("paid_on", paidOn)
-	_ = mw.WriteField("reference", reference)
-	if file != nil {
-		h := textproto.MIMEHeader{}
-		h.Set("Content-Disposition", mime.FormatMediaType("form-data", map[string]string{"name": "file", "filename": file.name}))
-		h.Set("Content-Type", file.declared)
-		w, err := mw.CreatePart(h)
-		if err != nil {
-			f.a.t.Fatal(err)
-		}
-		_, _ = w.Write(file.body)
-	}
-	_ = mw.Close()
-	req, err := http.NewRequest(http.MethodPost, f.a.ts.URL+"/account/orders/"+url.PathEscape(number)+"/proofs", &body)
-	if err != nil {
-		f.a.t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	res, err := c.Do(req)
-	if err != nil {
-		f.a.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	doc, err := goquery.NewDocumentFromReader(res.Body)
-	if err != nil {
-		f.a.t.Fatal(err)
-	}
-	return res, doc
+	return f.a.postMultipart(c, "/account/orders/"+url.PathEscape(number)+"/proofs",
+		url.Values{"paid_on": {paidOn}, "reference": {reference}}, file)
 }
 
 func (f proofFixture) stored() int { return f.a.count("SELECT count(*) FROM payment_proofs") }
