@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -327,7 +328,11 @@ func serveProof(w http.ResponseWriter, p order.ProofFile, view bool) {
 	h := w.Header()
 	h.Set("Content-Type", p.ContentType)
 	h.Set("Content-Length", strconv.Itoa(len(p.Body)))
-	h.Set("Content-Disposition", mime.FormatMediaType(disposition, map[string]string{"filename": p.FileName}))
+	cd := mime.FormatMediaType(disposition, map[string]string{"filename": p.FileName})
+	if cd == "" { // a name it cannot encode: never go without the header (a browser would show the file inline)
+		cd = disposition + `; filename="proof` + path.Ext(p.FileName) + `"`
+	}
+	h.Set("Content-Disposition", cd)
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Security-Policy", "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox")
 	h.Set("Cache-Control", "private, no-store")

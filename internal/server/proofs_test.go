@@ -429,3 +429,28 @@ func TestCheckoutWithProof(t *testing.T) {
 		t.Fatalf("checkout without a file: %d", res.StatusCode)
 	}
 }
+
+// TestServeProofNames: whatever the stored name, the file goes out as an attachment under that name (RFC 2231 for
+// what is not ASCII), and an image is inline only when asked.
+func TestServeProofNames(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, ct string
+		view     bool
+		want     string
+	}{
+		{"recibo año 2026.pdf", order.ProofPDF, true, "attachment"},
+		{"квитанція.png", order.ProofPNG, false, "attachment"},
+		{"квитанція.png", order.ProofPNG, true, "inline"},
+		{"a;b=c,d.jpg", order.ProofJPEG, false, "attachment"},
+	}
+	for _, tt := range tests {
+		w := httptest.NewRecorder()
+		serveProof(w, order.ProofFile{Proof: order.Proof{FileName: tt.name, ContentType: tt.ct}, Body: []byte("x")}, tt.view)
+		d, params, err := mime.ParseMediaType(w.Header().Get("Content-Disposition"))
+		if err != nil || d != tt.want || params["filename"] != tt.name || w.Header().Get("Content-Type") != tt.ct {
+			t.Errorf("%q: Content-Disposition %q (%v), Content-Type %q", tt.name, w.Header().Get("Content-Disposition"), err,
+				w.Header().Get("Content-Type"))
+		}
+	}
+}
