@@ -219,3 +219,52 @@ func fieldErr(field, msg string) func(error) bool {
 func notFound(err error) bool { return errors.Is(err, check.ErrNotFound) }
 
 func isNoProofs(err error) bool { return errors.Is(err, order.ErrNoProofs) }
+
+// TestAttachProofRacesDecision: a payer's upload and a manager's approval at the same moment. Either the proof is
+// stored while the order is open (and the approval comes after it, or is refused as busy and made again), or the
+// approval comes first and the proof is refused: never a proof stored on an order already decided.
+func TestAttachProofRacesDecision(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil)
+	outcomes := map[string]int{}
+	for i := range 20 {
+		o := f.open()
+		var (
+			wg                 sync.WaitGroup
+			proofErr, approved error
+		)
+		start := make(chan struct{})
+		wg.Go(func() {
+			<-start
+			_, _, proofErr = f.attach(o, "receipt.png", prooftest.PNG(i))
+		})
+		wg.Go(func() {
+			<-start
+			_, approved = f.svc.Approve(f.ctx, o.ID, order.Adjustment{})
+		})
+		close(start)
+		wg.Wait()
+		switch {
+		case proofErr == nil && approved == nil:
+			outcomes["proof, then approved"]++
+		case proofErr == nil && errors.Is(approved, order.ErrBusy):
+			outcomes["proof, approval busy"]++
+			if _, err := f.svc.Approve(f.ctx, o.ID, order.Adjustment{}); err != nil {
+				t.Fatal(err)
+			}
+		case errors.Is(proofErr, order.ErrNoProofs) && approved == nil:
+			outcomes["approved, proof refused"]++
+		default:
+			t.Fatalf("round %d: proof %v, approval %v", i, proofErr, approved)
+		}
+		// The timeline's order is the lock's order: a proof stored is written before the completion.
+		if n := f.count(`SELECT count(*) FROM order_events p JOIN order_events c ON c.order_id = p.order_id
+			WHERE p.order_id = $1 AND p.kind = $2 AND c.kind = $3 AND p.id > c.id`, o.ID, order.EventProof, order.EventCompleted); n != 0 {
+			t.Fatalf("round %d: a proof was stored on a completed order", i)
+		}
+		if stored := f.count("SELECT count(*) FROM payment_proofs WHERE order_id = $1", o.ID); (proofErr == nil) != (stored == 1) {
+			t.Fatalf("round %d: proof error %v but %d stored", i, proofErr, stored)
+		}
+	}
+	t.Logf("outcomes: %v", outcomes)
+}
