@@ -2,13 +2,11 @@ package order
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"image/jpeg"
 	"image/png"
 	"io"
 	"mime"
-	"net/http"
 	"path"
 	"strings"
 	"unicode"
@@ -42,7 +40,7 @@ const (
 )
 
 // ErrProofTooLarge is the "file" field error of a file over MaxProofSize; handlers that stop reading an upload
-// early (http.MaxBytesReader) answer with it too.
+// early (at their body's bound) answer with it too.
 var ErrProofTooLarge = check.Field("file", MsgProofTooLarge)
 
 // readProof reads a proof's file from r, at most MaxProofSize bytes (one more is read to tell that it is too large,
@@ -52,10 +50,7 @@ func readProof(r io.Reader) ([]byte, string, error) {
 		return nil, "", check.Field("file", MsgProofMissing)
 	}
 	b, err := io.ReadAll(io.LimitReader(r, MaxProofSize+1))
-	var tooBig *http.MaxBytesError
 	switch {
-	case errors.As(err, &tooBig):
-		return nil, "", ErrProofTooLarge
 	case err != nil:
 		return nil, "", fmt.Errorf("read proof: %w", err)
 	case len(b) == 0:
@@ -70,12 +65,29 @@ func readProof(r io.Reader) ([]byte, string, error) {
 	return b, ct, nil
 }
 
+// proofMagic are the signatures a proof's bytes may start with: the ones net/http's DetectContentType (the WHATWG
+// sniffing algorithm) recognizes for the three types.
+var proofMagic = []struct {
+	sig []byte
+	ct  string
+}{
+	{[]byte("\xff\xd8\xff"), ProofJPEG},
+	{[]byte("\x89PNG\r\n\x1a\n"), ProofPNG},
+	{[]byte("%PDF-"), ProofPDF},
+}
+
 // proofType is the content type of b when it is a JPEG, PNG or PDF file, else "". The name and the type the
-// browser declared are never asked: the bytes must start as the standard's sniffing algorithm
-// (http.DetectContentType) recognizes, and then hold together as that format — an image's header decodes with a
-// size, a PDF ends with its end-of-file marker — so a file merely renamed or given a forged first line is refused.
+// browser declared are never asked: the bytes must start with the type's signature, and then hold together as that
+// format — an image's header decodes with a size, a PDF has a version and ends with its end-of-file marker — so a
+// file merely renamed or given a forged first line is refused.
 func proofType(b []byte) string {
-	switch http.DetectContentType(b) {
+	ct := ""
+	for _, m := range proofMagic {
+		if bytes.HasPrefix(b, m.sig) {
+			ct = m.ct
+		}
+	}
+	switch ct {
 	case ProofJPEG:
 		if c, err := jpeg.DecodeConfig(bytes.NewReader(b)); err == nil && c.Width > 0 && c.Height > 0 {
 			return ProofJPEG

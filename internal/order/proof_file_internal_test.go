@@ -1,6 +1,7 @@
 package order
 
 import (
+	"net/http"
 	"strings"
 	"testing"
 
@@ -30,6 +31,10 @@ func TestProofType(t *testing.T) {
 	for _, tt := range tests {
 		if got := proofType(tt.body); got != tt.want {
 			t.Errorf("%s: proofType = %q, want %q", tt.name, got, tt.want)
+		}
+		// What is accepted is what the standard sniffing names too (the module does not import net/http).
+		if tt.want != "" && http.DetectContentType(tt.body) != tt.want {
+			t.Errorf("%s: DetectContentType = %q, want %q", tt.name, http.DetectContentType(tt.body), tt.want)
 		}
 	}
 }

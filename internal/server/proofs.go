@@ -270,8 +270,7 @@ func proofRows(ps []order.Proof) []public.ProofRow {
 	out := make([]public.ProofRow, 0, len(ps))
 	for _, p := range ps {
 		out = append(out, public.ProofRow{FileName: p.FileName, Size: order.SizeText(p.Size),
-			Type: order.ProofTypeName(p.ContentType), PaidOn: p.PaidOn.Format(time.DateOnly), Reference: p.Reference,
-			Sent: dateText(p.CreatedAt)})
+			Type: order.ProofTypeName(p.ContentType), PaidOn: p.PaidOn.Format(time.DateOnly), Reference: p.Reference})
 	}
 	return out
 }

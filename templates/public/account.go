@@ -156,7 +156,6 @@ type ProofRow struct {
 	Type      string // JPEG, PNG, PDF
 	PaidOn    string
 	Reference string
-	Sent      string
 }
 
 // fieldAttrs links an input to its hint and error message for screen readers.
