@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -179,13 +180,22 @@ func (s *Server) checkoutSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	lang := p.Language
+	proof, proofErrs, err := checkoutProof(r, lang) // before the form is read: it may carry a proof of payment
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
 	paid, comment, errs := parsePayment(r, lang)
+	maps.Copy(errs, proofErrs)
 	v := manualPayView(p, sys, st)
 	v.Date, v.Comment, v.FormToken = r.PostFormValue("paid_on"), comment, r.PostFormValue("form_token")
 	if len(errs) == 0 {
 		err = s.submitOnce(w, r, i18n.T(lang, i18n.OrderSent), func() (string, error) {
 			o, err := s.orders.CreateManual(studentActor(r.Context(), st.Email), order.NewManual{OfferID: p.ID,
 				ContactID: st.ContactID, PaymentSystemID: sys.ID, PaidOn: paid, Comment: comment, Channel: "checkout"})
+			if err == nil {
+				err = s.attachCheckoutProof(studentActor(r.Context(), st.Email), proof, o, paid, comment)
+			}
 			if err != nil {
 				return "", err
 			}
@@ -204,7 +214,7 @@ func (s *Server) checkoutSubmit(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		for field := range e {
-			if field != "paid_on" && field != "comment" {
+			if field != "paid_on" && field != "comment" && field != "file" {
 				// The offer or payment system cannot take this payment now (a missing exchange rate, a system
 				// disabled meanwhile): nothing the student can fix on this form.
 				s.log.Warn("manual checkout refused", "offer_id", p.ID, "payment_system_id", sys.ID, "err", err)
@@ -213,6 +223,9 @@ func (s *Server) checkoutSubmit(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		errs = fieldMessages(lang, e)
+		if msg, ok := e["file"]; ok {
+			maps.Copy(errs, proofMessages(lang, check.Errors{"file": msg}))
+		}
 	}
 	v.Errors = errs
 	s.render(w, r, http.StatusUnprocessableEntity, public.ManualPayPage(v))
