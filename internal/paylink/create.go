@@ -1,0 +1,146 @@
+package paylink
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+
+	"github.com/bursar/bursar/internal/audit"
+	"github.com/bursar/bursar/internal/check"
+	"github.com/bursar/bursar/internal/gateway"
+	"github.com/bursar/bursar/internal/offer"
+	"github.com/bursar/bursar/internal/paylink/paylinkq"
+)
+
+// Create makes an active link for in, made by the actor in ctx (an operator or an API key), with its expiry job,
+// both timelines and the audit entry, in one transaction. Bad input is a check.Errors naming every field: no
+// contact or an unknown one, an unknown offer or one not on sale, an amount ≤ 0 or over the limit, an unknown
+// currency, an expiry in the past, a payment system the offer does not list (or disabled, or, for a custom amount,
+// not taking its currency).
+func (s *Service) Create(ctx context.Context, in Input) (Link, error) {
+	now := s.rec.clock()
+	e := in.validate(now)
+	if _, bad := e["contact_id"]; !bad {
+		if _, err := s.deps.Contacts.Contact(ctx, in.ContactID); errors.Is(err, check.ErrNotFound) {
+			e.Add("contact_id", "no contact has this id")
+		} else if err != nil {
+			return Link{}, err
+		}
+	}
+	p := paylinkq.LinkInsertParams{ContactID: in.ContactID, Title: in.Description, Amount: in.Amount,
+		Currency: in.Currency, Language: in.Language, Note: in.Note, ExpiresAt: in.ExpiresAt, Now: now}
+	var of offer.Offer
+	if in.OfferID > 0 {
+		var err error
+		of, err = s.deps.Offers.Offer(ctx, in.OfferID)
+		switch {
+		case errors.Is(err, check.ErrNotFound):
+			e.Add("offer_id", "no offer has this id")
+		case err != nil:
+			return Link{}, err
+		case !offer.Sold(of.Kind):
+			e.Add("offer_id", offer.NotSoldMessage)
+		case of.Status != offer.StatusPublished:
+			e.Add("offer_id", "is not on sale: publish it (unlisted, to sell it only by link)")
+		default:
+			p.OfferID, p.Title, p.Amount, p.Currency = &of.ID, of.Title, of.Amount, of.Currency
+			if p.Language == "" {
+				p.Language = of.Language
+			}
+		}
+	}
+	ids, err := s.systems(ctx, in, of, e)
+	if err != nil {
+		return Link{}, err
+	}
+	if err := e.Err(); err != nil {
+		return Link{}, err
+	}
+	p.PaymentSystemIds = ids
+	if p.Language == "" || !contains(Languages, p.Language) {
+		p.Language = "en"
+	}
+	if p.ExpiresAt.IsZero() {
+		p.ExpiresAt = now.Add(s.rec.expiry)
+	}
+	actor := audit.ActorFrom(ctx)
+	p.CreatorType, p.CreatorLabel = actor.Type, actor.Label
+	if actor.ID != 0 {
+		p.CreatorID = &actor.ID
+	}
+	var out Link
+	err = pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+		row, err := paylinkq.New(tx).LinkInsert(ctx, p)
+		if err != nil {
+			return fmt.Errorf("insert payment link: %w", err)
+		}
+		out = s.rec.link(row)
+		if _, err := s.deps.Jobs.InsertTx(ctx, tx, ExpireArgs{LinkID: out.ID},
+			&river.InsertOpts{ScheduledAt: out.ExpiresAt}); err != nil {
+			return fmt.Errorf("schedule expiry of payment link %d: %w", out.ID, err)
+		}
+		msg := fmt.Sprintf("Payment link %d created for %s (%s), until %s", out.ID, out.Title, out.Price,
+			out.ExpiresAt.Format("2006-01-02 15:04 UTC"))
+		_, err = s.rec.eventTx(ctx, tx, out, EventCreated, msg, "payment_link.create", map[string]any{
+			"offer_id": out.OfferID, "amount": out.Price.Amount, "currency": out.Price.Currency,
+			"payment_system_ids": out.PaymentSystemIDs, "expires_at": out.ExpiresAt, "language": out.Language})
+		if err != nil || !in.SendEmail {
+			return err
+		}
+		return s.sendTx(ctx, tx, out)
+	})
+	return out, err
+}
+
+// systems checks in's payment systems, or picks the default: the offer's enabled ones. For a custom amount they
+// must be given, enabled, and take its currency.
+func (s *Service) systems(ctx context.Context, in Input, of offer.Offer, e check.Errors) ([]int64, error) {
+	if _, bad := e["payment_system_ids"]; bad {
+		return nil, nil
+	}
+	custom := in.OfferID == 0
+	ids := in.PaymentSystemIDs
+	if len(ids) == 0 {
+		if custom {
+			e.Add("payment_system_ids", "choose the payment systems a custom amount may be paid through")
+			return nil, nil
+		}
+		if of.ID == 0 {
+			return nil, nil // the offer is bad already
+		}
+		ids = of.PaymentSystemIDs
+	}
+	var ok []int64
+	for _, id := range ids {
+		sys, err := s.deps.Systems.Get(ctx, id)
+		switch {
+		case errors.Is(err, check.ErrNotFound):
+			e.Add("payment_system_ids", fmt.Sprintf("no payment system has id %d", id))
+			return nil, nil
+		case err != nil:
+			return nil, err
+		case !custom && of.ID != 0 && !contains(of.PaymentSystemIDs, id):
+			e.Add("payment_system_ids", fmt.Sprintf("%s is not one of the offer's payment systems", sys.Name))
+			return nil, nil
+		case !sys.Enabled && len(in.PaymentSystemIDs) > 0:
+			e.Add("payment_system_ids", fmt.Sprintf("%s is disabled", sys.Name))
+			return nil, nil
+		case !sys.Enabled:
+			continue // the offer's disabled systems are left out of the default
+		case custom && sys.TransactionCurrency(in.Currency) != in.Currency:
+			e.Add("payment_system_ids", fmt.Sprintf("%s does not take %s", sys.Name, in.Currency))
+			return nil, nil
+		case sys.Type != gateway.TypeManual && !custom && sys.TransactionCurrency(of.Currency) == "":
+			e.Add("payment_system_ids", fmt.Sprintf("%s does not take %s", sys.Name, of.Currency))
+			return nil, nil
+		}
+		ok = append(ok, id)
+	}
+	if len(ok) == 0 && of.ID != 0 {
+		e.Add("payment_system_ids", "the offer has no enabled payment system")
+	}
+	return ok, nil
+}
