@@ -35,31 +35,24 @@ func NewCompletions(al *audit.Log, cfg Config, contacts Contacts, mailer Mailer)
 // opened o becomes paid (its operator e-mailed), and the contact's other active links for o's offer become voided,
 // paid another way. A link closed meanwhile had its order cancelled under the same lock, so o could not complete.
 func (c *Completions) OrderCompletedTx(ctx context.Context, tx pgx.Tx, o order.Order) error {
-	q := paylinkq.New(tx)
-	now, actor := c.rec.clock(), audit.ActorFrom(ctx).Label
-	paid, err := q.LinkPaidBy(ctx, paylinkq.LinkPaidByParams{OrderID: o.ID, Now: now, DecidedBy: actor})
+	rows, err := paylinkq.New(tx).LinksSettle(ctx, paylinkq.LinksSettleParams{OrderID: o.ID, ContactID: o.ContactID,
+		OfferID: o.OfferID, Now: c.rec.clock(), DecidedBy: audit.ActorFrom(ctx).Label})
 	if err != nil {
 		return fmt.Errorf("payment links of order %s: %w", o.Number, err)
 	}
-	for _, row := range paid {
-		l := c.rec.link(row)
-		msg := fmt.Sprintf("Payment link %d paid: order %s (%s)", l.ID, o.Number, o.Price)
-		if _, err := c.rec.eventTx(ctx, tx, l, EventPaid, msg, "payment_link.paid", map[string]any{
-			"order_id": o.ID, "number": o.Number}); err != nil {
-			return err
+	for _, row := range rows {
+		l := c.rec.link(paylinkq.PaymentLink(row))
+		if l.Status == StatusPaid {
+			msg := fmt.Sprintf("Payment link %d paid: order %s (%s)", l.ID, o.Number, o.Price)
+			if _, err := c.rec.eventTx(ctx, tx, l, EventPaid, msg, "payment_link.paid", map[string]any{
+				"order_id": o.ID, "number": o.Number}); err != nil {
+				return err
+			}
+			if err := c.rec.operatorMailTx(ctx, tx, l, EmailPaid); err != nil {
+				return err
+			}
+			continue
 		}
-		if err := c.rec.operatorMailTx(ctx, tx, l, EmailPaid); err != nil {
-			return err
-		}
-	}
-	offerID := o.OfferID
-	voided, err := q.LinkVoidBy(ctx, paylinkq.LinkVoidByParams{ContactID: o.ContactID, OfferID: &offerID,
-		OrderID: o.ID, Now: now, DecidedBy: actor})
-	if err != nil {
-		return fmt.Errorf("void payment links for order %s: %w", o.Number, err)
-	}
-	for _, row := range voided {
-		l := c.rec.link(row)
 		msg := fmt.Sprintf("Payment link %d voided: %s was paid another way (order %s)", l.ID, o.OfferTitle, o.Number)
 		if _, err := c.rec.eventTx(ctx, tx, l, EventVoided, msg, "payment_link.void", map[string]any{
 			"order_id": o.ID, "number": o.Number}); err != nil {

@@ -23,19 +23,23 @@ UPDATE payment_links SET order_id = @order_id::bigint, updated_at = @now::timest
 WHERE id = @id AND status = 'active' AND expires_at > @now::timestamptz
 RETURNING *;
 
--- name: LinkPaidBy :many
--- The link whose order completed becomes paid (Completions).
-UPDATE payment_links SET status = 'paid', decided_at = @now::timestamptz, decided_by = @decided_by, updated_at = @now::timestamptz
-WHERE order_id = @order_id::bigint AND status = 'active'
-RETURNING *;
-
--- name: LinkVoidBy :many
--- The contact's other active links for the offer an order completed are paid another way.
-UPDATE payment_links
-SET status = 'voided', voided_by = @order_id::bigint, decided_at = @now::timestamptz, decided_by = @decided_by, updated_at = @now::timestamptz
-WHERE contact_id = @contact_id AND offer_id = @offer_id AND status = 'active'
-  AND order_id IS DISTINCT FROM @order_id::bigint
-RETURNING *;
+-- name: LinksSettle :many
+-- An order completed (Completions), in one statement on the webhook's path: the active link whose order it is
+-- becomes paid, and the contact's other active links for the same offer become voided (paid another way).
+WITH paid AS (
+    UPDATE payment_links SET status = 'paid', decided_at = @now::timestamptz, decided_by = @decided_by,
+                             updated_at = @now::timestamptz
+    WHERE order_id = @order_id::bigint AND status = 'active'
+    RETURNING *
+), voided AS (
+    UPDATE payment_links
+    SET status = 'voided', voided_by = @order_id::bigint, decided_at = @now::timestamptz, decided_by = @decided_by,
+        updated_at = @now::timestamptz
+    WHERE contact_id = @contact_id::bigint AND offer_id = @offer_id::bigint AND status = 'active'
+      AND order_id IS DISTINCT FROM @order_id::bigint
+    RETURNING *
+)
+SELECT * FROM paid UNION ALL SELECT * FROM voided;
 
 -- name: LinkOpened :one
 -- The payer opened the link's page: the first time is kept, the last moves.

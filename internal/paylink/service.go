@@ -169,6 +169,9 @@ func newRecorder(al *audit.Log, cfg Config, contacts Contacts, mailer Mailer) (r
 	return r, nil
 }
 
+// Now is the service's clock: a link's status as of now is Link.StatusAt(Now()).
+func (s *Service) Now() time.Time { return s.rec.clock() }
+
 // clock is the current time, to the microsecond PostgreSQL keeps.
 func (r recorder) clock() time.Time { return r.now().UTC().Truncate(time.Microsecond) }
 

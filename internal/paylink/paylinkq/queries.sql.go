@@ -295,130 +295,6 @@ func (q *Queries) LinkOpened(ctx context.Context, arg LinkOpenedParams) (bool, e
 	return first, err
 }
 
-const linkPaidBy = `-- name: LinkPaidBy :many
-UPDATE payment_links SET status = 'paid', decided_at = $1::timestamptz, decided_by = $2, updated_at = $1::timestamptz
-WHERE order_id = $3::bigint AND status = 'active'
-RETURNING id, contact_id, offer_id, title, amount, currency, payment_system_ids, language, note, status, decline_reason, order_id, voided_by, creator_type, creator_id, creator_label, expires_at, first_opened_at, last_opened_at, decided_at, decided_by, created_at, updated_at
-`
-
-type LinkPaidByParams struct {
-	Now       time.Time
-	DecidedBy string
-	OrderID   int64
-}
-
-// The link whose order completed becomes paid (Completions).
-func (q *Queries) LinkPaidBy(ctx context.Context, arg LinkPaidByParams) ([]PaymentLink, error) {
-	rows, err := q.db.Query(ctx, linkPaidBy, arg.Now, arg.DecidedBy, arg.OrderID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []PaymentLink
-	for rows.Next() {
-		var i PaymentLink
-		if err := rows.Scan(
-			&i.ID,
-			&i.ContactID,
-			&i.OfferID,
-			&i.Title,
-			&i.Amount,
-			&i.Currency,
-			&i.PaymentSystemIds,
-			&i.Language,
-			&i.Note,
-			&i.Status,
-			&i.DeclineReason,
-			&i.OrderID,
-			&i.VoidedBy,
-			&i.CreatorType,
-			&i.CreatorID,
-			&i.CreatorLabel,
-			&i.ExpiresAt,
-			&i.FirstOpenedAt,
-			&i.LastOpenedAt,
-			&i.DecidedAt,
-			&i.DecidedBy,
-			&i.CreatedAt,
-			&i.UpdatedAt,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
-const linkVoidBy = `-- name: LinkVoidBy :many
-UPDATE payment_links
-SET status = 'voided', voided_by = $1::bigint, decided_at = $2::timestamptz, decided_by = $3, updated_at = $2::timestamptz
-WHERE contact_id = $4 AND offer_id = $5 AND status = 'active'
-  AND order_id IS DISTINCT FROM $1::bigint
-RETURNING id, contact_id, offer_id, title, amount, currency, payment_system_ids, language, note, status, decline_reason, order_id, voided_by, creator_type, creator_id, creator_label, expires_at, first_opened_at, last_opened_at, decided_at, decided_by, created_at, updated_at
-`
-
-type LinkVoidByParams struct {
-	OrderID   int64
-	Now       time.Time
-	DecidedBy string
-	ContactID int64
-	OfferID   *int64
-}
-
-// The contact's other active links for the offer an order completed are paid another way.
-func (q *Queries) LinkVoidBy(ctx context.Context, arg LinkVoidByParams) ([]PaymentLink, error) {
-	rows, err := q.db.Query(ctx, linkVoidBy,
-		arg.OrderID,
-		arg.Now,
-		arg.DecidedBy,
-		arg.ContactID,
-		arg.OfferID,
-	)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []PaymentLink
-	for rows.Next() {
-		var i PaymentLink
-		if err := rows.Scan(
-			&i.ID,
-			&i.ContactID,
-			&i.OfferID,
-			&i.Title,
-			&i.Amount,
-			&i.Currency,
-			&i.PaymentSystemIds,
-			&i.Language,
-			&i.Note,
-			&i.Status,
-			&i.DeclineReason,
-			&i.OrderID,
-			&i.VoidedBy,
-			&i.CreatorType,
-			&i.CreatorID,
-			&i.CreatorLabel,
-			&i.ExpiresAt,
-			&i.FirstOpenedAt,
-			&i.LastOpenedAt,
-			&i.DecidedAt,
-			&i.DecidedBy,
-			&i.CreatedAt,
-			&i.UpdatedAt,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
 const linksDue = `-- name: LinksDue :many
 SELECT id FROM payment_links WHERE status = 'active' AND expires_at <= $1::timestamptz ORDER BY expires_at LIMIT $2
 `
@@ -442,6 +318,109 @@ func (q *Queries) LinksDue(ctx context.Context, arg LinksDueParams) ([]int64, er
 			return nil, err
 		}
 		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const linksSettle = `-- name: LinksSettle :many
+WITH paid AS (
+    UPDATE payment_links SET status = 'paid', decided_at = $1::timestamptz, decided_by = $2,
+                             updated_at = $1::timestamptz
+    WHERE order_id = $3::bigint AND status = 'active'
+    RETURNING id, contact_id, offer_id, title, amount, currency, payment_system_ids, language, note, status, decline_reason, order_id, voided_by, creator_type, creator_id, creator_label, expires_at, first_opened_at, last_opened_at, decided_at, decided_by, created_at, updated_at
+), voided AS (
+    UPDATE payment_links
+    SET status = 'voided', voided_by = $3::bigint, decided_at = $1::timestamptz, decided_by = $2,
+        updated_at = $1::timestamptz
+    WHERE contact_id = $4::bigint AND offer_id = $5::bigint AND status = 'active'
+      AND order_id IS DISTINCT FROM $3::bigint
+    RETURNING id, contact_id, offer_id, title, amount, currency, payment_system_ids, language, note, status, decline_reason, order_id, voided_by, creator_type, creator_id, creator_label, expires_at, first_opened_at, last_opened_at, decided_at, decided_by, created_at, updated_at
+)
+SELECT id, contact_id, offer_id, title, amount, currency, payment_system_ids, language, note, status, decline_reason, order_id, voided_by, creator_type, creator_id, creator_label, expires_at, first_opened_at, last_opened_at, decided_at, decided_by, created_at, updated_at FROM paid UNION ALL SELECT id, contact_id, offer_id, title, amount, currency, payment_system_ids, language, note, status, decline_reason, order_id, voided_by, creator_type, creator_id, creator_label, expires_at, first_opened_at, last_opened_at, decided_at, decided_by, created_at, updated_at FROM voided
+`
+
+type LinksSettleParams struct {
+	Now       time.Time
+	DecidedBy string
+	OrderID   int64
+	ContactID int64
+	OfferID   int64
+}
+
+type LinksSettleRow struct {
+	ID               int64
+	ContactID        int64
+	OfferID          *int64
+	Title            string
+	Amount           int64
+	Currency         string
+	PaymentSystemIds []int64
+	Language         string
+	Note             string
+	Status           string
+	DeclineReason    string
+	OrderID          *int64
+	VoidedBy         *int64
+	CreatorType      string
+	CreatorID        *int64
+	CreatorLabel     string
+	ExpiresAt        time.Time
+	FirstOpenedAt    *time.Time
+	LastOpenedAt     *time.Time
+	DecidedAt        *time.Time
+	DecidedBy        string
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+}
+
+// An order completed (Completions), in one statement on the webhook's path: the active link whose order it is
+// becomes paid, and the contact's other active links for the same offer become voided (paid another way).
+func (q *Queries) LinksSettle(ctx context.Context, arg LinksSettleParams) ([]LinksSettleRow, error) {
+	rows, err := q.db.Query(ctx, linksSettle,
+		arg.Now,
+		arg.DecidedBy,
+		arg.OrderID,
+		arg.ContactID,
+		arg.OfferID,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []LinksSettleRow
+	for rows.Next() {
+		var i LinksSettleRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.ContactID,
+			&i.OfferID,
+			&i.Title,
+			&i.Amount,
+			&i.Currency,
+			&i.PaymentSystemIds,
+			&i.Language,
+			&i.Note,
+			&i.Status,
+			&i.DeclineReason,
+			&i.OrderID,
+			&i.VoidedBy,
+			&i.CreatorType,
+			&i.CreatorID,
+			&i.CreatorLabel,
+			&i.ExpiresAt,
+			&i.FirstOpenedAt,
+			&i.LastOpenedAt,
+			&i.DecidedAt,
+			&i.DecidedBy,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
