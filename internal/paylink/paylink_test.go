@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
 	"github.com/bursar/bursar/internal/check"
 	"github.com/bursar/bursar/internal/money"
 	"github.com/bursar/bursar/internal/order"
@@ -324,5 +327,87 @@ func TestList(t *testing.T) {
 	}
 	if _, err := f.links.List(f.ctx, paylink.Filter{Status: "nope"}); err == nil {
 		t.Fatal("an unknown status filter was accepted")
+	}
+}
+
+// TestLinkEmailInItsLanguage: the link e-mailed at creation and once more (SendEmail), in the link's language, with
+// the link kept as the e-mail's secret (never stored in the readable bodies).
+func TestLinkEmailInItsLanguage(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	l, err := f.links.Create(f.ctx, paylink.Input{ContactID: f.contact.ID, OfferID: f.offer.ID, Language: "uk",
+		SendEmail: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.links.SendEmail(f.ctx, l.ID); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := f.pool.Query(context.Background(), `SELECT subject, text_body, html_body, language, secrets
+		FROM outbound_emails WHERE related_type = 'payment_link' AND related_id = $1 AND to_address = $2`, l.ID, f.contact.Email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		n++
+		var subject, text, htm, lang string
+		var secrets []string
+		if err := rows.Scan(&subject, &text, &htm, &lang, &secrets); err != nil {
+			t.Fatal(err)
+		}
+		if lang != "uk" || !strings.HasPrefix(subject, "Запит на оплату: Spanish A1") {
+			t.Errorf("e-mail in %s: %q", lang, subject)
+		}
+		if strings.Contains(text+htm, l.Token) || !contains(secrets, l.URL) {
+			t.Errorf("the link is readable in the stored e-mail (secrets %v)", secrets)
+		}
+	}
+	if n != 2 {
+		t.Fatalf("%d e-mails to the payer; want 2 (create, send again)", n)
+	}
+	if _, err := f.links.Cancel(f.ctx, l.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.links.SendEmail(f.ctx, l.ID); !errors.Is(err, paylink.ErrNotActive) {
+		t.Fatalf("SendEmail of a cancelled link = %v", err)
+	}
+}
+
+func contains(s []string, v string) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// TestExpireJob: the job River runs at the link's expiry snoozes while the clock is before it, then expires the
+// link and cancels the order its payment left open.
+func TestExpireJob(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	l := f.link()
+	b := f.begin(l)
+	w := paylink.NewExpireWorker(f.links)
+	job := &river.Job[paylink.ExpireArgs]{JobRow: &rivertype.JobRow{ID: 1}, Args: paylink.ExpireArgs{LinkID: l.ID}}
+	var snooze *river.JobSnoozeError
+	if err := w.Work(f.ctx, job); !errors.As(err, &snooze) {
+		t.Fatalf("Work before the expiry = %v; want a snooze", err)
+	}
+	f.clock.Add(paylink.DefaultExpiry + time.Second)
+	if err := w.Work(f.ctx, job); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.get(l.ID); got.Status != paylink.StatusExpired {
+		t.Fatalf("link %s", got.Status)
+	}
+	if s := f.orderStatus(b.Order.ID); s != order.StatusCancelled {
+		t.Fatalf("order %s", s)
+	}
+	if err := w.Work(f.ctx, job); err != nil { // once more: nothing to do
+		t.Fatal(err)
 	}
 }
