@@ -172,6 +172,8 @@ func (s *Service) gatewayTarget(ctx context.Context, n NewGateway, e check.Error
 			e.Add("offer_id", offer.NotSoldMessage)
 		case sellsPublished(n.Channel) && of.Status != offer.StatusPublished:
 			e.Add("offer_id", "is not on sale")
+		case n.Channel == ChannelCheckout && of.Unlisted:
+			e.Add("offer_id", "is sold only by payment link")
 		}
 	}
 	if _, bad := e["payment_system_id"]; !bad {

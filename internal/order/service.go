@@ -200,6 +200,8 @@ func (s *Service) manualTarget(ctx context.Context, n *NewManual, e check.Errors
 			e.Add("offer_id", offer.NotSoldMessage)
 		case sellsPublished(n.Channel) && of.Status != offer.StatusPublished:
 			e.Add("offer_id", "is not on sale")
+		case n.Channel == ChannelCheckout && of.Unlisted:
+			e.Add("offer_id", "is sold only by payment link")
 		}
 	}
 	if _, bad := e["offer_id"]; bad {
