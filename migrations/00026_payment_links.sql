@@ -11,7 +11,9 @@ CREATE TABLE payment_links (
     id                 bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     -- The token is the id signed with the server's key (internal/paylink): nothing secret is stored here.
     contact_id         bigint      NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
-    offer_id           bigint REFERENCES offers (id), -- NULL: a custom one-time amount
+    -- The offer paid. A custom one-time amount is sold through an unlisted offer made for the link (custom = true).
+    offer_id           bigint      NOT NULL REFERENCES offers (id),
+    custom             boolean     NOT NULL DEFAULT false,
     title              text        NOT NULL,          -- the offer's title when made, or the custom description
     amount             bigint      NOT NULL CHECK (amount > 0),
     currency           text        NOT NULL,
@@ -39,7 +41,7 @@ CREATE TABLE payment_links (
 -- The list is keyset-paged by id (newest first) under each filter.
 CREATE INDEX payment_links_status_idx ON payment_links (status, id);
 CREATE INDEX payment_links_contact_idx ON payment_links (contact_id, id);
-CREATE INDEX payment_links_offer_idx ON payment_links (offer_id, id) WHERE offer_id IS NOT NULL;
+CREATE INDEX payment_links_offer_idx ON payment_links (offer_id, id);
 CREATE INDEX payment_links_creator_idx ON payment_links (creator_type, creator_id, id);
 -- The order completion looks up the link of an order, and the active links of a contact and offer (voiding).
 CREATE INDEX payment_links_order_idx ON payment_links (order_id) WHERE order_id IS NOT NULL;

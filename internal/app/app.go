@@ -146,7 +146,7 @@ func New(d Deps) (*App, error) {
 		return nil, err
 	}
 	if s.PaymentLinks, err = paylink.NewService(d.Pool, al, linkCfg, paylink.Deps{Orders: s.Orders,
-		Offers:   catalogcache.Offers{Cache: cache, Offers: s.Offers},
+		Offers: catalogcache.Offers{Cache: cache, Offers: s.Offers}, Catalog: s.Offers,
 		Systems:  catalogcache.Systems{Cache: cache, Systems: s.PaymentSystems},
 		Contacts: s.Contacts, Mailer: s.Mailer, Jobs: s.Jobs}); err != nil {
 		return nil, err

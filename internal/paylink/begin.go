@@ -134,10 +134,6 @@ func (s *Service) Begin(ctx context.Context, tok string, p Payment) (Begun, erro
 	if now := s.rec.clock(); l.StatusAt(now) != StatusActive {
 		return Begun{}, notActive(l, now)
 	}
-	if l.Custom() {
-		return Begun{}, check.Conflictf(ErrNotActive, "This payment link is for a custom amount, which cannot be "+
-			"paid online yet: contact the school.")
-	}
 	if !contains(l.PaymentSystemIDs, p.PaymentSystemID) {
 		return Begun{}, check.Field("payment_system_id", "is not one of this link's payment systems")
 	}

@@ -2,6 +2,8 @@ package paylink
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 
@@ -46,7 +48,7 @@ func (s *Service) Create(ctx context.Context, in Input) (Link, error) {
 		case of.Status != offer.StatusPublished:
 			e.Add("offer_id", "is not on sale: publish it (unlisted, to sell it only by link)")
 		default:
-			p.OfferID, p.Title, p.Amount, p.Currency = &of.ID, of.Title, of.Amount, of.Currency
+			p.OfferID, p.Title, p.Amount, p.Currency = of.ID, of.Title, of.Amount, of.Currency
 			if p.Language == "" {
 				p.Language = of.Language
 			}
@@ -65,6 +67,12 @@ func (s *Service) Create(ctx context.Context, in Input) (Link, error) {
 	}
 	if p.ExpiresAt.IsZero() {
 		p.ExpiresAt = now.Add(s.rec.expiry)
+	}
+	if in.OfferID == 0 {
+		if p.OfferID, err = s.customOffer(ctx, in, p); err != nil {
+			return Link{}, err
+		}
+		p.Custom = true
 	}
 	actor := audit.ActorFrom(ctx)
 	p.CreatorType, p.CreatorLabel = actor.Type, actor.Label
@@ -93,6 +101,26 @@ func (s *Service) Create(ctx context.Context, in Input) (Link, error) {
 		return s.sendTx(ctx, tx, out)
 	})
 	return out, err
+}
+
+// customOffer makes the unlisted offer a custom amount is sold through, so that paying it is an order like any
+// other (priced, paid, completed and e-mailed by internal/order): published, one-time, no products, the
+// description as title, the link's payment systems and language. It has no public page (unlisted) and its slug is
+// random, so it never takes a slug the school may want.
+func (s *Service) customOffer(ctx context.Context, in Input, p paylinkq.LinkInsertParams) (int64, error) {
+	var b [6]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return 0, fmt.Errorf("custom offer slug: %w", err)
+	}
+	oi := offer.NewInput()
+	oi.Title, oi.Slug, oi.Status, oi.Unlisted = in.Description, "link-"+hex.EncodeToString(b[:]), offer.StatusPublished, true
+	oi.Description = in.Description
+	oi.Amount, oi.Currency, oi.Language, oi.PaymentSystemIDs = p.Amount, p.Currency, p.Language, p.PaymentSystemIds
+	of, err := s.deps.Catalog.Create(ctx, oi)
+	if err != nil {
+		return 0, fmt.Errorf("custom amount's offer: %w", err)
+	}
+	return of.ID, nil
 }
 
 // systems checks in's payment systems, or picks the default: the offer's enabled ones. For a custom amount they

@@ -126,7 +126,7 @@ func newFixture(t *testing.T) *fixture {
 		Welcome: noWelcome{}, School: st, Gateways: f.gw, Completions: completions}); err != nil {
 		t.Fatal(err)
 	}
-	if f.links, err = paylink.NewService(pool, al, cfg, paylink.Deps{Orders: f.orders, Offers: f.offers,
+	if f.links, err = paylink.NewService(pool, al, cfg, paylink.Deps{Orders: f.orders, Offers: f.offers, Catalog: f.offers,
 		Systems: f.systems, Contacts: f.contacts, Mailer: m, Jobs: ins}); err != nil {
 		t.Fatal(err)
 	}

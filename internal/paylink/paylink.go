@@ -1,6 +1,9 @@
 // Package paylink is payment links: a request to pay addressed to one contact, for an offer (or a custom one-time
 // amount), that the operator can cancel, the payer can decline, that expires, and that is paid at most once.
 //
+// A custom amount is sold through an unlisted offer Create makes for the link (the description as title, no
+// products), so that paying it is an order like any other.
+//
 // A link is shared as a URL, BaseURL + "/pay/" + its token. The token is the link's id signed with the server's key
 // (HMAC-SHA256, 128 bits kept), so nothing secret is stored and the URL can be shown again at any time; a token
 // that was not made by this server (a wrong or tampered one) is refused before any database read, the same way for
@@ -85,7 +88,9 @@ const (
 type Link struct {
 	ID        int64
 	ContactID int64
-	OfferID   int64 // 0: a custom one-time amount
+	// OfferID is the offer paid; for a custom amount, the unlisted offer made for the link (Custom).
+	OfferID int64
+	Custom  bool
 	// Title is what is being paid: the offer's title when the link was made, or the custom amount's description.
 	Title            string
 	Price            money.Money
@@ -111,9 +116,6 @@ type Link struct {
 	URL   string
 }
 
-// Custom reports whether l is for a custom amount rather than an offer.
-func (l Link) Custom() bool { return l.OfferID == 0 }
-
 // Expired reports whether l is active but past its expiry at now (the job or sweep has not closed it yet): it is
 // treated as expired everywhere.
 func (l Link) Expired(now time.Time) bool {
@@ -131,8 +133,8 @@ func (l Link) StatusAt(now time.Time) Status {
 // Input is a new link.
 type Input struct {
 	ContactID int64
-	// OfferID is the offer to pay; or leave it 0 and give Amount, Currency and Description for a custom one-time
-	// amount.
+	// OfferID is the offer to pay (published, unlisted or not); or leave it 0 and give Amount, Currency and
+	// Description for a custom one-time amount.
 	OfferID     int64
 	Amount      int64 // minor units
 	Currency    string

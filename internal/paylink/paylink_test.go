@@ -11,6 +11,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/bursar/bursar/internal/check"
+	"github.com/bursar/bursar/internal/gateway"
 	"github.com/bursar/bursar/internal/money"
 	"github.com/bursar/bursar/internal/order"
 	"github.com/bursar/bursar/internal/paylink"
@@ -409,5 +410,43 @@ func TestExpireJob(t *testing.T) {
 	}
 	if err := w.Work(f.ctx, job); err != nil { // once more: nothing to do
 		t.Fatal(err)
+	}
+}
+
+// TestCustomAmount: a link for a custom amount is paid like an offer's: through the unlisted offer made for it.
+func TestCustomAmount(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	l, err := f.links.Create(f.ctx, paylink.Input{ContactID: f.contact.ID, Amount: 12050, Currency: "EUR",
+		Description: "Two private lessons", PaymentSystemIDs: []int64{f.cards.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !l.Custom || l.Title != "Two private lessons" || l.Price != money.New(12050, "EUR") {
+		t.Fatalf("link = %+v", l)
+	}
+	of, err := f.offers.Offer(f.ctx, l.OfferID)
+	if err != nil || !of.Unlisted || of.Status != "published" || len(of.ProductIDs) != 0 {
+		t.Fatalf("its offer = %+v, %v", of, err)
+	}
+	b := f.begin(l)
+	if b.Order.Price != money.New(12050, "EUR") || b.Order.OfferTitle != "Two private lessons" {
+		t.Fatalf("order = %+v", b.Order)
+	}
+	sysCtx := context.Background()
+	out, err := f.orders.Ingest(sysCtx, f.cards, gateway.Event{ID: "evt_custom", Type: "checkout.session.completed",
+		Kind: gateway.EventPaid, OrderID: b.Order.ID, Ref: b.Redirect.Ref, Amount: money.New(12050, "EUR"),
+		PayerEmail: f.contact.Email}, []byte(`{}`))
+	if err != nil || out.Result != order.ResultCompleted {
+		t.Fatalf("paid: %+v, %v", out, err)
+	}
+	if got := f.get(l.ID); got.Status != paylink.StatusPaid {
+		t.Fatalf("link %s", got.Status)
+	}
+	// A currency none of the chosen systems takes is refused.
+	_, err = f.links.Create(f.ctx, paylink.Input{ContactID: f.contact.ID, Amount: 500, Currency: "JPY",
+		Description: "Lesson", PaymentSystemIDs: []int64{f.cards.ID}})
+	if e, ok := check.AsErrors(err); !ok || e["payment_system_ids"] == "" {
+		t.Fatalf("a custom JPY amount through a EUR/USD system = %v", err)
 	}
 }

@@ -1,7 +1,7 @@
 -- name: LinkInsert :one
-INSERT INTO payment_links (contact_id, offer_id, title, amount, currency, payment_system_ids, language, note,
+INSERT INTO payment_links (contact_id, offer_id, custom, title, amount, currency, payment_system_ids, language, note,
                            creator_type, creator_id, creator_label, expires_at, created_at, updated_at)
-VALUES (@contact_id, @offer_id, @title, @amount, @currency, @payment_system_ids, @language, @note,
+VALUES (@contact_id, @offer_id, @custom, @title, @amount, @currency, @payment_system_ids, @language, @note,
         @creator_type, @creator_id, @creator_label, @expires_at, @now::timestamptz, @now::timestamptz)
 RETURNING *;
 

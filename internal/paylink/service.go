@@ -36,6 +36,11 @@ type Offers interface {
 	Offer(ctx context.Context, id int64) (offer.Offer, error)
 }
 
+// Catalog makes the unlisted offer a custom amount is sold through (internal/offer).
+type Catalog interface {
+	Create(ctx context.Context, in offer.Input) (offer.Offer, error)
+}
+
 // Systems reads payment systems (internal/gateway, through the catalog cache).
 type Systems interface {
 	Get(ctx context.Context, id int64) (gateway.System, error)
@@ -93,6 +98,7 @@ type Config struct {
 type Deps struct {
 	Orders   Orders
 	Offers   Offers
+	Catalog  Catalog
 	Systems  Systems
 	Contacts Contacts
 	Mailer   Mailer
@@ -103,7 +109,7 @@ func (d Deps) validate() error {
 	for _, dep := range []struct {
 		name string
 		v    any
-	}{{"Orders", d.Orders}, {"Offers", d.Offers}, {"Systems", d.Systems}, {"Contacts", d.Contacts},
+	}{{"Orders", d.Orders}, {"Offers", d.Offers}, {"Catalog", d.Catalog}, {"Systems", d.Systems}, {"Contacts", d.Contacts},
 		{"Mailer", d.Mailer}, {"Jobs", d.Jobs}} {
 		if dep.v == nil || (reflect.ValueOf(dep.v).Kind() == reflect.Pointer && reflect.ValueOf(dep.v).IsNil()) {
 			return fmt.Errorf("paylink: Deps.%s is required", dep.name)
@@ -177,7 +183,7 @@ func (r recorder) clock() time.Time { return r.now().UTC().Truncate(time.Microse
 
 // link is a row as a Link with its token and URL.
 func (r recorder) link(row paylinkq.PaymentLink) Link {
-	l := Link{ID: row.ID, ContactID: row.ContactID, Title: row.Title, PaymentSystemIDs: row.PaymentSystemIds,
+	l := Link{ID: row.ID, ContactID: row.ContactID, OfferID: row.OfferID, Custom: row.Custom, Title: row.Title, PaymentSystemIDs: row.PaymentSystemIds,
 		Language: row.Language, Note: row.Note, Status: Status(row.Status), DeclineReason: row.DeclineReason,
 		CreatorType: row.CreatorType, CreatorLabel: row.CreatorLabel, ExpiresAt: row.ExpiresAt,
 		FirstOpenedAt: row.FirstOpenedAt, LastOpenedAt: row.LastOpenedAt, DecidedAt: row.DecidedAt,
@@ -186,7 +192,7 @@ func (r recorder) link(row paylinkq.PaymentLink) Link {
 	for _, p := range []struct {
 		dst *int64
 		src *int64
-	}{{&l.OfferID, row.OfferID}, {&l.OrderID, row.OrderID}, {&l.VoidedBy, row.VoidedBy}, {&l.CreatorID, row.CreatorID}} {
+	}{{&l.OrderID, row.OrderID}, {&l.VoidedBy, row.VoidedBy}, {&l.CreatorID, row.CreatorID}} {
 		if p.src != nil {
 			*p.dst = *p.src
 		}

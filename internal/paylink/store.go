@@ -13,7 +13,7 @@ import (
 )
 
 // linkColumns are payment_links' columns in paylinkq.PaymentLink's order.
-const linkColumns = `id, contact_id, offer_id, title, amount, currency, payment_system_ids, language, note, status,
+const linkColumns = `id, contact_id, offer_id, custom, title, amount, currency, payment_system_ids, language, note, status,
 	decline_reason, order_id, voided_by, creator_type, creator_id, creator_label, expires_at, first_opened_at,
 	last_opened_at, decided_at, decided_by, created_at, updated_at`
 

@@ -16,7 +16,8 @@ type paymentLinkJSON struct {
 	URL              string     `json:"url"` // the payer's page: share it
 	Status           string     `json:"status"`
 	ContactID        int64      `json:"contact_id"`
-	OfferID          *int64     `json:"offer_id"` // null: a custom amount
+	OfferID          int64      `json:"offer_id"` // for a custom amount, the unlisted offer made for it
+	Custom           bool       `json:"custom"`
 	Title            string     `json:"title"`
 	Amount           int64      `json:"amount"`
 	Currency         string     `json:"currency"`
@@ -45,7 +46,7 @@ type paymentLinkDetailJSON struct {
 func paymentLinkOut(l paylink.Link, now time.Time) paymentLinkJSON {
 	out := paymentLinkJSON{ID: l.ID, URL: l.URL, Status: string(l.StatusAt(now)), ContactID: l.ContactID,
 		Title: l.Title, Amount: l.Price.Amount, Currency: l.Price.Currency, PaymentSystemIDs: l.PaymentSystemIDs,
-		Language: l.Language, Note: l.Note, DeclineReason: l.DeclineReason, OfferID: positive(l.OfferID),
+		Language: l.Language, Note: l.Note, DeclineReason: l.DeclineReason, OfferID: l.OfferID, Custom: l.Custom,
 		OrderID: positive(l.OrderID), VoidedBy: positive(l.VoidedBy), Creator: l.CreatorLabel,
 		CreatorType: l.CreatorType, ExpiresAt: l.ExpiresAt.UTC(), FirstOpenedAt: utcPtr(l.FirstOpenedAt),
 		LastOpenedAt: utcPtr(l.LastOpenedAt), DecidedAt: utcPtr(l.DecidedAt), DecidedBy: l.DecidedBy,

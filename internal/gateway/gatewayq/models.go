@@ -300,7 +300,8 @@ type PaymentException struct {
 type PaymentLink struct {
 	ID               int64
 	ContactID        int64
-	OfferID          *int64
+	OfferID          int64
+	Custom           bool
 	Title            string
 	Amount           int64
 	Currency         string

@@ -13,7 +13,7 @@ import (
 const linkClaimOrder = `-- name: LinkClaimOrder :one
 UPDATE payment_links SET order_id = $1::bigint, updated_at = $2::timestamptz
 WHERE id = $3 AND status = 'active' AND expires_at > $2::timestamptz
-RETURNING id, contact_id, offer_id, title, amount, currency, payment_system_ids, language, note, status, decline_reason, order_id, voided_by, creator_type, creator_id, creator_label, expires_at, first_opened_at, last_opened_at, decided_at, decided_by, created_at, updated_at
+RETURNING id, contact_id, offer_id, custom, title, amount, currency, payment_system_ids, language, note, status, decline_reason, order_id, voided_by, creator_type, creator_id, creator_label, expires_at, first_opened_at, last_opened_at, decided_at, decided_by, created_at, updated_at
 `
 
 type LinkClaimOrderParams struct {
@@ -30,6 +30,7 @@ func (q *Queries) LinkClaimOrder(ctx context.Context, arg LinkClaimOrderParams) 
 		&i.ID,
 		&i.ContactID,
 		&i.OfferID,
+		&i.Custom,
 		&i.Title,
 		&i.Amount,
 		&i.Currency,
@@ -59,7 +60,7 @@ UPDATE payment_links
 SET status = $1, decline_reason = $2, decided_at = $3::timestamptz, decided_by = $4, updated_at = $3::timestamptz
 WHERE id = $5 AND status = 'active' AND order_id IS NOT DISTINCT FROM $6::bigint
   AND (NOT $7::boolean OR expires_at <= $3::timestamptz)
-RETURNING id, contact_id, offer_id, title, amount, currency, payment_system_ids, language, note, status, decline_reason, order_id, voided_by, creator_type, creator_id, creator_label, expires_at, first_opened_at, last_opened_at, decided_at, decided_by, created_at, updated_at
+RETURNING id, contact_id, offer_id, custom, title, amount, currency, payment_system_ids, language, note, status, decline_reason, order_id, voided_by, creator_type, creator_id, creator_label, expires_at, first_opened_at, last_opened_at, decided_at, decided_by, created_at, updated_at
 `
 
 type LinkCloseParams struct {
@@ -89,6 +90,7 @@ func (q *Queries) LinkClose(ctx context.Context, arg LinkCloseParams) (PaymentLi
 		&i.ID,
 		&i.ContactID,
 		&i.OfferID,
+		&i.Custom,
 		&i.Title,
 		&i.Amount,
 		&i.Currency,
@@ -172,7 +174,7 @@ func (q *Queries) LinkEvents(ctx context.Context, linkID int64) ([]PaymentLinkEv
 }
 
 const linkGet = `-- name: LinkGet :one
-SELECT id, contact_id, offer_id, title, amount, currency, payment_system_ids, language, note, status, decline_reason, order_id, voided_by, creator_type, creator_id, creator_label, expires_at, first_opened_at, last_opened_at, decided_at, decided_by, created_at, updated_at FROM payment_links WHERE id = $1
+SELECT id, contact_id, offer_id, custom, title, amount, currency, payment_system_ids, language, note, status, decline_reason, order_id, voided_by, creator_type, creator_id, creator_label, expires_at, first_opened_at, last_opened_at, decided_at, decided_by, created_at, updated_at FROM payment_links WHERE id = $1
 `
 
 func (q *Queries) LinkGet(ctx context.Context, id int64) (PaymentLink, error) {
@@ -182,6 +184,7 @@ func (q *Queries) LinkGet(ctx context.Context, id int64) (PaymentLink, error) {
 		&i.ID,
 		&i.ContactID,
 		&i.OfferID,
+		&i.Custom,
 		&i.Title,
 		&i.Amount,
 		&i.Currency,
@@ -207,16 +210,17 @@ func (q *Queries) LinkGet(ctx context.Context, id int64) (PaymentLink, error) {
 }
 
 const linkInsert = `-- name: LinkInsert :one
-INSERT INTO payment_links (contact_id, offer_id, title, amount, currency, payment_system_ids, language, note,
+INSERT INTO payment_links (contact_id, offer_id, custom, title, amount, currency, payment_system_ids, language, note,
                            creator_type, creator_id, creator_label, expires_at, created_at, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
-        $9, $10, $11, $12, $13::timestamptz, $13::timestamptz)
-RETURNING id, contact_id, offer_id, title, amount, currency, payment_system_ids, language, note, status, decline_reason, order_id, voided_by, creator_type, creator_id, creator_label, expires_at, first_opened_at, last_opened_at, decided_at, decided_by, created_at, updated_at
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,
+        $10, $11, $12, $13, $14::timestamptz, $14::timestamptz)
+RETURNING id, contact_id, offer_id, custom, title, amount, currency, payment_system_ids, language, note, status, decline_reason, order_id, voided_by, creator_type, creator_id, creator_label, expires_at, first_opened_at, last_opened_at, decided_at, decided_by, created_at, updated_at
 `
 
 type LinkInsertParams struct {
 	ContactID        int64
-	OfferID          *int64
+	OfferID          int64
+	Custom           bool
 	Title            string
 	Amount           int64
 	Currency         string
@@ -234,6 +238,7 @@ func (q *Queries) LinkInsert(ctx context.Context, arg LinkInsertParams) (Payment
 	row := q.db.QueryRow(ctx, linkInsert,
 		arg.ContactID,
 		arg.OfferID,
+		arg.Custom,
 		arg.Title,
 		arg.Amount,
 		arg.Currency,
@@ -251,6 +256,7 @@ func (q *Queries) LinkInsert(ctx context.Context, arg LinkInsertParams) (Payment
 		&i.ID,
 		&i.ContactID,
 		&i.OfferID,
+		&i.Custom,
 		&i.Title,
 		&i.Amount,
 		&i.Currency,
@@ -330,16 +336,16 @@ WITH paid AS (
     UPDATE payment_links SET status = 'paid', decided_at = $1::timestamptz, decided_by = $2,
                              updated_at = $1::timestamptz
     WHERE order_id = $3::bigint AND status = 'active'
-    RETURNING id, contact_id, offer_id, title, amount, currency, payment_system_ids, language, note, status, decline_reason, order_id, voided_by, creator_type, creator_id, creator_label, expires_at, first_opened_at, last_opened_at, decided_at, decided_by, created_at, updated_at
+    RETURNING id, contact_id, offer_id, custom, title, amount, currency, payment_system_ids, language, note, status, decline_reason, order_id, voided_by, creator_type, creator_id, creator_label, expires_at, first_opened_at, last_opened_at, decided_at, decided_by, created_at, updated_at
 ), voided AS (
     UPDATE payment_links
     SET status = 'voided', voided_by = $3::bigint, decided_at = $1::timestamptz, decided_by = $2,
         updated_at = $1::timestamptz
     WHERE contact_id = $4::bigint AND offer_id = $5::bigint AND status = 'active'
       AND order_id IS DISTINCT FROM $3::bigint
-    RETURNING id, contact_id, offer_id, title, amount, currency, payment_system_ids, language, note, status, decline_reason, order_id, voided_by, creator_type, creator_id, creator_label, expires_at, first_opened_at, last_opened_at, decided_at, decided_by, created_at, updated_at
+    RETURNING id, contact_id, offer_id, custom, title, amount, currency, payment_system_ids, language, note, status, decline_reason, order_id, voided_by, creator_type, creator_id, creator_label, expires_at, first_opened_at, last_opened_at, decided_at, decided_by, created_at, updated_at
 )
-SELECT id, contact_id, offer_id, title, amount, currency, payment_system_ids, language, note, status, decline_reason, order_id, voided_by, creator_type, creator_id, creator_label, expires_at, first_opened_at, last_opened_at, decided_at, decided_by, created_at, updated_at FROM paid UNION ALL SELECT id, contact_id, offer_id, title, amount, currency, payment_system_ids, language, note, status, decline_reason, order_id, voided_by, creator_type, creator_id, creator_label, expires_at, first_opened_at, last_opened_at, decided_at, decided_by, created_at, updated_at FROM voided
+SELECT id, contact_id, offer_id, custom, title, amount, currency, payment_system_ids, language, note, status, decline_reason, order_id, voided_by, creator_type, creator_id, creator_label, expires_at, first_opened_at, last_opened_at, decided_at, decided_by, created_at, updated_at FROM paid UNION ALL SELECT id, contact_id, offer_id, custom, title, amount, currency, payment_system_ids, language, note, status, decline_reason, order_id, voided_by, creator_type, creator_id, creator_label, expires_at, first_opened_at, last_opened_at, decided_at, decided_by, created_at, updated_at FROM voided
 `
 
 type LinksSettleParams struct {
@@ -353,7 +359,8 @@ type LinksSettleParams struct {
 type LinksSettleRow struct {
 	ID               int64
 	ContactID        int64
-	OfferID          *int64
+	OfferID          int64
+	Custom           bool
 	Title            string
 	Amount           int64
 	Currency         string
@@ -397,6 +404,7 @@ func (q *Queries) LinksSettle(ctx context.Context, arg LinksSettleParams) ([]Lin
 			&i.ID,
 			&i.ContactID,
 			&i.OfferID,
+			&i.Custom,
 			&i.Title,
 			&i.Amount,
 			&i.Currency,
