@@ -148,7 +148,8 @@ func New(d Deps) (*App, error) {
 	if s.PaymentLinks, err = paylink.NewService(d.Pool, al, linkCfg, paylink.Deps{Orders: s.Orders,
 		Offers: catalogcache.Offers{Cache: cache, Offers: s.Offers}, Catalog: s.Offers,
 		Systems:  catalogcache.Systems{Cache: cache, Systems: s.PaymentSystems},
-		Contacts: s.Contacts, Mailer: s.Mailer, Jobs: s.Jobs}); err != nil {
+		Contacts: s.Contacts, Mailer: s.Mailer, Jobs: s.Jobs,
+		School: catalogcache.School{Cache: cache, Settings: s.Settings}}); err != nil {
 		return nil, err
 	}
 	return &App{Services: s, cfg: d.Config, log: d.Log, pool: d.Pool}, nil

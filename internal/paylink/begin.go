@@ -14,11 +14,15 @@ import (
 	"github.com/bursar/bursar/internal/money"
 	"github.com/bursar/bursar/internal/order"
 	"github.com/bursar/bursar/internal/paylink/paylinkq"
+	"github.com/bursar/bursar/internal/settings"
 )
 
 // View is what the payer's page shows of a link, at the moment it was read.
 type View struct {
-	Link    Link
+	Link Link
+	// School is who asks for the money: its name and contact details (an expired or cancelled link's page says
+	// whom to contact).
+	School  settings.School
 	Status  Status // as of now: an active link past its expiry is StatusExpired
 	Title   string
 	Price   money.Money
@@ -50,7 +54,11 @@ func (s *Service) View(ctx context.Context, tok string) (View, error) {
 	if err != nil {
 		return View{}, err
 	}
-	v := View{Link: l, Status: l.StatusAt(s.rec.clock()), Title: l.Title, Price: l.Price, Expires: l.ExpiresAt,
+	school, err := s.deps.School.GetTx(ctx, s.db)
+	if err != nil {
+		return View{}, err
+	}
+	v := View{Link: l, School: school, Status: l.StatusAt(s.rec.clock()), Title: l.Title, Price: l.Price, Expires: l.ExpiresAt,
 		Note: l.Note, Language: l.Language}
 	for _, id := range l.PaymentSystemIDs {
 		sys, err := s.deps.Systems.Get(ctx, id)

@@ -84,6 +84,7 @@ type fixture struct {
 	gw       *fakeGateway
 	orders   *order.Service
 	links    *paylink.Service
+	deps     paylink.Deps
 	offers   *offer.Service
 	contacts *crm.Service
 	systems  *gateway.Service
@@ -126,8 +127,9 @@ func newFixture(t *testing.T) *fixture {
 		Welcome: noWelcome{}, School: st, Gateways: f.gw, Completions: completions}); err != nil {
 		t.Fatal(err)
 	}
-	if f.links, err = paylink.NewService(pool, al, cfg, paylink.Deps{Orders: f.orders, Offers: f.offers, Catalog: f.offers,
-		Systems: f.systems, Contacts: f.contacts, Mailer: m, Jobs: ins}); err != nil {
+	f.deps = paylink.Deps{Orders: f.orders, Offers: f.offers, Catalog: f.offers, Systems: f.systems,
+		Contacts: f.contacts, Mailer: m, Jobs: ins, School: st}
+	if f.links, err = paylink.NewService(pool, al, cfg, f.deps); err != nil {
 		t.Fatal(err)
 	}
 	f.cards = f.system(gatewayStripe("Cards"))

@@ -268,7 +268,7 @@ func TestManualLink(t *testing.T) {
 	f := newFixture(t)
 	l := f.link()
 	v, err := f.links.View(context.Background(), l.Token)
-	if err != nil || len(v.Systems) != 2 || !v.Systems[1].Manual || v.Note != "As agreed" {
+	if err != nil || len(v.Systems) != 2 || !v.Systems[1].Manual || v.Note != "As agreed" || v.School.Name == "" {
 		t.Fatalf("View = %+v, %v", v, err)
 	}
 	b, err := f.links.Begin(context.Background(), l.Token, paylink.Payment{PaymentSystemID: f.bank.ID,

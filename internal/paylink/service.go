@@ -21,6 +21,7 @@ import (
 	"github.com/bursar/bursar/internal/offer"
 	"github.com/bursar/bursar/internal/order"
 	"github.com/bursar/bursar/internal/paylink/paylinkq"
+	"github.com/bursar/bursar/internal/settings"
 )
 
 // Orders opens and cancels the orders links are paid with (internal/order).
@@ -51,6 +52,11 @@ type Contacts interface {
 	Contact(ctx context.Context, id int64) (crm.Contact, error)
 	AddEventTx(ctx context.Context, tx db.DBTX, contactID int64, kind, message string) error
 	EmailTx(ctx context.Context, tx db.DBTX, id int64) (string, error)
+}
+
+// School reads the school's settings (internal/settings, through the catalog cache): the payer's page shows them.
+type School interface {
+	GetTx(ctx context.Context, tx db.DBTX) (settings.School, error)
 }
 
 // Mailer queues the links' e-mails in the caller's transaction (internal/mailer).
@@ -103,6 +109,7 @@ type Deps struct {
 	Contacts Contacts
 	Mailer   Mailer
 	Jobs     Jobs
+	School   School
 }
 
 func (d Deps) validate() error {
@@ -110,7 +117,7 @@ func (d Deps) validate() error {
 		name string
 		v    any
 	}{{"Orders", d.Orders}, {"Offers", d.Offers}, {"Catalog", d.Catalog}, {"Systems", d.Systems}, {"Contacts", d.Contacts},
-		{"Mailer", d.Mailer}, {"Jobs", d.Jobs}} {
+		{"Mailer", d.Mailer}, {"Jobs", d.Jobs}, {"School", d.School}} {
 		if dep.v == nil || (reflect.ValueOf(dep.v).Kind() == reflect.Pointer && reflect.ValueOf(dep.v).IsNil()) {
 			return fmt.Errorf("paylink: Deps.%s is required", dep.name)
 		}

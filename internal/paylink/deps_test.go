@@ -1,0 +1,46 @@
+package paylink_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/bursar/bursar/internal/audit"
+	"github.com/bursar/bursar/internal/paylink"
+)
+
+// TestNewServiceRefusesMissingDeps: a missing dependency, key or base URL is an error at start naming it.
+func TestNewServiceRefusesMissingDeps(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	al := audit.New(f.pool)
+	cfg := paylink.Config{SecretKey: testKey, BaseURL: "https://school.test"}
+	full := f.deps
+	tests := []struct {
+		name string
+		edit func(*paylink.Config, *paylink.Deps)
+		want string
+	}{
+		{"Orders", func(_ *paylink.Config, d *paylink.Deps) { d.Orders = nil }, "Deps.Orders"},
+		{"Offers", func(_ *paylink.Config, d *paylink.Deps) { d.Offers = nil }, "Deps.Offers"},
+		{"Catalog", func(_ *paylink.Config, d *paylink.Deps) { d.Catalog = nil }, "Deps.Catalog"},
+		{"Systems", func(_ *paylink.Config, d *paylink.Deps) { d.Systems = nil }, "Deps.Systems"},
+		{"Contacts", func(_ *paylink.Config, d *paylink.Deps) { d.Contacts = nil }, "Deps.Contacts"},
+		{"Mailer", func(_ *paylink.Config, d *paylink.Deps) { d.Mailer = nil }, "Deps.Mailer"},
+		{"Jobs", func(_ *paylink.Config, d *paylink.Deps) { d.Jobs = nil }, "Deps.Jobs"},
+		{"School", func(_ *paylink.Config, d *paylink.Deps) { d.School = nil }, "Deps.School"},
+		{"ShortKey", func(c *paylink.Config, _ *paylink.Deps) { c.SecretKey = testKey[:16] }, "secret key"},
+		{"NoBaseURL", func(c *paylink.Config, _ *paylink.Deps) { c.BaseURL = "" }, "base URL"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, d := cfg, full
+			tt.edit(&c, &d)
+			if _, err := paylink.NewService(f.pool, al, c, d); err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("NewService = %v; want an error naming %s", err, tt.want)
+			}
+		})
+	}
+	if _, err := paylink.NewService(f.pool, al, cfg, full); err != nil {
+		t.Fatal(err)
+	}
+}
