@@ -127,7 +127,8 @@ func New(d Deps) (*App, error) {
 	}
 	// Payment links: tokens signed with the server's key, on the public URL; their side of the order completion
 	// (a link's order paid, the contact's other links for the offer voided) is built first, for the orders.
-	linkCfg := paylink.Config{SecretKey: d.Config.SecretKey, BaseURL: d.Config.BaseURL}
+	linkCfg := paylink.Config{SecretKey: d.Config.SecretKey, BaseURL: d.Config.BaseURL,
+		DefaultExpiry: d.Config.LinkExpiry}
 	completions, err := paylink.NewCompletions(al, linkCfg, s.Contacts, s.Mailer)
 	if err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package paylink_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/bursar/bursar/internal/audit"
 	"github.com/bursar/bursar/internal/paylink"
@@ -42,5 +43,27 @@ func TestNewServiceRefusesMissingDeps(t *testing.T) {
 	}
 	if _, err := paylink.NewService(f.pool, al, cfg, full); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestConfiguredExpiry: the service's default expiry (BURSAR_LINK_EXPIRY) applies when a link gives none.
+func TestConfiguredExpiry(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	svc, err := paylink.NewService(f.pool, audit.New(f.pool), paylink.Config{SecretKey: testKey,
+		BaseURL: "https://school.test", DefaultExpiry: 72 * time.Hour, Now: f.clock.Now}, f.deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := svc.Create(f.ctx, paylink.Input{ContactID: f.contact.ID, OfferID: f.offer.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := f.clock.Now().Add(72 * time.Hour); !l.ExpiresAt.Equal(want) {
+		t.Fatalf("expires %v, want %v", l.ExpiresAt, want)
+	}
+	// A link made by this service opens with the other's key: the token is the server's, not the service's.
+	if got, err := f.links.ByToken(f.ctx, l.Token); err != nil || got.ID != l.ID {
+		t.Fatalf("ByToken = %v, %v", got.ID, err)
 	}
 }
