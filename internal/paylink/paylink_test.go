@@ -450,3 +450,73 @@ func TestCustomAmount(t *testing.T) {
 		t.Fatalf("a custom JPY amount through a EUR/USD system = %v", err)
 	}
 }
+
+// TestFinalStatesRefuseEverything: once paid, cancelled, declined, expired or voided, a link can be neither
+// paid, cancelled, declined nor sent again, and says what it became.
+func TestFinalStatesRefuseEverything(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		status paylink.Status
+		end    func(f *fixture, l paylink.Link)
+		word   string
+	}{
+		{"Paid", paylink.StatusPaid, func(f *fixture, l paylink.Link) {
+			if _, err := f.paid(f.begin(l), "evt_final"); err != nil {
+				f.t.Fatal(err)
+			}
+		}, "paid"},
+		{"Cancelled", paylink.StatusCancelled, func(f *fixture, l paylink.Link) {
+			if _, err := f.links.Cancel(f.ctx, l.ID, ""); err != nil {
+				f.t.Fatal(err)
+			}
+		}, "cancelled"},
+		{"Declined", paylink.StatusDeclined, func(f *fixture, l paylink.Link) {
+			if _, err := f.links.Decline(context.Background(), l.Token, ""); err != nil {
+				f.t.Fatal(err)
+			}
+		}, "declined"},
+		{"Expired", paylink.StatusExpired, func(f *fixture, l paylink.Link) {
+			f.clock.Add(paylink.DefaultExpiry)
+			if ok, err := f.links.Expire(f.ctx, l.ID); err != nil || !ok {
+				f.t.Fatalf("Expire = %v, %v", ok, err)
+			}
+		}, "expired"},
+		{"Voided", paylink.StatusVoided, func(f *fixture, l paylink.Link) {
+			// Paid through another link for the same offer.
+			other, err := f.links.Create(f.ctx, paylink.Input{ContactID: f.contact.ID, OfferID: f.offer.ID})
+			if err != nil {
+				f.t.Fatal(err)
+			}
+			if _, err := f.paid(f.begin(other), "evt_other"); err != nil {
+				f.t.Fatal(err)
+			}
+		}, "void"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			l := f.link()
+			tt.end(f, l)
+			if got := f.get(l.ID); got.Status != tt.status {
+				t.Fatalf("link %s, want %s", got.Status, tt.status)
+			}
+			pay := paylink.Payment{PaymentSystemID: f.cards.ID, Checkout: checkout}
+			for name, try := range map[string]func() error{
+				"Begin":     func() error { _, err := f.links.Begin(context.Background(), l.Token, pay); return err },
+				"Cancel":    func() error { _, err := f.links.Cancel(f.ctx, l.ID, ""); return err },
+				"Decline":   func() error { _, err := f.links.Decline(context.Background(), l.Token, ""); return err },
+				"SendEmail": func() error { _, err := f.links.SendEmail(f.ctx, l.ID); return err },
+			} {
+				err := try()
+				if !errors.Is(err, paylink.ErrNotActive) || !strings.Contains(err.Error(), tt.word) {
+					t.Errorf("%s of a %s link = %v", name, tt.status, err)
+				}
+			}
+			if got := f.get(l.ID); got.Status != tt.status {
+				t.Fatalf("link became %s", got.Status)
+			}
+		})
+	}
+}
