@@ -23,6 +23,20 @@ import (
 // currency, an expiry in the past, a payment system the offer does not list (or disabled, or, for a custom amount,
 // not taking its currency).
 func (s *Service) Create(ctx context.Context, in Input) (Link, error) {
+	var out Link
+	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+		var err error
+		out, err = s.CreateTx(ctx, tx, in)
+		return err
+	})
+	return out, err
+}
+
+// CreateTx is Create inside the caller's transaction tx, for a module that issues links as part of its own change
+// (a receipt, an installment): the link, its expiry job, timelines, audit and e-mail commit or roll back with tx.
+// The input is checked first with reads outside tx. A custom amount's unlisted offer is made before, in its own
+// transaction: a rollback of tx leaves that offer unused (it has no page and sells nothing by itself).
+func (s *Service) CreateTx(ctx context.Context, tx pgx.Tx, in Input) (Link, error) {
 	now := s.rec.clock()
 	e := in.validate(now)
 	if _, bad := e["contact_id"]; !bad {
@@ -79,28 +93,28 @@ func (s *Service) Create(ctx context.Context, in Input) (Link, error) {
 	if actor.ID != 0 {
 		p.CreatorID = &actor.ID
 	}
-	var out Link
-	err = pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
-		row, err := paylinkq.New(tx).LinkInsert(ctx, p)
-		if err != nil {
-			return fmt.Errorf("insert payment link: %w", err)
+	row, err := paylinkq.New(tx).LinkInsert(ctx, p)
+	if err != nil {
+		return Link{}, fmt.Errorf("insert payment link: %w", err)
+	}
+	out := s.rec.link(row)
+	if _, err := s.deps.Jobs.InsertTx(ctx, tx, ExpireArgs{LinkID: out.ID},
+		&river.InsertOpts{ScheduledAt: out.ExpiresAt}); err != nil {
+		return Link{}, fmt.Errorf("schedule expiry of payment link %d: %w", out.ID, err)
+	}
+	msg := fmt.Sprintf("Payment link %d created for %s (%s), until %s", out.ID, out.Title, out.Price,
+		out.ExpiresAt.Format("2006-01-02 15:04 UTC"))
+	if _, err := s.rec.eventTx(ctx, tx, out, EventCreated, msg, "payment_link.create", map[string]any{
+		"offer_id": out.OfferID, "amount": out.Price.Amount, "currency": out.Price.Currency,
+		"payment_system_ids": out.PaymentSystemIDs, "expires_at": out.ExpiresAt, "language": out.Language}); err != nil {
+		return Link{}, err
+	}
+	if in.SendEmail {
+		if err := s.sendTx(ctx, tx, out); err != nil {
+			return Link{}, err
 		}
-		out = s.rec.link(row)
-		if _, err := s.deps.Jobs.InsertTx(ctx, tx, ExpireArgs{LinkID: out.ID},
-			&river.InsertOpts{ScheduledAt: out.ExpiresAt}); err != nil {
-			return fmt.Errorf("schedule expiry of payment link %d: %w", out.ID, err)
-		}
-		msg := fmt.Sprintf("Payment link %d created for %s (%s), until %s", out.ID, out.Title, out.Price,
-			out.ExpiresAt.Format("2006-01-02 15:04 UTC"))
-		_, err = s.rec.eventTx(ctx, tx, out, EventCreated, msg, "payment_link.create", map[string]any{
-			"offer_id": out.OfferID, "amount": out.Price.Amount, "currency": out.Price.Currency,
-			"payment_system_ids": out.PaymentSystemIDs, "expires_at": out.ExpiresAt, "language": out.Language})
-		if err != nil || !in.SendEmail {
-			return err
-		}
-		return s.sendTx(ctx, tx, out)
-	})
-	return out, err
+	}
+	return out, nil
 }
 
 // customOffer makes the unlisted offer a custom amount is sold through, so that paying it is an order like any

@@ -1,9 +1,12 @@
 package paylink_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/bursar/bursar/internal/audit"
 	"github.com/bursar/bursar/internal/paylink"
@@ -65,5 +68,40 @@ func TestConfiguredExpiry(t *testing.T) {
 	// A link made by this service opens with the other's key: the token is the server's, not the service's.
 	if got, err := f.links.ByToken(f.ctx, l.Token); err != nil || got.ID != l.ID {
 		t.Fatalf("ByToken = %v, %v", got.ID, err)
+	}
+}
+
+// TestCreateTxRollsBackWithTheCaller: a link made inside another module's transaction is gone with its rollback,
+// expiry job and timelines included, and there with its commit.
+func TestCreateTxRollsBackWithTheCaller(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	errRollback := errors.New("the caller changed its mind")
+	err := pgx.BeginFunc(f.ctx, f.pool, func(tx pgx.Tx) error {
+		if _, err := f.links.CreateTx(f.ctx, tx, paylink.Input{ContactID: f.contact.ID, OfferID: f.offer.ID,
+			SendEmail: true}); err != nil {
+			return err
+		}
+		return errRollback
+	})
+	if !errors.Is(err, errRollback) {
+		t.Fatal(err)
+	}
+	for _, q := range []string{`SELECT count(*) FROM payment_links`, `SELECT count(*) FROM payment_link_events`,
+		`SELECT count(*) FROM river_job WHERE kind = 'paylink.expire'`,
+		`SELECT count(*) FROM outbound_emails WHERE related_type = 'payment_link'`} {
+		if n := f.count(q); n != 0 {
+			t.Fatalf("%s = %d after the rollback", q, n)
+		}
+	}
+	var l paylink.Link
+	if err := pgx.BeginFunc(f.ctx, f.pool, func(tx pgx.Tx) error {
+		l, err = f.links.CreateTx(f.ctx, tx, paylink.Input{ContactID: f.contact.ID, OfferID: f.offer.ID})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.get(l.ID); got.Status != paylink.StatusActive {
+		t.Fatalf("committed link %s", got.Status)
 	}
 }

@@ -11,7 +11,7 @@
 //
 // The use cases, one entry point each (the admin screens, the API, the payer's page and the jobs call them):
 //
-//   - Create: a new active link (contact required; an offer or a custom amount; allowed payment systems, a subset
+//   - Create (CreateTx inside another module's transaction): a new active link (contact required; an offer or a custom amount; allowed payment systems, a subset
 //     of the offer's enabled ones; expiry, 7 days by default; page language; an operator's note);
 //   - Get, List, Events: reading links and a link's own timeline;
 //   - SendEmail: the link e-mailed to its contact in the link's language (durable, through the outbox);
