@@ -15,7 +15,8 @@ import (
 const EventCancelled = "order.cancelled"
 
 // LockTx locks order id inside tx until it commits, the way a webhook or a manager's decision would wait for it, but
-// without holding back a new payment attempt for it; it returns the order as it is under the lock. A payment link's
+// without holding back a new payment attempt for it; it returns the order as it is under the lock, with its
+// payments. A payment link's
 // cancel locks its order first (then the link), in the order a paid notification takes them (the order, then the
 // link in Deps.Completions), so the two are serialized and never deadlock.
 func (s *Service) LockTx(ctx context.Context, tx pgx.Tx, id int64) (Order, error) {
@@ -26,7 +27,26 @@ func (s *Service) LockTx(ctx context.Context, tx pgx.Tx, id int64) (Order, error
 	if err != nil {
 		return Order{}, fmt.Errorf("lock order %d: %w", id, err)
 	}
-	return fromRow(r), nil
+	o := fromRow(r)
+	return o, attachPayments(ctx, tx, []*Order{&o})
+}
+
+// Awaited reports whether o is open with money on its way: a manual order (the payer says they paid; a manager
+// has yet to confirm it) or a payment the gateway reports as processing. Such an order is not cancelled by a
+// payment link's expiry.
+func (o Order) Awaited() bool {
+	if o.Status != StatusOpen {
+		return false
+	}
+	if o.DeadlineAt != nil {
+		return true
+	}
+	for _, p := range o.Payments {
+		if p.Status == PaymentProcessing {
+			return true
+		}
+	}
+	return false
 }
 
 // CancelOpenTx cancels order id inside tx when it is still open (call LockTx first): its pending attempts fail, the

@@ -47,37 +47,42 @@ func payerActor(l Link) audit.Actor {
 }
 
 // Expire closes active link id when its expiry has passed (by the clock), as the system; it reports whether it did.
-// A link not yet due, or no longer active, is left as it is.
+// A link not yet due, or no longer active, is left as it is; so is one whose order has money on its way (a bank
+// transfer the payer reported and a manager has yet to confirm, a payment the gateway is processing): past its expiry
+// it can no longer be paid, and that order's outcome decides it (paid, or expired by a later sweep).
 func (s *Service) Expire(ctx context.Context, id int64) (bool, error) {
 	ctx = audit.WithActor(ctx, audit.Actor{Type: audit.ActorSystem, Label: "system"})
 	_, err := s.close(ctx, id, closing{to: StatusExpired, event: EventExpired, action: "payment_link.expire",
 		reason: "expired", dueOnly: true})
-	if errors.Is(err, ErrNotActive) {
+	if errors.Is(err, ErrNotActive) || errors.Is(err, errAwaited) {
 		return false, nil
 	}
 	return err == nil, err
 }
 
+// errAwaited stops an expiry while the link's order has money on its way.
+var errAwaited = errors.New("paylink: the link's order has a payment on its way")
+
 // ExpireDue expires every active link past its expiry (the sweep, behind each link's own job); it returns how many.
 func (s *Service) ExpireDue(ctx context.Context) (int, error) {
 	n := 0
+	after := paylinkq.LinksDueParams{Now: s.rec.clock(), Lim: 100}
 	for {
-		ids, err := paylinkq.New(s.db).LinksDue(ctx, paylinkq.LinksDueParams{Now: s.rec.clock(), Lim: 100})
+		due, err := paylinkq.New(s.db).LinksDue(ctx, after)
 		if err != nil {
 			return n, fmt.Errorf("links due: %w", err)
 		}
-		done := 0
-		for _, id := range ids {
-			ok, err := s.Expire(ctx, id)
+		for _, d := range due {
+			ok, err := s.Expire(ctx, d.ID)
 			if err != nil {
 				return n, err
 			}
 			if ok {
 				n++
-				done++
 			}
+			after.AfterAt, after.AfterID = d.ExpiresAt, d.ID // a link left waiting is passed over, not read again
 		}
-		if len(ids) < 100 || done == 0 {
+		if len(due) < int(after.Lim) {
 			return n, nil
 		}
 	}
@@ -108,8 +113,12 @@ func (s *Service) close(ctx context.Context, id int64, c closing) (Link, error) 
 			var orderID *int64
 			if l.OrderID != 0 {
 				orderID = &l.OrderID
-				if _, err := s.deps.Orders.LockTx(ctx, tx, l.OrderID); err != nil {
+				o, err := s.deps.Orders.LockTx(ctx, tx, l.OrderID)
+				if err != nil {
 					return err
+				}
+				if c.dueOnly && o.Awaited() {
+					return errAwaited // its payment decides: paid, or expired by the sweep once it is not
 				}
 			}
 			row, err := paylinkq.New(tx).LinkClose(ctx, paylinkq.LinkCloseParams{ID: id, Status: string(c.to),

@@ -520,3 +520,50 @@ func TestFinalStatesRefuseEverything(t *testing.T) {
 		})
 	}
 }
+
+// TestExpiryWaitsForAReportedTransfer: a bank transfer the payer reported before the link's expiry is not cancelled
+// by it: the link can no longer be paid, and the manager's approval makes it paid; once rejected, the sweep expires
+// it.
+func TestExpiryWaitsForAReportedTransfer(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	approved := f.link()
+	f.contact = f.newContact("second@example.com")
+	rejected := f.link()
+	var orders []order.Order
+	for i, l := range []paylink.Link{approved, rejected} {
+		b, err := f.links.Begin(context.Background(), l.Token, paylink.Payment{PaymentSystemID: f.bank.ID,
+			Comment: "transfer ref " + itoa(int64(i))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		orders = append(orders, b.Order)
+	}
+	f.clock.Add(paylink.DefaultExpiry + time.Minute)
+	if n, err := f.links.ExpireDue(f.ctx); err != nil || n != 0 {
+		t.Fatalf("ExpireDue = %d, %v; want 0: both wait for their transfers", n, err)
+	}
+	for _, o := range orders {
+		if s := f.orderStatus(o.ID); s != order.StatusOpen {
+			t.Fatalf("order %s was %s by the expiry", o.Number, s)
+		}
+	}
+	if _, err := f.links.Begin(context.Background(), approved.Token, paylink.Payment{PaymentSystemID: f.bank.ID}); !errors.Is(err, paylink.ErrNotActive) {
+		t.Fatalf("Begin past expiry = %v", err)
+	}
+	if _, err := f.orders.Approve(f.ctx, orders[0].ID, order.Adjustment{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.get(approved.ID); got.Status != paylink.StatusPaid {
+		t.Fatalf("approved transfer: link %s", got.Status)
+	}
+	if _, err := f.orders.Reject(f.ctx, orders[1].ID, "no transfer arrived"); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := f.links.ExpireDue(f.ctx); err != nil || n != 1 {
+		t.Fatalf("ExpireDue after the rejection = %d, %v; want 1", n, err)
+	}
+	if got := f.get(rejected.ID); got.Status != paylink.StatusExpired {
+		t.Fatalf("rejected transfer: link %s", got.Status)
+	}
+}

@@ -49,8 +49,11 @@ WHERE id = @id
 RETURNING first_opened_at = @now::timestamptz AS first;
 
 -- name: LinksDue :many
--- Active links past their expiry, for the sweep.
-SELECT id FROM payment_links WHERE status = 'active' AND expires_at <= @now::timestamptz ORDER BY expires_at LIMIT @lim;
+-- Active links past their expiry, for the sweep, a page after (@after_at, @after_id) in expiry order.
+SELECT id, expires_at FROM payment_links
+WHERE status = 'active' AND expires_at <= @now::timestamptz
+  AND (expires_at, id) > (@after_at::timestamptz, @after_id::bigint)
+ORDER BY expires_at, id LIMIT @lim;
 
 -- name: LinkEventAdd :one
 INSERT INTO payment_link_events (link_id, kind, message, actor, created_at)

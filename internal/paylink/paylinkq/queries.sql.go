@@ -302,28 +302,43 @@ func (q *Queries) LinkOpened(ctx context.Context, arg LinkOpenedParams) (bool, e
 }
 
 const linksDue = `-- name: LinksDue :many
-SELECT id FROM payment_links WHERE status = 'active' AND expires_at <= $1::timestamptz ORDER BY expires_at LIMIT $2
+SELECT id, expires_at FROM payment_links
+WHERE status = 'active' AND expires_at <= $1::timestamptz
+  AND (expires_at, id) > ($2::timestamptz, $3::bigint)
+ORDER BY expires_at, id LIMIT $4
 `
 
 type LinksDueParams struct {
-	Now time.Time
-	Lim int32
+	Now     time.Time
+	AfterAt time.Time
+	AfterID int64
+	Lim     int32
 }
 
-// Active links past their expiry, for the sweep.
-func (q *Queries) LinksDue(ctx context.Context, arg LinksDueParams) ([]int64, error) {
-	rows, err := q.db.Query(ctx, linksDue, arg.Now, arg.Lim)
+type LinksDueRow struct {
+	ID        int64
+	ExpiresAt time.Time
+}
+
+// Active links past their expiry, for the sweep, a page after (@after_at, @after_id) in expiry order.
+func (q *Queries) LinksDue(ctx context.Context, arg LinksDueParams) ([]LinksDueRow, error) {
+	rows, err := q.db.Query(ctx, linksDue,
+		arg.Now,
+		arg.AfterAt,
+		arg.AfterID,
+		arg.Lim,
+	)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var items []int64
+	var items []LinksDueRow
 	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
+		var i LinksDueRow
+		if err := rows.Scan(&i.ID, &i.ExpiresAt); err != nil {
 			return nil, err
 		}
-		items = append(items, id)
+		items = append(items, i)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
