@@ -22,13 +22,16 @@ type View struct {
 	Link Link
 	// School is who asks for the money: its name and contact details (an expired or cancelled link's page says
 	// whom to contact).
-	School  settings.School
-	Status  Status // as of now: an active link past its expiry is StatusExpired
-	Title   string
-	Price   money.Money
-	Expires time.Time
-	Note    string
-	Systems []SystemView // the allowed payment systems that are still enabled, in the link's order
+	School settings.School
+	Status Status // as of now: an active link past its expiry is StatusExpired
+	Title  string
+	// Description is the offer's description (markdown: the page renders and sanitizes it); for a custom amount,
+	// the amount's description (its Title).
+	Description string
+	Price       money.Money
+	Expires     time.Time
+	Note        string
+	Systems     []SystemView // the allowed payment systems that are still enabled, in the link's order
 	// Language is the page's language (the link's).
 	Language string
 }
@@ -58,7 +61,11 @@ func (s *Service) View(ctx context.Context, tok string) (View, error) {
 	if err != nil {
 		return View{}, err
 	}
-	v := View{Link: l, School: school, Status: l.StatusAt(s.rec.clock()), Title: l.Title, Price: l.Price, Expires: l.ExpiresAt,
+	of, err := s.deps.Offers.Offer(ctx, l.OfferID)
+	if err != nil {
+		return View{}, fmt.Errorf("offer of payment link %d: %w", l.ID, err)
+	}
+	v := View{Link: l, School: school, Description: of.Description, Status: l.StatusAt(s.rec.clock()), Title: l.Title, Price: l.Price, Expires: l.ExpiresAt,
 		Note: l.Note, Language: l.Language}
 	for _, id := range l.PaymentSystemIDs {
 		sys, err := s.deps.Systems.Get(ctx, id)

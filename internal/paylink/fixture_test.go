@@ -163,6 +163,7 @@ func (f *fixture) newOffer(title string, amount int64, currency string, systems 
 	}
 	in := offer.NewInput()
 	in.Title, in.Amount, in.Currency, in.Status = title, amount, currency, offer.StatusPublished
+	in.Description = "Learn **" + title + "** with a tutor."
 	in.ProductIDs, in.PaymentSystemIDs = []int64{p.ID}, systems
 	o, err := f.offers.Create(f.ctx, in)
 	if err != nil {

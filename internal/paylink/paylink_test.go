@@ -235,7 +235,8 @@ func TestManualLink(t *testing.T) {
 	f := newFixture(t)
 	l := f.link()
 	v, err := f.links.View(context.Background(), l.Token)
-	if err != nil || len(v.Systems) != 2 || !v.Systems[1].Manual || v.Note != "As agreed" || v.School.Name == "" {
+	if err != nil || len(v.Systems) != 2 || !v.Systems[1].Manual || v.Note != "As agreed" || v.School.Name == "" ||
+		v.Description != "Learn **Spanish A1** with a tutor." {
 		t.Fatalf("View = %+v, %v", v, err)
 	}
 	b, err := f.links.Begin(context.Background(), l.Token, paylink.Payment{PaymentSystemID: f.bank.ID,
