@@ -16,9 +16,8 @@ const EventCancelled = "order.cancelled"
 
 // LockTx locks order id inside tx until it commits, the way a webhook or a manager's decision would wait for it, but
 // without holding back a new payment attempt for it; it returns the order as it is under the lock, with its
-// payments. A payment link's
-// cancel locks its order first (then the link), in the order a paid notification takes them (the order, then the
-// link in Deps.Completions), so the two are serialized and never deadlock.
+// payments. A payment link's cancel locks its order first (then the link), in the order a paid notification takes
+// them (the order, then the link in Deps.Completions), so the two are serialized and never deadlock.
 func (s *Service) LockTx(ctx context.Context, tx pgx.Tx, id int64) (Order, error) {
 	r, err := orderq.New(tx).OrderLockShared(ctx, id)
 	if errors.Is(err, pgx.ErrNoRows) {
