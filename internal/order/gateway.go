@@ -23,7 +23,8 @@ type NewGateway struct {
 	OfferID         int64
 	ContactID       int64
 	PaymentSystemID int64
-	Channel         string // checkout, admin, api
+	Channel         string // checkout, admin, api, link
+	Claim           Claim  // optional
 	// Guest is a visitor paying without signing in (F2): ContactID is 0, and the gateway's verified payment names
 	// the contact (found or created by the payer's e-mail). Only for offers that allow it, through payment systems
 	// whose type returns the payer's e-mail, from the checkout.
@@ -64,9 +65,9 @@ func (n NewGateway) validate() check.Errors {
 		e.Add("payment_system_id", "is required")
 	}
 	switch n.Channel {
-	case ChannelCheckout, ChannelAdmin, ChannelAPI:
+	case ChannelCheckout, ChannelAdmin, ChannelAPI, ChannelLink:
 	default:
-		e.Add("channel", "must be checkout, admin or api")
+		e.Add("channel", "must be checkout, admin, api or link")
 	}
 	return e
 }
@@ -108,8 +109,14 @@ func (s *Service) OpenGateway(ctx context.Context, n NewGateway) (Attempt, error
 		if err := s.eventsTx(ctx, tx, o, EventAttempt, msg); err != nil {
 			return err
 		}
-		return s.audit.RecordTx(ctx, tx, "payment.attempt", "order", o.ID, map[string]any{"number": o.Number,
-			"payment_id": pay.ID, "payment_system_id": sys.ID, "amount": o.Price.Amount, "currency": o.Price.Currency})
+		if err := s.audit.RecordTx(ctx, tx, "payment.attempt", "order", o.ID, map[string]any{"number": o.Number,
+			"payment_id": pay.ID, "payment_system_id": sys.ID, "amount": o.Price.Amount, "currency": o.Price.Currency}); err != nil {
+			return err
+		}
+		if n.Claim != nil {
+			return n.Claim(ctx, tx, o)
+		}
+		return nil
 	})
 	return out, err
 }
@@ -163,8 +170,10 @@ func (s *Service) gatewayTarget(ctx context.Context, n NewGateway, e check.Error
 			return of, sys, err
 		case !offer.Sold(of.Kind):
 			e.Add("offer_id", offer.NotSoldMessage)
-		case n.Channel == ChannelCheckout && of.Status != offer.StatusPublished:
+		case sellsPublished(n.Channel) && of.Status != offer.StatusPublished:
 			e.Add("offer_id", "is not on sale")
+		case n.Channel == ChannelCheckout && of.Unlisted:
+			e.Add("offer_id", "is sold only by payment link")
 		}
 	}
 	if _, bad := e["payment_system_id"]; !bad {

@@ -181,6 +181,12 @@ func (s *Server) Handler() http.Handler {
 		r.Get("/orders/{id}/proofs/{proof}/file", s.apiOrderProofFile)
 		r.Post("/manual-payments", s.apiManualPaymentCreate)
 
+		r.Get("/payment-links", s.apiPaymentLinks)
+		r.Post("/payment-links", s.apiPaymentLinkCreate)
+		r.Get("/payment-links/{id}", s.apiPaymentLink)
+		r.Post("/payment-links/{id}/cancel", s.apiPaymentLinkCancel)
+		r.Post("/payment-links/{id}/send", s.apiPaymentLinkSend)
+
 		r.Get("/payment-exceptions", s.apiExceptions)
 		r.Get("/payment-exceptions/{id}", s.apiException)
 		r.Post("/payment-exceptions/{id}/resolve", s.apiExceptionResolve)
