@@ -28,6 +28,7 @@ import (
 	"github.com/bursar/bursar/internal/notify"
 	"github.com/bursar/bursar/internal/offer"
 	"github.com/bursar/bursar/internal/order"
+	"github.com/bursar/bursar/internal/paylink"
 	"github.com/bursar/bursar/internal/settings"
 	"github.com/bursar/bursar/internal/staff"
 )
@@ -59,6 +60,7 @@ type Services struct {
 	Accounts       *account.Service
 	RateLimiter    *account.RateLimiter
 	Orders         *order.Service
+	PaymentLinks   *paylink.Service
 	Gateways       gateway.Caller
 	// Catalog keeps catalog reads and rendered public pages while its listener (App.Start) is live.
 	Catalog *catalogcache.Cache
@@ -123,6 +125,14 @@ func New(d Deps) (*App, error) {
 		APIURLs:  d.Config.GatewayAPIURLs,
 		Accounts: catalogcache.Accounts{Cache: cache},
 	}
+	// Payment links: tokens signed with the server's key, on the public URL; their side of the order completion
+	// (a link's order paid, the contact's other links for the offer voided) is built first, for the orders.
+	linkCfg := paylink.Config{SecretKey: d.Config.SecretKey, BaseURL: d.Config.BaseURL,
+		DefaultExpiry: d.Config.LinkExpiry}
+	completions, err := paylink.NewCompletions(al, linkCfg, s.Contacts, s.Mailer)
+	if err != nil {
+		return nil, err
+	}
 	// Orders reach, inside the order's transaction: catalog, payment systems, access, the contacts' timelines,
 	// exchange rates, the order e-mails and River; and, for orders paid without signing in, the contacts found or
 	// made by the payer's e-mail, the welcome links and the school's placeholder domain.
@@ -132,8 +142,15 @@ func New(d Deps) (*App, error) {
 		Access:  s.Access, Timeline: s.Contacts,
 		Rates: s.Rates, Mailer: s.Mailer, Jobs: s.Jobs,
 		Payers: s.Contacts, Welcome: s.Accounts, School: s.Settings,
-		Gateways: s.Gateways,
+		Gateways: s.Gateways, Completions: completions,
 	}); err != nil {
+		return nil, err
+	}
+	if s.PaymentLinks, err = paylink.NewService(d.Pool, al, linkCfg, paylink.Deps{Orders: s.Orders,
+		Offers: catalogcache.Offers{Cache: cache, Offers: s.Offers}, Catalog: s.Offers,
+		Systems:  catalogcache.Systems{Cache: cache, Systems: s.PaymentSystems},
+		Contacts: s.Contacts, Mailer: s.Mailer, Jobs: s.Jobs,
+		School: catalogcache.School{Cache: cache, Settings: s.Settings}}); err != nil {
 		return nil, err
 	}
 	return &App{Services: s, cfg: d.Config, log: d.Log, pool: d.Pool}, nil

@@ -4,6 +4,7 @@ import (
 	"github.com/bursar/bursar/internal/jobs"
 	"github.com/bursar/bursar/internal/notify"
 	"github.com/bursar/bursar/internal/order"
+	"github.com/bursar/bursar/internal/paylink"
 )
 
 // Workers are River's workers of every module. A job enqueued by any process must find its worker in whichever
@@ -18,6 +19,11 @@ type Workers struct {
 	Recheck *order.RecheckWorker
 	// Sweep rejects manual orders past their deadline whose own deadline job was lost; its periodic job runs hourly.
 	Sweep *order.SweepWorker
+	// LinkExpire expires a payment link at its expiry; it is enqueued with each link.
+	LinkExpire *paylink.ExpireWorker
+	// LinkSweep expires payment links past their expiry whose own job was lost; its periodic job runs every 15
+	// minutes.
+	LinkSweep *paylink.SweepWorker
 }
 
 // Workers builds River's workers; sender delivers e-mails (nil: they are logged and kept in the admin outbox).
@@ -31,6 +37,9 @@ func (a *App) Workers(sender notify.Sender) Workers {
 		Deadline: order.NewDeadlineWorker(s.Orders),
 		Recheck:  order.NewRecheckWorker(s.Orders, order.RecheckConfig{After: a.cfg.RecheckAfter}, a.log),
 		Sweep:    order.NewSweepWorker(s.Orders, a.log),
+
+		LinkExpire: paylink.NewExpireWorker(s.PaymentLinks),
+		LinkSweep:  paylink.NewSweepWorker(s.PaymentLinks, a.log),
 	}
 }
 
@@ -39,12 +48,14 @@ func (a *App) Workers(sender notify.Sender) Workers {
 // process River elects leader. Start it with its Start.
 func (a *App) Jobs(sender notify.Sender) (*jobs.Client, error) {
 	w := a.Workers(sender)
-	jc, err := jobs.New(a.pool, a.log, a.jobsConfig(), w.Mail, w.Deadline, w.Recheck, w.Sweep)
+	jc, err := jobs.New(a.pool, a.log, a.jobsConfig(), w.Mail, w.Deadline, w.Recheck, w.Sweep, w.LinkExpire,
+		w.LinkSweep)
 	if err != nil {
 		return nil, err
 	}
 	jc.River().PeriodicJobs().Add(w.Recheck.PeriodicJob())
 	jc.River().PeriodicJobs().Add(w.Sweep.PeriodicJob())
+	jc.River().PeriodicJobs().Add(w.LinkSweep.PeriodicJob())
 	return jc, nil
 }
 

@@ -37,10 +37,14 @@ type Config struct {
 	// JobRescueAfter is how long a background job may run before River takes it for stuck (its process died) and
 	// runs it again (BURSAR_JOB_RESCUE_AFTER, a Go duration; 0 when unset: jobs.DefaultRescueAfter, 10m).
 	JobRescueAfter time.Duration
+	// LinkExpiry is how long a payment link works when its maker gives no expiry (BURSAR_LINK_EXPIRY, a Go
+	// duration from 1h to 8784h; 0 when unset: paylink.DefaultExpiry, 7 days).
+	LinkExpiry time.Duration
 
 	secretKeyHex      string
 	recheckAfterRaw   string
 	jobRescueAfterRaw string
+	linkExpiryRaw     string
 }
 
 // DefaultRecheckAfter is RecheckAfter when BURSAR_RECHECK_AFTER is unset.
@@ -66,6 +70,9 @@ func FromEnv(getenv func(string) string) Config {
 	}
 	if c.jobRescueAfterRaw = strings.TrimSpace(getenv("BURSAR_JOB_RESCUE_AFTER")); c.jobRescueAfterRaw != "" {
 		c.JobRescueAfter, _ = time.ParseDuration(c.jobRescueAfterRaw) // Validate names a bad value
+	}
+	if c.linkExpiryRaw = strings.TrimSpace(getenv("BURSAR_LINK_EXPIRY")); c.linkExpiryRaw != "" {
+		c.LinkExpiry, _ = time.ParseDuration(c.linkExpiryRaw) // Validate names a bad value
 	}
 	for _, g := range []string{"stripe", "paypal", "fondy", "wayforpay", "redsys"} {
 		if v := getenv("BURSAR_" + strings.ToUpper(g) + "_API_URL"); v != "" {
@@ -132,6 +139,9 @@ func (c Config) Validate() error {
 	}
 	if c.jobRescueAfterRaw != "" && c.JobRescueAfter <= 0 {
 		return fmt.Errorf("BURSAR_JOB_RESCUE_AFTER %q must be a positive duration, such as 10m", c.jobRescueAfterRaw)
+	}
+	if c.linkExpiryRaw != "" && (c.LinkExpiry < time.Hour || c.LinkExpiry > 366*24*time.Hour) {
+		return fmt.Errorf("BURSAR_LINK_EXPIRY %q must be a duration from 1h to 8784h (a year), such as 168h", c.linkExpiryRaw)
 	}
 	for g, v := range c.GatewayAPIURLs {
 		if u, err := url.Parse(v); err != nil || u.Host == "" {

@@ -80,3 +80,39 @@ func TestJobRescueAfter(t *testing.T) {
 		})
 	}
 }
+
+func TestLinkExpiry(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		env     string
+		want    time.Duration
+		wantErr bool
+	}{
+		{"Unset", "", 0, false}, // internal/paylink applies its default, 7 days
+		{"ThreeDays", "72h", 72 * time.Hour, false},
+		{"NotADuration", "a week", 0, true},
+		{"TooShort", "30m", 0, true},
+		{"OverAYear", "9000h", 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			env := map[string]string{"BURSAR_SECRET_KEY": strings.Repeat("ab", 32), "BURSAR_LINK_EXPIRY": tt.env}
+			c, err := FromEnv(func(k string) string { return env[k] }).WithDefaults()
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = c.Validate()
+			if tt.wantErr {
+				if err == nil || !strings.Contains(err.Error(), "BURSAR_LINK_EXPIRY") {
+					t.Fatalf("Validate = %v, want an error naming BURSAR_LINK_EXPIRY", err)
+				}
+				return
+			}
+			if err != nil || c.LinkExpiry != tt.want {
+				t.Fatalf("LinkExpiry = %s, %v; want %s", c.LinkExpiry, err, tt.want)
+			}
+		})
+	}
+}

@@ -8,7 +8,9 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -16,6 +18,7 @@ import (
 	"github.com/bursar/bursar/internal/db"
 	"github.com/bursar/bursar/internal/notify"
 	"github.com/bursar/bursar/internal/order"
+	"github.com/bursar/bursar/internal/paylink"
 	"github.com/bursar/bursar/internal/settings"
 	"github.com/bursar/bursar/templates/email"
 )
@@ -23,6 +26,7 @@ import (
 var (
 	_ order.Mailer   = (*Mailer)(nil)
 	_ account.Mailer = (*Mailer)(nil)
+	_ paylink.Mailer = (*Mailer)(nil)
 )
 
 // Mailer renders e-mails in the recipient's language with the school's name and contact details, and enqueues
@@ -143,4 +147,41 @@ func lang(l string) string {
 		}
 	}
 	return "en"
+}
+
+// LinkEmailTx renders the payment-link e-mail e in its link's language and enqueues it once per e.DedupKey: the
+// link to its payer (the link is the e-mail's secret: staff never read it in the outbox), or a paid or declined
+// notice to the operator who made it, pointing at the link's admin page (/admin/payment-links/<id>).
+func (m *Mailer) LinkEmailTx(ctx context.Context, tx pgx.Tx, e paylink.Email) error {
+	s, err := m.settings.GetTx(ctx, tx)
+	if err != nil {
+		return err
+	}
+	school := email.School{Name: s.Name, URL: s.WebsiteURL, Email: s.ContactEmail, Phone: s.Phone}
+	l, lng := e.Link, lang(e.Link.Language)
+	v := email.LinkEmail{School: school, Lang: lng, Kind: email.LinkKind(e.Kind), Title: l.Title,
+		Amount: l.Price.Format(lng), Expires: expiry(l.ExpiresAt, s.Timezone),
+		Link: m.baseURL + "/admin/payment-links/" + strconv.FormatInt(l.ID, 10)}
+	var secrets []string
+	switch e.Kind {
+	case paylink.EmailLink:
+		v.Link, v.Note, secrets = l.URL, l.Note, linkSecrets(l.URL)
+	case paylink.EmailDeclined:
+		v.Note = l.DeclineReason
+	}
+	r, err := email.PaymentLink(ctx, v)
+	if err != nil {
+		return fmt.Errorf("render %s e-mail of payment link %d: %w", e.Kind, l.ID, err)
+	}
+	return m.enqueue(ctx, tx, notify.Email{DedupKey: e.DedupKey, To: e.To, Language: lng,
+		RelatedType: "payment_link", RelatedID: l.ID, Secrets: secrets}, r, s.PlaceholderDomain)
+}
+
+// expiry is t in the school's time zone (UTC when it has none or an unknown one), with the zone's name.
+func expiry(t time.Time, zone string) string {
+	loc, err := time.LoadLocation(zone)
+	if zone == "" || err != nil {
+		loc = time.UTC
+	}
+	return t.In(loc).Format("2006-01-02 15:04 MST")
 }

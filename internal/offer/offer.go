@@ -172,20 +172,22 @@ type Contact struct {
 
 // Input is what an admin sets on an offer.
 type Input struct {
-	Title              string
-	Slug               string // suggested from the title when empty
-	Description        string // markdown
-	Status             string
-	Amount             int64 // minor units; the total for installments, one period for recurring
-	Currency           string
-	Kind               string
-	Interval           string // recurring only
-	IntervalDays       int    // IntervalCustom only
-	Installments       int    // installments only: 2–36 parts
-	AccessDays         int    // 0: forever
-	ProductIDs         []int64
-	PaymentSystemIDs   []int64 // in the order the page shows them
-	GuestCheckout      bool    // pay without authorization
+	Title            string
+	Slug             string // suggested from the title when empty
+	Description      string // markdown
+	Status           string
+	Amount           int64 // minor units; the total for installments, one period for recurring
+	Currency         string
+	Kind             string
+	Interval         string // recurring only
+	IntervalDays     int    // IntervalCustom only
+	Installments     int    // installments only: 2–36 parts
+	AccessDays       int    // 0: forever
+	ProductIDs       []int64
+	PaymentSystemIDs []int64 // in the order the page shows them
+	GuestCheckout    bool    // pay without authorization
+	// Unlisted offers are sold only by payment link (internal/paylink): no public page, no checkout.
+	Unlisted           bool
 	RegistrationFields []RegistrationField
 	Language           string
 	SuccessURL         string

@@ -42,10 +42,10 @@ SELECT id, archived_at FROM products WHERE id = ANY(@ids::bigint[]) FOR SHARE;
 -- name: OfferCreate :one
 INSERT INTO offers (title, slug, description, status, amount, currency, kind, recurring_interval, recurring_days,
     installments, access_days, guest_checkout, registration_fields, language, success_url, failure_url,
-    success_message, failure_message, contact_email, contact_phone, contact_note, manual_confirm_days)
+    success_message, failure_message, contact_email, contact_phone, contact_note, manual_confirm_days, unlisted)
 VALUES (@title, @slug, @description, @status, @amount, @currency, @kind, @recurring_interval, @recurring_days,
     @installments, @access_days, @guest_checkout, @registration_fields, @language, @success_url, @failure_url,
-    @success_message, @failure_message, @contact_email, @contact_phone, @contact_note, @manual_confirm_days)
+    @success_message, @failure_message, @contact_email, @contact_phone, @contact_note, @manual_confirm_days, @unlisted)
 RETURNING id, created_at, updated_at;
 
 -- name: OfferUpdate :one
@@ -56,7 +56,7 @@ SET title = @title, slug = @slug, description = @description, status = @status, 
     registration_fields = @registration_fields, language = @language, success_url = @success_url,
     failure_url = @failure_url, success_message = @success_message, failure_message = @failure_message,
     contact_email = @contact_email, contact_phone = @contact_phone, contact_note = @contact_note,
-    manual_confirm_days = @manual_confirm_days, updated_at = now()
+    manual_confirm_days = @manual_confirm_days, unlisted = @unlisted, updated_at = now()
 WHERE id = @id
 RETURNING created_at, updated_at;
 
@@ -75,14 +75,15 @@ SELECT sqlc.embed(o),
 FROM offers o WHERE o.id = $1;
 
 -- name: OfferPublishedBySlug :one
--- The public page: a published offer with its products' names, in one round trip.
+-- The public page: a published offer with its products' names, in one round trip. An unlisted offer has none: it
+-- is sold only by payment link.
 SELECT sqlc.embed(o),
        ARRAY(SELECT op.product_id FROM offer_products op WHERE op.offer_id = o.id ORDER BY op.product_id)::bigint[] AS product_ids,
        ARRAY(SELECT ops.payment_system_id FROM offer_payment_systems ops WHERE ops.offer_id = o.id
              ORDER BY ops.position, ops.payment_system_id)::bigint[] AS payment_system_ids,
        ARRAY(SELECT p.name FROM offer_products op JOIN products p ON p.id = op.product_id
              WHERE op.offer_id = o.id ORDER BY p.id)::text[] AS product_names
-FROM offers o WHERE o.slug = $1 AND o.status = 'published';
+FROM offers o WHERE o.slug = $1 AND o.status = 'published' AND NOT o.unlisted;
 
 -- name: OfferList :many
 -- A keyset page of offers in id order; @query is a LIKE pattern with its wildcards escaped.

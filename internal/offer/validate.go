@@ -102,7 +102,8 @@ func (in Input) Validate() check.Errors {
 		e.Add("access_days", fmt.Sprintf("must be empty (forever) or from 1 to %d days", MaxAccessDays))
 	}
 	validateIDs(e, "product_ids", in.ProductIDs, MaxProducts)
-	if len(in.ProductIDs) == 0 {
+	// An unlisted offer is sold only by payment link and may grant nothing: a custom amount (a fee, an invoice).
+	if len(in.ProductIDs) == 0 && !in.Unlisted {
 		e.Add("product_ids", "choose at least one product")
 	}
 	validateIDs(e, "payment_system_ids", in.PaymentSystemIDs, MaxPaymentSystems)

@@ -30,6 +30,7 @@ func TestNewServiceRefusesMissingDeps(t *testing.T) {
 		{"Welcome", func(d *order.Deps) { d.Welcome = nil }},
 		{"School", func(d *order.Deps) { d.School = nil }},
 		{"Gateways", func(d *order.Deps) { d.Gateways = nil }},
+		{"Completions", func(d *order.Deps) { d.Completions = nil }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

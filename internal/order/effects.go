@@ -23,7 +23,8 @@ import (
 // Reject, the deadline); these helpers do the work inside it:
 //
 //   - completeTx: an open order completes — the conditional update, the payment succeeded, the grants, both
-//     timelines, the completed e-mail or a visitor's welcome link, the audit entry;
+//     timelines, the completed e-mail or a visitor's welcome link, the audit entry, then Deps.Completions (payment
+//     links paid or voided);
 //   - refundedTx: a completed order becomes refunded — the grants it created revoked, timelines, e-mail, audit;
 //   - rejectedTx: an open order was rejected — its pending payments fail, timelines, e-mail, audit.
 
@@ -96,7 +97,10 @@ func (s *Service) completeTx(ctx context.Context, tx pgx.Tx, c completion) (Orde
 	} else if err := s.welcomeTx(ctx, tx, o, c.payer); err != nil {
 		return o, err
 	}
-	return o, s.audit.RecordTx(ctx, tx, c.action, "order", o.ID, c.details)
+	if err := s.audit.RecordTx(ctx, tx, c.action, "order", o.ID, c.details); err != nil {
+		return o, err
+	}
+	return o, s.deps.Completions.OrderCompletedTx(ctx, tx, o)
 }
 
 // succeedPaymentTx marks ps's attempt of o succeeded (fee and net computed for sys), or records a succeeded payment

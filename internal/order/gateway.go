@@ -23,14 +23,12 @@ type NewGateway struct {
 	OfferID         int64
 	ContactID       int64
 	PaymentSystemID int64
-	Channel         string // checkout, admin, api
+	Channel         string // checkout, admin, api, link
+	Claim           Claim  // optional
 	// Guest is a visitor paying without signing in (F2): ContactID is 0, and the gateway's verified payment names
 	// the contact (found or created by the payer's e-mail). Only for offers that allow it, through payment systems
 	// whose type returns the payer's e-mail, from the checkout.
 	Guest bool
-	// Once, when set, runs inside the transaction that opens the attempt, as NewManual.Once (a form token is claimed
-	// there with no result yet: the gateway's page is known only after the gateway answered).
-	Once OnceFunc
 	// Started, when set, queues on b what is to be written once the gateway began the payment (the form token's
 	// result: idempotency.QueueFinishForm): StartGateway sends it with the gateway's reference, in one round trip
 	// and one implicit transaction.
@@ -71,9 +69,9 @@ func (n NewGateway) validate() check.Errors {
 		e.Add("payment_system_id", "is required")
 	}
 	switch n.Channel {
-	case ChannelCheckout, ChannelAdmin, ChannelAPI:
+	case ChannelCheckout, ChannelAdmin, ChannelAPI, ChannelLink:
 	default:
-		e.Add("channel", "must be checkout, admin or api")
+		e.Add("channel", "must be checkout, admin, api or link")
 	}
 	return e
 }
@@ -119,7 +117,7 @@ func (s *Service) OpenGateway(ctx context.Context, n NewGateway) (Attempt, error
 			"payment_id": pay.ID, "payment_system_id": sys.ID, "amount": o.Price.Amount, "currency": o.Price.Currency}); err != nil {
 			return err
 		}
-		return n.Once.run(ctx, tx, o)
+		return claimed(ctx, tx, n.Claim, o, nil)
 	})
 	return out, err
 }
@@ -173,8 +171,10 @@ func (s *Service) gatewayTarget(ctx context.Context, n NewGateway, e check.Error
 			return of, sys, err
 		case !offer.Sold(of.Kind):
 			e.Add("offer_id", offer.NotSoldMessage)
-		case n.Channel == ChannelCheckout && of.Status != offer.StatusPublished:
+		case sellsPublished(n.Channel) && of.Status != offer.StatusPublished:
 			e.Add("offer_id", "is not on sale")
+		case n.Channel == ChannelCheckout && of.Unlisted:
+			e.Add("offer_id", "is sold only by payment link")
 		}
 	}
 	if _, bad := e["payment_system_id"]; !bad {

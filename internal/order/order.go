@@ -84,22 +84,8 @@ type NewManual struct {
 	PaymentSystemID int64
 	PaidOn          time.Time // not in the future; zero means today
 	Comment         string
-	Channel         string // checkout, admin, api
-	// Once, when set, runs inside the transaction that opens the order, once the order is opened or the contact's
-	// open order found: a form's double-submit guard claims its token there (idempotency.ClaimFormTx), so the
-	// token is claimed exactly when the order commits. Its error rolls the transaction back and is returned.
-	Once OnceFunc
-}
-
-// OnceFunc is the hook NewManual.Once and NewGateway.Once name: it runs in the order's transaction with the order.
-type OnceFunc func(ctx context.Context, tx db.DBTX, o Order) error
-
-// run calls f when set.
-func (f OnceFunc) run(ctx context.Context, tx db.DBTX, o Order) error {
-	if f == nil {
-		return nil
-	}
-	return f(ctx, tx, o)
+	Channel         string // checkout, admin, api, link
+	Claim           Claim  // optional
 }
 
 // EmailKind names an order e-mail.
@@ -178,6 +164,13 @@ type School interface {
 	GetTx(ctx context.Context, tx db.DBTX) (settings.School, error)
 }
 
+// Completions is told of every order that completes, inside the completing transaction (completeTx), after the
+// order's own effects: internal/paylink marks the link that opened the order paid, and voids the contact's other
+// active links for the same offer (paid another way). An error rolls the completion back.
+type Completions interface {
+	OrderCompletedTx(ctx context.Context, tx pgx.Tx, o Order) error
+}
+
 // Jobs enqueues River jobs inside a transaction (internal/jobs).
 type Jobs interface {
 	InsertTx(ctx context.Context, tx pgx.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
@@ -202,6 +195,8 @@ type Deps struct {
 	// (TakeNotification), makes refunds (RefundOrder, RefundException, SettleRefunds) and asks what became of a
 	// payment (Recheck). The app gives gateway.Caller: the providers with the systems' opened credentials.
 	Gateways Gateways
+	// Completions follows completed orders (payment links).
+	Completions Completions
 }
 
 // validate names the first dependency d lacks: every one is required, so that a service
@@ -212,7 +207,7 @@ func (d Deps) validate() error {
 		v    any
 	}{{"Offers", d.Offers}, {"Systems", d.Systems}, {"Access", d.Access}, {"Timeline", d.Timeline},
 		{"Rates", d.Rates}, {"Mailer", d.Mailer}, {"Jobs", d.Jobs}, {"Payers", d.Payers}, {"Welcome", d.Welcome},
-		{"School", d.School}, {"Gateways", d.Gateways}} {
+		{"School", d.School}, {"Gateways", d.Gateways}, {"Completions", d.Completions}} {
 		if isNil(dep.v) {
 			return fmt.Errorf("order: Deps.%s is required", dep.name)
 		}
@@ -273,7 +268,21 @@ const (
 	ChannelCheckout = "checkout"
 	ChannelAdmin    = "admin"
 	ChannelAPI      = "api"
+	// ChannelLink is an order opened by paying a payment link (internal/paylink): the link's contact pays the
+	// link's offer, which must be on sale as at checkout.
+	ChannelLink = "link"
 )
+
+// sellsPublished reports whether orders from channel need a published offer: the payer's own channels do, while a
+// manager (admin, API) may book money taken for an offer in any status.
+func sellsPublished(channel string) bool { return channel == ChannelCheckout || channel == ChannelLink }
+
+// Claim runs last in the transaction that opens (or reuses) an order for NewGateway and NewManual, with the order:
+// the caller ties it to what started it (internal/paylink marks the link's order; the checkout claims its form's
+// double-submit token, idempotency.ClaimFormTx, so the token is claimed exactly when the order commits). An error
+// rolls the whole opening back, so nothing is half-made when the claim is refused (the link was cancelled meanwhile,
+// the form was submitted before).
+type Claim func(ctx context.Context, tx pgx.Tx, o Order) error
 
 // Limits on input.
 const (

@@ -89,6 +89,11 @@ func newFixture(t *testing.T, rates order.Rates) *fixture {
 	})
 }
 
+// noCompletions follows no completed order (order.Completions): payment links are tested in internal/paylink.
+type noCompletions struct{}
+
+func (noCompletions) OrderCompletedTx(context.Context, pgx.Tx, order.Order) error { return nil }
+
 // fixedWelcome issues the same sign-in link for everyone (order.Welcomer).
 type fixedWelcome struct{}
 
@@ -123,7 +128,7 @@ func buildFixture(t *testing.T, ratesOf func(*pgxpool.Pool, *audit.Log) order.Ra
 	}
 	f.deps = order.Deps{Offers: f.offers, Systems: f.systems, Access: f.access, Timeline: f.contacts, Rates: rates,
 		Mailer: tableMailer{}, Jobs: ins, Payers: f.contacts, Welcome: fixedWelcome{}, School: settings.NewService(pool, al),
-		Gateways: fakeGateways{}}
+		Gateways: fakeGateways{}, Completions: noCompletions{}}
 	if f.svc, err = order.NewService(pool, al, f.deps); err != nil {
 		t.Fatal(err)
 	}

@@ -66,9 +66,9 @@ func (n *NewManual) validate() check.Errors {
 		e.Add("payment_system_id", "no payment system has this id")
 	}
 	switch n.Channel {
-	case ChannelCheckout, ChannelAdmin, ChannelAPI:
+	case ChannelCheckout, ChannelAdmin, ChannelAPI, ChannelLink:
 	default:
-		e.Add("channel", "must be checkout, admin or api")
+		e.Add("channel", "must be checkout, admin, api or link")
 	}
 	if n.PaidOn.IsZero() {
 		n.PaidOn = today()
@@ -107,10 +107,7 @@ func (s *Service) OpenManual(ctx context.Context, n NewManual) (Order, bool, err
 	err = pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
 		if existing, ok, err := openOrder(ctx, tx, n.ContactID, n.OfferID); err != nil || ok {
 			out = existing
-			if err != nil {
-				return err
-			}
-			return n.Once.run(ctx, tx, existing)
+			return claimed(ctx, tx, n.Claim, existing, err)
 		}
 		to, err := s.contactEmailTx(ctx, tx, n.ContactID)
 		if err != nil {
@@ -129,24 +126,26 @@ func (s *Service) OpenManual(ctx context.Context, n NewManual) (Order, bool, err
 			// A concurrent request opened it first and has committed (the unique index waited for it).
 			existing, _, err := openOrder(ctx, tx, n.ContactID, n.OfferID)
 			out = existing
-			if err != nil {
-				return err
-			}
-			return n.Once.run(ctx, tx, existing)
+			return claimed(ctx, tx, n.Claim, existing, err)
 		}
 		if err != nil {
 			return fmt.Errorf("insert order: %w", err)
 		}
 		out, created = fromRow(r), true
-		if err := s.openedTx(ctx, tx, &out, n, sys, to); err != nil {
-			return err
-		}
-		return n.Once.run(ctx, tx, out)
+		return claimed(ctx, tx, n.Claim, out, s.openedTx(ctx, tx, &out, n, sys, to))
 	})
 	if err != nil {
 		return Order{}, false, err
 	}
 	return out, created, nil
+}
+
+// claimed runs claim (when there is one) on o once opening it succeeded (err nil).
+func claimed(ctx context.Context, tx pgx.Tx, claim Claim, o Order, err error) error {
+	if err != nil || claim == nil {
+		return err
+	}
+	return claim(ctx, tx, o)
 }
 
 // contactEmailTx returns the e-mail of contact id ("" for none: a visitor's order), a field error on contact_id
@@ -199,8 +198,10 @@ func (s *Service) manualTarget(ctx context.Context, n *NewManual, e check.Errors
 			return of, sys, err
 		case !offer.Sold(of.Kind):
 			e.Add("offer_id", offer.NotSoldMessage)
-		case n.Channel == ChannelCheckout && of.Status != offer.StatusPublished:
+		case sellsPublished(n.Channel) && of.Status != offer.StatusPublished:
 			e.Add("offer_id", "is not on sale")
+		case n.Channel == ChannelCheckout && of.Unlisted:
+			e.Add("offer_id", "is sold only by payment link")
 		}
 	}
 	if _, bad := e["offer_id"]; bad {

@@ -49,7 +49,7 @@ func (s *Server) adminOffers(w http.ResponseWriter, r *http.Request) {
 func offerFormView(in offer.Input) admin.OfferForm {
 	v := admin.OfferForm{Title: in.Title, Slug: in.Slug, Description: in.Description, Status: in.Status,
 		Currency: in.Currency, Kind: in.Kind, Interval: in.Interval, GuestCheckout: in.GuestCheckout,
-		Language: in.Language, SuccessURL: in.SuccessURL, SuccessMessage: in.SuccessMessage,
+		Unlisted: in.Unlisted, Language: in.Language, SuccessURL: in.SuccessURL, SuccessMessage: in.SuccessMessage,
 		FailureURL: in.FailureURL, FailureMessage: in.FailureMessage, ContactEmail: in.Contact.Email,
 		ContactPhone: in.Contact.Phone, ContactNote: in.Contact.Note, ManualConfirmDays: strconv.Itoa(in.ManualConfirmDays)}
 	if in.Amount != 0 {
@@ -80,6 +80,7 @@ func offerInputFrom(r *http.Request, base offer.Input) (offer.Input, admin.Offer
 	in.Currency = strings.ToUpper(strings.TrimSpace(pf.Get("currency")))
 	in.Kind, in.Interval, in.Language = pf.Get("kind"), pf.Get("interval"), pf.Get("language")
 	in.GuestCheckout = pf.Get("guest_checkout") != ""
+	in.Unlisted = pf.Get("unlisted") != ""
 	in.SuccessURL, in.SuccessMessage = pf.Get("success_url"), pf.Get("success_message")
 	in.FailureURL, in.FailureMessage = pf.Get("failure_url"), pf.Get("failure_message")
 	in.Contact = offer.Contact{Email: pf.Get("contact_email"), Phone: pf.Get("contact_phone"), Note: pf.Get("contact_note")}

@@ -24,6 +24,7 @@ type apiOfferJSON struct {
 	ProductIDs         []int64                   `json:"product_ids"`
 	PaymentSystemIDs   []int64                   `json:"payment_system_ids"`
 	GuestCheckout      bool                      `json:"guest_checkout"`
+	Unlisted           bool                      `json:"unlisted"`
 	ManualConfirmDays  int                       `json:"manual_confirm_days"`
 	AccessDays         *int                      `json:"access_days"`
 	Language           string                    `json:"language"`
@@ -54,7 +55,7 @@ func nilIfZero[T comparable](v T) *T {
 func (s *Server) offerJSON(o offer.Offer) apiOfferJSON {
 	return apiOfferJSON{ID: o.ID, Title: o.Title, Slug: o.Slug, Status: o.Status, Amount: o.Amount, Currency: o.Currency,
 		ProductIDs: o.ProductIDs, PaymentSystemIDs: o.PaymentSystemIDs, GuestCheckout: o.GuestCheckout,
-		ManualConfirmDays: o.ManualConfirmDays, AccessDays: nilIfZero(o.AccessDays), Language: o.Language, Kind: o.Kind,
+		Unlisted: o.Unlisted, ManualConfirmDays: o.ManualConfirmDays, AccessDays: nilIfZero(o.AccessDays), Language: o.Language, Kind: o.Kind,
 		Interval: nilIfZero(o.Interval), IntervalDays: nilIfZero(o.IntervalDays), Installments: nilIfZero(o.Installments),
 		Description: o.Description, RegistrationFields: o.RegistrationFields, SuccessURL: o.SuccessURL,
 		SuccessMessage: o.SuccessMessage, FailureURL: o.FailureURL, FailureMessage: o.FailureMessage, Contact: o.Contact,
@@ -93,6 +94,7 @@ type apiOfferRequest struct {
 	ProductIDs         *[]int64                   `json:"product_ids"`
 	PaymentSystemIDs   *[]int64                   `json:"payment_system_ids"`
 	GuestCheckout      *bool                      `json:"guest_checkout"`
+	Unlisted           *bool                      `json:"unlisted"`
 	RegistrationFields *[]offer.RegistrationField `json:"registration_fields"`
 	Language           *string                    `json:"language"`
 	SuccessURL         *string                    `json:"success_url"`
@@ -131,6 +133,7 @@ func (b apiOfferRequest) apply(in *offer.Input) {
 	setIf(&in.ProductIDs, b.ProductIDs)
 	setIf(&in.PaymentSystemIDs, b.PaymentSystemIDs)
 	setIf(&in.GuestCheckout, b.GuestCheckout)
+	setIf(&in.Unlisted, b.Unlisted)
 	setIf(&in.RegistrationFields, b.RegistrationFields)
 	setIf(&in.Language, b.Language)
 	setIf(&in.SuccessURL, b.SuccessURL)

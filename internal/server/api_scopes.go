@@ -25,7 +25,7 @@ func apiGroup(path string) string {
 		return "contacts"
 	case "access":
 		return "access"
-	case "orders", "manual-payments":
+	case "orders", "manual-payments", "payment-links":
 		return "orders"
 	case "payment-exceptions":
 		return "exceptions"

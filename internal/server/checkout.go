@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -179,18 +180,31 @@ func (s *Server) checkoutSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	lang := p.Language
+	proof, proofErrs, err := checkoutProof(r, lang) // before the form is read: it may carry a proof of payment
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
 	paid, comment, errs := parsePayment(r, lang)
+	maps.Copy(errs, proofErrs)
 	v := manualPayView(p, sys, st)
 	v.Date, v.Comment, v.FormToken = r.PostFormValue("paid_on"), comment, r.PostFormValue("form_token")
 	if len(errs) == 0 {
 		// The form's token is claimed in the order's transaction, with the order's page as its result.
 		result := func(o order.Order) string { return "/account/orders/" + url.PathEscape(o.Number) + "?lang=" + lang }
+		ctx := studentActor(r.Context(), st.Email)
 		var o order.Order
-		o, err = s.orders.CreateManual(studentActor(r.Context(), st.Email), order.NewManual{OfferID: p.ID,
-			ContactID: st.ContactID, PaymentSystemID: sys.ID, PaidOn: paid, Comment: comment, Channel: "checkout",
-			Once: s.onceInOrder(r, result)})
+		o, err = s.orders.CreateManual(ctx, order.NewManual{OfferID: p.ID, ContactID: st.ContactID,
+			PaymentSystemID: sys.ID, PaidOn: paid, Comment: comment, Channel: "checkout", Claim: s.claimInOrder(r, result)})
 		if formTaken(w, r, err) {
 			return
+		}
+		if err == nil {
+			if err = s.attachCheckoutProof(ctx, proof, o, paid, comment); err != nil {
+				// The order committed with the token: freed, so the form sent again with another file attaches it
+				// to the same open order.
+				s.releaseForm(r)
+			}
 		}
 		if err == nil {
 			s.flash(r, i18n.T(lang, i18n.OrderSent))
@@ -207,7 +221,7 @@ func (s *Server) checkoutSubmit(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		for field := range e {
-			if field != "paid_on" && field != "comment" {
+			if field != "paid_on" && field != "comment" && field != "file" {
 				// The offer or payment system cannot take this payment now (a missing exchange rate, a system
 				// disabled meanwhile): nothing the student can fix on this form.
 				s.log.Warn("manual checkout refused", "offer_id", p.ID, "payment_system_id", sys.ID, "err", err)
@@ -216,6 +230,9 @@ func (s *Server) checkoutSubmit(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		errs = fieldMessages(lang, e)
+		if msg, ok := e["file"]; ok {
+			maps.Copy(errs, proofMessages(lang, check.Errors{"file": msg}))
+		}
 	}
 	v.Errors = errs
 	s.render(w, r, http.StatusUnprocessableEntity, public.ManualPayPage(v))

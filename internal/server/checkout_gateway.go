@@ -101,7 +101,7 @@ func (s *Server) gatewayCheckoutSubmit(w http.ResponseWriter, r *http.Request, p
 		// and finished with the gateway's reference (one round trip); a failed start frees it.
 		token := formToken(r)
 		n := order.NewGateway{OfferID: p.ID, ContactID: st.ContactID, PaymentSystemID: sys.ID,
-			Channel: order.ChannelCheckout, Once: s.onceInOrder(r, func(order.Order) string { return "" })}
+			Channel: order.ChannelCheckout, Claim: s.claimInOrder(r, func(order.Order) string { return "" })}
 		if token != "" {
 			n.Started = func(b *pgx.Batch, red gateway.Redirect) {
 				if red.Form == nil {
@@ -122,11 +122,8 @@ func (s *Server) gatewayCheckoutSubmit(w http.ResponseWriter, r *http.Request, p
 		if formTaken(w, r, err) {
 			return nil
 		}
-		if err != nil && token != "" && started.Attempt.Payment.ID != 0 {
-			// The attempt committed (with the token) and the gateway then failed: the token is freed for a retry.
-			if rerr := s.idem.ReleaseForm(context.WithoutCancel(r.Context()), token); rerr != nil {
-				s.log.Error("release form token", "err", rerr)
-			}
+		if err != nil && started.Attempt.Payment.ID != 0 {
+			s.releaseForm(r) // the attempt committed (with the token) and the gateway then failed: free for a retry
 		}
 		att := started.Attempt
 		if guest && att.Order.Number != "" {

@@ -7,7 +7,8 @@ import (
 	"errors"
 	"net/http"
 
-	"github.com/bursar/bursar/internal/db"
+	"github.com/jackc/pgx/v5"
+
 	"github.com/bursar/bursar/internal/idempotency"
 	"github.com/bursar/bursar/internal/order"
 )
@@ -60,18 +61,27 @@ func (s *Server) submitOnce(w http.ResponseWriter, r *http.Request, flash string
 	return nil
 }
 
-// onceInOrder is the double-submit guard of a checkout form, whose record (the order) is made in one transaction
-// of the order module: the form's token is claimed inside it (order.NewManual.Once, NewGateway.Once), so a failed
+// claimInOrder is the double-submit guard of a checkout form, whose record (the order) is made in one transaction
+// of the order module: the form's token is claimed inside it (order.NewManual.Claim, NewGateway.Claim), so a failed
 // order leaves the token free for the corrected form and a second click waits for the first's transaction, then
 // finds the token taken (answered by formTaken). result is where the submission leads, "" when it is known only
 // after the transaction (then finished with idempotency.QueueFinishForm). Nil without a usable token.
-func (s *Server) onceInOrder(r *http.Request, result func(order.Order) string) order.OnceFunc {
+func (s *Server) claimInOrder(r *http.Request, result func(order.Order) string) order.Claim {
 	token := formToken(r)
 	if token == "" {
 		return nil
 	}
-	return func(ctx context.Context, tx db.DBTX, o order.Order) error {
+	return func(ctx context.Context, tx pgx.Tx, o order.Order) error {
 		return s.idem.ClaimFormTx(ctx, tx, token, result(o))
+	}
+}
+
+// releaseForm frees the form's token after its order committed and what followed failed, for the form sent again.
+func (s *Server) releaseForm(r *http.Request) {
+	if token := formToken(r); token != "" {
+		if err := s.idem.ReleaseForm(context.WithoutCancel(r.Context()), token); err != nil {
+			s.log.Error("release form token", "err", err)
+		}
 	}
 }
 
@@ -83,7 +93,7 @@ func formToken(r *http.Request) string {
 	return ""
 }
 
-// formTaken answers a submission whose token an earlier one claimed (err from onceInOrder's hook): a redirect to
+// formTaken answers a submission whose token an earlier one claimed (err from claimInOrder's hook): a redirect to
 // where the earlier one led, or 409 while it is still in flight. It reports whether err was that.
 func formTaken(w http.ResponseWriter, r *http.Request, err error) bool {
 	var done *idempotency.FormDone

@@ -14,6 +14,7 @@ import (
 	"github.com/bursar/bursar/internal/notify"
 	"github.com/bursar/bursar/internal/offer"
 	"github.com/bursar/bursar/internal/order"
+	"github.com/bursar/bursar/internal/paylink"
 	"github.com/bursar/bursar/internal/settings"
 )
 
@@ -31,6 +32,7 @@ type services struct {
 	rates          *fx.Service
 	mailer         *mailer.Mailer
 	orders         *order.Service
+	links          *paylink.Service
 	accounts       *account.Service
 	rateLimiter    *account.RateLimiter
 	postLimits     map[string]account.Limit // by form: signup, login, reset, checkout
@@ -56,6 +58,7 @@ func newServices(s app.Services) services {
 		rates:          s.Rates,
 		mailer:         s.Mailer,
 		orders:         s.Orders,
+		links:          s.PaymentLinks,
 		accounts:       s.Accounts,
 		rateLimiter:    s.RateLimiter,
 		postLimits:     defaultPostLimits(),
@@ -75,5 +78,6 @@ func defaultPostLimits() map[string]account.Limit {
 		"reset":    {Max: 10, Window: 10 * time.Minute},
 		"welcome":  {Max: 30, Window: 10 * time.Minute},
 		"checkout": {Max: 30, Window: 10 * time.Minute},
+		"proof":    {Max: 30, Window: 10 * time.Minute},
 	}
 }

@@ -170,6 +170,7 @@ type Offer struct {
 	ManualConfirmDays  int32
 	CreatedAt          time.Time
 	UpdatedAt          time.Time
+	Unlisted           bool
 }
 
 type OfferPaymentSystem struct {
@@ -294,6 +295,57 @@ type PaymentException struct {
 	RefundActor       string
 	RefundRequestedAt *time.Time
 	RefundCheckedAt   *time.Time
+}
+
+type PaymentLink struct {
+	ID               int64
+	ContactID        int64
+	OfferID          int64
+	Custom           bool
+	Title            string
+	Amount           int64
+	Currency         string
+	PaymentSystemIds []int64
+	Language         string
+	Note             string
+	Status           string
+	DeclineReason    string
+	OrderID          *int64
+	VoidedBy         *int64
+	CreatorType      string
+	CreatorID        *int64
+	CreatorLabel     string
+	ExpiresAt        time.Time
+	FirstOpenedAt    *time.Time
+	LastOpenedAt     *time.Time
+	DecidedAt        *time.Time
+	DecidedBy        string
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+}
+
+type PaymentLinkEvent struct {
+	ID        int64
+	LinkID    int64
+	Kind      string
+	Message   string
+	Actor     string
+	CreatedAt time.Time
+}
+
+type PaymentProof struct {
+	ID          int64
+	OrderID     int64
+	PaymentID   *int64
+	ContactID   int64
+	PaidOn      time.Time
+	Reference   string
+	FileName    string
+	ContentType string
+	Size        int32
+	Sha256      []byte
+	Body        []byte
+	CreatedAt   time.Time
 }
 
 type PaymentSystem struct {

@@ -11,7 +11,7 @@ import (
 )
 
 const offerByID = `-- name: OfferByID :one
-SELECT o.id, o.title, o.slug, o.description, o.status, o.amount, o.currency, o.kind, o.recurring_interval, o.recurring_days, o.installments, o.access_days, o.guest_checkout, o.registration_fields, o.language, o.success_url, o.failure_url, o.success_message, o.failure_message, o.contact_email, o.contact_phone, o.contact_note, o.manual_confirm_days, o.created_at, o.updated_at,
+SELECT o.id, o.title, o.slug, o.description, o.status, o.amount, o.currency, o.kind, o.recurring_interval, o.recurring_days, o.installments, o.access_days, o.guest_checkout, o.registration_fields, o.language, o.success_url, o.failure_url, o.success_message, o.failure_message, o.contact_email, o.contact_phone, o.contact_note, o.manual_confirm_days, o.created_at, o.updated_at, o.unlisted,
        ARRAY(SELECT op.product_id FROM offer_products op WHERE op.offer_id = o.id ORDER BY op.product_id)::bigint[] AS product_ids,
        ARRAY(SELECT ops.payment_system_id FROM offer_payment_systems ops WHERE ops.offer_id = o.id
              ORDER BY ops.position, ops.payment_system_id)::bigint[] AS payment_system_ids
@@ -53,6 +53,7 @@ func (q *Queries) OfferByID(ctx context.Context, id int64) (OfferByIDRow, error)
 		&i.Offer.ManualConfirmDays,
 		&i.Offer.CreatedAt,
 		&i.Offer.UpdatedAt,
+		&i.Offer.Unlisted,
 		&i.ProductIds,
 		&i.PaymentSystemIds,
 	)
@@ -62,10 +63,10 @@ func (q *Queries) OfferByID(ctx context.Context, id int64) (OfferByIDRow, error)
 const offerCreate = `-- name: OfferCreate :one
 INSERT INTO offers (title, slug, description, status, amount, currency, kind, recurring_interval, recurring_days,
     installments, access_days, guest_checkout, registration_fields, language, success_url, failure_url,
-    success_message, failure_message, contact_email, contact_phone, contact_note, manual_confirm_days)
+    success_message, failure_message, contact_email, contact_phone, contact_note, manual_confirm_days, unlisted)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,
     $10, $11, $12, $13, $14, $15, $16,
-    $17, $18, $19, $20, $21, $22)
+    $17, $18, $19, $20, $21, $22, $23)
 RETURNING id, created_at, updated_at
 `
 
@@ -92,6 +93,7 @@ type OfferCreateParams struct {
 	ContactPhone       string
 	ContactNote        string
 	ManualConfirmDays  int32
+	Unlisted           bool
 }
 
 type OfferCreateRow struct {
@@ -124,6 +126,7 @@ func (q *Queries) OfferCreate(ctx context.Context, arg OfferCreateParams) (Offer
 		arg.ContactPhone,
 		arg.ContactNote,
 		arg.ManualConfirmDays,
+		arg.Unlisted,
 	)
 	var i OfferCreateRow
 	err := row.Scan(&i.ID, &i.CreatedAt, &i.UpdatedAt)
@@ -131,7 +134,7 @@ func (q *Queries) OfferCreate(ctx context.Context, arg OfferCreateParams) (Offer
 }
 
 const offerForUpdate = `-- name: OfferForUpdate :one
-SELECT o.id, o.title, o.slug, o.description, o.status, o.amount, o.currency, o.kind, o.recurring_interval, o.recurring_days, o.installments, o.access_days, o.guest_checkout, o.registration_fields, o.language, o.success_url, o.failure_url, o.success_message, o.failure_message, o.contact_email, o.contact_phone, o.contact_note, o.manual_confirm_days, o.created_at, o.updated_at,
+SELECT o.id, o.title, o.slug, o.description, o.status, o.amount, o.currency, o.kind, o.recurring_interval, o.recurring_days, o.installments, o.access_days, o.guest_checkout, o.registration_fields, o.language, o.success_url, o.failure_url, o.success_message, o.failure_message, o.contact_email, o.contact_phone, o.contact_note, o.manual_confirm_days, o.created_at, o.updated_at, o.unlisted,
        ARRAY(SELECT op.product_id FROM offer_products op WHERE op.offer_id = o.id ORDER BY op.product_id)::bigint[] AS product_ids,
        ARRAY(SELECT ops.payment_system_id FROM offer_payment_systems ops WHERE ops.offer_id = o.id
              ORDER BY ops.position, ops.payment_system_id)::bigint[] AS payment_system_ids
@@ -173,6 +176,7 @@ func (q *Queries) OfferForUpdate(ctx context.Context, id int64) (OfferForUpdateR
 		&i.Offer.ManualConfirmDays,
 		&i.Offer.CreatedAt,
 		&i.Offer.UpdatedAt,
+		&i.Offer.Unlisted,
 		&i.ProductIds,
 		&i.PaymentSystemIds,
 	)
@@ -180,7 +184,7 @@ func (q *Queries) OfferForUpdate(ctx context.Context, id int64) (OfferForUpdateR
 }
 
 const offerList = `-- name: OfferList :many
-SELECT o.id, o.title, o.slug, o.description, o.status, o.amount, o.currency, o.kind, o.recurring_interval, o.recurring_days, o.installments, o.access_days, o.guest_checkout, o.registration_fields, o.language, o.success_url, o.failure_url, o.success_message, o.failure_message, o.contact_email, o.contact_phone, o.contact_note, o.manual_confirm_days, o.created_at, o.updated_at,
+SELECT o.id, o.title, o.slug, o.description, o.status, o.amount, o.currency, o.kind, o.recurring_interval, o.recurring_days, o.installments, o.access_days, o.guest_checkout, o.registration_fields, o.language, o.success_url, o.failure_url, o.success_message, o.failure_message, o.contact_email, o.contact_phone, o.contact_note, o.manual_confirm_days, o.created_at, o.updated_at, o.unlisted,
        ARRAY(SELECT op.product_id FROM offer_products op WHERE op.offer_id = o.id ORDER BY op.product_id)::bigint[] AS product_ids,
        ARRAY(SELECT ops.payment_system_id FROM offer_payment_systems ops WHERE ops.offer_id = o.id
              ORDER BY ops.position, ops.payment_system_id)::bigint[] AS payment_system_ids
@@ -246,6 +250,7 @@ func (q *Queries) OfferList(ctx context.Context, arg OfferListParams) ([]OfferLi
 			&i.Offer.ManualConfirmDays,
 			&i.Offer.CreatedAt,
 			&i.Offer.UpdatedAt,
+			&i.Offer.Unlisted,
 			&i.ProductIds,
 			&i.PaymentSystemIds,
 		); err != nil {
@@ -308,13 +313,13 @@ func (q *Queries) OfferProductsClear(ctx context.Context, offerID int64) error {
 }
 
 const offerPublishedBySlug = `-- name: OfferPublishedBySlug :one
-SELECT o.id, o.title, o.slug, o.description, o.status, o.amount, o.currency, o.kind, o.recurring_interval, o.recurring_days, o.installments, o.access_days, o.guest_checkout, o.registration_fields, o.language, o.success_url, o.failure_url, o.success_message, o.failure_message, o.contact_email, o.contact_phone, o.contact_note, o.manual_confirm_days, o.created_at, o.updated_at,
+SELECT o.id, o.title, o.slug, o.description, o.status, o.amount, o.currency, o.kind, o.recurring_interval, o.recurring_days, o.installments, o.access_days, o.guest_checkout, o.registration_fields, o.language, o.success_url, o.failure_url, o.success_message, o.failure_message, o.contact_email, o.contact_phone, o.contact_note, o.manual_confirm_days, o.created_at, o.updated_at, o.unlisted,
        ARRAY(SELECT op.product_id FROM offer_products op WHERE op.offer_id = o.id ORDER BY op.product_id)::bigint[] AS product_ids,
        ARRAY(SELECT ops.payment_system_id FROM offer_payment_systems ops WHERE ops.offer_id = o.id
              ORDER BY ops.position, ops.payment_system_id)::bigint[] AS payment_system_ids,
        ARRAY(SELECT p.name FROM offer_products op JOIN products p ON p.id = op.product_id
              WHERE op.offer_id = o.id ORDER BY p.id)::text[] AS product_names
-FROM offers o WHERE o.slug = $1 AND o.status = 'published'
+FROM offers o WHERE o.slug = $1 AND o.status = 'published' AND NOT o.unlisted
 `
 
 type OfferPublishedBySlugRow struct {
@@ -324,7 +329,8 @@ type OfferPublishedBySlugRow struct {
 	ProductNames     []string
 }
 
-// The public page: a published offer with its products' names, in one round trip.
+// The public page: a published offer with its products' names, in one round trip. An unlisted offer has none: it
+// is sold only by payment link.
 func (q *Queries) OfferPublishedBySlug(ctx context.Context, slug string) (OfferPublishedBySlugRow, error) {
 	row := q.db.QueryRow(ctx, offerPublishedBySlug, slug)
 	var i OfferPublishedBySlugRow
@@ -354,6 +360,7 @@ func (q *Queries) OfferPublishedBySlug(ctx context.Context, slug string) (OfferP
 		&i.Offer.ManualConfirmDays,
 		&i.Offer.CreatedAt,
 		&i.Offer.UpdatedAt,
+		&i.Offer.Unlisted,
 		&i.ProductIds,
 		&i.PaymentSystemIds,
 		&i.ProductNames,
@@ -387,8 +394,8 @@ SET title = $1, slug = $2, description = $3, status = $4, amount = $5,
     registration_fields = $13, language = $14, success_url = $15,
     failure_url = $16, success_message = $17, failure_message = $18,
     contact_email = $19, contact_phone = $20, contact_note = $21,
-    manual_confirm_days = $22, updated_at = now()
-WHERE id = $23
+    manual_confirm_days = $22, unlisted = $23, updated_at = now()
+WHERE id = $24
 RETURNING created_at, updated_at
 `
 
@@ -415,6 +422,7 @@ type OfferUpdateParams struct {
 	ContactPhone       string
 	ContactNote        string
 	ManualConfirmDays  int32
+	Unlisted           bool
 	ID                 int64
 }
 
@@ -447,6 +455,7 @@ func (q *Queries) OfferUpdate(ctx context.Context, arg OfferUpdateParams) (Offer
 		arg.ContactPhone,
 		arg.ContactNote,
 		arg.ManualConfirmDays,
+		arg.Unlisted,
 		arg.ID,
 	)
 	var i OfferUpdateRow

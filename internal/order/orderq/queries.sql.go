@@ -326,6 +326,49 @@ func (q *Queries) OrderByNumber(ctx context.Context, number string) (Order, erro
 	return i, err
 }
 
+const orderCancel = `-- name: OrderCancel :one
+UPDATE orders
+SET status = 'cancelled', decided_at = now(), decided_by = $1, decision_note = $2,
+    updated_at = now()
+WHERE id = $3 AND status = 'open'
+RETURNING id, number, status, offer_id, offer_title, contact_id, payment_system_id, amount, currency, list_amount, list_currency, language, channel, deadline_at, decided_at, decided_by, decision_note, created_at, updated_at
+`
+
+type OrderCancelParams struct {
+	DecidedBy    string
+	DecisionNote string
+	ID           int64
+}
+
+// An open order is cancelled (a payment link cancelled, declined or expired); a payment that still arrives for it is
+// a late payment exception.
+func (q *Queries) OrderCancel(ctx context.Context, arg OrderCancelParams) (Order, error) {
+	row := q.db.QueryRow(ctx, orderCancel, arg.DecidedBy, arg.DecisionNote, arg.ID)
+	var i Order
+	err := row.Scan(
+		&i.ID,
+		&i.Number,
+		&i.Status,
+		&i.OfferID,
+		&i.OfferTitle,
+		&i.ContactID,
+		&i.PaymentSystemID,
+		&i.Amount,
+		&i.Currency,
+		&i.ListAmount,
+		&i.ListCurrency,
+		&i.Language,
+		&i.Channel,
+		&i.DeadlineAt,
+		&i.DecidedAt,
+		&i.DecidedBy,
+		&i.DecisionNote,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
 const orderComplete = `-- name: OrderComplete :one
 UPDATE orders
 SET status = 'completed', amount = $1, currency = $2, payment_system_id = $3,
@@ -668,6 +711,39 @@ func (q *Queries) OrderInsertOpen(ctx context.Context, arg OrderInsertOpenParams
 		arg.Channel,
 		arg.DeadlineAt,
 	)
+	var i Order
+	err := row.Scan(
+		&i.ID,
+		&i.Number,
+		&i.Status,
+		&i.OfferID,
+		&i.OfferTitle,
+		&i.ContactID,
+		&i.PaymentSystemID,
+		&i.Amount,
+		&i.Currency,
+		&i.ListAmount,
+		&i.ListCurrency,
+		&i.Language,
+		&i.Channel,
+		&i.DeadlineAt,
+		&i.DecidedAt,
+		&i.DecidedBy,
+		&i.DecisionNote,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const orderLockShared = `-- name: OrderLockShared :one
+SELECT id, number, status, offer_id, offer_title, contact_id, payment_system_id, amount, currency, list_amount, list_currency, language, channel, deadline_at, decided_at, decided_by, decision_note, created_at, updated_at FROM orders WHERE id = $1 FOR NO KEY UPDATE
+`
+
+// Locks an order against a webhook or a decision (which take FOR UPDATE) without blocking a new payment attempt's
+// insert (FOR KEY SHARE through its foreign key): a payment link's cancel (CancelOpenTx).
+func (q *Queries) OrderLockShared(ctx context.Context, id int64) (Order, error) {
+	row := q.db.QueryRow(ctx, orderLockShared, id)
 	var i Order
 	err := row.Scan(
 		&i.ID,

@@ -221,3 +221,17 @@ RETURNING *;
 -- The attempts of an expired order that never finished.
 UPDATE payments SET status = 'failed', comment = @comment, updated_at = now()
 WHERE order_id = @order_id AND status = 'pending';
+
+-- name: OrderLockShared :one
+-- Locks an order against a webhook or a decision (which take FOR UPDATE) without blocking a new payment attempt's
+-- insert (FOR KEY SHARE through its foreign key): a payment link's cancel (CancelOpenTx).
+SELECT * FROM orders WHERE id = @id FOR NO KEY UPDATE;
+
+-- name: OrderCancel :one
+-- An open order is cancelled (a payment link cancelled, declined or expired); a payment that still arrives for it is
+-- a late payment exception.
+UPDATE orders
+SET status = 'cancelled', decided_at = now(), decided_by = @decided_by, decision_note = @decision_note,
+    updated_at = now()
+WHERE id = @id AND status = 'open'
+RETURNING *;
