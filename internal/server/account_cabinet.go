@@ -87,8 +87,20 @@ func (s *Server) accountOrder(w http.ResponseWriter, r *http.Request) {
 		s.htmlError(w, r, err)
 		return
 	}
-	lang := pageLang(r, o.Language)
-	v := public.OrderStatus{Lang: lang, Student: public.Student{Email: st.Email}, Flash: s.sessions.PopString(ctx, sessionFlash),
+	v, err := s.orderStatusView(r, st.Email, o, pageLang(r, o.Language))
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	v.Flash = s.sessions.PopString(ctx, sessionFlash)
+	s.render(w, r, http.StatusOK, public.OrderPage(v))
+}
+
+// orderStatusView is the student's page of their order o in lang: its status, what happens next, the proof of
+// payment form while the school waits for a manual payment, and the proofs sent.
+func (s *Server) orderStatusView(r *http.Request, email string, o order.Order, lang string) (public.OrderStatus, error) {
+	ctx := r.Context()
+	v := public.OrderStatus{Lang: lang, Student: public.Student{Email: email},
 		Number: o.Number, Offer: o.OfferTitle, Amount: o.Price.Format(lang), Status: statusText(lang, o.Status),
 		Open: o.Status == order.StatusOpen}
 	if of, err := s.offers.Offer(ctx, o.OfferID); err == nil {
@@ -101,5 +113,11 @@ func (s *Server) accountOrder(w http.ResponseWriter, r *http.Request) {
 	if v.ConfirmDays == 0 {
 		v.ConfirmDays = 30
 	}
-	s.render(w, r, http.StatusOK, public.OrderPage(v))
+	proofs, err := s.orders.Proofs(ctx, o.ID)
+	if err != nil {
+		return v, err
+	}
+	v.Proofs = proofRows(proofs)
+	v.ProofForm, err = s.proofForm(r, o, lang, len(proofs))
+	return v, err
 }

@@ -283,6 +283,11 @@ func (s *Server) orderView(r *http.Request, id int64) (admin.OrderView, error) {
 			v.Approve.PaidOn, v.Approve.Comment = p.PaidOn.Format(time.DateOnly), p.Comment
 		}
 	}
+	proofs, err := s.orders.Proofs(ctx, id)
+	if err != nil {
+		return admin.OrderView{}, err
+	}
+	v.Proofs = adminProofRows(proofs, names)
 	refunds, err := s.orders.RefundsOf(ctx, id)
 	if err != nil {
 		return admin.OrderView{}, err

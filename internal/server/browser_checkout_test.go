@@ -1,6 +1,8 @@
 package server
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -8,11 +10,13 @@ import (
 
 	"github.com/bursar/bursar/internal/gateway"
 	"github.com/bursar/bursar/internal/offer"
+	"github.com/bursar/bursar/internal/order/prooftest"
 	"github.com/bursar/bursar/internal/staff"
 )
 
 // TestBrowserManualPayment is issue 3's flow F3 in Chromium: a student on a phone signs up at checkout and pays by
-// bank transfer, a manager approves the payment, and the student finds the course in the cabinet.
+// bank transfer, sends the receipt as a PDF, a manager sees it on the order page and approves the payment, and the
+// student finds the course in the cabinet.
 func TestBrowserManualPayment(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t)
@@ -61,6 +65,26 @@ func TestBrowserManualPayment(t *testing.T) {
 		t.Error("the processing page scrolls sideways at 390 px")
 	}
 
+	// The proof of payment, on the page checkout lands on: a PDF receipt with the transfer's reference.
+	receipt := filepath.Join(t.TempDir(), "recibo.pdf")
+	if err := os.WriteFile(receipt, prooftest.PDF("Transferencia REF-123"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	browse(t, phone, "proof",
+		chromedp.WaitVisible(`[data-testid="proof-form"]`),
+		chromedp.SendKeys(`#reference`, "REF-123"),
+		chromedp.SetUploadFiles(`#file`, []string{receipt}),
+		chromedp.Click(`[data-testid="proof-submit"]`),
+		chromedp.WaitVisible(`[data-testid="proofs"]`))
+	screenshot(t, phone, "f3-3b-proof-sent-390")
+	sent, _ := chromedp.Run(phone, chromedp.Text(`[data-testid="proofs"]`))
+	if !strings.Contains(sent, "recibo.pdf") || !strings.Contains(sent, "REF-123") {
+		t.Fatalf("the order page lists %q, want the receipt sent", sent)
+	}
+	if sideways, _ := chromedp.Run(phone, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth`)); sideways {
+		t.Error("the proof form scrolls sideways at 390 px")
+	}
+
 	var orderID int64
 	if err := a.pool.QueryRow(ctx, "SELECT id FROM orders WHERE number = $1 AND status = 'open'", number).Scan(&orderID); err != nil {
 		t.Fatalf("open order %s: %v", number, err)
@@ -80,6 +104,13 @@ func TestBrowserManualPayment(t *testing.T) {
 	browse(t, admin, "approve",
 		chromedp.Navigate(a.ts.URL+"/admin/orders/"+itoa(orderID)),
 		chromedp.WaitVisible(`[data-testid="approve-form"]`),
+		chromedp.WaitVisible(`[data-testid="proofs"] [data-testid="proof-download"]`))
+	screenshot(t, admin, "f3-4a-admin-proof")
+	proof, _ := chromedp.Run(admin, chromedp.Text(`[data-testid="proofs"]`))
+	if !strings.Contains(proof, "recibo.pdf") || !strings.Contains(proof, "PDF") || !strings.Contains(proof, "REF-123") {
+		t.Fatalf("the order page shows the proof as %q", proof)
+	}
+	browse(t, admin, "approve-click",
 		chromedp.Click(`[data-testid="approve-form"] button[type="submit"]`),
 		chromedp.WaitVisible(`[data-testid="order-decided"]`))
 	screenshot(t, admin, "f3-4-admin-approved")

@@ -304,11 +304,11 @@ func (s *Server) idempotent(next http.Handler) http.Handler {
 	})
 }
 
-// limitForm bounds urlencoded form bodies.
+// limitForm bounds form bodies (maxBody: a megabyte, a proof-of-payment upload its file's limit).
 func limitForm(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost && !strings.HasPrefix(r.URL.Path, "/api/") && !strings.HasPrefix(r.URL.Path, "/webhooks/") {
-			r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
+			r.Body = http.MaxBytesReader(w, r.Body, maxBody(r.URL.Path))
 		}
 		next.ServeHTTP(w, r)
 	})

@@ -52,6 +52,7 @@ func (s *Server) Handler() http.Handler {
 		r.Post("/account/reset/{token}", s.accountResetToken)
 		r.Get("/account", s.accountCabinet)
 		r.Get("/account/orders/{number}", s.accountOrder)
+		r.Post("/account/orders/{number}/proofs", s.accountOrderProof)
 		r.Get("/account/welcome/{token}", s.accountWelcomeForm)
 		r.Post("/account/welcome/{token}", s.accountWelcome)
 	})
@@ -106,6 +107,7 @@ func (s *Server) Handler() http.Handler {
 			r.Post("/orders/{id}/reject", s.adminOrderReject)
 			r.Post("/orders/{id}/refund", s.adminOrderRefund)
 			r.Post("/orders/{id}/recheck", s.adminOrderRecheck)
+			r.Get("/orders/{id}/proofs/{proof}", s.adminOrderProof)
 
 			r.Get("/exceptions", s.adminExceptions)
 			r.Get("/exceptions/{id}", s.adminException)
@@ -175,6 +177,8 @@ func (s *Server) Handler() http.Handler {
 		r.Post("/orders/{id}/reject", s.apiOrderReject)
 		r.Post("/orders/{id}/refund", s.apiOrderRefund)
 		r.Post("/orders/{id}/recheck", s.apiOrderRecheck)
+		r.Get("/orders/{id}/proofs", s.apiOrderProofs)
+		r.Get("/orders/{id}/proofs/{proof}/file", s.apiOrderProofFile)
 		r.Post("/manual-payments", s.apiManualPaymentCreate)
 
 		r.Get("/payment-links", s.apiPaymentLinks)

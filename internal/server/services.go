@@ -78,5 +78,6 @@ func defaultPostLimits() map[string]account.Limit {
 		"reset":    {Max: 10, Window: 10 * time.Minute},
 		"welcome":  {Max: 30, Window: 10 * time.Minute},
 		"checkout": {Max: 30, Window: 10 * time.Minute},
+		"proof":    {Max: 30, Window: 10 * time.Minute},
 	}
 }

@@ -125,6 +125,38 @@ type OrderStatus struct {
 	ContactEmail string
 	ContactPhone string
 	ContactNote  string
+	// ProofForm is the proof-of-payment upload of an open manual order (nil when the order takes none).
+	ProofForm *ProofForm
+	Proofs    []ProofRow // the proofs the student has sent, newest first
+}
+
+// ProofForm is the upload of a proof of payment: the date paid, the transfer's reference and the file.
+type ProofForm struct {
+	Action    string
+	Date      string // YYYY-MM-DD
+	MaxDate   string // today
+	Reference string
+	Errors    map[string]string
+}
+
+// firstError is the first field of the proof form with an error, which gets the focus when the form comes back.
+func firstError(errs map[string]string) string {
+	for _, f := range []string{"paid_on", "reference", "file"} {
+		if errs[f] != "" {
+			return f
+		}
+	}
+	return ""
+}
+
+// ProofRow is one proof of payment the student has sent.
+type ProofRow struct {
+	FileName  string
+	Size      string // "120 KB"
+	Type      string // JPEG, PNG, PDF
+	PaidOn    string
+	Reference string
+	Sent      string
 }
 
 // fieldAttrs links an input to its hint and error message for screen readers.

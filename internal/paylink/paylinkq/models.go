@@ -332,6 +332,21 @@ type PaymentLinkEvent struct {
 	CreatedAt time.Time
 }
 
+type PaymentProof struct {
+	ID          int64
+	OrderID     int64
+	PaymentID   *int64
+	ContactID   int64
+	PaidOn      time.Time
+	Reference   string
+	FileName    string
+	ContentType string
+	Size        int32
+	Sha256      []byte
+	Body        []byte
+	CreatedAt   time.Time
+}
+
 type PaymentSystem struct {
 	ID                int64
 	Type              string
