@@ -50,6 +50,11 @@ func (s *Service) View(ctx context.Context, tok string) (View, error) {
 	if err != nil {
 		return View{}, err
 	}
+	return s.viewOf(ctx, l)
+}
+
+// viewOf is what the payer's page shows of l.
+func (s *Service) viewOf(ctx context.Context, l Link) (View, error) {
 	v := View{Link: l, Status: l.StatusAt(s.rec.clock()), Title: l.Title, Price: l.Price, Expires: l.ExpiresAt,
 		Note: l.Note, Language: l.Language}
 	for _, id := range l.PaymentSystemIDs {

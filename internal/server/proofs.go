@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"cmp"
+	"context"
 	"errors"
 	"io"
 	"mime"
@@ -28,7 +29,7 @@ const proofEnvelope = 64 << 10
 // maxBody is the bound limitForm puts on a form post to path: a proof-of-payment upload may carry the largest
 // file; every other form a megabyte.
 func maxBody(path string) int64 {
-	if strings.HasPrefix(path, "/account/orders/") && strings.HasSuffix(path, "/proofs") {
+	if (strings.HasPrefix(path, "/account/orders/") || strings.HasPrefix(path, "/pay/")) && strings.HasSuffix(path, "/proofs") {
 		return order.MaxProofSize + proofEnvelope
 	}
 	return 1 << 20
@@ -97,6 +98,22 @@ func uploadErr(err error) error {
 	return check.Field("file", order.MsgProofMissing) // a form cut short or not multipart: nothing to read
 }
 
+// receiveProof reads the proof-of-payment form of r (readProofUpload) and attaches it to order orderID of the
+// payer contactID, as the actor in ctx (order.AttachProof); it returns the form as sent, to show it again.
+func (s *Server) receiveProof(ctx context.Context, r *http.Request, orderID, contactID int64) (proofUpload, error) {
+	u, err := readProofUpload(r)
+	if err != nil {
+		return u, err
+	}
+	paid, err := time.Parse(time.DateOnly, u.paidOn)
+	if err != nil {
+		return u, check.Field("paid_on", "is not a date")
+	}
+	_, _, err = s.orders.AttachProof(ctx, order.NewProof{OrderID: orderID, ContactID: contactID, PaidOn: paid,
+		Reference: u.reference, FileName: u.fileName, DeclaredType: u.fileType, File: bytes.NewReader(u.file)})
+	return u, err
+}
+
 // accountOrderProof is POST /account/orders/{number}/proofs: the student sends a proof of payment (the date they
 // paid, the reference and a JPEG, PNG or PDF file) for their own manual order waiting for the school. Refused input
 // shows the order page again with the form's messages (422) and stores nothing.
@@ -126,29 +143,14 @@ func (s *Server) accountOrderProof(w http.ResponseWriter, r *http.Request) {
 	if !s.allowPost(w, r, "proof", lang) {
 		return
 	}
-	u, err := readProofUpload(r)
-	if err == nil {
-		paid, perr := time.Parse(time.DateOnly, u.paidOn)
-		if perr != nil {
-			err = check.Field("paid_on", "is not a date")
-		} else {
-			_, _, err = s.orders.AttachProof(studentActor(ctx, st.Email), order.NewProof{OrderID: o.ID,
-				ContactID: st.ContactID, PaidOn: paid, Reference: u.reference, FileName: u.fileName,
-				DeclaredType: u.fileType, File: bytes.NewReader(u.file)})
-		}
-	}
+	u, err := s.receiveProof(studentActor(ctx, st.Email), r, o.ID, st.ContactID)
 	if err == nil {
 		s.flash(r, i18n.T(lang, i18n.ProofSent))
 		http.Redirect(w, r, "/account/orders/"+url.PathEscape(o.Number)+"?lang="+lang, http.StatusSeeOther)
 		return
 	}
-	status := http.StatusUnprocessableEntity
-	var flash string
-	e, isField := check.AsErrors(err)
-	switch {
-	case errors.Is(err, order.ErrNoProofs):
-		status, flash = http.StatusConflict, i18n.T(lang, i18n.ProofClosed)
-	case !isField:
+	status, flash, fields, ok := proofRefused(lang, err)
+	if !ok {
 		s.htmlError(w, r, err)
 		return
 	}
@@ -158,11 +160,30 @@ func (s *Server) accountOrderProof(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v.Flash = flash
-	if v.ProofForm != nil && isField {
-		v.ProofForm.Date, v.ProofForm.Reference = u.paidOn, strings.TrimSpace(u.reference)
-		v.ProofForm.Errors = proofMessages(lang, e)
-	}
+	u.refill(v.ProofForm, fields)
 	s.render(w, r, status, public.OrderPage(v))
+}
+
+// proofRefused is how a page showing the proof form again answers err: its status, a message above the form
+// (the order takes no more files) and the fields' messages in lang; ok is false for an error that is not the
+// payer's to fix, left to htmlError.
+func proofRefused(lang string, err error) (status int, flash string, fields map[string]string, ok bool) {
+	if errors.Is(err, order.ErrNoProofs) {
+		return http.StatusConflict, i18n.T(lang, i18n.ProofClosed), nil, true
+	}
+	e, ok := check.AsErrors(err)
+	if !ok {
+		return 0, "", nil, false
+	}
+	return http.StatusUnprocessableEntity, "", proofMessages(lang, e), true
+}
+
+// refill puts the form as sent and its messages back into f, when the page still shows a form.
+func (u proofUpload) refill(f *public.ProofForm, fields map[string]string) {
+	if f == nil || fields == nil {
+		return
+	}
+	f.Date, f.Reference, f.Errors = u.paidOn, strings.TrimSpace(u.reference), fields
 }
 
 // queryLang is the ?lang= of r when it is a language of the public pages, else "".

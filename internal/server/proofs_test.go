@@ -61,6 +61,12 @@ type upload struct {
 // send posts the proof form of order number as a browser does (multipart/form-data) and reads the answer.
 func (f proofFixture) send(c *http.Client, number, paidOn, reference string, file *upload) (*http.Response, *goquery.Document) {
 	f.a.t.Helper()
+	return f.a.postProof(c, "/account/orders/"+url.PathEscape(number)+"/proofs", paidOn, reference, file)
+}
+
+// postProof posts a proof form to path as a browser does (multipart/form-data) and reads the answer.
+func (a *testApp) postProof(c *http.Client, path, paidOn, reference string, file *upload) (*http.Response, *goquery.Document) {
+	a.t.Helper()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
 	_ = mw.WriteField("paid_on", paidOn)
@@ -71,24 +77,24 @@ func (f proofFixture) send(c *http.Client, number, paidOn, reference string, fil
 		h.Set("Content-Type", file.declared)
 		w, err := mw.CreatePart(h)
 		if err != nil {
-			f.a.t.Fatal(err)
+			a.t.Fatal(err)
 		}
 		_, _ = w.Write(file.body)
 	}
 	_ = mw.Close()
-	req, err := http.NewRequest(http.MethodPost, f.a.ts.URL+"/account/orders/"+url.PathEscape(number)+"/proofs", &body)
+	req, err := http.NewRequest(http.MethodPost, a.ts.URL+path, &body)
 	if err != nil {
-		f.a.t.Fatal(err)
+		a.t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	res, err := c.Do(req)
 	if err != nil {
-		f.a.t.Fatal(err)
+		a.t.Fatal(err)
 	}
 	defer res.Body.Close()
 	doc, err := goquery.NewDocumentFromReader(res.Body)
 	if err != nil {
-		f.a.t.Fatal(err)
+		a.t.Fatal(err)
 	}
 	return res, doc
 }
