@@ -121,6 +121,15 @@ func (s *Server) Handler() http.Handler {
 			r.Post("/orders/{id}/recheck", s.adminOrderRecheck)
 			r.Get("/orders/{id}/proofs/{proof}", s.adminOrderProof)
 
+			r.Get("/payment-links", s.adminPaymentLinks)
+			r.Get("/payment-links.csv", s.adminPaymentLinksCSV)
+			r.Get("/payment-links/new", s.adminPaymentLinkNew)
+			r.Post("/payment-links", s.adminPaymentLinkCreate)
+			r.Get("/payment-links/{id}", s.adminPaymentLink)
+			r.Get("/payment-links/{id}/qr.{ext}", s.adminPaymentLinkQR)
+			r.Post("/payment-links/{id}/send", s.adminPaymentLinkSend)
+			r.Post("/payment-links/{id}/cancel", s.adminPaymentLinkCancel)
+
 			r.Get("/exceptions", s.adminExceptions)
 			r.Get("/exceptions/{id}", s.adminException)
 			r.Post("/exceptions/{id}/resolve", s.adminExceptionResolve)
