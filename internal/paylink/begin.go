@@ -81,9 +81,14 @@ func (s *Service) Open(ctx context.Context, tok string) (Link, error) {
 	if err != nil {
 		return Link{}, err
 	}
+	return s.open(ctx, l)
+}
+
+// open records that l's page was opened now.
+func (s *Service) open(ctx context.Context, l Link) (Link, error) {
 	ctx = audit.WithActor(ctx, payerActor(l))
 	now := s.rec.clock()
-	err = pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
 		first, err := paylinkq.New(tx).LinkOpened(ctx, paylinkq.LinkOpenedParams{ID: l.ID, Now: now})
 		if err != nil {
 			return fmt.Errorf("payment link %d opened: %w", l.ID, err)

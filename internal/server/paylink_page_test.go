@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/bursar/bursar/internal/crm"
+	"github.com/bursar/bursar/internal/db/dbtest"
 	"github.com/bursar/bursar/internal/gateway"
 	"github.com/bursar/bursar/internal/gateway/stripemock"
 	"github.com/bursar/bursar/internal/offer"
@@ -26,7 +27,7 @@ type linkFixture struct {
 	contact crm.Contact
 }
 
-func newLinkFixture(t *testing.T, a *testApp, systems ...gateway.System) linkFixture {
+func newLinkFixture(t testing.TB, a *testApp, systems ...gateway.System) linkFixture {
 	t.Helper()
 	f := linkFixture{a: a}
 	var err error
@@ -342,5 +343,32 @@ func TestPayLinkGatewayDown(t *testing.T) {
 	_, doc = a.get(c, page)
 	if doc.Find("[data-testid=pay-now]").Length() != 1 {
 		t.Error("the payer cannot try again")
+	}
+}
+
+// TestPayLinkPageRoundTrips counts the database work of the payer's page as a running server does it (warm
+// catalog cache): one read of the link; the open is written only when the last recorded one is older than
+// paylink.OpenedResolution (the first visit here).
+func TestPayLinkPageRoundTrips(t *testing.T) {
+	t.Parallel()
+	pool, counter := dbtest.NewCounted(t)
+	a := newTestAppOn(t, pool)
+	a.syncPages()
+	f := newLinkFixture(t, a)
+	_, page := f.link()
+	c := a.client()
+	a.get(c, page) // the first opening: recorded
+	var trace []string
+	counter.Trace = func(l string) { trace = append(trace, l) }
+	before := counter.Read()
+	if res, _ := a.get(c, page); res.StatusCode != http.StatusOK {
+		t.Fatalf("status %d", res.StatusCode)
+	}
+	got := counter.Read().Sub(before)
+	counter.Trace = nil
+	t.Logf("payer's page: %d transactions, %d statements", got.Transactions, got.Statements)
+	if got.Transactions > 1 || got.Statements > 1 {
+		t.Errorf("payer's page: %d transactions and %d statements, budget 1 and 1:\n%s", got.Transactions,
+			got.Statements, strings.Join(trace, "\n"))
 	}
 }
