@@ -477,16 +477,7 @@ func (s *Server) adminPaymentLinkCreate(w http.ResponseWriter, r *http.Request) 
 func (s *Server) linkForm(r *http.Request, v admin.LinkNew) (paylink.Input, check.Errors) {
 	in := paylink.Input{Language: v.Language, Note: v.Note, SendEmail: v.SendEmail}
 	e := check.Errors{}
-	switch c, err := s.contacts.ByEmail(r.Context(), v.ContactEmail); {
-	case v.ContactEmail == "":
-		e.Add("contact_email", "is required")
-	case errors.Is(err, check.ErrNotFound):
-		e.Add("contact_email", "no contact has this e-mail: create the contact first")
-	case err != nil:
-		e.Add("contact_email", "could not be looked up, try again")
-	default:
-		in.ContactID = c.ID
-	}
+	in.ContactID = s.formContact(r.Context(), v.ContactEmail, e)
 	if v.OfferID != "" {
 		if in.OfferID = parseID(v.OfferID); in.OfferID <= 0 {
 			e.Add("offer_id", "choose an offer")

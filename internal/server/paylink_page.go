@@ -129,22 +129,30 @@ func (s *Server) linkSchool(ctx context.Context, l paylink.Link) (string, public
 	return sc.Name, public.SchoolContact{Email: sc.ContactEmail, Phone: sc.Phone}, nil
 }
 
+// linkRequest starts every handler of a link's page but the page itself: no-store, the link the token names (a
+// wrong or tampered one is the 404 page), and for a post (form != "") the form's rate limit. ok is false when the
+// answer is written already.
+func (s *Server) linkRequest(w http.ResponseWriter, r *http.Request, form string) (v paylink.View, ok bool) {
+	w.Header()["Cache-Control"] = headerNoStore
+	v, err := s.links.View(r.Context(), chiURLParam(r, "token"))
+	if err != nil {
+		s.htmlError(w, r, err)
+		return v, false
+	}
+	return v, form == "" || s.allowPost(w, r, form, v.Language)
+}
+
 // payLinkBegin is POST /pay/{token}/pay?system={id}, "Pay now": paylink's Begin opens the link's order (or reuses
 // the contact's open one) through the system, then the payer goes on as on the checkout: to the gateway (its page,
 // or a form posted to it), or back to the link's page with the bank details and the proof form. The form token
 // makes a double click land where the first one did; a gateway that does not answer gives the retry page (503).
 func (s *Server) payLinkBegin(w http.ResponseWriter, r *http.Request) {
-	w.Header()["Cache-Control"] = headerNoStore
 	ctx, tok := r.Context(), chiURLParam(r, "token")
-	v, err := s.links.View(ctx, tok)
-	if err != nil {
-		s.htmlError(w, r, err)
+	v, ok := s.linkRequest(w, r, "checkout")
+	if !ok {
 		return
 	}
 	lang, base := v.Language, linkBase(tok)
-	if !s.allowPost(w, r, "checkout", lang) {
-		return
-	}
 	id, _ := strconv.ParseInt(r.URL.Query().Get("system"), 10, 64)
 	contact, err := s.contacts.Contact(ctx, v.Link.ContactID)
 	if err != nil {
@@ -220,14 +228,8 @@ func (s *Server) linkGatewayDown(w http.ResponseWriter, r *http.Request, v payli
 // payLinkDecline is POST /pay/{token}/decline with an optional reason: the payer declines the link (paylink's
 // Decline) and sees its page say so. A link closed meanwhile shows what became of it.
 func (s *Server) payLinkDecline(w http.ResponseWriter, r *http.Request) {
-	w.Header()["Cache-Control"] = headerNoStore
 	ctx, tok := r.Context(), chiURLParam(r, "token")
-	v, err := s.links.View(ctx, tok)
-	if err != nil {
-		s.htmlError(w, r, err)
-		return
-	}
-	if !s.allowPost(w, r, "checkout", v.Language) {
+	if _, ok := s.linkRequest(w, r, "checkout"); !ok {
 		return
 	}
 	if _, err := s.links.Decline(ctx, tok, strings.TrimSpace(r.PostFormValue("reason"))); err != nil &&
@@ -242,17 +244,12 @@ func (s *Server) payLinkDecline(w http.ResponseWriter, r *http.Request) {
 // and a receipt for the link's open order, as on the student's order page (receiveProof, order.AttachProof).
 // Refused input shows the link's page again with the form's messages and stores nothing.
 func (s *Server) payLinkProof(w http.ResponseWriter, r *http.Request) {
-	w.Header()["Cache-Control"] = headerNoStore
 	ctx, tok := r.Context(), chiURLParam(r, "token")
-	v, err := s.links.View(ctx, tok)
-	if err != nil {
-		s.htmlError(w, r, err)
+	v, ok := s.linkRequest(w, r, "proof")
+	if !ok {
 		return
 	}
 	lang, base := v.Language, linkBase(tok)
-	if !s.allowPost(w, r, "proof", lang) {
-		return
-	}
 	if v.Link.OrderID == 0 {
 		http.Redirect(w, r, base, http.StatusSeeOther)
 		return
@@ -289,11 +286,9 @@ func (s *Server) payLinkCancelled(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) payLinkReturn(w http.ResponseWriter, r *http.Request, paid bool) {
-	w.Header()["Cache-Control"] = headerNoStore
 	ctx, tok := r.Context(), chiURLParam(r, "token")
-	v, err := s.links.View(ctx, tok)
-	if err != nil {
-		s.htmlError(w, r, err)
+	v, ok := s.linkRequest(w, r, "")
+	if !ok {
 		return
 	}
 	lang, base := v.Language, linkBase(tok)

@@ -65,6 +65,14 @@ func (f linkFixture) link(edit ...func(*paylink.Input)) (paylink.Link, string) {
 	return l, strings.TrimPrefix(l.URL, f.a.srv.cfg.BaseURL)
 }
 
+// payNowForm is where the first "Pay now" of the link's page posts, and its form token.
+func payNowForm(a *testApp, c *http.Client, page string) (action, token string) {
+	a.t.Helper()
+	_, doc := a.get(c, page)
+	form := doc.Find("[data-testid=payment-system] form").First()
+	return form.AttrOr("action", ""), form.Find("input[name=form_token]").AttrOr("value", "")
+}
+
 func (f linkFixture) status(id int64) paylink.Status {
 	f.a.t.Helper()
 	l, err := f.a.srv.links.Get(f.a.ctx(), id)
@@ -226,9 +234,7 @@ func TestPayLinkBankTransfer(t *testing.T) {
 	f := newLinkFixture(t, a)
 	l, page := f.link()
 	c := a.client()
-	_, doc := a.get(c, page)
-	form := doc.Find("[data-testid=payment-system] form")
-	action, token := form.AttrOr("action", ""), form.Find("input[name=form_token]").AttrOr("value", "")
+	action, token := payNowForm(a, c, page)
 	var where []string
 	for range 2 {
 		res := a.postForm(c, action, url.Values{"form_token": {token}})
@@ -243,7 +249,7 @@ func TestPayLinkBankTransfer(t *testing.T) {
 	if n := a.count("SELECT count(*) FROM orders WHERE contact_id = $1 AND channel = 'link'", f.contact.ID); n != 1 {
 		t.Fatalf("%d orders after a double click", n)
 	}
-	_, doc = a.get(c, page)
+	_, doc := a.get(c, page)
 	if !strings.Contains(doc.Find("[data-testid=bank-details]").Text(), "IBAN ES91") ||
 		doc.Find("[data-testid=proof-form]").AttrOr("action", "") != page+"/proofs" ||
 		doc.Find("[data-testid=pay-now]").Length() != 0 {
@@ -288,9 +294,7 @@ func TestPayLinkStripe(t *testing.T) {
 	f := newLinkFixture(t, a, sf.sys)
 	l, page := f.link(func(in *paylink.Input) { in.PaymentSystemIDs = []int64{sf.sys.ID} })
 	c := a.client()
-	_, doc := a.get(c, page)
-	form := doc.Find("[data-testid=payment-system] form")
-	action, token := form.AttrOr("action", ""), form.Find("input[name=form_token]").AttrOr("value", "")
+	action, token := payNowForm(a, c, page)
 	res := a.postForm(c, action, url.Values{"form_token": {token}})
 	first := res.Header.Get("Location")
 	if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(first, "https://") {
@@ -302,7 +306,7 @@ func TestPayLinkStripe(t *testing.T) {
 	if n := a.count("SELECT count(*) FROM orders"); n != 1 {
 		t.Errorf("%d orders", n)
 	}
-	res, doc = a.get(c, page+"/paid?attempt=1")
+	res, doc := a.get(c, page+"/paid?attempt=1")
 	if res.StatusCode != http.StatusOK || doc.Find("[data-testid=payment-confirming]").Length() != 1 ||
 		doc.Find("[data-testid=order-status]").Length() != 1 || doc.Find("[data-testid=back-link]").AttrOr("href", "") != page {
 		t.Errorf("return page: %d, or no order status or way back", res.StatusCode)
@@ -327,9 +331,8 @@ func TestPayLinkGatewayDown(t *testing.T) {
 	f := newLinkFixture(t, a, sf.sys)
 	l, page := f.link(func(in *paylink.Input) { in.PaymentSystemIDs = []int64{sf.sys.ID} })
 	c := a.client()
-	_, doc := a.get(c, page)
-	form := doc.Find("[data-testid=payment-system] form")
-	res, doc := a.postFormDoc(c, form.AttrOr("action", ""), url.Values{"form_token": {form.Find("input[name=form_token]").AttrOr("value", "")}})
+	action, token := payNowForm(a, c, page)
+	res, doc := a.postFormDoc(c, action, url.Values{"form_token": {token}})
 	if res.StatusCode != http.StatusServiceUnavailable || doc.Find("[data-testid=gateway-unavailable]").Length() != 1 ||
 		doc.Find("[data-testid=retry-link]").AttrOr("href", "") != page {
 		t.Fatalf("status %d; want 503 with a retry to the link's page", res.StatusCode)
