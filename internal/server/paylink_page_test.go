@@ -262,15 +262,27 @@ func TestPayLinkBankTransfer(t *testing.T) {
 		doc.Find("#reference").AttrOr("value", "") != "TR-1" {
 		t.Errorf("disguised upload: %d, or the form is not shown again with its message", res.StatusCode)
 	}
+	res, doc = a.postProof(c, page+"/proofs", today(), "", &upload{"scan.pdf", "application/pdf", prooftest.Sized(order.MaxProofSize + 1)})
+	if res.StatusCode != http.StatusUnprocessableEntity || doc.Find("#file-error").Length() != 1 {
+		t.Errorf("oversized upload: %d, or no message on the file", res.StatusCode)
+	}
+	if n := a.count("SELECT count(*) FROM payment_proofs"); n != 0 {
+		t.Errorf("%d proofs stored after refused uploads", n)
+	}
+	// A scan of a few megabytes is taken (the form's body may be as large as the largest file), then the receipt.
+	res, _ = a.postProof(c, page+"/proofs", today(), "", &upload{"scan.pdf", "application/pdf", prooftest.Sized(3 << 20)})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Errorf("a 3 MB scan: %d", res.StatusCode)
+	}
 	res, _ = a.postProof(c, page+"/proofs", today(), "TR-1", &upload{"recibo.pdf", "application/pdf", prooftest.PDF("transfer")})
 	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != page+"?sent=proof" {
 		t.Fatalf("proof: %d to %q", res.StatusCode, res.Header.Get("Location"))
 	}
-	if n := a.count("SELECT count(*) FROM payment_proofs"); n != 1 {
+	if n := a.count("SELECT count(*) FROM payment_proofs"); n != 2 {
 		t.Errorf("%d proofs stored", n)
 	}
 	_, doc = a.get(c, page+"?sent=proof")
-	if doc.Find("[data-testid=flash]").Length() != 1 || doc.Find("[data-testid=proof-name]").Text() != "recibo.pdf" {
+	if doc.Find("[data-testid=flash]").Length() != 1 || !strings.Contains(doc.Find("[data-testid=proofs]").Text(), "recibo.pdf") {
 		t.Error("the page does not confirm the proof or list it")
 	}
 
