@@ -12,6 +12,7 @@ import (
 	"github.com/bursar/bursar/internal/db/dbtest"
 	"github.com/bursar/bursar/internal/gateway"
 	"github.com/bursar/bursar/internal/gateway/stripemock"
+	"github.com/bursar/bursar/internal/i18n"
 	"github.com/bursar/bursar/internal/offer"
 	"github.com/bursar/bursar/internal/order"
 	"github.com/bursar/bursar/internal/order/prooftest"
@@ -385,5 +386,24 @@ func TestPayLinkPageRoundTrips(t *testing.T) {
 	if got.Transactions > 1 || got.Statements > 1 {
 		t.Errorf("payer's page: %d transactions and %d statements, budget 1 and 1:\n%s", got.Transactions,
 			got.Statements, strings.Join(trace, "\n"))
+	}
+}
+
+// TestPayLinkLanguages shows the page in each language a link can have.
+func TestPayLinkLanguages(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t)
+	f := newLinkFixture(t, a)
+	for _, lang := range paylink.Languages {
+		t.Run(lang, func(t *testing.T) {
+			_, page := f.link(func(in *paylink.Input) { in.Language = lang })
+			_, doc := a.get(a.client(), page)
+			want := i18n.F(lang, i18n.LinkPayNow, f.bank.Name)
+			if doc.Find("html").AttrOr("lang", "") != lang || doc.Find("[data-testid=pay-now]").Text() != want ||
+				doc.Find("[data-testid=decline-open]").Text() != i18n.T(lang, i18n.LinkDecline) {
+				t.Errorf("lang %q, pay now %q; want %s and %q", doc.Find("html").AttrOr("lang", ""),
+					doc.Find("[data-testid=pay-now]").Text(), lang, want)
+			}
+		})
 	}
 }
