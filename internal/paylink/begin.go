@@ -57,6 +57,11 @@ func (s *Service) View(ctx context.Context, tok string) (View, error) {
 	if err != nil {
 		return View{}, err
 	}
+	return s.viewOf(ctx, l)
+}
+
+// viewOf is what the payer's page shows of l.
+func (s *Service) viewOf(ctx context.Context, l Link) (View, error) {
 	school, err := s.deps.School.GetTx(ctx, s.db)
 	if err != nil {
 		return View{}, err
@@ -65,7 +70,8 @@ func (s *Service) View(ctx context.Context, tok string) (View, error) {
 	if err != nil {
 		return View{}, fmt.Errorf("offer of payment link %d: %w", l.ID, err)
 	}
-	v := View{Link: l, School: school, Description: of.Description, Status: l.StatusAt(s.rec.clock()), Title: l.Title, Price: l.Price, Expires: l.ExpiresAt,
+	v := View{Link: l, School: school, Description: of.Description, Status: l.StatusAt(s.rec.clock()), Title: l.Title,
+		Price: l.Price, Expires: l.ExpiresAt,
 		Note: l.Note, Language: l.Language}
 	for _, id := range l.PaymentSystemIDs {
 		sys, err := s.deps.Systems.Get(ctx, id)
@@ -91,9 +97,14 @@ func (s *Service) Open(ctx context.Context, tok string) (Link, error) {
 	if err != nil {
 		return Link{}, err
 	}
+	return s.open(ctx, l)
+}
+
+// open records that l's page was opened now.
+func (s *Service) open(ctx context.Context, l Link) (Link, error) {
 	ctx = audit.WithActor(ctx, payerActor(l))
 	now := s.rec.clock()
-	err = pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
 		first, err := paylinkq.New(tx).LinkOpened(ctx, paylinkq.LinkOpenedParams{ID: l.ID, Now: now})
 		if err != nil {
 			return fmt.Errorf("payment link %d opened: %w", l.ID, err)

@@ -123,7 +123,7 @@ func (s *Server) contactCard(r *http.Request, id int64) (admin.ContactCard, erro
 	if err != nil {
 		return admin.ContactCard{}, err
 	}
-	v := admin.ContactCard{Page: s.adminPage(r, c.Email, "contacts"), ID: c.ID, Email: c.Email, Name: c.Name,
+	v := admin.ContactCard{Page: s.adminPage(r, c.Email, "contacts"), ID: c.ID, LinksURL: contactLinksURL(c.ID), Email: c.Email, Name: c.Name,
 		Phone: c.Phone, Created: c.CreatedAt.UTC().Format(timeFormat), Placeholder: c.Placeholder,
 		Edit:      admin.ContactFields{Email: c.Email, Name: c.Name, Phone: c.Phone, CustomFields: crm.FormatCustomFields(c.CustomFields)},
 		NoteToken: newFormToken(), GrantToken: newFormToken(), Errors: map[string]string{}}

@@ -101,20 +101,27 @@ func (s *Server) adminOrderCreate(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// manualForm turns the new-manual-payment form into a NewManual, naming what cannot be read.
-func (s *Server) manualForm(ctx context.Context, v admin.OrderNew) (order.NewManual, check.Errors) {
-	n := order.NewManual{Comment: v.Comment, Channel: order.ChannelAdmin}
-	e := check.Errors{}
-	switch c, err := s.contacts.ByEmail(ctx, v.ContactEmail); {
-	case v.ContactEmail == "":
+// formContact is the id of the contact an admin form names by e-mail in its contact_email field, or 0 with the
+// field's message added to e.
+func (s *Server) formContact(ctx context.Context, email string, e check.Errors) int64 {
+	switch c, err := s.contacts.ByEmail(ctx, email); {
+	case email == "":
 		e.Add("contact_email", "is required")
 	case errors.Is(err, check.ErrNotFound):
 		e.Add("contact_email", "no contact has this e-mail: create the contact first")
 	case err != nil:
 		e.Add("contact_email", "could not be looked up, try again")
 	default:
-		n.ContactID = c.ID
+		return c.ID
 	}
+	return 0
+}
+
+// manualForm turns the new-manual-payment form into a NewManual, naming what cannot be read.
+func (s *Server) manualForm(ctx context.Context, v admin.OrderNew) (order.NewManual, check.Errors) {
+	n := order.NewManual{Comment: v.Comment, Channel: order.ChannelAdmin}
+	e := check.Errors{}
+	n.ContactID = s.formContact(ctx, v.ContactEmail, e)
 	if n.OfferID = parseID(v.OfferID); n.OfferID <= 0 {
 		e.Add("offer_id", "choose an offer")
 	}

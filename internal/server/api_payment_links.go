@@ -2,7 +2,6 @@ package server
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -108,34 +107,9 @@ func (s *Server) apiPaymentLinks(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	q := r.URL.Query()
 	e := check.Errors{}
-	f := paylink.Filter{Status: paylink.Status(q.Get("status")), ContactID: queryID(r, "contact_id", e),
-		OfferID: queryID(r, "offer_id", e), BeforeID: before, Limit: limit}
-	if c := q.Get("creator"); c != "" {
-		typ, id, ok := strings.Cut(c, ":")
-		n, err := strconv.ParseInt(id, 10, 64)
-		if !ok || err != nil || n <= 0 {
-			e.Add("creator", "must be admin:<id> or api:<id>")
-		}
-		f.CreatorType, f.CreatorID = typ, n
-	}
-	for _, d := range []struct {
-		name string
-		dst  *time.Time
-		end  bool
-	}{{"from", &f.From, false}, {"to", &f.To, true}} {
-		v := q.Get(d.name)
-		if v == "" {
-			continue
-		}
-		if t := parseDate(&v, d.name, e); t != nil {
-			*d.dst = *t
-			if d.end {
-				*d.dst = t.AddDate(0, 0, 1) // to is inclusive
-			}
-		}
-	}
+	f := paymentLinkFilter(r, e)
+	f.BeforeID, f.Limit = before, limit
 	if err := e.Err(); err != nil {
 		s.apiError(w, r, err)
 		return

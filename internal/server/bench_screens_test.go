@@ -104,6 +104,8 @@ var benchScreens = []benchScreen{
 	{name: "outbox", path: fixed("/admin/outbox")},
 	{name: "audit log", path: fixed("/admin/audit")},
 	{name: "offers", path: fixed("/admin/offers")},
+	{name: "payment links", path: fixed("/admin/payment-links")},
+	{name: "payment links status=active", path: fixed("/admin/payment-links?status=active")},
 	{name: "API orders", api: true, path: fixed("/api/v1/orders")},
 	{name: "API orders status=refunded", api: true, path: fixed("/api/v1/orders?status=refunded")},
 	{name: "API orders e-mail", api: true, path: func(f benchFacts) string {
@@ -121,6 +123,7 @@ var benchScreens = []benchScreen{
 		return "/api/v1/contacts/" + itoa(f.contactID) + "/access"
 	}},
 	{name: "API payment exceptions", api: true, path: fixed("/api/v1/payment-exceptions")},
+	{name: "API payment links", api: true, path: fixed("/api/v1/payment-links")},
 }
 
 // roundTrips counts a request's database round trips: the handler's context carries the counter, the pool's

@@ -28,11 +28,11 @@ import (
 const proofEnvelope = 64 << 10
 
 // maxBody is the bound limitForm puts on a form post: a form that may carry a proof of payment (the upload on the
-// order page, or the manual checkout's form sent as multipart/form-data) the largest file and its envelope; every
+// order page or a payment link's page, or the manual checkout's form sent as multipart/form-data) the largest file and its envelope; every
 // other form a megabyte.
 func maxBody(r *http.Request) int64 {
 	p := r.URL.Path
-	if strings.HasPrefix(p, "/account/orders/") && strings.HasSuffix(p, "/proofs") ||
+	if (strings.HasPrefix(p, "/account/orders/") || strings.HasPrefix(p, "/pay/")) && strings.HasSuffix(p, "/proofs") ||
 		strings.HasPrefix(p, "/o/") && strings.HasSuffix(p, "/pay") && isMultipart(r) {
 		return order.MaxProofSize + proofEnvelope
 	}
@@ -144,6 +144,43 @@ func uploadErr(err error) error {
 	return check.Field("file", order.MsgProofMissing) // a form cut short or not multipart: nothing to read
 }
 
+// receiveProof reads the proof-of-payment form of r (readProofForm) and attaches it to order orderID of the payer
+// contactID, as the actor in ctx (order.AttachProof). The form's text fields stay in r.PostForm, to show them again.
+func (s *Server) receiveProof(ctx context.Context, r *http.Request, orderID, contactID int64) error {
+	u, err := readProofForm(r)
+	if err != nil {
+		return err
+	}
+	paid, err := time.Parse(time.DateOnly, strings.TrimSpace(r.PostFormValue("paid_on")))
+	if err != nil {
+		return check.Field("paid_on", "is not a date")
+	}
+	_, _, err = s.orders.AttachProof(ctx, u.proof(orderID, contactID, paid, r.PostFormValue("reference")))
+	return err
+}
+
+// proofRefused is how a page showing the proof form again answers err: its status, a message above the form
+// (the order takes no more files) and the fields' messages in lang; ok is false for an error that is not the
+// payer's to fix, left to htmlError.
+func proofRefused(lang string, err error) (status int, flash string, fields map[string]string, ok bool) {
+	if errors.Is(err, order.ErrNoProofs) {
+		return http.StatusConflict, i18n.T(lang, i18n.ProofClosed), nil, true
+	}
+	e, ok := check.AsErrors(err)
+	if !ok {
+		return 0, "", nil, false
+	}
+	return http.StatusUnprocessableEntity, "", proofMessages(lang, e), true
+}
+
+// refillProof puts the form as sent in r and its messages back into f, when the page still shows a form.
+func refillProof(r *http.Request, f *public.ProofForm, fields map[string]string) {
+	if f == nil || fields == nil {
+		return
+	}
+	f.Date, f.Reference, f.Errors = strings.TrimSpace(r.PostFormValue("paid_on")), strings.TrimSpace(r.PostFormValue("reference")), fields
+}
+
 // accountOrderProof is POST /account/orders/{number}/proofs: the student sends a proof of payment (the date they
 // paid, the reference and a JPEG, PNG or PDF file) for their own manual order waiting for the school. Refused input
 // shows the order page again with the form's messages (422) and stores nothing.
@@ -173,28 +210,14 @@ func (s *Server) accountOrderProof(w http.ResponseWriter, r *http.Request) {
 	if !s.allowPost(w, r, "proof", lang) {
 		return
 	}
-	u, err := readProofForm(r)
-	paidOn, reference := strings.TrimSpace(r.PostFormValue("paid_on")), r.PostFormValue("reference")
-	if err == nil {
-		paid, perr := time.Parse(time.DateOnly, paidOn)
-		if perr != nil {
-			err = check.Field("paid_on", "is not a date")
-		} else {
-			_, _, err = s.orders.AttachProof(studentActor(ctx, st.Email), u.proof(o.ID, st.ContactID, paid, reference))
-		}
-	}
+	err = s.receiveProof(studentActor(ctx, st.Email), r, o.ID, st.ContactID)
 	if err == nil {
 		s.flash(r, i18n.T(lang, i18n.ProofSent))
 		http.Redirect(w, r, "/account/orders/"+url.PathEscape(o.Number)+"?lang="+lang, http.StatusSeeOther)
 		return
 	}
-	status := http.StatusUnprocessableEntity
-	var flash string
-	e, isField := check.AsErrors(err)
-	switch {
-	case errors.Is(err, order.ErrNoProofs):
-		status, flash = http.StatusConflict, i18n.T(lang, i18n.ProofClosed)
-	case !isField:
+	status, flash, fields, ok := proofRefused(lang, err)
+	if !ok {
 		s.htmlError(w, r, err)
 		return
 	}
@@ -204,10 +227,7 @@ func (s *Server) accountOrderProof(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v.Flash = flash
-	if v.ProofForm != nil && isField {
-		v.ProofForm.Date, v.ProofForm.Reference = paidOn, strings.TrimSpace(reference)
-		v.ProofForm.Errors = proofMessages(lang, e)
-	}
+	refillProof(r, v.ProofForm, fields)
 	s.render(w, r, status, public.OrderPage(v))
 }
 

@@ -65,6 +65,12 @@ func (f proofFixture) send(c *http.Client, number, paidOn, reference string, fil
 		url.Values{"paid_on": {paidOn}, "reference": {reference}}, file)
 }
 
+// postProof posts a proof form to path as a browser does (multipart/form-data) and reads the answer.
+func (a *testApp) postProof(c *http.Client, path, paidOn, reference string, file *upload) (*http.Response, *goquery.Document) {
+	a.t.Helper()
+	return a.postMultipart(c, path, url.Values{"paid_on": {paidOn}, "reference": {reference}}, file)
+}
+
 func (f proofFixture) stored() int { return f.a.count("SELECT count(*) FROM payment_proofs") }
 
 func today() string { return time.Now().UTC().Format(time.DateOnly) }
@@ -309,7 +315,7 @@ func TestReadProofUploadBounded(t *testing.T) {
 	var err error
 	limitForm(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) { _, err = readProofForm(r) })).ServeHTTP(httptest.NewRecorder(), req)
 	if e, ok := check.AsErrors(err); !ok || e["file"] != order.MsgProofTooLarge {
-		t.Fatalf("readProofUpload = %v, want the file too large", err)
+		t.Fatalf("readProofForm = %v, want the file too large", err)
 	}
 	if limit := int64(order.MaxProofSize + proofEnvelope + 64<<10); src.n > limit {
 		t.Errorf("read %d bytes of a %d-byte upload, want at most %d", src.n, body.Len(), limit)

@@ -24,12 +24,24 @@ func (s *Server) Handler() http.Handler {
 	// to the same page by GET, trusting nothing in the body.
 	r.Post("/o/{slug}/paid", s.checkoutReturnPost)
 	r.Post("/o/{slug}/cancelled", s.checkoutReturnPost)
+	r.Post("/pay/{token}/paid", s.checkoutReturnPost)
+	r.Post("/pay/{token}/cancelled", s.checkoutReturnPost)
 
 	// Public pages: students and payers.
 	r.Group(func(r chi.Router) {
 		// The offer page never uses the session: a visitor without one does not get an empty one built.
 		r.Use(http.NewCrossOriginProtection().Handler, s.sessionsIfCookie)
 		r.Get("/o/{slug}", s.publicOffer)
+	})
+	r.Group(func(r chi.Router) {
+		// The payer's page of a payment link: no session, the payer is the link's contact (paylink_page.go).
+		r.Use(http.NewCrossOriginProtection().Handler)
+		r.Get("/pay/{token}", s.payLink)
+		r.Post("/pay/{token}/pay", s.payLinkBegin)
+		r.Post("/pay/{token}/decline", s.payLinkDecline)
+		r.Post("/pay/{token}/proofs", s.payLinkProof)
+		r.Get("/pay/{token}/paid", s.payLinkPaid)
+		r.Get("/pay/{token}/cancelled", s.payLinkCancelled)
 	})
 	r.Group(func(r chi.Router) {
 		r.Use(http.NewCrossOriginProtection().Handler, s.sessions.LoadAndSave, s.idleSessions)
@@ -108,6 +120,15 @@ func (s *Server) Handler() http.Handler {
 			r.Post("/orders/{id}/refund", s.adminOrderRefund)
 			r.Post("/orders/{id}/recheck", s.adminOrderRecheck)
 			r.Get("/orders/{id}/proofs/{proof}", s.adminOrderProof)
+
+			r.Get("/payment-links", s.adminPaymentLinks)
+			r.Get("/payment-links.csv", s.adminPaymentLinksCSV)
+			r.Get("/payment-links/new", s.adminPaymentLinkNew)
+			r.Post("/payment-links", s.adminPaymentLinkCreate)
+			r.Get("/payment-links/{id}", s.adminPaymentLink)
+			r.Get("/payment-links/{id}/qr.{ext}", s.adminPaymentLinkQR)
+			r.Post("/payment-links/{id}/send", s.adminPaymentLinkSend)
+			r.Post("/payment-links/{id}/cancel", s.adminPaymentLinkCancel)
 
 			r.Get("/exceptions", s.adminExceptions)
 			r.Get("/exceptions/{id}", s.adminException)

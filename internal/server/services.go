@@ -43,6 +43,7 @@ type services struct {
 	// cache (cleared in every process when a change commits; nothing cached while its listener is down).
 	published catalogcache.Offers
 	systems   catalogcache.Systems
+	school    catalogcache.School
 }
 
 func newServices(s app.Services) services {
@@ -65,6 +66,7 @@ func newServices(s app.Services) services {
 		gateways:       s.Gateways.Registry,
 		published:      catalogcache.Offers{Cache: s.Catalog, Offers: s.Offers},
 		systems:        catalogcache.Systems{Cache: s.Catalog, Systems: s.PaymentSystems},
+		school:         catalogcache.School{Cache: s.Catalog, Settings: s.Settings},
 	}
 }
 

@@ -4,6 +4,8 @@ import (
 	"strings"
 
 	"github.com/a-h/templ"
+
+	"github.com/bursar/bursar/internal/i18n"
 )
 
 // Student is the signed-in student shown in the page header; a zero Student shows no header.
@@ -210,4 +212,12 @@ type Welcome struct {
 	Questions  []Question
 	Errors     map[string]string // by field name, translated
 	LoginURL   string
+}
+
+// backText is text, or "Back to the offer" in lang when it is empty.
+func backText(lang, text string) string {
+	if text != "" {
+		return text
+	}
+	return i18n.T(lang, i18n.BackToOffer)
 }
