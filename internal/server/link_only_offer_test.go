@@ -16,7 +16,8 @@ import (
 )
 
 // TestLinkOnlyOfferOutOfTheCatalog: the offer a custom amount's link is sold through is in no list or picker of
-// offers (admin offers, API offers, the orders' filter, the new manual payment), yet the orders show its title,
+// offers (admin offers, API offers, the orders' filter, the new manual payment, the payment links' filter and new
+// link form), yet the orders show its title,
 // its page says which link it belongs to, and neither the admin screens nor the API can edit it.
 func TestLinkOnlyOfferOutOfTheCatalog(t *testing.T) {
 	t.Parallel()
@@ -56,6 +57,8 @@ func TestLinkOnlyOfferOutOfTheCatalog(t *testing.T) {
 		{"/admin/offers?q=exam", "[data-testid=offer-row] a"},
 		{"/admin/orders", "select#offer_id option"},
 		{"/admin/orders/new", "select#offer_id option"},
+		{"/admin/payment-links", "select#offer_id option"},
+		{"/admin/payment-links/new", "select#offer_id option"},
 	} {
 		res, doc := a.get(owner, page.path)
 		if res.StatusCode != http.StatusOK {
@@ -69,7 +72,8 @@ func TestLinkOnlyOfferOutOfTheCatalog(t *testing.T) {
 				got = append(got, strings.TrimPrefix(s.AttrOr("href", ""), "/admin/offers/"))
 			})
 		}
-		if strings.Contains(doc.Find("main").Text(), title) && page.path != "/admin/orders" ||
+		listsIt := page.path == "/admin/orders" || page.path == "/admin/payment-links" // its order, its link
+		if strings.Contains(doc.Find("main").Text(), title) && !listsIt ||
 			slices.Contains(got, own) {
 			t.Errorf("%s offers the link's offer %s: %v", page.path, own, got)
 		}
@@ -109,6 +113,7 @@ func TestLinkOnlyOfferOutOfTheCatalog(t *testing.T) {
 	res, doc := a.get(owner, "/admin/offers/"+own)
 	notice := doc.Find("[data-testid=offer-link-only]").Text()
 	if res.StatusCode != http.StatusOK || !strings.Contains(notice, "payment link "+itoa(l.ID)) ||
+		doc.Find("[data-testid=offer-link]").AttrOr("href", "") != "/admin/payment-links/"+itoa(l.ID) ||
 		doc.Find("[data-testid=offer-form]").Length() != 0 || doc.Find("[data-testid=offer-status-bar]").Length() != 0 {
 		t.Fatalf("offer page %d: notice %q", res.StatusCode, notice)
 	}
