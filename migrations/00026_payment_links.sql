@@ -3,6 +3,10 @@
 
 -- +goose Up
 ALTER TABLE offers ADD COLUMN unlisted boolean NOT NULL DEFAULT false;
+-- link_only: the offer internal/paylink made for one link's custom amount. It is no part of the catalog (the lists
+-- and pickers leave it out), cannot be edited, and is always unlisted.
+ALTER TABLE offers ADD COLUMN link_only boolean NOT NULL DEFAULT false,
+    ADD CONSTRAINT offers_link_only_unlisted CHECK (unlisted OR NOT link_only);
 
 ALTER TABLE orders DROP CONSTRAINT orders_channel_check;
 ALTER TABLE orders ADD CONSTRAINT orders_channel_check CHECK (channel IN ('checkout', 'admin', 'api', 'link'));
@@ -11,7 +15,8 @@ CREATE TABLE payment_links (
     id                 bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     -- The token is the id signed with the server's key (internal/paylink): nothing secret is stored here.
     contact_id         bigint      NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
-    -- The offer paid. A custom one-time amount is sold through an unlisted offer made for the link (custom = true).
+    -- The offer paid. A custom one-time amount is sold through an offer made for the link, in the same transaction
+    -- (custom = true; the offer is link_only).
     offer_id           bigint      NOT NULL REFERENCES offers (id),
     custom             boolean     NOT NULL DEFAULT false,
     title              text        NOT NULL,          -- the offer's title when made, or the custom description
@@ -66,4 +71,5 @@ DROP TABLE payment_links;
 UPDATE orders SET channel = 'checkout' WHERE channel = 'link';
 ALTER TABLE orders DROP CONSTRAINT orders_channel_check;
 ALTER TABLE orders ADD CONSTRAINT orders_channel_check CHECK (channel IN ('checkout', 'admin', 'api'));
+ALTER TABLE offers DROP COLUMN link_only;
 ALTER TABLE offers DROP COLUMN unlisted;

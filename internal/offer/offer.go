@@ -187,7 +187,11 @@ type Input struct {
 	PaymentSystemIDs []int64 // in the order the page shows them
 	GuestCheckout    bool    // pay without authorization
 	// Unlisted offers are sold only by payment link (internal/paylink): no public page, no checkout.
-	Unlisted           bool
+	Unlisted bool
+	// LinkOnly marks the offer internal/paylink makes for one link's custom amount (CreateTx): always unlisted, no
+	// part of the catalog (Offers leaves it out), and never edited (Update refuses: ErrLinkOnly). Only CreateTx's
+	// caller sets it; Update keeps it as it is.
+	LinkOnly           bool
 	RegistrationFields []RegistrationField
 	Language           string
 	SuccessURL         string

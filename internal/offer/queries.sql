@@ -42,10 +42,12 @@ SELECT id, archived_at FROM products WHERE id = ANY(@ids::bigint[]) FOR SHARE;
 -- name: OfferCreate :one
 INSERT INTO offers (title, slug, description, status, amount, currency, kind, recurring_interval, recurring_days,
     installments, access_days, guest_checkout, registration_fields, language, success_url, failure_url,
-    success_message, failure_message, contact_email, contact_phone, contact_note, manual_confirm_days, unlisted)
+    success_message, failure_message, contact_email, contact_phone, contact_note, manual_confirm_days, unlisted,
+    link_only)
 VALUES (@title, @slug, @description, @status, @amount, @currency, @kind, @recurring_interval, @recurring_days,
     @installments, @access_days, @guest_checkout, @registration_fields, @language, @success_url, @failure_url,
-    @success_message, @failure_message, @contact_email, @contact_phone, @contact_note, @manual_confirm_days, @unlisted)
+    @success_message, @failure_message, @contact_email, @contact_phone, @contact_note, @manual_confirm_days, @unlisted,
+    @link_only)
 RETURNING id, created_at, updated_at;
 
 -- name: OfferUpdate :one
@@ -86,13 +88,15 @@ SELECT sqlc.embed(o),
 FROM offers o WHERE o.slug = $1 AND o.status = 'published' AND NOT o.unlisted;
 
 -- name: OfferList :many
--- A keyset page of offers in id order; @query is a LIKE pattern with its wildcards escaped.
+-- A keyset page of the catalog's offers in id order; @query is a LIKE pattern with its wildcards escaped. An offer
+-- made for one payment link's custom amount (link_only) is no part of the catalog.
 SELECT sqlc.embed(o),
        ARRAY(SELECT op.product_id FROM offer_products op WHERE op.offer_id = o.id ORDER BY op.product_id)::bigint[] AS product_ids,
        ARRAY(SELECT ops.payment_system_id FROM offer_payment_systems ops WHERE ops.offer_id = o.id
              ORDER BY ops.position, ops.payment_system_id)::bigint[] AS payment_system_ids
 FROM offers o
-WHERE (@status::text = '' OR o.status = @status::text)
+WHERE NOT o.link_only
+  AND (@status::text = '' OR o.status = @status::text)
   AND (@query::text = '' OR lower(o.title) LIKE '%' || lower(@query::text) || '%' OR o.slug LIKE '%' || lower(@query::text) || '%')
   AND o.id > @after_id::bigint
 ORDER BY o.id

@@ -14,32 +14,11 @@ import (
 
 // Create adds an offer with its products and payment systems, all or nothing.
 func (s *Service) Create(ctx context.Context, in Input) (Offer, error) {
-	in.normalize()
-	e := in.Validate()
-	suggested := in.Slug == ""
-	if suggested {
-		in.Slug = Slugify(in.Title)
-	}
 	var o Offer
 	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
-		if err := checkProductsTx(ctx, tx, in, nil, e); err != nil {
-			return err
-		}
-		if err := s.checkGuest(ctx, in, e); err != nil {
-			return err
-		}
-		if err := e.Err(); err != nil {
-			return err
-		}
-		row, err := saveOfferTx(ctx, tx, 0, &in, suggested)
-		if err != nil {
-			return err
-		}
-		if err := setLinksTx(ctx, tx, row.ID, in); err != nil {
-			return err
-		}
-		o = Offer{ID: row.ID, Input: in, CreatedAt: row.CreatedAt, UpdatedAt: row.UpdatedAt}
-		return s.audit.RecordTx(ctx, tx, "offer.create", "offer", o.ID, auditDetails(in))
+		var err error
+		o, err = s.CreateTx(ctx, tx, in)
+		return err
 	})
 	if err != nil {
 		return Offer{}, err
@@ -47,8 +26,48 @@ func (s *Service) Create(ctx context.Context, in Input) (Offer, error) {
 	return o, nil
 }
 
+// CreateTx is Create inside the caller's transaction tx, for a module that makes an offer as part of its own change
+// (internal/paylink, for a custom amount): the same checks, the offer, its products, payment systems and audit entry
+// commit or roll back with tx. Bad input is a check.Errors, found before anything is written except an unknown
+// payment system (found by its foreign key): after an error, the caller rolls tx back.
+func (s *Service) CreateTx(ctx context.Context, tx pgx.Tx, in Input) (Offer, error) {
+	in.normalize()
+	e := in.Validate()
+	suggested := in.Slug == ""
+	if suggested {
+		in.Slug = Slugify(in.Title)
+	}
+	if err := checkProductsTx(ctx, tx, in, nil, e); err != nil {
+		return Offer{}, err
+	}
+	if err := s.checkGuest(ctx, in, e); err != nil {
+		return Offer{}, err
+	}
+	if err := e.Err(); err != nil {
+		return Offer{}, err
+	}
+	row, err := saveOfferTx(ctx, tx, 0, &in, suggested)
+	if err != nil {
+		return Offer{}, err
+	}
+	if err := setLinksTx(ctx, tx, row.ID, in); err != nil {
+		return Offer{}, err
+	}
+	o := Offer{ID: row.ID, Input: in, CreatedAt: row.CreatedAt, UpdatedAt: row.UpdatedAt}
+	if err := s.audit.RecordTx(ctx, tx, "offer.create", "offer", o.ID, auditDetails(in)); err != nil {
+		return Offer{}, err
+	}
+	return o, nil
+}
+
+// ErrLinkOnly is the conflict of editing an offer made for one payment link's custom amount (Input.LinkOnly): it is
+// the link's, sold only by it; to change what the contact pays, cancel the link and make another.
+var ErrLinkOnly = check.Conflict("This offer was made for a payment link's custom amount: it is sold only by " +
+	"that link and cannot be edited. To change it, cancel the link and make another.")
+
 // Update changes offer id: edit receives the current fields and changes those it means to, under a row lock, so a
-// partial update never overwrites a concurrent one with stale values. Publishing is an update of Status.
+// partial update never overwrites a concurrent one with stale values. Publishing is an update of Status. An offer
+// made for a payment link (LinkOnly) is never changed: ErrLinkOnly.
 func (s *Service) Update(ctx context.Context, id int64, edit func(*Input)) (Offer, error) {
 	var o Offer
 	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
@@ -62,6 +81,9 @@ func (s *Service) Update(ctx context.Context, id int64, edit func(*Input)) (Offe
 		cur, err := offerFrom(r.Offer, r.ProductIds, r.PaymentSystemIds)
 		if err != nil {
 			return err
+		}
+		if cur.LinkOnly {
+			return ErrLinkOnly
 		}
 		in := cur.Input
 		in.ProductIDs = slices.Clone(in.ProductIDs)
@@ -184,7 +206,8 @@ func (s *Service) Offer(ctx context.Context, id int64) (Offer, error) {
 	return offerFrom(r.Offer, r.ProductIds, r.PaymentSystemIds)
 }
 
-// Offers lists offers in id order, from f.AfterID on.
+// Offers lists the catalog's offers in id order, from f.AfterID on: those made for one payment link's custom
+// amount (LinkOnly) are left out, as no one picks them; Offer still reads them.
 func (s *Service) Offers(ctx context.Context, f Filter) ([]Offer, error) {
 	rows, err := offerq.New(s.db).OfferList(ctx, offerq.OfferListParams{
 		Status: f.Status, Query: likePattern(f.Query), AfterID: f.AfterID, Lim: pageSize(f.Limit),

@@ -48,7 +48,7 @@ func offerFrom(r offerq.Offer, productIDs, paymentSystemIDs []int64) (Offer, err
 		Title: r.Title, Slug: r.Slug, Description: r.Description, Status: r.Status, Amount: r.Amount,
 		Currency: r.Currency, Kind: r.Kind, Interval: r.RecurringInterval, IntervalDays: intOf(r.RecurringDays),
 		Installments: intOf(r.Installments), AccessDays: intOf(r.AccessDays), GuestCheckout: r.GuestCheckout,
-		Unlisted: r.Unlisted, Language: r.Language, SuccessURL: r.SuccessUrl, FailureURL: r.FailureUrl, SuccessMessage: r.SuccessMessage,
+		Unlisted: r.Unlisted, LinkOnly: r.LinkOnly, Language: r.Language, SuccessURL: r.SuccessUrl, FailureURL: r.FailureUrl, SuccessMessage: r.SuccessMessage,
 		FailureMessage: r.FailureMessage, ManualConfirmDays: int(r.ManualConfirmDays),
 		Contact:    Contact{Email: r.ContactEmail, Phone: r.ContactPhone, Note: r.ContactNote},
 		ProductIDs: nonNil(productIDs), PaymentSystemIDs: nonNil(paymentSystemIDs),
@@ -97,7 +97,7 @@ func createParams(in Input) (offerq.OfferCreateParams, error) {
 		RegistrationFields: fields, Language: in.Language, SuccessUrl: in.SuccessURL, FailureUrl: in.FailureURL,
 		SuccessMessage: in.SuccessMessage, FailureMessage: in.FailureMessage, ContactEmail: in.Contact.Email,
 		ContactPhone: in.Contact.Phone, ContactNote: in.Contact.Note, ManualConfirmDays: int32(in.ManualConfirmDays),
-		Unlisted: in.Unlisted,
+		Unlisted: in.Unlisted, LinkOnly: in.LinkOnly,
 	}, nil
 }
 

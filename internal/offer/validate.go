@@ -106,6 +106,9 @@ func (in Input) Validate() check.Errors {
 	if len(in.ProductIDs) == 0 && !in.Unlisted {
 		e.Add("product_ids", "choose at least one product")
 	}
+	if in.LinkOnly && !in.Unlisted {
+		e.Add("unlisted", "an offer made for a payment link is sold only by that link")
+	}
 	validateIDs(e, "payment_system_ids", in.PaymentSystemIDs, MaxPaymentSystems)
 	validateFields(e, in.RegistrationFields)
 	if !slices.Contains(Languages, in.Language) {

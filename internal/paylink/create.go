@@ -19,9 +19,9 @@ import (
 
 // Create makes an active link for in, made by the actor in ctx (an operator or an API key), with its expiry job,
 // both timelines and the audit entry, in one transaction. Bad input is a check.Errors naming every field: no
-// contact or an unknown one, an unknown offer or one not on sale, an amount ≤ 0 or over the limit, an unknown
-// currency, an expiry in the past, a payment system the offer does not list (or disabled, or, for a custom amount,
-// not taking its currency).
+// contact or an unknown one, an unknown offer, one not on sale or one made for another link's custom amount, an
+// amount ≤ 0 or over the limit, an unknown currency, an expiry in the past, a payment system the offer does not
+// list (or disabled, or, for a custom amount, not taking its currency). Nothing is written then.
 func (s *Service) Create(ctx context.Context, in Input) (Link, error) {
 	var out Link
 	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
@@ -34,8 +34,8 @@ func (s *Service) Create(ctx context.Context, in Input) (Link, error) {
 
 // CreateTx is Create inside the caller's transaction tx, for a module that issues links as part of its own change
 // (a receipt, an installment): the link, its expiry job, timelines, audit and e-mail commit or roll back with tx.
-// The input is checked first with reads outside tx. A custom amount's unlisted offer is made before, in its own
-// transaction: a rollback of tx leaves that offer unused (it has no page and sells nothing by itself).
+// The input is checked first with reads outside tx; then a custom amount's offer is made in tx too, so a bad input
+// writes nothing and a rollback of tx leaves neither link nor offer.
 func (s *Service) CreateTx(ctx context.Context, tx pgx.Tx, in Input) (Link, error) {
 	now := s.rec.clock()
 	e := in.validate(now)
@@ -57,6 +57,8 @@ func (s *Service) CreateTx(ctx context.Context, tx pgx.Tx, in Input) (Link, erro
 			e.Add("offer_id", "no offer has this id")
 		case err != nil:
 			return Link{}, err
+		case of.LinkOnly:
+			e.Add("offer_id", "was made for another link's custom amount: give the amount and description instead")
 		case !offer.Sold(of.Kind):
 			e.Add("offer_id", offer.NotSoldMessage)
 		case of.Status != offer.StatusPublished:
@@ -83,7 +85,7 @@ func (s *Service) CreateTx(ctx context.Context, tx pgx.Tx, in Input) (Link, erro
 		p.ExpiresAt = now.Add(s.rec.expiry)
 	}
 	if in.OfferID == 0 {
-		if p.OfferID, err = s.customOffer(ctx, in, p); err != nil {
+		if p.OfferID, err = s.customOffer(ctx, tx, in, p); err != nil {
 			return Link{}, err
 		}
 		p.Custom = true
@@ -117,25 +119,29 @@ func (s *Service) CreateTx(ctx context.Context, tx pgx.Tx, in Input) (Link, erro
 	return out, nil
 }
 
-// customOffer makes the unlisted offer a custom amount is sold through, so that paying it is an order like any
-// other (priced, paid, completed and e-mailed by internal/order): published, one-time, no products, the
-// description as title, the link's payment systems and language. It has no public page (unlisted) and its slug is
-// random, so it never takes a slug the school may want.
-func (s *Service) customOffer(ctx context.Context, in Input, p paylinkq.LinkInsertParams) (int64, error) {
+// customOffer makes, in tx, the offer a custom amount is sold through, so that paying it is an order like any other
+// (priced, paid, completed and e-mailed by internal/order): published, one-time, no products, the description (cut
+// to an offer title's length for the title), the link's payment systems and language. It is link-only: unlisted (no
+// public page), out of the catalog's lists and pickers, never edited; its slug is random, so it never takes a slug
+// the school may want.
+func (s *Service) customOffer(ctx context.Context, tx pgx.Tx, in Input, p paylinkq.LinkInsertParams) (int64, error) {
 	var b [6]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return 0, fmt.Errorf("custom offer slug: %w", err)
 	}
 	oi := offer.NewInput()
-	oi.Title, oi.Slug, oi.Status, oi.Unlisted = in.Description, "link-"+hex.EncodeToString(b[:]), offer.StatusPublished, true
-	oi.Description = in.Description
+	oi.Title, oi.Description = truncate(in.Description, maxOfferTitle), in.Description
+	oi.Slug, oi.Status, oi.Unlisted, oi.LinkOnly = "link-"+hex.EncodeToString(b[:]), offer.StatusPublished, true, true
 	oi.Amount, oi.Currency, oi.Language, oi.PaymentSystemIDs = p.Amount, p.Currency, p.Language, p.PaymentSystemIds
-	of, err := s.deps.Catalog.Create(ctx, oi)
+	of, err := s.deps.Catalog.CreateTx(ctx, tx, oi)
 	if err != nil {
 		return 0, fmt.Errorf("custom amount's offer: %w", err)
 	}
 	return of.ID, nil
 }
+
+// maxOfferTitle is the longest title internal/offer takes, in bytes here (so at most as many characters).
+const maxOfferTitle = 200
 
 // systems checks in's payment systems, or picks the default: the offer's enabled ones. For a custom amount they
 // must be given, enabled, and take its currency.

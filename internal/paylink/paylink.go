@@ -1,8 +1,9 @@
 // Package paylink is payment links: a request to pay addressed to one contact, for an offer (or a custom one-time
 // amount), that the operator can cancel, the payer can decline, that expires, and that is paid at most once.
 //
-// A custom amount is sold through an unlisted offer Create makes for the link (the description as title, no
-// products), so that paying it is an order like any other.
+// A custom amount is sold through an offer Create makes for the link in the link's own transaction (the
+// description as title, no products), so that paying it is an order like any other. That offer is link-only
+// (offer.Input.LinkOnly): unlisted, left out of the catalog's lists and pickers, and never edited.
 //
 // A link is shared as a URL, BaseURL + "/pay/" + its token. The token is the link's id signed with the server's key
 // (HMAC-SHA256, 128 bits kept), so nothing secret is stored and the URL can be shown again at any time; a token
@@ -88,7 +89,7 @@ const (
 type Link struct {
 	ID        int64
 	ContactID int64
-	// OfferID is the offer paid; for a custom amount, the unlisted offer made for the link (Custom).
+	// OfferID is the offer paid; for a custom amount, the link-only offer made for the link (Custom).
 	OfferID int64
 	Custom  bool
 	// Title is what is being paid: the offer's title when the link was made, or the custom amount's description.

@@ -37,9 +37,9 @@ type Offers interface {
 	Offer(ctx context.Context, id int64) (offer.Offer, error)
 }
 
-// Catalog makes the unlisted offer a custom amount is sold through (internal/offer).
+// Catalog makes the link-only offer a custom amount is sold through, in the link's transaction (internal/offer).
 type Catalog interface {
-	Create(ctx context.Context, in offer.Input) (offer.Offer, error)
+	CreateTx(ctx context.Context, tx pgx.Tx, in offer.Input) (offer.Offer, error)
 }
 
 // Systems reads payment systems (internal/gateway, through the catalog cache).

@@ -10,6 +10,7 @@ import (
 	"github.com/bursar/bursar/internal/check"
 	"github.com/bursar/bursar/internal/money"
 	"github.com/bursar/bursar/internal/offer"
+	"github.com/bursar/bursar/internal/paylink"
 	"github.com/bursar/bursar/templates/admin"
 )
 
@@ -233,6 +234,20 @@ func (s *Server) adminOfferEdit(w http.ResponseWriter, r *http.Request) {
 	}
 	v := offerFormView(o.Input)
 	v.Page, v.ID = s.adminPage(r, "Offer: "+o.Title, "offers"), o.ID
+	if o.LinkOnly {
+		// The link's own offer: the page says which link, with no form (offer.Update refuses it anyway).
+		page, err := s.links.List(r.Context(), paylink.Filter{OfferID: o.ID, Limit: 1})
+		if err != nil {
+			s.htmlError(w, r, err)
+			return
+		}
+		if len(page.Links) > 0 {
+			v.LinkID = page.Links[0].ID
+		}
+		v.LinkOnly = true
+		s.render(w, r, http.StatusOK, admin.OfferFormPage(v))
+		return
+	}
 	s.renderOfferForm(w, r, http.StatusOK, v, o.ProductIDs, o.PaymentSystemIDs)
 }
 

@@ -25,6 +25,7 @@ type apiOfferJSON struct {
 	PaymentSystemIDs   []int64                   `json:"payment_system_ids"`
 	GuestCheckout      bool                      `json:"guest_checkout"`
 	Unlisted           bool                      `json:"unlisted"`
+	LinkOnly           bool                      `json:"link_only"` // made for one payment link's custom amount
 	ManualConfirmDays  int                       `json:"manual_confirm_days"`
 	AccessDays         *int                      `json:"access_days"`
 	Language           string                    `json:"language"`
@@ -55,7 +56,7 @@ func nilIfZero[T comparable](v T) *T {
 func (s *Server) offerJSON(o offer.Offer) apiOfferJSON {
 	return apiOfferJSON{ID: o.ID, Title: o.Title, Slug: o.Slug, Status: o.Status, Amount: o.Amount, Currency: o.Currency,
 		ProductIDs: o.ProductIDs, PaymentSystemIDs: o.PaymentSystemIDs, GuestCheckout: o.GuestCheckout,
-		Unlisted: o.Unlisted, ManualConfirmDays: o.ManualConfirmDays, AccessDays: nilIfZero(o.AccessDays), Language: o.Language, Kind: o.Kind,
+		Unlisted: o.Unlisted, LinkOnly: o.LinkOnly, ManualConfirmDays: o.ManualConfirmDays, AccessDays: nilIfZero(o.AccessDays), Language: o.Language, Kind: o.Kind,
 		Interval: nilIfZero(o.Interval), IntervalDays: nilIfZero(o.IntervalDays), Installments: nilIfZero(o.Installments),
 		Description: o.Description, RegistrationFields: o.RegistrationFields, SuccessURL: o.SuccessURL,
 		SuccessMessage: o.SuccessMessage, FailureURL: o.FailureURL, FailureMessage: o.FailureMessage, Contact: o.Contact,

@@ -15,7 +15,7 @@ type paymentLinkJSON struct {
 	URL              string     `json:"url"` // the payer's page: share it
 	Status           string     `json:"status"`
 	ContactID        int64      `json:"contact_id"`
-	OfferID          int64      `json:"offer_id"` // for a custom amount, the unlisted offer made for it
+	OfferID          int64      `json:"offer_id"` // for a custom amount, the link-only offer made for it
 	Custom           bool       `json:"custom"`
 	Title            string     `json:"title"`
 	Amount           int64      `json:"amount"`

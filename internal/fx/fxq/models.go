@@ -171,6 +171,7 @@ type Offer struct {
 	CreatedAt          time.Time
 	UpdatedAt          time.Time
 	Unlisted           bool
+	LinkOnly           bool
 }
 
 type OfferPaymentSystem struct {

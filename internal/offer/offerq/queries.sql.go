@@ -11,7 +11,7 @@ import (
 )
 
 const offerByID = `-- name: OfferByID :one
-SELECT o.id, o.title, o.slug, o.description, o.status, o.amount, o.currency, o.kind, o.recurring_interval, o.recurring_days, o.installments, o.access_days, o.guest_checkout, o.registration_fields, o.language, o.success_url, o.failure_url, o.success_message, o.failure_message, o.contact_email, o.contact_phone, o.contact_note, o.manual_confirm_days, o.created_at, o.updated_at, o.unlisted,
+SELECT o.id, o.title, o.slug, o.description, o.status, o.amount, o.currency, o.kind, o.recurring_interval, o.recurring_days, o.installments, o.access_days, o.guest_checkout, o.registration_fields, o.language, o.success_url, o.failure_url, o.success_message, o.failure_message, o.contact_email, o.contact_phone, o.contact_note, o.manual_confirm_days, o.created_at, o.updated_at, o.unlisted, o.link_only,
        ARRAY(SELECT op.product_id FROM offer_products op WHERE op.offer_id = o.id ORDER BY op.product_id)::bigint[] AS product_ids,
        ARRAY(SELECT ops.payment_system_id FROM offer_payment_systems ops WHERE ops.offer_id = o.id
              ORDER BY ops.position, ops.payment_system_id)::bigint[] AS payment_system_ids
@@ -54,6 +54,7 @@ func (q *Queries) OfferByID(ctx context.Context, id int64) (OfferByIDRow, error)
 		&i.Offer.CreatedAt,
 		&i.Offer.UpdatedAt,
 		&i.Offer.Unlisted,
+		&i.Offer.LinkOnly,
 		&i.ProductIds,
 		&i.PaymentSystemIds,
 	)
@@ -63,10 +64,12 @@ func (q *Queries) OfferByID(ctx context.Context, id int64) (OfferByIDRow, error)
 const offerCreate = `-- name: OfferCreate :one
 INSERT INTO offers (title, slug, description, status, amount, currency, kind, recurring_interval, recurring_days,
     installments, access_days, guest_checkout, registration_fields, language, success_url, failure_url,
-    success_message, failure_message, contact_email, contact_phone, contact_note, manual_confirm_days, unlisted)
+    success_message, failure_message, contact_email, contact_phone, contact_note, manual_confirm_days, unlisted,
+    link_only)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,
     $10, $11, $12, $13, $14, $15, $16,
-    $17, $18, $19, $20, $21, $22, $23)
+    $17, $18, $19, $20, $21, $22, $23,
+    $24)
 RETURNING id, created_at, updated_at
 `
 
@@ -94,6 +97,7 @@ type OfferCreateParams struct {
 	ContactNote        string
 	ManualConfirmDays  int32
 	Unlisted           bool
+	LinkOnly           bool
 }
 
 type OfferCreateRow struct {
@@ -127,6 +131,7 @@ func (q *Queries) OfferCreate(ctx context.Context, arg OfferCreateParams) (Offer
 		arg.ContactNote,
 		arg.ManualConfirmDays,
 		arg.Unlisted,
+		arg.LinkOnly,
 	)
 	var i OfferCreateRow
 	err := row.Scan(&i.ID, &i.CreatedAt, &i.UpdatedAt)
@@ -134,7 +139,7 @@ func (q *Queries) OfferCreate(ctx context.Context, arg OfferCreateParams) (Offer
 }
 
 const offerForUpdate = `-- name: OfferForUpdate :one
-SELECT o.id, o.title, o.slug, o.description, o.status, o.amount, o.currency, o.kind, o.recurring_interval, o.recurring_days, o.installments, o.access_days, o.guest_checkout, o.registration_fields, o.language, o.success_url, o.failure_url, o.success_message, o.failure_message, o.contact_email, o.contact_phone, o.contact_note, o.manual_confirm_days, o.created_at, o.updated_at, o.unlisted,
+SELECT o.id, o.title, o.slug, o.description, o.status, o.amount, o.currency, o.kind, o.recurring_interval, o.recurring_days, o.installments, o.access_days, o.guest_checkout, o.registration_fields, o.language, o.success_url, o.failure_url, o.success_message, o.failure_message, o.contact_email, o.contact_phone, o.contact_note, o.manual_confirm_days, o.created_at, o.updated_at, o.unlisted, o.link_only,
        ARRAY(SELECT op.product_id FROM offer_products op WHERE op.offer_id = o.id ORDER BY op.product_id)::bigint[] AS product_ids,
        ARRAY(SELECT ops.payment_system_id FROM offer_payment_systems ops WHERE ops.offer_id = o.id
              ORDER BY ops.position, ops.payment_system_id)::bigint[] AS payment_system_ids
@@ -177,6 +182,7 @@ func (q *Queries) OfferForUpdate(ctx context.Context, id int64) (OfferForUpdateR
 		&i.Offer.CreatedAt,
 		&i.Offer.UpdatedAt,
 		&i.Offer.Unlisted,
+		&i.Offer.LinkOnly,
 		&i.ProductIds,
 		&i.PaymentSystemIds,
 	)
@@ -184,12 +190,13 @@ func (q *Queries) OfferForUpdate(ctx context.Context, id int64) (OfferForUpdateR
 }
 
 const offerList = `-- name: OfferList :many
-SELECT o.id, o.title, o.slug, o.description, o.status, o.amount, o.currency, o.kind, o.recurring_interval, o.recurring_days, o.installments, o.access_days, o.guest_checkout, o.registration_fields, o.language, o.success_url, o.failure_url, o.success_message, o.failure_message, o.contact_email, o.contact_phone, o.contact_note, o.manual_confirm_days, o.created_at, o.updated_at, o.unlisted,
+SELECT o.id, o.title, o.slug, o.description, o.status, o.amount, o.currency, o.kind, o.recurring_interval, o.recurring_days, o.installments, o.access_days, o.guest_checkout, o.registration_fields, o.language, o.success_url, o.failure_url, o.success_message, o.failure_message, o.contact_email, o.contact_phone, o.contact_note, o.manual_confirm_days, o.created_at, o.updated_at, o.unlisted, o.link_only,
        ARRAY(SELECT op.product_id FROM offer_products op WHERE op.offer_id = o.id ORDER BY op.product_id)::bigint[] AS product_ids,
        ARRAY(SELECT ops.payment_system_id FROM offer_payment_systems ops WHERE ops.offer_id = o.id
              ORDER BY ops.position, ops.payment_system_id)::bigint[] AS payment_system_ids
 FROM offers o
-WHERE ($1::text = '' OR o.status = $1::text)
+WHERE NOT o.link_only
+  AND ($1::text = '' OR o.status = $1::text)
   AND ($2::text = '' OR lower(o.title) LIKE '%' || lower($2::text) || '%' OR o.slug LIKE '%' || lower($2::text) || '%')
   AND o.id > $3::bigint
 ORDER BY o.id
@@ -209,7 +216,8 @@ type OfferListRow struct {
 	PaymentSystemIds []int64
 }
 
-// A keyset page of offers in id order; @query is a LIKE pattern with its wildcards escaped.
+// A keyset page of the catalog's offers in id order; @query is a LIKE pattern with its wildcards escaped. An offer
+// made for one payment link's custom amount (link_only) is no part of the catalog.
 func (q *Queries) OfferList(ctx context.Context, arg OfferListParams) ([]OfferListRow, error) {
 	rows, err := q.db.Query(ctx, offerList,
 		arg.Status,
@@ -251,6 +259,7 @@ func (q *Queries) OfferList(ctx context.Context, arg OfferListParams) ([]OfferLi
 			&i.Offer.CreatedAt,
 			&i.Offer.UpdatedAt,
 			&i.Offer.Unlisted,
+			&i.Offer.LinkOnly,
 			&i.ProductIds,
 			&i.PaymentSystemIds,
 		); err != nil {
@@ -313,7 +322,7 @@ func (q *Queries) OfferProductsClear(ctx context.Context, offerID int64) error {
 }
 
 const offerPublishedBySlug = `-- name: OfferPublishedBySlug :one
-SELECT o.id, o.title, o.slug, o.description, o.status, o.amount, o.currency, o.kind, o.recurring_interval, o.recurring_days, o.installments, o.access_days, o.guest_checkout, o.registration_fields, o.language, o.success_url, o.failure_url, o.success_message, o.failure_message, o.contact_email, o.contact_phone, o.contact_note, o.manual_confirm_days, o.created_at, o.updated_at, o.unlisted,
+SELECT o.id, o.title, o.slug, o.description, o.status, o.amount, o.currency, o.kind, o.recurring_interval, o.recurring_days, o.installments, o.access_days, o.guest_checkout, o.registration_fields, o.language, o.success_url, o.failure_url, o.success_message, o.failure_message, o.contact_email, o.contact_phone, o.contact_note, o.manual_confirm_days, o.created_at, o.updated_at, o.unlisted, o.link_only,
        ARRAY(SELECT op.product_id FROM offer_products op WHERE op.offer_id = o.id ORDER BY op.product_id)::bigint[] AS product_ids,
        ARRAY(SELECT ops.payment_system_id FROM offer_payment_systems ops WHERE ops.offer_id = o.id
              ORDER BY ops.position, ops.payment_system_id)::bigint[] AS payment_system_ids,
@@ -361,6 +370,7 @@ func (q *Queries) OfferPublishedBySlug(ctx context.Context, slug string) (OfferP
 		&i.Offer.CreatedAt,
 		&i.Offer.UpdatedAt,
 		&i.Offer.Unlisted,
+		&i.Offer.LinkOnly,
 		&i.ProductIds,
 		&i.PaymentSystemIds,
 		&i.ProductNames,
