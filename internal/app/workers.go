@@ -18,6 +18,9 @@ type Workers struct {
 	Recheck *order.RecheckWorker
 	// Sweep rejects manual orders past their deadline whose own deadline job was lost; its periodic job runs hourly.
 	Sweep *order.SweepWorker
+	// Rollups fold the days changed since the last run into the Transactions totals' daily rollup; its periodic job
+	// runs every ten minutes and at start-up.
+	Rollups *order.TxnRollupWorker
 }
 
 // Workers builds River's workers; sender delivers e-mails (nil: they are logged and kept in the admin outbox).
@@ -31,20 +34,22 @@ func (a *App) Workers(sender notify.Sender) Workers {
 		Deadline: order.NewDeadlineWorker(s.Orders),
 		Recheck:  order.NewRecheckWorker(s.Orders, order.RecheckConfig{After: a.cfg.RecheckAfter}, a.log),
 		Sweep:    order.NewSweepWorker(s.Orders, a.log),
+		Rollups:  order.NewTxnRollupWorker(s.Orders, a.log, nil),
 	}
 }
 
 // Jobs builds the River client that works the queue with every worker (see Workers), and whose periodic jobs
-// re-check stuck gateway payments every few minutes and sweep overdue manual orders every hour, on whichever
-// process River elects leader. Start it with its Start.
+// re-check stuck gateway payments every few minutes, sweep overdue manual orders every hour and roll up the
+// Transactions totals every ten minutes, on whichever process River elects leader. Start it with its Start.
 func (a *App) Jobs(sender notify.Sender) (*jobs.Client, error) {
 	w := a.Workers(sender)
-	jc, err := jobs.New(a.pool, a.log, a.jobsConfig(), w.Mail, w.Deadline, w.Recheck, w.Sweep)
+	jc, err := jobs.New(a.pool, a.log, a.jobsConfig(), w.Mail, w.Deadline, w.Recheck, w.Sweep, w.Rollups)
 	if err != nil {
 		return nil, err
 	}
 	jc.River().PeriodicJobs().Add(w.Recheck.PeriodicJob())
 	jc.River().PeriodicJobs().Add(w.Sweep.PeriodicJob())
+	jc.River().PeriodicJobs().Add(w.Rollups.PeriodicJob())
 	return jc, nil
 }
 

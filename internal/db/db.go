@@ -39,6 +39,13 @@ func Open(ctx context.Context, url string, configure ...func(*pgxpool.Config)) (
 		return nil, fmt.Errorf("parse DATABASE_URL: %w", err)
 	}
 	cfg.MaxConnIdleTime = time.Minute
+	// Bursar's statements are short: JIT compilation, which PostgreSQL starts on the planner's estimated cost alone,
+	// took 700 ms to compile the 20 ms Transactions totals statement whenever its estimates (index range scans driven
+	// by a CTE, whose row count the planner guesses) passed jit_above_cost (docs/PERFORMANCE.md). A jit setting in the
+	// URL wins.
+	if _, ok := cfg.ConnConfig.RuntimeParams["jit"]; !ok {
+		cfg.ConnConfig.RuntimeParams["jit"] = "off"
+	}
 	// Times come back in UTC whatever the server's TZ, so the API and the pages show the same instant the same way.
 	cfg.AfterConnect = func(_ context.Context, conn *pgx.Conn) error {
 		conn.TypeMap().RegisterType(&pgtype.Type{Name: "timestamptz", OID: pgtype.TimestamptzOID, Codec: &pgtype.TimestamptzCodec{ScanLocation: time.UTC}})
