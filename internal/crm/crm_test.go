@@ -256,3 +256,69 @@ func TestCustomFieldsText(t *testing.T) {
 		}
 	}
 }
+
+// TestSearchBeyondTheNewest: a search finds the same contacts, page by page, whether its matches are among the
+// newest contacts, all old (beyond the few thousand newest the search looks through one by one before it asks the
+// trigram index), or both, and with the exact e-mail filter too.
+func TestSearchBeyondTheNewest(t *testing.T) {
+	t.Parallel()
+	s, pool, ctx := newService(t)
+	// 3,000 contacts; "needle" in the 70 oldest and the 5 newest, "oldonly" in 60 of the oldest, "every" in all.
+	if _, err := pool.Exec(ctx, `INSERT INTO contacts (email, name)
+		SELECT 'c' || g || '@every.test',
+		       CASE WHEN g <= 70 OR g > 2995 THEN 'Needle ' ELSE '' END || CASE WHEN g <= 60 THEN 'Oldonly' ELSE 'Person' END
+		FROM generate_series(1, 3000) g`); err != nil {
+		t.Fatal(err)
+	}
+	all := func(f crm.Filter) []int64 {
+		t.Helper()
+		var got []int64
+		for pages := 0; ; pages++ {
+			if pages > 1000 {
+				t.Fatal("pagination does not end")
+			}
+			p, err := s.List(ctx, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range p.Contacts {
+				got = append(got, c.ID)
+			}
+			if p.NextBeforeID == 0 {
+				return got
+			}
+			f.BeforeID = p.NextBeforeID
+		}
+	}
+	direct := func(fragment, email string) []int64 {
+		t.Helper()
+		rows, err := pool.Query(ctx, `SELECT id FROM contacts
+			WHERE strpos(lower(email) || ' ' || lower(name), lower($1)) > 0 AND ($2 = '' OR lower(email) = lower($2))
+			ORDER BY id DESC`, fragment, email)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []int64
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	for _, tt := range []struct{ q, email string }{{"needle", ""}, {"oldonly", ""}, {"every", ""}, {"c17@", ""},
+		{"needle", "c3@every.test"}, {"nothing", ""}} {
+		for _, limit := range []int{7, 50} {
+			got, want := all(crm.Filter{Query: tt.q, Email: tt.email, Limit: limit}), direct(tt.q, tt.email)
+			if tt.q == "every" && len(want) != 3000 {
+				t.Fatalf("fixture: %d contacts match every", len(want))
+			}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("search %q (e-mail %q) by pages of %d: %d contacts %v, want %d %v", tt.q, tt.email, limit,
+					len(got), got, len(want), want)
+			}
+		}
+	}
+}
