@@ -71,7 +71,22 @@ CREATE TABLE txn_daily (
     PRIMARY KEY (day, kind, currency, payment_system_id, status)
 );
 
--- One row: the snapshot txn_daily is exact at, and the first day it does not cover. No row: no rollup yet (the
+-- The same sums by month, for the whole months before txn_rollup.through (summed from txn_daily): every date reads
+-- about 30 times fewer rows.
+CREATE TABLE txn_monthly (
+    month             date   NOT NULL,
+    kind              text   NOT NULL CHECK (kind IN ('payment', 'refund')),
+    currency          text   NOT NULL,
+    payment_system_id bigint NOT NULL,
+    status            text   NOT NULL,
+    n                 bigint NOT NULL,
+    amount            bigint NOT NULL,
+    fee               bigint NOT NULL,
+    net               bigint NOT NULL,
+    PRIMARY KEY (month, kind, currency, payment_system_id, status)
+);
+
+-- One row: the snapshot txn_daily and txn_monthly are exact at, and the first day it does not cover. No row: no rollup yet (the
 -- totals read every row).
 CREATE TABLE txn_rollup (
     one       boolean     PRIMARY KEY DEFAULT true CHECK (one),
@@ -104,6 +119,7 @@ CREATE FUNCTION bursar_txn_truncated() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     DELETE FROM txn_rollup;
     DELETE FROM txn_daily;
+    DELETE FROM txn_monthly;
     RETURN NULL;
 END;
 $$;
@@ -127,6 +143,7 @@ DROP FUNCTION bursar_txn_truncated();
 DROP FUNCTION bursar_txn_deleted();
 DROP TABLE txn_rollup_dirty;
 DROP TABLE txn_rollup;
+DROP TABLE txn_monthly;
 DROP TABLE txn_daily;
 DROP TRIGGER refunds_txn_changed ON refunds;
 DROP TRIGGER payments_txn_changed ON payments;

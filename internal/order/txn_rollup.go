@@ -43,7 +43,7 @@ const txnDirtyDays = `dp AS MATERIALIZED (
 			FROM st JOIN refunds r ON r.changed_xid >= @since::xid8
 			WHERE NOT pg_visible_in_snapshot(r.changed_xid, st.snap)
 		UNION SELECT 'refund', (r.created_at AT TIME ZONE 'UTC')::date
-			FROM dp CROSS JOIN LATERAL (SELECT r.created_at FROM refunds r WHERE r.payment_id = dp.id) r
+			FROM dp CROSS JOIN LATERAL (SELECT r.created_at FROM refunds r WHERE r.payment_id = dp.id OFFSET 0) r
 		UNION SELECT kind, day FROM txn_rollup_dirty)`
 
 // txnRollupTotals is TransactionTotals from the rollup. Arguments: @lo the first whole day of the range (NULL: no
@@ -52,8 +52,9 @@ const txnDirtyDays = `dp AS MATERIALIZED (
 // @since the rollup snapshot's xmin as read just before (see txnDirtyDays).
 //
 // [l, h) is the run of whole days the rollup answers for; the rest of [From, To) is read from the rows in "live"
-// time ranges, and so are the dirty days within [l, h). Each range is an index range scan of its own (LATERAL):
-// settled payments from payments_settled_idx alone, succeeded refunds from refunds_status_created_idx.
+// time ranges, and so are the dirty days within [l, h). Each range is an index range scan of its own (LATERAL, kept
+// apart by OFFSET 0 so that the planner, which cannot know how many ranges there are, does not turn it into a hash
+// join over a whole table): settled payments from payments_settled_idx, succeeded refunds by their creation.
 const txnRollupTotals = `WITH st AS MATERIALIZED (
 		SELECT (SELECT snap FROM txn_rollup) AS snap, coalesce((SELECT through FROM txn_rollup), '-infinity') AS through),
 	` + txnDirtyDays + `,
@@ -64,6 +65,21 @@ const txnRollupTotals = `WITH st AS MATERIALIZED (
 		       coalesce((SELECT array_agg(day) FROM dirty WHERE kind = 'refund'), '{}') AS dref
 		FROM st, LATERAL (SELECT coalesce(@lo::date, '-infinity') AS l) l0,
 		     LATERAL (SELECT l0.l AS l, greatest(l0.l, least(coalesce(@hi::date, 'infinity'), st.through)) AS h) x),
+	-- [ml, mh): the whole months within [l, h), read from txn_monthly but for the months with a dirty day
+	mb AS MATERIALIZED (
+		SELECT y.ml, greatest(y.ml, date_trunc('month', b.h)::date) AS mh
+		FROM b, LATERAL (SELECT least(b.h, CASE WHEN date_trunc('month', b.l)::date = b.l THEN b.l
+		                                       ELSE (date_trunc('month', b.l) + interval '1 month')::date END) AS ml) y),
+	dm AS MATERIALIZED (
+		SELECT DISTINCT d.kind, date_trunc('month', d.day)::date AS month FROM dirty d, mb
+		WHERE d.day >= mb.ml AND d.day < mb.mh),
+	-- the days read from txn_daily: before ml, from mh on, and in the months with a dirty day
+	dr AS MATERIALIZED (
+		SELECT k.kind, r.s, r.e FROM b, mb, (VALUES ('payment'), ('refund')) k(kind),
+		     LATERAL (VALUES (b.l, mb.ml), (mb.mh, b.h)) r(s, e)
+		WHERE r.s < r.e
+		UNION ALL
+		SELECT dm.kind, dm.month, (dm.month + interval '1 month')::date FROM dm),
 	live AS MATERIALIZED (
 		SELECT k.kind, r.s, r.e
 		FROM b, (VALUES ('payment'), ('refund')) k(kind),
@@ -78,28 +94,43 @@ const txnRollupTotals = `WITH st AS MATERIALIZED (
 		       sum(t.net) FILTER (WHERE t.kind = 'payment') AS net,
 		       sum(t.n) FILTER (WHERE t.kind = 'refund') AS refund_count,
 		       sum(t.amount) FILTER (WHERE t.kind = 'refund') AS refunds
-		FROM b JOIN txn_daily t ON t.day >= b.l AND t.day < b.h
+		FROM b, dr CROSS JOIN LATERAL (
+			SELECT t.* FROM txn_daily t WHERE t.day >= dr.s AND t.day < dr.e AND t.kind = dr.kind OFFSET 0) t
 		WHERE ((t.kind = 'payment' AND @payments::bool) OR (t.kind = 'refund' AND @refunds::bool))
 		  AND (@status::text IS NULL OR t.status = @status) AND (@currency::text IS NULL OR t.currency = @currency)
 		  AND (@system::bigint IS NULL OR t.payment_system_id = @system)
 		  AND t.day <> ALL (CASE t.kind WHEN 'payment' THEN b.dpay ELSE b.dref END)
 		GROUP BY t.currency
 		UNION ALL
+		SELECT m.currency, sum(m.n) FILTER (WHERE m.kind = 'payment'),
+		       sum(m.amount) FILTER (WHERE m.kind = 'payment'), sum(m.fee),
+		       sum(m.net) FILTER (WHERE m.kind = 'payment'),
+		       sum(m.n) FILTER (WHERE m.kind = 'refund'),
+		       sum(m.amount) FILTER (WHERE m.kind = 'refund')
+		FROM mb JOIN txn_monthly m ON m.month >= mb.ml AND m.month < mb.mh
+		WHERE ((m.kind = 'payment' AND @payments::bool) OR (m.kind = 'refund' AND @refunds::bool))
+		  AND (@status::text IS NULL OR m.status = @status) AND (@currency::text IS NULL OR m.currency = @currency)
+		  AND (@system::bigint IS NULL OR m.payment_system_id = @system)
+		  AND NOT EXISTS (SELECT 1 FROM dm WHERE dm.kind = m.kind AND dm.month = m.month)
+		GROUP BY m.currency
+		UNION ALL
 		SELECT p.currency, count(*), sum(p.amount), sum(p.fee), sum(p.net), 0, 0
 		FROM live r CROSS JOIN LATERAL (
 			SELECT p.currency, p.amount, p.fee, p.net FROM payments p
 			WHERE p.created_at >= r.s AND p.created_at < r.e AND ` + settledPayments + `
 			  AND (@status::text IS NULL OR p.status = @status) AND (@currency::text IS NULL OR p.currency = @currency)
-			  AND (@system::bigint IS NULL OR p.payment_system_id = @system)) p
+			  AND (@system::bigint IS NULL OR p.payment_system_id = @system) OFFSET 0) p
 		WHERE r.kind = 'payment' AND @payments::bool
 		GROUP BY p.currency
 		UNION ALL
 		SELECT x.currency, 0, 0, 0, 0, count(*), sum(x.amount)
 		FROM live r CROSS JOIN LATERAL (
-			SELECT rf.currency, rf.amount FROM refunds rf JOIN payments p ON p.id = rf.payment_id
+			SELECT rf.currency, rf.amount FROM refunds rf
 			WHERE rf.status = 'succeeded' AND rf.created_at >= r.s AND rf.created_at < r.e
 			  AND (@status::text IS NULL OR rf.status = @status) AND (@currency::text IS NULL OR rf.currency = @currency)
-			  AND (@system::bigint IS NULL OR p.payment_system_id = @system)) x
+			  AND (@system::bigint IS NULL
+			       OR (SELECT p.payment_system_id FROM payments p WHERE p.id = rf.payment_id) = @system)
+			OFFSET 0) x
 		WHERE r.kind = 'refund' AND @refunds::bool
 		GROUP BY x.currency)
 	SELECT currency, coalesce(sum(payment_count), 0)::bigint, coalesce(sum(payments), 0)::bigint,
@@ -259,6 +290,30 @@ func (s *Service) RollupTransactions(ctx context.Context, now time.Time) (TxnRol
 		return res, fmt.Errorf("rollup transactions: %w", err)
 	}
 	res.Rows = tag.RowsAffected()
+	// The months: every month a summed range touches is summed again from txn_daily, when it is whole.
+	if _, err := tx.Exec(ctx, `DELETE FROM txn_monthly m WHERE m.month >= date_trunc('month', $1::date)
+		OR (m.kind = 'payment' AND EXISTS (SELECT 1 FROM unnest($2::timestamptz[], $3::timestamptz[]) r(s, e)
+		                                   WHERE m.month < (r.e AT TIME ZONE 'UTC') AND m.month + interval '1 month' > (r.s AT TIME ZONE 'UTC')))
+		OR (m.kind = 'refund' AND EXISTS (SELECT 1 FROM unnest($4::timestamptz[], $5::timestamptz[]) r(s, e)
+		                                  WHERE m.month < (r.e AT TIME ZONE 'UTC') AND m.month + interval '1 month' > (r.s AT TIME ZONE 'UTC')))`,
+		through, redo[TxnPayment].starts, redo[TxnPayment].ends, redo[TxnRefund].starts, redo[TxnRefund].ends); err != nil {
+		return res, fmt.Errorf("rollup transactions: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO txn_monthly (month, kind, currency, payment_system_id, status, n, amount, fee, net)
+		SELECT date_trunc('month', t.day)::date, t.kind, t.currency, t.payment_system_id, t.status,
+		       sum(t.n), sum(t.amount), sum(t.fee), sum(t.net)
+		FROM txn_daily t
+		WHERE t.day < date_trunc('month', $1::date)
+		  AND ((t.kind = 'payment' AND EXISTS (SELECT 1 FROM unnest($2::timestamptz[], $3::timestamptz[]) r(s, e)
+		        WHERE date_trunc('month', t.day) < (r.e AT TIME ZONE 'UTC')
+		          AND date_trunc('month', t.day) + interval '1 month' > (r.s AT TIME ZONE 'UTC')))
+		    OR (t.kind = 'refund' AND EXISTS (SELECT 1 FROM unnest($4::timestamptz[], $5::timestamptz[]) r(s, e)
+		        WHERE date_trunc('month', t.day) < (r.e AT TIME ZONE 'UTC')
+		          AND date_trunc('month', t.day) + interval '1 month' > (r.s AT TIME ZONE 'UTC'))))
+		GROUP BY 1, 2, 3, 4, 5`,
+		through, redo[TxnPayment].starts, redo[TxnPayment].ends, redo[TxnRefund].starts, redo[TxnRefund].ends); err != nil {
+		return res, fmt.Errorf("rollup transactions: %w", err)
+	}
 	// The deletions this snapshot sees are in the sums now; the snapshot is the one every statement above read at.
 	if _, err := tx.Exec(ctx, `DELETE FROM txn_rollup_dirty`); err != nil {
 		return res, fmt.Errorf("rollup transactions: %w", err)

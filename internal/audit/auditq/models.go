@@ -369,6 +369,18 @@ type TxnDaily struct {
 	Net             int64
 }
 
+type TxnMonthly struct {
+	Month           time.Time
+	Kind            string
+	Currency        string
+	PaymentSystemID int64
+	Status          string
+	N               int64
+	Amount          int64
+	Fee             int64
+	Net             int64
+}
+
 type TxnRollup struct {
 	One      bool
 	Snap     interface{}
