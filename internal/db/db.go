@@ -3,6 +3,7 @@
 package db
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -173,21 +174,50 @@ type MigrationStatus struct {
 	AppliedAt time.Time // zero when pending
 }
 
-// Status lists every embedded migration with its state.
+// Status lists every embedded migration with its state. It reads goose's table with one query on the pool, as
+// goose's own status does (a version is applied when its newest row says so), without building goose's provider
+// and a database/sql handle over the pool (a third of `bursar migrate status`'s time, issue 12). A database never
+// migrated (no goose table) has every migration pending.
 func Status(ctx context.Context, pool *pgxpool.Pool) ([]MigrationStatus, error) {
-	p, sqldb, err := gooseProvider(pool)
+	names, err := fs.Glob(migrations.FS, "*.sql")
 	if err != nil {
 		return nil, err
 	}
-	defer sqldb.Close()
-	st, err := p.Status(ctx)
+	rows, err := pool.Query(ctx, `SELECT DISTINCT ON (version_id) version_id, is_applied, tstamp
+		FROM goose_db_version ORDER BY version_id, id DESC`)
+	applied := map[int64]time.Time{}
+	if err == nil {
+		for rows.Next() {
+			var (
+				v  int64
+				ok bool
+				at time.Time
+			)
+			if err := rows.Scan(&v, &ok, &at); err != nil {
+				return nil, err
+			}
+			if ok {
+				applied[v] = at
+			}
+		}
+		err = rows.Err()
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "42P01" { // undefined_table: never migrated
+		err = nil
+	}
 	if err != nil {
 		return nil, err
 	}
-	out := make([]MigrationStatus, 0, len(st))
-	for _, s := range st {
-		out = append(out, MigrationStatus{Version: s.Source.Version, File: s.Source.Path, AppliedAt: s.AppliedAt})
+	out := make([]MigrationStatus, 0, len(names))
+	for _, n := range names {
+		v, err := goose.NumericComponent(n)
+		if err != nil {
+			return nil, fmt.Errorf("migration %s: %w", n, err)
+		}
+		out = append(out, MigrationStatus{Version: v, File: n, AppliedAt: applied[v]})
 	}
+	slices.SortFunc(out, func(a, b MigrationStatus) int { return cmp.Compare(a.Version, b.Version) })
 	return out, nil
 }
 
