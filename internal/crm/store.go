@@ -151,7 +151,9 @@ const searchWindow = 2000
 // a rare one by the trigram index, and a fragment of middling frequency whose matches are all old (5% of contacts,
 // the newest 70,000 ids back) took 680 ms by the walk, which the planner chose. So the query does both, each where
 // it is cheap: it walks the newest searchWindow contacts, and only when they hold less than a page does it collect
-// the older matches through contacts_search_idx (the gate is a one-time filter: that scan does not run otherwise).
+// the older matches through contacts_search_idx (the gate is a one-time filter: that scan does not run otherwise),
+// their ids only, in a CTE of their own (with the order and limit inside, the planner would walk the key again),
+// and reads the newest of them.
 func searchContacts(base, cols string, filtered bool, pattern, limit string) string {
 	and := " WHERE "
 	if filtered {
@@ -160,10 +162,11 @@ func searchContacts(base, cols string, filtered bool, pattern, limit string) str
 	return `WITH w AS MATERIALIZED (` + base + ` ORDER BY id DESC LIMIT ` + strconv.Itoa(searchWindow) + `),
 		hit AS MATERIALIZED (SELECT ` + cols + ` FROM w WHERE ` + searchExpr + ` ILIKE ` + pattern + `
 			ORDER BY id DESC LIMIT ` + limit + `),
-		older AS MATERIALIZED (` + base + and + searchExpr + ` ILIKE ` + pattern + `
+		older AS MATERIALIZED (SELECT id FROM (` + base + and + searchExpr + ` ILIKE ` + pattern + `
 			AND id < (SELECT min(id) FROM w)
-			AND (SELECT count(*) FROM hit) < ` + limit + ` AND (SELECT count(*) FROM w) = ` + strconv.Itoa(searchWindow) + `)
-		SELECT * FROM hit UNION ALL (SELECT * FROM older ORDER BY id DESC LIMIT ` + limit + `)
+			AND (SELECT count(*) FROM hit) < ` + limit + ` AND (SELECT count(*) FROM w) = ` + strconv.Itoa(searchWindow) + `) o)
+		SELECT * FROM hit UNION ALL SELECT ` + cols + ` FROM contacts
+			WHERE id IN (SELECT id FROM older ORDER BY id DESC LIMIT ` + limit + `)
 		ORDER BY id DESC LIMIT ` + limit
 }
 
