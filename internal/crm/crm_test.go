@@ -155,24 +155,7 @@ func TestListKeysetPages(t *testing.T) {
 		want = append([]int64{c.ID}, want...) // newest first
 	}
 	mustCreate(t, s, ctx, crm.Input{Email: "other@school.test", Name: "Someone else"})
-	var got []int64
-	f := crm.Filter{Query: "page person", Limit: 3}
-	for pages := 0; ; pages++ {
-		if pages > 5 {
-			t.Fatal("pagination does not end")
-		}
-		p, err := s.List(ctx, f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, c := range p.Contacts {
-			got = append(got, c.ID)
-		}
-		if p.NextBeforeID == 0 {
-			break
-		}
-		f.BeforeID = p.NextBeforeID
-	}
+	got := allPages(t, s, ctx, crm.Filter{Query: "page person", Limit: 3}, 5)
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("pages gave %v, want %v (no overlap, no gap)", got, want)
 	}
@@ -270,26 +253,6 @@ func TestSearchBeyondTheNewest(t *testing.T) {
 		FROM generate_series(1, 3000) g`); err != nil {
 		t.Fatal(err)
 	}
-	all := func(f crm.Filter) []int64 {
-		t.Helper()
-		var got []int64
-		for pages := 0; ; pages++ {
-			if pages > 1000 {
-				t.Fatal("pagination does not end")
-			}
-			p, err := s.List(ctx, f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, c := range p.Contacts {
-				got = append(got, c.ID)
-			}
-			if p.NextBeforeID == 0 {
-				return got
-			}
-			f.BeforeID = p.NextBeforeID
-		}
-	}
 	direct := func(fragment, email string) []int64 {
 		t.Helper()
 		rows, err := pool.Query(ctx, `SELECT id FROM contacts
@@ -311,7 +274,8 @@ func TestSearchBeyondTheNewest(t *testing.T) {
 	for _, tt := range []struct{ q, email string }{{"needle", ""}, {"oldonly", ""}, {"every", ""}, {"c17@", ""},
 		{"needle", "c3@every.test"}, {"nothing", ""}} {
 		for _, limit := range []int{7, 50} {
-			got, want := all(crm.Filter{Query: tt.q, Email: tt.email, Limit: limit}), direct(tt.q, tt.email)
+			got := allPages(t, s, ctx, crm.Filter{Query: tt.q, Email: tt.email, Limit: limit}, 1000)
+			want := direct(tt.q, tt.email)
 			if tt.q == "every" && len(want) != 3000 {
 				t.Fatalf("fixture: %d contacts match every", len(want))
 			}
@@ -320,5 +284,27 @@ func TestSearchBeyondTheNewest(t *testing.T) {
 					len(got), got, len(want), want)
 			}
 		}
+	}
+}
+
+// allPages lists the contacts f selects page by page, following the cursor, and fails after maxPages pages.
+func allPages(t *testing.T, s *crm.Service, ctx context.Context, f crm.Filter, maxPages int) []int64 {
+	t.Helper()
+	var got []int64
+	for pages := 0; ; pages++ {
+		if pages > maxPages {
+			t.Fatal("pagination does not end")
+		}
+		p, err := s.List(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range p.Contacts {
+			got = append(got, c.ID)
+		}
+		if p.NextBeforeID == 0 {
+			return got
+		}
+		f.BeforeID = p.NextBeforeID
 	}
 }
