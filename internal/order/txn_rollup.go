@@ -12,20 +12,19 @@ import (
 )
 
 // The Transactions totals over long ranges (every date, at a big school's size: a million payments) from a daily
-// rollup, exact at any moment (migration 00024, docs/PERFORMANCE.md).
+// and monthly rollup, exact at any moment (migration 00024, docs/PERFORMANCE.md).
 //
 // txn_daily holds, for each UTC day before txn_rollup.through, the sums of settled payments and succeeded refunds
-// by currency, payment system and status, as of the snapshot txn_rollup.snap that RollupTransactions read them
-// at. Every payment and refund carries changed_xid, the top-level id of the transaction that inserted it or last
-// changed a column the totals read (a column default and a trigger keep it). A day is dirty when a row on it was
-// written by a transaction that snapshot does not see (or a row of it was deleted or moved to another day, which
-// the triggers note in txn_rollup_dirty):
-// the totals then read that day from the rows, as they read the days the rollup does not cover (today, partial
-// days at the range's ends). Everything is read in one statement, so under one snapshot: for a day that is not
-// dirty, the rows the reader sees are the rows the rollup summed, value for value, so the sums are equal to a
-// direct sum whatever commits concurrently. Nothing is added to the payment and refund statements and no row is
-// shared between writers; the cost of a read grows with the rows changed since the last rollup, which the
-// periodic job (TxnRollupInterval) keeps small.
+// by currency, payment system and status, as of the snapshot txn_rollup.snap that RollupTransactions read them at;
+// txn_monthly the same for whole months. Every payment and refund carries changed_xid, the top-level id of the
+// transaction that inserted it or last changed a column the totals read (a column default and a trigger keep it).
+// A day is dirty when a row on it was written by a transaction that snapshot does not see, or a row of it was
+// deleted or moved to another day (the triggers note those in txn_rollup_dirty): the totals then read that day from
+// the rows, as they read the days the rollup does not cover (today, partial days at the range's ends). Everything
+// is read in one statement, so under one snapshot: for a day that is not dirty, the rows the reader sees are the
+// rows the rollup summed, value for value, so the sums equal a direct sum whatever commits concurrently. Nothing is
+// added to the payment and refund statements and no row is shared between writers; the cost of a read grows with
+// the rows changed since the last rollup, which the periodic job (TxnRollupInterval) keeps small.
 
 // TxnRollupInterval is how often the periodic job folds the days changed since the last rollup.
 const TxnRollupInterval = 10 * time.Minute
