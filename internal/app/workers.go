@@ -24,6 +24,9 @@ type Workers struct {
 	// LinkSweep expires payment links past their expiry whose own job was lost; its periodic job runs every 15
 	// minutes.
 	LinkSweep *paylink.SweepWorker
+	// Rollups fold the days changed since the last run into the Transactions totals' daily rollup; its periodic job
+	// runs every ten minutes and at start-up.
+	Rollups *order.TxnRollupWorker
 }
 
 // Workers builds River's workers; sender delivers e-mails (nil: they are logged and kept in the admin outbox).
@@ -37,6 +40,7 @@ func (a *App) Workers(sender notify.Sender) Workers {
 		Deadline: order.NewDeadlineWorker(s.Orders),
 		Recheck:  order.NewRecheckWorker(s.Orders, order.RecheckConfig{After: a.cfg.RecheckAfter}, a.log),
 		Sweep:    order.NewSweepWorker(s.Orders, a.log),
+		Rollups:  order.NewTxnRollupWorker(s.Orders, a.log, nil),
 
 		LinkExpire: paylink.NewExpireWorker(s.PaymentLinks),
 		LinkSweep:  paylink.NewSweepWorker(s.PaymentLinks, a.log),
@@ -44,17 +48,19 @@ func (a *App) Workers(sender notify.Sender) Workers {
 }
 
 // Jobs builds the River client that works the queue with every worker (see Workers), and whose periodic jobs
-// re-check stuck gateway payments every few minutes and sweep overdue manual orders every hour, on whichever
-// process River elects leader. Start it with its Start.
+// re-check stuck gateway payments every few minutes, sweep overdue manual orders every hour, roll up the
+// Transactions totals every ten minutes and expire overdue payment links every 15 minutes, on whichever process
+// River elects leader. Start it with its Start.
 func (a *App) Jobs(sender notify.Sender) (*jobs.Client, error) {
 	w := a.Workers(sender)
-	jc, err := jobs.New(a.pool, a.log, a.jobsConfig(), w.Mail, w.Deadline, w.Recheck, w.Sweep, w.LinkExpire,
-		w.LinkSweep)
+	jc, err := jobs.New(a.pool, a.log, a.jobsConfig(), w.Mail, w.Deadline, w.Recheck, w.Sweep, w.Rollups,
+		w.LinkExpire, w.LinkSweep)
 	if err != nil {
 		return nil, err
 	}
 	jc.River().PeriodicJobs().Add(w.Recheck.PeriodicJob())
 	jc.River().PeriodicJobs().Add(w.Sweep.PeriodicJob())
+	jc.River().PeriodicJobs().Add(w.Rollups.PeriodicJob())
 	jc.River().PeriodicJobs().Add(w.LinkSweep.PeriodicJob())
 	return jc, nil
 }

@@ -155,24 +155,7 @@ func TestListKeysetPages(t *testing.T) {
 		want = append([]int64{c.ID}, want...) // newest first
 	}
 	mustCreate(t, s, ctx, crm.Input{Email: "other@school.test", Name: "Someone else"})
-	var got []int64
-	f := crm.Filter{Query: "page person", Limit: 3}
-	for pages := 0; ; pages++ {
-		if pages > 5 {
-			t.Fatal("pagination does not end")
-		}
-		p, err := s.List(ctx, f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, c := range p.Contacts {
-			got = append(got, c.ID)
-		}
-		if p.NextBeforeID == 0 {
-			break
-		}
-		f.BeforeID = p.NextBeforeID
-	}
+	got := allPages(t, s, ctx, crm.Filter{Query: "page person", Limit: 3}, 5)
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("pages gave %v, want %v (no overlap, no gap)", got, want)
 	}
@@ -254,5 +237,74 @@ func TestCustomFieldsText(t *testing.T) {
 		if _, err := crm.ParseCustomFields(bad); err == nil {
 			t.Fatalf("%q accepted", bad)
 		}
+	}
+}
+
+// TestSearchBeyondTheNewest: a search finds the same contacts, page by page, whether its matches are among the
+// newest contacts, all old (beyond the few thousand newest the search looks through one by one before it asks the
+// trigram index), or both, and with the exact e-mail filter too.
+func TestSearchBeyondTheNewest(t *testing.T) {
+	t.Parallel()
+	s, pool, ctx := newService(t)
+	// 3,000 contacts; "needle" in the 70 oldest and the 5 newest, "oldonly" in 60 of the oldest, "every" in all.
+	if _, err := pool.Exec(ctx, `INSERT INTO contacts (email, name)
+		SELECT 'c' || g || '@every.test',
+		       CASE WHEN g <= 70 OR g > 2995 THEN 'Needle ' ELSE '' END || CASE WHEN g <= 60 THEN 'Oldonly' ELSE 'Person' END
+		FROM generate_series(1, 3000) g`); err != nil {
+		t.Fatal(err)
+	}
+	direct := func(fragment, email string) []int64 {
+		t.Helper()
+		rows, err := pool.Query(ctx, `SELECT id FROM contacts
+			WHERE strpos(lower(email) || ' ' || lower(name), lower($1)) > 0 AND ($2 = '' OR lower(email) = lower($2))
+			ORDER BY id DESC`, fragment, email)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []int64
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	for _, tt := range []struct{ q, email string }{{"needle", ""}, {"oldonly", ""}, {"every", ""}, {"c17@", ""},
+		{"needle", "c3@every.test"}, {"nothing", ""}} {
+		for _, limit := range []int{7, 50} {
+			got := allPages(t, s, ctx, crm.Filter{Query: tt.q, Email: tt.email, Limit: limit}, 1000)
+			want := direct(tt.q, tt.email)
+			if tt.q == "every" && len(want) != 3000 {
+				t.Fatalf("fixture: %d contacts match every", len(want))
+			}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("search %q (e-mail %q) by pages of %d: %d contacts %v, want %d %v", tt.q, tt.email, limit,
+					len(got), got, len(want), want)
+			}
+		}
+	}
+}
+
+// allPages lists the contacts f selects page by page, following the cursor, and fails after maxPages pages.
+func allPages(t *testing.T, s *crm.Service, ctx context.Context, f crm.Filter, maxPages int) []int64 {
+	t.Helper()
+	var got []int64
+	for pages := 0; ; pages++ {
+		if pages > maxPages {
+			t.Fatal("pagination does not end")
+		}
+		p, err := s.List(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range p.Contacts {
+			got = append(got, c.ID)
+		}
+		if p.NextBeforeID == 0 {
+			return got
+		}
+		f.BeforeID = p.NextBeforeID
 	}
 }

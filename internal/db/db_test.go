@@ -2,11 +2,13 @@ package db_test
 
 import (
 	"context"
+	"io/fs"
 	"testing"
 	"time"
 
 	"github.com/bursar/bursar/internal/db"
 	"github.com/bursar/bursar/internal/db/dbtest"
+	"github.com/bursar/bursar/migrations"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
@@ -65,4 +67,46 @@ func TestMigrateCurrent(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestStatus: the migrations' states as goose reports them, on a migrated database, with a migration rolled back
+// (its newest row not applied), and on a database never migrated.
+func TestStatus(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := dbtest.New(t)
+	st, err := db.Status(ctx, pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st) == 0 || st[0].Version != 1 || st[0].File != "00001_core.sql" {
+		t.Fatalf("first migration: %+v", st)
+	}
+	last := st[len(st)-1]
+	for _, m := range st {
+		if m.AppliedAt.IsZero() {
+			t.Fatalf("migrated database: %+v pending", m)
+		}
+	}
+	if _, err := pool.Exec(ctx, "INSERT INTO goose_db_version (version_id, is_applied) VALUES ($1, false)", last.Version); err != nil {
+		t.Fatal(err)
+	}
+	if st, err = db.Status(ctx, pool); err != nil || !st[len(st)-1].AppliedAt.IsZero() || st[0].AppliedAt.IsZero() {
+		t.Fatalf("after rolling %d back: %+v, %v", last.Version, st, err)
+	}
+	if _, err := pool.Exec(ctx, "DROP TABLE goose_db_version"); err != nil {
+		t.Fatal(err)
+	}
+	if st, err = db.Status(ctx, pool); err != nil || len(st) != len(migrationsOf(t)) || !st[0].AppliedAt.IsZero() {
+		t.Fatalf("never migrated: %+v, %v", st, err)
+	}
+}
+
+func migrationsOf(t *testing.T) []string {
+	t.Helper()
+	names, err := fs.Glob(migrations.FS, "*.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return names
 }

@@ -6,9 +6,12 @@
 package scale
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -62,9 +65,9 @@ type StepTime struct {
 
 // Fill adds the data of s to the database behind pool, next to whatever is there (ids continue after the largest).
 // It is meant for a database kept for measuring, not a school's: in one transaction it drops the secondary indexes
-// of the tables it fills (constraints' indexes stay), inserts, and builds them again (building an index once is
-// several times faster than growing it row by row), so other sessions wait for the tables until it commits; any
-// failure rolls all of it back. When the connection may, it skips foreign-key checks for the rows it writes (they
+// of the tables it fills (constraints' indexes stay) and inserts, so other sessions wait for the tables until it
+// commits and a failure there rolls all of it back; then it builds the indexes again on several connections at once
+// (building an index once is several times faster than growing it row by row). When the connection may, it skips foreign-key checks for the rows it writes (they
 // reference each other correctly by construction). It vacuums and analyzes the tables at the end so the planner sees
 // them as they are and index-only scans work.
 func Fill(ctx context.Context, pool *pgxpool.Pool, s Size) (Stats, error) {
@@ -123,31 +126,116 @@ func Fill(ctx context.Context, pool *pgxpool.Pool, s Size) (Stats, error) {
 			return st, fmt.Errorf("scale: %s: %w", step.name, err)
 		}
 	}
-	if err := timed("build indexes", func() error {
-		for _, def := range indexes {
-			if _, err := tx.Exec(ctx, def); err != nil {
-				return fmt.Errorf("%s: %w", def, err)
-			}
-		}
-		return nil
-	}); err != nil {
-		return st, fmt.Errorf("scale: build indexes: %w", err)
-	}
+	// The rows are committed without their secondary indexes: the indexes are built, and the tables vacuumed, by
+	// several connections at once, which the inserting transaction's uncommitted rows would not allow. A failure from
+	// here leaves a database with rows and some indexes missing: Ensure fills it again (its marker is written last),
+	// and `bursar scale` says so.
 	if err := tx.Commit(ctx); err != nil {
 		return st, err
 	}
+	if err := timed("build indexes", func() error {
+		return parallel(ctx, pool, largestFirst(ctx, conn, indexes), func(c *pgx.Conn, def string) error {
+			if _, err := c.Exec(ctx, def); err != nil {
+				return fmt.Errorf("%s: %w", def, err)
+			}
+			return nil
+		})
+	}); err != nil {
+		return st, fmt.Errorf("scale: build indexes (the rows are in, some indexes may be missing): %w", err)
+	}
 	if err := timed("vacuum analyze", func() error {
-		for _, t := range vacuumed {
-			if _, err := conn.Exec(ctx, "VACUUM (ANALYZE) "+t); err != nil {
+		return parallel(ctx, pool, largestFirst(ctx, conn, vacuumed), func(c *pgx.Conn, t string) error {
+			if _, err := c.Exec(ctx, "VACUUM (ANALYZE) "+t); err != nil {
 				return fmt.Errorf("%s: %w", t, err)
 			}
-		}
-		return nil
+			return nil
+		})
 	}); err != nil {
 		return st, fmt.Errorf("scale: vacuum: %w", err)
 	}
 	st.Duration = time.Since(start)
 	return st, nil
+}
+
+// buildConns is how many connections build the indexes and vacuum the tables at once: index builds are mostly
+// sorting, so a few at a time keep the server's cores busy where one build (even with its parallel workers) leaves
+// them waiting on its single-threaded parts. Measured on 2 cores (docs/PERFORMANCE.md).
+const buildConns = 3
+
+// parallel runs do for each item on buildConns connections of pool, each set up for maintenance work, taking the
+// items in order; it returns the first error, after the running items end.
+func parallel(ctx context.Context, pool *pgxpool.Pool, items []string, do func(*pgx.Conn, string) error) error {
+	work := make(chan string)
+	errs := make(chan error, buildConns)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	for range buildConns {
+		go func() {
+			err := func() error {
+				pc, err := pool.Acquire(ctx)
+				if err != nil {
+					return err
+				}
+				// Session settings for maintenance only: the connection is closed instead of going back to the pool.
+				c := pc.Hijack()
+				defer c.Close(context.WithoutCancel(ctx)) //nolint:errcheck
+				for _, set := range []string{"SET maintenance_work_mem = '256MB'", "SET max_parallel_maintenance_workers = 0"} {
+					if _, err := c.Exec(ctx, set); err != nil {
+						return err
+					}
+				}
+				for item := range work {
+					if err := do(c, item); err != nil {
+						return err
+					}
+				}
+				return nil
+			}()
+			if err != nil {
+				cancel()
+			}
+			for range work { // what is left, once the feeder stops: nobody waits on this worker
+			}
+			errs <- err
+		}()
+	}
+feed:
+	for _, item := range items {
+		select {
+		case work <- item:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(work)
+	var first error
+	for range buildConns {
+		if err := <-errs; err != nil && first == nil {
+			first = err
+		}
+	}
+	if first == nil {
+		first = ctx.Err()
+	}
+	return first
+}
+
+// largestFirst orders index definitions or table names by the size of the table each is on, largest first, so
+// that the longest builds start first and the connections finish together.
+func largestFirst(ctx context.Context, conn *pgx.Conn, items []string) []string {
+	size := map[string]int64{}
+	for _, it := range items {
+		table := it
+		if _, after, ok := strings.Cut(it, " ON "); ok { // CREATE INDEX name ON public.table USING …
+			table, _, _ = strings.Cut(strings.TrimSpace(after), " ")
+		}
+		var n int64
+		_ = conn.QueryRow(ctx, "SELECT coalesce(pg_relation_size(to_regclass($1)), 0)", table).Scan(&n)
+		size[it] = n
+	}
+	out := slices.Clone(items)
+	slices.SortStableFunc(out, func(a, b string) int { return cmp.Compare(size[b], size[a]) })
+	return out
 }
 
 // dropIndexes drops the indexes of tables that back no constraint and returns their definitions.

@@ -409,3 +409,39 @@ type Setting struct {
 	Value     []byte
 	UpdatedAt time.Time
 }
+
+type TxnDaily struct {
+	Day             time.Time
+	Kind            string
+	Currency        string
+	PaymentSystemID int64
+	Status          string
+	N               int64
+	Amount          int64
+	Fee             int64
+	Net             int64
+}
+
+type TxnMonthly struct {
+	Month           time.Time
+	Kind            string
+	Currency        string
+	PaymentSystemID int64
+	Status          string
+	N               int64
+	Amount          int64
+	Fee             int64
+	Net             int64
+}
+
+type TxnRollup struct {
+	One      bool
+	Snap     interface{}
+	Through  time.Time
+	RolledAt time.Time
+}
+
+type TxnRollupDirty struct {
+	Kind string
+	Day  time.Time
+}
