@@ -13,7 +13,7 @@ import (
 
 // Version names the fixture's shape: change it whenever Fill makes different rows (a new table to fill, another
 // mix), so that kept databases are filled again. A new migration alone does not: Ensure applies it to them.
-const Version = "1"
+const Version = "2"
 
 // Kept says which kept database Ensure looks after.
 type Kept struct {

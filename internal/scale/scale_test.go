@@ -98,11 +98,20 @@ func TestFill(t *testing.T) {
 			GROUP BY contact_id, offer_id HAVING count(*) > 1) d`},
 		{"orders without their timeline", `SELECT count(*) FROM orders o WHERE NOT EXISTS (SELECT 1 FROM order_events e WHERE e.order_id = o.id)`},
 		{"e-mails of no order", `SELECT count(*) FROM outbound_emails m WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.id = m.related_id)`},
+		{"paid links without their completed order", `SELECT count(*) FROM payment_links l WHERE l.status = 'paid'
+			AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.id = l.order_id AND o.status IN ('completed', 'refunded')
+			                AND o.contact_id = l.contact_id AND o.offer_id = l.offer_id)`},
 	}
 	for _, c := range checks {
 		if n := one[int64](t, pool, c.query); n != 0 {
 			t.Errorf("%s: %d", c.name, n)
 		}
+	}
+	if n, orders := one[int64](t, pool, `SELECT count(*) FROM payment_links`), one[int64](t, pool, `SELECT count(*) FROM orders`); n != orders/20 {
+		t.Errorf("%d payment links for %d orders, want one in 20", n, orders)
+	}
+	if n := one[int64](t, pool, `SELECT count(DISTINCT status) FROM payment_links`); n < 4 {
+		t.Errorf("payment links in %d statuses, want several", n)
 	}
 	refunded := one[float64](t, pool, `SELECT count(*)::float8 / (SELECT count(*) FROM orders) FROM refunds`)
 	if refunded < 0.03 || refunded > 0.09 {

@@ -15,7 +15,8 @@ package scale
 //   - 1% of completed orders' payments are partially refunded; refunded orders have a full refund;
 //   - every completed or refunded order has its grant (revoked when refunded) and order_grants link, a timeline
 //     line on the contact; every order has its "created" timeline line, a decided one when decided, one e-mail;
-//     manual decisions have an audit entry; one order in 2,000 has a payment exception.
+//     manual decisions have an audit entry; one order in 2,000 has a payment exception; one in 20 was asked for by a
+//     payment link.
 
 // refundAt is when order so's refund was made: refund_days after it was paid, or halfway to @now for an order paid
 // more recently than that.
@@ -32,7 +33,7 @@ type step struct {
 // vacuumed are the tables Fill vacuums and analyzes at the end.
 var vacuumed = []string{"contacts", "orders", "payments", "refunds", "order_events", "order_grants", "access_grants",
 	"contact_events", "outbound_emails", "payment_exceptions", "audit_log", "payment_systems", "products", "offers",
-	"offer_products", "offer_payment_systems"}
+	"offer_products", "offer_payment_systems", "payment_links"}
 
 var steps = []step{
 	{name: "base", sql: `CREATE TEMP TABLE scale_base AS SELECT
@@ -230,6 +231,27 @@ var steps = []step{
 		       jsonb_build_object('amount', amount, 'currency', currency)
 		FROM scale_order WHERE channel <> 'checkout' AND status IN ('completed', 'refunded', 'rejected')
 		ORDER BY decided_at`},
+
+	// One order in 20 was asked for by a payment link (50,000 links at 1,000,000 orders), made by a manager an hour
+	// before the order: a completed or refunded order's link is paid (tied to it), an open one's still active, the
+	// others declined, cancelled or expired.
+	{name: "payment links", table: "payment_links", sql: `INSERT INTO payment_links (contact_id, offer_id, title,
+		amount, currency, payment_system_ids, language, status, decline_reason, order_id, creator_type,
+		creator_label, expires_at, first_opened_at, last_opened_at, decided_at, decided_by, created_at, updated_at)
+		SELECT so.contact_id, so.offer_id, so.title, so.amount, so.currency, ARRAY[so.system_id], 'en', l.status,
+		       CASE l.status WHEN 'declined' THEN 'not this term' ELSE '' END,
+		       CASE l.status WHEN 'paid' THEN so.id END, 'admin', 'manager' || (so.g % 3 + 1) || '@school.example',
+		       so.created_at + interval '7 days', so.created_at - interval '50 minutes', so.created_at,
+		       CASE l.status WHEN 'active' THEN NULL ELSE coalesce(so.decided_at, so.created_at + interval '1 day') END,
+		       CASE l.status WHEN 'active' THEN '' WHEN 'paid' THEN 'system' WHEN 'declined' THEN 'payer'
+		                     ELSE 'manager1@school.example' END,
+		       so.created_at - interval '1 hour', coalesce(so.decided_at, so.created_at)
+		FROM scale_order so,
+		     LATERAL (SELECT CASE WHEN so.status IN ('completed', 'refunded') THEN 'paid'
+		                          WHEN so.status = 'open' THEN 'active'
+		                          WHEN so.r2 % 3 = 0 THEN 'declined' WHEN so.r2 % 3 = 1 THEN 'cancelled'
+		                          ELSE 'expired' END AS status) l
+		WHERE so.g % 20 = 0 ORDER BY so.g`},
 
 	// The identity columns filled with explicit ids continue after them.
 	{name: "sequences", sql: `SELECT setval(pg_get_serial_sequence('contacts', 'id'), (SELECT max(id) FROM contacts)),
