@@ -97,8 +97,8 @@ func TestTxnRollupExact(t *testing.T) {
 	currency := rapid.SampledFrom([]string{"EUR", "USD"})
 
 	rapid.Check(t, func(rt *rapid.T) {
-		// TRUNCATE clears the rollup too (its trigger): each run starts with no rollup.
-		if _, err := f.pool.Exec(ctx, `TRUNCATE payments, refunds`); err != nil {
+		// TRUNCATE clears the rollup too (its trigger): each run starts with no rollup. payment_proofs refer to payments.
+		if _, err := f.pool.Exec(ctx, `TRUNCATE payments, refunds, payment_proofs`); err != nil {
 			rt.Fatal(err)
 		}
 		if _, err := f.pool.Exec(ctx, `DELETE FROM txn_rollup_dirty`); err != nil {
