@@ -12,6 +12,7 @@ import (
 	"github.com/bursar/bursar/internal/check"
 	"github.com/bursar/bursar/internal/gateway"
 	"github.com/bursar/bursar/internal/money"
+	"github.com/bursar/bursar/internal/offer"
 	"github.com/bursar/bursar/internal/order"
 	"github.com/bursar/bursar/internal/paylink/paylinkq"
 	"github.com/bursar/bursar/internal/settings"
@@ -25,9 +26,12 @@ type View struct {
 	School settings.School
 	Status Status // as of now: an active link past its expiry is StatusExpired
 	Title  string
-	// Description is the offer's description (markdown: the page renders and sanitizes it); for a custom amount,
-	// the amount's description (its Title).
+	// Description is the offer's description (markdown: a page that shows it renders and sanitizes it); for a
+	// custom amount, the amount's description (its Title).
 	Description string
+	// Contact is how the payer reaches the school about this link: the offer's contact details, or the school's
+	// own when the offer gives none (a custom amount's offer never does).
+	Contact offer.Contact
 	Price       money.Money
 	Expires     time.Time
 	Note        string
@@ -70,9 +74,12 @@ func (s *Service) viewOf(ctx context.Context, l Link) (View, error) {
 	if err != nil {
 		return View{}, fmt.Errorf("offer of payment link %d: %w", l.ID, err)
 	}
-	v := View{Link: l, School: school, Description: of.Description, Status: l.StatusAt(s.rec.clock()), Title: l.Title,
-		Price: l.Price, Expires: l.ExpiresAt,
-		Note: l.Note, Language: l.Language}
+	v := View{Link: l, School: school, Description: of.Description, Contact: of.Contact,
+		Status: l.StatusAt(s.rec.clock()), Title: l.Title, Price: l.Price, Expires: l.ExpiresAt, Note: l.Note,
+		Language: l.Language}
+	if v.Contact == (offer.Contact{}) {
+		v.Contact = offer.Contact{Email: school.ContactEmail, Phone: school.Phone}
+	}
 	for _, id := range l.PaymentSystemIDs {
 		sys, err := s.deps.Systems.Get(ctx, id)
 		if errors.Is(err, check.ErrNotFound) {

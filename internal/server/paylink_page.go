@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -48,15 +47,10 @@ func (s *Server) payLink(w http.ResponseWriter, r *http.Request) {
 
 // linkPage is the view of the payer's page of v.
 func (s *Server) linkPage(r *http.Request, v paylink.View) (public.LinkPage, error) {
-	ctx := r.Context()
 	lang, base := v.Language, linkBase(v.Link.Token)
-	school, contact, err := s.linkSchool(ctx, v.Link)
-	if err != nil {
-		return public.LinkPage{}, err
-	}
-	p := public.LinkPage{Lang: lang, School: school, Title: v.Title, Price: v.Price.Format(lang),
+	p := public.LinkPage{Lang: lang, School: v.School.Name, Title: v.Title, Price: v.Price.Format(lang),
 		Expires: v.Expires.UTC().Format("2006-01-02 15:04 UTC"), Note: v.Note, Status: string(v.Status),
-		Contact: contact}
+		Contact: linkContact(v)}
 	switch v.Status {
 	case paylink.StatusActive:
 		p.DeclineAction = base + "/decline"
@@ -73,6 +67,7 @@ func (s *Server) linkPage(r *http.Request, v paylink.View) (public.LinkPage, err
 		return p, nil
 	}
 	if v.Link.OrderID != 0 {
+		var err error
 		if p.Waiting, err = s.linkWaiting(r, v); err != nil || p.Waiting != nil {
 			return p, err
 		}
@@ -108,21 +103,9 @@ func (s *Server) linkWaiting(r *http.Request, v paylink.View) (*public.LinkWaiti
 	return wt, err
 }
 
-// linkSchool is the school's name and how the payer reaches it: the contact details of the link's offer, or the
-// school's own when the offer gives none (or the link is for a custom amount). Both are read through the catalog
-// cache.
-func (s *Server) linkSchool(ctx context.Context, l paylink.Link) (string, public.SchoolContact, error) {
-	sc, err := s.school.GetTx(ctx, s.pool)
-	if err != nil {
-		return "", public.SchoolContact{}, err
-	}
-	if l.OfferID != 0 {
-		if of, err := s.published.Offer(ctx, l.OfferID); err == nil &&
-			(of.Contact.Email != "" || of.Contact.Phone != "" || of.Contact.Note != "") {
-			return sc.Name, public.SchoolContact{Email: of.Contact.Email, Phone: of.Contact.Phone, Note: of.Contact.Note}, nil
-		}
-	}
-	return sc.Name, public.SchoolContact{Email: sc.ContactEmail, Phone: sc.Phone}, nil
+// linkContact is how the payer of v reaches the school (paylink's View: the offer's details, else the school's).
+func linkContact(v paylink.View) public.SchoolContact {
+	return public.SchoolContact{Email: v.Contact.Email, Phone: v.Contact.Phone, Note: v.Contact.Note}
 }
 
 // linkRequest starts every handler of a link's page but the page itself: no-store, the link the token names (a
@@ -209,16 +192,11 @@ func (s *Server) linkCheckout(v paylink.View, sysID int64, email string) func(or
 // linkGatewayDown is the retry page of a link: the payment service did not answer, nothing was charged.
 func (s *Server) linkGatewayDown(w http.ResponseWriter, r *http.Request, v paylink.View) {
 	lang, base := v.Language, linkBase(v.Link.Token)
-	_, contact, err := s.linkSchool(r.Context(), v.Link)
-	if err != nil {
-		s.serverError(w, r, err)
-		return
-	}
 	w.Header().Set("Retry-After", "30")
 	s.render(w, r, http.StatusServiceUnavailable, public.GatewayReturnPage(public.GatewayReturn{Lang: lang,
 		Title: i18n.T(lang, i18n.UnavailableTitle), Body: i18n.T(lang, i18n.UnavailableBody),
 		TestID: "gateway-unavailable", RetryURL: base, BackURL: base, BackText: i18n.T(lang, i18n.LinkBack),
-		Contact: contact}))
+		Contact: linkContact(v)}))
 }
 
 // payLinkDecline is POST /pay/{token}/decline with an optional reason: the payer declines the link (paylink's
@@ -288,12 +266,7 @@ func (s *Server) payLinkReturn(w http.ResponseWriter, r *http.Request, paid bool
 		return
 	}
 	lang, base := v.Language, linkBase(tok)
-	_, contact, err := s.linkSchool(ctx, v.Link)
-	if err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	g := public.GatewayReturn{Lang: lang, BackURL: base, BackText: i18n.T(lang, i18n.LinkBack), Contact: contact}
+	g := public.GatewayReturn{Lang: lang, BackURL: base, BackText: i18n.T(lang, i18n.LinkBack), Contact: linkContact(v)}
 	if v.Link.OrderID != 0 {
 		o, err := s.orders.Get(ctx, v.Link.OrderID)
 		if err != nil {
