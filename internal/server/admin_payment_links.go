@@ -1,7 +1,6 @@
 package server
 
 import (
-	"encoding/csv"
 	"errors"
 	"net/http"
 	"net/url"
@@ -90,7 +89,7 @@ func (s *Server) adminPaymentLinks(w http.ResponseWriter, r *http.Request) {
 	for _, st := range paylink.Statuses {
 		v.Statuses = append(v.Statuses, string(st))
 	}
-	if v.Offers, err = s.linkOffers(r); err != nil {
+	if v.Offers, err = s.linkOffers(r, false); err != nil {
 		s.serverError(w, r, err)
 		return
 	}
@@ -154,15 +153,16 @@ func timeOrEmpty(t *time.Time) string {
 	return t.UTC().Format(timeFormat)
 }
 
-// linkOffers are the offers a link may be for: published (listed or not) and of a kind that is sold.
-func (s *Server) linkOffers(r *http.Request) ([]admin.Option, error) {
+// linkOffers are the offers of a kind that is sold, as the list's filter choices; onSale keeps the ones a new link
+// may be for (published, listed or not: paylink refuses the others).
+func (s *Server) linkOffers(r *http.Request, onSale bool) ([]admin.Option, error) {
 	list, err := s.offers.Offers(r.Context(), offer.Filter{Limit: offer.MaxList})
 	if err != nil {
 		return nil, err
 	}
 	var out []admin.Option
 	for _, o := range list {
-		if offer.Sold(o.Kind) {
+		if offer.Sold(o.Kind) && (!onSale || o.Status == offer.StatusPublished) {
 			out = append(out, admin.Option{Value: itoa(o.ID), Label: o.Title + " (" + o.Price().Format("en") + ", " + o.Status + ")"})
 		}
 	}
@@ -216,12 +216,8 @@ func (s *Server) adminPaymentLinksCSV(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	names := &contactEmails{s: s, ctx: ctx, cache: map[int64]string{}}
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="payment-links-`+s.links.Now().Format("2006-01-02")+`.csv"`)
-	cw := csv.NewWriter(w)
-	cw.UseCRLF = true
-	_ = cw.Write(linkCSVHeader)
 	now := s.links.Now()
+	cw := startCSV(w, "payment-links", now, linkCSVHeader)
 	rfc := func(t *time.Time) string {
 		if t == nil {
 			return ""
@@ -418,7 +414,7 @@ func (s *Server) adminPaymentLinkNew(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) renderLinkNew(w http.ResponseWriter, r *http.Request, status int, v admin.LinkNew) {
 	var err error
-	if v.Offers, err = s.linkOffers(r); err != nil {
+	if v.Offers, err = s.linkOffers(r, true); err != nil {
 		s.serverError(w, r, err)
 		return
 	}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/csv"
+	"github.com/bursar/bursar/internal/offer"
 	"io"
 	"net/http"
 	"net/url"
@@ -28,6 +29,19 @@ func TestAdminPaymentLinks(t *testing.T) {
 		t.Fatalf("new link form: %d, contact %q", res.StatusCode, doc.Find("#contact_email").AttrOr("value", ""))
 	}
 	token := doc.Find("input[name=form_token]").AttrOr("value", "")
+
+	t.Run("DraftOfferNotOffered", func(t *testing.T) {
+		// A draft cannot be sold by link (paylink refuses it): the form does not offer it; the list's filter does,
+		// since its links may still be there.
+		draft := a.offer(func(in *offer.Input) { in.Title, in.Slug, in.Status = "Borrador", "borrador-link", offer.StatusDraft })
+		opt := "select#offer_id option[value='" + itoa(draft.ID) + "']"
+		if _, doc := a.get(c, href); doc.Find(opt).Length() != 0 {
+			t.Error("the new-link form offers a draft offer")
+		}
+		if _, doc := a.get(c, "/admin/payment-links"); doc.Find(opt).Length() != 1 {
+			t.Error("the list's offer filter lacks the draft offer")
+		}
+	})
 
 	t.Run("FieldErrors", func(t *testing.T) {
 		tests := []struct {

@@ -228,6 +228,16 @@ var csvHeader = []string{"date", "kind", "id", "order_number", "contact_email", 
 	"gateway_ref", "refund_ref", "currency", "amount", "fee", "net", "amount_minor", "fee_minor", "net_minor", "status",
 	"paid_on"}
 
+// startCSV answers w with a CSV download named <name>-<day>.csv (RFC 4180 line breaks) whose first row is header.
+func startCSV(w http.ResponseWriter, name string, day time.Time, header []string) *csv.Writer {
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`-`+day.UTC().Format(time.DateOnly)+`.csv"`)
+	cw := csv.NewWriter(w)
+	cw.UseCRLF = true
+	_ = cw.Write(header)
+	return cw
+}
+
 // csvText keeps a text cell from being read as a formula by a spreadsheet.
 func csvText(s string) string {
 	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
@@ -265,11 +275,7 @@ func (s *Server) adminTransactionsCSV(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="transactions-`+time.Now().UTC().Format("2006-01-02")+`.csv"`)
-	cw := csv.NewWriter(w)
-	cw.UseCRLF = true // RFC 4180 line breaks
-	_ = cw.Write(csvHeader)
+	cw := startCSV(w, "transactions", time.Now(), csvHeader)
 	for {
 		if err := contacts.load(ctx, page.Txns); err != nil {
 			s.log.Error("transactions export", "err", err)
