@@ -32,10 +32,10 @@ type View struct {
 	// Contact is how the payer reaches the school about this link: the offer's contact details, or the school's
 	// own when the offer gives none (a custom amount's offer never does).
 	Contact offer.Contact
-	Price       money.Money
-	Expires     time.Time
-	Note        string
-	Systems     []SystemView // the allowed payment systems that are still enabled, in the link's order
+	Price   money.Money
+	Expires time.Time
+	Note    string
+	Systems []SystemView // the allowed payment systems that are still enabled, in the link's order
 	// Language is the page's language (the link's).
 	Language string
 }
