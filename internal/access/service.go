@@ -244,3 +244,19 @@ func until(end *time.Time) string {
 	}
 	return "until " + end.UTC().Format("2006-01-02 15:04 UTC")
 }
+
+// PauseTx pauses grants ids (an enrollment suspended or paused): kept, not revoked, but giving no access until
+// ResumeTx. Not built yet.
+func (s *Service) PauseTx(ctx context.Context, tx db.DBTX, ids []int64, reason string) error {
+	return errors.New("access: PauseTx not built yet")
+}
+
+// ResumeTx resumes paused grants ids as they were. Not built yet.
+func (s *Service) ResumeTx(ctx context.Context, tx db.DBTX, ids []int64) error {
+	return errors.New("access: ResumeTx not built yet")
+}
+
+// EndTx sets the end of grants ids to end (a cancelled enrollment: the end of its paid period). Not built yet.
+func (s *Service) EndTx(ctx context.Context, tx db.DBTX, ids []int64, end time.Time) error {
+	return errors.New("access: EndTx not built yet")
+}

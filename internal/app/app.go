@@ -12,6 +12,7 @@ import (
 	"github.com/bursar/bursar/internal/access"
 	"github.com/bursar/bursar/internal/account"
 	"github.com/bursar/bursar/internal/audit"
+	"github.com/bursar/bursar/internal/billing"
 	"github.com/bursar/bursar/internal/catalogcache"
 	"github.com/bursar/bursar/internal/config"
 	"github.com/bursar/bursar/internal/crm"
@@ -61,6 +62,7 @@ type Services struct {
 	RateLimiter    *account.RateLimiter
 	Orders         *order.Service
 	PaymentLinks   *paylink.Service
+	Billing        *billing.Service
 	Gateways       gateway.Caller
 	// Catalog keeps catalog reads and rendered public pages while its listener (App.Start) is live.
 	Catalog *catalogcache.Cache
@@ -133,6 +135,17 @@ func New(d Deps) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Enrollments and receipts (internal/billing): a receipt is paid through its own payment link, so billing's side
+	// of the order completion runs after the links'.
+	billCfg := billing.Config{BaseURL: d.Config.BaseURL}
+	billDeps := billing.Deps{Offers: catalogcache.Offers{Cache: cache, Offers: s.Offers},
+		Systems:  catalogcache.Systems{Cache: cache, Systems: s.PaymentSystems},
+		Contacts: s.Contacts, Access: s.Access, Welcome: s.Accounts,
+		School: catalogcache.School{Cache: cache, Settings: s.Settings}, Mailer: s.Mailer, Jobs: s.Jobs}
+	billCompletions, err := billing.NewCompletions(al, billCfg, billDeps)
+	if err != nil {
+		return nil, err
+	}
 	// Orders reach, inside the order's transaction: catalog, payment systems, access, the contacts' timelines,
 	// exchange rates, the order e-mails and River; and, for orders paid without signing in, the contacts found or
 	// made by the payer's e-mail, the welcome links and the school's placeholder domain.
@@ -142,7 +155,7 @@ func New(d Deps) (*App, error) {
 		Access:  s.Access, Timeline: s.Contacts,
 		Rates: s.Rates, Mailer: s.Mailer, Jobs: s.Jobs,
 		Payers: s.Contacts, Welcome: s.Accounts, School: s.Settings,
-		Gateways: s.Gateways, Completions: completions,
+		Gateways: s.Gateways, Completions: order.AllCompletions{completions, billCompletions},
 	}); err != nil {
 		return nil, err
 	}
@@ -151,6 +164,10 @@ func New(d Deps) (*App, error) {
 		Systems:  catalogcache.Systems{Cache: cache, Systems: s.PaymentSystems},
 		Contacts: s.Contacts, Mailer: s.Mailer, Jobs: s.Jobs,
 		School: catalogcache.School{Cache: cache, Settings: s.Settings}}); err != nil {
+		return nil, err
+	}
+	billDeps.Links = s.PaymentLinks
+	if s.Billing, err = billing.NewService(d.Pool, al, billCfg, billDeps); err != nil {
 		return nil, err
 	}
 	return &App{Services: s, cfg: d.Config, log: d.Log, pool: d.Pool}, nil

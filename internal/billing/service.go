@@ -3,6 +3,8 @@ package billing
 import (
 	"context"
 	"errors"
+	"fmt"
+	"reflect"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -129,10 +131,14 @@ var errTODO = errors.New("billing: not built yet")
 // check.Errors naming every field (the offer's required registration fields, a learner without an e-mail, a
 // payment system the offer does not list); nothing is written then. A first receipt not paid within
 // Config.FirstPaymentWindow is cancelled and the enrollment dropped.
-func (s *Service) Enroll(ctx context.Context, in EnrollInput) (Enrolled, error) { return Enrolled{}, errTODO }
+func (s *Service) Enroll(ctx context.Context, in EnrollInput) (Enrolled, error) {
+	return Enrolled{}, errTODO
+}
 
 // Get returns enrollment id.
-func (s *Service) Get(ctx context.Context, id int64) (Enrollment, error) { return Enrollment{}, errTODO }
+func (s *Service) Get(ctx context.Context, id int64) (Enrollment, error) {
+	return Enrollment{}, errTODO
+}
 
 // Enrollments lists enrollments under f, newest first.
 func (s *Service) Enrollments(ctx context.Context, f Filter) (EnrollmentPage, error) {
@@ -159,11 +165,15 @@ func (s *Service) Receipts(ctx context.Context, f ReceiptFilter) (ReceiptPage, e
 func (s *Service) Payments(ctx context.Context, id int64) ([]Payment, error) { return nil, errTODO }
 
 // Document is what receipt id's printable document shows.
-func (s *Service) Document(ctx context.Context, id int64) (Document, error) { return Document{}, errTODO }
+func (s *Service) Document(ctx context.Context, id int64) (Document, error) {
+	return Document{}, errTODO
+}
 
 // ForPayer returns the receipts contactID pays (the cabinet), newest first; ForLearner the enrollments contactID
 // learns in, and ForPayerEnrollments those contactID pays for.
-func (s *Service) ForPayer(ctx context.Context, contactID int64) ([]Receipt, error) { return nil, errTODO }
+func (s *Service) ForPayer(ctx context.Context, contactID int64) ([]Receipt, error) {
+	return nil, errTODO
+}
 
 // ForLearner: see ForPayer.
 func (s *Service) ForLearner(ctx context.Context, contactID int64) ([]Enrollment, error) {
@@ -177,7 +187,9 @@ func (s *Service) ForPayerEnrollments(ctx context.Context, contactID int64) ([]E
 
 // IssueNext issues enrollment id's next receipt now, ahead of its schedule (a manager's "issue the next receipt
 // now"); an enrollment with nothing more to issue, or not active or suspended, is ErrEnrollmentState.
-func (s *Service) IssueNext(ctx context.Context, id int64) (Receipt, error) { return Receipt{}, errTODO }
+func (s *Service) IssueNext(ctx context.Context, id int64) (Receipt, error) {
+	return Receipt{}, errTODO
+}
 
 // IssueDue issues every receipt whose time has come (River's periodic billing.issue, in every process): exactly
 // one per enrollment and period whatever the number of processes or retries; it returns how many it issued.
@@ -218,10 +230,32 @@ func (s *Service) Pause(ctx context.Context, id int64, reason string) (Enrollmen
 }
 
 // Resume: see Pause.
-func (s *Service) Resume(ctx context.Context, id int64) (Enrollment, error) { return Enrollment{}, errTODO }
+func (s *Service) Resume(ctx context.Context, id int64) (Enrollment, error) {
+	return Enrollment{}, errTODO
+}
 
 // Cancel ends enrollment id (pending, active, suspended or paused): no further receipts, its open receipts
 // cancelled, access until the end of the last paid period.
 func (s *Service) Cancel(ctx context.Context, id int64, reason string) (Enrollment, error) {
 	return Enrollment{}, errTODO
+}
+
+// NewService returns a Service on pool, or an error naming what is missing.
+func NewService(pool *pgxpool.Pool, al *audit.Log, cfg Config, d Deps) (*Service, error) {
+	switch {
+	case pool == nil:
+		return nil, errors.New("billing: a pool is required")
+	case al == nil:
+		return nil, errors.New("billing: an audit log is required")
+	}
+	for _, dep := range []struct {
+		name string
+		v    any
+	}{{"Offers", d.Offers}, {"Systems", d.Systems}, {"Contacts", d.Contacts}, {"Access", d.Access},
+		{"Links", d.Links}, {"Welcome", d.Welcome}, {"School", d.School}, {"Mailer", d.Mailer}, {"Jobs", d.Jobs}} {
+		if dep.v == nil || (reflect.ValueOf(dep.v).Kind() == reflect.Pointer && reflect.ValueOf(dep.v).IsNil()) {
+			return nil, fmt.Errorf("billing: Deps.%s is required", dep.name)
+		}
+	}
+	return &Service{db: pool, audit: al, deps: d, cfg: cfg}, nil
 }

@@ -407,3 +407,17 @@ type PaymentPage struct {
 	Payments     []PaymentRow
 	NextBeforeID int64
 }
+
+// AllCompletions is the completions of several modules, told in turn (payment links, then receipts): the first
+// error rolls the completion back.
+type AllCompletions []Completions
+
+// OrderCompletedTx tells each of a, in order.
+func (a AllCompletions) OrderCompletedTx(ctx context.Context, tx pgx.Tx, o Order) error {
+	for _, c := range a {
+		if err := c.OrderCompletedTx(ctx, tx, o); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -200,3 +200,9 @@ func truncate(s string, n int) string {
 }
 
 func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }
+
+// CancelTx is Cancel inside the caller's transaction tx (billing cancels a receipt's link as it waives or cancels
+// the receipt): it locks the link's order, then the link, as Cancel does. Not built yet.
+func (s *Service) CancelTx(ctx context.Context, tx pgx.Tx, id int64, comment string) (Link, error) {
+	return Link{}, errors.New("paylink: CancelTx not built yet")
+}
