@@ -161,6 +161,9 @@ func (s *Server) contactCard(r *http.Request, id int64) (admin.ContactCard, erro
 			Offer: o.OfferTitle, ContactID: o.ContactID, Amount: o.Price.Format("en"),
 			Created: o.CreatedAt.UTC().Format(timeFormat)})
 	}
+	if v.Enrollments, err = s.contactEnrollments(ctx, id); err != nil {
+		return v, err
+	}
 	products, err := s.offers.Products(ctx, offer.ProductFilter{Limit: offer.MaxList})
 	if err != nil {
 		return v, err

@@ -27,6 +27,8 @@ func apiGroup(path string) string {
 		return "access"
 	case "orders", "manual-payments", "payment-links":
 		return "orders"
+	case "enrollments", "receipts":
+		return "billing"
 	case "payment-exceptions":
 		return "exceptions"
 	case "transactions":

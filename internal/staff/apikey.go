@@ -47,6 +47,7 @@ func APIGroups() []APIGroup {
 		{Name: "contacts", Label: "Contacts", Covers: "contacts"},
 		{Name: "access", Label: "Access", Covers: "access grants, a contact's access list"},
 		{Name: "orders", Label: "Orders", Covers: "orders, approvals, refunds, re-checks, manual payments"},
+		{Name: "billing", Label: "Enrollments and receipts", Covers: "enrollments, receipts, cash payments against receipts"},
 		{Name: "exceptions", Label: "Payment exceptions", Covers: "payment exceptions"},
 		{Name: "transactions", Label: "Transactions", Covers: "the transaction ledger"},
 	}
