@@ -32,7 +32,7 @@ func sample(lang string) billing.Document {
 		Receipt: billing.Receipt{ID: 11, Number: "R-2027-000123", Title: "Piano — grade 2", Period: 2,
 			Amount: money.New(1234550, "UAH"), Fee: 50000, Paid: 100000, Status: billing.ReceiptPartiallyPaid,
 			PeriodStart: start, PeriodEnd: start.AddDate(0, 1, 0), DueAt: start,
-			IssuedAt: time.Date(2027, 2, 22, 23, 30, 0, 0, time.UTC), // 23 February in Kyiv
+			IssuedAt:  time.Date(2027, 2, 22, 23, 30, 0, 0, time.UTC), // 23 February in Kyiv
 			UpdatedAt: time.Date(2027, 3, 2, 9, 0, 0, 0, time.UTC)},
 		Payments: []billing.Payment{
 			{Method: billing.MethodCash, Amount: money.New(60000, "UAH"), PaidOn: time.Date(2027, 3, 1, 0, 0, 0, 0, time.UTC)},
