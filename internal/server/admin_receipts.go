@@ -379,3 +379,19 @@ func (s *Server) adminReceiptOutcome(w http.ResponseWriter, r *http.Request, id 
 	}
 	http.Redirect(w, r, receiptURL(id), http.StatusSeeOther)
 }
+
+// adminReceiptDocument is GET /admin/receipts/{id}/document (the printable page; ?format=pdf its PDF) and
+// /document.pdf (the PDF).
+func (s *Server) adminReceiptDocument(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.htmlError(w, r, err)
+		return
+	}
+	d, err := s.billing.Document(r.Context(), id)
+	if err != nil {
+		s.htmlError(w, r, err)
+		return
+	}
+	s.writeReceiptDocument(w, r, d, receiptDocPDF(r) || strings.HasSuffix(r.URL.Path, ".pdf"))
+}

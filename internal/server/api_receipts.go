@@ -224,3 +224,18 @@ func (s *Server) apiReceiptAnswer(w http.ResponseWriter, r *http.Request, status
 	}
 	writeJSON(w, status, out)
 }
+
+// apiReceiptDocument is GET /api/v1/receipts/{id}/document.pdf: the receipt's PDF.
+func (s *Server) apiReceiptDocument(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	d, err := s.billing.Document(r.Context(), id)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	s.writeReceiptDocument(w, r, d, true)
+}

@@ -143,6 +143,8 @@ func (s *Server) Handler() http.Handler {
 			r.Post("/receipts/{id}/payments", s.adminReceiptPayment)
 			r.Post("/receipts/{id}/waive", s.adminReceiptWaive)
 			r.Post("/receipts/{id}/extend-grace", s.adminReceiptExtendGrace)
+			r.Get("/receipts/{id}/document", s.adminReceiptDocument)
+			r.Get("/receipts/{id}/document.pdf", s.adminReceiptDocument)
 
 			r.Get("/exceptions", s.adminExceptions)
 			r.Get("/exceptions/{id}", s.adminException)
@@ -234,6 +236,7 @@ func (s *Server) Handler() http.Handler {
 		r.Post("/receipts/{id}/payments", s.apiReceiptPayment)
 		r.Post("/receipts/{id}/waive", s.apiReceiptWaive)
 		r.Post("/receipts/{id}/extend-grace", s.apiReceiptExtendGrace)
+		r.Get("/receipts/{id}/document.pdf", s.apiReceiptDocument)
 
 		r.Get("/payment-exceptions", s.apiExceptions)
 		r.Get("/payment-exceptions/{id}", s.apiException)
