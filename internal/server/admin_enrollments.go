@@ -489,7 +489,7 @@ func (s *Server) contactEnrollments(ctx context.Context, id int64) ([]admin.Enro
 	if err != nil {
 		return nil, err
 	}
-	all := append(learns, pays...)
+	all := slices.Concat(learns, pays)
 	slices.SortFunc(all, func(a, b billing.Enrollment) int { return cmp.Compare(b.ID, a.ID) })
 	all = slices.CompactFunc(all, func(a, b billing.Enrollment) bool { return a.ID == b.ID })
 	names := &contactEmails{s: s, ctx: ctx, cache: map[int64]string{}}
