@@ -361,7 +361,7 @@ func (s *Server) enrollmentView(r *http.Request, id int64) (admin.EnrollmentView
 		CanPause:     st == billing.EnrollmentActive, CanResume: st == billing.EnrollmentPaused,
 		CanCancel: st == billing.EnrollmentPending || st == billing.EnrollmentActive ||
 			st == billing.EnrollmentSuspended || st == billing.EnrollmentPaused,
-		Errors: map[string]string{}}
+		IssueToken: newFormToken(), Errors: map[string]string{}}
 	if en.PayerID != en.LearnerID {
 		v.Payer = person(en.PayerID)
 	}
@@ -405,10 +405,22 @@ func (s *Server) enrollmentView(r *http.Request, id int64) (admin.EnrollmentView
 
 // adminEnrollmentIssueNext is POST /admin/enrollments/{id}/issue-next: the next receipt issued now.
 func (s *Server) adminEnrollmentIssueNext(w http.ResponseWriter, r *http.Request) {
-	s.adminEnrollmentAction(w, r, "", func(id int64) (string, error) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.htmlError(w, r, err)
+		return
+	}
+	// Once per form token: a second click issues nothing more.
+	err = s.submitOnce(w, r, "The next receipt is issued.", func() (string, error) {
 		rc, err := s.billing.IssueNext(r.Context(), id)
-		return "Receipt " + rc.Number + " issued.", err
+		if err != nil {
+			return "", err
+		}
+		return receiptURL(rc.ID), nil
 	})
+	if err != nil && s.flashOutcome(w, r, "", err) {
+		http.Redirect(w, r, enrollmentURL(id), http.StatusSeeOther)
+	}
 }
 
 // adminEnrollmentPause is POST /admin/enrollments/{id}/pause with a reason.

@@ -165,8 +165,16 @@ func TestAdminEnrollmentsAndReceipts(t *testing.T) {
 			t.Fatalf("%d payments after bad input", n)
 		}
 		part := rc.Amount.Amount - 2000
-		if res := a.postForm(c, first+"/payments", url.Values{"amount": {"20.00"}, "note": {"cash at the desk"}}); res.StatusCode != http.StatusSeeOther {
-			t.Fatalf("part payment: %d", res.StatusCode)
+		_, doc = a.get(c, first)
+		tok := doc.Find("[data-testid=receipt-payment-form] input[name=form_token]").AttrOr("value", "")
+		if tok == "" {
+			t.Fatal("the payment form has no form token")
+		}
+		// The same form sent twice (a double click) records one payment.
+		for range 2 {
+			if res := a.postForm(c, first+"/payments", url.Values{"form_token": {tok}, "amount": {"20.00"}, "note": {"cash at the desk"}}); res.StatusCode != http.StatusSeeOther {
+				t.Fatalf("part payment: %d", res.StatusCode)
+			}
 		}
 		if got := f.receipt(t, a, firstID); got.Status != billing.ReceiptPartiallyPaid || got.Paid != 2000 {
 			t.Fatalf("after 20.00: %s, paid %d", got.Status, got.Paid)
@@ -225,8 +233,15 @@ func TestAdminEnrollmentsAndReceipts(t *testing.T) {
 	// The next receipt, issued now; waived; another, whose grace is extended.
 	var second, third int64
 	t.Run("IssueNextAndWaive", func(t *testing.T) {
-		if res := a.postForm(c, where+"/issue-next", nil); res.StatusCode != http.StatusSeeOther {
-			t.Fatalf("issue next: %d", res.StatusCode)
+		_, doc := a.get(c, where)
+		tok := doc.Find("[data-testid=enrollment-issue-next]").Closest("form").Find("input[name=form_token]").AttrOr("value", "")
+		res := a.postForm(c, where+"/issue-next", url.Values{"form_token": {tok}})
+		if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/admin/receipts/") {
+			t.Fatalf("issue next: %d to %q", res.StatusCode, res.Header.Get("Location"))
+		}
+		// A second click of the same form issues nothing more.
+		if again := a.postForm(c, where+"/issue-next", url.Values{"form_token": {tok}}); again.Header.Get("Location") != res.Header.Get("Location") {
+			t.Errorf("second click went to %q", again.Header.Get("Location"))
 		}
 		page, err := a.srv.billing.Receipts(a.ctx(), billing.ReceiptFilter{EnrollmentID: enID})
 		if err != nil || len(page.Receipts) != 2 {
@@ -244,7 +259,7 @@ func TestAdminEnrollmentsAndReceipts(t *testing.T) {
 			t.Fatalf("waived receipt is %s", st)
 		}
 		a.postForm(c, path+"/waive", url.Values{"reason": {"again"}})
-		_, doc := a.get(c, path)
+		_, doc = a.get(c, path)
 		if doc.Find("[data-testid=flash]").Text() == "" || doc.Find("[data-testid=receipt-waive-form]").Length() != 0 {
 			t.Errorf("second waive: flash %q", doc.Find("[data-testid=flash]").Text())
 		}

@@ -270,7 +270,7 @@ func (s *Server) receiptView(r *http.Request, id int64) (admin.ReceiptView, erro
 		GraceUntil: rc.GraceUntil.In(loc).Format(timeFormat) + " (" + loc.String() + ")",
 		Reminded:   rc.Reminded, Issued: rc.IssuedAt.UTC().Format(timeFormat), PaidAt: timeOrEmpty(rc.PaidAt),
 		Note: rc.Note, LinkID: rc.LinkID, PayURL: rc.PayURL, Open: rc.Status.Open(),
-		Today: s.now().In(loc).Format(time.DateOnly), Errors: map[string]string{}}
+		Today: s.now().In(loc).Format(time.DateOnly), PayToken: newFormToken(), Errors: map[string]string{}}
 	if rc.LearnerID != rc.PayerID {
 		v.Learner = person(rc.LearnerID)
 	}
@@ -323,9 +323,16 @@ func (s *Server) adminReceiptPayment(w http.ResponseWriter, r *http.Request) {
 	}
 	err = e.Err()
 	if err == nil {
-		_, err = s.billing.RecordPayment(r.Context(), id, p)
+		// Once per form token: a second click records nothing more.
+		err = s.submitOnce(w, r, "Payment of "+amount+" "+rc.Amount.Currency+" recorded.", func() (string, error) {
+			_, err := s.billing.RecordPayment(r.Context(), id, p)
+			return receiptURL(id) + "#payments", err
+		})
+		if err == nil {
+			return
+		}
 	}
-	s.adminReceiptOutcome(w, r, id, "payment", "Payment of "+amount+" "+rc.Amount.Currency+" recorded.", err)
+	s.adminReceiptOutcome(w, r, id, "payment", "", err)
 }
 
 // adminReceiptWaive is POST /admin/receipts/{id}/waive with a reason: what is left of the receipt is forgiven.
@@ -370,6 +377,7 @@ func (s *Server) adminReceiptOutcome(w http.ResponseWriter, r *http.Request, id 
 		s.renderReceipt(w, r, id, http.StatusUnprocessableEntity, func(v *admin.ReceiptView) {
 			v.Errors, v.Form = e, form
 			v.PayAmount, v.PayOn, v.PayNote = r.PostFormValue("amount"), r.PostFormValue("paid_on"), r.PostFormValue("note")
+			v.PayFormToken = r.PostFormValue("form_token")
 			v.Reason, v.Until = r.PostFormValue("reason"), r.PostFormValue("until")
 		})
 		return
