@@ -3,7 +3,6 @@ package billing
 import (
 	"errors"
 
-
 	"github.com/bursar/bursar/internal/audit"
 	"github.com/bursar/bursar/internal/order"
 )

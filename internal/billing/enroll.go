@@ -376,4 +376,3 @@ func (s *Service) ForPayerEnrollments(ctx context.Context, contactID int64) ([]E
 	}
 	return enrollmentsFrom(rows), nil
 }
-
