@@ -359,17 +359,15 @@ func TestAdminEnrollmentsAndReceipts(t *testing.T) {
 	})
 }
 
-// tuitionOffer is a published monthly tuition of 49.00 EUR with a 10.00 EUR enrollment fee, paid through system.
+// tuitionOffer is a published monthly tuition of 49.00 EUR for 12 months with a 10.00 EUR enrollment fee, paid
+// through system.
 func tuitionOffer(t *testing.T, a *testApp, system int64) int64 {
 	t.Helper()
 	o := a.offer(func(in *offer.Input) {
-		in.Title, in.Slug, in.PaymentSystemIDs = "Spanish monthly", "spanish-monthly", []int64{system}
+		in.Title, in.Slug, in.Kind, in.PaymentSystemIDs = "Spanish monthly", "spanish-monthly", offer.Tuition, []int64{system}
+		in.BillingEvery, in.BillingUnit, in.BillingPeriods, in.EnrollmentFee = 1, offer.UnitMonth, 12, 1000
+		in.GraceDays, in.RemindDays = 7, 3
 	})
-	// The offer module's tuition kind is another slice of issue 14: until it lands, the offer is made a tuition here.
-	if _, err := a.pool.Exec(a.ctx(), `UPDATE offers SET kind = 'tuition', billing_every = 1, billing_unit = 'month',
-		billing_periods = 12, enrollment_fee = 1000, grace_days = 7, remind_days = 3 WHERE id = $1`, o.ID); err != nil {
-		t.Fatal(err)
-	}
 	return o.ID
 }
 

@@ -374,12 +374,23 @@ func (s *Server) adminReceiptExtendGrace(w http.ResponseWriter, r *http.Request)
 // shows the page again with the messages next to form's fields.
 func (s *Server) adminReceiptOutcome(w http.ResponseWriter, r *http.Request, id int64, form, done string, err error) {
 	if e, ok := check.AsErrors(err); ok {
-		s.renderReceipt(w, r, id, http.StatusUnprocessableEntity, func(v *admin.ReceiptView) {
-			v.Errors, v.Form = e, form
-			v.PayAmount, v.PayOn, v.PayNote = r.PostFormValue("amount"), r.PostFormValue("paid_on"), r.PostFormValue("note")
-			v.PayFormToken = r.PostFormValue("form_token")
-			v.Reason, v.Until = r.PostFormValue("reason"), r.PostFormValue("until")
-		})
+		v, err := s.receiptView(r, id)
+		if err != nil {
+			s.htmlError(w, r, err)
+			return
+		}
+		if !v.Open {
+			// Closed meanwhile (paid, waived, cancelled): its forms are gone, so the page says that rather than a
+			// message on a field no longer shown (more than is due, when nothing is).
+			s.flash(r, billing.ErrNotOpen.Message)
+			http.Redirect(w, r, receiptURL(id), http.StatusSeeOther)
+			return
+		}
+		v.Errors, v.Form = e, form
+		v.PayAmount, v.PayOn, v.PayNote = r.PostFormValue("amount"), r.PostFormValue("paid_on"), r.PostFormValue("note")
+		v.PayFormToken = r.PostFormValue("form_token")
+		v.Reason, v.Until = r.PostFormValue("reason"), r.PostFormValue("until")
+		s.render(w, r, http.StatusUnprocessableEntity, admin.ReceiptPage(v))
 		return
 	}
 	if !s.flashOutcome(w, r, done, err) {
