@@ -303,4 +303,29 @@ func TestAPIEnrollmentsAndReceipts(t *testing.T) {
 		res, raw = a.api(key, "POST", en+"/issue-next", nil, nil)
 		wantStatus(t, res, raw, http.StatusConflict)
 	})
+
+	t.Run("Pages", func(t *testing.T) {
+		other, _ := f.enroll(t, a, key, "sister@example.com")
+		var page struct {
+			Data       []map[string]any `json:"data"`
+			NextCursor string           `json:"next_cursor"`
+		}
+		res, raw := a.api(key, "GET", "/api/v1/enrollments?limit=1&contact_id="+itoa(f.parent.ID), nil, &page)
+		wantStatus(t, res, raw, http.StatusOK)
+		if len(page.Data) != 1 || page.Data[0]["id"] != float64(other) || page.NextCursor == "" {
+			t.Fatalf("first page = %s", raw)
+		}
+		cursor := page.NextCursor
+		page.NextCursor = ""
+		res, raw = a.api(key, "GET", "/api/v1/enrollments?limit=1&contact_id="+itoa(f.parent.ID)+"&cursor="+cursor, nil, &page)
+		wantStatus(t, res, raw, http.StatusOK)
+		if len(page.Data) != 1 || page.Data[0]["id"] != float64(enID) || page.NextCursor != "" {
+			t.Errorf("second page = %s", raw)
+		}
+		res, raw = a.api(key, "GET", "/api/v1/receipts?limit=2&payer_id="+itoa(f.parent.ID), nil, &page)
+		wantStatus(t, res, raw, http.StatusOK)
+		if len(page.Data) != 2 || page.NextCursor == "" {
+			t.Errorf("receipts' first page = %s", raw)
+		}
+	})
 }
