@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/bursar/bursar/internal/billing/billingq"
+	"github.com/bursar/bursar/internal/crm"
 	"github.com/bursar/bursar/internal/paylink"
 )
 
@@ -63,8 +64,12 @@ func describePeriod(e Enrollment, k int) string {
 		e.Schedule.Due(k+1).In(loc).AddDate(0, 0, -1).Format("2006-01-02"))
 }
 
-// issueTx issues period k's receipt of e in tx: its number (gapless per year of issue in the school's time zone),
-// its payment link (expiring at linkExpiry), the timelines and audit, and, when mail, the e-mail to the payer.
+// issueTx issues period k's receipt of e in tx: its payment link (expiring at linkExpiry), its number (gapless per
+// year of issue in the school's time zone), the timelines and audit, and, when mail, the e-mail to the payer.
+//
+// The number's row lock is held from taking it to the commit, so every issuing transaction waits for it: it is
+// taken last, after every read outside tx (the link's checks, the payer's address), so that a transaction holding
+// it never waits for a connection of the pool other issuing transactions hold.
 func (s *Service) issueTx(ctx context.Context, tx pgx.Tx, e Enrollment, k int, linkExpiry time.Time,
 	mail bool) (Receipt, error) {
 	c := s.core()
@@ -73,6 +78,18 @@ func (s *Service) issueTx(ctx context.Context, tx pgx.Tx, e Enrollment, k int, l
 	amount, err := e.amountOf(k)
 	if err != nil {
 		return Receipt{}, err
+	}
+	var payer crm.Contact
+	if mail {
+		if payer, err = c.deps.Contacts.Contact(ctx, e.PayerID); err != nil {
+			return Receipt{}, err
+		}
+	}
+	l, err := c.deps.Links.CreateTx(ctx, tx, paylink.Input{ContactID: e.PayerID, Amount: amount,
+		Currency: e.Price.Currency, Description: fmt.Sprintf("Receipt — %s, %s", e.Title, describePeriod(e, k)),
+		PaymentSystemIDs: e.PaymentSystemIDs, Language: e.Language, ExpiresAt: linkExpiry})
+	if err != nil {
+		return Receipt{}, fmt.Errorf("payment link of enrollment %d period %d: %w", e.ID, k, err)
 	}
 	due := e.Schedule.Due(k)
 	year := now.In(loc).Year()
@@ -88,7 +105,8 @@ func (s *Service) issueTx(ctx context.Context, tx pgx.Tx, e Enrollment, k int, l
 	row, err := q.ReceiptInsert(ctx, billingq.ReceiptInsertParams{EnrollmentID: e.ID, Period: int32(k),
 		Year: int32(year), Seq: seq, Number: ReceiptNumber(year, seq), PayerID: e.PayerID, LearnerID: e.LearnerID,
 		OfferID: e.OfferID, Title: e.Title, Amount: amount, Fee: fee, Currency: e.Price.Currency, PeriodStart: due,
-		PeriodEnd: e.Schedule.Due(k + 1), DueAt: due, GraceUntil: dayAfter(due, e.GraceDays, loc), Now: now})
+		PeriodEnd: e.Schedule.Due(k + 1), DueAt: due, GraceUntil: dayAfter(due, e.GraceDays, loc),
+		LinkID: &l.ID, PayOfferID: &l.OfferID, Now: now})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Receipt{}, errIssued
 	}
@@ -96,9 +114,7 @@ func (s *Service) issueTx(ctx context.Context, tx pgx.Tx, e Enrollment, k int, l
 		return Receipt{}, fmt.Errorf("insert receipt: %w", err)
 	}
 	r := receiptFrom(row)
-	if r, err = s.linkTx(ctx, tx, e, r, linkExpiry); err != nil {
-		return Receipt{}, err
-	}
+	r.PayURL = l.URL
 	msg := fmt.Sprintf("Receipt %s issued: %s, %s, due %s", r.Number, r.Amount, describePeriod(e, k),
 		due.In(loc).Format("2006-01-02"))
 	if err := c.eventTx(ctx, tx, e, r.ID, EventIssued, msg, "receipt.issue", map[string]any{
@@ -107,9 +123,8 @@ func (s *Service) issueTx(ctx context.Context, tx pgx.Tx, e Enrollment, k int, l
 		return Receipt{}, err
 	}
 	if mail {
-		if err := c.mailTx(ctx, tx, EmailIssued, e.PayerID, e, r, fmt.Sprintf("receipt:%d:issued", r.ID), nil); err != nil {
-			return Receipt{}, err
-		}
+		return r, c.deps.Mailer.BillingEmailTx(ctx, tx, Email{Kind: EmailIssued, To: payer.Email, Language: e.Language,
+			Enrollment: e, Receipt: r, DedupKey: fmt.Sprintf("receipt:%d:issued", r.ID)})
 	}
 	return r, nil
 }
@@ -166,7 +181,7 @@ func (s *Service) IssueDue(ctx context.Context) (int, error) {
 		}
 		work := make(chan int64)
 		var wg sync.WaitGroup
-		for range issueWorkers {
+		for range cap(s.issuing) {
 			wg.Go(func() {
 				for id := range work {
 					n, err := s.issueDue(ctx, id, now)
@@ -199,6 +214,7 @@ func (s *Service) issueDue(ctx context.Context, id int64, now time.Time) (int, e
 	n := 0
 	for {
 		more := false
+		s.issuing <- struct{}{}
 		err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
 			row, err := billingq.New(tx).EnrollmentLockDue(ctx, billingq.EnrollmentLockDueParams{ID: id, Now: now})
 			if errors.Is(err, pgx.ErrNoRows) {
@@ -215,6 +231,7 @@ func (s *Service) issueDue(ctx context.Context, id int64, now time.Time) (int, e
 			more = e.NextIssueAt != nil && !e.NextIssueAt.After(now)
 			return nil
 		})
+		<-s.issuing
 		if errors.Is(err, errIssued) {
 			return n, nil
 		}
