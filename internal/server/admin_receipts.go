@@ -141,7 +141,7 @@ func receiptRow(rc billing.Receipt, names *contactEmails, loc *time.Location) ad
 		EnrollmentID: rc.EnrollmentID, PayerID: rc.PayerID, Amount: rc.Amount.Format("en"),
 		Paid:   money.Money{Amount: rc.Paid, Currency: rc.Amount.Currency}.Format("en"),
 		Period: periodWords(rc, loc), Due: rc.DueAt.In(loc).Format(time.DateOnly),
-		Grace: rc.GraceUntil.In(loc).Format(time.DateOnly)}
+		Grace: rc.GraceUntil.In(loc).Format(timeFormat)} // the instant: a grace ends at the start of a day
 	if names != nil {
 		row.Payer = names.of(rc.PayerID)
 	}
