@@ -24,7 +24,9 @@ func TestPauseResumeEnd(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	tx(func(tx pgx.Tx) error { return f.access.PauseTx(f.ctx, tx, []int64{g.ID}, "overdue receipt R-2027-000001") })
+	tx(func(tx pgx.Tx) error {
+		return f.access.PauseTx(f.ctx, tx, []int64{g.ID}, "overdue receipt R-2027-000001")
+	})
 	got, err := f.access.Get(f.ctx, g.ID)
 	if err != nil || got.PausedAt == nil || got.PauseReason != "overdue receipt R-2027-000001" || got.ActiveAt(time.Now()) {
 		t.Fatalf("paused grant = %+v, %v", got, err)
