@@ -14,17 +14,17 @@ import (
 	"github.com/bursar/bursar/internal/offer"
 )
 
-// enrollFixture is a school with a monthly tuition (49.00 EUR a month, a 10.00 EUR enrollment fee, paid by bank
+// billingFixture is a school with a monthly tuition (49.00 EUR a month, a 10.00 EUR enrollment fee, paid by bank
 // transfer), a parent and the child the parent enrolls in it.
-type enrollFixture struct {
+type billingFixture struct {
 	orderFixture
 	tuition int64 // the tuition offer
 	parent  crm.Contact
 }
 
-func newEnrollFixture(t *testing.T, a *testApp) enrollFixture {
+func newBillingFixture(t *testing.T, a *testApp) billingFixture {
 	t.Helper()
-	f := enrollFixture{orderFixture: newOrderFixture(t, a)}
+	f := billingFixture{orderFixture: newOrderFixture(t, a)}
 	var err error
 	if f.parent, err = a.srv.contacts.Create(a.ctx(), crm.Input{Email: "parent@example.com", Name: "Marta Ruiz"}); err != nil {
 		t.Fatal(err)
@@ -35,7 +35,7 @@ func newEnrollFixture(t *testing.T, a *testApp) enrollFixture {
 
 // enroll enrolls the parent's child in the tuition through the API and returns the pending enrollment's id and
 // its first receipt's.
-func (f enrollFixture) enroll(t *testing.T, a *testApp, key, childEmail string) (int64, int64) {
+func (f billingFixture) enroll(t *testing.T, a *testApp, key, childEmail string) (int64, int64) {
 	t.Helper()
 	var got struct {
 		ID       int64 `json:"id"`
@@ -52,7 +52,7 @@ func (f enrollFixture) enroll(t *testing.T, a *testApp, key, childEmail string) 
 	return got.ID, got.Receipts[0].ID
 }
 
-func (f enrollFixture) enrollment(t *testing.T, a *testApp, id int64) billing.Enrollment {
+func (f billingFixture) enrollment(t *testing.T, a *testApp, id int64) billing.Enrollment {
 	t.Helper()
 	en, err := a.srv.billing.Get(a.ctx(), id)
 	if err != nil {
@@ -61,7 +61,7 @@ func (f enrollFixture) enrollment(t *testing.T, a *testApp, id int64) billing.En
 	return en
 }
 
-func (f enrollFixture) receipt(t *testing.T, a *testApp, id int64) billing.Receipt {
+func (f billingFixture) receipt(t *testing.T, a *testApp, id int64) billing.Receipt {
 	t.Helper()
 	rc, err := a.srv.billing.Receipt(a.ctx(), id)
 	if err != nil {
@@ -74,7 +74,7 @@ func TestAdminEnrollmentsAndReceipts(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t)
 	c := a.owner()
-	f := newEnrollFixture(t, a)
+	f := newBillingFixture(t, a)
 	enID, firstID := f.enroll(t, a, a.apiKey(), "child@example.com")
 	en := f.enrollment(t, a, enID)
 	learner := en.LearnerID

@@ -13,7 +13,7 @@ func TestAPIEnrollmentsAndReceipts(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t)
 	key := a.apiKey()
-	f := newEnrollFixture(t, a)
+	f := newBillingFixture(t, a)
 	body := map[string]any{"offer_id": f.tuition, "payer_id": f.parent.ID,
 		"learner": map[string]any{"email": "child@example.com", "name": "Leo Ruiz"}, "payment_system_id": f.manual.ID,
 		"language": "es"}

@@ -13,7 +13,7 @@ func TestBrowserAdminEnrollments(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t)
 	a.owner()
-	f := newEnrollFixture(t, a)
+	f := newBillingFixture(t, a)
 	enID, rcID := f.enroll(t, a, a.apiKey(), "child@example.com")
 	key := a.apiKey()
 	if res, raw := a.api(key, "POST", "/api/v1/receipts/"+itoa(rcID)+"/payments", map[string]any{"amount": 2000,
