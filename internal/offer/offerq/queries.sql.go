@@ -11,7 +11,7 @@ import (
 )
 
 const offerByID = `-- name: OfferByID :one
-SELECT o.id, o.title, o.slug, o.description, o.status, o.amount, o.currency, o.kind, o.recurring_interval, o.recurring_days, o.installments, o.access_days, o.guest_checkout, o.registration_fields, o.language, o.success_url, o.failure_url, o.success_message, o.failure_message, o.contact_email, o.contact_phone, o.contact_note, o.manual_confirm_days, o.created_at, o.updated_at, o.unlisted, o.link_only,
+SELECT o.id, o.title, o.slug, o.description, o.status, o.amount, o.currency, o.kind, o.recurring_interval, o.recurring_days, o.installments, o.access_days, o.guest_checkout, o.registration_fields, o.language, o.success_url, o.failure_url, o.success_message, o.failure_message, o.contact_email, o.contact_phone, o.contact_note, o.manual_confirm_days, o.created_at, o.updated_at, o.unlisted, o.link_only, o.billing_every, o.billing_unit, o.billing_day, o.billing_periods, o.enrollment_fee, o.grace_days, o.remind_days, o.unlock_by_part,
        ARRAY(SELECT op.product_id FROM offer_products op WHERE op.offer_id = o.id ORDER BY op.product_id)::bigint[] AS product_ids,
        ARRAY(SELECT ops.payment_system_id FROM offer_payment_systems ops WHERE ops.offer_id = o.id
              ORDER BY ops.position, ops.payment_system_id)::bigint[] AS payment_system_ids
@@ -55,6 +55,14 @@ func (q *Queries) OfferByID(ctx context.Context, id int64) (OfferByIDRow, error)
 		&i.Offer.UpdatedAt,
 		&i.Offer.Unlisted,
 		&i.Offer.LinkOnly,
+		&i.Offer.BillingEvery,
+		&i.Offer.BillingUnit,
+		&i.Offer.BillingDay,
+		&i.Offer.BillingPeriods,
+		&i.Offer.EnrollmentFee,
+		&i.Offer.GraceDays,
+		&i.Offer.RemindDays,
+		&i.Offer.UnlockByPart,
 		&i.ProductIds,
 		&i.PaymentSystemIds,
 	)
@@ -139,7 +147,7 @@ func (q *Queries) OfferCreate(ctx context.Context, arg OfferCreateParams) (Offer
 }
 
 const offerForUpdate = `-- name: OfferForUpdate :one
-SELECT o.id, o.title, o.slug, o.description, o.status, o.amount, o.currency, o.kind, o.recurring_interval, o.recurring_days, o.installments, o.access_days, o.guest_checkout, o.registration_fields, o.language, o.success_url, o.failure_url, o.success_message, o.failure_message, o.contact_email, o.contact_phone, o.contact_note, o.manual_confirm_days, o.created_at, o.updated_at, o.unlisted, o.link_only,
+SELECT o.id, o.title, o.slug, o.description, o.status, o.amount, o.currency, o.kind, o.recurring_interval, o.recurring_days, o.installments, o.access_days, o.guest_checkout, o.registration_fields, o.language, o.success_url, o.failure_url, o.success_message, o.failure_message, o.contact_email, o.contact_phone, o.contact_note, o.manual_confirm_days, o.created_at, o.updated_at, o.unlisted, o.link_only, o.billing_every, o.billing_unit, o.billing_day, o.billing_periods, o.enrollment_fee, o.grace_days, o.remind_days, o.unlock_by_part,
        ARRAY(SELECT op.product_id FROM offer_products op WHERE op.offer_id = o.id ORDER BY op.product_id)::bigint[] AS product_ids,
        ARRAY(SELECT ops.payment_system_id FROM offer_payment_systems ops WHERE ops.offer_id = o.id
              ORDER BY ops.position, ops.payment_system_id)::bigint[] AS payment_system_ids
@@ -183,6 +191,14 @@ func (q *Queries) OfferForUpdate(ctx context.Context, id int64) (OfferForUpdateR
 		&i.Offer.UpdatedAt,
 		&i.Offer.Unlisted,
 		&i.Offer.LinkOnly,
+		&i.Offer.BillingEvery,
+		&i.Offer.BillingUnit,
+		&i.Offer.BillingDay,
+		&i.Offer.BillingPeriods,
+		&i.Offer.EnrollmentFee,
+		&i.Offer.GraceDays,
+		&i.Offer.RemindDays,
+		&i.Offer.UnlockByPart,
 		&i.ProductIds,
 		&i.PaymentSystemIds,
 	)
@@ -190,7 +206,7 @@ func (q *Queries) OfferForUpdate(ctx context.Context, id int64) (OfferForUpdateR
 }
 
 const offerList = `-- name: OfferList :many
-SELECT o.id, o.title, o.slug, o.description, o.status, o.amount, o.currency, o.kind, o.recurring_interval, o.recurring_days, o.installments, o.access_days, o.guest_checkout, o.registration_fields, o.language, o.success_url, o.failure_url, o.success_message, o.failure_message, o.contact_email, o.contact_phone, o.contact_note, o.manual_confirm_days, o.created_at, o.updated_at, o.unlisted, o.link_only,
+SELECT o.id, o.title, o.slug, o.description, o.status, o.amount, o.currency, o.kind, o.recurring_interval, o.recurring_days, o.installments, o.access_days, o.guest_checkout, o.registration_fields, o.language, o.success_url, o.failure_url, o.success_message, o.failure_message, o.contact_email, o.contact_phone, o.contact_note, o.manual_confirm_days, o.created_at, o.updated_at, o.unlisted, o.link_only, o.billing_every, o.billing_unit, o.billing_day, o.billing_periods, o.enrollment_fee, o.grace_days, o.remind_days, o.unlock_by_part,
        ARRAY(SELECT op.product_id FROM offer_products op WHERE op.offer_id = o.id ORDER BY op.product_id)::bigint[] AS product_ids,
        ARRAY(SELECT ops.payment_system_id FROM offer_payment_systems ops WHERE ops.offer_id = o.id
              ORDER BY ops.position, ops.payment_system_id)::bigint[] AS payment_system_ids
@@ -260,6 +276,14 @@ func (q *Queries) OfferList(ctx context.Context, arg OfferListParams) ([]OfferLi
 			&i.Offer.UpdatedAt,
 			&i.Offer.Unlisted,
 			&i.Offer.LinkOnly,
+			&i.Offer.BillingEvery,
+			&i.Offer.BillingUnit,
+			&i.Offer.BillingDay,
+			&i.Offer.BillingPeriods,
+			&i.Offer.EnrollmentFee,
+			&i.Offer.GraceDays,
+			&i.Offer.RemindDays,
+			&i.Offer.UnlockByPart,
 			&i.ProductIds,
 			&i.PaymentSystemIds,
 		); err != nil {
@@ -322,7 +346,7 @@ func (q *Queries) OfferProductsClear(ctx context.Context, offerID int64) error {
 }
 
 const offerPublishedBySlug = `-- name: OfferPublishedBySlug :one
-SELECT o.id, o.title, o.slug, o.description, o.status, o.amount, o.currency, o.kind, o.recurring_interval, o.recurring_days, o.installments, o.access_days, o.guest_checkout, o.registration_fields, o.language, o.success_url, o.failure_url, o.success_message, o.failure_message, o.contact_email, o.contact_phone, o.contact_note, o.manual_confirm_days, o.created_at, o.updated_at, o.unlisted, o.link_only,
+SELECT o.id, o.title, o.slug, o.description, o.status, o.amount, o.currency, o.kind, o.recurring_interval, o.recurring_days, o.installments, o.access_days, o.guest_checkout, o.registration_fields, o.language, o.success_url, o.failure_url, o.success_message, o.failure_message, o.contact_email, o.contact_phone, o.contact_note, o.manual_confirm_days, o.created_at, o.updated_at, o.unlisted, o.link_only, o.billing_every, o.billing_unit, o.billing_day, o.billing_periods, o.enrollment_fee, o.grace_days, o.remind_days, o.unlock_by_part,
        ARRAY(SELECT op.product_id FROM offer_products op WHERE op.offer_id = o.id ORDER BY op.product_id)::bigint[] AS product_ids,
        ARRAY(SELECT ops.payment_system_id FROM offer_payment_systems ops WHERE ops.offer_id = o.id
              ORDER BY ops.position, ops.payment_system_id)::bigint[] AS payment_system_ids,
@@ -371,6 +395,14 @@ func (q *Queries) OfferPublishedBySlug(ctx context.Context, slug string) (OfferP
 		&i.Offer.UpdatedAt,
 		&i.Offer.Unlisted,
 		&i.Offer.LinkOnly,
+		&i.Offer.BillingEvery,
+		&i.Offer.BillingUnit,
+		&i.Offer.BillingDay,
+		&i.Offer.BillingPeriods,
+		&i.Offer.EnrollmentFee,
+		&i.Offer.GraceDays,
+		&i.Offer.RemindDays,
+		&i.Offer.UnlockByPart,
 		&i.ProductIds,
 		&i.PaymentSystemIds,
 		&i.ProductNames,
