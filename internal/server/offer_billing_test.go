@@ -67,7 +67,7 @@ func TestOfferBillingForm(t *testing.T) {
 				if res.StatusCode != http.StatusUnprocessableEntity || doc.Find("[data-testid="+tt.field+"-error]").Length() != 1 {
 					t.Fatalf("status %d, errors %q", res.StatusCode, doc.Find(".field-error").Text())
 				}
-				if got := doc.Find("#" + tt.field).AttrOr("value", doc.Find("#"+tt.field+" option[selected]").AttrOr("value", "")); got != tt.value && tt.field != "billing_unit" {
+				if got := doc.Find("#"+tt.field).AttrOr("value", doc.Find("#"+tt.field+" option[selected]").AttrOr("value", "")); got != tt.value && tt.field != "billing_unit" {
 					t.Errorf("%s shown back as %q", tt.field, got)
 				}
 			})
@@ -107,7 +107,7 @@ func TestOfferBillingForm(t *testing.T) {
 		_, doc := a.get(c, offerURL)
 		for id, want := range map[string]string{"billing_every": "1", "billing_day": "5", "billing_periods": "10",
 			"enrollment_fee": "20.00", "grace_days": "10", "remind_days": "2"} {
-			if got := doc.Find("#" + id).AttrOr("value", ""); got != want {
+			if got := doc.Find("#"+id).AttrOr("value", ""); got != want {
 				t.Errorf("%s shown as %q, want %q", id, got, want)
 			}
 		}
