@@ -73,11 +73,13 @@ const offerCreate = `-- name: OfferCreate :one
 INSERT INTO offers (title, slug, description, status, amount, currency, kind, recurring_interval, recurring_days,
     installments, access_days, guest_checkout, registration_fields, language, success_url, failure_url,
     success_message, failure_message, contact_email, contact_phone, contact_note, manual_confirm_days, unlisted,
-    link_only)
+    link_only, billing_every, billing_unit, billing_day, billing_periods, enrollment_fee, grace_days, remind_days,
+    unlock_by_part)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,
     $10, $11, $12, $13, $14, $15, $16,
     $17, $18, $19, $20, $21, $22, $23,
-    $24)
+    $24, $25, $26, $27, $28, $29, $30,
+    $31, $32)
 RETURNING id, created_at, updated_at
 `
 
@@ -106,6 +108,14 @@ type OfferCreateParams struct {
 	ManualConfirmDays  int32
 	Unlisted           bool
 	LinkOnly           bool
+	BillingEvery       int32
+	BillingUnit        string
+	BillingDay         int32
+	BillingPeriods     int32
+	EnrollmentFee      int64
+	GraceDays          int32
+	RemindDays         int32
+	UnlockByPart       bool
 }
 
 type OfferCreateRow struct {
@@ -140,6 +150,14 @@ func (q *Queries) OfferCreate(ctx context.Context, arg OfferCreateParams) (Offer
 		arg.ManualConfirmDays,
 		arg.Unlisted,
 		arg.LinkOnly,
+		arg.BillingEvery,
+		arg.BillingUnit,
+		arg.BillingDay,
+		arg.BillingPeriods,
+		arg.EnrollmentFee,
+		arg.GraceDays,
+		arg.RemindDays,
+		arg.UnlockByPart,
 	)
 	var i OfferCreateRow
 	err := row.Scan(&i.ID, &i.CreatedAt, &i.UpdatedAt)
@@ -436,8 +454,11 @@ SET title = $1, slug = $2, description = $3, status = $4, amount = $5,
     registration_fields = $13, language = $14, success_url = $15,
     failure_url = $16, success_message = $17, failure_message = $18,
     contact_email = $19, contact_phone = $20, contact_note = $21,
-    manual_confirm_days = $22, unlisted = $23, updated_at = now()
-WHERE id = $24
+    manual_confirm_days = $22, unlisted = $23, billing_every = $24,
+    billing_unit = $25, billing_day = $26, billing_periods = $27,
+    enrollment_fee = $28, grace_days = $29, remind_days = $30,
+    unlock_by_part = $31, updated_at = now()
+WHERE id = $32
 RETURNING created_at, updated_at
 `
 
@@ -465,6 +486,14 @@ type OfferUpdateParams struct {
 	ContactNote        string
 	ManualConfirmDays  int32
 	Unlisted           bool
+	BillingEvery       int32
+	BillingUnit        string
+	BillingDay         int32
+	BillingPeriods     int32
+	EnrollmentFee      int64
+	GraceDays          int32
+	RemindDays         int32
+	UnlockByPart       bool
 	ID                 int64
 }
 
@@ -498,6 +527,14 @@ func (q *Queries) OfferUpdate(ctx context.Context, arg OfferUpdateParams) (Offer
 		arg.ContactNote,
 		arg.ManualConfirmDays,
 		arg.Unlisted,
+		arg.BillingEvery,
+		arg.BillingUnit,
+		arg.BillingDay,
+		arg.BillingPeriods,
+		arg.EnrollmentFee,
+		arg.GraceDays,
+		arg.RemindDays,
+		arg.UnlockByPart,
 		arg.ID,
 	)
 	var i OfferUpdateRow
