@@ -240,12 +240,59 @@ func (q *Queries) GrantSetEnd(ctx context.Context, arg GrantSetEndParams) (Acces
 
 const grantsActiveForContact = `-- name: GrantsActiveForContact :many
 SELECT id, contact_id, product_id, source, source_ref, transferred_from, starts_at, ends_at, revoked_at, revoke_reason, created_at, paused_at, pause_reason FROM access_grants
-WHERE contact_id = $1 AND revoked_at IS NULL AND starts_at <= now() AND (ends_at IS NULL OR ends_at > now())
+WHERE contact_id = $1 AND revoked_at IS NULL AND paused_at IS NULL AND starts_at <= now() AND (ends_at IS NULL OR ends_at > now())
 ORDER BY id DESC
 `
 
+// A paused grant (its enrollment suspended or paused) gives no access.
 func (q *Queries) GrantsActiveForContact(ctx context.Context, contactID int64) ([]AccessGrant, error) {
 	rows, err := q.db.Query(ctx, grantsActiveForContact, contactID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []AccessGrant
+	for rows.Next() {
+		var i AccessGrant
+		if err := rows.Scan(
+			&i.ID,
+			&i.ContactID,
+			&i.ProductID,
+			&i.Source,
+			&i.SourceRef,
+			&i.TransferredFrom,
+			&i.StartsAt,
+			&i.EndsAt,
+			&i.RevokedAt,
+			&i.RevokeReason,
+			&i.CreatedAt,
+			&i.PausedAt,
+			&i.PauseReason,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const grantsEnd = `-- name: GrantsEnd :many
+UPDATE access_grants SET ends_at = $1::timestamptz, paused_at = NULL, pause_reason = ''
+WHERE id = ANY($2::bigint[]) AND revoked_at IS NULL
+RETURNING id, contact_id, product_id, source, source_ref, transferred_from, starts_at, ends_at, revoked_at, revoke_reason, created_at, paused_at, pause_reason
+`
+
+type GrantsEndParams struct {
+	EndsAt time.Time
+	Ids    []int64
+}
+
+// Ends grants not revoked at end (a cancelled enrollment: the end of its paid period); paused ones resume until then.
+func (q *Queries) GrantsEnd(ctx context.Context, arg GrantsEndParams) ([]AccessGrant, error) {
+	rows, err := q.db.Query(ctx, grantsEnd, arg.EndsAt, arg.Ids)
 	if err != nil {
 		return nil, err
 	}
@@ -284,6 +331,92 @@ SELECT id, contact_id, product_id, source, source_ref, transferred_from, starts_
 
 func (q *Queries) GrantsForContact(ctx context.Context, contactID int64) ([]AccessGrant, error) {
 	rows, err := q.db.Query(ctx, grantsForContact, contactID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []AccessGrant
+	for rows.Next() {
+		var i AccessGrant
+		if err := rows.Scan(
+			&i.ID,
+			&i.ContactID,
+			&i.ProductID,
+			&i.Source,
+			&i.SourceRef,
+			&i.TransferredFrom,
+			&i.StartsAt,
+			&i.EndsAt,
+			&i.RevokedAt,
+			&i.RevokeReason,
+			&i.CreatedAt,
+			&i.PausedAt,
+			&i.PauseReason,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const grantsPause = `-- name: GrantsPause :many
+UPDATE access_grants SET paused_at = now(), pause_reason = $1
+WHERE id = ANY($2::bigint[]) AND revoked_at IS NULL AND paused_at IS NULL
+RETURNING id, contact_id, product_id, source, source_ref, transferred_from, starts_at, ends_at, revoked_at, revoke_reason, created_at, paused_at, pause_reason
+`
+
+type GrantsPauseParams struct {
+	Reason string
+	Ids    []int64
+}
+
+// Pauses grants not revoked and not paused yet; the ones returned changed.
+func (q *Queries) GrantsPause(ctx context.Context, arg GrantsPauseParams) ([]AccessGrant, error) {
+	rows, err := q.db.Query(ctx, grantsPause, arg.Reason, arg.Ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []AccessGrant
+	for rows.Next() {
+		var i AccessGrant
+		if err := rows.Scan(
+			&i.ID,
+			&i.ContactID,
+			&i.ProductID,
+			&i.Source,
+			&i.SourceRef,
+			&i.TransferredFrom,
+			&i.StartsAt,
+			&i.EndsAt,
+			&i.RevokedAt,
+			&i.RevokeReason,
+			&i.CreatedAt,
+			&i.PausedAt,
+			&i.PauseReason,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const grantsResume = `-- name: GrantsResume :many
+UPDATE access_grants SET paused_at = NULL, pause_reason = ''
+WHERE id = ANY($1::bigint[]) AND paused_at IS NOT NULL
+RETURNING id, contact_id, product_id, source, source_ref, transferred_from, starts_at, ends_at, revoked_at, revoke_reason, created_at, paused_at, pause_reason
+`
+
+func (q *Queries) GrantsResume(ctx context.Context, ids []int64) ([]AccessGrant, error) {
+	rows, err := q.db.Query(ctx, grantsResume, ids)
 	if err != nil {
 		return nil, err
 	}
