@@ -66,6 +66,10 @@ func (s *Server) accountCabinet(w http.ResponseWriter, r *http.Request) {
 			URL: "/account/orders/" + url.PathEscape(o.Number) + "?lang=" + lang, Amount: o.Price.Format(lang),
 			Status: statusText(lang, o.Status), Date: dateText(o.CreatedAt)})
 	}
+	if err := s.cabinetBilling(ctx, st.ContactID, lang, &v); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
 	for _, l := range i18n.Languages {
 		v.Languages = append(v.Languages, public.LangLink{Lang: l, Name: cabinetLanguages[l], URL: "/account?lang=" + l, Current: l == lang})
 	}
