@@ -150,9 +150,9 @@ func (s *Server) cabinetBilling(ctx context.Context, contactID int64, lang strin
 }
 
 // accountReceipt is GET /account/receipts/{number}: the printable receipt, for its payer or its learner; anyone
-// else's receipt is simply not found.
+// else's receipt is simply not found. With ?format=pdf (the page's own PDF link) it is the PDF.
 func (s *Server) accountReceipt(w http.ResponseWriter, r *http.Request) {
-	s.receiptDocument(w, r, false)
+	s.receiptDocument(w, r, receiptDocPDF(r))
 }
 
 // accountReceiptPDF is GET /account/receipts/{number}.pdf: the same receipt as a PDF.
