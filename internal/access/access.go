@@ -21,6 +21,9 @@ const (
 	SourceAPI      = "api"
 	SourceImport   = "import"
 	SourceTransfer = "transfer"
+	// SourceEnrollment is access an enrollment gives its learner while it is paid (internal/billing); paused, not
+	// revoked, while a receipt is overdue past its grace.
+	SourceEnrollment = "enrollment"
 )
 
 // Timeline event kinds this package writes to the contact's timeline.
@@ -30,6 +33,9 @@ const (
 	EventRevoked        = "access.revoked"
 	EventTransferredOut = "access.transferred_out"
 	EventTransferredIn  = "access.transferred_in"
+	EventPaused         = "access.paused"
+	EventResumed        = "access.resumed"
+	EventEnded          = "access.ended"
 )
 
 // Limits on grant input.
@@ -57,12 +63,15 @@ type Grant struct {
 	EndsAt          *time.Time // nil: forever
 	RevokedAt       *time.Time
 	RevokeReason    string
-	CreatedAt       time.Time
+	// PausedAt is set while the grant is paused (its enrollment suspended or paused): kept, but giving no access.
+	PausedAt    *time.Time
+	PauseReason string
+	CreatedAt   time.Time
 }
 
 // ActiveAt reports whether g gives access at t.
 func (g Grant) ActiveAt(t time.Time) bool {
-	return g.RevokedAt == nil && !g.StartsAt.After(t) && (g.EndsAt == nil || g.EndsAt.After(t))
+	return g.RevokedAt == nil && g.PausedAt == nil && !g.StartsAt.After(t) && (g.EndsAt == nil || g.EndsAt.After(t))
 }
 
 // MsgDays is the message for a number of days out of range.
@@ -98,9 +107,9 @@ func (n NewGrant) Validate(now time.Time) error {
 		e.Add("product_id", "is required")
 	}
 	switch n.Source {
-	case SourceOrder, SourceManual, SourceAPI, SourceImport, SourceTransfer:
+	case SourceOrder, SourceManual, SourceAPI, SourceImport, SourceTransfer, SourceEnrollment:
 	default:
-		e.Add("source", "must be one of order, manual, api, import, transfer")
+		e.Add("source", "must be one of order, manual, api, import, transfer, enrollment")
 	}
 	e.Text("source_ref", n.SourceRef, false, MaxSourceRef)
 	switch {

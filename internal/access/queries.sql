@@ -43,6 +43,24 @@ RETURNING *;
 SELECT * FROM access_grants WHERE contact_id = @contact_id ORDER BY id DESC;
 
 -- name: GrantsActiveForContact :many
+-- A paused grant (its enrollment suspended or paused) gives no access.
 SELECT * FROM access_grants
-WHERE contact_id = @contact_id AND revoked_at IS NULL AND starts_at <= now() AND (ends_at IS NULL OR ends_at > now())
+WHERE contact_id = @contact_id AND revoked_at IS NULL AND paused_at IS NULL AND starts_at <= now() AND (ends_at IS NULL OR ends_at > now())
 ORDER BY id DESC;
+
+-- name: GrantsPause :many
+-- Pauses grants not revoked and not paused yet; the ones returned changed.
+UPDATE access_grants SET paused_at = now(), pause_reason = @reason
+WHERE id = ANY(@ids::bigint[]) AND revoked_at IS NULL AND paused_at IS NULL
+RETURNING *;
+
+-- name: GrantsResume :many
+UPDATE access_grants SET paused_at = NULL, pause_reason = ''
+WHERE id = ANY(@ids::bigint[]) AND paused_at IS NOT NULL
+RETURNING *;
+
+-- name: GrantsEnd :many
+-- Ends grants not revoked at end (a cancelled enrollment: the end of its paid period); paused ones resume until then.
+UPDATE access_grants SET ends_at = @ends_at::timestamptz, paused_at = NULL, pause_reason = ''
+WHERE id = ANY(@ids::bigint[]) AND revoked_at IS NULL
+RETURNING *;

@@ -245,18 +245,57 @@ func until(end *time.Time) string {
 	return "until " + end.UTC().Format("2006-01-02 15:04 UTC")
 }
 
-// PauseTx pauses grants ids (an enrollment suspended or paused): kept, not revoked, but giving no access until
-// ResumeTx. Not built yet.
+// PauseTx pauses grants ids (an enrollment suspended or paused) in the caller's transaction: kept, not revoked,
+// but giving no access (ActiveAt, Active) until ResumeTx. Grants revoked or paused already are left as they are.
 func (s *Service) PauseTx(ctx context.Context, tx db.DBTX, ids []int64, reason string) error {
-	return errors.New("access: PauseTx not built yet")
+	if len(ids) == 0 {
+		return nil
+	}
+	rows, err := accessq.New(tx).GrantsPause(ctx, accessq.GrantsPauseParams{Ids: ids, Reason: reason})
+	if err != nil {
+		return fmt.Errorf("pause grants: %w", err)
+	}
+	return s.changedTx(ctx, tx, rows, EventPaused, "access.pause", "paused: "+reason)
 }
 
-// ResumeTx resumes paused grants ids as they were. Not built yet.
+// ResumeTx resumes paused grants ids as they were (same grant, same end).
 func (s *Service) ResumeTx(ctx context.Context, tx db.DBTX, ids []int64) error {
-	return errors.New("access: ResumeTx not built yet")
+	if len(ids) == 0 {
+		return nil
+	}
+	rows, err := accessq.New(tx).GrantsResume(ctx, ids)
+	if err != nil {
+		return fmt.Errorf("resume grants: %w", err)
+	}
+	return s.changedTx(ctx, tx, rows, EventResumed, "access.resume", "resumed")
 }
 
-// EndTx sets the end of grants ids to end (a cancelled enrollment: the end of its paid period). Not built yet.
+// EndTx sets the end of grants ids (not revoked) to end (a cancelled enrollment: the end of its paid period); a
+// paused one gives access again until then.
 func (s *Service) EndTx(ctx context.Context, tx db.DBTX, ids []int64, end time.Time) error {
-	return errors.New("access: EndTx not built yet")
+	if len(ids) == 0 {
+		return nil
+	}
+	rows, err := accessq.New(tx).GrantsEnd(ctx, accessq.GrantsEndParams{Ids: ids, EndsAt: end})
+	if err != nil {
+		return fmt.Errorf("end grants: %w", err)
+	}
+	return s.changedTx(ctx, tx, rows, EventEnded, "access.end", "ends "+end.UTC().Format("2006-01-02 15:04 UTC"))
+}
+
+// changedTx writes the timeline and audit of grants paused, resumed or ended.
+func (s *Service) changedTx(ctx context.Context, tx db.DBTX, rows []accessq.AccessGrant, kind, action, what string) error {
+	for _, r := range rows {
+		g := fromRow(r)
+		msg := fmt.Sprintf("Access to %s %s", s.productName(ctx, tx, g.ProductID), what)
+		if err := s.contacts.AddEventTx(ctx, tx, g.ContactID, kind, msg); err != nil {
+			return err
+		}
+		if err := s.audit.RecordTx(ctx, tx, action, "access_grant", g.ID, map[string]any{
+			"contact_id": g.ContactID, "product_id": g.ProductID, "ends_at": g.EndsAt, "paused_at": g.PausedAt,
+			"reason": g.PauseReason}); err != nil {
+			return err
+		}
+	}
+	return nil
 }

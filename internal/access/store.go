@@ -32,7 +32,8 @@ func storeErr(id int64, err error) error {
 
 func fromRow(r accessq.AccessGrant) Grant {
 	g := Grant{ID: r.ID, ContactID: r.ContactID, ProductID: r.ProductID, Source: r.Source, SourceRef: r.SourceRef,
-		StartsAt: r.StartsAt, EndsAt: r.EndsAt, RevokedAt: r.RevokedAt, RevokeReason: r.RevokeReason, CreatedAt: r.CreatedAt}
+		StartsAt: r.StartsAt, EndsAt: r.EndsAt, RevokedAt: r.RevokedAt, RevokeReason: r.RevokeReason, CreatedAt: r.CreatedAt,
+		PausedAt: r.PausedAt, PauseReason: r.PauseReason}
 	if r.TransferredFrom != nil {
 		g.TransferredFrom = *r.TransferredFrom
 	}

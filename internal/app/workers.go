@@ -1,6 +1,7 @@
 package app
 
 import (
+	"github.com/bursar/bursar/internal/billing"
 	"github.com/bursar/bursar/internal/jobs"
 	"github.com/bursar/bursar/internal/notify"
 	"github.com/bursar/bursar/internal/order"
@@ -27,6 +28,14 @@ type Workers struct {
 	// Rollups fold the days changed since the last run into the Transactions totals' daily rollup; its periodic job
 	// runs every ten minutes and at start-up.
 	Rollups *order.TxnRollupWorker
+	// BillIssue issues the receipts due (every 15 minutes and at start-up); BillRemind sends the receipts'
+	// reminders and suspends enrollments past their grace (hourly and at start-up); BillExpire drops a pending
+	// enrollment whose first receipt was not paid in time; BillRelink makes a new link for what is left of a receipt
+	// paid in part.
+	BillIssue  *billing.IssueWorker
+	BillRemind *billing.RemindWorker
+	BillExpire *billing.ExpirePendingWorker
+	BillRelink *billing.RelinkWorker
 }
 
 // Workers builds River's workers; sender delivers e-mails (nil: they are logged and kept in the admin outbox).
@@ -44,6 +53,11 @@ func (a *App) Workers(sender notify.Sender) Workers {
 
 		LinkExpire: paylink.NewExpireWorker(s.PaymentLinks),
 		LinkSweep:  paylink.NewSweepWorker(s.PaymentLinks, a.log),
+
+		BillIssue:  billing.NewIssueWorker(s.Billing, a.log),
+		BillRemind: billing.NewRemindWorker(s.Billing, a.log),
+		BillExpire: billing.NewExpirePendingWorker(s.Billing),
+		BillRelink: billing.NewRelinkWorker(s.Billing),
 	}
 }
 
@@ -54,7 +68,7 @@ func (a *App) Workers(sender notify.Sender) Workers {
 func (a *App) Jobs(sender notify.Sender) (*jobs.Client, error) {
 	w := a.Workers(sender)
 	jc, err := jobs.New(a.pool, a.log, a.jobsConfig(), w.Mail, w.Deadline, w.Recheck, w.Sweep, w.Rollups,
-		w.LinkExpire, w.LinkSweep)
+		w.LinkExpire, w.LinkSweep, w.BillIssue, w.BillRemind, w.BillExpire, w.BillRelink)
 	if err != nil {
 		return nil, err
 	}
@@ -62,6 +76,8 @@ func (a *App) Jobs(sender notify.Sender) (*jobs.Client, error) {
 	jc.River().PeriodicJobs().Add(w.Sweep.PeriodicJob())
 	jc.River().PeriodicJobs().Add(w.Rollups.PeriodicJob())
 	jc.River().PeriodicJobs().Add(w.LinkSweep.PeriodicJob())
+	jc.River().PeriodicJobs().Add(w.BillIssue.PeriodicJob())
+	jc.River().PeriodicJobs().Add(w.BillRemind.PeriodicJob())
 	return jc, nil
 }
 

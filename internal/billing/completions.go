@@ -1,10 +1,7 @@
 package billing
 
 import (
-	"context"
 	"errors"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/bursar/bursar/internal/audit"
 	"github.com/bursar/bursar/internal/order"
@@ -27,10 +24,4 @@ func NewCompletions(al *audit.Log, cfg Config, d Deps) (*Completions, error) {
 		return nil, errors.New("billing: completions need an audit log")
 	}
 	return &Completions{audit: al, cfg: cfg, deps: d}, nil
-}
-
-// OrderCompletedTx runs inside the transaction completing o, after the payment links' (the link o paid is marked
-// paid already): when o paid a receipt's link, the receipt records the payment. Not built yet: it does nothing.
-func (c *Completions) OrderCompletedTx(ctx context.Context, tx pgx.Tx, o order.Order) error {
-	return nil
 }

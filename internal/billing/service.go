@@ -41,6 +41,8 @@ type Contacts interface {
 	ContactsByID(ctx context.Context, ids []int64) (map[int64]crm.Contact, error)
 	PayerTx(ctx context.Context, tx db.DBTX, email string) (crm.Contact, bool, error)
 	AddEventTx(ctx context.Context, tx db.DBTX, contactID int64, kind, message string) error
+	// NameIfEmptyTx names a contact that has no name yet (a learner the payer named).
+	NameIfEmptyTx(ctx context.Context, tx db.DBTX, id int64, name string) (bool, error)
 }
 
 // Access grants, pauses and resumes the learner's access (internal/access).
@@ -122,122 +124,6 @@ type Service struct {
 	audit *audit.Log
 	deps  Deps
 	cfg   Config
-}
-
-var errTODO = errors.New("billing: not built yet")
-
-// Enroll records a pending enrollment for in and issues its first receipt (the enrollment fee added) with its
-// payment link, in one transaction; the payer pays on the link's page (Enrolled.Receipt.PayURL). Bad input is a
-// check.Errors naming every field (the offer's required registration fields, a learner without an e-mail, a
-// payment system the offer does not list); nothing is written then. A first receipt not paid within
-// Config.FirstPaymentWindow is cancelled and the enrollment dropped.
-func (s *Service) Enroll(ctx context.Context, in EnrollInput) (Enrolled, error) {
-	return Enrolled{}, errTODO
-}
-
-// Get returns enrollment id.
-func (s *Service) Get(ctx context.Context, id int64) (Enrollment, error) {
-	return Enrollment{}, errTODO
-}
-
-// Enrollments lists enrollments under f, newest first.
-func (s *Service) Enrollments(ctx context.Context, f Filter) (EnrollmentPage, error) {
-	return EnrollmentPage{}, errTODO
-}
-
-// Events returns enrollment id's own timeline, oldest first.
-func (s *Service) Events(ctx context.Context, id int64) ([]Event, error) { return nil, errTODO }
-
-// Receipt returns receipt id.
-func (s *Service) Receipt(ctx context.Context, id int64) (Receipt, error) { return Receipt{}, errTODO }
-
-// ReceiptByNumber returns the receipt numbered number (R-2027-000123).
-func (s *Service) ReceiptByNumber(ctx context.Context, number string) (Receipt, error) {
-	return Receipt{}, errTODO
-}
-
-// Receipts lists receipts under f, newest first.
-func (s *Service) Receipts(ctx context.Context, f ReceiptFilter) (ReceiptPage, error) {
-	return ReceiptPage{}, errTODO
-}
-
-// Payments returns what paid receipt id, oldest first.
-func (s *Service) Payments(ctx context.Context, id int64) ([]Payment, error) { return nil, errTODO }
-
-// Document is what receipt id's printable document shows.
-func (s *Service) Document(ctx context.Context, id int64) (Document, error) {
-	return Document{}, errTODO
-}
-
-// ForPayer returns the receipts contactID pays (the cabinet), newest first; ForLearner the enrollments contactID
-// learns in, and ForPayerEnrollments those contactID pays for.
-func (s *Service) ForPayer(ctx context.Context, contactID int64) ([]Receipt, error) {
-	return nil, errTODO
-}
-
-// ForLearner: see ForPayer.
-func (s *Service) ForLearner(ctx context.Context, contactID int64) ([]Enrollment, error) {
-	return nil, errTODO
-}
-
-// ForPayerEnrollments: see ForPayer.
-func (s *Service) ForPayerEnrollments(ctx context.Context, contactID int64) ([]Enrollment, error) {
-	return nil, errTODO
-}
-
-// IssueNext issues enrollment id's next receipt now, ahead of its schedule (a manager's "issue the next receipt
-// now"); an enrollment with nothing more to issue, or not active or suspended, is ErrEnrollmentState.
-func (s *Service) IssueNext(ctx context.Context, id int64) (Receipt, error) {
-	return Receipt{}, errTODO
-}
-
-// IssueDue issues every receipt whose time has come (River's periodic billing.issue, in every process): exactly
-// one per enrollment and period whatever the number of processes or retries; it returns how many it issued.
-func (s *Service) IssueDue(ctx context.Context) (int, error) { return 0, errTODO }
-
-// Remind sends the reminders due (before, on and after the due date), marks receipts overdue, and suspends the
-// enrollments with a receipt unpaid past its grace (River's periodic billing.remind); it returns how many changes
-// it made.
-func (s *Service) Remind(ctx context.Context) (int, error) { return 0, errTODO }
-
-// ExpirePending drops enrollment id if it is still pending past its expiry: its first receipt is cancelled (its
-// link expired, so a payment still arriving is a payment exception). River's billing.expire_pending.
-func (s *Service) ExpirePending(ctx context.Context, id int64) (bool, error) { return false, errTODO }
-
-// RecordPayment records cash (or money received another way) against receipt id by the manager in ctx: partially
-// paid, or paid in full (the enrollment activated or resumed as paying by link would). More than is due is a field
-// error.
-func (s *Service) RecordPayment(ctx context.Context, id int64, p CashPayment) (Receipt, error) {
-	return Receipt{}, errTODO
-}
-
-// Waive forgives what is left of receipt id: its link is cancelled (a payment still arriving becomes a payment
-// exception); a receipt paid meanwhile is ErrNotOpen.
-func (s *Service) Waive(ctx context.Context, id int64, reason string) (Receipt, error) {
-	return Receipt{}, errTODO
-}
-
-// ExtendGrace moves receipt id's grace to until (later than now and than its current grace); a suspension it
-// caused is lifted when no other receipt is past its grace.
-func (s *Service) ExtendGrace(ctx context.Context, id int64, until time.Time) (Receipt, error) {
-	return Receipt{}, errTODO
-}
-
-// Pause pauses active enrollment id (no receipts issued, access paused); Resume takes it up again from the next
-// period due after now.
-func (s *Service) Pause(ctx context.Context, id int64, reason string) (Enrollment, error) {
-	return Enrollment{}, errTODO
-}
-
-// Resume: see Pause.
-func (s *Service) Resume(ctx context.Context, id int64) (Enrollment, error) {
-	return Enrollment{}, errTODO
-}
-
-// Cancel ends enrollment id (pending, active, suspended or paused): no further receipts, its open receipts
-// cancelled, access until the end of the last paid period.
-func (s *Service) Cancel(ctx context.Context, id int64, reason string) (Enrollment, error) {
-	return Enrollment{}, errTODO
 }
 
 // NewService returns a Service on pool, or an error naming what is missing.

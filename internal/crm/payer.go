@@ -72,3 +72,20 @@ func (s *Service) PlaceholderTx(ctx context.Context, tx db.DBTX, domain, note st
 	return c, s.audit.RecordTx(ctx, tx, "contact.create", "contact", c.ID, map[string]any{"email": c.Email,
 		"source": "payment", "placeholder": true})
 }
+
+// NameIfEmptyTx gives contact id the name name when it has none (a learner an enrollment names), in the caller's
+// transaction; a contact with a name keeps it. It reports whether it changed.
+func (s *Service) NameIfEmptyTx(ctx context.Context, tx db.DBTX, id int64, name string) (bool, error) {
+	if name == "" {
+		return false, nil
+	}
+	n, err := crmq.New(tx).ContactNameIfEmpty(ctx, crmq.ContactNameIfEmptyParams{ID: id, Name: name})
+	if err != nil {
+		return false, fmt.Errorf("name contact %d: %w", id, err)
+	}
+	if n == 0 {
+		return false, nil
+	}
+	return true, s.audit.RecordTx(ctx, tx, "contact.update", "contact", id, map[string]any{"name": name,
+		"source": "enrollment"})
+}

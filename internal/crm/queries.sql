@@ -52,3 +52,6 @@ INSERT INTO contacts (email, name, placeholder)
 VALUES (@email, @name, @placeholder)
 ON CONFLICT ((lower(email))) DO NOTHING
 RETURNING *;
+
+-- name: ContactNameIfEmpty :execrows
+UPDATE contacts SET name = @name, updated_at = now() WHERE id = @id AND name = '';

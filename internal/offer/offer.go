@@ -121,18 +121,53 @@ const (
 	OneTime      = "one_time"
 	Recurring    = "recurring"
 	Installments = "installments"
+	// Tuition is a programme billed per period by receipts (internal/billing), for a fixed number of periods or
+	// until cancelled.
+	Tuition = "tuition"
 )
 
 // Kinds lists every offer kind.
-var Kinds = []string{OneTime, Recurring, Installments}
+var Kinds = []string{OneTime, Recurring, Installments, Tuition}
 
-// NotSoldMessage says why a recurring or installments offer cannot be published or bought: checkout charges the
-// full price once, so selling one would break the page's promise.
-const NotSoldMessage = "recurring and installment offers cannot be sold yet: they would be charged the full price once"
+// NotSoldMessage says why a recurring offer cannot be published or bought: checkout charges the full price once, so
+// selling one would break the page's promise.
+const NotSoldMessage = "recurring offers cannot be sold yet: they would be charged the full price once"
 
-// Sold reports whether offers of kind can be published and bought. Only one-time offers can: until recurring and
-// installment payments are charged as such, no page may promise them.
-func Sold(kind string) bool { return kind == OneTime }
+// EnrolledMessage says why an order or a payment link cannot be made for a tuition or installments offer.
+const EnrolledMessage = "tuition and installment offers are sold by enrollment (billed by receipts), " +
+	"not by a single payment of the full price"
+
+// Sold reports whether offers of kind can be published. One-time offers are sold by checkout; tuition and
+// installment offers by enrollment (Enrolled). Recurring offers cannot be: until they are charged as such, no page
+// may promise them.
+func Sold(kind string) bool { return kind == OneTime || Enrolled(kind) }
+
+// Enrolled reports whether offers of kind are sold through an enrollment (internal/billing.Enroll) billed by
+// receipts, never by the one-payment checkout: orders and payment links refuse them.
+func Enrolled(kind string) bool { return kind == Tuition || kind == Installments }
+
+// Billing units of tuition and installment schedules (the words of billing.Unit).
+const (
+	UnitWeek  = "week"
+	UnitMonth = "month"
+	UnitYear  = "year"
+)
+
+// BillingUnits lists every billing unit, in the order forms show them.
+var BillingUnits = []string{UnitWeek, UnitMonth, UnitYear}
+
+// Limits and defaults of the billing settings (migration 00027's checks).
+const (
+	MaxBillingEvery     = 120
+	MaxBillingPeriods   = 1200
+	MaxGraceDays        = 365
+	MaxRemindDays       = 60
+	MinInstallments     = 2
+	MaxInstallments     = 36
+	DefaultGraceDays    = 7
+	DefaultRemindDays   = 3
+	DefaultBillingEvery = 1
+)
 
 // Recurring intervals; IntervalCustom repeats every IntervalDays days.
 const (
@@ -172,16 +207,26 @@ type Contact struct {
 
 // Input is what an admin sets on an offer.
 type Input struct {
-	Title            string
-	Slug             string // suggested from the title when empty
-	Description      string // markdown
-	Status           string
-	Amount           int64 // minor units; the total for installments, one period for recurring
-	Currency         string
-	Kind             string
-	Interval         string // recurring only
-	IntervalDays     int    // IntervalCustom only
-	Installments     int    // installments only: 2–36 parts
+	Title        string
+	Slug         string // suggested from the title when empty
+	Description  string // markdown
+	Status       string
+	Amount       int64 // minor units; the total for installments, one period for recurring
+	Currency     string
+	Kind         string
+	Interval     string // recurring only
+	IntervalDays int    // IntervalCustom only
+	Installments int    // installments only: 2–36 parts
+	// How tuition and installments are billed (internal/billing.Schedule): every BillingEvery BillingUnits, a monthly
+	// schedule on BillingDay (0: the enrollment's day). Other kinds keep the defaults (NewInput).
+	BillingEvery     int    // 1–120
+	BillingUnit      string // week, month or year
+	BillingDay       int    // 0–31, monthly only
+	BillingPeriods   int    // tuition only: how many periods, 0 until cancelled
+	EnrollmentFee    int64  // tuition only: minor units in Currency, added to the first receipt
+	GraceDays        int    // days after a due date before the enrollment is suspended
+	RemindDays       int    // days before a due date the reminder goes
+	UnlockByPart     bool   // installments only: each paid part unlocks the next product
 	AccessDays       int    // 0: forever
 	ProductIDs       []int64
 	PaymentSystemIDs []int64 // in the order the page shows them
@@ -202,10 +247,13 @@ type Input struct {
 	ManualConfirmDays  int
 }
 
-// NewInput is an empty offer with the defaults: a draft, one-time, English, forever, 30 days to confirm.
+// NewInput is an empty offer with the defaults: a draft, one-time, English, forever, 30 days to confirm, billed (when
+// tuition or installments) every month on the enrollment's day, 7 days of grace, reminded 3 days before.
 func NewInput() Input {
-	return Input{Status: StatusDraft, Kind: OneTime, Language: "en", ManualConfirmDays: DefaultManualConfirmDays,
+	in := Input{Status: StatusDraft, Kind: OneTime, Language: "en", ManualConfirmDays: DefaultManualConfirmDays,
 		ProductIDs: []int64{}, PaymentSystemIDs: []int64{}, RegistrationFields: []RegistrationField{}}
+	in.resetBilling()
+	return in
 }
 
 // Offer is a price plan.
@@ -231,4 +279,10 @@ type Filter struct {
 type Page struct {
 	Offer
 	ProductNames []string
+}
+
+// resetBilling sets the billing settings to their defaults.
+func (in *Input) resetBilling() {
+	in.BillingEvery, in.BillingUnit, in.BillingDay, in.BillingPeriods = DefaultBillingEvery, UnitMonth, 0, 0
+	in.EnrollmentFee, in.GraceDays, in.RemindDays, in.UnlockByPart = 0, DefaultGraceDays, DefaultRemindDays, false
 }

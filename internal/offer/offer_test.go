@@ -11,6 +11,7 @@ import (
 	"github.com/bursar/bursar/internal/audit"
 	"github.com/bursar/bursar/internal/check"
 	"github.com/bursar/bursar/internal/db/dbtest"
+	"github.com/bursar/bursar/internal/money"
 	"github.com/bursar/bursar/internal/offer"
 )
 
@@ -82,9 +83,27 @@ func TestOfferValidation(t *testing.T) {
 		{"PublishedRecurring", func(in *offer.Input) {
 			in.Status, in.Kind, in.Interval = offer.StatusPublished, offer.Recurring, offer.IntervalMonth
 		}, "status"},
-		{"PublishedInstallments", func(in *offer.Input) {
-			in.Status, in.Kind, in.Installments = offer.StatusPublished, offer.Installments, 3
-		}, "status"},
+		{"InstallmentsPriceBelowParts", func(in *offer.Input) {
+			in.Kind, in.Installments, in.Amount = offer.Installments, 3, 2
+		}, "installments"},
+		{"EveryZero", tuition(func(in *offer.Input) { in.BillingEvery = 0 }), "billing_every"},
+		{"EveryTooMany", tuition(func(in *offer.Input) { in.BillingEvery = 121 }), "billing_every"},
+		{"InstallmentsEveryZero", func(in *offer.Input) {
+			in.Kind, in.Installments, in.BillingEvery = offer.Installments, 3, 0
+		}, "billing_every"},
+		{"BadUnit", tuition(func(in *offer.Input) { in.BillingUnit = "day" }), "billing_unit"},
+		{"DayTooLate", tuition(func(in *offer.Input) { in.BillingDay = 32 }), "billing_day"},
+		{"DayNegative", tuition(func(in *offer.Input) { in.BillingDay = -1 }), "billing_day"},
+		{"DayWeekly", tuition(func(in *offer.Input) { in.BillingUnit, in.BillingDay = offer.UnitWeek, 5 }), "billing_day"},
+		{"DayYearly", tuition(func(in *offer.Input) { in.BillingUnit, in.BillingDay = offer.UnitYear, 5 }), "billing_day"},
+		{"PeriodsNegative", tuition(func(in *offer.Input) { in.BillingPeriods = -1 }), "billing_periods"},
+		{"PeriodsTooMany", tuition(func(in *offer.Input) { in.BillingPeriods = 1201 }), "billing_periods"},
+		{"FeeNegative", tuition(func(in *offer.Input) { in.EnrollmentFee = -1 }), "enrollment_fee"},
+		{"FeeTooLarge", tuition(func(in *offer.Input) { in.EnrollmentFee = money.MaxAmount + 1 }), "enrollment_fee"},
+		{"GraceNegative", tuition(func(in *offer.Input) { in.GraceDays = -1 }), "grace_days"},
+		{"GraceTooLong", tuition(func(in *offer.Input) { in.GraceDays = 366 }), "grace_days"},
+		{"RemindNegative", tuition(func(in *offer.Input) { in.RemindDays = -1 }), "remind_days"},
+		{"RemindTooEarly", tuition(func(in *offer.Input) { in.RemindDays = 61 }), "remind_days"},
 		{"NegativeAccess", func(in *offer.Input) { in.AccessDays = -1 }, "access_days"},
 		{"NoProducts", func(in *offer.Input) { in.ProductIDs = nil }, "product_ids"},
 		{"UnknownProduct", func(in *offer.Input) { in.ProductIDs = []int64{f.course.ID, 999999} }, "product_ids"},
@@ -118,6 +137,73 @@ func TestOfferValidation(t *testing.T) {
 		if n := f.count(t, table); n != 0 {
 			t.Errorf("bad input left %d rows in %s", n, table)
 		}
+	}
+}
+
+// tuition makes an input a monthly tuition before edit.
+func tuition(edit func(*offer.Input)) func(*offer.Input) {
+	return func(in *offer.Input) {
+		in.Kind = offer.Tuition
+		edit(in)
+	}
+}
+
+// TestOfferBillingRoundTrip: a tuition's and an installment plan's billing settings are stored and read back as
+// set; settings of another kind are dropped, and a one-time offer keeps the defaults.
+func TestOfferBillingRoundTrip(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	in := f.input("Academy, monthly")
+	in.Kind, in.Status = offer.Tuition, offer.StatusPublished
+	in.BillingEvery, in.BillingUnit, in.BillingDay, in.BillingPeriods = 2, " Month ", 31, 10
+	in.EnrollmentFee, in.GraceDays, in.RemindDays = 2000, 0, 60
+	in.UnlockByPart, in.Installments = true, 4 // installments only: dropped
+	o, err := f.s.Create(f.ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.s.Offer(f.ctx, o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [...]any{2, offer.UnitMonth, 31, 10, int64(2000), 0, 60, false, 0, offer.StatusPublished}
+	if have := [...]any{got.BillingEvery, got.BillingUnit, got.BillingDay, got.BillingPeriods, got.EnrollmentFee,
+		got.GraceDays, got.RemindDays, got.UnlockByPart, got.Installments, got.Status}; have != want {
+		t.Fatalf("tuition read back %v, want %v", have, want)
+	}
+
+	got, err = f.s.Update(f.ctx, o.ID, func(in *offer.Input) {
+		in.Kind, in.Installments, in.Amount, in.UnlockByPart = offer.Installments, 3, 30000, true
+		in.BillingUnit, in.BillingDay, in.GraceDays, in.RemindDays = offer.UnitWeek, 0, 5, 1
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err = f.s.Offer(f.ctx, got.ID); err != nil {
+		t.Fatal(err)
+	}
+	want = [...]any{2, offer.UnitWeek, 0, 0, int64(0), 5, 1, true, 3, offer.StatusPublished}
+	if have := [...]any{got.BillingEvery, got.BillingUnit, got.BillingDay, got.BillingPeriods, got.EnrollmentFee,
+		got.GraceDays, got.RemindDays, got.UnlockByPart, got.Installments, got.Status}; have != want {
+		t.Fatalf("installments read back %v, want %v", have, want)
+	}
+
+	got, err = f.s.Update(f.ctx, o.ID, func(in *offer.Input) { in.Kind = offer.OneTime })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err = f.s.Offer(f.ctx, got.ID); err != nil {
+		t.Fatal(err)
+	}
+	def := offer.NewInput()
+	want = [...]any{def.BillingEvery, def.BillingUnit, 0, 0, int64(0), def.GraceDays, def.RemindDays, false, 0,
+		offer.StatusPublished}
+	if have := [...]any{got.BillingEvery, got.BillingUnit, got.BillingDay, got.BillingPeriods, got.EnrollmentFee,
+		got.GraceDays, got.RemindDays, got.UnlockByPart, got.Installments, got.Status}; have != want {
+		t.Fatalf("one-time read back %v, want %v", have, want)
+	}
+	if want := [...]any{1, "month", 7, 3}; [...]any{def.BillingEvery, def.BillingUnit, def.GraceDays, def.RemindDays} != want {
+		t.Fatalf("defaults %+v", def)
 	}
 }
 
@@ -264,8 +350,8 @@ func TestOfferListKeyset(t *testing.T) {
 	}
 }
 
-// TestOfferNotSoldCannotBePublished: a recurring or installments offer may be a draft, but publishing it is refused
-// with the reason, and the stored offer stays as it was.
+// TestOfferNotSoldCannotBePublished: a recurring offer may be a draft, but publishing it is refused with the reason,
+// and the stored offer stays as it was.
 func TestOfferNotSoldCannotBePublished(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
@@ -274,7 +360,6 @@ func TestOfferNotSoldCannotBePublished(t *testing.T) {
 		edit func(*offer.Input)
 	}{
 		{"Recurring", func(in *offer.Input) { in.Kind, in.Interval = offer.Recurring, offer.IntervalMonth }},
-		{"Installments", func(in *offer.Input) { in.Kind, in.Installments = offer.Installments, 3 }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -298,5 +383,33 @@ func TestOfferNotSoldCannotBePublished(t *testing.T) {
 				t.Fatalf("publish as one-time: %v", err)
 			}
 		})
+	}
+}
+
+// TestOfferEnrolledCanBePublished: tuition and installment offers are sold by enrollment, so they may be published.
+func TestOfferEnrolledCanBePublished(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	for _, kind := range []string{offer.Tuition, offer.Installments} {
+		if !offer.Sold(kind) || !offer.Enrolled(kind) {
+			t.Fatalf("%s: Sold %v, Enrolled %v", kind, offer.Sold(kind), offer.Enrolled(kind))
+		}
+		in := f.input("Academy " + kind)
+		in.Kind, in.Installments = kind, 3
+		o, err := f.s.Create(f.ctx, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o, err = f.s.SetStatus(f.ctx, o.ID, offer.StatusPublished); err != nil || o.Status != offer.StatusPublished {
+			t.Fatalf("publish %s: %q, %v", kind, o.Status, err)
+		}
+	}
+	for _, kind := range []string{offer.OneTime, offer.Recurring} {
+		if offer.Enrolled(kind) {
+			t.Errorf("%s is enrolled", kind)
+		}
+	}
+	if offer.Sold(offer.Recurring) {
+		t.Error("recurring is sold")
 	}
 }

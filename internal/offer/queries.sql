@@ -43,11 +43,13 @@ SELECT id, archived_at FROM products WHERE id = ANY(@ids::bigint[]) FOR SHARE;
 INSERT INTO offers (title, slug, description, status, amount, currency, kind, recurring_interval, recurring_days,
     installments, access_days, guest_checkout, registration_fields, language, success_url, failure_url,
     success_message, failure_message, contact_email, contact_phone, contact_note, manual_confirm_days, unlisted,
-    link_only)
+    link_only, billing_every, billing_unit, billing_day, billing_periods, enrollment_fee, grace_days, remind_days,
+    unlock_by_part)
 VALUES (@title, @slug, @description, @status, @amount, @currency, @kind, @recurring_interval, @recurring_days,
     @installments, @access_days, @guest_checkout, @registration_fields, @language, @success_url, @failure_url,
     @success_message, @failure_message, @contact_email, @contact_phone, @contact_note, @manual_confirm_days, @unlisted,
-    @link_only)
+    @link_only, @billing_every, @billing_unit, @billing_day, @billing_periods, @enrollment_fee, @grace_days,
+    @remind_days, @unlock_by_part)
 RETURNING id, created_at, updated_at;
 
 -- name: OfferUpdate :one
@@ -58,7 +60,10 @@ SET title = @title, slug = @slug, description = @description, status = @status, 
     registration_fields = @registration_fields, language = @language, success_url = @success_url,
     failure_url = @failure_url, success_message = @success_message, failure_message = @failure_message,
     contact_email = @contact_email, contact_phone = @contact_phone, contact_note = @contact_note,
-    manual_confirm_days = @manual_confirm_days, unlisted = @unlisted, updated_at = now()
+    manual_confirm_days = @manual_confirm_days, unlisted = @unlisted, billing_every = @billing_every,
+    billing_unit = @billing_unit, billing_day = @billing_day, billing_periods = @billing_periods,
+    enrollment_fee = @enrollment_fee, grace_days = @grace_days, remind_days = @remind_days,
+    unlock_by_part = @unlock_by_part, updated_at = now()
 WHERE id = @id
 RETURNING created_at, updated_at;
 

@@ -52,6 +52,9 @@ func offerFrom(r offerq.Offer, productIDs, paymentSystemIDs []int64) (Offer, err
 		FailureMessage: r.FailureMessage, ManualConfirmDays: int(r.ManualConfirmDays),
 		Contact:    Contact{Email: r.ContactEmail, Phone: r.ContactPhone, Note: r.ContactNote},
 		ProductIDs: nonNil(productIDs), PaymentSystemIDs: nonNil(paymentSystemIDs),
+		BillingEvery: int(r.BillingEvery), BillingUnit: r.BillingUnit, BillingDay: int(r.BillingDay),
+		BillingPeriods: int(r.BillingPeriods), EnrollmentFee: r.EnrollmentFee, GraceDays: int(r.GraceDays),
+		RemindDays: int(r.RemindDays), UnlockByPart: r.UnlockByPart,
 	}}
 	if err := json.Unmarshal(r.RegistrationFields, &o.RegistrationFields); err != nil {
 		return Offer{}, fmt.Errorf("offer %d registration fields: %w", r.ID, err)
@@ -97,7 +100,10 @@ func createParams(in Input) (offerq.OfferCreateParams, error) {
 		RegistrationFields: fields, Language: in.Language, SuccessUrl: in.SuccessURL, FailureUrl: in.FailureURL,
 		SuccessMessage: in.SuccessMessage, FailureMessage: in.FailureMessage, ContactEmail: in.Contact.Email,
 		ContactPhone: in.Contact.Phone, ContactNote: in.Contact.Note, ManualConfirmDays: int32(in.ManualConfirmDays),
-		Unlisted: in.Unlisted, LinkOnly: in.LinkOnly,
+		Unlisted: in.Unlisted, LinkOnly: in.LinkOnly, BillingEvery: int32(in.BillingEvery),
+		BillingUnit: in.BillingUnit, BillingDay: int32(in.BillingDay), BillingPeriods: int32(in.BillingPeriods),
+		EnrollmentFee: in.EnrollmentFee, GraceDays: int32(in.GraceDays), RemindDays: int32(in.RemindDays),
+		UnlockByPart: in.UnlockByPart,
 	}, nil
 }
 
@@ -109,7 +115,9 @@ func updateParams(id int64, p offerq.OfferCreateParams) offerq.OfferUpdateParams
 		RegistrationFields: p.RegistrationFields, Language: p.Language, SuccessUrl: p.SuccessUrl,
 		FailureUrl: p.FailureUrl, SuccessMessage: p.SuccessMessage, FailureMessage: p.FailureMessage,
 		ContactEmail: p.ContactEmail, ContactPhone: p.ContactPhone, ContactNote: p.ContactNote,
-		ManualConfirmDays: p.ManualConfirmDays, Unlisted: p.Unlisted,
+		ManualConfirmDays: p.ManualConfirmDays, Unlisted: p.Unlisted, BillingEvery: p.BillingEvery,
+		BillingUnit: p.BillingUnit, BillingDay: p.BillingDay, BillingPeriods: p.BillingPeriods,
+		EnrollmentFee: p.EnrollmentFee, GraceDays: p.GraceDays, RemindDays: p.RemindDays, UnlockByPart: p.UnlockByPart,
 	}
 }
 

@@ -51,6 +51,14 @@ func (in *Input) normalize() {
 	}
 	if in.Kind != Installments {
 		in.Installments = 0
+		in.UnlockByPart = false
+	}
+	in.BillingUnit = strings.ToLower(strings.TrimSpace(in.BillingUnit))
+	if !Enrolled(in.Kind) {
+		in.resetBilling()
+	}
+	if in.Kind != Tuition {
+		in.BillingPeriods, in.EnrollmentFee = 0, 0
 	}
 	in.ProductIDs = uniqueIDs(in.ProductIDs)
 	in.PaymentSystemIDs = uniqueIDs(in.PaymentSystemIDs)
@@ -139,17 +147,52 @@ func (in Input) validateKind(e check.Errors) {
 			e.Add("interval_days", fmt.Sprintf("must be from 1 to %d days", MaxIntervalDays))
 		}
 	case Installments:
-		if in.Installments < 2 || in.Installments > 36 {
-			e.Add("installments", "must be from 2 to 36 parts")
+		if in.Installments < MinInstallments || in.Installments > MaxInstallments {
+			e.Add("installments", fmt.Sprintf("must be from %d to %d parts", MinInstallments, MaxInstallments))
 		} else if in.Amount > 0 && in.Amount < int64(in.Installments) {
 			e.Add("installments", "the price is too small to split into that many parts")
 		}
+		in.validateBilling(e)
+	case Tuition:
+		in.validateBilling(e)
 	default:
-		e.Add("kind", "must be one_time, recurring or installments")
+		e.Add("kind", "must be one_time, recurring, installments or tuition")
 		return
 	}
 	if in.Status == StatusPublished && !Sold(in.Kind) {
 		e.Add("status", NotSoldMessage+"; keep the offer a draft")
+	}
+}
+
+// validateBilling checks the schedule, fee, grace and reminders of a tuition or installments offer.
+func (in Input) validateBilling(e check.Errors) {
+	if in.BillingEvery < 1 || in.BillingEvery > MaxBillingEvery {
+		e.Add("billing_every", fmt.Sprintf("must be from 1 to %d", MaxBillingEvery))
+	}
+	if !slices.Contains(BillingUnits, in.BillingUnit) {
+		e.Add("billing_unit", "must be week, month or year")
+	}
+	switch {
+	case in.BillingDay < 0 || in.BillingDay > 31:
+		e.Add("billing_day", "must be a day of the month from 1 to 31, or empty for the day of enrollment")
+	case in.BillingDay != 0 && in.BillingUnit != UnitMonth:
+		e.Add("billing_day", "only a monthly schedule takes a day of the month")
+	}
+	if in.BillingPeriods < 0 || in.BillingPeriods > MaxBillingPeriods {
+		e.Add("billing_periods", fmt.Sprintf("must be from 1 to %d periods, or empty until cancelled",
+			MaxBillingPeriods))
+	}
+	if in.EnrollmentFee != 0 {
+		// The fee is in the offer's currency: an unknown currency is the currency field's error already.
+		if msg := money.Check(in.EnrollmentFee, in.Currency, true)["amount"]; msg != "" {
+			e.Add("enrollment_fee", msg)
+		}
+	}
+	if in.GraceDays < 0 || in.GraceDays > MaxGraceDays {
+		e.Add("grace_days", fmt.Sprintf("must be from 0 to %d days", MaxGraceDays))
+	}
+	if in.RemindDays < 0 || in.RemindDays > MaxRemindDays {
+		e.Add("remind_days", fmt.Sprintf("must be from 0 to %d days", MaxRemindDays))
 	}
 }
 

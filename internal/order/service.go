@@ -196,6 +196,8 @@ func (s *Service) manualTarget(ctx context.Context, n *NewManual, e check.Errors
 			e.Add("offer_id", "no offer has this id")
 		case err != nil:
 			return of, sys, err
+		case offer.Enrolled(of.Kind):
+			e.Add("offer_id", offer.EnrolledMessage)
 		case !offer.Sold(of.Kind):
 			e.Add("offer_id", offer.NotSoldMessage)
 		case sellsPublished(n.Channel) && of.Status != offer.StatusPublished:

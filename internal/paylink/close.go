@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/bursar/bursar/internal/audit"
+	"github.com/bursar/bursar/internal/check"
 	"github.com/bursar/bursar/internal/paylink/paylinkq"
 )
 
@@ -102,50 +103,57 @@ func (s *Service) close(ctx context.Context, id int64, c closing) (Link, error) 
 			again bool
 		)
 		err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
-			l, err := s.get(ctx, tx, id)
-			if err != nil {
-				return err
-			}
-			now := s.rec.clock()
-			if l.Status != StatusActive || (c.to != StatusExpired && l.Expired(now)) {
-				return notActive(l, now)
-			}
-			var orderID *int64
-			if l.OrderID != 0 {
-				orderID = &l.OrderID
-				o, err := s.deps.Orders.LockTx(ctx, tx, l.OrderID)
-				if err != nil {
-					return err
-				}
-				if c.dueOnly && o.Awaited() {
-					return errAwaited // its payment decides: paid, or expired by the sweep once it is not
-				}
-			}
-			row, err := paylinkq.New(tx).LinkClose(ctx, paylinkq.LinkCloseParams{ID: id, Status: string(c.to),
-				DeclineReason: reasonIf(c), Now: now, DecidedBy: audit.ActorFrom(ctx).Label, OrderID: orderID,
-				DueOnly: c.dueOnly})
-			if errors.Is(err, pgx.ErrNoRows) {
-				cur, err := s.get(ctx, tx, id)
-				if err != nil {
-					return err
-				}
-				if cur.Status == StatusActive && cur.OrderID != l.OrderID {
-					again = true // a payment opened another order meanwhile: lock that one instead
-					return nil
-				}
-				return notActive(cur, now)
-			}
-			if err != nil {
-				return fmt.Errorf("close payment link %d: %w", id, err)
-			}
-			out = s.rec.link(row)
-			return s.closedTx(ctx, tx, out, c)
+			var err error
+			out, again, err = s.closeTx(ctx, tx, id, c)
+			return err
 		})
 		if err != nil || !again {
 			return out, err
 		}
 	}
 	return Link{}, fmt.Errorf("close payment link %d: its order kept changing", id)
+}
+
+// closeTx is one attempt of close in tx; again says that a payment opened another order meanwhile (nothing was
+// changed: start again, locking that order).
+func (s *Service) closeTx(ctx context.Context, tx pgx.Tx, id int64, c closing) (out Link, again bool, err error) {
+	l, err := s.get(ctx, tx, id)
+	if err != nil {
+		return Link{}, false, err
+	}
+	now := s.rec.clock()
+	if l.Status != StatusActive || (c.to != StatusExpired && l.Expired(now)) {
+		return Link{}, false, notActive(l, now)
+	}
+	var orderID *int64
+	if l.OrderID != 0 {
+		orderID = &l.OrderID
+		o, err := s.deps.Orders.LockTx(ctx, tx, l.OrderID)
+		if err != nil {
+			return Link{}, false, err
+		}
+		if c.dueOnly && o.Awaited() {
+			return Link{}, false, errAwaited // its payment decides: paid, or expired by the sweep once it is not
+		}
+	}
+	row, err := paylinkq.New(tx).LinkClose(ctx, paylinkq.LinkCloseParams{ID: id, Status: string(c.to),
+		DeclineReason: reasonIf(c), Now: now, DecidedBy: audit.ActorFrom(ctx).Label, OrderID: orderID,
+		DueOnly: c.dueOnly})
+	if errors.Is(err, pgx.ErrNoRows) {
+		cur, err := s.get(ctx, tx, id)
+		if err != nil {
+			return Link{}, false, err
+		}
+		if cur.Status == StatusActive && cur.OrderID != l.OrderID {
+			return Link{}, true, nil // a payment opened another order meanwhile: lock that one instead
+		}
+		return Link{}, false, notActive(cur, now)
+	}
+	if err != nil {
+		return Link{}, false, fmt.Errorf("close payment link %d: %w", id, err)
+	}
+	out = s.rec.link(row)
+	return out, false, s.closedTx(ctx, tx, out, c)
 }
 
 func reasonIf(c closing) string {
@@ -201,8 +209,18 @@ func truncate(s string, n int) string {
 
 func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }
 
+// ErrClosing is CancelTx's conflict when a payment of the link opened another order while it was being cancelled:
+// the caller's transaction should be rolled back and tried again.
+var ErrClosing = check.Conflict("A payment of the link started meanwhile; try again.")
+
 // CancelTx is Cancel inside the caller's transaction tx (billing cancels a receipt's link as it waives or cancels
-// the receipt): it locks the link's order, then the link, as Cancel does. Not built yet.
+// the receipt): it locks the link's order, then the link, as Cancel does, without Cancel's retries: a payment that
+// opened another order meanwhile is ErrClosing (roll back and try again); a link no longer active is ErrNotActive.
 func (s *Service) CancelTx(ctx context.Context, tx pgx.Tx, id int64, comment string) (Link, error) {
-	return Link{}, errors.New("paylink: CancelTx not built yet")
+	l, again, err := s.closeTx(ctx, tx, id, closing{to: StatusCancelled, event: EventCancelled,
+		action: "payment_link.cancel", reason: truncate(comment, MaxReason)})
+	if err == nil && again {
+		return Link{}, ErrClosing
+	}
+	return l, err
 }

@@ -24,7 +24,8 @@ import (
 const maxComment = 1000
 
 // checkoutTarget is the published offer of the URL and the enabled payment system ?system= names, which the offer
-// must list; anything else, or an offer of a kind that cannot be sold yet (offer.Sold), is not found.
+// must list; anything else, or an offer of a kind that cannot be sold yet (offer.Sold), is not found. An offer sold
+// by enrollment (offer.Enrolled) is never paid at once: a field error (422) that says so.
 func (s *Server) checkoutTarget(r *http.Request) (offer.Page, gateway.System, error) {
 	p, err := s.published.PublishedPage(r.Context(), chiURLParam(r, "slug"))
 	if err != nil {
@@ -32,6 +33,9 @@ func (s *Server) checkoutTarget(r *http.Request) (offer.Page, gateway.System, er
 	}
 	if !offer.Sold(p.Kind) {
 		return offer.Page{}, gateway.System{}, check.ErrNotFound
+	}
+	if offer.Enrolled(p.Kind) {
+		return p, gateway.System{}, check.Field("offer_id", offer.EnrolledMessage)
 	}
 	id, err := strconv.ParseInt(r.URL.Query().Get("system"), 10, 64)
 	if err != nil || id <= 0 || !slices.Contains(p.PaymentSystemIDs, id) {
@@ -47,6 +51,9 @@ func (s *Server) checkoutTarget(r *http.Request) (offer.Page, gateway.System, er
 func payURL(p offer.Page, sys gateway.System) string {
 	return "/o/" + url.PathEscape(p.Slug) + "/pay?system=" + strconv.FormatInt(sys.ID, 10)
 }
+
+// offerEnrollURL is the enrollment form of an offer sold by enrollment (offer.Enrolled).
+func offerEnrollURL(slug string) string { return "/o/" + url.PathEscape(slug) + "/enroll" }
 
 // notAvailable answers for payment system types whose checkout is not built yet.
 func (s *Server) notAvailable(w http.ResponseWriter, r *http.Request, p offer.Page, sys gateway.System) {
@@ -84,6 +91,11 @@ func (s *Server) checkoutStart(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) startCheckout(w http.ResponseWriter, r *http.Request, fromOffer bool) {
 	p, sys, err := s.checkoutTarget(r)
+	if err != nil && offer.Enrolled(p.Kind) {
+		// An old link to the one-payment checkout of an offer now sold by enrollment: its enrollment form.
+		http.Redirect(w, r, offerEnrollURL(p.Slug), http.StatusSeeOther)
+		return
+	}
 	if err != nil {
 		s.htmlError(w, r, err)
 		return

@@ -12,8 +12,8 @@ import (
 	"github.com/bursar/bursar/internal/order"
 )
 
-// TestOfferNotSoldCannotBePublished: the admin form and the API refuse to publish a recurring or installments offer
-// (checkout would charge the full price once), with the reason, and write nothing.
+// TestOfferNotSoldCannotBePublished: the admin form and the API refuse to publish a recurring offer (checkout would
+// charge the full price once), with the reason, and write nothing.
 func TestOfferNotSoldCannotBePublished(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t)
@@ -48,9 +48,9 @@ func TestOfferNotSoldCannotBePublished(t *testing.T) {
 			t.Fatalf("stored status %q", st)
 		}
 	})
-	t.Run("AdminEditPublishedToInstallments", func(t *testing.T) {
+	t.Run("AdminEditPublishedToRecurring", func(t *testing.T) {
 		form := url.Values{"title": {"Español A1"}, "slug": {"once"}, "price": {"49,00"}, "currency": {"EUR"},
-			"kind": {"installments"}, "installments": {"3"}, "product_ids": {itoa(oneTime.ProductIDs[0])},
+			"kind": {"recurring"}, "interval": {"month"}, "product_ids": {itoa(oneTime.ProductIDs[0])},
 			"language": {"en"}, "manual_confirm_days": {"30"}}
 		res, doc := a.postFormDoc(c, "/admin/offers/"+itoa(oneTime.ID), form)
 		if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(doc.Text(), offer.NotSoldMessage) {
@@ -77,7 +77,7 @@ func TestOfferNotSoldCannotBePublished(t *testing.T) {
 			body map[string]any
 		}{
 			{"PublishRecurring", recurring.ID, map[string]any{"status": "published"}},
-			{"PublishedToInstallments", oneTime.ID, map[string]any{"kind": "installments", "installments": 3}},
+			{"PublishedToRecurring", oneTime.ID, map[string]any{"kind": "recurring", "interval": "week"}},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -98,13 +98,13 @@ func TestOfferNotSoldCannotBePublished(t *testing.T) {
 	}
 }
 
-// TestOfferNotSoldAlreadyPublished: an installments offer published before the rule (written here with SQL, past
-// validation) promises no installments on its page, and no channel opens an order for it.
+// TestOfferNotSoldAlreadyPublished: a recurring offer published before the rule (written here with SQL, past
+// validation) promises no recurring payments on its page, and no channel opens an order for it.
 func TestOfferNotSoldAlreadyPublished(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t)
 	f := newOrderFixture(t, a)
-	if _, err := a.pool.Exec(a.ctx(), "UPDATE offers SET kind = 'installments', installments = 3"); err != nil {
+	if _, err := a.pool.Exec(a.ctx(), "UPDATE offers SET kind = 'recurring', recurring_interval = 'month'"); err != nil {
 		t.Fatal(err)
 	}
 	// Another process may have cached the offers: the catalog and the pages learn of changes through PostgreSQL.
@@ -118,7 +118,7 @@ func TestOfferNotSoldAlreadyPublished(t *testing.T) {
 		}
 		html, _ := doc.Html()
 		if got := doc.Find("[data-testid=offer-terms]").Text(); got != "" ||
-			strings.Contains(html, "installments") || strings.Contains(html, "of about") ||
+			strings.Contains(html, "per month") || strings.Contains(html, "/enroll") ||
 			doc.Find("[data-testid=pay-link]").Length() != 0 || doc.Find("[data-testid=offer-price]").Text() != "€49.00" {
 			t.Fatalf("terms %q, page:\n%s", got, html)
 		}

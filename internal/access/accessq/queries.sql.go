@@ -22,7 +22,7 @@ func (q *Queries) AccessGrantsCount(ctx context.Context) (int64, error) {
 }
 
 const grantActiveFor = `-- name: GrantActiveFor :one
-SELECT id, contact_id, product_id, source, source_ref, transferred_from, starts_at, ends_at, revoked_at, revoke_reason, created_at FROM access_grants
+SELECT id, contact_id, product_id, source, source_ref, transferred_from, starts_at, ends_at, revoked_at, revoke_reason, created_at, paused_at, pause_reason FROM access_grants
 WHERE contact_id = $1 AND product_id = $2 AND revoked_at IS NULL
   AND starts_at <= clock_timestamp() AND (ends_at IS NULL OR ends_at > clock_timestamp())
 ORDER BY ends_at DESC NULLS FIRST, id
@@ -53,6 +53,8 @@ func (q *Queries) GrantActiveFor(ctx context.Context, arg GrantActiveForParams) 
 		&i.RevokedAt,
 		&i.RevokeReason,
 		&i.CreatedAt,
+		&i.PausedAt,
+		&i.PauseReason,
 	)
 	return i, err
 }
@@ -60,7 +62,7 @@ func (q *Queries) GrantActiveFor(ctx context.Context, arg GrantActiveForParams) 
 const grantCreate = `-- name: GrantCreate :one
 INSERT INTO access_grants (contact_id, product_id, source, source_ref, transferred_from, ends_at)
 VALUES ($1, $2, $3, $4, $5, $6)
-RETURNING id, contact_id, product_id, source, source_ref, transferred_from, starts_at, ends_at, revoked_at, revoke_reason, created_at
+RETURNING id, contact_id, product_id, source, source_ref, transferred_from, starts_at, ends_at, revoked_at, revoke_reason, created_at, paused_at, pause_reason
 `
 
 type GrantCreateParams struct {
@@ -94,12 +96,14 @@ func (q *Queries) GrantCreate(ctx context.Context, arg GrantCreateParams) (Acces
 		&i.RevokedAt,
 		&i.RevokeReason,
 		&i.CreatedAt,
+		&i.PausedAt,
+		&i.PauseReason,
 	)
 	return i, err
 }
 
 const grantGet = `-- name: GrantGet :one
-SELECT id, contact_id, product_id, source, source_ref, transferred_from, starts_at, ends_at, revoked_at, revoke_reason, created_at FROM access_grants WHERE id = $1
+SELECT id, contact_id, product_id, source, source_ref, transferred_from, starts_at, ends_at, revoked_at, revoke_reason, created_at, paused_at, pause_reason FROM access_grants WHERE id = $1
 `
 
 func (q *Queries) GrantGet(ctx context.Context, id int64) (AccessGrant, error) {
@@ -117,6 +121,8 @@ func (q *Queries) GrantGet(ctx context.Context, id int64) (AccessGrant, error) {
 		&i.RevokedAt,
 		&i.RevokeReason,
 		&i.CreatedAt,
+		&i.PausedAt,
+		&i.PauseReason,
 	)
 	return i, err
 }
@@ -139,7 +145,7 @@ func (q *Queries) GrantLockPair(ctx context.Context, arg GrantLockPairParams) er
 const grantRevoke = `-- name: GrantRevoke :one
 UPDATE access_grants SET revoked_at = now(), revoke_reason = $1
 WHERE id = $2 AND revoked_at IS NULL
-RETURNING id, contact_id, product_id, source, source_ref, transferred_from, starts_at, ends_at, revoked_at, revoke_reason, created_at
+RETURNING id, contact_id, product_id, source, source_ref, transferred_from, starts_at, ends_at, revoked_at, revoke_reason, created_at, paused_at, pause_reason
 `
 
 type GrantRevokeParams struct {
@@ -163,6 +169,8 @@ func (q *Queries) GrantRevoke(ctx context.Context, arg GrantRevokeParams) (Acces
 		&i.RevokedAt,
 		&i.RevokeReason,
 		&i.CreatedAt,
+		&i.PausedAt,
+		&i.PauseReason,
 	)
 	return i, err
 }
@@ -170,7 +178,7 @@ func (q *Queries) GrantRevoke(ctx context.Context, arg GrantRevokeParams) (Acces
 const grantRevokeActive = `-- name: GrantRevokeActive :one
 UPDATE access_grants SET revoked_at = now(), revoke_reason = $1
 WHERE id = $2 AND revoked_at IS NULL AND (ends_at IS NULL OR ends_at > now())
-RETURNING id, contact_id, product_id, source, source_ref, transferred_from, starts_at, ends_at, revoked_at, revoke_reason, created_at
+RETURNING id, contact_id, product_id, source, source_ref, transferred_from, starts_at, ends_at, revoked_at, revoke_reason, created_at, paused_at, pause_reason
 `
 
 type GrantRevokeActiveParams struct {
@@ -194,12 +202,14 @@ func (q *Queries) GrantRevokeActive(ctx context.Context, arg GrantRevokeActivePa
 		&i.RevokedAt,
 		&i.RevokeReason,
 		&i.CreatedAt,
+		&i.PausedAt,
+		&i.PauseReason,
 	)
 	return i, err
 }
 
 const grantSetEnd = `-- name: GrantSetEnd :one
-UPDATE access_grants SET ends_at = $1 WHERE id = $2 AND revoked_at IS NULL RETURNING id, contact_id, product_id, source, source_ref, transferred_from, starts_at, ends_at, revoked_at, revoke_reason, created_at
+UPDATE access_grants SET ends_at = $1 WHERE id = $2 AND revoked_at IS NULL RETURNING id, contact_id, product_id, source, source_ref, transferred_from, starts_at, ends_at, revoked_at, revoke_reason, created_at, paused_at, pause_reason
 `
 
 type GrantSetEndParams struct {
@@ -222,16 +232,19 @@ func (q *Queries) GrantSetEnd(ctx context.Context, arg GrantSetEndParams) (Acces
 		&i.RevokedAt,
 		&i.RevokeReason,
 		&i.CreatedAt,
+		&i.PausedAt,
+		&i.PauseReason,
 	)
 	return i, err
 }
 
 const grantsActiveForContact = `-- name: GrantsActiveForContact :many
-SELECT id, contact_id, product_id, source, source_ref, transferred_from, starts_at, ends_at, revoked_at, revoke_reason, created_at FROM access_grants
-WHERE contact_id = $1 AND revoked_at IS NULL AND starts_at <= now() AND (ends_at IS NULL OR ends_at > now())
+SELECT id, contact_id, product_id, source, source_ref, transferred_from, starts_at, ends_at, revoked_at, revoke_reason, created_at, paused_at, pause_reason FROM access_grants
+WHERE contact_id = $1 AND revoked_at IS NULL AND paused_at IS NULL AND starts_at <= now() AND (ends_at IS NULL OR ends_at > now())
 ORDER BY id DESC
 `
 
+// A paused grant (its enrollment suspended or paused) gives no access.
 func (q *Queries) GrantsActiveForContact(ctx context.Context, contactID int64) ([]AccessGrant, error) {
 	rows, err := q.db.Query(ctx, grantsActiveForContact, contactID)
 	if err != nil {
@@ -253,6 +266,54 @@ func (q *Queries) GrantsActiveForContact(ctx context.Context, contactID int64) (
 			&i.RevokedAt,
 			&i.RevokeReason,
 			&i.CreatedAt,
+			&i.PausedAt,
+			&i.PauseReason,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const grantsEnd = `-- name: GrantsEnd :many
+UPDATE access_grants SET ends_at = $1::timestamptz, paused_at = NULL, pause_reason = ''
+WHERE id = ANY($2::bigint[]) AND revoked_at IS NULL
+RETURNING id, contact_id, product_id, source, source_ref, transferred_from, starts_at, ends_at, revoked_at, revoke_reason, created_at, paused_at, pause_reason
+`
+
+type GrantsEndParams struct {
+	EndsAt time.Time
+	Ids    []int64
+}
+
+// Ends grants not revoked at end (a cancelled enrollment: the end of its paid period); paused ones resume until then.
+func (q *Queries) GrantsEnd(ctx context.Context, arg GrantsEndParams) ([]AccessGrant, error) {
+	rows, err := q.db.Query(ctx, grantsEnd, arg.EndsAt, arg.Ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []AccessGrant
+	for rows.Next() {
+		var i AccessGrant
+		if err := rows.Scan(
+			&i.ID,
+			&i.ContactID,
+			&i.ProductID,
+			&i.Source,
+			&i.SourceRef,
+			&i.TransferredFrom,
+			&i.StartsAt,
+			&i.EndsAt,
+			&i.RevokedAt,
+			&i.RevokeReason,
+			&i.CreatedAt,
+			&i.PausedAt,
+			&i.PauseReason,
 		); err != nil {
 			return nil, err
 		}
@@ -265,7 +326,7 @@ func (q *Queries) GrantsActiveForContact(ctx context.Context, contactID int64) (
 }
 
 const grantsForContact = `-- name: GrantsForContact :many
-SELECT id, contact_id, product_id, source, source_ref, transferred_from, starts_at, ends_at, revoked_at, revoke_reason, created_at FROM access_grants WHERE contact_id = $1 ORDER BY id DESC
+SELECT id, contact_id, product_id, source, source_ref, transferred_from, starts_at, ends_at, revoked_at, revoke_reason, created_at, paused_at, pause_reason FROM access_grants WHERE contact_id = $1 ORDER BY id DESC
 `
 
 func (q *Queries) GrantsForContact(ctx context.Context, contactID int64) ([]AccessGrant, error) {
@@ -289,6 +350,94 @@ func (q *Queries) GrantsForContact(ctx context.Context, contactID int64) ([]Acce
 			&i.RevokedAt,
 			&i.RevokeReason,
 			&i.CreatedAt,
+			&i.PausedAt,
+			&i.PauseReason,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const grantsPause = `-- name: GrantsPause :many
+UPDATE access_grants SET paused_at = now(), pause_reason = $1
+WHERE id = ANY($2::bigint[]) AND revoked_at IS NULL AND paused_at IS NULL
+RETURNING id, contact_id, product_id, source, source_ref, transferred_from, starts_at, ends_at, revoked_at, revoke_reason, created_at, paused_at, pause_reason
+`
+
+type GrantsPauseParams struct {
+	Reason string
+	Ids    []int64
+}
+
+// Pauses grants not revoked and not paused yet; the ones returned changed.
+func (q *Queries) GrantsPause(ctx context.Context, arg GrantsPauseParams) ([]AccessGrant, error) {
+	rows, err := q.db.Query(ctx, grantsPause, arg.Reason, arg.Ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []AccessGrant
+	for rows.Next() {
+		var i AccessGrant
+		if err := rows.Scan(
+			&i.ID,
+			&i.ContactID,
+			&i.ProductID,
+			&i.Source,
+			&i.SourceRef,
+			&i.TransferredFrom,
+			&i.StartsAt,
+			&i.EndsAt,
+			&i.RevokedAt,
+			&i.RevokeReason,
+			&i.CreatedAt,
+			&i.PausedAt,
+			&i.PauseReason,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const grantsResume = `-- name: GrantsResume :many
+UPDATE access_grants SET paused_at = NULL, pause_reason = ''
+WHERE id = ANY($1::bigint[]) AND paused_at IS NOT NULL
+RETURNING id, contact_id, product_id, source, source_ref, transferred_from, starts_at, ends_at, revoked_at, revoke_reason, created_at, paused_at, pause_reason
+`
+
+func (q *Queries) GrantsResume(ctx context.Context, ids []int64) ([]AccessGrant, error) {
+	rows, err := q.db.Query(ctx, grantsResume, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []AccessGrant
+	for rows.Next() {
+		var i AccessGrant
+		if err := rows.Scan(
+			&i.ID,
+			&i.ContactID,
+			&i.ProductID,
+			&i.Source,
+			&i.SourceRef,
+			&i.TransferredFrom,
+			&i.StartsAt,
+			&i.EndsAt,
+			&i.RevokedAt,
+			&i.RevokeReason,
+			&i.CreatedAt,
+			&i.PausedAt,
+			&i.PauseReason,
 		); err != nil {
 			return nil, err
 		}

@@ -147,6 +147,23 @@ func (q *Queries) ContactInsertIfAbsent(ctx context.Context, arg ContactInsertIf
 	return i, err
 }
 
+const contactNameIfEmpty = `-- name: ContactNameIfEmpty :execrows
+UPDATE contacts SET name = $1, updated_at = now() WHERE id = $2 AND name = ''
+`
+
+type ContactNameIfEmptyParams struct {
+	Name string
+	ID   int64
+}
+
+func (q *Queries) ContactNameIfEmpty(ctx context.Context, arg ContactNameIfEmptyParams) (int64, error) {
+	result, err := q.db.Exec(ctx, contactNameIfEmpty, arg.Name, arg.ID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const contactUpdate = `-- name: ContactUpdate :one
 UPDATE contacts
 SET email = $1, name = $2, phone = $3, custom_fields = $4, updated_at = now()

@@ -11,7 +11,7 @@ import (
 )
 
 const offerByID = `-- name: OfferByID :one
-SELECT o.id, o.title, o.slug, o.description, o.status, o.amount, o.currency, o.kind, o.recurring_interval, o.recurring_days, o.installments, o.access_days, o.guest_checkout, o.registration_fields, o.language, o.success_url, o.failure_url, o.success_message, o.failure_message, o.contact_email, o.contact_phone, o.contact_note, o.manual_confirm_days, o.created_at, o.updated_at, o.unlisted, o.link_only,
+SELECT o.id, o.title, o.slug, o.description, o.status, o.amount, o.currency, o.kind, o.recurring_interval, o.recurring_days, o.installments, o.access_days, o.guest_checkout, o.registration_fields, o.language, o.success_url, o.failure_url, o.success_message, o.failure_message, o.contact_email, o.contact_phone, o.contact_note, o.manual_confirm_days, o.created_at, o.updated_at, o.unlisted, o.link_only, o.billing_every, o.billing_unit, o.billing_day, o.billing_periods, o.enrollment_fee, o.grace_days, o.remind_days, o.unlock_by_part,
        ARRAY(SELECT op.product_id FROM offer_products op WHERE op.offer_id = o.id ORDER BY op.product_id)::bigint[] AS product_ids,
        ARRAY(SELECT ops.payment_system_id FROM offer_payment_systems ops WHERE ops.offer_id = o.id
              ORDER BY ops.position, ops.payment_system_id)::bigint[] AS payment_system_ids
@@ -55,6 +55,14 @@ func (q *Queries) OfferByID(ctx context.Context, id int64) (OfferByIDRow, error)
 		&i.Offer.UpdatedAt,
 		&i.Offer.Unlisted,
 		&i.Offer.LinkOnly,
+		&i.Offer.BillingEvery,
+		&i.Offer.BillingUnit,
+		&i.Offer.BillingDay,
+		&i.Offer.BillingPeriods,
+		&i.Offer.EnrollmentFee,
+		&i.Offer.GraceDays,
+		&i.Offer.RemindDays,
+		&i.Offer.UnlockByPart,
 		&i.ProductIds,
 		&i.PaymentSystemIds,
 	)
@@ -65,11 +73,13 @@ const offerCreate = `-- name: OfferCreate :one
 INSERT INTO offers (title, slug, description, status, amount, currency, kind, recurring_interval, recurring_days,
     installments, access_days, guest_checkout, registration_fields, language, success_url, failure_url,
     success_message, failure_message, contact_email, contact_phone, contact_note, manual_confirm_days, unlisted,
-    link_only)
+    link_only, billing_every, billing_unit, billing_day, billing_periods, enrollment_fee, grace_days, remind_days,
+    unlock_by_part)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,
     $10, $11, $12, $13, $14, $15, $16,
     $17, $18, $19, $20, $21, $22, $23,
-    $24)
+    $24, $25, $26, $27, $28, $29, $30,
+    $31, $32)
 RETURNING id, created_at, updated_at
 `
 
@@ -98,6 +108,14 @@ type OfferCreateParams struct {
 	ManualConfirmDays  int32
 	Unlisted           bool
 	LinkOnly           bool
+	BillingEvery       int32
+	BillingUnit        string
+	BillingDay         int32
+	BillingPeriods     int32
+	EnrollmentFee      int64
+	GraceDays          int32
+	RemindDays         int32
+	UnlockByPart       bool
 }
 
 type OfferCreateRow struct {
@@ -132,6 +150,14 @@ func (q *Queries) OfferCreate(ctx context.Context, arg OfferCreateParams) (Offer
 		arg.ManualConfirmDays,
 		arg.Unlisted,
 		arg.LinkOnly,
+		arg.BillingEvery,
+		arg.BillingUnit,
+		arg.BillingDay,
+		arg.BillingPeriods,
+		arg.EnrollmentFee,
+		arg.GraceDays,
+		arg.RemindDays,
+		arg.UnlockByPart,
 	)
 	var i OfferCreateRow
 	err := row.Scan(&i.ID, &i.CreatedAt, &i.UpdatedAt)
@@ -139,7 +165,7 @@ func (q *Queries) OfferCreate(ctx context.Context, arg OfferCreateParams) (Offer
 }
 
 const offerForUpdate = `-- name: OfferForUpdate :one
-SELECT o.id, o.title, o.slug, o.description, o.status, o.amount, o.currency, o.kind, o.recurring_interval, o.recurring_days, o.installments, o.access_days, o.guest_checkout, o.registration_fields, o.language, o.success_url, o.failure_url, o.success_message, o.failure_message, o.contact_email, o.contact_phone, o.contact_note, o.manual_confirm_days, o.created_at, o.updated_at, o.unlisted, o.link_only,
+SELECT o.id, o.title, o.slug, o.description, o.status, o.amount, o.currency, o.kind, o.recurring_interval, o.recurring_days, o.installments, o.access_days, o.guest_checkout, o.registration_fields, o.language, o.success_url, o.failure_url, o.success_message, o.failure_message, o.contact_email, o.contact_phone, o.contact_note, o.manual_confirm_days, o.created_at, o.updated_at, o.unlisted, o.link_only, o.billing_every, o.billing_unit, o.billing_day, o.billing_periods, o.enrollment_fee, o.grace_days, o.remind_days, o.unlock_by_part,
        ARRAY(SELECT op.product_id FROM offer_products op WHERE op.offer_id = o.id ORDER BY op.product_id)::bigint[] AS product_ids,
        ARRAY(SELECT ops.payment_system_id FROM offer_payment_systems ops WHERE ops.offer_id = o.id
              ORDER BY ops.position, ops.payment_system_id)::bigint[] AS payment_system_ids
@@ -183,6 +209,14 @@ func (q *Queries) OfferForUpdate(ctx context.Context, id int64) (OfferForUpdateR
 		&i.Offer.UpdatedAt,
 		&i.Offer.Unlisted,
 		&i.Offer.LinkOnly,
+		&i.Offer.BillingEvery,
+		&i.Offer.BillingUnit,
+		&i.Offer.BillingDay,
+		&i.Offer.BillingPeriods,
+		&i.Offer.EnrollmentFee,
+		&i.Offer.GraceDays,
+		&i.Offer.RemindDays,
+		&i.Offer.UnlockByPart,
 		&i.ProductIds,
 		&i.PaymentSystemIds,
 	)
@@ -190,7 +224,7 @@ func (q *Queries) OfferForUpdate(ctx context.Context, id int64) (OfferForUpdateR
 }
 
 const offerList = `-- name: OfferList :many
-SELECT o.id, o.title, o.slug, o.description, o.status, o.amount, o.currency, o.kind, o.recurring_interval, o.recurring_days, o.installments, o.access_days, o.guest_checkout, o.registration_fields, o.language, o.success_url, o.failure_url, o.success_message, o.failure_message, o.contact_email, o.contact_phone, o.contact_note, o.manual_confirm_days, o.created_at, o.updated_at, o.unlisted, o.link_only,
+SELECT o.id, o.title, o.slug, o.description, o.status, o.amount, o.currency, o.kind, o.recurring_interval, o.recurring_days, o.installments, o.access_days, o.guest_checkout, o.registration_fields, o.language, o.success_url, o.failure_url, o.success_message, o.failure_message, o.contact_email, o.contact_phone, o.contact_note, o.manual_confirm_days, o.created_at, o.updated_at, o.unlisted, o.link_only, o.billing_every, o.billing_unit, o.billing_day, o.billing_periods, o.enrollment_fee, o.grace_days, o.remind_days, o.unlock_by_part,
        ARRAY(SELECT op.product_id FROM offer_products op WHERE op.offer_id = o.id ORDER BY op.product_id)::bigint[] AS product_ids,
        ARRAY(SELECT ops.payment_system_id FROM offer_payment_systems ops WHERE ops.offer_id = o.id
              ORDER BY ops.position, ops.payment_system_id)::bigint[] AS payment_system_ids
@@ -260,6 +294,14 @@ func (q *Queries) OfferList(ctx context.Context, arg OfferListParams) ([]OfferLi
 			&i.Offer.UpdatedAt,
 			&i.Offer.Unlisted,
 			&i.Offer.LinkOnly,
+			&i.Offer.BillingEvery,
+			&i.Offer.BillingUnit,
+			&i.Offer.BillingDay,
+			&i.Offer.BillingPeriods,
+			&i.Offer.EnrollmentFee,
+			&i.Offer.GraceDays,
+			&i.Offer.RemindDays,
+			&i.Offer.UnlockByPart,
 			&i.ProductIds,
 			&i.PaymentSystemIds,
 		); err != nil {
@@ -322,7 +364,7 @@ func (q *Queries) OfferProductsClear(ctx context.Context, offerID int64) error {
 }
 
 const offerPublishedBySlug = `-- name: OfferPublishedBySlug :one
-SELECT o.id, o.title, o.slug, o.description, o.status, o.amount, o.currency, o.kind, o.recurring_interval, o.recurring_days, o.installments, o.access_days, o.guest_checkout, o.registration_fields, o.language, o.success_url, o.failure_url, o.success_message, o.failure_message, o.contact_email, o.contact_phone, o.contact_note, o.manual_confirm_days, o.created_at, o.updated_at, o.unlisted, o.link_only,
+SELECT o.id, o.title, o.slug, o.description, o.status, o.amount, o.currency, o.kind, o.recurring_interval, o.recurring_days, o.installments, o.access_days, o.guest_checkout, o.registration_fields, o.language, o.success_url, o.failure_url, o.success_message, o.failure_message, o.contact_email, o.contact_phone, o.contact_note, o.manual_confirm_days, o.created_at, o.updated_at, o.unlisted, o.link_only, o.billing_every, o.billing_unit, o.billing_day, o.billing_periods, o.enrollment_fee, o.grace_days, o.remind_days, o.unlock_by_part,
        ARRAY(SELECT op.product_id FROM offer_products op WHERE op.offer_id = o.id ORDER BY op.product_id)::bigint[] AS product_ids,
        ARRAY(SELECT ops.payment_system_id FROM offer_payment_systems ops WHERE ops.offer_id = o.id
              ORDER BY ops.position, ops.payment_system_id)::bigint[] AS payment_system_ids,
@@ -371,6 +413,14 @@ func (q *Queries) OfferPublishedBySlug(ctx context.Context, slug string) (OfferP
 		&i.Offer.UpdatedAt,
 		&i.Offer.Unlisted,
 		&i.Offer.LinkOnly,
+		&i.Offer.BillingEvery,
+		&i.Offer.BillingUnit,
+		&i.Offer.BillingDay,
+		&i.Offer.BillingPeriods,
+		&i.Offer.EnrollmentFee,
+		&i.Offer.GraceDays,
+		&i.Offer.RemindDays,
+		&i.Offer.UnlockByPart,
 		&i.ProductIds,
 		&i.PaymentSystemIds,
 		&i.ProductNames,
@@ -404,8 +454,11 @@ SET title = $1, slug = $2, description = $3, status = $4, amount = $5,
     registration_fields = $13, language = $14, success_url = $15,
     failure_url = $16, success_message = $17, failure_message = $18,
     contact_email = $19, contact_phone = $20, contact_note = $21,
-    manual_confirm_days = $22, unlisted = $23, updated_at = now()
-WHERE id = $24
+    manual_confirm_days = $22, unlisted = $23, billing_every = $24,
+    billing_unit = $25, billing_day = $26, billing_periods = $27,
+    enrollment_fee = $28, grace_days = $29, remind_days = $30,
+    unlock_by_part = $31, updated_at = now()
+WHERE id = $32
 RETURNING created_at, updated_at
 `
 
@@ -433,6 +486,14 @@ type OfferUpdateParams struct {
 	ContactNote        string
 	ManualConfirmDays  int32
 	Unlisted           bool
+	BillingEvery       int32
+	BillingUnit        string
+	BillingDay         int32
+	BillingPeriods     int32
+	EnrollmentFee      int64
+	GraceDays          int32
+	RemindDays         int32
+	UnlockByPart       bool
 	ID                 int64
 }
 
@@ -466,6 +527,14 @@ func (q *Queries) OfferUpdate(ctx context.Context, arg OfferUpdateParams) (Offer
 		arg.ContactNote,
 		arg.ManualConfirmDays,
 		arg.Unlisted,
+		arg.BillingEvery,
+		arg.BillingUnit,
+		arg.BillingDay,
+		arg.BillingPeriods,
+		arg.EnrollmentFee,
+		arg.GraceDays,
+		arg.RemindDays,
+		arg.UnlockByPart,
 		arg.ID,
 	)
 	var i OfferUpdateRow

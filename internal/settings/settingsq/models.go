@@ -22,6 +22,8 @@ type AccessGrant struct {
 	RevokedAt       *time.Time
 	RevokeReason    string
 	CreatedAt       time.Time
+	PausedAt        *time.Time
+	PauseReason     string
 }
 
 type Account struct {
@@ -93,6 +95,59 @@ type ContactNote struct {
 	Body      string
 	Author    string
 	CreatedAt time.Time
+}
+
+type Enrollment struct {
+	ID               int64
+	OfferID          int64
+	Kind             string
+	PayerID          int64
+	LearnerID        int64
+	Status           string
+	Title            string
+	Amount           int64
+	Fee              int64
+	Currency         string
+	FirstDue         time.Time
+	Every            int32
+	Unit             string
+	Day              int32
+	Periods          int32
+	TimeZone         string
+	GraceDays        int32
+	RemindDays       int32
+	UnlockByPart     bool
+	PaymentSystemIds []int64
+	Language         string
+	Answers          []byte
+	NextPeriod       int32
+	NextIssueAt      *time.Time
+	PaidThrough      *time.Time
+	ExpiresAt        *time.Time
+	ActivatedAt      *time.Time
+	SuspendedAt      *time.Time
+	PausedAt         *time.Time
+	EndedAt          *time.Time
+	EndReason        string
+	Creator          string
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+}
+
+type EnrollmentEvent struct {
+	ID           int64
+	EnrollmentID int64
+	ReceiptID    *int64
+	Kind         string
+	Message      string
+	Actor        string
+	CreatedAt    time.Time
+}
+
+type EnrollmentGrant struct {
+	EnrollmentID int64
+	GrantID      int64
+	Part         int32
 }
 
 type ExchangeRate struct {
@@ -172,6 +227,14 @@ type Offer struct {
 	UpdatedAt          time.Time
 	Unlisted           bool
 	LinkOnly           bool
+	BillingEvery       int32
+	BillingUnit        string
+	BillingDay         int32
+	BillingPeriods     int32
+	EnrollmentFee      int64
+	GraceDays          int32
+	RemindDays         int32
+	UnlockByPart       bool
 }
 
 type OfferPaymentSystem struct {
@@ -381,6 +444,55 @@ type RateEvent struct {
 	Bucket string
 	Key    string
 	At     time.Time
+}
+
+type Receipt struct {
+	ID           int64
+	EnrollmentID int64
+	Period       int32
+	Year         int32
+	Seq          int64
+	Number       string
+	PayerID      int64
+	LearnerID    int64
+	OfferID      int64
+	Title        string
+	Amount       int64
+	Fee          int64
+	Paid         int64
+	Currency     string
+	PeriodStart  time.Time
+	PeriodEnd    time.Time
+	DueAt        time.Time
+	GraceUntil   time.Time
+	Status       string
+	LinkID       *int64
+	PayOfferID   *int64
+	Reminded     int32
+	IssuedAt     time.Time
+	PaidAt       *time.Time
+	DecidedAt    *time.Time
+	DecidedBy    string
+	Note         string
+	UpdatedAt    time.Time
+}
+
+type ReceiptNumber struct {
+	Year int32
+	Last int64
+}
+
+type ReceiptPayment struct {
+	ID         int64
+	ReceiptID  int64
+	OrderID    *int64
+	Method     string
+	Amount     int64
+	Currency   string
+	PaidOn     time.Time
+	Note       string
+	RecordedBy string
+	CreatedAt  time.Time
 }
 
 type Refund struct {
