@@ -100,6 +100,9 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[EmailArgs]) error {
 		w.log.Warn("e-mail maybe sent by an attempt that did not finish; sending it with the same Message-ID",
 			"email_id", m.ID, "message_id", m.MessageID, "attempt", m.Attempts, "resends", m.Resends)
 	}
+	if m.Attachments, err = attachmentsOf(ctx, w.db, m.ID); err != nil {
+		return err
+	}
 	done := StatusSent
 	if w.sender == nil {
 		done = StatusLogged

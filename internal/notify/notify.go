@@ -16,8 +16,11 @@
 package notify
 
 import (
+	"fmt"
+	"mime"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/bursar/bursar/internal/check"
 )
@@ -54,7 +57,23 @@ const (
 	MaxBody        = 1 << 20 // bytes, for each of the text and HTML bodies
 	MaxRelatedType = 50
 	MaxListLimit   = 100
+	// MaxAttachments bounds the number of an e-mail's attachments, MaxAttachmentBytes their size together, and
+	// MaxFilename an attachment's name (in bytes).
+	MaxAttachments     = 10
+	MaxAttachmentBytes = 10 << 20
+	MaxFilename        = 200
 )
+
+// Attachment is a file sent with an e-mail (a paid receipt's PDF). It is stored with the e-mail's outbox row, in
+// the same transaction, and sent as a MIME attachment.
+type Attachment struct {
+	Filename    string // shown to the recipient: no path, no line break
+	ContentType string // a MIME type, "application/pdf"
+	Data        []byte // nil in the messages Service returns (they carry Size)
+	// Size is the size of Data in bytes: set by the outbox when it reads an attachment without its data (the
+	// admin outbox shows it); ignored when enqueuing.
+	Size int
+}
 
 // Email is an e-mail to enqueue: already rendered (see templates/email) in the recipient's language.
 type Email struct {
@@ -71,6 +90,8 @@ type Email struct {
 	// Secrets are values in Text and HTML only the recipient may read, such as a single-use link and its token
 	// (see SecretMask): staff see a mask in their place, and they are forgotten once the e-mail is delivered.
 	Secrets []string
+	// Attachments are sent with the e-mail, in this order.
+	Attachments []Attachment
 }
 
 func (e Email) normalize() Email {
@@ -104,7 +125,38 @@ func (e Email) Validate() error {
 	errs.Text("language", e.Language, true, 20)
 	errs.Text("related_type", e.RelatedType, false, MaxRelatedType)
 	validateSecrets(e.Secrets, errs.Add)
+	validateAttachments(e.Attachments, errs.Add)
 	return errs.Err()
+}
+
+// validateAttachments reports, on "attachments", too many or too large attachments, a name that is empty, too long
+// or not a plain file name, and a content type that is not a MIME type.
+func validateAttachments(as []Attachment, add func(field, msg string)) {
+	if len(as) > MaxAttachments {
+		add("attachments", fmt.Sprintf("must be at most %d", MaxAttachments))
+		return
+	}
+	total := 0
+	for i, a := range as {
+		switch {
+		case strings.TrimSpace(a.Filename) == "":
+			add("attachments", fmt.Sprintf("attachment %d has no file name", i+1))
+		case len(a.Filename) > MaxFilename:
+			add("attachments", fmt.Sprintf("attachment %d: the file name is too long", i+1))
+		case strings.ContainsAny(a.Filename, `/\`) || strings.ContainsFunc(a.Filename, unicode.IsControl):
+			add("attachments", fmt.Sprintf("attachment %d: the file name must be a plain name", i+1))
+		}
+		if _, _, err := mime.ParseMediaType(a.ContentType); err != nil || !strings.Contains(a.ContentType, "/") {
+			add("attachments", fmt.Sprintf("attachment %d: %q is not a MIME type", i+1, a.ContentType))
+		}
+		if len(a.Data) == 0 {
+			add("attachments", fmt.Sprintf("attachment %d is empty", i+1))
+		}
+		total += len(a.Data)
+	}
+	if total > MaxAttachmentBytes {
+		add("attachments", fmt.Sprintf("must be at most %d bytes together", MaxAttachmentBytes))
+	}
 }
 
 // Message is an e-mail in the outbox.
@@ -130,6 +182,9 @@ type Message struct {
 	// Resends counts the attempts that found the e-mail still sending — an earlier attempt died between the SMTP
 	// conversation and recording its outcome — and so may have delivered it a second time (same Message-ID).
 	Resends int
+	// Attachments are the e-mail's files: names, types and sizes in what Service returns; with their data in what
+	// the worker sends.
+	Attachments []Attachment
 	// secrets are the values of the markers in Text and HTML, kept until delivery (see secret.go). Only the worker
 	// sees them: every Service method returns messages masked.
 	secrets []string

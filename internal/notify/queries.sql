@@ -48,3 +48,15 @@ LIMIT @max_rows;
 -- name: EmailForgetSecrets :exec
 -- Drops the secrets of an e-mail once it was sent or logged: its stored bodies only hold their markers.
 UPDATE outbound_emails SET secrets = '{}' WHERE id = $1;
+
+-- name: AttachmentInsert :exec
+INSERT INTO outbound_email_attachments (email_id, filename, content_type, data) VALUES ($1, $2, $3, $4);
+
+-- name: AttachmentsOf :many
+-- An e-mail's attachments with their data, in the order they were given (for the worker).
+SELECT filename, content_type, data FROM outbound_email_attachments WHERE email_id = $1 ORDER BY id;
+
+-- name: AttachmentInfos :many
+-- The names, types and sizes of the attachments of some e-mails, without their data (for the admin outbox).
+SELECT email_id, filename, content_type, octet_length(data)::bigint AS size
+FROM outbound_email_attachments WHERE email_id = ANY(@email_ids::bigint[]) ORDER BY email_id, id;

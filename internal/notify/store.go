@@ -66,7 +66,48 @@ func insertEmail(ctx context.Context, tx db.DBTX, e Email) (id int64, inserted b
 	if err != nil {
 		return 0, false, fmt.Errorf("insert e-mail %q: %w", e.DedupKey, err)
 	}
+	q := notifyq.New(tx)
+	for _, a := range e.Attachments {
+		if err := q.AttachmentInsert(ctx, notifyq.AttachmentInsertParams{EmailID: id, Filename: a.Filename,
+			ContentType: a.ContentType, Data: a.Data}); err != nil {
+			return 0, false, fmt.Errorf("insert attachment %q of e-mail %q: %w", a.Filename, e.DedupKey, err)
+		}
+	}
 	return id, true, nil
+}
+
+// attachmentsOf returns the attachments of e-mail id with their data, for sending.
+func attachmentsOf(ctx context.Context, tx db.DBTX, id int64) ([]Attachment, error) {
+	rows, err := notifyq.New(tx).AttachmentsOf(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("attachments of e-mail %d: %w", id, err)
+	}
+	var as []Attachment
+	for _, r := range rows {
+		as = append(as, Attachment{Filename: r.Filename, ContentType: r.ContentType, Data: r.Data, Size: len(r.Data)})
+	}
+	return as, nil
+}
+
+// withAttachmentInfos sets the attachments (names, types and sizes, without data) of the messages ms, in one query.
+func withAttachmentInfos(ctx context.Context, tx db.DBTX, ms []Message) error {
+	if len(ms) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(ms))
+	at := make(map[int64]int, len(ms))
+	for i, m := range ms {
+		ids[i], at[m.ID] = m.ID, i
+	}
+	rows, err := notifyq.New(tx).AttachmentInfos(ctx, ids)
+	if err != nil {
+		return fmt.Errorf("attachments of e-mails: %w", err)
+	}
+	for _, r := range rows {
+		m := &ms[at[r.EmailID]]
+		m.Attachments = append(m.Attachments, Attachment{Filename: r.Filename, ContentType: r.ContentType, Size: int(r.Size)})
+	}
+	return nil
 }
 
 func getEmail(ctx context.Context, tx db.DBTX, id int64) (Message, error) {
@@ -77,7 +118,9 @@ func getEmail(ctx context.Context, tx db.DBTX, id int64) (Message, error) {
 	if err != nil {
 		return Message{}, err
 	}
-	return fromRow(r), nil
+	ms := []Message{fromRow(r)}
+	err = withAttachmentInfos(ctx, tx, ms)
+	return ms[0], err
 }
 
 func emailByDedupKey(ctx context.Context, tx db.DBTX, key string) (Message, error) {
@@ -88,7 +131,9 @@ func emailByDedupKey(ctx context.Context, tx db.DBTX, key string) (Message, erro
 	if err != nil {
 		return Message{}, err
 	}
-	return fromRow(r), nil
+	ms := []Message{fromRow(r)}
+	err = withAttachmentInfos(ctx, tx, ms)
+	return ms[0], err
 }
 
 // errNotClaimable means the e-mail was already sent, logged or given up: the job has nothing to do.
@@ -150,5 +195,5 @@ func listEmails(ctx context.Context, tx db.DBTX, f Filter) (Page, error) {
 		}
 		page.Messages = append(page.Messages, fromRow(r))
 	}
-	return page, nil
+	return page, withAttachmentInfos(ctx, tx, page.Messages)
 }

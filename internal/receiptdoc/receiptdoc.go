@@ -65,7 +65,7 @@ type Row struct {
 // when it has none or an unknown one).
 func Build(d billing.Document) View {
 	lang, w := wordsFor(strings.ToLower(strings.TrimSpace(d.Language)))
-	loc := location(d.School.Timezone)
+	loc := Location(d.School.Timezone)
 	r, e := d.Receipt, d.Enrollment
 	cur := r.Amount.Currency
 	v := View{
@@ -197,8 +197,8 @@ func periodDates(lang string, start, end time.Time, loc *time.Location) string {
 	return from + " – " + to
 }
 
-// location is the school's time zone, UTC when it has none or an unknown one.
-func location(zone string) *time.Location {
+// Location is the school's time zone, UTC when it has none or an unknown one.
+func Location(zone string) *time.Location {
 	if zone == "" {
 		return time.UTC
 	}

@@ -61,6 +61,9 @@ func (s *Server) adminOutboxMessage(w http.ResponseWriter, r *http.Request) {
 		Resends: m.Resends, MessageID: m.MessageID, LastError: m.LastError,
 		Created: m.CreatedAt.UTC().Format(timeFormat), Sent: sentAt(m),
 		Text: m.Text, HTML: m.HTML}
+	for _, a := range m.Attachments {
+		v.Attachments = append(v.Attachments, admin.OutboxAttachment{Name: a.Filename, Type: a.ContentType, Size: byteSize(a.Size)})
+	}
 	if m.RelatedType != "" {
 		v.Related = m.RelatedType
 		if m.RelatedID != 0 {
@@ -68,6 +71,18 @@ func (s *Server) adminOutboxMessage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.render(w, r, http.StatusOK, admin.OutboxMessagePage(v))
+}
+
+// byteSize is n bytes for people: "512 bytes", "12.3 KB", "1.5 MB" (of 1024).
+func byteSize(n int) string {
+	switch {
+	case n < 1024:
+		return strconv.Itoa(n) + " bytes"
+	case n < 1<<20:
+		return strconv.FormatFloat(float64(n)/1024, 'f', 1, 64) + " KB"
+	default:
+		return strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64) + " MB"
+	}
 }
 
 // sentAt is when m was sent or logged, or "" before.

@@ -50,7 +50,8 @@ func TestAdminOutboxLoggedEmail(t *testing.T) {
 	// The HTML carries a script that must never run in the admin page.
 	html := strings.Replace(r.HTML, "</body>", `<script id="evil">alert(1)</script></body>`, 1)
 	err = svc.Enqueue(context.Background(), notify.Email{DedupKey: "test:outbox", To: "ann@example.test",
-		Subject: r.Subject, Text: r.Text, HTML: html, RelatedType: "order", RelatedID: 42})
+		Subject: r.Subject, Text: r.Text, HTML: html, RelatedType: "order", RelatedID: 42,
+		Attachments: []notify.Attachment{{Filename: "R-2027-000123.pdf", ContentType: "application/pdf", Data: make([]byte, 12600)}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,6 +104,9 @@ func TestAdminOutboxLoggedEmail(t *testing.T) {
 	}
 	if got := doc.Find(`[data-testid="email-status"]`).Text(); got != "logged" {
 		t.Errorf("status %q", got)
+	}
+	if got := doc.Find(`[data-testid="email-attachment"]`).Text(); got != "R-2027-000123.pdf (application/pdf, 12.3 KB)" {
+		t.Errorf("attachment %q", got)
 	}
 }
 

@@ -306,6 +306,14 @@ type OutboundEmail struct {
 	Resends     int32
 }
 
+type OutboundEmailAttachment struct {
+	ID          int64
+	EmailID     int64
+	Filename    string
+	ContentType string
+	Data        []byte
+}
+
 type PasswordReset struct {
 	TokenHash []byte
 	ContactID int64

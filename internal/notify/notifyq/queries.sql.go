@@ -9,6 +9,96 @@ import (
 	"context"
 )
 
+const attachmentInfos = `-- name: AttachmentInfos :many
+SELECT email_id, filename, content_type, octet_length(data)::bigint AS size
+FROM outbound_email_attachments WHERE email_id = ANY($1::bigint[]) ORDER BY email_id, id
+`
+
+type AttachmentInfosRow struct {
+	EmailID     int64
+	Filename    string
+	ContentType string
+	Size        int64
+}
+
+// The names, types and sizes of the attachments of some e-mails, without their data (for the admin outbox).
+func (q *Queries) AttachmentInfos(ctx context.Context, emailIds []int64) ([]AttachmentInfosRow, error) {
+	rows, err := q.db.Query(ctx, attachmentInfos, emailIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []AttachmentInfosRow
+	for rows.Next() {
+		var i AttachmentInfosRow
+		if err := rows.Scan(
+			&i.EmailID,
+			&i.Filename,
+			&i.ContentType,
+			&i.Size,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const attachmentInsert = `-- name: AttachmentInsert :exec
+INSERT INTO outbound_email_attachments (email_id, filename, content_type, data) VALUES ($1, $2, $3, $4)
+`
+
+type AttachmentInsertParams struct {
+	EmailID     int64
+	Filename    string
+	ContentType string
+	Data        []byte
+}
+
+func (q *Queries) AttachmentInsert(ctx context.Context, arg AttachmentInsertParams) error {
+	_, err := q.db.Exec(ctx, attachmentInsert,
+		arg.EmailID,
+		arg.Filename,
+		arg.ContentType,
+		arg.Data,
+	)
+	return err
+}
+
+const attachmentsOf = `-- name: AttachmentsOf :many
+SELECT filename, content_type, data FROM outbound_email_attachments WHERE email_id = $1 ORDER BY id
+`
+
+type AttachmentsOfRow struct {
+	Filename    string
+	ContentType string
+	Data        []byte
+}
+
+// An e-mail's attachments with their data, in the order they were given (for the worker).
+func (q *Queries) AttachmentsOf(ctx context.Context, emailID int64) ([]AttachmentsOfRow, error) {
+	rows, err := q.db.Query(ctx, attachmentsOf, emailID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []AttachmentsOfRow
+	for rows.Next() {
+		var i AttachmentsOfRow
+		if err := rows.Scan(&i.Filename, &i.ContentType, &i.Data); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const emailByDedupKey = `-- name: EmailByDedupKey :one
 SELECT id, dedup_key, to_address, subject, text_body, html_body, language, status, attempts, last_error, related_type, related_id, created_at, sent_at, secrets, message_id, resends FROM outbound_emails WHERE dedup_key = $1
 `
