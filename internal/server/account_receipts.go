@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"slices"
 	"time"
 
 	"github.com/bursar/bursar/internal/billing"
@@ -65,46 +66,70 @@ func personName(c crm.Contact) string {
 	return c.Email
 }
 
-// cabinetBilling adds to v the enrollments the contact learns in or pays for, and the receipts they pay.
-func (s *Server) cabinetBilling(ctx context.Context, contactID int64, lang string, v *public.Cabinet) error {
-	learns, err := s.billing.ForLearner(ctx, contactID)
-	if err != nil {
-		return err
+// cabinetReads are a contact's enrollments and receipts, and the other people they name.
+type cabinetReads struct {
+	learns   []billing.Enrollment // the enrollments the contact learns in
+	pays     []billing.Enrollment // those they pay for
+	receipts []billing.Receipt    // the receipts they pay
+	names    map[int64]crm.Contact
+}
+
+// readCabinetBilling reads what the cabinet shows of contactID's enrollments and receipts.
+func (s *Server) readCabinetBilling(ctx context.Context, contactID int64) (cabinetReads, error) {
+	var c cabinetReads
+	var err error
+	if c.learns, err = s.billing.ForLearner(ctx, contactID); err != nil {
+		return c, err
 	}
-	pays, err := s.billing.ForPayerEnrollments(ctx, contactID)
-	if err != nil {
-		return err
+	if c.pays, err = s.billing.ForPayerEnrollments(ctx, contactID); err != nil {
+		return c, err
 	}
-	receipts, err := s.billing.ForPayer(ctx, contactID)
-	if err != nil {
-		return err
+	if c.receipts, err = s.billing.ForPayer(ctx, contactID); err != nil {
+		return c, err
 	}
 	others := map[int64]bool{}
-	zones := map[int64]*time.Location{}
-	for _, e := range append(learns, pays...) {
+	for _, e := range c.enrollments() {
 		others[e.PayerID], others[e.LearnerID] = true, true
-		zones[e.ID] = schoolZone(e.TimeZone)
 	}
-	for _, rc := range receipts {
+	for _, rc := range c.receipts {
 		others[rc.LearnerID] = true
 	}
 	delete(others, contactID)
-	names := map[int64]crm.Contact{}
+	c.names = map[int64]crm.Contact{}
 	if len(others) > 0 {
 		ids := make([]int64, 0, len(others))
 		for id := range others {
 			ids = append(ids, id)
 		}
-		if names, err = s.contacts.ContactsByID(ctx, ids); err != nil {
-			return err
+		if c.names, err = s.contacts.ContactsByID(ctx, ids); err != nil {
+			return c, err
 		}
 	}
+	return c, nil
+}
+
+// enrollments are the enrollments the contact learns in, then those they pay for, each once.
+func (c cabinetReads) enrollments() []billing.Enrollment {
+	out := make([]billing.Enrollment, 0, len(c.learns)+len(c.pays))
 	seen := map[int64]bool{}
-	for _, e := range append(learns, pays...) {
-		if seen[e.ID] {
-			continue
+	for _, e := range append(slices.Clip(c.learns), c.pays...) {
+		if !seen[e.ID] {
+			seen[e.ID] = true
+			out = append(out, e)
 		}
-		seen[e.ID] = true
+	}
+	return out
+}
+
+// cabinetBilling adds to v, in lang, the enrollments contactID learns in or pays for and the receipts they pay:
+// for a suspended enrollment, the overdue receipt that paused its access (one more read).
+func (s *Server) cabinetBilling(ctx context.Context, c cabinetReads, contactID int64, lang string, v *public.Cabinet) error {
+	names, es := c.names, c.enrollments()
+	zones := map[int64]*time.Location{}
+	for _, e := range es {
+		zones[e.ID] = schoolZone(e.TimeZone)
+	}
+	for _, e := range es {
 		ce := public.CabinetEnrollment{Title: e.Title, Status: enrollmentStatusText(lang, e.Status), State: string(e.Status)}
 		if e.LearnerID != contactID {
 			ce.For = i18n.F(lang, i18n.EnrollmentFor, personName(names[e.LearnerID]))
@@ -126,7 +151,7 @@ func (s *Server) cabinetBilling(ctx context.Context, contactID int64, lang strin
 		}
 		v.Enrollments = append(v.Enrollments, ce)
 	}
-	for _, rc := range receipts {
+	for _, rc := range c.receipts {
 		loc := zones[rc.EnrollmentID]
 		if loc == nil {
 			loc = time.UTC

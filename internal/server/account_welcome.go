@@ -33,7 +33,7 @@ func (s *Server) welcomeView(r *http.Request, token string) (public.Welcome, off
 			v.Lang = of.Language
 		}
 	}
-	if enrolledKind(of.Kind) {
+	if offer.Enrolled(of.Kind) {
 		// The enrollment form asked them, of the payer, who may be someone else: the learner is not asked again.
 		of.RegistrationFields = nil
 	}

@@ -29,7 +29,7 @@ func (s *Server) enrollTarget(r *http.Request) (offer.Page, error) {
 	if err != nil {
 		return offer.Page{}, err
 	}
-	if !enrolledKind(p.Kind) { // TODO(public): offer.Enrolled once the offer branch is merged
+	if !offer.Enrolled(p.Kind) {
 		return offer.Page{}, check.ErrNotFound
 	}
 	return p, nil
@@ -134,10 +134,12 @@ func (s *Server) enrollSubmit(w http.ResponseWriter, r *http.Request) {
 	v.ForOther = r.PostFormValue("for_other") != ""
 	v.LearnerName = strings.TrimSpace(r.PostFormValue("learner_name"))
 	v.LearnerEmail = strings.TrimSpace(r.PostFormValue("learner_email"))
-	// Someone who ticks the box and types their own e-mail pays for themselves.
-	if v.ForOther && check.NormalizeEmail(v.LearnerEmail) != check.NormalizeEmail(st.Email) {
+	// The learner's fields count only with the box ticked (they are always in the form); billing finds or makes
+	// the learner by e-mail, so the payer's own e-mail is the payer enrolling themself.
+	if v.ForOther {
 		in.Learner = &billing.LearnerInput{Email: v.LearnerEmail, Name: v.LearnerName}
 	}
+	// No method picked (possible only with several): the link's page offers them all.
 	chosen := r.PostFormValue("payment_system")
 	if id, err := strconv.ParseInt(chosen, 10, 64); err == nil && id > 0 {
 		in.PaymentSystemID = id
@@ -209,5 +211,3 @@ func (s *Server) localURL(u string) string {
 	}
 	return u
 }
-
-func enrolledKind(kind string) bool { return kind == "tuition" || kind == offer.Installments }

@@ -156,7 +156,6 @@ func TestEnrollFormErrors(t *testing.T) {
 		fields []string // with an error
 	}{
 		{"RequiredFieldMissing", []string{"field_age", ""}, []string{"field_age"}},
-		{"NoPaymentMethod", []string{"payment_system", ""}, []string{"payment_system"}},
 		{"ForeignPaymentMethod", []string{"payment_system", "999999"}, []string{"payment_system"}},
 		{"LearnerWithoutEmail", []string{"for_other", "1", "learner_name", "Leo"}, []string{"learner_email"}},
 		{"LearnerBadEmail", []string{"for_other", "1", "learner_name", "Leo", "learner_email", "leo@"}, []string{"learner_email"}},

@@ -244,7 +244,7 @@ func EnrollPage(v Enroll) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = field(v.Lang, "learner_name", i18n.T(v.Lang, i18n.EnrollLearnerName), "text", v.LearnerName, "off", i18n.T(v.Lang, i18n.EnrollLearnerHint), v.Errors["learner_name"], true).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = field(v.Lang, "learner_name", i18n.T(v.Lang, i18n.EnrollLearnerName), "text", v.LearnerName, "off", i18n.T(v.Lang, i18n.EnrollLearnerHint), v.Errors["learner_name"], false).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
