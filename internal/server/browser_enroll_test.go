@@ -34,10 +34,10 @@ func TestBrowserEnrollment(t *testing.T) {
 	checkout := interceptStripeCheckout(t, phone)
 	browse(t, phone, "offer",
 		chromedp.Navigate(a.ts.URL+"/o/"+f.offer.Slug),
-		chromedp.WaitVisible(`[data-testid="offer-title"]`))
+		chromedp.WaitVisible(`[data-testid="enroll-link"]`))
 	screenshot(t, phone, "enroll-1-offer-390")
 	browse(t, phone, "sign-up",
-		chromedp.Navigate(a.ts.URL+f.path),
+		chromedp.Click(`[data-testid="enroll-link"]`),
 		chromedp.WaitVisible(`[data-testid="signup-form"]`),
 		chromedp.SendKeys(`#email`, "marta@example.com"),
 		chromedp.SendKeys(`#password`, testPassword),
@@ -50,21 +50,32 @@ func TestBrowserEnrollment(t *testing.T) {
 	if shown, _ := chromedp.Run(phone, chromedp.Evaluate[bool](learnerShown)); shown {
 		t.Error("the learner's fields show before the box is ticked")
 	}
-	browse(t, phone, "fill",
+	// Sent without the learner's e-mail and the required age: the form comes back with both errors, nothing written.
+	browse(t, phone, "errors",
 		chromedp.Click(`#for_other`),
 		chromedp.WaitVisible(`#learner_name`),
+		chromedp.Click(`[data-testid="enroll-submit"]`),
+		chromedp.WaitVisible(`[data-testid="form-errors"]`),
+		chromedp.WaitVisible(`#learner_email-error`),
+		chromedp.WaitVisible(`#field_age-error`))
+	screenshot(t, phone, "enroll-3-errors-390")
+	noSidewaysScroll(t, phone, "enrollment form with errors")
+	if n := a.count("SELECT count(*) FROM enrollments"); n != 0 {
+		t.Fatalf("%d enrollments written by a refused form", n)
+	}
+	browse(t, phone, "fill",
 		chromedp.SendKeys(`#learner_name`, "Leo García"),
 		chromedp.SendKeys(`#learner_email`, "leo@example.com"),
 		chromedp.SendKeys(`#field_age`, "11"),
 		chromedp.SetValue(`#field_level`, "Beginner"),
 		chromedp.Click(`#payment_system-`+itoa(card.ID)))
-	screenshot(t, phone, "enroll-3-filled-390")
+	screenshot(t, phone, "enroll-4-filled-390")
 	noSidewaysScroll(t, phone, "filled enrollment form")
 
 	browse(t, phone, "enroll",
 		chromedp.Click(`[data-testid="enroll-submit"]`),
 		chromedp.WaitVisible(`[data-testid="pay-now"]`))
-	screenshot(t, phone, "enroll-4-link-390")
+	screenshot(t, phone, "enroll-5-link-390")
 	noSidewaysScroll(t, phone, "payment link page")
 	if loc, _ := chromedp.Run(phone, chromedp.Location()); !strings.HasPrefix(loc, a.ts.URL+"/pay/") {
 		t.Fatalf("after enrolling the browser is at %s, want the payment link page", loc)
@@ -112,12 +123,12 @@ func TestBrowserEnrollment(t *testing.T) {
 	browse(t, child, "welcome",
 		chromedp.Navigate(a.ts.URL+a.enrollWelcomeLink("leo@example.com")),
 		chromedp.WaitVisible(`[data-testid="welcome-form"]`))
-	screenshot(t, child, "enroll-5-child-welcome-390")
+	screenshot(t, child, "enroll-6-child-welcome-390")
 	browse(t, child, "child-cabinet",
 		chromedp.SendKeys(`#password`, testPassword),
 		chromedp.Click(`[data-testid="welcome-submit"]`),
 		chromedp.WaitVisible(`[data-testid="products"]`))
-	screenshot(t, child, "enroll-6-child-cabinet-390")
+	screenshot(t, child, "enroll-7-child-cabinet-390")
 	noSidewaysScroll(t, child, "child's cabinet")
 	if got, _ := chromedp.Run(child, chromedp.Text(`[data-testid="products"]`)); !strings.Contains(got, "Piano lessons") {
 		t.Errorf("the child's courses: %q", got)
@@ -131,7 +142,7 @@ func TestBrowserEnrollment(t *testing.T) {
 	browse(t, phone, "parent-cabinet",
 		chromedp.Navigate(a.ts.URL+"/account"),
 		chromedp.WaitVisible(`[data-testid="receipts"]`))
-	screenshot(t, phone, "enroll-7-parent-cabinet-390")
+	screenshot(t, phone, "enroll-8-parent-cabinet-390")
 	noSidewaysScroll(t, phone, "parent's cabinet")
 	if got, _ := chromedp.Run(phone, chromedp.Text(`[data-testid="receipt"]`)); !strings.Contains(got, rc.Number) ||
 		!strings.Contains(got, "Paid") || !strings.Contains(got, "Leo García") {

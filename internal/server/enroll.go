@@ -20,7 +20,7 @@ import (
 // payment link page of the first receipt (billing.Enroll). A visitor signs up or signs in first and comes back.
 
 // enrollURL is the enrollment form of p.
-func enrollURL(p offer.Page) string { return "/o/" + url.PathEscape(p.Slug) + "/enroll" }
+func enrollURL(p offer.Page) string { return offerEnrollURL(p.Slug) }
 
 // enrollTarget is the published offer of the URL when it enrolls (tuition, installments); anything else is not
 // found.
@@ -73,8 +73,12 @@ func (s *Server) enrollStart(w http.ResponseWriter, r *http.Request) {
 // enabled payment systems.
 func (s *Server) enrollView(r *http.Request, p offer.Page, email string) (public.Enroll, error) {
 	lang := p.Language
+	terms, err := s.offerBilling(r, p.Offer) // the offer page's own sentence
+	if err != nil {
+		return public.Enroll{}, err
+	}
 	v := public.Enroll{Lang: lang, Student: public.Student{Email: email}, Action: enrollURL(p),
-		FormToken: newFormToken(), Title: p.Title, Price: p.Price().Format(lang), Terms: enrollTerms(p),
+		FormToken: newFormToken(), Title: p.Title, Price: p.Price().Format(lang), Terms: terms,
 		PayerEmail: email, BackURL: "/o/" + url.PathEscape(p.Slug)}
 	for _, f := range p.RegistrationFields {
 		v.Questions = append(v.Questions, public.Question{Name: account.AnswerField(f.Key), Label: f.Label,
@@ -92,11 +96,6 @@ func (s *Server) enrollView(r *http.Request, p offer.Page, email string) (public
 			Description: sys.Description, ImageURL: sys.ImageURL})
 	}
 	return v, nil
-}
-
-// enrollTerms is what the form says is billed and when.
-func enrollTerms(p offer.Page) []string {
-	return []string{offerTerms(p.Offer)}
 }
 
 // enrollSubmit is POST /o/{slug}/enroll: billing.Enroll, then 303 to the first receipt's payment link page. The

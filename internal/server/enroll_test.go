@@ -130,7 +130,7 @@ func TestEnrollVisitorSignsUpFirst(t *testing.T) {
 			t.Errorf("the form lacks %s", sel)
 		}
 	}
-	if terms := doc.Find("[data-testid=enroll-terms]").Text(); !strings.Contains(terms, "120.00") {
+	if terms := doc.Find("[data-testid=enroll-terms]").Text(); !strings.Contains(terms, "€120.00 per month") {
 		t.Errorf("terms %q do not say what is billed", terms)
 	}
 	if got := doc.Find("[data-testid=enroll-payer]").Text(); !strings.Contains(got, "marta@example.com") {
