@@ -412,3 +412,69 @@ func TestEnrollLanguages(t *testing.T) {
 		})
 	}
 }
+
+// TestCabinetSuspended: a receipt unpaid past its grace suspends the enrollment; the learner's cabinet shows the
+// course as paused (no way in) and says which receipt is overdue, with its Pay button; paying it resumes the same
+// course. The receipt's dates are moved into the past (the server's billing runs on the real clock).
+func TestCabinetSuspended(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t)
+	f := newEnrollFixture(t, a, nil)
+	c := a.student("marta@example.com")
+	if res := a.postForm(c, f.path, f.form(a, c)); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("enroll: %d", res.StatusCode)
+	}
+	e := a.onlyEnrollment()
+	first, err := a.srv.billing.ForPayer(a.ctx(), e.PayerID)
+	if err != nil || len(first) != 1 {
+		t.Fatalf("receipts %v (%v)", first, err)
+	}
+	if _, err := a.srv.billing.RecordPayment(a.ctx(), first[0].ID, billing.CashPayment{Amount: first[0].Due()}); err != nil {
+		t.Fatal(err)
+	}
+	second, err := a.srv.billing.IssueNext(a.ctx(), e.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.pool.Exec(a.ctx(), `UPDATE receipts SET due_at = now() - interval '10 days',
+		grace_until = now() - interval '1 day' WHERE id = $1`, second.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.srv.billing.Remind(a.ctx()); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := a.srv.billing.Get(a.ctx(), e.ID); got.Status != billing.EnrollmentSuspended {
+		t.Fatalf("enrollment %s after its grace, want suspended", got.Status)
+	}
+
+	_, doc := a.get(c, "/account")
+	product := doc.Find("[data-testid=product]")
+	if product.Length() != 1 || product.Find("[data-testid=product-paused]").Text() != "Access paused" ||
+		product.Find("[data-testid=product-open]").Length() != 0 {
+		t.Errorf("the paused course is shown as %q", product.Text())
+	}
+	want := "Access paused: receipt " + second.Number + " is overdue."
+	if got := doc.Find("[data-testid=enrollment-notice]").Text(); got != want {
+		t.Errorf("notice %q, want %q", got, want)
+	}
+	if got := doc.Find("[data-testid=enrollment-status]").Text(); got != "Suspended" {
+		t.Errorf("status %q", got)
+	}
+	overdue := doc.Find(`[data-testid=receipt][data-status=overdue]`)
+	if overdue.Find("[data-testid=receipt-number]").Text() != second.Number || overdue.Find("[data-testid=receipt-pay]").Length() != 1 {
+		t.Errorf("the overdue receipt: %q", overdue.Text())
+	}
+
+	rc, err := a.srv.billing.Receipt(a.ctx(), second.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.srv.billing.RecordPayment(a.ctx(), rc.ID, billing.CashPayment{Amount: rc.Due()}); err != nil {
+		t.Fatal(err)
+	}
+	_, doc = a.get(c, "/account")
+	if doc.Find("[data-testid=product-paused]").Length() != 0 || doc.Find("[data-testid=product-open]").Length() != 1 ||
+		doc.Find("[data-testid=enrollment-notice]").Length() != 0 {
+		t.Errorf("after paying, the cabinet shows %q", doc.Find("[data-testid=products]").Text())
+	}
+}
