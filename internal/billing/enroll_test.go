@@ -18,7 +18,7 @@ var madrid, _ = time.LoadLocation("Europe/Madrid")
 func TestEnrollIssuesFirstReceipt(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, time.Date(2027, 3, 10, 10, 0, 0, 0, madrid))
-	of := f.newOffer("tuition", 4900, "EUR", 0, 1)
+	of := f.newOffer("tuition", 4900, "EUR", 0, 1, nil)
 	en := f.enroll(of)
 	e, r := en.Enrollment, en.Receipt
 	if e.Status != billing.EnrollmentPending || e.NextPeriod != 1 || e.NextIssueAt == nil || e.ExpiresAt == nil {
@@ -80,7 +80,7 @@ func TestEnrollIssuesFirstReceipt(t *testing.T) {
 func TestEnrollLearner(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, time.Date(2027, 3, 10, 10, 0, 0, 0, madrid))
-	of := f.newOffer("tuition", 4900, "EUR", 0, 1)
+	of := f.newOffer("tuition", 4900, "EUR", 0, 1, nil)
 	en, err := f.bill.Enroll(f.ctx, billing.EnrollInput{OfferID: of.ID, PayerID: f.payer.ID,
 		Learner: &billing.LearnerInput{Email: "Kid@Example.com", Name: "Kid"}, PaymentSystemID: f.cards.ID})
 	if err != nil {
@@ -109,10 +109,10 @@ func TestEnrollLearner(t *testing.T) {
 func TestEnrollBadInput(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, time.Date(2027, 3, 10, 10, 0, 0, 0, madrid))
-	of := f.newOffer("tuition", 4900, "EUR", 0, 1,
+	of := f.newOffer("tuition", 4900, "EUR", 0, 1, nil,
 		offer.RegistrationField{Key: "level", Label: "Level", Type: "text", Required: true},
 		offer.RegistrationField{Key: "phone", Label: "Phone", Type: "phone"})
-	oneTime := f.newOffer(offer.OneTime, 4900, "EUR", 0, 1)
+	oneTime := f.newOffer(offer.OneTime, 4900, "EUR", 0, 1, nil)
 	count := func() int {
 		return f.count(`SELECT (SELECT count(*) FROM enrollments) + (SELECT count(*) FROM receipts) +
 			(SELECT count(*) FROM payment_links) + (SELECT count(*) FROM receipt_numbers) +
@@ -164,7 +164,7 @@ func TestInstallmentsSplit(t *testing.T) {
 	}
 	var ids []int64
 	for _, c := range cases {
-		of := f.newOffer(offer.Installments, c.total.Amount, c.total.Currency, 3, 3)
+		of := f.newOffer(offer.Installments, c.total.Amount, c.total.Currency, 3, 3, nil)
 		en := f.enroll(of)
 		if _, err := f.pay(en.Receipt); err != nil {
 			t.Fatal(err)

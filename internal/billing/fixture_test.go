@@ -220,10 +220,10 @@ func (f *fixture) newContact(email string) crm.Contact {
 // newOffer makes a published offer of kind (tuition or installments, parts for installments) with products
 // products, and fields.
 func (f *fixture) newOffer(kind string, amount int64, currency string, parts, products int,
-	fields ...offer.RegistrationField) offer.Offer {
+	edit func(*offer.Input), fields ...offer.RegistrationField) offer.Offer {
 	f.t.Helper()
 	in := offer.NewInput()
-	in.Title, in.Amount, in.Currency, in.Status = "Spanish "+kind, amount, currency, offer.StatusDraft
+	in.Title, in.Amount, in.Currency, in.Status, in.Kind = "Spanish "+kind, amount, currency, offer.StatusPublished, kind
 	for i := range products {
 		p, err := f.offers.CreateProduct(f.ctx, offer.ProductInput{Name: fmt.Sprintf("Module %d", i+1),
 			Kind: offer.KindCourse})
@@ -235,18 +235,12 @@ func (f *fixture) newOffer(kind string, amount int64, currency string, parts, pr
 	in.PaymentSystemIDs = []int64{f.cards.ID}
 	in.RegistrationFields = fields
 	if kind == offer.Installments {
-		in.Kind, in.Installments = offer.Installments, parts
+		in.Installments = parts
+	}
+	if edit != nil {
+		edit(&in)
 	}
 	o, err := f.offers.Create(f.ctx, in)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	// Until the offer module sells tuition and installments, the test publishes them behind its back.
-	if _, err := f.pool.Exec(context.Background(), `UPDATE offers SET kind = $2, status = 'published' WHERE id = $1`,
-		o.ID, kind); err != nil {
-		f.t.Fatal(err)
-	}
-	o, err = f.offers.Offer(f.ctx, o.ID)
 	if err != nil {
 		f.t.Fatal(err)
 	}

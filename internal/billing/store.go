@@ -58,14 +58,20 @@ type Terms struct {
 	UnlockByPart bool
 }
 
-// terms reads an offer's billing terms.
+// terms reads an offer's billing terms (offer.Input's billing fields).
 func terms(of offer.Offer) (Terms, error) {
-	t := Terms{Every: 1, Unit: Month, GraceDays: 7, RemindDays: 3}
+	t := Terms{Every: of.BillingEvery, Unit: Unit(of.BillingUnit), Day: of.BillingDay, Periods: of.BillingPeriods,
+		Fee: of.EnrollmentFee, GraceDays: of.GraceDays, RemindDays: of.RemindDays, UnlockByPart: of.UnlockByPart}
+	if t.Unit != Month {
+		t.Day = 0
+	}
 	if of.Kind == string(KindInstallments) {
-		t.Periods = of.Installments
+		t.Periods, t.Fee = of.Installments, 0
 		if t.Periods < 1 {
 			return Terms{}, check.Field("offer_id", "the offer has no number of installments")
 		}
+	} else {
+		t.UnlockByPart = false
 	}
 	return t, nil
 }
