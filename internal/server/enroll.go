@@ -185,18 +185,19 @@ func enrollErrors(lang string, p offer.Page, e check.Errors) map[string]string {
 	return out
 }
 
-// enrollField is the form field billing.Enroll's error key names, "" when none.
+// enrollField is the form field billing.Enroll's error key names ("answers.<key>", "learner.email", …), "" when
+// none.
 func enrollField(p offer.Page, key string) string {
 	switch key {
-	case "payment_system_id", "payment_system", "system":
+	case "payment_system_id":
 		return "payment_system"
-	case "learner_email", "learner.email", "learner":
+	case "learner.email":
 		return "learner_email"
-	case "learner_name", "learner.name":
+	case "learner.name":
 		return "learner_name"
 	}
 	for _, f := range p.RegistrationFields {
-		if key == f.Key || key == account.AnswerField(f.Key) || key == "answers."+f.Key {
+		if key == "answers."+f.Key {
 			return account.AnswerField(f.Key)
 		}
 	}
