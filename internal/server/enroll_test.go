@@ -3,8 +3,11 @@ package server
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/bursar/bursar/internal/billing"
 	"github.com/bursar/bursar/internal/gateway"
@@ -346,6 +349,27 @@ func TestEnrollForSomeoneElse(t *testing.T) {
 	}
 	if res, _ := a.get(a.client(), pdf); res.StatusCode != http.StatusSeeOther {
 		t.Errorf("a visitor GET %s: %d, want the sign-in", pdf, res.StatusCode)
+	}
+
+	// The paid receipt goes to the parent (the first is paid on the page it leads to, not e-mailed), the welcome
+	// to the child, and nothing else to either.
+	mails := func(to string) []string {
+		rows, err := a.pool.Query(a.ctx(), `SELECT dedup_key FROM outbound_emails WHERE to_address = $1 ORDER BY id`, to)
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return keys
+	}
+	rid := "receipt:" + itoa(rc.ID)
+	if got := mails("marta@example.com"); !slices.Equal(got, []string{rid + ":paid"}) {
+		t.Errorf("e-mails to the parent: %q", got)
+	}
+	if got := mails("leo@example.com"); !slices.Equal(got, []string{"enrollment:" + itoa(e.ID) + ":welcome"}) {
+		t.Errorf("e-mails to the child: %q", got)
 	}
 
 	// The child signs in (a password set through the welcome link) and finds the course, paid by the parent.
