@@ -359,7 +359,7 @@ func (s *Service) ForPayer(ctx context.Context, contactID int64) ([]Receipt, err
 	return out, nil
 }
 
-// ForLearner: see ForPayer.
+// ForLearner returns the enrollments contactID learns in, newest first (see ForPayer).
 func (s *Service) ForLearner(ctx context.Context, contactID int64) ([]Enrollment, error) {
 	rows, err := billingq.New(s.db).EnrollmentsForLearner(ctx, contactID)
 	if err != nil {
@@ -368,7 +368,7 @@ func (s *Service) ForLearner(ctx context.Context, contactID int64) ([]Enrollment
 	return enrollmentsFrom(rows), nil
 }
 
-// ForPayerEnrollments: see ForPayer.
+// ForPayerEnrollments returns the enrollments contactID pays for, newest first (see ForPayer).
 func (s *Service) ForPayerEnrollments(ctx context.Context, contactID int64) ([]Enrollment, error) {
 	rows, err := billingq.New(s.db).EnrollmentsForPayer(ctx, contactID)
 	if err != nil {

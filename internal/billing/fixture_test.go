@@ -124,7 +124,7 @@ var currencies = map[string]any{"supported_currencies": []any{"EUR", "USD", "JPY
 // fixture is a school in Madrid with a card gateway, the real offers, contacts, access, orders, links and billing
 // on its own database, with the test's clock.
 type fixture struct {
-	t        *testing.T
+	t        testing.TB
 	ctx      context.Context
 	pool     *pgxpool.Pool
 	clock    *clock
@@ -146,7 +146,7 @@ type fixture struct {
 
 var testKey = []byte("0123456789abcdef0123456789abcdef")
 
-func newFixture(t *testing.T, start time.Time) *fixture {
+func newFixture(t testing.TB, start time.Time) *fixture {
 	t.Helper()
 	pool := dbtest.New(t)
 	ctx := audit.WithActor(context.Background(), audit.Actor{Type: audit.ActorAdmin, ID: 1, Label: "ann@school.test"})

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/bursar/bursar/internal/billing/billingq"
+	"github.com/bursar/bursar/internal/crm"
 	"github.com/bursar/bursar/internal/paylink"
 )
 
@@ -63,17 +64,60 @@ func describePeriod(e Enrollment, k int) string {
 		e.Schedule.Due(k+1).In(loc).AddDate(0, 0, -1).Format("2006-01-02"))
 }
 
-// issueTx issues period k's receipt of e in tx: its number (gapless per year of issue in the school's time zone),
-// its payment link (expiring at linkExpiry), the timelines and audit, and, when mail, the e-mail to the payer.
+// issueTx issues period k's receipt of e in tx: its payment link (expiring at linkExpiry), its number (gapless per
+// year of issue in the school's time zone), the timelines and audit, and, when mail, the e-mail to the payer.
+//
+// The number's row lock is held from taking it to the commit, so every issuing transaction waits for it: it is
+// taken last, after every read outside tx (the link's checks, the payer's address), so that a transaction holding
+// it never waits for a connection of the pool other issuing transactions hold.
 func (s *Service) issueTx(ctx context.Context, tx pgx.Tx, e Enrollment, k int, linkExpiry time.Time,
 	mail bool) (Receipt, error) {
-	c := s.core()
-	now := c.now()
-	loc := e.Schedule.Location
-	amount, err := e.amountOf(k)
+	p, err := s.prepareTx(ctx, tx, e, k, linkExpiry, mail)
 	if err != nil {
 		return Receipt{}, err
 	}
+	return s.finishTx(ctx, tx, p)
+}
+
+// prepared is a receipt about to be issued: its link made, its number not taken yet.
+type prepared struct {
+	e      Enrollment
+	k      int
+	amount int64
+	mail   bool
+	payer  crm.Contact
+	link   paylink.Link
+}
+
+// prepareTx is issueTx's first half: the reads outside tx and the receipt's link.
+func (s *Service) prepareTx(ctx context.Context, tx pgx.Tx, e Enrollment, k int, linkExpiry time.Time,
+	mail bool) (prepared, error) {
+	c := s.core()
+	p := prepared{e: e, k: k, mail: mail}
+	var err error
+	if p.amount, err = e.amountOf(k); err != nil {
+		return prepared{}, err
+	}
+	if mail {
+		if p.payer, err = c.deps.Contacts.Contact(ctx, e.PayerID); err != nil {
+			return prepared{}, err
+		}
+	}
+	p.link, err = c.deps.Links.CreateTx(ctx, tx, paylink.Input{ContactID: e.PayerID, Amount: p.amount,
+		Currency: e.Price.Currency, Description: fmt.Sprintf("Receipt — %s, %s", e.Title, describePeriod(e, k)),
+		PaymentSystemIDs: e.PaymentSystemIDs, Language: e.Language, ExpiresAt: linkExpiry})
+	if err != nil {
+		return prepared{}, fmt.Errorf("payment link of enrollment %d period %d: %w", e.ID, k, err)
+	}
+	return p, nil
+}
+
+// finishTx is issueTx's second half: the number, the receipt, its timelines, audit and e-mail.
+func (s *Service) finishTx(ctx context.Context, tx pgx.Tx, p prepared) (Receipt, error) {
+	c := s.core()
+	e, k, l := p.e, p.k, p.link
+	now := c.now()
+	loc := e.Schedule.Location
 	due := e.Schedule.Due(k)
 	year := now.In(loc).Year()
 	q := billingq.New(tx)
@@ -87,8 +131,9 @@ func (s *Service) issueTx(ctx context.Context, tx pgx.Tx, e Enrollment, k int, l
 	}
 	row, err := q.ReceiptInsert(ctx, billingq.ReceiptInsertParams{EnrollmentID: e.ID, Period: int32(k),
 		Year: int32(year), Seq: seq, Number: ReceiptNumber(year, seq), PayerID: e.PayerID, LearnerID: e.LearnerID,
-		OfferID: e.OfferID, Title: e.Title, Amount: amount, Fee: fee, Currency: e.Price.Currency, PeriodStart: due,
-		PeriodEnd: e.Schedule.Due(k + 1), DueAt: due, GraceUntil: dayAfter(due, e.GraceDays, loc), Now: now})
+		OfferID: e.OfferID, Title: e.Title, Amount: p.amount, Fee: fee, Currency: e.Price.Currency, PeriodStart: due,
+		PeriodEnd: e.Schedule.Due(k + 1), DueAt: due, GraceUntil: dayAfter(due, e.GraceDays, loc),
+		LinkID: &l.ID, PayOfferID: &l.OfferID, Now: now})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Receipt{}, errIssued
 	}
@@ -96,9 +141,7 @@ func (s *Service) issueTx(ctx context.Context, tx pgx.Tx, e Enrollment, k int, l
 		return Receipt{}, fmt.Errorf("insert receipt: %w", err)
 	}
 	r := receiptFrom(row)
-	if r, err = s.linkTx(ctx, tx, e, r, linkExpiry); err != nil {
-		return Receipt{}, err
-	}
+	r.PayURL = l.URL
 	msg := fmt.Sprintf("Receipt %s issued: %s, %s, due %s", r.Number, r.Amount, describePeriod(e, k),
 		due.In(loc).Format("2006-01-02"))
 	if err := c.eventTx(ctx, tx, e, r.ID, EventIssued, msg, "receipt.issue", map[string]any{
@@ -106,10 +149,9 @@ func (s *Service) issueTx(ctx context.Context, tx pgx.Tx, e Enrollment, k int, l
 		"link_id": r.LinkID}); err != nil {
 		return Receipt{}, err
 	}
-	if mail {
-		if err := c.mailTx(ctx, tx, EmailIssued, e.PayerID, e, r, fmt.Sprintf("receipt:%d:issued", r.ID), nil); err != nil {
-			return Receipt{}, err
-		}
+	if p.mail {
+		return r, c.deps.Mailer.BillingEmailTx(ctx, tx, Email{Kind: EmailIssued, To: p.payer.Email,
+			Language: e.Language, Enrollment: e, Receipt: r, DedupKey: fmt.Sprintf("receipt:%d:issued", r.ID)})
 	}
 	return r, nil
 }
@@ -137,9 +179,11 @@ func (s *Service) linkTx(ctx context.Context, tx pgx.Tx, e Enrollment, r Receipt
 // linkExpiry is when a later receipt's link expires: as late as a link may.
 func (c core) linkExpiry() time.Time { return c.now().Add(paylink.MaxExpiry - time.Minute) }
 
-// issueBatch is how many due enrollments IssueDue reads at a time, and issueWorkers how many it issues at once.
+// issueBatch is how many due enrollments IssueDue reads at a time, issueChunk how many one transaction issues, and
+// issueWorkers how many transactions it runs at once.
 const (
 	issueBatch   = 1000
+	issueChunk   = 25
 	issueWorkers = 4
 )
 
@@ -164,12 +208,13 @@ func (s *Service) IssueDue(ctx context.Context) (int, error) {
 		if err != nil {
 			return total, fmt.Errorf("enrollments due: %w", err)
 		}
-		work := make(chan int64)
+		got := len(ids)
+		work := make(chan []int64)
 		var wg sync.WaitGroup
-		for range issueWorkers {
+		for range cap(s.issuing) {
 			wg.Go(func() {
-				for id := range work {
-					n, err := s.issueDue(ctx, id, now)
+				for chunk := range work {
+					n, err := s.issueChunk(ctx, chunk, now)
 					mu.Lock()
 					total += n
 					if err != nil && first == nil {
@@ -179,19 +224,89 @@ func (s *Service) IssueDue(ctx context.Context) (int, error) {
 				}
 			})
 		}
-		for _, id := range ids {
-			work <- id
+		for len(ids) > 0 {
+			n := min(issueChunk, len(ids))
+			work <- ids[:n]
+			after, ids = ids[n-1], ids[n:]
 		}
 		close(work)
 		wg.Wait()
 		if first != nil {
 			return total, first
 		}
-		if len(ids) < issueBatch {
+		if got < issueBatch {
 			return total, nil
 		}
-		after = ids[len(ids)-1]
 	}
+}
+
+// issueChunk issues the receipts due of enrollments ids in one transaction: first every link (reads outside the
+// transaction allowed), then the numbers, receipts, timelines and e-mails, so the number's lock is held only for the
+// second half and one commit serves the chunk. When a receipt turns out issued already (the second guard), the chunk
+// is rolled back and its enrollments issued one by one; an enrollment still due after its receipt (several periods
+// behind) is caught up one by one too.
+func (s *Service) issueChunk(ctx context.Context, ids []int64, now time.Time) (int, error) {
+	c := s.core()
+	var (
+		issued int
+		again  []int64
+	)
+	s.issuing <- struct{}{}
+	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+		issued, again = 0, again[:0]
+		var preps []prepared
+		for _, id := range ids {
+			row, err := billingq.New(tx).EnrollmentLockDue(ctx, billingq.EnrollmentLockDueParams{ID: id, Now: now})
+			if errors.Is(err, pgx.ErrNoRows) {
+				continue // another process has it, or it is not due any more
+			}
+			if err != nil {
+				return fmt.Errorf("lock enrollment %d: %w", id, err)
+			}
+			e := enrollmentFrom(row)
+			if e.Schedule.Bounded() && e.NextPeriod >= e.Schedule.Periods {
+				e.NextIssueAt = nil
+				if _, err := c.saveEnrollment(ctx, tx, e); err != nil {
+					return err
+				}
+				continue
+			}
+			p, err := s.prepareTx(ctx, tx, e, e.NextPeriod, c.linkExpiry(), true)
+			if err != nil {
+				return err
+			}
+			preps = append(preps, p)
+		}
+		for _, p := range preps {
+			if _, err := s.finishTx(ctx, tx, p); err != nil {
+				return err
+			}
+			e := p.e
+			e.NextPeriod, e.NextIssueAt = p.k+1, c.issueAt(e.Schedule, p.k+1)
+			if _, err := c.saveEnrollment(ctx, tx, e); err != nil {
+				return err
+			}
+			issued++
+			if e.NextIssueAt != nil && !e.NextIssueAt.After(now) {
+				again = append(again, e.ID)
+			}
+		}
+		return nil
+	})
+	<-s.issuing
+	if errors.Is(err, errIssued) {
+		issued, again = 0, ids
+	} else if err != nil {
+		return 0, err
+	}
+	for _, id := range again {
+		n, err := s.issueDue(ctx, id, now)
+		issued += n
+		if err != nil {
+			return issued, err
+		}
+	}
+	return issued, nil
 }
 
 // issueDue issues enrollment id's receipts due at now, one transaction each; it returns how many.
@@ -199,6 +314,7 @@ func (s *Service) issueDue(ctx context.Context, id int64, now time.Time) (int, e
 	n := 0
 	for {
 		more := false
+		s.issuing <- struct{}{}
 		err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
 			row, err := billingq.New(tx).EnrollmentLockDue(ctx, billingq.EnrollmentLockDueParams{ID: id, Now: now})
 			if errors.Is(err, pgx.ErrNoRows) {
@@ -215,6 +331,7 @@ func (s *Service) issueDue(ctx context.Context, id int64, now time.Time) (int, e
 			more = e.NextIssueAt != nil && !e.NextIssueAt.After(now)
 			return nil
 		})
+		<-s.issuing
 		if errors.Is(err, errIssued) {
 			return n, nil
 		}

@@ -283,7 +283,7 @@ func (s *Service) Pause(ctx context.Context, id int64, reason string) (Enrollmen
 	return out, err
 }
 
-// Resume: see Pause.
+// Resume takes paused enrollment id up again from the next period due after now (see Pause).
 func (s *Service) Resume(ctx context.Context, id int64) (Enrollment, error) {
 	c := s.core()
 	var out Enrollment

@@ -72,9 +72,11 @@ RETURNING last;
 
 -- name: ReceiptInsert :one
 INSERT INTO receipts (enrollment_id, period, year, seq, number, payer_id, learner_id, offer_id, title, amount, fee,
-                      currency, period_start, period_end, due_at, grace_until, issued_at, updated_at)
+                      currency, period_start, period_end, due_at, grace_until, link_id, pay_offer_id, issued_at,
+                      updated_at)
 VALUES (@enrollment_id, @period, @year, @seq, @number, @payer_id, @learner_id, @offer_id, @title, @amount, @fee,
-        @currency, @period_start, @period_end, @due_at, @grace_until, @now::timestamptz, @now::timestamptz)
+        @currency, @period_start, @period_end, @due_at, @grace_until, sqlc.narg(link_id), sqlc.narg(pay_offer_id),
+        @now::timestamptz, @now::timestamptz)
 ON CONFLICT (enrollment_id, period) DO NOTHING
 RETURNING *;
 

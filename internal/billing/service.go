@@ -124,6 +124,9 @@ type Service struct {
 	audit *audit.Log
 	deps  Deps
 	cfg   Config
+	// issuing bounds the issuing transactions at once in this process: each holds a connection and reads through
+	// the pool too (the link's checks), so at most half the pool's connections may be held by them.
+	issuing chan struct{}
 }
 
 // NewService returns a Service on pool, or an error naming what is missing.
@@ -143,5 +146,6 @@ func NewService(pool *pgxpool.Pool, al *audit.Log, cfg Config, d Deps) (*Service
 			return nil, fmt.Errorf("billing: Deps.%s is required", dep.name)
 		}
 	}
-	return &Service{db: pool, audit: al, deps: d, cfg: cfg}, nil
+	slots := max(1, min(issueWorkers, int(pool.Config().MaxConns)/2))
+	return &Service{db: pool, audit: al, deps: d, cfg: cfg, issuing: make(chan struct{}, slots)}, nil
 }

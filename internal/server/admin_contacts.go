@@ -208,6 +208,8 @@ func grantStatus(g access.Grant, now time.Time) string {
 	switch {
 	case g.RevokedAt != nil:
 		return "revoked"
+	case g.PausedAt != nil:
+		return "paused" // its enrollment is suspended or paused: no access meanwhile
 	case g.StartsAt.After(now):
 		return "scheduled"
 	case g.EndsAt != nil && !g.EndsAt.After(now):

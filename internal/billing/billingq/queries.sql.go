@@ -939,9 +939,11 @@ func (q *Queries) ReceiptGet(ctx context.Context, id int64) (Receipt, error) {
 
 const receiptInsert = `-- name: ReceiptInsert :one
 INSERT INTO receipts (enrollment_id, period, year, seq, number, payer_id, learner_id, offer_id, title, amount, fee,
-                      currency, period_start, period_end, due_at, grace_until, issued_at, updated_at)
+                      currency, period_start, period_end, due_at, grace_until, link_id, pay_offer_id, issued_at,
+                      updated_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,
-        $12, $13, $14, $15, $16, $17::timestamptz, $17::timestamptz)
+        $12, $13, $14, $15, $16, $17, $18,
+        $19::timestamptz, $19::timestamptz)
 ON CONFLICT (enrollment_id, period) DO NOTHING
 RETURNING id, enrollment_id, period, year, seq, number, payer_id, learner_id, offer_id, title, amount, fee, paid, currency, period_start, period_end, due_at, grace_until, status, link_id, pay_offer_id, reminded, issued_at, paid_at, decided_at, decided_by, note, updated_at
 `
@@ -963,6 +965,8 @@ type ReceiptInsertParams struct {
 	PeriodEnd    time.Time
 	DueAt        time.Time
 	GraceUntil   time.Time
+	LinkID       *int64
+	PayOfferID   *int64
 	Now          time.Time
 }
 
@@ -984,6 +988,8 @@ func (q *Queries) ReceiptInsert(ctx context.Context, arg ReceiptInsertParams) (R
 		arg.PeriodEnd,
 		arg.DueAt,
 		arg.GraceUntil,
+		arg.LinkID,
+		arg.PayOfferID,
 		arg.Now,
 	)
 	var i Receipt
