@@ -6,6 +6,7 @@ import (
 	"github.com/bursar/bursar/internal/access"
 	"github.com/bursar/bursar/internal/account"
 	"github.com/bursar/bursar/internal/app"
+	"github.com/bursar/bursar/internal/billing"
 	"github.com/bursar/bursar/internal/catalogcache"
 	"github.com/bursar/bursar/internal/crm"
 	"github.com/bursar/bursar/internal/fx"
@@ -33,6 +34,7 @@ type services struct {
 	mailer         *mailer.Mailer
 	orders         *order.Service
 	links          *paylink.Service
+	billing        *billing.Service // enrollments and receipts
 	accounts       *account.Service
 	rateLimiter    *account.RateLimiter
 	postLimits     map[string]account.Limit // by form: signup, login, reset, checkout
@@ -60,6 +62,7 @@ func newServices(s app.Services) services {
 		mailer:         s.Mailer,
 		orders:         s.Orders,
 		links:          s.PaymentLinks,
+		billing:        s.Billing,
 		accounts:       s.Accounts,
 		rateLimiter:    s.RateLimiter,
 		postLimits:     defaultPostLimits(),
