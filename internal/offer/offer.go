@@ -211,7 +211,7 @@ type Input struct {
 	Slug         string // suggested from the title when empty
 	Description  string // markdown
 	Status       string
-	Amount       int64 // minor units; the total for installments, one period for recurring
+	Amount       int64 // minor units; the total for installments, one period for recurring and tuition
 	Currency     string
 	Kind         string
 	Interval     string // recurring only

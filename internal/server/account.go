@@ -258,10 +258,13 @@ func (s *Server) loginView(r *http.Request, lang, next string) public.Login {
 	v := public.Login{Lang: lang, Next: next, Email: r.FormValue("email"),
 		SignUpURL: "/account/signup?" + url.Values{"lang": {lang}, "next": {next}}.Encode(),
 		ResetURL:  "/account/reset?lang=" + lang}
-	if slug, ok := strings.CutPrefix(next, "/o/"); ok {
-		slug, _, _ = strings.Cut(slug, "/")
+	if path, ok := strings.CutPrefix(next, "/o/"); ok {
+		slug, rest, _ := strings.Cut(path, "/")
 		if p, err := s.published.PublishedPage(r.Context(), slug); err == nil {
 			v.Intro = i18n.F(lang, i18n.SignInIntro, p.Title)
+			if rest == "enroll" {
+				v.Intro = i18n.F(lang, i18n.EnrollSignInIntro, p.Title)
+			}
 			v.SignUpURL = next // the checkout page is the offer's sign-up page
 		}
 	}

@@ -24,8 +24,9 @@ func statusText(lang string, st order.Status) string {
 	return i18n.T(lang, k)
 }
 
-// accountCabinet is the student's account: the products they may use now, with the school's LMS links, and their
-// orders. It is in ?lang=, else in the language of their latest order, else English.
+// accountCabinet is the student's account: the products they may use now, with the school's LMS links (a grant
+// paused by its enrollment shown as paused), their orders, the enrollments they learn in or pay for and the receipts
+// they pay. It is in ?lang=, else in the language of their latest order or enrollment, else English.
 func (s *Server) accountCabinet(w http.ResponseWriter, r *http.Request) {
 	st, ok := s.requireStudent(w, r)
 	if !ok {
@@ -37,19 +38,37 @@ func (s *Server) accountCabinet(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	fallback := "en"
-	if len(orders) > 0 {
-		fallback = orders[0].Language
-	}
-	lang := pageLang(r, fallback)
-	v := public.Cabinet{Lang: lang, Student: public.Student{Email: st.Email}, Name: st.Name,
-		Flash: s.sessions.PopString(ctx, sessionFlash)}
-	grants, err := s.access.Active(ctx, st.ContactID)
+	bill, err := s.readCabinetBilling(ctx, st.ContactID)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
+	fallback := "en"
+	switch {
+	case len(orders) > 0:
+		fallback = orders[0].Language
+	case len(bill.learns) > 0:
+		fallback = bill.learns[0].Language
+	case len(bill.pays) > 0:
+		fallback = bill.pays[0].Language
+	}
+	lang := pageLang(r, fallback)
+	v := public.Cabinet{Lang: lang, Student: public.Student{Email: st.Email}, Name: st.Name,
+		Flash: s.sessions.PopString(ctx, sessionFlash)}
+	grants, err := s.access.ForContact(ctx, st.ContactID)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	now := s.now()
 	for _, g := range grants {
+		// A paused grant (its enrollment waits for an overdue receipt) is listed as paused, without its link: it
+		// resumes as it was.
+		paused := g.PausedAt != nil
+		g.PausedAt = nil
+		if !g.ActiveAt(now) {
+			continue
+		}
 		p, err := s.offers.Product(ctx, g.ProductID)
 		if err != nil {
 			s.serverError(w, r, err)
@@ -59,12 +78,20 @@ func (s *Server) accountCabinet(w http.ResponseWriter, r *http.Request) {
 		if g.EndsAt != nil {
 			access = i18n.F(lang, i18n.AccessUntil, dateText(*g.EndsAt))
 		}
-		v.Products = append(v.Products, public.CabinetProduct{Name: p.Name, URL: p.ExternalURL, Access: access})
+		cp := public.CabinetProduct{Name: p.Name, URL: p.ExternalURL, Access: access}
+		if paused {
+			cp.Paused = i18n.T(lang, i18n.AccessPaused)
+		}
+		v.Products = append(v.Products, cp)
 	}
 	for _, o := range orders {
 		v.Orders = append(v.Orders, public.CabinetOrder{Number: o.Number, Offer: o.OfferTitle,
 			URL: "/account/orders/" + url.PathEscape(o.Number) + "?lang=" + lang, Amount: o.Price.Format(lang),
 			Status: statusText(lang, o.Status), Date: dateText(o.CreatedAt)})
+	}
+	if err := s.cabinetBilling(ctx, bill, st.ContactID, lang, &v); err != nil {
+		s.serverError(w, r, err)
+		return
 	}
 	for _, l := range i18n.Languages {
 		v.Languages = append(v.Languages, public.LangLink{Lang: l, Name: cabinetLanguages[l], URL: "/account?lang=" + l, Current: l == lang})

@@ -33,6 +33,10 @@ func (s *Server) welcomeView(r *http.Request, token string) (public.Welcome, off
 			v.Lang = of.Language
 		}
 	}
+	if offer.Enrolled(of.Kind) {
+		// The enrollment form asked them, of the payer, who may be someone else: the learner is not asked again.
+		of.RegistrationFields = nil
+	}
 	if !w.HasAccount {
 		for _, f := range of.RegistrationFields {
 			v.Questions = append(v.Questions, public.Question{Name: account.AnswerField(f.Key), Label: f.Label,

@@ -57,6 +57,12 @@ func offerFormView(in offer.Input) admin.OfferForm {
 		v.Price = money.Money{Amount: in.Amount, Currency: in.Currency}.Decimal()
 	}
 	v.IntervalDays, v.Installments, v.AccessDays = optItoa(in.IntervalDays), optItoa(in.Installments), optItoa(in.AccessDays)
+	v.BillingEvery, v.BillingUnit, v.BillingDay = strconv.Itoa(in.BillingEvery), in.BillingUnit, optItoa(in.BillingDay)
+	v.BillingPeriods, v.GraceDays, v.RemindDays = optItoa(in.BillingPeriods), strconv.Itoa(in.GraceDays), strconv.Itoa(in.RemindDays)
+	v.UnlockByPart, v.BillingUnits = in.UnlockByPart, offer.BillingUnits
+	if in.EnrollmentFee != 0 {
+		v.EnrollmentFee = money.Money{Amount: in.EnrollmentFee, Currency: in.Currency}.Decimal()
+	}
 	for _, f := range in.RegistrationFields {
 		v.Fields = append(v.Fields, admin.RegistrationFieldRow{Key: f.Key, Label: f.Label, Type: f.Type,
 			Required: f.Required, Options: strings.Join(f.Options, "\n")})
@@ -99,6 +105,21 @@ func offerInputFrom(r *http.Request, base offer.Input) (offer.Input, admin.Offer
 	in.Installments = formInt(e, pf.Get("installments"), "installments", 0)
 	in.AccessDays = formInt(e, pf.Get("access_days"), "access_days", 0)
 	in.ManualConfirmDays = formInt(e, pf.Get("manual_confirm_days"), "manual_confirm_days", offer.DefaultManualConfirmDays)
+	in.BillingEvery = formInt(e, pf.Get("billing_every"), "billing_every", offer.DefaultBillingEvery)
+	in.BillingUnit = pf.Get("billing_unit")
+	in.BillingDay = formInt(e, pf.Get("billing_day"), "billing_day", 0)
+	in.BillingPeriods = formInt(e, pf.Get("billing_periods"), "billing_periods", 0)
+	in.GraceDays = formInt(e, pf.Get("grace_days"), "grace_days", offer.DefaultGraceDays)
+	in.RemindDays = formInt(e, pf.Get("remind_days"), "remind_days", offer.DefaultRemindDays)
+	in.UnlockByPart = pf.Get("unlock_by_part") != ""
+	in.EnrollmentFee = 0
+	if p := strings.TrimSpace(pf.Get("enrollment_fee")); p != "" {
+		if a, err := money.ParseDecimal(p, in.Currency); err != nil {
+			e.Add("enrollment_fee", "must be an amount such as 20.00: "+amountReason(err))
+		} else {
+			in.EnrollmentFee = a
+		}
+	}
 	in.RegistrationFields = []offer.RegistrationField{}
 	for i := range offer.MaxRegistrationFields + blankFieldRows {
 		field := func(name string) string { return pf.Get("rf_" + strconv.Itoa(i) + "_" + name) }
@@ -114,6 +135,8 @@ func offerInputFrom(r *http.Request, base offer.Input) (offer.Input, admin.Offer
 	v := offerFormView(in)
 	v.Price, v.IntervalDays, v.Installments = pf.Get("price"), pf.Get("interval_days"), pf.Get("installments")
 	v.AccessDays, v.ManualConfirmDays = pf.Get("access_days"), pf.Get("manual_confirm_days")
+	v.BillingEvery, v.BillingDay, v.BillingPeriods = pf.Get("billing_every"), pf.Get("billing_day"), pf.Get("billing_periods")
+	v.EnrollmentFee, v.GraceDays, v.RemindDays = pf.Get("enrollment_fee"), pf.Get("grace_days"), pf.Get("remind_days")
 	return in, v, e
 }
 

@@ -15,24 +15,33 @@ import (
 // apiOfferJSON is an offer in the API. access_days null is forever; interval, interval_days and installments are
 // null when the kind does not use them.
 type apiOfferJSON struct {
-	ID                 int64                     `json:"id"`
-	Title              string                    `json:"title"`
-	Slug               string                    `json:"slug"`
-	Status             string                    `json:"status"`
-	Amount             int64                     `json:"amount"`
-	Currency           string                    `json:"currency"`
-	ProductIDs         []int64                   `json:"product_ids"`
-	PaymentSystemIDs   []int64                   `json:"payment_system_ids"`
-	GuestCheckout      bool                      `json:"guest_checkout"`
-	Unlisted           bool                      `json:"unlisted"`
-	LinkOnly           bool                      `json:"link_only"` // made for one payment link's custom amount
-	ManualConfirmDays  int                       `json:"manual_confirm_days"`
-	AccessDays         *int                      `json:"access_days"`
-	Language           string                    `json:"language"`
-	Kind               string                    `json:"kind"`
-	Interval           *string                   `json:"interval"`
-	IntervalDays       *int                      `json:"interval_days"`
-	Installments       *int                      `json:"installments"`
+	ID                int64   `json:"id"`
+	Title             string  `json:"title"`
+	Slug              string  `json:"slug"`
+	Status            string  `json:"status"`
+	Amount            int64   `json:"amount"`
+	Currency          string  `json:"currency"`
+	ProductIDs        []int64 `json:"product_ids"`
+	PaymentSystemIDs  []int64 `json:"payment_system_ids"`
+	GuestCheckout     bool    `json:"guest_checkout"`
+	Unlisted          bool    `json:"unlisted"`
+	LinkOnly          bool    `json:"link_only"` // made for one payment link's custom amount
+	ManualConfirmDays int     `json:"manual_confirm_days"`
+	AccessDays        *int    `json:"access_days"`
+	Language          string  `json:"language"`
+	Kind              string  `json:"kind"`
+	Interval          *string `json:"interval"`
+	IntervalDays      *int    `json:"interval_days"`
+	Installments      *int    `json:"installments"`
+	// The billing of tuition and installments; other kinds hold the defaults.
+	BillingEvery       int                       `json:"billing_every"`
+	BillingUnit        string                    `json:"billing_unit"`
+	BillingDay         int                       `json:"billing_day"`     // 0: the day of enrollment
+	BillingPeriods     int                       `json:"billing_periods"` // 0: until cancelled
+	EnrollmentFee      int64                     `json:"enrollment_fee"`
+	GraceDays          int                       `json:"grace_days"`
+	RemindDays         int                       `json:"remind_days"`
+	UnlockByPart       bool                      `json:"unlock_by_part"`
 	Description        string                    `json:"description"`
 	RegistrationFields []offer.RegistrationField `json:"registration_fields"`
 	SuccessURL         string                    `json:"success_url"`
@@ -60,7 +69,10 @@ func (s *Server) offerJSON(o offer.Offer) apiOfferJSON {
 		Interval: nilIfZero(o.Interval), IntervalDays: nilIfZero(o.IntervalDays), Installments: nilIfZero(o.Installments),
 		Description: o.Description, RegistrationFields: o.RegistrationFields, SuccessURL: o.SuccessURL,
 		SuccessMessage: o.SuccessMessage, FailureURL: o.FailureURL, FailureMessage: o.FailureMessage, Contact: o.Contact,
-		URL: strings.TrimRight(s.cfg.BaseURL, "/") + "/o/" + o.Slug, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt}
+		URL: strings.TrimRight(s.cfg.BaseURL, "/") + "/o/" + o.Slug, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt,
+		BillingEvery: o.BillingEvery, BillingUnit: o.BillingUnit, BillingDay: o.BillingDay,
+		BillingPeriods: o.BillingPeriods, EnrollmentFee: o.EnrollmentFee, GraceDays: o.GraceDays,
+		RemindDays: o.RemindDays, UnlockByPart: o.UnlockByPart}
 }
 
 // nullableInt is an int field of a PATCH body that tells absent (Set false) from null (Set, Value nil).
@@ -92,6 +104,14 @@ type apiOfferRequest struct {
 	IntervalDays       nullableInt                `json:"interval_days"`
 	Installments       nullableInt                `json:"installments"`
 	AccessDays         nullableInt                `json:"access_days"`
+	BillingEvery       *int                       `json:"billing_every"`
+	BillingUnit        *string                    `json:"billing_unit"`
+	BillingDay         *int                       `json:"billing_day"`
+	BillingPeriods     *int                       `json:"billing_periods"`
+	EnrollmentFee      *int64                     `json:"enrollment_fee"`
+	GraceDays          *int                       `json:"grace_days"`
+	RemindDays         *int                       `json:"remind_days"`
+	UnlockByPart       *bool                      `json:"unlock_by_part"`
 	ProductIDs         *[]int64                   `json:"product_ids"`
 	PaymentSystemIDs   *[]int64                   `json:"payment_system_ids"`
 	GuestCheckout      *bool                      `json:"guest_checkout"`
@@ -131,6 +151,14 @@ func (b apiOfferRequest) apply(in *offer.Input) {
 	setNullable(&in.IntervalDays, b.IntervalDays)
 	setNullable(&in.Installments, b.Installments)
 	setNullable(&in.AccessDays, b.AccessDays)
+	setIf(&in.BillingEvery, b.BillingEvery)
+	setIf(&in.BillingUnit, b.BillingUnit)
+	setIf(&in.BillingDay, b.BillingDay)
+	setIf(&in.BillingPeriods, b.BillingPeriods)
+	setIf(&in.EnrollmentFee, b.EnrollmentFee)
+	setIf(&in.GraceDays, b.GraceDays)
+	setIf(&in.RemindDays, b.RemindDays)
+	setIf(&in.UnlockByPart, b.UnlockByPart)
 	setIf(&in.ProductIDs, b.ProductIDs)
 	setIf(&in.PaymentSystemIDs, b.PaymentSystemIDs)
 	setIf(&in.GuestCheckout, b.GuestCheckout)

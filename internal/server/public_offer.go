@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net/http"
 	"sync"
+	"time"
 
 	"github.com/microcosm-cc/bluemonday"
 	"github.com/yuin/goldmark"
@@ -95,9 +96,26 @@ func (s *Server) publicOffer(w http.ResponseWriter, r *http.Request) {
 		v.PaymentSystems = append(v.PaymentSystems, public.PaymentOption{Name: ps.Name, Description: ps.Description,
 			ImageURL: ps.ImageURL, PayURL: checkoutURL(p, ps.ID)})
 	}
+	if offer.Enrolled(p.Kind) {
+		// Sold by enrollment: the page says what is billed and when, and its button leads to the enrollment form,
+		// where the payer picks how to pay.
+		if v.Terms, err = s.offerBilling(r, p.Offer); err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		if len(v.PaymentSystems) > 0 {
+			v.EnrollURL = offerEnrollURL(p.Slug)
+		}
+	}
 	var buf bytes.Buffer
 	if err := public.OfferPage(v).Render(r.Context(), &buf); err != nil {
 		s.serverError(w, r, err)
+		return
+	}
+	if offer.Enrolled(p.Kind) {
+		// Its dates follow today's date in the school's time zone: rendered on every view, never cached.
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = w.Write(buf.Bytes())
 		return
 	}
 	page = catalogcache.Page{Body: buf.Bytes(), ContentType: "text/html; charset=utf-8"}
@@ -121,6 +139,8 @@ func offerTerms(o offer.Offer) string {
 		default:
 			return i18n.F(lang, i18n.EveryNDays, o.IntervalDays)
 		}
+	case offer.Tuition:
+		return perPeriod(lang, o.BillingEvery, o.BillingUnit)
 	case offer.Installments:
 		n := int64(max(o.Installments, 1))
 		part := money.Money{Amount: (o.Amount + n - 1) / n, Currency: o.Currency}
@@ -135,4 +155,17 @@ func accessText(lang string, days int) string {
 		return i18n.T(lang, i18n.AccessForever)
 	}
 	return i18n.F(lang, i18n.AccessDays, days)
+}
+
+// offerBilling is billingSentence for an enrollment starting now, in the school's time zone.
+func (s *Server) offerBilling(r *http.Request, o offer.Offer) (string, error) {
+	sc, err := s.school.GetTx(r.Context(), s.pool)
+	if err != nil {
+		return "", err
+	}
+	loc, err := time.LoadLocation(sc.Timezone)
+	if err != nil {
+		loc = time.UTC // settings validate the name; a zone missing from this system's database reads as UTC
+	}
+	return billingSentence(o, s.now(), loc)
 }

@@ -51,6 +51,8 @@ func (s *Server) Handler() http.Handler {
 		r.Post("/o/{slug}/pay", s.checkoutSubmit)
 		r.Get("/o/{slug}/paid", s.checkoutPaid)
 		r.Get("/o/{slug}/cancelled", s.checkoutCancelled)
+		r.Get("/o/{slug}/enroll", s.enrollStart)
+		r.Post("/o/{slug}/enroll", s.enrollSubmit)
 
 		// The student's account and cabinet.
 		r.Get("/account/signup", s.accountSignupForm)
@@ -65,6 +67,8 @@ func (s *Server) Handler() http.Handler {
 		r.Get("/account", s.accountCabinet)
 		r.Get("/account/orders/{number}", s.accountOrder)
 		r.Post("/account/orders/{number}/proofs", s.accountOrderProof)
+		r.Get("/account/receipts/{number}", s.accountReceipt)
+		r.Get("/account/receipts/{number}.pdf", s.accountReceiptPDF)
 		r.Get("/account/welcome/{token}", s.accountWelcomeForm)
 		r.Post("/account/welcome/{token}", s.accountWelcome)
 	})

@@ -86,6 +86,9 @@ type Cabinet struct {
 	Products  []CabinetProduct
 	Orders    []CabinetOrder
 	Languages []LangLink
+	// Enrollments the student learns in or pays for, and Receipts they pay (each section shown when not empty).
+	Enrollments []CabinetEnrollment
+	Receipts    []CabinetReceipt
 }
 
 // CabinetProduct is a product the student has access to now.
@@ -93,6 +96,7 @@ type CabinetProduct struct {
 	Name   string
 	URL    string // external LMS address, "" when none
 	Access string // "until 2026-12-31" or "Lifetime access"
+	Paused string // "Access paused" while its enrollment waits for an overdue receipt; the link is not offered then
 }
 
 // CabinetOrder is one of the student's orders.
