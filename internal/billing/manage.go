@@ -92,6 +92,8 @@ func (s *Service) RecordPayment(ctx context.Context, id int64, p CashPayment) (R
 		return Receipt{}, err
 	}
 	switch {
+	case !cur.Status.Open():
+		return Receipt{}, notOpen(cur) // a second click, or paid meanwhile: a conflict, not an amount error
 	case p.Amount.Currency != cur.Amount.Currency:
 		e.Add("currency", "must be the receipt's currency, "+cur.Amount.Currency)
 	case p.Amount.Amount > cur.Due().Amount:
@@ -175,6 +177,9 @@ func nonZero(v int64) *int64 { return &v }
 // exception); a receipt paid meanwhile is ErrNotOpen. The enrollment goes on as if it was paid (a pending one is
 // activated, a suspension it caused lifted), without the receipt's e-mail.
 func (s *Service) Waive(ctx context.Context, id int64, reason string) (Receipt, error) {
+	if err := checkReason(reason); err != nil {
+		return Receipt{}, err
+	}
 	c := s.core()
 	var out Receipt
 	err := s.withLinkClosed(ctx, id, "receipt waived", func(tx pgx.Tx, r Receipt) error {
@@ -254,6 +259,9 @@ func (c core) settledTx(ctx context.Context, tx pgx.Tx, e Enrollment, r Receipt,
 // Pause pauses active enrollment id (no receipts issued, access paused); Resume takes it up again from the next
 // period due after now: the periods that fell due while it was paused are not billed.
 func (s *Service) Pause(ctx context.Context, id int64, reason string) (Enrollment, error) {
+	if err := checkReason(reason); err != nil {
+		return Enrollment{}, err
+	}
 	c := s.core()
 	var out Enrollment
 	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
@@ -318,6 +326,9 @@ func (s *Service) Resume(ctx context.Context, id int64) (Enrollment, error) {
 // Cancel ends enrollment id (pending, active, suspended or paused): no further receipts, its open receipts
 // cancelled with their links, access until the end of the last paid period (none for a pending one, dropped).
 func (s *Service) Cancel(ctx context.Context, id int64, reason string) (Enrollment, error) {
+	if err := checkReason(reason); err != nil {
+		return Enrollment{}, err
+	}
 	c := s.core()
 	var out Enrollment
 	for range attempts {
@@ -461,4 +472,14 @@ func (s *Service) ExpirePending(ctx context.Context, id int64) (bool, error) {
 		return err
 	})
 	return done, err
+}
+
+// MaxReason bounds the reason a manager gives to waive a receipt or to pause or cancel an enrollment.
+const MaxReason = 1000
+
+// checkReason refuses a reason longer than MaxReason characters (the admin's inputs cap it; the API does not).
+func checkReason(reason string) error {
+	e := check.Errors{}
+	e.Text("reason", reason, false, MaxReason)
+	return e.Err()
 }

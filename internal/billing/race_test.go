@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/bursar/bursar/internal/billing"
+	"github.com/bursar/bursar/internal/check"
 	"github.com/bursar/bursar/internal/gateway"
 	"github.com/bursar/bursar/internal/money"
 	"github.com/bursar/bursar/internal/offer"
@@ -208,9 +210,18 @@ func TestCashPartialAndCancel(t *testing.T) {
 	if got, _ := f.bill.Receipt(f.ctx, r.ID); got.Status != billing.ReceiptPaid || got.Paid != 4900 {
 		t.Fatalf("after paying the rest: %+v", got)
 	}
+	// A second click of "record a payment" on the paid receipt is the not-open conflict, not an amount error.
+	if _, err := f.bill.RecordPayment(f.ctx, r.ID, billing.CashPayment{Amount: money.New(100, "EUR")}); !errors.Is(err, billing.ErrNotOpen) {
+		t.Fatalf("cash on a paid receipt: %v, want ErrNotOpen", err)
+	}
 	r3, err := f.bill.IssueNext(f.ctx, e.ID)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if _, err := f.bill.Cancel(f.ctx, e.ID, strings.Repeat("x", billing.MaxReason+1)); err == nil {
+		t.Fatal("a reason over the limit accepted")
+	} else if errs, ok := check.AsErrors(err); !ok || errs["reason"] == "" {
+		t.Fatalf("long reason: %v, want a field error on reason", err)
 	}
 	c, err := f.bill.Cancel(f.ctx, e.ID, "moving away")
 	if err != nil || c.Status != billing.EnrollmentCancelled {
