@@ -1,0 +1,449 @@
+package importer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/bursar/bursar/internal/access"
+	"github.com/bursar/bursar/internal/audit"
+	"github.com/bursar/bursar/internal/check"
+	"github.com/bursar/bursar/internal/crm"
+	"github.com/bursar/bursar/internal/db"
+	"github.com/bursar/bursar/internal/importer/importerq"
+	"github.com/bursar/bursar/internal/money"
+	"github.com/bursar/bursar/internal/offer"
+	"github.com/bursar/bursar/internal/settings"
+)
+
+// Contacts creates or updates a row's contact and writes on its timeline (internal/crm).
+type Contacts interface {
+	UpsertTx(ctx context.Context, tx db.DBTX, in crm.Input, via string) (crm.Contact, crm.Outcome, error)
+	AddEventTx(ctx context.Context, tx db.DBTX, contactID int64, kind, message string) error
+}
+
+// Access grants a row's product (internal/access).
+type Access interface {
+	GrantTx(ctx context.Context, tx db.DBTX, n access.NewGrant) (access.Grant, bool, error)
+}
+
+// Products lists the catalog's products, by which rows name them (internal/offer).
+type Products interface {
+	Products(ctx context.Context, f offer.ProductFilter) ([]offer.Product, error)
+}
+
+// School gives the school's time zone and language (internal/settings, possibly cached).
+type School interface {
+	GetTx(ctx context.Context, tx db.DBTX) (settings.School, error)
+}
+
+// Welcomer makes the single-use sign-in link of the welcome e-mail (internal/account).
+type Welcomer interface {
+	WelcomeLinkTx(ctx context.Context, tx pgx.Tx, contactID, offerID int64) (string, error)
+}
+
+// Mailer enqueues the welcome e-mail in the caller's transaction (internal/mailer).
+type Mailer interface {
+	ImportWelcomeTx(ctx context.Context, tx pgx.Tx, w Welcome) error
+}
+
+// Deps are the modules a commit calls, each inside the batch's transaction.
+type Deps struct {
+	Contacts Contacts
+	Access   Access
+	Products Products
+	School   School
+	Welcome  Welcomer
+	Mailer   Mailer
+}
+
+// Config tunes the service. Now is its clock (time.Now when nil); BatchSize is the rows per transaction (500 when
+// 0).
+type Config struct {
+	Now       func() time.Time
+	BatchSize int
+}
+
+// Service previews and commits imports.
+type Service struct {
+	db    *pgxpool.Pool
+	audit *audit.Log
+	cfg   Config
+	deps  Deps
+}
+
+// NewService returns a Service on pool; every dependency is required, and a missing one is an error naming it.
+func NewService(pool *pgxpool.Pool, al *audit.Log, cfg Config, d Deps) (*Service, error) {
+	for _, dep := range []struct {
+		name string
+		v    any
+	}{{"pool", pool}, {"audit log", al}, {"Contacts", d.Contacts}, {"Access", d.Access}, {"Products", d.Products},
+		{"School", d.School}, {"Welcome", d.Welcome}, {"Mailer", d.Mailer}} {
+		if isNil(dep.v) {
+			return nil, fmt.Errorf("importer: %s is required", dep.name)
+		}
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.BatchSize <= 0 {
+		cfg.BatchSize = 500
+	}
+	return &Service{db: pool, audit: al, cfg: cfg, deps: d}, nil
+}
+
+func isNil(v any) bool {
+	if v == nil {
+		return true
+	}
+	rv := reflect.ValueOf(v)
+	return rv.Kind() == reflect.Pointer && rv.IsNil()
+}
+
+// Preview checks content without changing anything: a file-level problem (not UTF-8, no header, a required column
+// missing, not CSV, too large) is a field error on "file"; otherwise every row with its errors, and whether it was
+// imported before.
+func (s *Service) Preview(ctx context.Context, content []byte) (Preview, error) {
+	t, err := readTable(content)
+	if err != nil {
+		return Preview{}, err
+	}
+	school, err := s.deps.School.GetTx(ctx, s.db)
+	if err != nil {
+		return Preview{}, err
+	}
+	cat, err := s.catalog(ctx)
+	if err != nil {
+		return Preview{}, err
+	}
+	now, loc := s.cfg.Now(), school.Location()
+	p := Preview{Delimiter: t.delim, Rows: make([]Row, 0, len(t.records))}
+	seen := make(map[key]int, len(t.records))
+	for _, rec := range t.records {
+		row := t.checkRow(rec, cat, loc, now)
+		if len(row.Errors) == 0 {
+			if first, dup := seen[row.key()]; dup {
+				row.Errors = map[string]string{ColRef: fmt.Sprintf("repeats line %d (the same reference, e-mail and product)", first)}
+			} else {
+				seen[row.key()] = row.Line
+			}
+		}
+		p.Rows = append(p.Rows, row)
+	}
+	if err := s.markImported(ctx, s.db, p.Rows); err != nil {
+		return Preview{}, err
+	}
+	for _, r := range p.Rows {
+		switch {
+		case len(r.Errors) > 0:
+			p.Bad++
+		case r.Imported:
+			p.Imported++
+		}
+	}
+	return p, nil
+}
+
+// catalog reads every product (archived ones by id only).
+func (s *Service) catalog(ctx context.Context) (catalog, error) {
+	c := catalog{byID: map[int64]string{}, byName: map[string][]int64{}}
+	var after int64
+	for {
+		ps, err := s.deps.Products.Products(ctx, offer.ProductFilter{IncludeArchived: true, AfterID: after, Limit: offer.MaxList})
+		if err != nil {
+			return catalog{}, err
+		}
+		for _, p := range ps {
+			c.byID[p.ID] = p.Name
+			if p.ArchivedAt == nil {
+				n := strings.ToLower(strings.TrimSpace(p.Name))
+				c.byName[n] = append(c.byName[n], p.ID)
+			}
+			after = p.ID
+		}
+		if len(ps) < offer.MaxList {
+			return c, nil
+		}
+	}
+}
+
+// markImported sets Imported on the good rows whose key an earlier commit brought in, a batch of keys per query.
+func (s *Service) markImported(ctx context.Context, tx importerq.DBTX, rows []Row) error {
+	for start := 0; start < len(rows); start += 5000 {
+		part := rows[start:min(start+5000, len(rows))]
+		done, err := doneKeys(ctx, tx, part)
+		if err != nil {
+			return err
+		}
+		for i := range part {
+			if len(part[i].Errors) == 0 && done[part[i].key()] {
+				part[i].Imported = true
+			}
+		}
+	}
+	return nil
+}
+
+// doneKeys are the keys of rows (without errors) already imported.
+func doneKeys(ctx context.Context, tx importerq.DBTX, rows []Row) (map[key]bool, error) {
+	p := importerq.ImportRowsDoneParams{}
+	for _, r := range rows {
+		if len(r.Errors) == 0 {
+			p.Refs, p.Emails, p.Products = append(p.Refs, r.Ref), append(p.Emails, r.Email), append(p.Products, r.ProductID)
+		}
+	}
+	out := map[key]bool{}
+	if len(p.Refs) == 0 {
+		return out, nil
+	}
+	found, err := importerq.New(tx).ImportRowsDone(ctx, p)
+	if err != nil {
+		return nil, fmt.Errorf("imported rows: %w", err)
+	}
+	for _, f := range found {
+		out[key{ref: f.ExternalRef, email: f.Email, product: f.ProductID}] = true
+	}
+	return out, nil
+}
+
+// Store keeps an uploaded file for its preview and later commit, and returns its id with the preview. A file-level
+// problem stores nothing (a field error on "file"); a file with bad rows is stored, so its preview can show them.
+func (s *Service) Store(ctx context.Context, fileName string, content []byte) (int64, Preview, error) {
+	p, err := s.Preview(ctx, content)
+	if err != nil {
+		return 0, Preview{}, err
+	}
+	id, err := s.store(ctx, fileName, content, p)
+	return id, p, err
+}
+
+func (s *Service) store(ctx context.Context, fileName string, content []byte, p Preview) (int64, error) {
+	fileName = strings.TrimSpace(strings.ToValidUTF8(strings.ReplaceAll(fileName, "\x00", ""), ""))
+	if len(fileName) > 200 {
+		fileName = fileName[:200]
+	}
+	var id int64
+	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+		r, err := importerq.New(tx).ImportCreate(ctx, importerq.ImportCreateParams{FileName: strings.ToValidUTF8(fileName, ""),
+			Content: content, RowCount: int32(len(p.Rows)), BadRows: int32(p.Bad), CreatedBy: audit.ActorFrom(ctx).Label})
+		if err != nil {
+			return fmt.Errorf("store import: %w", err)
+		}
+		id = r.ID
+		return s.audit.RecordTx(ctx, tx, "import.upload", "import", id, map[string]any{"file_name": fileName,
+			"rows": len(p.Rows), "bad_rows": p.Bad})
+	})
+	return id, err
+}
+
+// Get returns import id (without its file) or an error wrapping check.ErrNotFound.
+func (s *Service) Get(ctx context.Context, id int64) (Import, error) {
+	r, err := importerq.New(s.db).ImportGet(ctx, id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Import{}, fmt.Errorf("import %d: %w", id, check.ErrNotFound)
+	}
+	if err != nil {
+		return Import{}, err
+	}
+	return Import{ID: r.ID, FileName: r.FileName, Rows: int(r.RowCount), BadRows: int(r.BadRows),
+		Committed: r.Status == "committed", Options: Options{Welcome: r.Welcome, RecordPayments: r.RecordPayments},
+		Result: Result{ImportID: r.ID, Rows: int(r.RowCount), Created: int(r.Created), Updated: int(r.Updated),
+			Granted: int(r.Granted), Unchanged: int(r.Unchanged)},
+		CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt, CommittedAt: r.CommittedAt}, nil
+}
+
+// PreviewStored checks stored import id again, as it would be committed now.
+func (s *Service) PreviewStored(ctx context.Context, id int64) (Import, Preview, error) {
+	imp, err := s.Get(ctx, id)
+	if err != nil {
+		return Import{}, Preview{}, err
+	}
+	c, err := importerq.New(s.db).ImportContent(ctx, id)
+	if err != nil {
+		return Import{}, Preview{}, fmt.Errorf("import %d: %w", id, err)
+	}
+	p, err := s.Preview(ctx, c.Content)
+	return imp, p, err
+}
+
+// CommitFile stores content (as Store) and commits it (as Commit).
+func (s *Service) CommitFile(ctx context.Context, fileName string, content []byte, o Options) (Result, error) {
+	p, err := s.Preview(ctx, content)
+	if err != nil {
+		return Result{}, err
+	}
+	if p.Bad > 0 {
+		return Result{Rows: len(p.Rows), Errors: p.Bad}, &RowsError{Rows: p.BadRows()}
+	}
+	id, err := s.store(ctx, fileName, content, p)
+	if err != nil {
+		return Result{}, err
+	}
+	return s.commit(ctx, id, p, o)
+}
+
+// Commit brings in stored import id: checked again first, and refused whole (*RowsError, nothing written) when a
+// row has errors. Then, a batch of rows per transaction, each row whose sale was not imported before gets its
+// contact created or updated, its product granted (source import), with RecordPayments the payment on the
+// contact's timeline, and with Welcome one e-mail per contact and import. Committing again (the same import, or the
+// same file uploaded again) skips every row already in: after a commit stopped midway it finishes the rest.
+func (s *Service) Commit(ctx context.Context, id int64, o Options) (Result, error) {
+	_, p, err := s.PreviewStored(ctx, id)
+	if err != nil {
+		return Result{}, err
+	}
+	if p.Bad > 0 {
+		return Result{ImportID: id, Rows: len(p.Rows), Errors: p.Bad}, &RowsError{Rows: p.BadRows()}
+	}
+	return s.commit(ctx, id, p, o)
+}
+
+func (s *Service) commit(ctx context.Context, id int64, p Preview, o Options) (Result, error) {
+	res := Result{ImportID: id, Rows: len(p.Rows)}
+	school, err := s.deps.School.GetTx(ctx, s.db)
+	if err != nil {
+		return Result{}, err
+	}
+	for start := 0; start < len(p.Rows); start += s.cfg.BatchSize {
+		part := p.Rows[start:min(start+s.cfg.BatchSize, len(p.Rows))]
+		err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+			r, err := s.batchTx(ctx, tx, id, part, o, school)
+			if err == nil {
+				res.add(r)
+			}
+			return err
+		})
+		if err != nil {
+			return Result{}, fmt.Errorf("import %d, rows from line %d: %w", id, part[0].Line, err)
+		}
+	}
+	err = pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+		if err := importerq.New(tx).ImportFinish(ctx, importerq.ImportFinishParams{ID: id, Welcome: o.Welcome,
+			RecordPayments: o.RecordPayments, Created: int32(res.Created), Updated: int32(res.Updated),
+			Granted: int32(res.Granted + res.Extended), Unchanged: int32(res.Unchanged)}); err != nil {
+			return fmt.Errorf("finish import %d: %w", id, err)
+		}
+		return s.audit.RecordTx(ctx, tx, "import.commit", "import", id, map[string]any{"rows": res.Rows,
+			"created": res.Created, "updated": res.Updated, "granted": res.Granted, "extended": res.Extended,
+			"unchanged": res.Unchanged, "welcome": o.Welcome, "record_payments": o.RecordPayments})
+	})
+	return res, err
+}
+
+func (r *Result) add(b Result) {
+	r.Created += b.Created
+	r.Updated += b.Updated
+	r.Granted += b.Granted
+	r.Extended += b.Extended
+	r.Unchanged += b.Unchanged
+}
+
+// batchTx commits rows in tx: the commit lock first (a concurrent commit of the same rows waits, then skips them).
+func (s *Service) batchTx(ctx context.Context, tx pgx.Tx, id int64, rows []Row, o Options, school settings.School) (Result, error) {
+	q := importerq.New(tx)
+	if err := q.ImportLock(ctx); err != nil {
+		return Result{}, fmt.Errorf("lock: %w", err)
+	}
+	done, err := doneKeys(ctx, tx, rows)
+	if err != nil {
+		return Result{}, err
+	}
+	via := fmt.Sprintf("import #%d", id)
+	var res Result
+	added := make([]importerq.ImportRowsAddParams, 0, len(rows))
+	welcome := map[int64]*Welcome{}
+	var order []int64
+	for _, row := range rows {
+		if done[row.key()] {
+			res.Unchanged++
+			continue
+		}
+		c, outcome, err := s.deps.Contacts.UpsertTx(ctx, tx, crm.Input{Email: row.Email, Name: row.Name, Phone: row.Phone}, via)
+		if err != nil {
+			return Result{}, fmt.Errorf("line %d: %w", row.Line, err)
+		}
+		switch outcome {
+		case crm.Created:
+			res.Created++
+		case crm.Updated:
+			res.Updated++
+		}
+		g, created, err := s.deps.Access.GrantTx(ctx, tx, access.NewGrant{ContactID: c.ID, ProductID: row.ProductID,
+			Source: access.SourceImport, SourceRef: via + ": " + row.Ref, EndsAt: row.End})
+		if err != nil {
+			return Result{}, fmt.Errorf("line %d: %w", row.Line, err)
+		}
+		if created {
+			res.Granted++
+		} else {
+			res.Extended++
+		}
+		if o.RecordPayments && row.Amount > 0 {
+			msg := fmt.Sprintf("Payment made elsewhere: %s on %s, reference %s (%s)",
+				money.New(row.Amount, row.Currency), row.Start.In(school.Location()).Format(time.DateOnly), row.Ref, via)
+			if err := s.deps.Contacts.AddEventTx(ctx, tx, c.ID, EventExternalPayment, msg); err != nil {
+				return Result{}, fmt.Errorf("line %d: %w", row.Line, err)
+			}
+		}
+		if o.Welcome && !c.Placeholder {
+			w, ok := welcome[c.ID]
+			if !ok {
+				w = &Welcome{ImportID: id, ContactID: c.ID, To: c.Email, Name: c.Name, Language: school.Language}
+				welcome[c.ID] = w
+				order = append(order, c.ID)
+			}
+			w.Products = append(w.Products, row.ProductName)
+		}
+		gid := g.ID
+		p := importerq.ImportRowsAddParams{ImportID: id, Line: int32(row.Line), ExternalRef: row.Ref, Email: row.Email,
+			ProductID: row.ProductID, ContactID: c.ID, GrantID: &gid, StartsAt: row.Start, EndsAt: row.End}
+		if row.Amount > 0 {
+			amount, currency := row.Amount, row.Currency
+			p.Amount, p.Currency = &amount, &currency
+		}
+		added = append(added, p)
+	}
+	for _, cid := range order {
+		w := welcome[cid]
+		link, err := s.deps.Welcome.WelcomeLinkTx(ctx, tx, cid, 0)
+		if err != nil {
+			return Result{}, err
+		}
+		w.SignInURL = link
+		if err := s.deps.Mailer.ImportWelcomeTx(ctx, tx, *w); err != nil {
+			return Result{}, err
+		}
+	}
+	if len(added) > 0 {
+		if _, err := q.ImportRowsAdd(ctx, added); err != nil {
+			return Result{}, fmt.Errorf("record imported rows: %w", err)
+		}
+	}
+	return res, nil
+}
+
+// List returns the latest imports, newest first.
+func (s *Service) List(ctx context.Context, limit int) ([]Import, error) {
+	if limit <= 0 || limit > 200 {
+		limit = 50
+	}
+	rs, err := importerq.New(s.db).ImportList(ctx, int32(limit))
+	if err != nil {
+		return nil, fmt.Errorf("list imports: %w", err)
+	}
+	out := make([]Import, 0, len(rs))
+	for _, r := range rs {
+		out = append(out, Import{ID: r.ID, FileName: r.FileName, Rows: int(r.RowCount), BadRows: int(r.BadRows),
+			Committed: r.Status == "committed", Options: Options{Welcome: r.Welcome, RecordPayments: r.RecordPayments},
+			Result: Result{ImportID: r.ID, Rows: int(r.RowCount), Created: int(r.Created), Updated: int(r.Updated),
+				Granted: int(r.Granted), Unchanged: int(r.Unchanged)},
+			CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt, CommittedAt: r.CommittedAt})
+	}
+	return out, nil
+}
