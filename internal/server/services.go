@@ -10,6 +10,7 @@ import (
 	"github.com/bursar/bursar/internal/crm"
 	"github.com/bursar/bursar/internal/fx"
 	"github.com/bursar/bursar/internal/gateway"
+	"github.com/bursar/bursar/internal/importer"
 	"github.com/bursar/bursar/internal/mailer"
 	"github.com/bursar/bursar/internal/notify"
 	"github.com/bursar/bursar/internal/offer"
@@ -33,6 +34,7 @@ type services struct {
 	mailer         *mailer.Mailer
 	orders         *order.Service
 	links          *paylink.Service
+	imports        *importer.Service
 	accounts       *account.Service
 	rateLimiter    *account.RateLimiter
 	postLimits     map[string]account.Limit // by form: signup, login, reset, checkout
@@ -60,6 +62,7 @@ func newServices(s app.Services) services {
 		mailer:         s.Mailer,
 		orders:         s.Orders,
 		links:          s.PaymentLinks,
+		imports:        s.Imports,
 		accounts:       s.Accounts,
 		rateLimiter:    s.RateLimiter,
 		postLimits:     defaultPostLimits(),
