@@ -28,7 +28,7 @@ func TestMain(m *testing.M) { dbtest.Main(m) }
 // fixture is a school with two products and the real services on its own database; the importer runs on the
 // test's clock.
 type fixture struct {
-	t      *testing.T
+	t      testing.TB
 	ctx    context.Context
 	pool   *pgxpool.Pool
 	app    *app.App
@@ -38,7 +38,7 @@ type fixture struct {
 	theory offer.Product
 }
 
-func newFixture(t *testing.T, batch int) *fixture {
+func newFixture(t testing.TB, batch int) *fixture {
 	t.Helper()
 	pool := dbtest.New(t)
 	cfg, err := config.Config{DataDir: t.TempDir(), BaseURL: "https://school.test"}.WithDefaults()

@@ -23,8 +23,12 @@ SET status = 'committed', welcome = @welcome, record_payments = @record_payments
 WHERE id = @id;
 
 -- name: ImportLock :exec
--- Serialises commits: a second commit of the same rows waits and then finds them imported.
-SELECT pg_advisory_xact_lock(hashtextextended('import_commit', 0));
+-- Serialises commits, held by a connection for the whole commit (released with it, should the process die): a
+-- second commit of the same rows waits and then finds them imported.
+SELECT pg_advisory_lock(hashtextextended('import_commit', 0));
+
+-- name: ImportUnlock :exec
+SELECT pg_advisory_unlock(hashtextextended('import_commit', 0));
 
 -- name: ImportRowsDone :many
 -- Which of the keys were imported already (e-mails lower-cased).

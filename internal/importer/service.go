@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"reflect"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -64,10 +66,11 @@ type Deps struct {
 }
 
 // Config tunes the service. Now is its clock (time.Now when nil); BatchSize is the rows per transaction (500 when
-// 0).
+// 0); Workers the transactions a commit runs at once (2 when 0).
 type Config struct {
 	Now       func() time.Time
 	BatchSize int
+	Workers   int
 }
 
 // Service previews and commits imports.
@@ -94,6 +97,9 @@ func NewService(pool *pgxpool.Pool, al *audit.Log, cfg Config, d Deps) (*Service
 	}
 	if cfg.BatchSize <= 0 {
 		cfg.BatchSize = 500
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = 2
 	}
 	return &Service{db: pool, audit: al, cfg: cfg, deps: d}, nil
 }
@@ -310,18 +316,22 @@ func (s *Service) commit(ctx context.Context, id int64, p Preview, o Options) (R
 	if err != nil {
 		return Result{}, err
 	}
-	for start := 0; start < len(p.Rows); start += s.cfg.BatchSize {
-		part := p.Rows[start:min(start+s.cfg.BatchSize, len(p.Rows))]
-		err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
-			r, err := s.batchTx(ctx, tx, id, part, o, school)
-			if err == nil {
-				res.add(r)
-			}
-			return err
-		})
-		if err != nil {
-			return Result{}, fmt.Errorf("import %d, rows from line %d: %w", id, part[0].Line, err)
+	conn, err := s.db.Acquire(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	defer conn.Release()
+	lq := importerq.New(conn)
+	if err := lq.ImportLock(ctx); err != nil {
+		return Result{}, fmt.Errorf("lock imports: %w", err)
+	}
+	defer func() {
+		if err := lq.ImportUnlock(context.WithoutCancel(ctx)); err != nil {
+			conn.Conn().Close(context.WithoutCancel(ctx)) // the lock goes with the connection
 		}
+	}()
+	if err := s.batches(ctx, id, p.Rows, o, school, &res); err != nil {
+		return Result{}, err
 	}
 	err = pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
 		if err := importerq.New(tx).ImportFinish(ctx, importerq.ImportFinishParams{ID: id, Welcome: o.Welcome,
@@ -336,6 +346,51 @@ func (s *Service) commit(ctx context.Context, id int64, p Preview, o Options) (R
 	return res, err
 }
 
+// batches commits rows in batches of cfg.BatchSize, each its own transaction, on cfg.Workers connections at once.
+// The rows are shared out by contact e-mail, so two workers never touch the same contact (nor its grants); each
+// worker keeps the file's order. The first failure stops the others; batches committed stay committed, and the
+// next commit skips their rows.
+func (s *Service) batches(ctx context.Context, id int64, rows []Row, o Options, school settings.School, res *Result) error {
+	parts := make([][]Row, s.cfg.Workers)
+	for _, r := range rows {
+		h := fnv.New32a()
+		_, _ = h.Write([]byte(r.Email))
+		k := int(h.Sum32() % uint32(s.cfg.Workers))
+		parts[k] = append(parts[k], r)
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var (
+		mu sync.Mutex
+		wg sync.WaitGroup
+	)
+	for _, part := range parts {
+		wg.Go(func() {
+			for start := 0; start < len(part); start += s.cfg.BatchSize {
+				batch := part[start:min(start+s.cfg.BatchSize, len(part))]
+				err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+					r, err := s.batchTx(ctx, tx, id, batch, o, school)
+					if err == nil {
+						mu.Lock()
+						res.add(r)
+						mu.Unlock()
+					}
+					return err
+				})
+				if err != nil {
+					cancel(fmt.Errorf("import %d, rows from line %d: %w", id, batch[0].Line, err))
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return ctx.Err()
+}
+
 func (r *Result) add(b Result) {
 	r.Created += b.Created
 	r.Updated += b.Updated
@@ -344,12 +399,10 @@ func (r *Result) add(b Result) {
 	r.Unchanged += b.Unchanged
 }
 
-// batchTx commits rows in tx: the commit lock first (a concurrent commit of the same rows waits, then skips them).
-func (s *Service) batchTx(ctx context.Context, tx pgx.Tx, id int64, rows []Row, o Options, school settings.School) (Result, error) {
+// batchTx commits rows in tx, skipping those imported before.
+func (s *Service) batchTx(ctx context.Context, raw pgx.Tx, id int64, rows []Row, o Options, school settings.School) (Result, error) {
+	tx := &pipe{tx: raw}
 	q := importerq.New(tx)
-	if err := q.ImportLock(ctx); err != nil {
-		return Result{}, fmt.Errorf("lock: %w", err)
-	}
 	done, err := doneKeys(ctx, tx, rows)
 	if err != nil {
 		return Result{}, err
@@ -409,14 +462,17 @@ func (s *Service) batchTx(ctx context.Context, tx pgx.Tx, id int64, rows []Row, 
 		}
 		added = append(added, p)
 	}
+	if err := tx.flush(ctx); err != nil {
+		return Result{}, err
+	}
 	for _, cid := range order {
 		w := welcome[cid]
-		link, err := s.deps.Welcome.WelcomeLinkTx(ctx, tx, cid, 0)
+		link, err := s.deps.Welcome.WelcomeLinkTx(ctx, raw, cid, 0)
 		if err != nil {
 			return Result{}, err
 		}
 		w.SignInURL = link
-		if err := s.deps.Mailer.ImportWelcomeTx(ctx, tx, *w); err != nil {
+		if err := s.deps.Mailer.ImportWelcomeTx(ctx, raw, *w); err != nil {
 			return Result{}, err
 		}
 	}
@@ -425,7 +481,7 @@ func (s *Service) batchTx(ctx context.Context, tx pgx.Tx, id int64, rows []Row, 
 			return Result{}, fmt.Errorf("record imported rows: %w", err)
 		}
 	}
-	return res, nil
+	return res, tx.flush(ctx)
 }
 
 // List returns the latest imports, newest first.

@@ -192,10 +192,11 @@ func (q *Queries) ImportList(ctx context.Context, lim int32) ([]ImportListRow, e
 }
 
 const importLock = `-- name: ImportLock :exec
-SELECT pg_advisory_xact_lock(hashtextextended('import_commit', 0))
+SELECT pg_advisory_lock(hashtextextended('import_commit', 0))
 `
 
-// Serialises commits: a second commit of the same rows waits and then finds them imported.
+// Serialises commits, held by a connection for the whole commit (released with it, should the process die): a
+// second commit of the same rows waits and then finds them imported.
 func (q *Queries) ImportLock(ctx context.Context) error {
 	_, err := q.db.Exec(ctx, importLock)
 	return err
@@ -264,4 +265,13 @@ func (q *Queries) ImportRowsDone(ctx context.Context, arg ImportRowsDoneParams) 
 		return nil, err
 	}
 	return items, nil
+}
+
+const importUnlock = `-- name: ImportUnlock :exec
+SELECT pg_advisory_unlock(hashtextextended('import_commit', 0))
+`
+
+func (q *Queries) ImportUnlock(ctx context.Context) error {
+	_, err := q.db.Exec(ctx, importUnlock)
+	return err
 }
