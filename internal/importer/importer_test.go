@@ -295,17 +295,25 @@ func TestResume(t *testing.T) {
 	}
 	var wg sync.WaitGroup
 	results := make([]importer.Result, 2)
+	errs := make([]error, 2)
 	for i := range results {
 		wg.Go(func() {
-			var err error
-			if results[i], err = f.imp.CommitFile(f.ctx, "full.csv", full, importer.Options{}); err != nil {
-				t.Error(err)
-			}
+			results[i], errs[i] = f.imp.CommitFile(f.ctx, "full.csv", full, importer.Options{})
 		})
 	}
 	wg.Wait()
-	if got := results[0].Granted + results[1].Granted; got != 13 {
-		t.Fatalf("the two commits granted %d, want 13: %+v", got, results)
+	granted := 0
+	for i, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+		granted += results[i].Granted
+	}
+	if granted != 13 || results[0].Unchanged+results[1].Unchanged != 27 {
+		t.Fatalf("the two commits granted %d, want 13: %+v", granted, results)
+	}
+	if res, err := f.imp.CommitFile(f.ctx, "full.csv", full, importer.Options{}); err != nil || res.Unchanged != 20 {
+		t.Fatalf("third commit %+v, %v", res, err)
 	}
 	if n := f.count(`SELECT count(*) FROM access_grants WHERE source = 'import'`); n != 20 {
 		t.Fatalf("%d grants, want 20", n)

@@ -23,12 +23,9 @@ SET status = 'committed', welcome = @welcome, record_payments = @record_payments
 WHERE id = @id;
 
 -- name: ImportLock :exec
--- Serialises commits, held by a connection for the whole commit (released with it, should the process die): a
--- second commit of the same rows waits and then finds them imported.
-SELECT pg_advisory_lock(hashtextextended('import_commit', 0));
-
--- name: ImportUnlock :exec
-SELECT pg_advisory_unlock(hashtextextended('import_commit', 0));
+-- Serialises the batches of one part of the rows (they are shared out by e-mail, the same way by every commit):
+-- a batch of another commit holding some of the same rows waits, then finds them imported.
+SELECT pg_advisory_xact_lock(hashtextextended('import_commit:' || @part::integer, 0));
 
 -- name: ImportRowsDone :many
 -- Which of the keys were imported already (e-mails lower-cased).

@@ -316,20 +316,6 @@ func (s *Service) commit(ctx context.Context, id int64, p Preview, o Options) (R
 	if err != nil {
 		return Result{}, err
 	}
-	conn, err := s.db.Acquire(ctx)
-	if err != nil {
-		return Result{}, err
-	}
-	defer conn.Release()
-	lq := importerq.New(conn)
-	if err := lq.ImportLock(ctx); err != nil {
-		return Result{}, fmt.Errorf("lock imports: %w", err)
-	}
-	defer func() {
-		if err := lq.ImportUnlock(context.WithoutCancel(ctx)); err != nil {
-			conn.Conn().Close(context.WithoutCancel(ctx)) // the lock goes with the connection
-		}
-	}()
 	if err := s.batches(ctx, id, p.Rows, o, school, &res); err != nil {
 		return Result{}, err
 	}
@@ -347,9 +333,10 @@ func (s *Service) commit(ctx context.Context, id int64, p Preview, o Options) (R
 }
 
 // batches commits rows in batches of cfg.BatchSize, each its own transaction, on cfg.Workers connections at once.
-// The rows are shared out by contact e-mail, so two workers never touch the same contact (nor its grants); each
-// worker keeps the file's order. The first failure stops the others; batches committed stay committed, and the
-// next commit skips their rows.
+// The rows are shared out into parts by contact e-mail, so two workers never touch the same contact (nor its
+// grants), and the same way by every commit: a batch takes its part's lock first, so a concurrent commit of the
+// same rows waits for it and then skips them. Each worker keeps the file's order. The first failure stops the
+// others; batches committed stay committed, and the next commit skips their rows.
 func (s *Service) batches(ctx context.Context, id int64, rows []Row, o Options, school settings.School, res *Result) error {
 	parts := make([][]Row, s.cfg.Workers)
 	for _, r := range rows {
@@ -364,12 +351,12 @@ func (s *Service) batches(ctx context.Context, id int64, rows []Row, o Options, 
 		mu sync.Mutex
 		wg sync.WaitGroup
 	)
-	for _, part := range parts {
+	for k, part := range parts {
 		wg.Go(func() {
 			for start := 0; start < len(part); start += s.cfg.BatchSize {
 				batch := part[start:min(start+s.cfg.BatchSize, len(part))]
 				err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
-					r, err := s.batchTx(ctx, tx, id, batch, o, school)
+					r, err := s.batchTx(ctx, tx, id, int32(k), batch, o, school)
 					if err == nil {
 						mu.Lock()
 						res.add(r)
@@ -399,10 +386,13 @@ func (r *Result) add(b Result) {
 	r.Unchanged += b.Unchanged
 }
 
-// batchTx commits rows in tx, skipping those imported before.
-func (s *Service) batchTx(ctx context.Context, raw pgx.Tx, id int64, rows []Row, o Options, school settings.School) (Result, error) {
+// batchTx commits rows of part in tx, under the part's lock, skipping those imported before.
+func (s *Service) batchTx(ctx context.Context, raw pgx.Tx, id int64, part int32, rows []Row, o Options, school settings.School) (Result, error) {
 	tx := &pipe{tx: raw}
 	q := importerq.New(tx)
+	if err := q.ImportLock(ctx, part); err != nil {
+		return Result{}, fmt.Errorf("lock: %w", err)
+	}
 	done, err := doneKeys(ctx, tx, rows)
 	if err != nil {
 		return Result{}, err

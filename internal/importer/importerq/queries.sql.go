@@ -192,13 +192,13 @@ func (q *Queries) ImportList(ctx context.Context, lim int32) ([]ImportListRow, e
 }
 
 const importLock = `-- name: ImportLock :exec
-SELECT pg_advisory_lock(hashtextextended('import_commit', 0))
+SELECT pg_advisory_xact_lock(hashtextextended('import_commit:' || $1::integer, 0))
 `
 
-// Serialises commits, held by a connection for the whole commit (released with it, should the process die): a
-// second commit of the same rows waits and then finds them imported.
-func (q *Queries) ImportLock(ctx context.Context) error {
-	_, err := q.db.Exec(ctx, importLock)
+// Serialises the batches of one part of the rows (they are shared out by e-mail, the same way by every commit):
+// a batch of another commit holding some of the same rows waits, then finds them imported.
+func (q *Queries) ImportLock(ctx context.Context, part int32) error {
+	_, err := q.db.Exec(ctx, importLock, part)
 	return err
 }
 
@@ -265,13 +265,4 @@ func (q *Queries) ImportRowsDone(ctx context.Context, arg ImportRowsDoneParams) 
 		return nil, err
 	}
 	return items, nil
-}
-
-const importUnlock = `-- name: ImportUnlock :exec
-SELECT pg_advisory_unlock(hashtextextended('import_commit', 0))
-`
-
-func (q *Queries) ImportUnlock(ctx context.Context) error {
-	_, err := q.db.Exec(ctx, importUnlock)
-	return err
 }
