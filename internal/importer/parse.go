@@ -25,20 +25,20 @@ type record struct {
 	cells []string
 }
 
-// table is a file read: its delimiter, its columns and its lines.
+// table is a file's shape: its delimiter and its columns.
 type table struct {
 	delim   rune
 	columns map[string]int
 	width   int
-	records []record
 }
 
 var bom = []byte("\xef\xbb\xbf")
 
 // readTable reads content as CSV: UTF-8 (a byte-order mark is allowed), comma- or semicolon-separated (whichever
-// the header line has more of, outside quotes), a header line naming the columns. A file that is not UTF-8 text,
-// has no header, lacks a required column, is not CSV or is too large is a field error on "file".
-func readTable(content []byte) (table, error) {
+// the header line has more of, outside quotes), a header line naming the columns; each line after it that is not
+// blank goes to each as it is read (nothing of the file is kept here). A file that is not UTF-8 text, has no
+// header, lacks a required column, is not CSV or is too large is a field error on "file".
+func readTable(content []byte, each func(table, record)) (table, error) {
 	if len(content) > MaxFileSize {
 		return table{}, check.Field(fileField, fmt.Sprintf("is larger than %d MB; split it into smaller files", MaxFileSize>>20))
 	}
@@ -64,6 +64,7 @@ func readTable(content []byte) (table, error) {
 			strings.Join(missing, ", "), strings.Join(Columns, ", ")))
 	}
 	t.columns, t.width = cols, len(head)
+	n := 0
 	for {
 		cells, err := r.Read()
 		if errors.Is(err, io.EOF) {
@@ -75,11 +76,12 @@ func readTable(content []byte) (table, error) {
 		if blank(cells) {
 			continue
 		}
-		if len(t.records) == MaxRows {
+		if n == MaxRows {
 			return table{}, check.Field(fileField, fmt.Sprintf("has more than %d rows; split it into smaller files", MaxRows))
 		}
+		n++
 		line, _ := r.FieldPos(0)
-		t.records = append(t.records, record{line: line, cells: cells})
+		each(t, record{line: line, cells: cells})
 	}
 	return t, nil
 }

@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -116,10 +117,6 @@ func isNil(v any) bool {
 // missing, not CSV, too large) is a field error on "file"; otherwise every row with its errors, and whether it was
 // imported before.
 func (s *Service) Preview(ctx context.Context, content []byte) (Preview, error) {
-	t, err := readTable(content)
-	if err != nil {
-		return Preview{}, err
-	}
 	school, err := s.deps.School.GetTx(ctx, s.db)
 	if err != nil {
 		return Preview{}, err
@@ -129,9 +126,10 @@ func (s *Service) Preview(ctx context.Context, content []byte) (Preview, error) 
 		return Preview{}, err
 	}
 	now, loc := s.cfg.Now(), school.Location()
-	p := Preview{Delimiter: t.delim, Rows: make([]Row, 0, len(t.records))}
-	seen := make(map[key]int, len(t.records))
-	for _, rec := range t.records {
+	lines := min(bytes.Count(content, []byte{'\n'})+1, MaxRows+1)
+	p := Preview{Rows: make([]Row, 0, lines)}
+	seen := make(map[key]int, lines)
+	t, err := readTable(content, func(t table, rec record) {
 		row := t.checkRow(rec, cat, loc, now)
 		if len(row.Errors) == 0 {
 			if first, dup := seen[row.key()]; dup {
@@ -141,7 +139,11 @@ func (s *Service) Preview(ctx context.Context, content []byte) (Preview, error) 
 			}
 		}
 		p.Rows = append(p.Rows, row)
+	})
+	if err != nil {
+		return Preview{}, err
 	}
+	p.Delimiter = t.delim
 	if err := s.markImported(ctx, s.db, p.Rows); err != nil {
 		return Preview{}, err
 	}
@@ -338,12 +340,12 @@ func (s *Service) commit(ctx context.Context, id int64, p Preview, o Options) (R
 // same rows waits for it and then skips them. Each worker keeps the file's order. The first failure stops the
 // others; batches committed stay committed, and the next commit skips their rows.
 func (s *Service) batches(ctx context.Context, id int64, rows []Row, o Options, school settings.School, res *Result) error {
-	parts := make([][]Row, s.cfg.Workers)
-	for _, r := range rows {
+	parts := make([][]int, s.cfg.Workers) // indexes into rows
+	for i, r := range rows {
 		h := fnv.New32a()
 		_, _ = h.Write([]byte(r.Email))
 		k := int(h.Sum32() % uint32(s.cfg.Workers))
-		parts[k] = append(parts[k], r)
+		parts[k] = append(parts[k], i)
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -353,8 +355,12 @@ func (s *Service) batches(ctx context.Context, id int64, rows []Row, o Options, 
 	)
 	for k, part := range parts {
 		wg.Go(func() {
+			batch := make([]Row, 0, s.cfg.BatchSize)
 			for start := 0; start < len(part); start += s.cfg.BatchSize {
-				batch := part[start:min(start+s.cfg.BatchSize, len(part))]
+				batch = batch[:0]
+				for _, i := range part[start:min(start+s.cfg.BatchSize, len(part))] {
+					batch = append(batch, rows[i])
+				}
 				err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
 					r, err := s.batchTx(ctx, tx, id, int32(k), batch, o, school)
 					if err == nil {
