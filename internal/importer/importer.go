@@ -48,7 +48,7 @@ var aliases = map[string]string{
 	"external_ref": ColRef, "reference": ColRef,
 }
 
-// Timeline kind of a payment made elsewhere, written with the option RecordPayments.
+// EventExternalPayment is the timeline kind of a payment made elsewhere, written with the option RecordPayments.
 const EventExternalPayment = "payment.external"
 
 // Row is one line of the file as checked.

@@ -319,3 +319,30 @@ func TestResume(t *testing.T) {
 		t.Fatalf("%d grants, want 20", n)
 	}
 }
+
+// TestNewServiceRefusesMissingDeps: a missing dependency is an error at start naming it.
+func TestNewServiceRefusesMissingDeps(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, 0)
+	s := f.app.Services
+	full := importer.Deps{Contacts: s.Contacts, Access: s.Access, Products: s.Offers, School: s.Settings,
+		Welcome: s.Accounts, Mailer: s.Mailer}
+	tests := []struct {
+		name string
+		edit func(*importer.Deps)
+	}{
+		{"Contacts", func(d *importer.Deps) { d.Contacts = nil }},
+		{"Access", func(d *importer.Deps) { d.Access = nil }},
+		{"Products", func(d *importer.Deps) { d.Products = nil }},
+		{"School", func(d *importer.Deps) { d.School = nil }},
+		{"Welcome", func(d *importer.Deps) { d.Welcome = nil }},
+		{"Mailer", func(d *importer.Deps) { d.Mailer = nil }},
+	}
+	for _, tt := range tests {
+		d := full
+		tt.edit(&d)
+		if _, err := importer.NewService(f.pool, s.Audit, importer.Config{}, d); err == nil || !strings.Contains(err.Error(), tt.name) {
+			t.Errorf("%s missing: %v", tt.name, err)
+		}
+	}
+}
