@@ -83,6 +83,7 @@ bench: ## benchmarks; see docs/PERFORMANCE.md
 	$(GO) test -run '^$$' -bench . -skip '^BenchmarkScreens$$' -benchmem -benchtime 3s ./internal/server/
 	$(GO) test -run '^$$' -bench '^BenchmarkScreens$$' -benchtime 1x -timeout 60m ./internal/server/
 	$(GO) test -run '^$$' -bench '^BenchmarkIssue100k$$' -benchtime 1x -timeout 60m ./internal/billing/
+	$(GO) test -run '^$$' -bench '^BenchmarkImport$$' -benchtime 1x -timeout 30m ./internal/importer/
 
 # Cold start and idle memory of serve and the time of CLI commands (docs/PERFORMANCE.md): needs DATABASE_URL on a
 # server where the scratch database bursar_startup may be created; BASE=<git ref> adds a same-run baseline.

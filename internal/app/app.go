@@ -24,6 +24,7 @@ import (
 	"github.com/bursar/bursar/internal/gateway/stripe"
 	"github.com/bursar/bursar/internal/gateway/wayforpay"
 	"github.com/bursar/bursar/internal/idempotency"
+	"github.com/bursar/bursar/internal/importer"
 	"github.com/bursar/bursar/internal/jobs"
 	"github.com/bursar/bursar/internal/mailer"
 	"github.com/bursar/bursar/internal/notify"
@@ -63,6 +64,7 @@ type Services struct {
 	Orders         *order.Service
 	PaymentLinks   *paylink.Service
 	Billing        *billing.Service
+	Imports        *importer.Service
 	Gateways       gateway.Caller
 	// Catalog keeps catalog reads and rendered public pages while its listener (App.Start) is live.
 	Catalog *catalogcache.Cache
@@ -168,6 +170,12 @@ func New(d Deps) (*App, error) {
 	}
 	billDeps.Links = s.PaymentLinks
 	if s.Billing, err = billing.NewService(d.Pool, al, billCfg, billDeps); err != nil {
+		return nil, err
+	}
+	// Imports of sales made elsewhere: contacts, grants, the contacts' timelines, welcome links and e-mails.
+	if s.Imports, err = importer.NewService(d.Pool, al, importer.Config{}, importer.Deps{Contacts: s.Contacts,
+		Access: s.Access, Products: s.Offers, School: catalogcache.School{Cache: cache, Settings: s.Settings},
+		Welcome: s.Accounts, Mailer: s.Mailer}); err != nil {
 		return nil, err
 	}
 	return &App{Services: s, cfg: d.Config, log: d.Log, pool: d.Pool}, nil

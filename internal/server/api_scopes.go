@@ -23,8 +23,8 @@ func apiGroup(path string) string {
 			return "access" // a contact's grants are read with the access scope
 		}
 		return "contacts"
-	case "access":
-		return "access"
+	case "access", "imports":
+		return "access" // an import grants access
 	case "orders", "manual-payments", "payment-links":
 		return "orders"
 	case "enrollments", "receipts":

@@ -17,6 +17,7 @@ import (
 
 	"github.com/bursar/bursar/internal/audit"
 	"github.com/bursar/bursar/internal/idempotency"
+	"github.com/bursar/bursar/internal/importer"
 	"github.com/bursar/bursar/internal/staff"
 )
 
@@ -247,7 +248,11 @@ func (s *Server) idempotent(next http.Handler) http.Handler {
 			writeProblem(w, Problem{Status: http.StatusBadRequest, Detail: "Idempotency-Key must be at most 255 characters."})
 			return
 		}
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxJSONBody))
+		limit := int64(maxJSONBody)
+		if isImportUpload(r) {
+			limit = importer.MaxFileSize + importEnvelope
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 		if err != nil {
 			writeProblem(w, Problem{Status: http.StatusRequestEntityTooLarge, Detail: "The body is too large."})
 			return

@@ -18,6 +18,7 @@ import (
 	"github.com/bursar/bursar/internal/check"
 	"github.com/bursar/bursar/internal/gateway"
 	"github.com/bursar/bursar/internal/i18n"
+	"github.com/bursar/bursar/internal/importer"
 	"github.com/bursar/bursar/internal/order"
 	"github.com/bursar/bursar/templates/admin"
 	"github.com/bursar/bursar/templates/public"
@@ -35,6 +36,9 @@ func maxBody(r *http.Request) int64 {
 	if (strings.HasPrefix(p, "/account/orders/") || strings.HasPrefix(p, "/pay/")) && strings.HasSuffix(p, "/proofs") ||
 		strings.HasPrefix(p, "/o/") && strings.HasSuffix(p, "/pay") && isMultipart(r) {
 		return order.MaxProofSize + proofEnvelope
+	}
+	if isImportUpload(r) {
+		return importer.MaxFileSize + importEnvelope
 	}
 	return 1 << 20
 }

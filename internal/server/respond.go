@@ -19,6 +19,7 @@ import (
 
 	"github.com/bursar/bursar/internal/check"
 	"github.com/bursar/bursar/internal/gateway"
+	"github.com/bursar/bursar/internal/importer"
 	"github.com/bursar/bursar/internal/money"
 	"github.com/bursar/bursar/internal/order"
 	"github.com/bursar/bursar/templates/layout"
@@ -49,6 +50,7 @@ type answer struct {
 	Message    string       // for people, shown as it is
 	Fields     check.Errors // bad input: a message per field
 	RetryAfter string       // seconds, when trying again later may work (503)
+	Rows       []RowProblem // an import's bad rows, each with its fields
 	Internal   bool         // the error is ours: logged once, its text never shown
 }
 
@@ -68,6 +70,10 @@ const (
 func errorAnswer(err error) answer {
 	if e, ok := check.AsErrors(err); ok {
 		return answer{Status: http.StatusUnprocessableEntity, Message: msgInvalid, Fields: e}
+	}
+	var rows *importer.RowsError
+	if errors.As(err, &rows) {
+		return answer{Status: http.StatusUnprocessableEntity, Message: rows.Message(), Rows: rowProblems(rows.Rows)}
 	}
 	var fail *order.RefundFailedError
 	if errors.As(err, &fail) {
@@ -154,13 +160,31 @@ func notFoundPage() templ.Component {
 	})
 }
 
-// Problem is an RFC 9457 problem document; Errors names bad fields.
+// Problem is an RFC 9457 problem document; Errors names bad fields, Rows an import's bad rows.
 type Problem struct {
 	Type   string            `json:"type"`
 	Title  string            `json:"title"`
 	Status int               `json:"status"`
 	Detail string            `json:"detail,omitempty"`
 	Errors map[string]string `json:"errors,omitempty"`
+	Rows   []RowProblem      `json:"rows,omitempty"`
+}
+
+// RowProblem is a bad row of an imported file: its line and a message per column ("row" for the whole line).
+type RowProblem struct {
+	Line   int               `json:"line"`
+	Errors map[string]string `json:"errors"`
+}
+
+// maxRowProblems bounds the rows a problem lists; its detail counts them all.
+const maxRowProblems = 1000
+
+func rowProblems(rows []importer.Row) []RowProblem {
+	out := make([]RowProblem, 0, min(len(rows), maxRowProblems))
+	for _, r := range rows[:min(len(rows), maxRowProblems)] {
+		out = append(out, RowProblem{Line: r.Line, Errors: r.Errors})
+	}
+	return out
 }
 
 // problem writes p as application/problem+json.
@@ -180,14 +204,14 @@ func writeProblem(w http.ResponseWriter, p Problem) {
 // fields the errors; an internal error is logged once and its text never sent.
 func (s *Server) apiError(w http.ResponseWriter, r *http.Request, err error) {
 	a := errorAnswer(err)
-	p := Problem{Status: a.Status, Detail: a.Message, Errors: a.Fields}
+	p := Problem{Status: a.Status, Detail: a.Message, Errors: a.Fields, Rows: a.Rows}
 	switch {
 	case a.Internal:
 		s.log.Error("api request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 		p.Detail = "Something went wrong on our side."
 	case a.Status == http.StatusNotFound:
 		p.Detail = "Nothing exists at this address: check the id."
-	case len(a.Fields) > 0:
+	case len(a.Fields) > 0 || len(a.Rows) > 0:
 		p.Title = "Invalid input"
 	default:
 		s.warnAnswer(r, err, a)

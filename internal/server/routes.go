@@ -111,6 +111,10 @@ func (s *Server) Handler() http.Handler {
 			r.Post("/contacts/{id}", s.adminContactUpdate)
 			r.Post("/contacts/{id}/delete", s.adminContactDelete)
 			r.Post("/contacts/{id}/notes", s.adminContactNote)
+			r.Get("/imports", s.adminImports)
+			r.Post("/imports", s.adminImportUpload)
+			r.Get("/imports/{id}", s.adminImport)
+			r.Post("/imports/{id}/commit", s.adminImportCommit)
 			r.Post("/contacts/{id}/access", s.adminAccessGrant)
 			r.Post("/access/{id}/revoke", s.adminAccessRevoke)
 			r.Post("/access/{id}/transfer", s.adminAccessTransfer)
@@ -253,6 +257,8 @@ func (s *Server) Handler() http.Handler {
 		r.Get("/access/{id}", s.apiAccess)
 		r.Post("/access/{id}/revoke", s.apiAccessRevoke)
 		r.Post("/access/{id}/transfer", s.apiAccessTransfer)
+		r.Post("/imports", s.apiImportCreate)
+		r.Get("/imports/{id}", s.apiImportGet)
 	})
 	return r
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/bursar/bursar/internal/crm"
 	"github.com/bursar/bursar/internal/fx"
 	"github.com/bursar/bursar/internal/gateway"
+	"github.com/bursar/bursar/internal/importer"
 	"github.com/bursar/bursar/internal/mailer"
 	"github.com/bursar/bursar/internal/notify"
 	"github.com/bursar/bursar/internal/offer"
@@ -35,6 +36,7 @@ type services struct {
 	orders         *order.Service
 	links          *paylink.Service
 	billing        *billing.Service // enrollments and receipts
+	imports        *importer.Service
 	accounts       *account.Service
 	rateLimiter    *account.RateLimiter
 	postLimits     map[string]account.Limit // by form: signup, login, reset, checkout
@@ -63,6 +65,7 @@ func newServices(s app.Services) services {
 		orders:         s.Orders,
 		links:          s.PaymentLinks,
 		billing:        s.Billing,
+		imports:        s.Imports,
 		accounts:       s.Accounts,
 		rateLimiter:    s.RateLimiter,
 		postLimits:     defaultPostLimits(),

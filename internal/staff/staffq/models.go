@@ -191,6 +191,40 @@ type IdempotencyKey struct {
 	CreatedAt    time.Time
 }
 
+type Import struct {
+	ID             int64
+	FileName       string
+	Content        []byte
+	RowCount       int32
+	BadRows        int32
+	Status         string
+	Welcome        bool
+	RecordPayments bool
+	Created        int32
+	Updated        int32
+	Granted        int32
+	Unchanged      int32
+	CreatedBy      string
+	CreatedAt      time.Time
+	CommittedAt    *time.Time
+}
+
+type ImportRow struct {
+	ID          int64
+	ImportID    int64
+	Line        int32
+	ExternalRef string
+	Email       string
+	ProductID   int64
+	ContactID   int64
+	GrantID     *int64
+	StartsAt    time.Time
+	EndsAt      *time.Time
+	Amount      *int64
+	Currency    *string
+	CreatedAt   time.Time
+}
+
 type LoginAttempt struct {
 	ID        int64
 	Scope     string
