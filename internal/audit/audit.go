@@ -85,6 +85,36 @@ func (l *Log) RecordTx(ctx context.Context, tx db.DBTX, action, entity string, e
 	return nil
 }
 
+// RecordManyTx writes entries (their Action, Entity, EntityID and Details; the actor is the one in ctx, as for
+// RecordTx) inside tx in one statement: a module changing many rows at once (a batch of receipts) records each.
+func (l *Log) RecordManyTx(ctx context.Context, tx db.DBTX, entries []Entry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	a := ActorFrom(ctx)
+	p := auditq.EntriesAddParams{ActorType: a.Type, ActorLabel: a.Label, Actions: make([]string, len(entries)),
+		Entities: make([]string, len(entries)), EntityIds: make([]string, len(entries)),
+		Details: make([][]byte, len(entries))}
+	if a.ID != 0 {
+		p.ActorID = &a.ID
+	}
+	for i, e := range entries {
+		d := e.Details
+		if d == nil {
+			d = map[string]any{}
+		}
+		b, err := json.Marshal(d)
+		if err != nil {
+			return fmt.Errorf("audit details: %w", err)
+		}
+		p.Actions[i], p.Entities[i], p.EntityIds[i], p.Details[i] = e.Action, e.Entity, e.EntityID, b
+	}
+	if err := auditq.New(tx).EntriesAdd(ctx, p); err != nil {
+		return fmt.Errorf("audit %d entries: %w", len(entries), err)
+	}
+	return nil
+}
+
 // Filter narrows List.
 type Filter struct {
 	Entity   string

@@ -9,3 +9,9 @@ WHERE (sqlc.narg(before_id)::bigint IS NULL OR id < sqlc.narg(before_id))
   AND (sqlc.narg(entity_id)::text IS NULL OR entity_id = sqlc.narg(entity_id))
 ORDER BY id DESC
 LIMIT $1;
+
+-- name: EntriesAdd :exec
+-- RecordManyTx: one actor's entries in one statement (the arrays unnested side by side).
+INSERT INTO audit_log (actor_type, actor_id, actor_label, action, entity, entity_id, details)
+SELECT @actor_type::text, sqlc.narg(actor_id)::bigint, @actor_label::text, unnest(@actions::text[]),
+       unnest(@entities::text[]), unnest(@entity_ids::text[]), unnest(@details::jsonb[]);

@@ -104,6 +104,20 @@ func BenchmarkIssue100k(b *testing.B) {
 	if got := f.count(`SELECT max(seq) FROM receipts WHERE year = 2027`); got != n {
 		b.Fatalf("numbers: last %d; want %d", got, n)
 	}
+	// Every receipt has its own link, timeline lines, audit entry and one e-mail with its job, as one by one.
+	for _, q := range []string{
+		`SELECT count(*) FROM payment_links WHERE custom`,
+		`SELECT count(DISTINCT offer_id) FROM payment_links`,
+		`SELECT count(*) FROM enrollment_events WHERE kind = 'receipt.issued'`,
+		`SELECT count(*) FROM contact_events WHERE kind = 'receipt.issued'`,
+		`SELECT count(*) FROM audit_log WHERE action = 'receipt.issue'`,
+		`SELECT count(*) FROM outbound_emails WHERE related_type = 'receipt'`,
+		`SELECT count(*) FROM river_job WHERE kind = 'notify.email'`,
+	} {
+		if got := f.count(q); got != n {
+			b.Fatalf("%s: %d; want %d", q, got, n)
+		}
+	}
 	b.ReportMetric(took.Seconds(), "s/issue-run")
 	b.ReportMetric(float64(n)/took.Seconds(), "receipts/s")
 	b.ReportMetric(peakRSSMB(), "peak-RSS-MB")

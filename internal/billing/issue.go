@@ -79,7 +79,8 @@ func (s *Service) issueTx(ctx context.Context, tx pgx.Tx, e Enrollment, k int, l
 	return s.finishTx(ctx, tx, p)
 }
 
-// prepared is a receipt about to be issued: its link made, its number not taken yet.
+// prepared is a receipt about to be issued one by one (Enroll, IssueNext, catching up): its link made, its number
+// not taken yet.
 type prepared struct {
 	e      Enrollment
 	k      int
@@ -179,20 +180,23 @@ func (s *Service) linkTx(ctx context.Context, tx pgx.Tx, e Enrollment, r Receipt
 // linkExpiry is when a later receipt's link expires: as late as a link may.
 func (c core) linkExpiry() time.Time { return c.now().Add(paylink.MaxExpiry - time.Minute) }
 
-// issueBatch is how many due enrollments IssueDue reads at a time, issueChunk how many one transaction issues, and
-// issueWorkers how many transactions it runs at once.
+// issueBatch is how many due enrollments IssueDue reads at a time, issueChunk how many one transaction issues
+// (set-based, issueManyTx), and issueWorkers how many transactions it runs at once (at most half the pool's
+// connections: each reads through the pool too).
 const (
 	issueBatch   = 1000
-	issueChunk   = 25
+	issueChunk   = 500
 	issueWorkers = 4
 )
 
 // IssueDue issues every receipt whose time has come (River's periodic billing.issue, in every process): exactly
 // one per enrollment and period whatever the number of processes or retries; it returns how many it issued.
 //
-// Each enrollment is issued in its own transaction that locks it (FOR UPDATE SKIP LOCKED: another process working
-// it is passed over) and checks again that it is due; the receipt's UNIQUE (enrollment_id, period) is a second
-// guard. An enrollment several periods behind gets each period's receipt, oldest first.
+// The due enrollments are issued issueChunk per transaction, one statement per kind of row (issueManyTx): the
+// transaction locks them (FOR UPDATE SKIP LOCKED: those another process works are passed over) and checks again
+// that they are due; the receipt's UNIQUE (enrollment_id, period) is a second guard (the chunk is then rolled back,
+// its numbers given back, and its enrollments issued one by one). An enrollment several periods behind gets each
+// period's receipt, oldest first.
 func (s *Service) IssueDue(ctx context.Context) (int, error) {
 	ctx = system(ctx)
 	now := s.core().now()
@@ -240,58 +244,20 @@ func (s *Service) IssueDue(ctx context.Context) (int, error) {
 	}
 }
 
-// issueChunk issues the receipts due of enrollments ids in one transaction: first every link (reads outside the
-// transaction allowed), then the numbers, receipts, timelines and e-mails, so the number's lock is held only for the
-// second half and one commit serves the chunk. When a receipt turns out issued already (the second guard), the chunk
-// is rolled back and its enrollments issued one by one; an enrollment still due after its receipt (several periods
-// behind) is caught up one by one too.
+// issueChunk issues the receipts due of enrollments ids in one transaction, set-based (issueManyTx): one commit
+// serves the chunk. When a receipt turns out issued already (the second guard), the chunk is rolled back (its
+// numbers given back) and its enrollments issued one by one; an enrollment still due after its receipt (several
+// periods behind) is caught up one by one too.
 func (s *Service) issueChunk(ctx context.Context, ids []int64, now time.Time) (int, error) {
-	c := s.core()
 	var (
 		issued int
 		again  []int64
 	)
 	s.issuing <- struct{}{}
 	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
-		issued, again = 0, again[:0]
-		var preps []prepared
-		for _, id := range ids {
-			row, err := billingq.New(tx).EnrollmentLockDue(ctx, billingq.EnrollmentLockDueParams{ID: id, Now: now})
-			if errors.Is(err, pgx.ErrNoRows) {
-				continue // another process has it, or it is not due any more
-			}
-			if err != nil {
-				return fmt.Errorf("lock enrollment %d: %w", id, err)
-			}
-			e := enrollmentFrom(row)
-			if e.Schedule.Bounded() && e.NextPeriod >= e.Schedule.Periods {
-				e.NextIssueAt = nil
-				if _, err := c.saveEnrollment(ctx, tx, e); err != nil {
-					return err
-				}
-				continue
-			}
-			p, err := s.prepareTx(ctx, tx, e, e.NextPeriod, c.linkExpiry(), true)
-			if err != nil {
-				return err
-			}
-			preps = append(preps, p)
-		}
-		for _, p := range preps {
-			if _, err := s.finishTx(ctx, tx, p); err != nil {
-				return err
-			}
-			e := p.e
-			e.NextPeriod, e.NextIssueAt = p.k+1, c.issueAt(e.Schedule, p.k+1)
-			if _, err := c.saveEnrollment(ctx, tx, e); err != nil {
-				return err
-			}
-			issued++
-			if e.NextIssueAt != nil && !e.NextIssueAt.After(now) {
-				again = append(again, e.ID)
-			}
-		}
-		return nil
+		var err error
+		issued, again, err = s.issueManyTx(ctx, tx, ids, now)
+		return err
 	})
 	<-s.issuing
 	if errors.Is(err, errIssued) {

@@ -176,3 +176,50 @@ ON CONFLICT DO NOTHING;
 
 -- name: GrantsOf :many
 SELECT grant_id, part FROM enrollment_grants WHERE enrollment_id = @enrollment_id ORDER BY part, grant_id;
+
+-- name: EnrollmentsLockDue :many
+-- The issuing job's claim on a batch of enrollments, in one statement: those another process holds are passed over,
+-- and those no longer due left out.
+SELECT * FROM enrollments
+WHERE id = ANY(@ids::bigint[]) AND status IN ('active', 'suspended') AND next_issue_at IS NOT NULL
+  AND next_issue_at <= @now::timestamptz
+ORDER BY id
+FOR UPDATE SKIP LOCKED;
+
+-- name: ReceiptNumbersTake :many
+-- A batch's receipt numbers, @counts[i] of year @years[i] (years ascending, so concurrent batches lock the rows in
+-- the same order): each year's new last number is returned, the batch's being the @counts[i] before it and it. A
+-- rollback gives them back (no gaps).
+INSERT INTO receipt_numbers (year, last)
+SELECT unnest(@years::int[]), unnest(@counts::bigint[])
+ON CONFLICT (year) DO UPDATE SET last = receipt_numbers.last + excluded.last
+RETURNING year, last;
+
+-- name: ReceiptsInsertMany :many
+-- A batch's receipts in one statement (the arrays unnested side by side); a period issued already is no row.
+INSERT INTO receipts (enrollment_id, period, year, seq, number, payer_id, learner_id, offer_id, title, amount, fee,
+                      currency, period_start, period_end, due_at, grace_until, link_id, pay_offer_id, issued_at,
+                      updated_at)
+SELECT unnest(@enrollment_ids::bigint[]), unnest(@periods::int[]), unnest(@years::int[]), unnest(@seqs::bigint[]),
+       unnest(@numbers::text[]), unnest(@payer_ids::bigint[]), unnest(@learner_ids::bigint[]),
+       unnest(@offer_ids::bigint[]), unnest(@titles::text[]), unnest(@amounts::bigint[]), unnest(@fees::bigint[]),
+       unnest(@currencies::text[]), unnest(@period_starts::timestamptz[]), unnest(@period_ends::timestamptz[]),
+       unnest(@due_ats::timestamptz[]), unnest(@grace_untils::timestamptz[]), unnest(@link_ids::bigint[]),
+       unnest(@pay_offer_ids::bigint[]), @now::timestamptz, @now::timestamptz
+ON CONFLICT (enrollment_id, period) DO NOTHING
+RETURNING *;
+
+-- name: EnrollmentsAdvance :exec
+-- A batch's enrollments moved on to their next period (next_issue_at NULL where @ends[i]: nothing more to issue).
+UPDATE enrollments e
+SET next_period = x.next_period, next_issue_at = CASE WHEN x.ends THEN NULL ELSE x.next_issue_at END,
+    updated_at = @now::timestamptz
+FROM (SELECT unnest(@ids::bigint[]) AS id, unnest(@next_periods::int[]) AS next_period,
+             unnest(@next_issue_ats::timestamptz[]) AS next_issue_at, unnest(@ends::boolean[]) AS ends) x
+WHERE e.id = x.id;
+
+-- name: EventsInsertMany :exec
+-- Lines on many enrollments' timelines, one actor and time, in one statement.
+INSERT INTO enrollment_events (enrollment_id, receipt_id, kind, message, actor, created_at)
+SELECT unnest(@enrollment_ids::bigint[]), unnest(@receipt_ids::bigint[]), unnest(@kinds::text[]),
+       unnest(@messages::text[]), @actor::text, @now::timestamptz;

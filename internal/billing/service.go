@@ -41,6 +41,8 @@ type Contacts interface {
 	ContactsByID(ctx context.Context, ids []int64) (map[int64]crm.Contact, error)
 	PayerTx(ctx context.Context, tx db.DBTX, email string) (crm.Contact, bool, error)
 	AddEventTx(ctx context.Context, tx db.DBTX, contactID int64, kind, message string) error
+	// AddEventsTx is AddEventTx for many lines in one statement (the batch issue).
+	AddEventsTx(ctx context.Context, tx db.DBTX, events []crm.Event) error
 	// NameIfEmptyTx names a contact that has no name yet (a learner the payer named).
 	NameIfEmptyTx(ctx context.Context, tx db.DBTX, id int64, name string) (bool, error)
 }
@@ -57,6 +59,8 @@ type Access interface {
 // Links makes and closes the receipts' payment links (internal/paylink), in billing's transaction.
 type Links interface {
 	CreateTx(ctx context.Context, tx pgx.Tx, in paylink.Input) (paylink.Link, error)
+	// CreateManyTx makes many custom amounts' links at once, in the inputs' order (the batch issue).
+	CreateManyTx(ctx context.Context, tx pgx.Tx, ins []paylink.Input) ([]paylink.Link, error)
 	// CancelTx closes an active link in tx (locking the link's order first, as a paid notification does): a
 	// receipt waived or cancelled. A link no longer active is paylink.ErrNotActive.
 	CancelTx(ctx context.Context, tx pgx.Tx, id int64, comment string) (paylink.Link, error)

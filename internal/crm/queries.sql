@@ -55,3 +55,8 @@ RETURNING *;
 
 -- name: ContactNameIfEmpty :execrows
 UPDATE contacts SET name = @name, updated_at = now() WHERE id = @id AND name = '';
+
+-- name: EventsAdd :exec
+-- AddEventsTx: one actor's timeline lines in one statement (the arrays unnested side by side).
+INSERT INTO contact_events (contact_id, kind, message, actor)
+SELECT unnest(@contact_ids::bigint[]), unnest(@kinds::text[]), unnest(@messages::text[]), @actor::text;

@@ -236,6 +236,23 @@ func (s *Service) AddEventTx(ctx context.Context, tx db.DBTX, contactID int64, k
 	return addEvent(ctx, tx, contactID, kind, message, audit.ActorFrom(ctx).Label)
 }
 
+// AddEventsTx is AddEventTx for many lines (each its ContactID, Kind and Message; the actor is the one in ctx) in
+// one statement: a module changing many contacts' affairs at once (a batch of receipts).
+func (s *Service) AddEventsTx(ctx context.Context, tx db.DBTX, events []Event) error {
+	if len(events) == 0 {
+		return nil
+	}
+	p := crmq.EventsAddParams{Actor: audit.ActorFrom(ctx).Label, ContactIds: make([]int64, len(events)),
+		Kinds: make([]string, len(events)), Messages: make([]string, len(events))}
+	for i, e := range events {
+		p.ContactIds[i], p.Kinds[i], p.Messages[i] = e.ContactID, e.Kind, e.Message
+	}
+	if err := crmq.New(tx).EventsAdd(ctx, p); err != nil {
+		return fmt.Errorf("%d timeline lines: %w", len(events), err)
+	}
+	return nil
+}
+
 // AddEventEmailTx is AddEventTx that also returns the contact's current e-mail, read by the same statement: a
 // module that writes a contact's line and then e-mails them (an order's completion) pays one statement for both.
 func (s *Service) AddEventEmailTx(ctx context.Context, tx db.DBTX, contactID int64, kind, message string) (string, error) {

@@ -10,6 +10,7 @@ import (
 	"github.com/bursar/bursar/internal/billing"
 	"github.com/bursar/bursar/internal/notify"
 	"github.com/bursar/bursar/internal/receiptdoc"
+	"github.com/bursar/bursar/internal/settings"
 	"github.com/bursar/bursar/templates/email"
 )
 
@@ -26,6 +27,41 @@ func (m *Mailer) BillingEmailTx(ctx context.Context, tx pgx.Tx, e billing.Email)
 	if err != nil {
 		return err
 	}
+	n, err := m.billingEmail(ctx, s, e)
+	if err != nil {
+		return err
+	}
+	return m.enqueueRendered(ctx, tx, n, s.PlaceholderDomain)
+}
+
+// BillingEmailsTx is BillingEmailTx for many e-mails (a batch of receipts): the school's settings read once, each
+// e-mail rendered, and all enqueued in one statement (notify.EnqueueManyTx), once per dedup key each.
+func (m *Mailer) BillingEmailsTx(ctx context.Context, tx pgx.Tx, es []billing.Email) error {
+	if len(es) == 0 {
+		return nil
+	}
+	s, err := m.settings.GetTx(ctx, tx)
+	if err != nil {
+		return err
+	}
+	out := make([]notify.Email, 0, len(es))
+	for _, e := range es {
+		n, err := m.billingEmail(ctx, s, e)
+		if err != nil {
+			return err
+		}
+		if !placeholder(n.To, s.PlaceholderDomain) {
+			out = append(out, n)
+		}
+	}
+	if err := m.notify.EnqueueManyTx(ctx, tx, out); err != nil {
+		return fmt.Errorf("enqueue %d billing e-mails: %w", len(out), err)
+	}
+	return nil
+}
+
+// billingEmail is e rendered for the school s, ready for the outbox.
+func (m *Mailer) billingEmail(ctx context.Context, s settings.School, e billing.Email) (notify.Email, error) {
 	lng := lang(e.Language)
 	v := email.BillingEmail{School: email.School{Name: s.Name, URL: s.WebsiteURL, Email: s.ContactEmail, Phone: s.Phone},
 		Lang: lng, Kind: email.BillingKind(e.Kind), Title: e.Enrollment.Title, Link: m.baseURL + "/account",
@@ -58,21 +94,21 @@ func (m *Mailer) BillingEmailTx(ctx context.Context, tx pgx.Tx, e billing.Email)
 	if e.Kind == billing.EmailPaid && e.Document != nil {
 		pdf, err := receiptdoc.PDF(*e.Document)
 		if err != nil {
-			return fmt.Errorf("receipt %d's PDF: %w", r.ID, err)
+			return notify.Email{}, fmt.Errorf("receipt %d's PDF: %w", r.ID, err)
 		}
 		files = append(files, notify.Attachment{Filename: pdfName(e.Document.Receipt.Number), ContentType: "application/pdf", Data: pdf})
 		v.Attached = true
 	}
 	rendered, err := email.Billing(ctx, v)
 	if err != nil {
-		return fmt.Errorf("render %s e-mail of enrollment %d: %w", e.Kind, e.Enrollment.ID, err)
+		return notify.Email{}, fmt.Errorf("render %s e-mail of enrollment %d: %w", e.Kind, e.Enrollment.ID, err)
 	}
 	related, id := "enrollment", e.Enrollment.ID
 	if r.ID != 0 {
 		related, id = "receipt", r.ID
 	}
-	return m.enqueue(ctx, tx, notify.Email{DedupKey: e.DedupKey, To: e.To, Language: lng, RelatedType: related,
-		RelatedID: id, Secrets: secrets, Attachments: files}, rendered, s.PlaceholderDomain)
+	return notify.Email{DedupKey: e.DedupKey, To: e.To, Language: lng, RelatedType: related, RelatedID: id,
+		Secrets: secrets, Attachments: files, Subject: rendered.Subject, Text: rendered.Text, HTML: rendered.HTML}, nil
 }
 
 // pdfName is a receipt's PDF's file name, "R-2027-000123.pdf" ("receipt.pdf" without a number).

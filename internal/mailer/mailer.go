@@ -115,11 +115,22 @@ func linkSecrets(link string) []string {
 
 // enqueue puts the rendered e-mail on the outbox, except to a placeholder address (a payer who gave no e-mail gets
 // one at the school's placeholder domain, which never receives mail).
-func (m *Mailer) enqueue(ctx context.Context, tx pgx.Tx, e notify.Email, r email.Rendered, placeholder string) error {
-	if at := strings.LastIndexByte(e.To, '@'); at >= 0 && strings.EqualFold(e.To[at+1:], placeholder) {
+func (m *Mailer) enqueue(ctx context.Context, tx pgx.Tx, e notify.Email, r email.Rendered, domain string) error {
+	e.Subject, e.Text, e.HTML = r.Subject, r.Text, r.HTML
+	return m.enqueueRendered(ctx, tx, e, domain)
+}
+
+// placeholder reports whether to is a placeholder contact's address (never e-mailed).
+func placeholder(to, domain string) bool {
+	at := strings.LastIndexByte(to, '@')
+	return at >= 0 && strings.EqualFold(to[at+1:], domain)
+}
+
+// enqueueRendered is enqueue of an e-mail already rendered into e.
+func (m *Mailer) enqueueRendered(ctx context.Context, tx pgx.Tx, e notify.Email, placeholderDomain string) error {
+	if placeholder(e.To, placeholderDomain) {
 		return nil
 	}
-	e.Subject, e.Text, e.HTML = r.Subject, r.Text, r.HTML
 	if err := m.notify.EnqueueTx(ctx, tx, e); err != nil {
 		return fmt.Errorf("enqueue e-mail %s: %w", e.DedupKey, err)
 	}

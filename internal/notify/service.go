@@ -2,6 +2,7 @@ package notify
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -37,6 +38,28 @@ func (s *Service) EnqueueTx(ctx context.Context, tx pgx.Tx, e Email) error {
 	}
 	_, _, err := insertEmail(ctx, tx, e.sealed())
 	return err
+}
+
+// EnqueueManyTx is EnqueueTx for many e-mails (a batch of receipts): each is checked as EnqueueTx checks it (the
+// first bad one is the error, nothing written), then those without attachments are added with their River jobs in
+// one statement, once per dedup key as EnqueueTx does (a key already in the outbox, or twice in es, adds nothing and
+// no job); those with attachments one by one.
+func (s *Service) EnqueueManyTx(ctx context.Context, tx pgx.Tx, es []Email) error {
+	plain := make([]Email, 0, len(es))
+	for i, e := range es {
+		e = e.normalize()
+		if err := e.Validate(); err != nil {
+			return fmt.Errorf("e-mail [%d] %q: %w", i, e.DedupKey, err)
+		}
+		if len(e.Attachments) > 0 {
+			if _, _, err := insertEmail(ctx, tx, e.sealed()); err != nil {
+				return err
+			}
+			continue
+		}
+		plain = append(plain, e.sealed())
+	}
+	return insertEmails(ctx, tx, plain)
 }
 
 // Enqueue adds e to the outbox in a transaction of its own (for e-mails that are not part of a larger change).

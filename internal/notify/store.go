@@ -2,6 +2,7 @@ package notify
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -46,6 +47,53 @@ const emailWithJob = `WITH e AS (
     SELECT jsonb_build_object('email_id', e.id), $10::text, $11::smallint FROM e
 )
 SELECT id FROM e`
+
+// emailsWithJobs is emailWithJob for many e-mails (the arrays unnested side by side; each one's secrets a JSON array,
+// since arrays of arrays do not unnest row by row): the rows new to the outbox get their jobs, as emailWithJob's do.
+const emailsWithJobs = `WITH e AS (
+    INSERT INTO outbound_emails (dedup_key, to_address, subject, text_body, html_body, language, related_type,
+                                 related_id, secrets)
+    SELECT x.dedup_key, x.to_address, x.subject, x.text_body, x.html_body, x.language, x.related_type,
+           nullif(x.related_id, 0), ARRAY(SELECT jsonb_array_elements_text(x.secrets::jsonb))
+    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[],
+                $9::text[]) AS x(dedup_key, to_address, subject, text_body, html_body, language, related_type,
+                                 related_id, secrets)
+    ON CONFLICT (dedup_key) DO NOTHING
+    RETURNING id
+), j AS (
+    INSERT INTO river_job (args, kind, max_attempts)
+    SELECT jsonb_build_object('email_id', e.id), $10::text, $11::smallint FROM e
+)
+SELECT count(*) FROM e`
+
+// insertEmails adds es (sealed, without attachments) to the outbox with the jobs that send them, in one statement.
+func insertEmails(ctx context.Context, tx db.DBTX, es []Email) error {
+	if len(es) == 0 {
+		return nil
+	}
+	n := len(es)
+	keys, to, subj, text, html := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	lang, rtype, secrets := make([]string, n), make([]string, n), make([]string, n)
+	rid := make([]int64, n)
+	for i, e := range es {
+		sec := e.Secrets
+		if sec == nil {
+			sec = []string{}
+		}
+		b, err := json.Marshal(sec)
+		if err != nil {
+			return err
+		}
+		keys[i], to[i], subj[i], text[i], html[i] = e.DedupKey, e.To, e.Subject, e.Text, e.HTML
+		lang[i], rtype[i], rid[i], secrets[i] = e.Language, e.RelatedType, e.RelatedID, string(b)
+	}
+	var added int64
+	if err := tx.QueryRow(ctx, emailsWithJobs, keys, to, subj, text, html, lang, rtype, rid, secrets,
+		EmailArgs{}.Kind(), EmailArgs{}.InsertOpts().MaxAttempts).Scan(&added); err != nil {
+		return fmt.Errorf("insert %d e-mails: %w", n, err)
+	}
+	return nil
+}
 
 // insertEmail adds e to the outbox with the job that sends it and returns its id; inserted is false when its dedup
 // key was already there (then no job is added).

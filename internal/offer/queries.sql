@@ -123,3 +123,26 @@ DELETE FROM offer_payment_systems WHERE offer_id = $1;
 INSERT INTO offer_payment_systems (offer_id, payment_system_id, position)
 SELECT @offer_id::bigint, ps.id, ps.pos::int
 FROM unnest(@payment_system_ids::bigint[]) WITH ORDINALITY AS ps(id, pos);
+
+-- name: OffersCreateMany :many
+-- CreateLinkOnlyManyTx: offers that differ only in title, slug, description, amount, currency and language, in one
+-- statement (the arrays unnested side by side; the other fields are the same for all).
+INSERT INTO offers (title, slug, description, status, amount, currency, kind, recurring_interval, recurring_days,
+    installments, access_days, guest_checkout, registration_fields, language, success_url, failure_url,
+    success_message, failure_message, contact_email, contact_phone, contact_note, manual_confirm_days, unlisted,
+    link_only, billing_every, billing_unit, billing_day, billing_periods, enrollment_fee, grace_days, remind_days,
+    unlock_by_part)
+SELECT unnest(@titles::text[]), unnest(@slugs::text[]), unnest(@descriptions::text[]), @status::text,
+    unnest(@amounts::bigint[]), unnest(@currencies::text[]), @kind::text, @recurring_interval::text,
+    sqlc.narg(recurring_days)::int, sqlc.narg(installments)::int, sqlc.narg(access_days)::int, @guest_checkout::boolean,
+    @registration_fields::jsonb, unnest(@languages::text[]), @success_url::text, @failure_url::text,
+    @success_message::text, @failure_message::text, @contact_email::text, @contact_phone::text, @contact_note::text,
+    @manual_confirm_days::int, @unlisted::boolean, @link_only::boolean, @billing_every::int, @billing_unit::text,
+    @billing_day::int, @billing_periods::int, @enrollment_fee::bigint, @grace_days::int, @remind_days::int,
+    @unlock_by_part::boolean
+RETURNING id, slug, created_at, updated_at;
+
+-- name: OffersPaymentSystemsAddMany :exec
+-- The payment systems of many offers in one statement: (offer, system, position) triples side by side.
+INSERT INTO offer_payment_systems (offer_id, payment_system_id, position)
+SELECT unnest(@offer_ids::bigint[]), unnest(@payment_system_ids::bigint[]), unnest(@positions::int[]);

@@ -62,3 +62,19 @@ RETURNING id;
 
 -- name: LinkEvents :many
 SELECT * FROM payment_link_events WHERE link_id = @link_id ORDER BY id;
+
+-- name: LinksInsertCustom :many
+-- CreateManyTx: custom amounts' links, one per link-only offer, in one statement (the arrays unnested side by side;
+-- each link's payment systems as a '{1,2}' text, since arrays of arrays do not unnest row by row).
+INSERT INTO payment_links (contact_id, offer_id, custom, title, amount, currency, payment_system_ids, language, note,
+                           creator_type, creator_id, creator_label, expires_at, created_at, updated_at)
+SELECT unnest(@contact_ids::bigint[]), unnest(@offer_ids::bigint[]), true, unnest(@titles::text[]),
+       unnest(@amounts::bigint[]), unnest(@currencies::text[]), unnest(@payment_system_ids::text[])::bigint[],
+       unnest(@languages::text[]), unnest(@notes::text[]), @creator_type::text, sqlc.narg(creator_id)::bigint,
+       @creator_label::text, unnest(@expires_at::timestamptz[]), @now::timestamptz, @now::timestamptz
+RETURNING *;
+
+-- name: LinkEventsAdd :exec
+-- Lines on many links' timelines, one actor and time, in one statement.
+INSERT INTO payment_link_events (link_id, kind, message, actor, created_at)
+SELECT unnest(@link_ids::bigint[]), unnest(@kinds::text[]), unnest(@messages::text[]), @actor::text, @now::timestamptz;

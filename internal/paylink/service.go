@@ -40,6 +40,8 @@ type Offers interface {
 // Catalog makes the link-only offer a custom amount is sold through, in the link's transaction (internal/offer).
 type Catalog interface {
 	CreateTx(ctx context.Context, tx pgx.Tx, in offer.Input) (offer.Offer, error)
+	// CreateLinkOnlyManyTx makes many such offers at once (CreateManyTx).
+	CreateLinkOnlyManyTx(ctx context.Context, tx pgx.Tx, ins []offer.Input) ([]offer.Offer, error)
 }
 
 // Systems reads payment systems (internal/gateway, through the catalog cache).
@@ -51,6 +53,9 @@ type Systems interface {
 type Contacts interface {
 	Contact(ctx context.Context, id int64) (crm.Contact, error)
 	AddEventTx(ctx context.Context, tx db.DBTX, contactID int64, kind, message string) error
+	// ContactsByID and AddEventsTx are Contact and AddEventTx for many at once (CreateManyTx).
+	ContactsByID(ctx context.Context, ids []int64) (map[int64]crm.Contact, error)
+	AddEventsTx(ctx context.Context, tx db.DBTX, events []crm.Event) error
 	EmailTx(ctx context.Context, tx db.DBTX, id int64) (string, error)
 }
 

@@ -9,6 +9,36 @@ import (
 	"context"
 )
 
+const entriesAdd = `-- name: EntriesAdd :exec
+INSERT INTO audit_log (actor_type, actor_id, actor_label, action, entity, entity_id, details)
+SELECT $1::text, $2::bigint, $3::text, unnest($4::text[]),
+       unnest($5::text[]), unnest($6::text[]), unnest($7::jsonb[])
+`
+
+type EntriesAddParams struct {
+	ActorType  string
+	ActorID    *int64
+	ActorLabel string
+	Actions    []string
+	Entities   []string
+	EntityIds  []string
+	Details    [][]byte
+}
+
+// RecordManyTx: one actor's entries in one statement (the arrays unnested side by side).
+func (q *Queries) EntriesAdd(ctx context.Context, arg EntriesAddParams) error {
+	_, err := q.db.Exec(ctx, entriesAdd,
+		arg.ActorType,
+		arg.ActorID,
+		arg.ActorLabel,
+		arg.Actions,
+		arg.Entities,
+		arg.EntityIds,
+		arg.Details,
+	)
+	return err
+}
+
 const entryAdd = `-- name: EntryAdd :exec
 INSERT INTO audit_log (actor_type, actor_id, actor_label, action, entity, entity_id, details)
 VALUES ($1, $2, $3, $4, $5, $6, $7)

@@ -344,6 +344,35 @@ func (q *Queries) EnrollmentSave(ctx context.Context, arg EnrollmentSaveParams) 
 	return i, err
 }
 
+const enrollmentsAdvance = `-- name: EnrollmentsAdvance :exec
+UPDATE enrollments e
+SET next_period = x.next_period, next_issue_at = CASE WHEN x.ends THEN NULL ELSE x.next_issue_at END,
+    updated_at = $1::timestamptz
+FROM (SELECT unnest($2::bigint[]) AS id, unnest($3::int[]) AS next_period,
+             unnest($4::timestamptz[]) AS next_issue_at, unnest($5::boolean[]) AS ends) x
+WHERE e.id = x.id
+`
+
+type EnrollmentsAdvanceParams struct {
+	Now          time.Time
+	Ids          []int64
+	NextPeriods  []int32
+	NextIssueAts []time.Time
+	Ends         []bool
+}
+
+// A batch's enrollments moved on to their next period (next_issue_at NULL where @ends[i]: nothing more to issue).
+func (q *Queries) EnrollmentsAdvance(ctx context.Context, arg EnrollmentsAdvanceParams) error {
+	_, err := q.db.Exec(ctx, enrollmentsAdvance,
+		arg.Now,
+		arg.Ids,
+		arg.NextPeriods,
+		arg.NextIssueAts,
+		arg.Ends,
+	)
+	return err
+}
+
 const enrollmentsDue = `-- name: EnrollmentsDue :many
 SELECT id FROM enrollments
 WHERE status IN ('active', 'suspended') AND next_issue_at IS NOT NULL AND next_issue_at <= $1::timestamptz
@@ -579,6 +608,76 @@ func (q *Queries) EnrollmentsList(ctx context.Context, arg EnrollmentsListParams
 	return items, nil
 }
 
+const enrollmentsLockDue = `-- name: EnrollmentsLockDue :many
+SELECT id, offer_id, kind, payer_id, learner_id, status, title, amount, fee, currency, first_due, every, unit, day, periods, time_zone, grace_days, remind_days, unlock_by_part, payment_system_ids, language, answers, next_period, next_issue_at, paid_through, expires_at, activated_at, suspended_at, paused_at, ended_at, end_reason, creator, created_at, updated_at FROM enrollments
+WHERE id = ANY($1::bigint[]) AND status IN ('active', 'suspended') AND next_issue_at IS NOT NULL
+  AND next_issue_at <= $2::timestamptz
+ORDER BY id
+FOR UPDATE SKIP LOCKED
+`
+
+type EnrollmentsLockDueParams struct {
+	Ids []int64
+	Now time.Time
+}
+
+// The issuing job's claim on a batch of enrollments, in one statement: those another process holds are passed over,
+// and those no longer due left out.
+func (q *Queries) EnrollmentsLockDue(ctx context.Context, arg EnrollmentsLockDueParams) ([]Enrollment, error) {
+	rows, err := q.db.Query(ctx, enrollmentsLockDue, arg.Ids, arg.Now)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Enrollment
+	for rows.Next() {
+		var i Enrollment
+		if err := rows.Scan(
+			&i.ID,
+			&i.OfferID,
+			&i.Kind,
+			&i.PayerID,
+			&i.LearnerID,
+			&i.Status,
+			&i.Title,
+			&i.Amount,
+			&i.Fee,
+			&i.Currency,
+			&i.FirstDue,
+			&i.Every,
+			&i.Unit,
+			&i.Day,
+			&i.Periods,
+			&i.TimeZone,
+			&i.GraceDays,
+			&i.RemindDays,
+			&i.UnlockByPart,
+			&i.PaymentSystemIds,
+			&i.Language,
+			&i.Answers,
+			&i.NextPeriod,
+			&i.NextIssueAt,
+			&i.PaidThrough,
+			&i.ExpiresAt,
+			&i.ActivatedAt,
+			&i.SuspendedAt,
+			&i.PausedAt,
+			&i.EndedAt,
+			&i.EndReason,
+			&i.Creator,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const enrollmentsPendingExpired = `-- name: EnrollmentsPendingExpired :many
 SELECT id FROM enrollments WHERE status = 'pending' AND expires_at <= $1::timestamptz ORDER BY expires_at LIMIT 1000
 `
@@ -651,6 +750,34 @@ func (q *Queries) EventInsert(ctx context.Context, arg EventInsertParams) error 
 		arg.ReceiptID,
 		arg.Kind,
 		arg.Message,
+		arg.Actor,
+		arg.Now,
+	)
+	return err
+}
+
+const eventsInsertMany = `-- name: EventsInsertMany :exec
+INSERT INTO enrollment_events (enrollment_id, receipt_id, kind, message, actor, created_at)
+SELECT unnest($1::bigint[]), unnest($2::bigint[]), unnest($3::text[]),
+       unnest($4::text[]), $5::text, $6::timestamptz
+`
+
+type EventsInsertManyParams struct {
+	EnrollmentIds []int64
+	ReceiptIds    []int64
+	Kinds         []string
+	Messages      []string
+	Actor         string
+	Now           time.Time
+}
+
+// Lines on many enrollments' timelines, one actor and time, in one statement.
+func (q *Queries) EventsInsertMany(ctx context.Context, arg EventsInsertManyParams) error {
+	_, err := q.db.Exec(ctx, eventsInsertMany,
+		arg.EnrollmentIds,
+		arg.ReceiptIds,
+		arg.Kinds,
+		arg.Messages,
 		arg.Actor,
 		arg.Now,
 	)
@@ -1080,6 +1207,41 @@ func (q *Queries) ReceiptNumberNext(ctx context.Context, year int32) (int64, err
 	return last, err
 }
 
+const receiptNumbersTake = `-- name: ReceiptNumbersTake :many
+INSERT INTO receipt_numbers (year, last)
+SELECT unnest($1::int[]), unnest($2::bigint[])
+ON CONFLICT (year) DO UPDATE SET last = receipt_numbers.last + excluded.last
+RETURNING year, last
+`
+
+type ReceiptNumbersTakeParams struct {
+	Years  []int32
+	Counts []int64
+}
+
+// A batch's receipt numbers, @counts[i] of year @years[i] (years ascending, so concurrent batches lock the rows in
+// the same order): each year's new last number is returned, the batch's being the @counts[i] before it and it. A
+// rollback gives them back (no gaps).
+func (q *Queries) ReceiptNumbersTake(ctx context.Context, arg ReceiptNumbersTakeParams) ([]ReceiptNumber, error) {
+	rows, err := q.db.Query(ctx, receiptNumbersTake, arg.Years, arg.Counts)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ReceiptNumber
+	for rows.Next() {
+		var i ReceiptNumber
+		if err := rows.Scan(&i.Year, &i.Last); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const receiptRemind = `-- name: ReceiptRemind :one
 UPDATE receipts
 SET reminded = $1::integer,
@@ -1261,6 +1423,112 @@ SELECT id, enrollment_id, period, year, seq, number, payer_id, learner_id, offer
 
 func (q *Queries) ReceiptsForPayer(ctx context.Context, payerID int64) ([]Receipt, error) {
 	rows, err := q.db.Query(ctx, receiptsForPayer, payerID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Receipt
+	for rows.Next() {
+		var i Receipt
+		if err := rows.Scan(
+			&i.ID,
+			&i.EnrollmentID,
+			&i.Period,
+			&i.Year,
+			&i.Seq,
+			&i.Number,
+			&i.PayerID,
+			&i.LearnerID,
+			&i.OfferID,
+			&i.Title,
+			&i.Amount,
+			&i.Fee,
+			&i.Paid,
+			&i.Currency,
+			&i.PeriodStart,
+			&i.PeriodEnd,
+			&i.DueAt,
+			&i.GraceUntil,
+			&i.Status,
+			&i.LinkID,
+			&i.PayOfferID,
+			&i.Reminded,
+			&i.IssuedAt,
+			&i.PaidAt,
+			&i.DecidedAt,
+			&i.DecidedBy,
+			&i.Note,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const receiptsInsertMany = `-- name: ReceiptsInsertMany :many
+INSERT INTO receipts (enrollment_id, period, year, seq, number, payer_id, learner_id, offer_id, title, amount, fee,
+                      currency, period_start, period_end, due_at, grace_until, link_id, pay_offer_id, issued_at,
+                      updated_at)
+SELECT unnest($1::bigint[]), unnest($2::int[]), unnest($3::int[]), unnest($4::bigint[]),
+       unnest($5::text[]), unnest($6::bigint[]), unnest($7::bigint[]),
+       unnest($8::bigint[]), unnest($9::text[]), unnest($10::bigint[]), unnest($11::bigint[]),
+       unnest($12::text[]), unnest($13::timestamptz[]), unnest($14::timestamptz[]),
+       unnest($15::timestamptz[]), unnest($16::timestamptz[]), unnest($17::bigint[]),
+       unnest($18::bigint[]), $19::timestamptz, $19::timestamptz
+ON CONFLICT (enrollment_id, period) DO NOTHING
+RETURNING id, enrollment_id, period, year, seq, number, payer_id, learner_id, offer_id, title, amount, fee, paid, currency, period_start, period_end, due_at, grace_until, status, link_id, pay_offer_id, reminded, issued_at, paid_at, decided_at, decided_by, note, updated_at
+`
+
+type ReceiptsInsertManyParams struct {
+	EnrollmentIds []int64
+	Periods       []int32
+	Years         []int32
+	Seqs          []int64
+	Numbers       []string
+	PayerIds      []int64
+	LearnerIds    []int64
+	OfferIds      []int64
+	Titles        []string
+	Amounts       []int64
+	Fees          []int64
+	Currencies    []string
+	PeriodStarts  []time.Time
+	PeriodEnds    []time.Time
+	DueAts        []time.Time
+	GraceUntils   []time.Time
+	LinkIds       []int64
+	PayOfferIds   []int64
+	Now           time.Time
+}
+
+// A batch's receipts in one statement (the arrays unnested side by side); a period issued already is no row.
+func (q *Queries) ReceiptsInsertMany(ctx context.Context, arg ReceiptsInsertManyParams) ([]Receipt, error) {
+	rows, err := q.db.Query(ctx, receiptsInsertMany,
+		arg.EnrollmentIds,
+		arg.Periods,
+		arg.Years,
+		arg.Seqs,
+		arg.Numbers,
+		arg.PayerIds,
+		arg.LearnerIds,
+		arg.OfferIds,
+		arg.Titles,
+		arg.Amounts,
+		arg.Fees,
+		arg.Currencies,
+		arg.PeriodStarts,
+		arg.PeriodEnds,
+		arg.DueAts,
+		arg.GraceUntils,
+		arg.LinkIds,
+		arg.PayOfferIds,
+		arg.Now,
+	)
 	if err != nil {
 		return nil, err
 	}

@@ -328,6 +328,29 @@ func (q *Queries) EventList(ctx context.Context, arg EventListParams) ([]Contact
 	return items, nil
 }
 
+const eventsAdd = `-- name: EventsAdd :exec
+INSERT INTO contact_events (contact_id, kind, message, actor)
+SELECT unnest($1::bigint[]), unnest($2::text[]), unnest($3::text[]), $4::text
+`
+
+type EventsAddParams struct {
+	ContactIds []int64
+	Kinds      []string
+	Messages   []string
+	Actor      string
+}
+
+// AddEventsTx: one actor's timeline lines in one statement (the arrays unnested side by side).
+func (q *Queries) EventsAdd(ctx context.Context, arg EventsAddParams) error {
+	_, err := q.db.Exec(ctx, eventsAdd,
+		arg.ContactIds,
+		arg.Kinds,
+		arg.Messages,
+		arg.Actor,
+	)
+	return err
+}
+
 const noteAdd = `-- name: NoteAdd :one
 INSERT INTO contact_notes (contact_id, body, author) VALUES ($1, $2, $3) RETURNING id, contact_id, body, author, created_at
 `

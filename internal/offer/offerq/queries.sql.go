@@ -542,6 +542,142 @@ func (q *Queries) OfferUpdate(ctx context.Context, arg OfferUpdateParams) (Offer
 	return i, err
 }
 
+const offersCreateMany = `-- name: OffersCreateMany :many
+INSERT INTO offers (title, slug, description, status, amount, currency, kind, recurring_interval, recurring_days,
+    installments, access_days, guest_checkout, registration_fields, language, success_url, failure_url,
+    success_message, failure_message, contact_email, contact_phone, contact_note, manual_confirm_days, unlisted,
+    link_only, billing_every, billing_unit, billing_day, billing_periods, enrollment_fee, grace_days, remind_days,
+    unlock_by_part)
+SELECT unnest($1::text[]), unnest($2::text[]), unnest($3::text[]), $4::text,
+    unnest($5::bigint[]), unnest($6::text[]), $7::text, $8::text,
+    $9::int, $10::int, $11::int, $12::boolean,
+    $13::jsonb, unnest($14::text[]), $15::text, $16::text,
+    $17::text, $18::text, $19::text, $20::text, $21::text,
+    $22::int, $23::boolean, $24::boolean, $25::int, $26::text,
+    $27::int, $28::int, $29::bigint, $30::int, $31::int,
+    $32::boolean
+RETURNING id, slug, created_at, updated_at
+`
+
+type OffersCreateManyParams struct {
+	Titles             []string
+	Slugs              []string
+	Descriptions       []string
+	Status             string
+	Amounts            []int64
+	Currencies         []string
+	Kind               string
+	RecurringInterval  string
+	RecurringDays      *int32
+	Installments       *int32
+	AccessDays         *int32
+	GuestCheckout      bool
+	RegistrationFields []byte
+	Languages          []string
+	SuccessUrl         string
+	FailureUrl         string
+	SuccessMessage     string
+	FailureMessage     string
+	ContactEmail       string
+	ContactPhone       string
+	ContactNote        string
+	ManualConfirmDays  int32
+	Unlisted           bool
+	LinkOnly           bool
+	BillingEvery       int32
+	BillingUnit        string
+	BillingDay         int32
+	BillingPeriods     int32
+	EnrollmentFee      int64
+	GraceDays          int32
+	RemindDays         int32
+	UnlockByPart       bool
+}
+
+type OffersCreateManyRow struct {
+	ID        int64
+	Slug      string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// CreateLinkOnlyManyTx: offers that differ only in title, slug, description, amount, currency and language, in one
+// statement (the arrays unnested side by side; the other fields are the same for all).
+func (q *Queries) OffersCreateMany(ctx context.Context, arg OffersCreateManyParams) ([]OffersCreateManyRow, error) {
+	rows, err := q.db.Query(ctx, offersCreateMany,
+		arg.Titles,
+		arg.Slugs,
+		arg.Descriptions,
+		arg.Status,
+		arg.Amounts,
+		arg.Currencies,
+		arg.Kind,
+		arg.RecurringInterval,
+		arg.RecurringDays,
+		arg.Installments,
+		arg.AccessDays,
+		arg.GuestCheckout,
+		arg.RegistrationFields,
+		arg.Languages,
+		arg.SuccessUrl,
+		arg.FailureUrl,
+		arg.SuccessMessage,
+		arg.FailureMessage,
+		arg.ContactEmail,
+		arg.ContactPhone,
+		arg.ContactNote,
+		arg.ManualConfirmDays,
+		arg.Unlisted,
+		arg.LinkOnly,
+		arg.BillingEvery,
+		arg.BillingUnit,
+		arg.BillingDay,
+		arg.BillingPeriods,
+		arg.EnrollmentFee,
+		arg.GraceDays,
+		arg.RemindDays,
+		arg.UnlockByPart,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []OffersCreateManyRow
+	for rows.Next() {
+		var i OffersCreateManyRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Slug,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const offersPaymentSystemsAddMany = `-- name: OffersPaymentSystemsAddMany :exec
+INSERT INTO offer_payment_systems (offer_id, payment_system_id, position)
+SELECT unnest($1::bigint[]), unnest($2::bigint[]), unnest($3::int[])
+`
+
+type OffersPaymentSystemsAddManyParams struct {
+	OfferIds         []int64
+	PaymentSystemIds []int64
+	Positions        []int32
+}
+
+// The payment systems of many offers in one statement: (offer, system, position) triples side by side.
+func (q *Queries) OffersPaymentSystemsAddMany(ctx context.Context, arg OffersPaymentSystemsAddManyParams) error {
+	_, err := q.db.Exec(ctx, offersPaymentSystemsAddMany, arg.OfferIds, arg.PaymentSystemIds, arg.Positions)
+	return err
+}
+
 const productArchive = `-- name: ProductArchive :one
 UPDATE products SET archived_at = now(), updated_at = now()
 WHERE id = $1 AND archived_at IS NULL

@@ -173,6 +173,31 @@ func (q *Queries) LinkEvents(ctx context.Context, linkID int64) ([]PaymentLinkEv
 	return items, nil
 }
 
+const linkEventsAdd = `-- name: LinkEventsAdd :exec
+INSERT INTO payment_link_events (link_id, kind, message, actor, created_at)
+SELECT unnest($1::bigint[]), unnest($2::text[]), unnest($3::text[]), $4::text, $5::timestamptz
+`
+
+type LinkEventsAddParams struct {
+	LinkIds  []int64
+	Kinds    []string
+	Messages []string
+	Actor    string
+	Now      time.Time
+}
+
+// Lines on many links' timelines, one actor and time, in one statement.
+func (q *Queries) LinkEventsAdd(ctx context.Context, arg LinkEventsAddParams) error {
+	_, err := q.db.Exec(ctx, linkEventsAdd,
+		arg.LinkIds,
+		arg.Kinds,
+		arg.Messages,
+		arg.Actor,
+		arg.Now,
+	)
+	return err
+}
+
 const linkGet = `-- name: LinkGet :one
 SELECT id, contact_id, offer_id, custom, title, amount, currency, payment_system_ids, language, note, status, decline_reason, order_id, voided_by, creator_type, creator_id, creator_label, expires_at, first_opened_at, last_opened_at, decided_at, decided_by, created_at, updated_at FROM payment_links WHERE id = $1
 `
@@ -336,6 +361,93 @@ func (q *Queries) LinksDue(ctx context.Context, arg LinksDueParams) ([]LinksDueR
 	for rows.Next() {
 		var i LinksDueRow
 		if err := rows.Scan(&i.ID, &i.ExpiresAt); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const linksInsertCustom = `-- name: LinksInsertCustom :many
+INSERT INTO payment_links (contact_id, offer_id, custom, title, amount, currency, payment_system_ids, language, note,
+                           creator_type, creator_id, creator_label, expires_at, created_at, updated_at)
+SELECT unnest($1::bigint[]), unnest($2::bigint[]), true, unnest($3::text[]),
+       unnest($4::bigint[]), unnest($5::text[]), unnest($6::text[])::bigint[],
+       unnest($7::text[]), unnest($8::text[]), $9::text, $10::bigint,
+       $11::text, unnest($12::timestamptz[]), $13::timestamptz, $13::timestamptz
+RETURNING id, contact_id, offer_id, custom, title, amount, currency, payment_system_ids, language, note, status, decline_reason, order_id, voided_by, creator_type, creator_id, creator_label, expires_at, first_opened_at, last_opened_at, decided_at, decided_by, created_at, updated_at
+`
+
+type LinksInsertCustomParams struct {
+	ContactIds       []int64
+	OfferIds         []int64
+	Titles           []string
+	Amounts          []int64
+	Currencies       []string
+	PaymentSystemIds []string
+	Languages        []string
+	Notes            []string
+	CreatorType      string
+	CreatorID        *int64
+	CreatorLabel     string
+	ExpiresAt        []time.Time
+	Now              time.Time
+}
+
+// CreateManyTx: custom amounts' links, one per link-only offer, in one statement (the arrays unnested side by side;
+// each link's payment systems as a '{1,2}' text, since arrays of arrays do not unnest row by row).
+func (q *Queries) LinksInsertCustom(ctx context.Context, arg LinksInsertCustomParams) ([]PaymentLink, error) {
+	rows, err := q.db.Query(ctx, linksInsertCustom,
+		arg.ContactIds,
+		arg.OfferIds,
+		arg.Titles,
+		arg.Amounts,
+		arg.Currencies,
+		arg.PaymentSystemIds,
+		arg.Languages,
+		arg.Notes,
+		arg.CreatorType,
+		arg.CreatorID,
+		arg.CreatorLabel,
+		arg.ExpiresAt,
+		arg.Now,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []PaymentLink
+	for rows.Next() {
+		var i PaymentLink
+		if err := rows.Scan(
+			&i.ID,
+			&i.ContactID,
+			&i.OfferID,
+			&i.Custom,
+			&i.Title,
+			&i.Amount,
+			&i.Currency,
+			&i.PaymentSystemIds,
+			&i.Language,
+			&i.Note,
+			&i.Status,
+			&i.DeclineReason,
+			&i.OrderID,
+			&i.VoidedBy,
+			&i.CreatorType,
+			&i.CreatorID,
+			&i.CreatorLabel,
+			&i.ExpiresAt,
+			&i.FirstOpenedAt,
+			&i.LastOpenedAt,
+			&i.DecidedAt,
+			&i.DecidedBy,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+		); err != nil {
 			return nil, err
 		}
 		items = append(items, i)
