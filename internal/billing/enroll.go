@@ -240,14 +240,12 @@ func (s *Service) Events(ctx context.Context, id int64) ([]Event, error) {
 	return out, nil
 }
 
-// withURL fills r's PayURL from its link while r is open.
-func (s *Service) withURL(ctx context.Context, r Receipt) Receipt {
+// withURL fills r's PayURL, its link's page, while r is open (no read: the link's URL is its id signed).
+func (s *Service) withURL(_ context.Context, r Receipt) Receipt {
 	if r.LinkID == 0 || !r.Status.Open() || s.deps.Links == nil {
 		return r
 	}
-	if l, err := s.deps.Links.Get(ctx, r.LinkID); err == nil {
-		r.PayURL = l.URL
-	}
+	r.PayURL = s.deps.Links.URL(r.LinkID)
 	return r
 }
 
@@ -285,6 +283,9 @@ func (s *Service) Receipts(ctx context.Context, f ReceiptFilter) (ReceiptPage, e
 		return ReceiptPage{}, fmt.Errorf("list receipts: %w", err)
 	}
 	out := ReceiptPage{Receipts: receiptsFrom(rows)}
+	for i := range out.Receipts {
+		out.Receipts[i] = s.withURL(ctx, out.Receipts[i])
+	}
 	if len(out.Receipts) > int(lim) {
 		out.Receipts = out.Receipts[:lim]
 		out.NextBeforeID = out.Receipts[lim-1].ID

@@ -66,6 +66,8 @@ type Links interface {
 	CancelTx(ctx context.Context, tx pgx.Tx, id int64, comment string) (paylink.Link, error)
 	Expire(ctx context.Context, id int64) (bool, error)
 	Get(ctx context.Context, id int64) (paylink.Link, error)
+	// URL is link id's page, computed without a read.
+	URL(id int64) string
 }
 
 // Welcomer issues a learner without a password a single-use sign-in link (internal/account).

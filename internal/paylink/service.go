@@ -210,7 +210,7 @@ func (r recorder) link(row paylinkq.PaymentLink) Link {
 		}
 	}
 	l.Token = r.sign.token(l.ID)
-	l.URL = r.baseURL + "/pay/" + l.Token
+	l.URL = r.url(l.Token)
 	return l
 }
 
@@ -288,3 +288,11 @@ func (s *Service) Events(ctx context.Context, id int64) ([]Event, error) {
 	}
 	return out, nil
 }
+
+// url is the payer's page of the link whose token is tok.
+func (r recorder) url(tok string) string { return r.baseURL + "/pay/" + tok }
+
+// URL is the payer's page of link id, computed without reading it (the token is the id signed): a module that keeps
+// a link's id (a receipt) shows its page in lists without a read per link. Whether the link is still active is the
+// page's to say.
+func (s *Service) URL(id int64) string { return s.rec.url(s.rec.sign.token(id)) }

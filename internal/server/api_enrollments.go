@@ -257,13 +257,6 @@ func (s *Server) apiEnrollmentAnswer(w http.ResponseWriter, r *http.Request, sta
 	out := enrollmentDetailJSON{enrollmentJSON: enrollmentOut(en), PayURL: payURL,
 		Receipts: make([]receiptJSON, 0, len(rp.Receipts)), Timeline: make([]orderEventJSON, 0, len(evs))}
 	for _, rc := range rp.Receipts {
-		if rc.Status.Open() && rc.PayURL == "" {
-			// A list leaves the payer's page out; an enrollment has few receipts open, each read with it.
-			if rc, err = s.billing.Receipt(ctx, rc.ID); err != nil {
-				s.apiError(w, r, err)
-				return
-			}
-		}
 		out.Receipts = append(out.Receipts, receiptOut(rc))
 	}
 	for _, e := range evs {

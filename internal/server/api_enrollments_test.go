@@ -136,6 +136,8 @@ func TestAPIEnrollmentsAndReceipts(t *testing.T) {
 		wantStatus(t, res, raw, http.StatusOK)
 		if len(list.Data) != 1 || list.Data[0]["id"] != first["id"] {
 			t.Errorf("receipts = %s", raw)
+		} else if u, _ := list.Data[0]["pay_url"].(string); !strings.Contains(u, "/pay/") {
+			t.Errorf("an open receipt in a list has no pay_url: %s", raw)
 		}
 		due, _ := time.Parse(time.RFC3339, first["due_at"].(string))
 		day := due.Format(time.DateOnly)
