@@ -241,8 +241,8 @@ func (s *Service) Events(ctx context.Context, id int64) ([]Event, error) {
 }
 
 // withURL fills r's PayURL, its link's page, while r is open (no read: the link's URL is its id signed).
-func (s *Service) withURL(_ context.Context, r Receipt) Receipt {
-	if r.LinkID == 0 || !r.Status.Open() || s.deps.Links == nil {
+func (s *Service) withURL(r Receipt) Receipt {
+	if r.LinkID == 0 || !r.Status.Open() {
 		return r
 	}
 	r.PayURL = s.deps.Links.URL(r.LinkID)
@@ -255,7 +255,7 @@ func (s *Service) Receipt(ctx context.Context, id int64) (Receipt, error) {
 	if err != nil {
 		return Receipt{}, notFound("receipt", id, err)
 	}
-	return s.withURL(ctx, receiptFrom(r)), nil
+	return s.withURL(receiptFrom(r)), nil
 }
 
 // ReceiptByNumber returns the receipt numbered number (R-2027-000123).
@@ -264,7 +264,7 @@ func (s *Service) ReceiptByNumber(ctx context.Context, number string) (Receipt, 
 	if err != nil {
 		return Receipt{}, notFound("receipt", number, err)
 	}
-	return s.withURL(ctx, receiptFrom(r)), nil
+	return s.withURL(receiptFrom(r)), nil
 }
 
 // Receipts lists receipts under f, newest first.
@@ -284,7 +284,7 @@ func (s *Service) Receipts(ctx context.Context, f ReceiptFilter) (ReceiptPage, e
 	}
 	out := ReceiptPage{Receipts: receiptsFrom(rows)}
 	for i := range out.Receipts {
-		out.Receipts[i] = s.withURL(ctx, out.Receipts[i])
+		out.Receipts[i] = s.withURL(out.Receipts[i])
 	}
 	if len(out.Receipts) > int(lim) {
 		out.Receipts = out.Receipts[:lim]
@@ -355,7 +355,7 @@ func (s *Service) ForPayer(ctx context.Context, contactID int64) ([]Receipt, err
 	}
 	out := receiptsFrom(rows)
 	for i := range out {
-		out[i] = s.withURL(ctx, out[i])
+		out[i] = s.withURL(out[i])
 	}
 	return out, nil
 }

@@ -356,5 +356,5 @@ func (s *Service) IssueNext(ctx context.Context, id int64) (Receipt, error) {
 	if err != nil {
 		return Receipt{}, err
 	}
-	return s.withURL(ctx, out), nil
+	return s.withURL(out), nil
 }

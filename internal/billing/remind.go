@@ -104,7 +104,7 @@ func (s *Service) remindOne(ctx context.Context, id int64, now time.Time) (bool,
 		if err != nil {
 			return fmt.Errorf("remind receipt %d: %w", id, err)
 		}
-		r = s.withURL(ctx, receiptFrom(row))
+		r = s.withURL(receiptFrom(row))
 		kind, ev, msg := EmailDueSoon, EventReminded, fmt.Sprintf("Receipt %s: reminder sent, due %s", r.Number,
 			r.DueAt.In(e.Schedule.Location).Format("2006-01-02"))
 		switch stage {
@@ -165,7 +165,7 @@ func (s *Service) suspend(ctx context.Context, id int64, now time.Time) (bool, e
 		if e, err = c.saveEnrollment(ctx, tx, e); err != nil {
 			return err
 		}
-		late = s.withURL(ctx, late)
+		late = s.withURL(late)
 		dedup := fmt.Sprintf("enrollment:%d:suspended:%d", e.ID, now.Unix())
 		if err := c.mailTx(ctx, tx, EmailSuspended, e.PayerID, e, late, dedup, nil); err != nil {
 			return err

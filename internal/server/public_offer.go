@@ -9,9 +9,9 @@ import (
 	"github.com/microcosm-cc/bluemonday"
 	"github.com/yuin/goldmark"
 
+	"github.com/bursar/bursar/internal/billing"
 	"github.com/bursar/bursar/internal/catalogcache"
 	"github.com/bursar/bursar/internal/i18n"
-	"github.com/bursar/bursar/internal/money"
 	"github.com/bursar/bursar/internal/offer"
 	"github.com/bursar/bursar/templates/public"
 )
@@ -142,8 +142,11 @@ func offerTerms(o offer.Offer) string {
 	case offer.Tuition:
 		return perPeriod(lang, o.BillingEvery, o.BillingUnit)
 	case offer.Installments:
-		n := int64(max(o.Installments, 1))
-		part := money.Money{Amount: (o.Amount + n - 1) / n, Currency: o.Currency}
+		n := max(o.Installments, 1)
+		part := o.Price() // the largest part: billing.Split's first, as the receipts will ask
+		if parts, err := billing.Split(o.Price(), n); err == nil {
+			part = parts[0]
+		}
 		return i18n.F(lang, i18n.InNInstallments, n) + " " + i18n.F(lang, i18n.InstallmentOf, part.Format(lang))
 	default:
 		return i18n.T(lang, i18n.OneTime)

@@ -144,3 +144,13 @@ func TestOfferPageSession(t *testing.T) {
 		t.Fatalf("signed in: status %d, cookies %v, Vary %q", res.StatusCode, res.Cookies(), res.Header.Get("Vary"))
 	}
 }
+
+// TestOfferTermsInstallmentPart: the installments' short terms name the part the first receipt asks (billing.Split
+// puts the remainder there), not a rounded-up share: 100.01 EUR in 3 is 33.35 + 33.33 + 33.33.
+func TestOfferTermsInstallmentPart(t *testing.T) {
+	o := offer.Offer{Input: offer.Input{Kind: offer.Installments, Installments: 3, Amount: 10001, Currency: "EUR",
+		Language: "en"}}
+	if got := offerTerms(o); !strings.Contains(got, "33.35") {
+		t.Fatalf("offerTerms = %q, want the first part 33.35", got)
+	}
+}
