@@ -33,6 +33,12 @@ func apiGroup(path string) string {
 		return "exceptions"
 	case "transactions":
 		return "transactions"
+	case "webhook-endpoints", "webhook-deliveries":
+		return "webhooks"
+	case "settings", "exchange-rates":
+		return "settings"
+	case "audit-log":
+		return "audit"
 	}
 	return ""
 }

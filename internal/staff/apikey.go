@@ -50,6 +50,9 @@ func APIGroups() []APIGroup {
 		{Name: "billing", Label: "Enrollments and receipts", Covers: "enrollments, receipts, cash payments against receipts"},
 		{Name: "exceptions", Label: "Payment exceptions", Covers: "payment exceptions"},
 		{Name: "transactions", Label: "Transactions", Covers: "the transaction ledger"},
+		{Name: "webhooks", Label: "Webhook endpoints", Covers: "outgoing webhook endpoints, their deliveries and resends"},
+		{Name: "settings", Label: "Settings", Covers: "the school's settings and exchange rates"},
+		{Name: "audit", Label: "Audit log", Covers: "reading the audit log"},
 	}
 }
 
