@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/bursar/bursar/internal/check"
+	"github.com/bursar/bursar/internal/crm"
 	"github.com/bursar/bursar/internal/db"
 )
 
@@ -88,12 +89,15 @@ func ParseDays(days int) (int, error) {
 
 // NewGrant is a request for access. Give at most one of Days and EndsAt; neither means forever.
 type NewGrant struct {
-	ContactID       int64
-	ProductID       int64
-	Source          string
-	SourceRef       string
-	Days            int        // access for this many days from now
-	EndsAt          *time.Time // or until this moment
+	ContactID int64
+	ProductID int64
+	Source    string
+	SourceRef string
+	Days      int        // access for this many days from now
+	EndsAt    *time.Time // or until this moment
+	// StartsAt is when the access started, not in the future (a sale made elsewhere, imported with its date); nil
+	// is now. A grant the contact has in force already keeps its start.
+	StartsAt        *time.Time
 	TransferredFrom int64
 }
 
@@ -120,6 +124,9 @@ func (n NewGrant) Validate(now time.Time) error {
 	case n.EndsAt != nil && !n.EndsAt.After(now):
 		e.Add("ends_at", "must be in the future")
 	}
+	if n.StartsAt != nil && n.StartsAt.After(now) {
+		e.Add("starts_at", "must not be in the future")
+	}
 	return e.Err()
 }
 
@@ -136,10 +143,12 @@ func (n NewGrant) end(now time.Time) *time.Time {
 	return nil
 }
 
-// Contacts is what this package needs from the CRM: a contact's e-mail and its timeline.
+// Contacts is what this package needs from the CRM: a contact's e-mail and its timeline (a line, or a batch's
+// lines in one statement).
 type Contacts interface {
 	EmailTx(ctx context.Context, tx db.DBTX, id int64) (string, error)
 	AddEventTx(ctx context.Context, tx db.DBTX, contactID int64, kind, message string) error
+	AddEventsTx(ctx context.Context, tx db.DBTX, events []crm.Event) error
 }
 
 // Products names products for timeline messages.

@@ -70,7 +70,7 @@ func activeGrant(ctx context.Context, tx db.DBTX, contactID, productID int64) (G
 
 func insertGrant(ctx context.Context, tx db.DBTX, n NewGrant, end *time.Time) (Grant, error) {
 	p := accessq.GrantCreateParams{ContactID: n.ContactID, ProductID: n.ProductID, Source: n.Source,
-		SourceRef: n.SourceRef, EndsAt: end}
+		SourceRef: n.SourceRef, StartsAt: n.StartsAt, EndsAt: end}
 	if n.TransferredFrom > 0 {
 		p.TransferredFrom = &n.TransferredFrom
 	}

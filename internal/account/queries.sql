@@ -57,3 +57,9 @@ SELECT r.contact_id, coalesce(r.offer_id, 0)::bigint AS offer_id,
        EXISTS (SELECT 1 FROM accounts a WHERE a.contact_id = r.contact_id) AS has_account
 FROM password_resets r
 WHERE r.token_hash = @token_hash AND r.purpose = 'welcome' AND r.used_at IS NULL AND r.expires_at > @now;
+
+-- name: WelcomeCreateMany :exec
+-- WelcomeCreate for a batch of contacts (an import's welcome e-mails), one offer, in one statement.
+INSERT INTO password_resets (token_hash, contact_id, created_at, expires_at, purpose, offer_id)
+SELECT unnest(@token_hashes::bytea[]), unnest(@contact_ids::bigint[]), @created_at::timestamptz, @expires_at::timestamptz, 'welcome',
+       sqlc.narg(offer_id)::bigint;

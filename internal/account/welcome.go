@@ -66,6 +66,34 @@ func (s *Service) WelcomeLinkTx(ctx context.Context, tx pgx.Tx, contactID, offer
 	return strings.TrimSuffix(s.baseURL, "/") + WelcomePath + token, nil
 }
 
+// WelcomeLinksTx is WelcomeLinkTx for many contacts (an import's welcome e-mails) in one statement: a link each, in
+// contactIDs's order.
+func (s *Service) WelcomeLinksTx(ctx context.Context, tx pgx.Tx, contactIDs []int64, offerID int64) ([]string, error) {
+	if len(contactIDs) == 0 {
+		return nil, nil
+	}
+	now := s.now()
+	p := accountq.WelcomeCreateManyParams{TokenHashes: make([][]byte, len(contactIDs)), ContactIds: contactIDs,
+		CreatedAt: now, ExpiresAt: now.Add(WelcomeTTL)}
+	if offerID > 0 {
+		p.OfferID = &offerID
+	}
+	links := make([]string, len(contactIDs))
+	base := strings.TrimSuffix(s.baseURL, "/") + WelcomePath
+	raw := make([]byte, 32)
+	for i := range contactIDs {
+		if _, err := rand.Read(raw); err != nil {
+			return nil, err
+		}
+		token := base64.RawURLEncoding.EncodeToString(raw)
+		p.TokenHashes[i], links[i] = tokenHash(token), base+token
+	}
+	if err := accountq.New(tx).WelcomeCreateMany(ctx, p); err != nil {
+		return nil, fmt.Errorf("%d welcome links: %w", len(contactIDs), err)
+	}
+	return links, nil
+}
+
 // CheckWelcome reads the live welcome link token: ErrResetInvalid when it is unknown, used, expired or of another
 // purpose (a password-reset link).
 func (s *Service) CheckWelcome(ctx context.Context, token string) (Welcome, error) {

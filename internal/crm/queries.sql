@@ -60,3 +60,22 @@ UPDATE contacts SET name = @name, updated_at = now() WHERE id = @id AND name = '
 -- AddEventsTx: one actor's timeline lines in one statement (the arrays unnested side by side).
 INSERT INTO contact_events (contact_id, kind, message, actor)
 SELECT unnest(@contact_ids::bigint[]), unnest(@kinds::text[]), unnest(@messages::text[]), @actor::text;
+
+-- name: ContactsInsertMany :many
+-- UpsertManyTx: a batch's new contacts in one statement (the arrays unnested side by side); an e-mail that exists in
+-- any letter case adds nothing (read by ContactsByEmails), and a concurrent insert of one waits, then adds nothing.
+INSERT INTO contacts (email, name, phone)
+SELECT unnest(@emails::text[]), unnest(@names::text[]), unnest(@phones::text[])
+ON CONFLICT ((lower(email))) DO NOTHING
+RETURNING *;
+
+-- name: ContactsByEmails :many
+-- The contacts of lower-cased e-mails, in one round trip.
+SELECT * FROM contacts WHERE lower(email) = ANY(@emails::text[]);
+
+-- name: ContactsSetNamePhone :many
+-- UpsertManyTx: the batch's known contacts given their new name and phone in one statement.
+UPDATE contacts AS c SET name = u.name, phone = u.phone, updated_at = now()
+FROM (SELECT unnest(@ids::bigint[]) AS id, unnest(@names::text[]) AS name, unnest(@phones::text[]) AS phone) AS u
+WHERE c.id = u.id
+RETURNING c.*;

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"sync"
 	"time"
 
@@ -19,43 +18,49 @@ import (
 
 // CommitFile stores content (as Store) and commits it (as Commit).
 func (s *Service) CommitFile(ctx context.Context, fileName string, content []byte, o Options) (Result, error) {
-	p, err := s.Preview(ctx, content)
+	c, err := s.checkFile(ctx, content, nil)
 	if err != nil {
 		return Result{}, err
 	}
-	if p.Bad > 0 {
-		return Result{Rows: len(p.Rows), Errors: p.Bad}, &RowsError{Rows: p.BadRows()}
+	if len(c.bad) > 0 {
+		return Result{Rows: c.rows, Errors: len(c.bad)}, &RowsError{Rows: c.bad}
 	}
-	id, err := s.store(ctx, fileName, content, p)
+	id, err := s.store(ctx, fileName, content, c.rows, 0)
 	if err != nil {
 		return Result{}, err
 	}
-	return s.commit(ctx, id, p, o)
+	return s.commit(ctx, id, c, o)
 }
 
 // Commit brings in stored import id: checked again first, and refused whole (*RowsError, nothing written) when a
-// row has errors. Then, a batch of rows per transaction, each row whose sale was not imported before gets its
-// contact created or updated, its product granted (source import), with RecordPayments the payment on the
-// contact's timeline, and with Welcome one e-mail per contact and import. Committing again (the same import, or the
-// same file uploaded again) skips every row already in: after a commit stopped midway it finishes the rest.
+// row has errors. Then, a batch of rows per transaction, the rows whose sale was not imported before get their
+// contacts created or updated, their products granted (source import; a new grant starts at the row's start when
+// the file gives one), with RecordPayments the payments on the contacts' timelines, and with Welcome one e-mail per
+// contact and import. Committing again (the same import, or the same file uploaded again) skips every row already
+// in: after a commit stopped midway it finishes the rest. The file is read again for each part of its rows rather
+// than its rows kept: memory holds the file and the batches being written.
 func (s *Service) Commit(ctx context.Context, id int64, o Options) (Result, error) {
-	_, p, err := s.PreviewStored(ctx, id)
+	_, content, err := s.stored(ctx, id)
 	if err != nil {
 		return Result{}, err
 	}
-	if p.Bad > 0 {
-		return Result{ImportID: id, Rows: len(p.Rows), Errors: p.Bad}, &RowsError{Rows: p.BadRows()}
+	c, err := s.checkFile(ctx, content, nil)
+	if err != nil {
+		return Result{}, err
 	}
-	return s.commit(ctx, id, p, o)
+	if len(c.bad) > 0 {
+		return Result{ImportID: id, Rows: c.rows, Errors: len(c.bad)}, &RowsError{Rows: c.bad}
+	}
+	return s.commit(ctx, id, c, o)
 }
 
-func (s *Service) commit(ctx context.Context, id int64, p Preview, o Options) (Result, error) {
-	res := Result{ImportID: id, Rows: len(p.Rows)}
+func (s *Service) commit(ctx context.Context, id int64, c checked, o Options) (Result, error) {
+	res := Result{ImportID: id, Rows: c.rows}
 	school, err := s.deps.School.GetTx(ctx, s.db)
 	if err != nil {
 		return Result{}, err
 	}
-	if err := s.batches(ctx, id, p.Rows, o, school, &res); err != nil {
+	if err := s.batches(ctx, id, c, o, school, &res); err != nil {
 		return Result{}, err
 	}
 	err = pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
@@ -71,33 +76,22 @@ func (s *Service) commit(ctx context.Context, id int64, p Preview, o Options) (R
 	return res, err
 }
 
-// batches commits rows in batches of cfg.BatchSize, each its own transaction, on cfg.Workers connections at once.
-// The rows are shared out into parts by contact e-mail, so two workers never touch the same contact (nor its
-// grants), and the same way by every commit: a batch takes its part's lock first, so a concurrent commit of the
-// same rows waits for it and then skips them. Each worker keeps the file's order. The first failure stops the
-// others; batches committed stay committed, and the next commit skips their rows.
-func (s *Service) batches(ctx context.Context, id int64, rows []Row, o Options, school settings.School, res *Result) error {
-	parts := make([][]int, s.cfg.Workers) // indexes into rows
-	for i, r := range rows {
-		h := fnv.New32a()
-		_, _ = h.Write([]byte(r.Email))
-		k := int(h.Sum32() % uint32(s.cfg.Workers))
-		parts[k] = append(parts[k], i)
-	}
+// batches commits the file's rows in batches of cfg.BatchSize, each its own transaction, on cfg.Workers
+// connections at once. The rows are shared out into parts by contact e-mail (partOf), so two workers never touch the
+// same contact (nor its grants), and the same way by every commit: a batch takes its part's lock first, so a
+// concurrent commit of the same rows waits for it and then skips them. Each worker reads the file for its part's
+// rows, in the file's order. The first failure stops the others; batches committed stay committed, and the next
+// commit skips their rows.
+func (s *Service) batches(ctx context.Context, id int64, c checked, o Options, school settings.School, res *Result) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	var (
 		mu sync.Mutex
 		wg sync.WaitGroup
 	)
-	for k, part := range parts {
+	for k := range s.cfg.Workers {
 		wg.Go(func() {
-			batch := make([]Row, 0, s.cfg.BatchSize)
-			for start := 0; start < len(part); start += s.cfg.BatchSize {
-				batch = batch[:0]
-				for _, i := range part[start:min(start+s.cfg.BatchSize, len(part))] {
-					batch = append(batch, rows[i])
-				}
+			err := c.eachOfPart(ctx, k, s.cfg.Workers, s.cfg.BatchSize, func(batch []Row) error {
 				err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
 					r, err := s.batchTx(ctx, tx, id, int32(k), batch, o, school)
 					if err == nil {
@@ -108,9 +102,12 @@ func (s *Service) batches(ctx context.Context, id int64, rows []Row, o Options, 
 					return err
 				})
 				if err != nil {
-					cancel(fmt.Errorf("import %d, rows from line %d: %w", id, batch[0].Line, err))
-					return
+					return fmt.Errorf("import %d, rows from line %d: %w", id, batch[0].Line, err)
 				}
+				return nil
+			})
+			if err != nil {
+				cancel(err)
 			}
 		})
 	}
@@ -129,7 +126,9 @@ func (r *Result) add(b Result) {
 	r.Unchanged += b.Unchanged
 }
 
-// batchTx commits rows of part in tx, under the part's lock, skipping those imported before.
+// batchTx commits rows of part in tx, under the part's lock, skipping those imported before: set-based, a handful
+// of statements for the batch whatever its size (crm.UpsertManyTx, access.GrantManyTx, crm.AddEventsTx, the
+// welcome links and e-mails, the import rows copied), their round trips cut further by pipe.
 func (s *Service) batchTx(ctx context.Context, raw pgx.Tx, id int64, part int32, rows []Row, o Options, school settings.School) (Result, error) {
 	tx := &pipe{tx: raw}
 	q := importerq.New(tx)
@@ -140,42 +139,62 @@ func (s *Service) batchTx(ctx context.Context, raw pgx.Tx, id int64, part int32,
 	if err != nil {
 		return Result{}, err
 	}
-	via := fmt.Sprintf("import #%d", id)
 	var res Result
-	added := make([]importerq.ImportRowsAddParams, 0, len(rows))
-	welcome := map[int64]*Welcome{}
-	var order []int64
+	todo := make([]Row, 0, len(rows))
 	for _, row := range rows {
 		if done[row.key()] {
 			res.Unchanged++
 			continue
 		}
-		c, outcome, err := s.deps.Contacts.UpsertTx(ctx, tx, crm.Input{Email: row.Email, Name: row.Name, Phone: row.Phone}, via)
-		if err != nil {
-			return Result{}, fmt.Errorf("line %d: %w", row.Line, err)
-		}
-		switch outcome {
+		todo = append(todo, row)
+	}
+	if len(todo) == 0 {
+		return res, tx.flush(ctx)
+	}
+	via := fmt.Sprintf("import #%d", id)
+	ins := make([]crm.Input, len(todo))
+	for i, row := range todo {
+		ins[i] = crm.Input{Email: row.Email, Name: row.Name, Phone: row.Phone}
+	}
+	contacts, outcomes, err := s.deps.Contacts.UpsertManyTx(ctx, tx, ins, via)
+	if err != nil {
+		return Result{}, err
+	}
+	for _, oc := range outcomes {
+		switch oc {
 		case crm.Created:
 			res.Created++
 		case crm.Updated:
 			res.Updated++
 		}
-		g, created, err := s.deps.Access.GrantTx(ctx, tx, access.NewGrant{ContactID: c.ID, ProductID: row.ProductID,
-			Source: access.SourceImport, SourceRef: via + ": " + row.Ref, EndsAt: row.End})
-		if err != nil {
-			return Result{}, fmt.Errorf("line %d: %w", row.Line, err)
+	}
+	ns := make([]access.NewGrant, len(todo))
+	for i, row := range todo {
+		ns[i] = access.NewGrant{ContactID: contacts[i].ID, ProductID: row.ProductID, Source: access.SourceImport,
+			SourceRef: via + ": " + row.Ref, EndsAt: row.End}
+		if row.StartGiven {
+			ns[i].StartsAt = &todo[i].Start
 		}
-		if created {
+	}
+	grants, created, err := s.deps.Access.GrantManyTx(ctx, tx, ns)
+	if err != nil {
+		return Result{}, err
+	}
+	var lines []crm.Event
+	welcome := map[int64]*Welcome{}
+	var order []int64
+	added := make([]importerq.ImportRowsAddParams, len(todo))
+	for i, row := range todo {
+		c := contacts[i]
+		if created[i] {
 			res.Granted++
 		} else {
 			res.Extended++
 		}
 		if o.RecordPayments && row.Amount > 0 {
-			msg := fmt.Sprintf("Payment made elsewhere: %s on %s, reference %s (%s)",
-				money.New(row.Amount, row.Currency), row.Start.In(school.Location()).Format(time.DateOnly), row.Ref, via)
-			if err := s.deps.Contacts.AddEventTx(ctx, tx, c.ID, EventExternalPayment, msg); err != nil {
-				return Result{}, fmt.Errorf("line %d: %w", row.Line, err)
-			}
+			lines = append(lines, crm.Event{ContactID: c.ID, Kind: EventExternalPayment, Message: fmt.Sprintf(
+				"Payment made elsewhere: %s on %s, reference %s (%s)", money.New(row.Amount, row.Currency),
+				row.Start.In(school.Location()).Format(time.DateOnly), row.Ref, via)})
 		}
 		if o.Welcome && !c.Placeholder {
 			w, ok := welcome[c.ID]
@@ -186,33 +205,37 @@ func (s *Service) batchTx(ctx context.Context, raw pgx.Tx, id int64, part int32,
 			}
 			w.Products = append(w.Products, row.ProductName)
 		}
-		gid := g.ID
+		gid := grants[i].ID
 		p := importerq.ImportRowsAddParams{ImportID: id, Line: int32(row.Line), ExternalRef: row.Ref, Email: row.Email,
 			ProductID: row.ProductID, ContactID: c.ID, GrantID: &gid, StartsAt: row.Start, EndsAt: row.End}
 		if row.Amount > 0 {
 			amount, currency := row.Amount, row.Currency
 			p.Amount, p.Currency = &amount, &currency
 		}
-		added = append(added, p)
+		added[i] = p
+	}
+	if err := s.deps.Contacts.AddEventsTx(ctx, tx, lines); err != nil {
+		return Result{}, err
 	}
 	if err := tx.flush(ctx); err != nil {
 		return Result{}, err
 	}
-	for _, cid := range order {
-		w := welcome[cid]
-		link, err := s.deps.Welcome.WelcomeLinkTx(ctx, raw, cid, 0)
+	if len(order) > 0 {
+		links, err := s.deps.Welcome.WelcomeLinksTx(ctx, raw, order, 0)
 		if err != nil {
 			return Result{}, err
 		}
-		w.SignInURL = link
-		if err := s.deps.Mailer.ImportWelcomeTx(ctx, raw, *w); err != nil {
+		ws := make([]Welcome, len(order))
+		for i, cid := range order {
+			ws[i] = *welcome[cid]
+			ws[i].SignInURL = links[i]
+		}
+		if err := s.deps.Mailer.ImportWelcomesTx(ctx, raw, ws); err != nil {
 			return Result{}, err
 		}
 	}
-	if len(added) > 0 {
-		if _, err := q.ImportRowsAdd(ctx, added); err != nil {
-			return Result{}, fmt.Errorf("record imported rows: %w", err)
-		}
+	if _, err := q.ImportRowsAdd(ctx, added); err != nil {
+		return Result{}, fmt.Errorf("record imported rows: %w", err)
 	}
 	return res, tx.flush(ctx)
 }

@@ -61,6 +61,7 @@ type Row struct {
 	ProductName string
 	Product     string     // the cell as written
 	Start       time.Time  // when the sale's access starts: the cell, or the check's time when empty
+	StartGiven  bool       // the file gave the start: a new grant starts then (else when committed)
 	End         *time.Time // nil: forever
 	Amount      int64      // minor units; 0 with no amount
 	Currency    string

@@ -37,8 +37,9 @@ var bom = []byte("\xef\xbb\xbf")
 // readTable reads content as CSV: UTF-8 (a byte-order mark is allowed), comma- or semicolon-separated (whichever
 // the header line has more of, outside quotes), a header line naming the columns; each line after it that is not
 // blank goes to each as it is read (nothing of the file is kept here). A file that is not UTF-8 text, has no
-// header, lacks a required column, is not CSV or is too large is a field error on "file".
-func readTable(content []byte, each func(table, record)) (table, error) {
+// header, lacks a required column, is not CSV or is too large is a field error on "file". An error from each stops
+// the reading and is returned.
+func readTable(content []byte, each func(table, record) error) (table, error) {
 	if len(content) > MaxFileSize {
 		return table{}, check.Field(fileField, fmt.Sprintf("is larger than %d MB; split it into smaller files", MaxFileSize>>20))
 	}
@@ -81,7 +82,9 @@ func readTable(content []byte, each func(table, record)) (table, error) {
 		}
 		n++
 		line, _ := r.FieldPos(0)
-		each(t, record{line: line, cells: cells})
+		if err := each(t, record{line: line, cells: cells}); err != nil {
+			return t, err
+		}
 	}
 	return t, nil
 }
@@ -220,7 +223,7 @@ func (t table) checkRow(rec record, cat catalog, loc *time.Location, now time.Ti
 		case start.After(now):
 			e.Add(ColStart, "is in the future: access is given when the file is imported; import this row on or after its start")
 		default:
-			row.Start = start
+			row.Start, row.StartGiven = start, true
 		}
 	}
 	if s := t.cell(rec, ColEnd); s != "" {

@@ -22,15 +22,16 @@ import (
 	"github.com/bursar/bursar/internal/settings"
 )
 
-// Contacts creates or updates a row's contact and writes on its timeline (internal/crm).
+// Contacts creates or updates a batch's contacts and writes on their timelines (internal/crm), a statement per kind
+// of row whatever the batch's size.
 type Contacts interface {
-	UpsertTx(ctx context.Context, tx db.DBTX, in crm.Input, via string) (crm.Contact, crm.Outcome, error)
-	AddEventTx(ctx context.Context, tx db.DBTX, contactID int64, kind, message string) error
+	UpsertManyTx(ctx context.Context, tx db.DBTX, ins []crm.Input, via string) ([]crm.Contact, []crm.Outcome, error)
+	AddEventsTx(ctx context.Context, tx db.DBTX, events []crm.Event) error
 }
 
-// Access grants a row's product (internal/access).
+// Access grants a batch's products (internal/access), extending grants in force instead of granting twice.
 type Access interface {
-	GrantTx(ctx context.Context, tx db.DBTX, n access.NewGrant) (access.Grant, bool, error)
+	GrantManyTx(ctx context.Context, tx db.DBTX, ns []access.NewGrant) ([]access.Grant, []bool, error)
 }
 
 // Products lists the catalog's products, by which rows name them (internal/offer).
@@ -43,14 +44,14 @@ type School interface {
 	GetTx(ctx context.Context, tx db.DBTX) (settings.School, error)
 }
 
-// Welcomer makes the single-use sign-in link of the welcome e-mail (internal/account).
+// Welcomer makes the single-use sign-in links of the welcome e-mails (internal/account), one statement a batch.
 type Welcomer interface {
-	WelcomeLinkTx(ctx context.Context, tx pgx.Tx, contactID, offerID int64) (string, error)
+	WelcomeLinksTx(ctx context.Context, tx pgx.Tx, contactIDs []int64, offerID int64) ([]string, error)
 }
 
-// Mailer enqueues the welcome e-mail in the caller's transaction (internal/mailer).
+// Mailer enqueues a batch's welcome e-mails in the caller's transaction (internal/mailer).
 type Mailer interface {
-	ImportWelcomeTx(ctx context.Context, tx pgx.Tx, w Welcome) error
+	ImportWelcomesTx(ctx context.Context, tx pgx.Tx, ws []Welcome) error
 }
 
 // Deps are the modules a commit calls, each inside the batch's transaction.
@@ -114,33 +115,13 @@ func isNil(v any) bool {
 // missing, not CSV, too large) is a field error on "file"; otherwise every row with its errors, and whether it was
 // imported before.
 func (s *Service) Preview(ctx context.Context, content []byte) (Preview, error) {
-	school, err := s.deps.School.GetTx(ctx, s.db)
-	if err != nil {
-		return Preview{}, err
-	}
-	cat, err := s.catalog(ctx)
-	if err != nil {
-		return Preview{}, err
-	}
-	now, loc := s.cfg.Now(), school.Location()
 	lines := min(bytes.Count(content, []byte{'\n'})+1, MaxRows+1)
 	p := Preview{Rows: make([]Row, 0, lines)}
-	seen := make(map[key]int, lines)
-	t, err := readTable(content, func(t table, rec record) {
-		row := t.checkRow(rec, cat, loc, now)
-		if len(row.Errors) == 0 {
-			if first, dup := seen[row.key()]; dup {
-				row.Errors = map[string]string{ColRef: fmt.Sprintf("repeats line %d (the same reference, e-mail and product)", first)}
-			} else {
-				seen[row.key()] = row.Line
-			}
-		}
-		p.Rows = append(p.Rows, row)
-	})
+	c, err := s.checkFile(ctx, content, func(r Row) { p.Rows = append(p.Rows, r) })
 	if err != nil {
 		return Preview{}, err
 	}
-	p.Delimiter = t.delim
+	p.Delimiter = c.delim
 	if err := s.markImported(ctx, s.db, p.Rows); err != nil {
 		return Preview{}, err
 	}
@@ -224,11 +205,11 @@ func (s *Service) Store(ctx context.Context, fileName string, content []byte) (i
 	if err != nil {
 		return 0, Preview{}, err
 	}
-	id, err := s.store(ctx, fileName, content, p)
+	id, err := s.store(ctx, fileName, content, len(p.Rows), p.Bad)
 	return id, p, err
 }
 
-func (s *Service) store(ctx context.Context, fileName string, content []byte, p Preview) (int64, error) {
+func (s *Service) store(ctx context.Context, fileName string, content []byte, rows, bad int) (int64, error) {
 	fileName = strings.TrimSpace(strings.ToValidUTF8(strings.ReplaceAll(fileName, "\x00", ""), ""))
 	if len(fileName) > 200 {
 		fileName = fileName[:200]
@@ -236,13 +217,13 @@ func (s *Service) store(ctx context.Context, fileName string, content []byte, p 
 	var id int64
 	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
 		r, err := importerq.New(tx).ImportCreate(ctx, importerq.ImportCreateParams{FileName: strings.ToValidUTF8(fileName, ""),
-			Content: content, RowCount: int32(len(p.Rows)), BadRows: int32(p.Bad), CreatedBy: audit.ActorFrom(ctx).Label})
+			Content: content, RowCount: int32(rows), BadRows: int32(bad), CreatedBy: audit.ActorFrom(ctx).Label})
 		if err != nil {
 			return fmt.Errorf("store import: %w", err)
 		}
 		id = r.ID
 		return s.audit.RecordTx(ctx, tx, "import.upload", "import", id, map[string]any{"file_name": fileName,
-			"rows": len(p.Rows), "bad_rows": p.Bad})
+			"rows": rows, "bad_rows": bad})
 	})
 	return id, err
 }
@@ -265,16 +246,25 @@ func (s *Service) Get(ctx context.Context, id int64) (Import, error) {
 
 // PreviewStored checks stored import id again, as it would be committed now.
 func (s *Service) PreviewStored(ctx context.Context, id int64) (Import, Preview, error) {
-	imp, err := s.Get(ctx, id)
+	imp, content, err := s.stored(ctx, id)
 	if err != nil {
 		return Import{}, Preview{}, err
 	}
+	p, err := s.Preview(ctx, content)
+	return imp, p, err
+}
+
+// stored returns import id with its file.
+func (s *Service) stored(ctx context.Context, id int64) (Import, []byte, error) {
+	imp, err := s.Get(ctx, id)
+	if err != nil {
+		return Import{}, nil, err
+	}
 	c, err := importerq.New(s.db).ImportContent(ctx, id)
 	if err != nil {
-		return Import{}, Preview{}, fmt.Errorf("import %d: %w", id, err)
+		return Import{}, nil, fmt.Errorf("import %d: %w", id, err)
 	}
-	p, err := s.Preview(ctx, c.Content)
-	return imp, p, err
+	return imp, c.Content, nil
 }
 
 // List returns the latest imports, newest first.

@@ -9,7 +9,6 @@ import (
 
 	"github.com/bursar/bursar/internal/importer"
 	"github.com/bursar/bursar/internal/notify"
-	"github.com/bursar/bursar/templates/email"
 )
 
 // importWelcome is the welcome e-mail of an import in one language: subject, greeting, what was given, the link's
@@ -34,20 +33,39 @@ var importWelcomes = map[string]importWelcome{
 // ImportWelcomeTx renders the welcome e-mail of an import (what was given, the single-use sign-in link) in the
 // school's language and enqueues it once per import and contact (w.DedupKey). The link is a secret of the e-mail.
 func (m *Mailer) ImportWelcomeTx(ctx context.Context, tx pgx.Tx, w importer.Welcome) error {
-	school, placeholder, err := m.school(ctx, tx)
+	return m.ImportWelcomesTx(ctx, tx, []importer.Welcome{w})
+}
+
+// ImportWelcomesTx is ImportWelcomeTx for a batch of an import's contacts: the settings read once, each e-mail
+// rendered, all enqueued with their jobs in one statement (notify.EnqueueManyTx), each once per w.DedupKey.
+func (m *Mailer) ImportWelcomesTx(ctx context.Context, tx pgx.Tx, ws []importer.Welcome) error {
+	if len(ws) == 0 {
+		return nil
+	}
+	school, placeholderDomain, err := m.school(ctx, tx)
 	if err != nil {
 		return err
 	}
-	lng := lang(w.Language)
-	t := importWelcomes[lng]
-	hello := t.hello
-	if w.Name != "" {
-		hello = fmt.Sprintf(t.helloName, w.Name)
+	out := make([]notify.Email, 0, len(ws))
+	for _, w := range ws {
+		if placeholder(w.To, placeholderDomain) {
+			continue
+		}
+		lng := lang(w.Language)
+		t := importWelcomes[lng]
+		hello := t.hello
+		if w.Name != "" {
+			hello = fmt.Sprintf(t.helloName, w.Name)
+		}
+		var b strings.Builder
+		fmt.Fprintf(&b, "%s\n\n%s\n\n%s\n%s\n\n%s\n\n%s\n", hello, fmt.Sprintf(t.given, school.Name, strings.Join(w.Products, ", ")),
+			t.link, w.SignInURL, t.valid, school.Name)
+		out = append(out, notify.Email{DedupKey: w.DedupKey(), To: w.To, Language: lng, RelatedType: "contact",
+			RelatedID: w.ContactID, Secrets: linkSecrets(w.SignInURL), Subject: fmt.Sprintf(t.subject, school.Name),
+			Text: b.String()})
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s\n\n%s\n\n%s\n%s\n\n%s\n\n%s\n", hello, fmt.Sprintf(t.given, school.Name, strings.Join(w.Products, ", ")),
-		t.link, w.SignInURL, t.valid, school.Name)
-	return m.enqueue(ctx, tx, notify.Email{DedupKey: w.DedupKey(), To: w.To, Language: lng, RelatedType: "contact",
-		RelatedID: w.ContactID, Secrets: linkSecrets(w.SignInURL)},
-		email.Rendered{Subject: fmt.Sprintf(t.subject, school.Name), Text: b.String()}, placeholder)
+	if err := m.notify.EnqueueManyTx(ctx, tx, out); err != nil {
+		return fmt.Errorf("enqueue %d welcome e-mails: %w", len(out), err)
+	}
+	return nil
 }

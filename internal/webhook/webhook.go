@@ -103,7 +103,9 @@ func (s *Service) Get(ctx context.Context, id int64) (Endpoint, error) {
 }
 
 // List reads every endpoint.
-func (s *Service) List(ctx context.Context) ([]Endpoint, error) { return nil, errors.New("not implemented") }
+func (s *Service) List(ctx context.Context) ([]Endpoint, error) {
+	return nil, errors.New("not implemented")
+}
 
 // Deliveries is an endpoint's delivery log, newest first.
 func (s *Service) Deliveries(ctx context.Context, endpointID int64, f DeliveryFilter) ([]Delivery, error) {

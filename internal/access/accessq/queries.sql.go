@@ -60,8 +60,9 @@ func (q *Queries) GrantActiveFor(ctx context.Context, arg GrantActiveForParams) 
 }
 
 const grantCreate = `-- name: GrantCreate :one
-INSERT INTO access_grants (contact_id, product_id, source, source_ref, transferred_from, ends_at)
-VALUES ($1, $2, $3, $4, $5, $6)
+INSERT INTO access_grants (contact_id, product_id, source, source_ref, transferred_from, starts_at, ends_at)
+VALUES ($1, $2, $3, $4, $5,
+        coalesce($6::timestamptz, now()), $7)
 RETURNING id, contact_id, product_id, source, source_ref, transferred_from, starts_at, ends_at, revoked_at, revoke_reason, created_at, paused_at, pause_reason
 `
 
@@ -71,9 +72,11 @@ type GrantCreateParams struct {
 	Source          string
 	SourceRef       string
 	TransferredFrom *int64
+	StartsAt        *time.Time
 	EndsAt          *time.Time
 }
 
+// starts_at: when given (a sale made elsewhere, imported with its date), else now.
 func (q *Queries) GrantCreate(ctx context.Context, arg GrantCreateParams) (AccessGrant, error) {
 	row := q.db.QueryRow(ctx, grantCreate,
 		arg.ContactID,
@@ -81,6 +84,7 @@ func (q *Queries) GrantCreate(ctx context.Context, arg GrantCreateParams) (Acces
 		arg.Source,
 		arg.SourceRef,
 		arg.TransferredFrom,
+		arg.StartsAt,
 		arg.EndsAt,
 	)
 	var i AccessGrant
@@ -139,6 +143,25 @@ type GrantLockPairParams struct {
 // Serialises grants of one product to one contact, so two concurrent grants extend one row instead of making two.
 func (q *Queries) GrantLockPair(ctx context.Context, arg GrantLockPairParams) error {
 	_, err := q.db.Exec(ctx, grantLockPair, arg.ContactID, arg.ProductID)
+	return err
+}
+
+const grantLockPairs = `-- name: GrantLockPairs :exec
+SELECT pg_advisory_xact_lock(hashtextextended('access_grant:' || s.contact_id || ':' || s.product_id, 0))
+FROM (SELECT DISTINCT u.contact_id, u.product_id
+      FROM (SELECT unnest($1::bigint[]) AS contact_id, unnest($2::bigint[]) AS product_id) AS u
+      ORDER BY u.contact_id, u.product_id) AS s
+`
+
+type GrantLockPairsParams struct {
+	ContactIds []int64
+	ProductIds []int64
+}
+
+// GrantLockPair for a batch's pairs, in one statement, in (contact, product) order: two batches sharing pairs take
+// their locks in the same order and cannot deadlock.
+func (q *Queries) GrantLockPairs(ctx context.Context, arg GrantLockPairsParams) error {
+	_, err := q.db.Exec(ctx, grantLockPairs, arg.ContactIds, arg.ProductIds)
 	return err
 }
 
@@ -247,6 +270,125 @@ ORDER BY id DESC
 // A paused grant (its enrollment suspended or paused) gives no access.
 func (q *Queries) GrantsActiveForContact(ctx context.Context, contactID int64) ([]AccessGrant, error) {
 	rows, err := q.db.Query(ctx, grantsActiveForContact, contactID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []AccessGrant
+	for rows.Next() {
+		var i AccessGrant
+		if err := rows.Scan(
+			&i.ID,
+			&i.ContactID,
+			&i.ProductID,
+			&i.Source,
+			&i.SourceRef,
+			&i.TransferredFrom,
+			&i.StartsAt,
+			&i.EndsAt,
+			&i.RevokedAt,
+			&i.RevokeReason,
+			&i.CreatedAt,
+			&i.PausedAt,
+			&i.PauseReason,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const grantsActiveForPairs = `-- name: GrantsActiveForPairs :many
+SELECT g.id, g.contact_id, g.product_id, g.source, g.source_ref, g.transferred_from, g.starts_at, g.ends_at, g.revoked_at, g.revoke_reason, g.created_at, g.paused_at, g.pause_reason FROM access_grants g
+JOIN (SELECT unnest($1::bigint[]) AS contact_id, unnest($2::bigint[]) AS product_id) AS u
+  ON g.contact_id = u.contact_id AND g.product_id = u.product_id
+WHERE g.revoked_at IS NULL AND g.starts_at <= clock_timestamp() AND (g.ends_at IS NULL OR g.ends_at > clock_timestamp())
+ORDER BY g.id
+FOR UPDATE OF g
+`
+
+type GrantsActiveForPairsParams struct {
+	ContactIds []int64
+	ProductIds []int64
+}
+
+// GrantActiveFor for a batch's pairs: every grant in force of each pair (the caller keeps the latest end), locked.
+func (q *Queries) GrantsActiveForPairs(ctx context.Context, arg GrantsActiveForPairsParams) ([]AccessGrant, error) {
+	rows, err := q.db.Query(ctx, grantsActiveForPairs, arg.ContactIds, arg.ProductIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []AccessGrant
+	for rows.Next() {
+		var i AccessGrant
+		if err := rows.Scan(
+			&i.ID,
+			&i.ContactID,
+			&i.ProductID,
+			&i.Source,
+			&i.SourceRef,
+			&i.TransferredFrom,
+			&i.StartsAt,
+			&i.EndsAt,
+			&i.RevokedAt,
+			&i.RevokeReason,
+			&i.CreatedAt,
+			&i.PausedAt,
+			&i.PauseReason,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const grantsCreateMany = `-- name: GrantsCreateMany :many
+INSERT INTO access_grants (contact_id, product_id, source, source_ref, transferred_from, starts_at, ends_at)
+SELECT u.contact_id, u.product_id, u.source, u.source_ref, nullif(u.transferred_from, 0),
+       CASE WHEN u.has_start THEN u.starts_at ELSE now() END, CASE WHEN u.has_end THEN u.ends_at END
+FROM (SELECT unnest($1::bigint[]) AS contact_id, unnest($2::bigint[]) AS product_id,
+             unnest($3::text[]) AS source, unnest($4::text[]) AS source_ref,
+             unnest($5::bigint[]) AS transferred_from, unnest($6::boolean[]) AS has_start,
+             unnest($7::timestamptz[]) AS starts_at, unnest($8::boolean[]) AS has_end,
+             unnest($9::timestamptz[]) AS ends_at) AS u
+RETURNING id, contact_id, product_id, source, source_ref, transferred_from, starts_at, ends_at, revoked_at, revoke_reason, created_at, paused_at, pause_reason
+`
+
+type GrantsCreateManyParams struct {
+	ContactIds       []int64
+	ProductIds       []int64
+	Sources          []string
+	SourceRefs       []string
+	TransferredFroms []int64
+	HasStarts        []bool
+	StartsAts        []time.Time
+	HasEnds          []bool
+	EndsAts          []time.Time
+}
+
+// GrantCreate for a batch, in one statement: starts_at where @has_starts[i], else now; ends_at NULL (forever)
+// where not @has_ends[i]; transferred_from NULL where 0.
+func (q *Queries) GrantsCreateMany(ctx context.Context, arg GrantsCreateManyParams) ([]AccessGrant, error) {
+	rows, err := q.db.Query(ctx, grantsCreateMany,
+		arg.ContactIds,
+		arg.ProductIds,
+		arg.Sources,
+		arg.SourceRefs,
+		arg.TransferredFroms,
+		arg.HasStarts,
+		arg.StartsAts,
+		arg.HasEnds,
+		arg.EndsAts,
+	)
 	if err != nil {
 		return nil, err
 	}
@@ -417,6 +559,55 @@ RETURNING id, contact_id, product_id, source, source_ref, transferred_from, star
 
 func (q *Queries) GrantsResume(ctx context.Context, ids []int64) ([]AccessGrant, error) {
 	rows, err := q.db.Query(ctx, grantsResume, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []AccessGrant
+	for rows.Next() {
+		var i AccessGrant
+		if err := rows.Scan(
+			&i.ID,
+			&i.ContactID,
+			&i.ProductID,
+			&i.Source,
+			&i.SourceRef,
+			&i.TransferredFrom,
+			&i.StartsAt,
+			&i.EndsAt,
+			&i.RevokedAt,
+			&i.RevokeReason,
+			&i.CreatedAt,
+			&i.PausedAt,
+			&i.PauseReason,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const grantsSetEnds = `-- name: GrantsSetEnds :many
+UPDATE access_grants AS g SET ends_at = CASE WHEN u.has_end THEN u.ends_at END
+FROM (SELECT unnest($1::bigint[]) AS id, unnest($2::boolean[]) AS has_end,
+             unnest($3::timestamptz[]) AS ends_at) AS u
+WHERE g.id = u.id AND g.revoked_at IS NULL
+RETURNING g.id, g.contact_id, g.product_id, g.source, g.source_ref, g.transferred_from, g.starts_at, g.ends_at, g.revoked_at, g.revoke_reason, g.created_at, g.paused_at, g.pause_reason
+`
+
+type GrantsSetEndsParams struct {
+	Ids     []int64
+	HasEnds []bool
+	EndsAts []time.Time
+}
+
+// GrantSetEnd for a batch: ends_at NULL (forever) where not @has_ends[i].
+func (q *Queries) GrantsSetEnds(ctx context.Context, arg GrantsSetEndsParams) ([]AccessGrant, error) {
+	rows, err := q.db.Query(ctx, grantsSetEnds, arg.Ids, arg.HasEnds, arg.EndsAts)
 	if err != nil {
 		return nil, err
 	}

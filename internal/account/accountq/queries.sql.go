@@ -226,6 +226,32 @@ func (q *Queries) WelcomeCreate(ctx context.Context, arg WelcomeCreateParams) er
 	return err
 }
 
+const welcomeCreateMany = `-- name: WelcomeCreateMany :exec
+INSERT INTO password_resets (token_hash, contact_id, created_at, expires_at, purpose, offer_id)
+SELECT unnest($1::bytea[]), unnest($2::bigint[]), $3::timestamptz, $4::timestamptz, 'welcome',
+       $5::bigint
+`
+
+type WelcomeCreateManyParams struct {
+	TokenHashes [][]byte
+	ContactIds  []int64
+	CreatedAt   time.Time
+	ExpiresAt   time.Time
+	OfferID     *int64
+}
+
+// WelcomeCreate for a batch of contacts (an import's welcome e-mails), one offer, in one statement.
+func (q *Queries) WelcomeCreateMany(ctx context.Context, arg WelcomeCreateManyParams) error {
+	_, err := q.db.Exec(ctx, welcomeCreateMany,
+		arg.TokenHashes,
+		arg.ContactIds,
+		arg.CreatedAt,
+		arg.ExpiresAt,
+		arg.OfferID,
+	)
+	return err
+}
+
 const welcomeValid = `-- name: WelcomeValid :one
 SELECT r.contact_id, coalesce(r.offer_id, 0)::bigint AS offer_id,
        EXISTS (SELECT 1 FROM accounts a WHERE a.contact_id = r.contact_id) AS has_account
