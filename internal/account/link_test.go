@@ -106,3 +106,28 @@ func TestLinkActor(t *testing.T) {
 		t.Errorf("%d timeline events name the student", n)
 	}
 }
+
+// TestWelcomeLinksTx: a batch's links are one per contact, in order, distinct, and each opens its contact's welcome.
+func TestWelcomeLinksTx(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ids := []int64{f.signUp(t, "ana@school.test").ContactID, f.signUp(t, "bea@school.test").ContactID}
+	var links []string
+	err := pgx.BeginFunc(f.ctx, f.pool, func(tx pgx.Tx) error {
+		var err error
+		links, err = f.svc.WelcomeLinksTx(f.ctx, tx, ids, 0)
+		return err
+	})
+	if err != nil || len(links) != 2 || links[0] == links[1] {
+		t.Fatalf("links %v, %v", links, err)
+	}
+	for i, link := range links {
+		if !strings.Contains(link, WelcomePath) {
+			t.Fatalf("link %q", link)
+		}
+		w, err := f.svc.CheckWelcome(f.ctx, link[strings.LastIndexByte(link, '/')+1:])
+		if err != nil || w.ContactID != ids[i] || !w.HasAccount {
+			t.Fatalf("link %d opens %+v, %v", i, w, err)
+		}
+	}
+}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/bursar/bursar/internal/access"
 	"github.com/bursar/bursar/internal/app"
 	"github.com/bursar/bursar/internal/audit"
 	"github.com/bursar/bursar/internal/check"
@@ -344,5 +345,68 @@ func TestNewServiceRefusesMissingDeps(t *testing.T) {
 		if _, err := importer.NewService(f.pool, s.Audit, importer.Config{}, d); err == nil || !strings.Contains(err.Error(), tt.name) {
 			t.Errorf("%s missing: %v", tt.name, err)
 		}
+	}
+}
+
+// TestStartAndEnd: a row's start (a past date, the start of that day in the school's zone) is its new grant's
+// start, and its end (the day included) the grant's end; a row without a start starts when committed; a contact's
+// grant in force keeps its start and is extended to the row's end.
+func TestStartAndEnd(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, 0)
+	school, err := f.app.Services.Settings.GetTx(f.ctx, f.pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loc := school.Location()
+	had, err := f.app.Services.Contacts.Create(f.ctx, crm.Input{Email: "had@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	soon := f.now.Add(48 * time.Hour)
+	old, _, err := f.app.Services.Access.Grant(f.ctx, access.NewGrant{ContactID: had.ID, ProductID: f.guitar.ID,
+		Source: access.SourceManual, EndsAt: &soon})
+	if err != nil {
+		t.Fatal(err)
+	}
+	startDay := f.now.In(loc).AddDate(0, -3, 0).Format(time.DateOnly)
+	endDay := f.now.In(loc).AddDate(0, 9, 0).Format(time.DateOnly)
+	file := fmt.Sprintf("email,product,start,end,external_reference\n"+
+		"dated@example.com,Guitar course,%s,%s,D-1\n"+
+		"undated@example.com,Guitar course,,%s,D-2\n"+
+		"had@example.com,Guitar course,%s,%s,D-3\n", startDay, endDay, endDay, startDay, endDay)
+	before := time.Now()
+	if res, err := f.imp.CommitFile(f.ctx, "dates.csv", []byte(file), importer.Options{}); err != nil ||
+		res.Granted != 2 || res.Extended != 1 {
+		t.Fatalf("commit %+v, %v", res, err)
+	}
+	wantStart, _ := time.ParseInLocation(time.DateOnly, startDay, loc)
+	wantEnd, _ := time.ParseInLocation(time.DateOnly, endDay, loc)
+	wantEnd = wantEnd.AddDate(0, 0, 1)
+	grant := func(email string) access.Grant {
+		t.Helper()
+		c, err := f.app.Services.Contacts.ByEmail(f.ctx, email)
+		if err != nil {
+			t.Fatal(err)
+		}
+		gs, err := f.app.Services.Access.Active(f.ctx, c.ID)
+		if err != nil || len(gs) != 1 {
+			t.Fatalf("%s's grants %+v, %v", email, gs, err)
+		}
+		return gs[0]
+	}
+	if g := grant("dated@example.com"); !g.StartsAt.Equal(wantStart) || g.EndsAt == nil || !g.EndsAt.Equal(wantEnd) {
+		t.Fatalf("dated row's grant %v – %v, want %v – %v", g.StartsAt, g.EndsAt, wantStart, wantEnd)
+	}
+	if g := grant("undated@example.com"); g.StartsAt.Before(before.Add(-time.Second)) || g.EndsAt == nil || !g.EndsAt.Equal(wantEnd) {
+		t.Fatalf("undated row's grant %v – %v, want from the commit to %v", g.StartsAt, g.EndsAt, wantEnd)
+	}
+	if g := grant("had@example.com"); g.ID != old.ID || !g.StartsAt.Equal(old.StartsAt) || g.EndsAt == nil || !g.EndsAt.Equal(wantEnd) {
+		t.Fatalf("the grant in force %+v, want %d kept from %v, extended to %v", g, old.ID, old.StartsAt, wantEnd)
+	}
+	var rowStart time.Time
+	if err := f.pool.QueryRow(f.ctx, `SELECT starts_at FROM import_rows WHERE external_ref = 'D-1'`).Scan(&rowStart); err != nil ||
+		!rowStart.Equal(wantStart) {
+		t.Fatalf("import row's start %v, %v", rowStart, err)
 	}
 }
