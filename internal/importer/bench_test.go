@@ -15,7 +15,8 @@ import (
 
 // BenchmarkImport imports a generated CSV of 100,000 sales (IMPORT_BENCH_ROWS to change it) through CommitFile, as
 // the API does: every row a new contact (half with a phone), one of four products by name or id, an end a year
-// ahead, an amount recorded on the timeline; then imports the same file again, which must change nothing. It
+// ahead, an amount recorded on the timeline, and checks what it wrote (a contact, a grant from the file's start to
+// its end, an import row and a payment line per sale); then imports the same file again, which must change nothing. It
 // reports the time of each import and the process's peak RSS (the file, its preview and the services; PostgreSQL's
 // memory is its own). docs/PERFORMANCE.md records the figures (goal: under 60 s and 200 MB).
 func BenchmarkImport(b *testing.B) {
@@ -60,6 +61,21 @@ func BenchmarkImport(b *testing.B) {
 		if res.Created != rows || res.Granted != rows {
 			b.Fatalf("first import %+v", res)
 		}
+		// What the first import wrote: a contact, an import grant (from the file's start) and an import row per sale.
+		if n := f.count(`SELECT count(*) FROM contacts WHERE email LIKE 'student%'`); n != rows {
+			b.Fatalf("%d contacts, want %d", n, rows)
+		}
+		if n := f.count(`SELECT count(*) FROM access_grants g JOIN contacts c ON c.id = g.contact_id
+			WHERE c.email LIKE 'student%' AND g.source = 'import' AND g.starts_at = $1 AND g.ends_at = $2`,
+			benchDay(f, -1), benchDay(f, 12).AddDate(0, 0, 1)); n != rows {
+			b.Fatalf("%d grants from the file's start to its end, want %d", n, rows)
+		}
+		if n := f.count(`SELECT count(*) FROM import_rows WHERE import_id = $1`, res.ImportID); n != rows {
+			b.Fatalf("%d import rows, want %d", n, rows)
+		}
+		if n := f.count(`SELECT count(*) FROM contact_events WHERE kind = $1`, importer.EventExternalPayment); n != rows {
+			b.Fatalf("%d payment lines, want %d", n, rows)
+		}
 		before := f.state()
 		start = time.Now()
 		again, err := f.imp.CommitFile(f.ctx, "bench.csv", file, importer.Options{RecordPayments: true})
@@ -90,8 +106,8 @@ func benchFile(n int, products []offer.Product, now time.Time, prefix string) []
 	var sb strings.Builder
 	sb.Grow(n * 120)
 	sb.WriteString("email,name,phone,product,start,end,amount,currency,external_reference\n")
-	start := now.AddDate(0, -1, 0).Format(time.DateOnly)
-	end := now.AddDate(1, 0, 0).Format(time.DateOnly)
+	start := now.UTC().AddDate(0, -1, 0).Format(time.DateOnly)
+	end := now.UTC().AddDate(1, 0, 0).Format(time.DateOnly)
 	for i := range n {
 		p := products[i%len(products)]
 		product := p.Name
@@ -106,4 +122,18 @@ func benchFile(n int, products []offer.Product, now time.Time, prefix string) []
 			prefix, i, i, phone, product, start, end, 20+i%200, i%100, prefix, i)
 	}
 	return []byte(sb.String())
+}
+
+// benchDay is the start of the day months from the fixture's now, as the file writes it (UTC dates, read in the
+// school's zone).
+func benchDay(f *fixture, months int) time.Time {
+	school, err := f.app.Services.Settings.GetTx(f.ctx, f.pool)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	d, err := time.ParseInLocation(time.DateOnly, f.now.UTC().AddDate(0, months, 0).Format(time.DateOnly), school.Location())
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return d
 }
