@@ -154,4 +154,3 @@ func (s *Service) listen(ctx context.Context) error {
 		}
 	}
 }
-
