@@ -119,9 +119,11 @@ func TestReceiverFaults(t *testing.T) {
 		}
 	})
 	want := map[string]func(webhook.Attempt) bool{
-		"/hang":     func(a webhook.Attempt) bool { return a.StatusCode == 0 && strings.Contains(a.Error, "timeout") },
-		"/500":      func(a webhook.Attempt) bool { return a.StatusCode == 500 && a.ResponseBody == "boom\n" },
-		"/redirect": func(a webhook.Attempt) bool { return a.StatusCode == 307 && strings.HasPrefix(a.Error, "redirect not followed") },
+		"/hang": func(a webhook.Attempt) bool { return a.StatusCode == 0 && strings.Contains(a.Error, "timeout") },
+		"/500":  func(a webhook.Attempt) bool { return a.StatusCode == 500 && a.ResponseBody == "boom\n" },
+		"/redirect": func(a webhook.Attempt) bool {
+			return a.StatusCode == 307 && strings.HasPrefix(a.Error, "redirect not followed")
+		},
 		"/huge": func(a webhook.Attempt) bool {
 			return a.StatusCode == 200 && a.Error == "" && len(a.ResponseBody) == webhook.MaxResponseBody
 		},
