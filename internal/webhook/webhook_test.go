@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"os"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -77,5 +79,18 @@ func TestDeliverSigned(t *testing.T) {
 	}
 	if f.work(t) != 0 {
 		t.Fatal("a job left after the success")
+	}
+}
+
+// TestDocListsEveryType: docs/WEBHOOKS.md's event table names every type in events.Types.
+func TestDocListsEveryType(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/WEBHOOKS.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range events.Types {
+		if !strings.Contains(string(doc), "| `"+string(e.Type)+"` | `"+string(e.Kind)+"` |") {
+			t.Errorf("docs/WEBHOOKS.md does not list %s (%s)", e.Type, e.Kind)
+		}
 	}
 }
