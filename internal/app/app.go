@@ -10,12 +10,14 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/bursar/bursar/internal/access"
+	"github.com/bursar/bursar/internal/apiview"
 	"github.com/bursar/bursar/internal/account"
 	"github.com/bursar/bursar/internal/audit"
 	"github.com/bursar/bursar/internal/billing"
 	"github.com/bursar/bursar/internal/catalogcache"
 	"github.com/bursar/bursar/internal/config"
 	"github.com/bursar/bursar/internal/crm"
+	"github.com/bursar/bursar/internal/events"
 	"github.com/bursar/bursar/internal/fx"
 	"github.com/bursar/bursar/internal/gateway"
 	"github.com/bursar/bursar/internal/gateway/fondy"
@@ -84,12 +86,17 @@ type App struct {
 func New(d Deps) (*App, error) {
 	al := audit.New(d.Pool)
 	cache := catalogcache.New()
+	// Outgoing webhooks' events (issue 16): the modules emit them into emitter in the transaction that causes
+	// them; view renders each event's object as the API returns it (internal/apiview), filled below once the
+	// services it reads exist (render.go).
+	view := &apiview.Renderer{}
+	var emitter events.Emitter = events.Nop{}
 	s := Services{
 		Audit:          al,
 		Staff:          staff.NewService(d.Pool, al),
 		Idempotency:    idempotency.New(d.Pool),
 		PaymentSystems: gateway.NewService(d.Pool, al, d.Config.SecretKey),
-		Contacts:       crm.NewService(d.Pool, al),
+		Contacts:       crm.NewService(d.Pool, al, emitter),
 		Settings:       settings.NewService(d.Pool, al),
 		Rates:          fx.NewService(d.Pool, al),
 		RateLimiter:    account.NewRateLimiter(d.Pool),
@@ -103,7 +110,7 @@ func New(d Deps) (*App, error) {
 	}
 	// Access writes to the contacts' timelines and names products through the catalog cache.
 	if s.Access, err = access.NewService(d.Pool, al, s.Contacts,
-		catalogcache.ProductNames{Cache: cache, Offers: s.Offers}); err != nil {
+		catalogcache.ProductNames{Cache: cache, Offers: s.Offers}, emitter); err != nil {
 		return nil, err
 	}
 	if s.Jobs == nil {
@@ -132,7 +139,7 @@ func New(d Deps) (*App, error) {
 	// Payment links: tokens signed with the server's key, on the public URL; their side of the order completion
 	// (a link's order paid, the contact's other links for the offer voided) is built first, for the orders.
 	linkCfg := paylink.Config{SecretKey: d.Config.SecretKey, BaseURL: d.Config.BaseURL,
-		DefaultExpiry: d.Config.LinkExpiry}
+		DefaultExpiry: d.Config.LinkExpiry, Events: emitter}
 	completions, err := paylink.NewCompletions(al, linkCfg, s.Contacts, s.Mailer)
 	if err != nil {
 		return nil, err
@@ -143,7 +150,8 @@ func New(d Deps) (*App, error) {
 	billDeps := billing.Deps{Offers: catalogcache.Offers{Cache: cache, Offers: s.Offers},
 		Systems:  catalogcache.Systems{Cache: cache, Systems: s.PaymentSystems},
 		Contacts: s.Contacts, Access: s.Access, Welcome: s.Accounts,
-		School: catalogcache.School{Cache: cache, Settings: s.Settings}, Mailer: s.Mailer, Jobs: s.Jobs}
+		School: catalogcache.School{Cache: cache, Settings: s.Settings}, Mailer: s.Mailer, Jobs: s.Jobs,
+		Events: emitter}
 	billCompletions, err := billing.NewCompletions(al, billCfg, billDeps)
 	if err != nil {
 		return nil, err
@@ -158,6 +166,7 @@ func New(d Deps) (*App, error) {
 		Rates: s.Rates, Mailer: s.Mailer, Jobs: s.Jobs,
 		Payers: s.Contacts, Welcome: s.Accounts, School: s.Settings,
 		Gateways: s.Gateways, Completions: order.AllCompletions{completions, billCompletions},
+		Events: emitter,
 	}); err != nil {
 		return nil, err
 	}
@@ -175,9 +184,10 @@ func New(d Deps) (*App, error) {
 	// Imports of sales made elsewhere: contacts, grants, the contacts' timelines, welcome links and e-mails.
 	if s.Imports, err = importer.NewService(d.Pool, al, importer.Config{}, importer.Deps{Contacts: s.Contacts,
 		Access: s.Access, Products: s.Offers, School: catalogcache.School{Cache: cache, Settings: s.Settings},
-		Welcome: s.Accounts, Mailer: s.Mailer}); err != nil {
+		Welcome: s.Accounts, Mailer: s.Mailer, Events: emitter}); err != nil {
 		return nil, err
 	}
+	fillRenderer(view, s)
 	return &App{Services: s, cfg: d.Config, log: d.Log, pool: d.Pool}, nil
 }
 

@@ -152,12 +152,12 @@ func newFixture(t testing.TB, start time.Time) *fixture {
 	ctx := audit.WithActor(context.Background(), audit.Actor{Type: audit.ActorAdmin, ID: 1, Label: "ann@school.test"})
 	al := audit.New(pool)
 	f := &fixture{t: t, ctx: ctx, pool: pool, clock: &clock{t: start}, gw: &fakeGateway{}, mails: &mails{},
-		systems: gateway.NewService(pool, al, make([]byte, 32)), contacts: crm.NewService(pool, al)}
+		systems: gateway.NewService(pool, al, make([]byte, 32)), contacts: crm.NewService(pool, al, nil)}
 	var err error
 	if f.offers, err = offer.NewService(pool, al, f.systems); err != nil {
 		t.Fatal(err)
 	}
-	if f.grants, err = access.NewService(pool, al, f.contacts, f.offers); err != nil {
+	if f.grants, err = access.NewService(pool, al, f.contacts, f.offers, nil); err != nil {
 		t.Fatal(err)
 	}
 	if f.ins, err = jobs.NewInserter(pool, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {

@@ -48,7 +48,7 @@ const attempts = 5
 func (s *Service) withLinkClosed(ctx context.Context, id int64, comment string,
 	f func(tx pgx.Tx, r Receipt) error) error {
 	for range attempts {
-		err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+		err := s.inTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 			row, err := billingq.New(tx).ReceiptGet(ctx, id)
 			if err != nil {
 				return notFound("receipt", id, err)
@@ -140,7 +140,7 @@ func (s *Service) Relink(ctx context.Context, id int64) (Receipt, error) {
 	ctx = system(ctx)
 	c := s.core()
 	var out Receipt
-	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		r, err := lockReceipt(ctx, tx, id)
 		if err != nil {
 			return err
@@ -208,7 +208,7 @@ func (s *Service) Waive(ctx context.Context, id int64, reason string) (Receipt, 
 func (s *Service) ExtendGrace(ctx context.Context, id int64, until time.Time) (Receipt, error) {
 	c := s.core()
 	var out Receipt
-	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		r, err := lockReceipt(ctx, tx, id)
 		if err != nil {
 			return err
@@ -264,7 +264,7 @@ func (s *Service) Pause(ctx context.Context, id int64, reason string) (Enrollmen
 	}
 	c := s.core()
 	var out Enrollment
-	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		e, err := lockEnrollment(ctx, tx, id)
 		if err != nil {
 			return err
@@ -295,7 +295,7 @@ func (s *Service) Pause(ctx context.Context, id int64, reason string) (Enrollmen
 func (s *Service) Resume(ctx context.Context, id int64) (Enrollment, error) {
 	c := s.core()
 	var out Enrollment
-	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		e, err := lockEnrollment(ctx, tx, id)
 		if err != nil {
 			return err
@@ -332,7 +332,7 @@ func (s *Service) Cancel(ctx context.Context, id int64, reason string) (Enrollme
 	c := s.core()
 	var out Enrollment
 	for range attempts {
-		err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+		err := s.inTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 			rows, err := billingq.New(tx).ReceiptsOfEnrollment(ctx, id)
 			if err != nil {
 				return err
@@ -439,7 +439,7 @@ func (s *Service) ExpirePending(ctx context.Context, id int64) (bool, error) {
 		}
 	}
 	done := false
-	err = pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+	err = s.inTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		now := c.now()
 		if first.ID != 0 {
 			r, err := lockReceipt(ctx, tx, first.ID)

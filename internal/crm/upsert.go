@@ -10,6 +10,7 @@ import (
 
 	"github.com/bursar/bursar/internal/crm/crmq"
 	"github.com/bursar/bursar/internal/db"
+	"github.com/bursar/bursar/internal/events"
 )
 
 // Outcome says what UpsertTx did to a contact.
@@ -26,8 +27,10 @@ const (
 // with in's name and phone, or the existing one given in's name and phone where they are not empty and differ
 // (the file may know more than the CRM; an empty cell never erases what is known). Custom fields are left alone.
 // A creation or a change gets its timeline line and audit entry, naming how (via: "import #12"). A concurrent
-// creation of the same e-mail ends with the one contact, updated.
-func (s *Service) UpsertTx(ctx context.Context, tx db.DBTX, in Input, via string) (Contact, Outcome, error) {
+// creation of the same e-mail ends with the one contact, updated. A creation or a change adds contact.created or
+// contact.updated to evs, for the caller to emit with the rest of its batch once its statements have run (tx may
+// be a pipeline of statements, not the transaction itself).
+func (s *Service) UpsertTx(ctx context.Context, tx db.DBTX, in Input, via string, evs *events.Batch) (Contact, Outcome, error) {
 	in = in.normalize()
 	if err := in.Validate(); err != nil {
 		return Contact{}, Unchanged, err
@@ -36,7 +39,7 @@ func (s *Service) UpsertTx(ctx context.Context, tx db.DBTX, in Input, via string
 	r, err := q.ContactInsertIfAbsent(ctx, crmq.ContactInsertIfAbsentParams{Email: in.Email, Name: in.Name})
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
-		return s.mergeTx(ctx, tx, in, via)
+		return s.mergeTx(ctx, tx, in, via, evs)
 	case err != nil:
 		return Contact{}, Unchanged, fmt.Errorf("contact %q: %w", in.Email, err)
 	}
@@ -54,12 +57,13 @@ func (s *Service) UpsertTx(ctx context.Context, tx db.DBTX, in Input, via string
 	if err := s.AddEventTx(ctx, tx, c.ID, EventCreated, "Contact created by "+via); err != nil {
 		return Contact{}, Unchanged, err
 	}
+	evs.Add(events.Event{Type: events.ContactCreated, ID: c.ID})
 	return c, Created, s.audit.RecordTx(ctx, tx, "contact.create", "contact", c.ID, map[string]any{"email": c.Email,
 		"source": via})
 }
 
 // mergeTx gives the existing contact with in.Email in's name and phone where given and different.
-func (s *Service) mergeTx(ctx context.Context, tx db.DBTX, in Input, via string) (Contact, Outcome, error) {
+func (s *Service) mergeTx(ctx context.Context, tx db.DBTX, in Input, via string, evs *events.Batch) (Contact, Outcome, error) {
 	r, err := crmq.New(tx).ContactByEmail(ctx, in.Email)
 	if err != nil {
 		return Contact{}, Unchanged, fmt.Errorf("contact %q: %w", in.Email, err)
@@ -86,6 +90,7 @@ func (s *Service) mergeTx(ctx context.Context, tx db.DBTX, in Input, via string)
 	if err := s.AddEventTx(ctx, tx, c.ID, EventUpdated, "Details changed by "+via+": "+strings.Join(changed, ", ")); err != nil {
 		return Contact{}, Unchanged, err
 	}
+	evs.Add(events.Event{Type: events.ContactUpdated, ID: c.ID})
 	return c, Updated, s.audit.RecordTx(ctx, tx, "contact.update", "contact", c.ID, map[string]any{"changed": changed,
 		"email": c.Email, "source": via})
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/bursar/bursar/internal/check"
 	"github.com/bursar/bursar/internal/crm"
+	"github.com/bursar/bursar/internal/events"
 )
 
 // TestUpsertTx: a new e-mail makes a contact with name and phone; a known one (any letter case) gets the name and
@@ -32,7 +33,7 @@ func TestUpsertTx(t *testing.T) {
 		before := count(t, pool, `SELECT count(*) FROM contact_events`)
 		err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 			var err error
-			c, got, err = s.UpsertTx(ctx, tx, tt.in, "import #1")
+			c, got, err = s.UpsertTx(ctx, tx, tt.in, "import #1", &events.Batch{})
 			return err
 		})
 		if err != nil || got != tt.want || c.Name != tt.wantName || c.Phone != tt.wantPhone {
@@ -47,7 +48,7 @@ func TestUpsertTx(t *testing.T) {
 		t.Fatal("the known contact is gone")
 	}
 	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-		_, _, err := s.UpsertTx(ctx, tx, crm.Input{Email: "not-an-email"}, "import #1")
+		_, _, err := s.UpsertTx(ctx, tx, crm.Input{Email: "not-an-email"}, "import #1", &events.Batch{})
 		return err
 	})
 	if e, ok := check.AsErrors(err); !ok || e["email"] == "" {

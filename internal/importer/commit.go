@@ -12,6 +12,7 @@ import (
 
 	"github.com/bursar/bursar/internal/access"
 	"github.com/bursar/bursar/internal/crm"
+	"github.com/bursar/bursar/internal/events"
 	"github.com/bursar/bursar/internal/importer/importerq"
 	"github.com/bursar/bursar/internal/money"
 	"github.com/bursar/bursar/internal/settings"
@@ -145,12 +146,13 @@ func (s *Service) batchTx(ctx context.Context, raw pgx.Tx, id int64, part int32,
 	added := make([]importerq.ImportRowsAddParams, 0, len(rows))
 	welcome := map[int64]*Welcome{}
 	var order []int64
+	evs := &events.Batch{} // the batch's events, emitted in one EmitTx once its statements have run
 	for _, row := range rows {
 		if done[row.key()] {
 			res.Unchanged++
 			continue
 		}
-		c, outcome, err := s.deps.Contacts.UpsertTx(ctx, tx, crm.Input{Email: row.Email, Name: row.Name, Phone: row.Phone}, via)
+		c, outcome, err := s.deps.Contacts.UpsertTx(ctx, tx, crm.Input{Email: row.Email, Name: row.Name, Phone: row.Phone}, via, evs)
 		if err != nil {
 			return Result{}, fmt.Errorf("line %d: %w", row.Line, err)
 		}
@@ -160,8 +162,8 @@ func (s *Service) batchTx(ctx context.Context, raw pgx.Tx, id int64, part int32,
 		case crm.Updated:
 			res.Updated++
 		}
-		g, created, err := s.deps.Access.GrantTx(ctx, tx, access.NewGrant{ContactID: c.ID, ProductID: row.ProductID,
-			Source: access.SourceImport, SourceRef: via + ": " + row.Ref, EndsAt: row.End})
+		g, created, err := s.deps.Access.GrantBatchTx(ctx, tx, access.NewGrant{ContactID: c.ID, ProductID: row.ProductID,
+			Source: access.SourceImport, SourceRef: via + ": " + row.Ref, EndsAt: row.End}, evs)
 		if err != nil {
 			return Result{}, fmt.Errorf("line %d: %w", row.Line, err)
 		}
@@ -214,5 +216,8 @@ func (s *Service) batchTx(ctx context.Context, raw pgx.Tx, id int64, part int32,
 			return Result{}, fmt.Errorf("record imported rows: %w", err)
 		}
 	}
-	return res, tx.flush(ctx)
+	if err := tx.flush(ctx); err != nil {
+		return Result{}, err
+	}
+	return res, evs.EmitTx(ctx, s.deps.Events, raw)
 }

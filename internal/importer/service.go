@@ -17,6 +17,7 @@ import (
 	"github.com/bursar/bursar/internal/check"
 	"github.com/bursar/bursar/internal/crm"
 	"github.com/bursar/bursar/internal/db"
+	"github.com/bursar/bursar/internal/events"
 	"github.com/bursar/bursar/internal/importer/importerq"
 	"github.com/bursar/bursar/internal/offer"
 	"github.com/bursar/bursar/internal/settings"
@@ -24,13 +25,14 @@ import (
 
 // Contacts creates or updates a row's contact and writes on its timeline (internal/crm).
 type Contacts interface {
-	UpsertTx(ctx context.Context, tx db.DBTX, in crm.Input, via string) (crm.Contact, crm.Outcome, error)
+	// UpsertTx adds contact.created or contact.updated to evs.
+	UpsertTx(ctx context.Context, tx db.DBTX, in crm.Input, via string, evs *events.Batch) (crm.Contact, crm.Outcome, error)
 	AddEventTx(ctx context.Context, tx db.DBTX, contactID int64, kind, message string) error
 }
 
-// Access grants a row's product (internal/access).
+// Access grants a row's product (internal/access); access.granted is added to evs.
 type Access interface {
-	GrantTx(ctx context.Context, tx db.DBTX, n access.NewGrant) (access.Grant, bool, error)
+	GrantBatchTx(ctx context.Context, tx db.DBTX, n access.NewGrant, evs *events.Batch) (access.Grant, bool, error)
 }
 
 // Products lists the catalog's products, by which rows name them (internal/offer).
@@ -61,6 +63,9 @@ type Deps struct {
 	School   School
 	Welcome  Welcomer
 	Mailer   Mailer
+	// Events receives a batch's contact.created, contact.updated and access.granted in one EmitTx at the end of
+	// the batch's transaction; nil is events.Nop.
+	Events events.Emitter
 }
 
 // Config tunes the service. Now is its clock (time.Now when nil); BatchSize is the rows per transaction (500 when
@@ -99,6 +104,7 @@ func NewService(pool *pgxpool.Pool, al *audit.Log, cfg Config, d Deps) (*Service
 	if cfg.Workers <= 0 {
 		cfg.Workers = 2
 	}
+	d.Events = events.OrNop(d.Events)
 	return &Service{db: pool, audit: al, cfg: cfg, deps: d}, nil
 }
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/bursar/bursar/internal/audit"
 	"github.com/bursar/bursar/internal/check"
+	"github.com/bursar/bursar/internal/events"
 	"github.com/bursar/bursar/internal/order/orderq"
 )
 
@@ -265,8 +266,11 @@ func (s *Service) expireAbandoned(ctx context.Context, id int64) (bool, error) {
 			return err
 		}
 		done = true
-		return s.audit.RecordTx(ctx, tx, "order.expire", "order", o.ID, map[string]any{"number": o.Number,
-			"reason": note})
+		if err := s.audit.RecordTx(ctx, tx, "order.expire", "order", o.ID, map[string]any{"number": o.Number,
+			"reason": note}); err != nil {
+			return err
+		}
+		return s.deps.Events.EmitTx(ctx, tx, events.Event{Type: events.OrderExpired, ID: o.ID})
 	})
 	return done, err
 }

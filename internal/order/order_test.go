@@ -111,12 +111,12 @@ func buildFixture(t *testing.T, ratesOf func(*pgxpool.Pool, *audit.Log) order.Ra
 	}
 	al := audit.New(pool)
 	f := &fixture{t: t, ctx: ctx, pool: pool, systems: gateway.NewService(pool, al, make([]byte, 32)),
-		contacts: crm.NewService(pool, al)}
+		contacts: crm.NewService(pool, al, nil)}
 	var err error
 	if f.offers, err = offer.NewService(pool, al, f.systems); err != nil {
 		t.Fatal(err)
 	}
-	if f.access, err = access.NewService(pool, al, f.contacts, f.offers); err != nil {
+	if f.access, err = access.NewService(pool, al, f.contacts, f.offers, nil); err != nil {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))

@@ -102,12 +102,12 @@ func newFixture(t *testing.T) *fixture {
 	ctx := audit.WithActor(context.Background(), audit.Actor{Type: audit.ActorAdmin, ID: 1, Label: "ann@school.test"})
 	al := audit.New(pool)
 	f := &fixture{t: t, ctx: ctx, pool: pool, clock: &clock{t: time.Now().UTC().Truncate(time.Second)},
-		gw: &fakeGateway{}, systems: gateway.NewService(pool, al, make([]byte, 32)), contacts: crm.NewService(pool, al)}
+		gw: &fakeGateway{}, systems: gateway.NewService(pool, al, make([]byte, 32)), contacts: crm.NewService(pool, al, nil)}
 	var err error
 	if f.offers, err = offer.NewService(pool, al, f.systems); err != nil {
 		t.Fatal(err)
 	}
-	grants, err := access.NewService(pool, al, f.contacts, f.offers)
+	grants, err := access.NewService(pool, al, f.contacts, f.offers, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
