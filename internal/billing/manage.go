@@ -46,7 +46,7 @@ const attempts = 5
 // then the link, as a completing payment does, before the receipt): a link no longer active is left as it is (its
 // payment, if any, has reached the receipt or becomes a payment exception). f gets the receipt locked.
 func (s *Service) withLinkClosed(ctx context.Context, id int64, comment string,
-	f func(tx pgx.Tx, r Receipt) error) error {
+	f func(ctx context.Context, tx pgx.Tx, r Receipt) error) error {
 	for range attempts {
 		err := s.inTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 			row, err := billingq.New(tx).ReceiptGet(ctx, id)
@@ -69,7 +69,7 @@ func (s *Service) withLinkClosed(ctx context.Context, id int64, comment string,
 			if !r.Status.Open() {
 				return notOpen(r)
 			}
-			return f(tx, r)
+			return f(ctx, tx, r)
 		})
 		if !errors.Is(err, paylink.ErrClosing) {
 			return err
@@ -106,7 +106,7 @@ func (s *Service) RecordPayment(ctx context.Context, id int64, p CashPayment) (R
 		return Receipt{}, err
 	}
 	var out Receipt
-	err = s.withLinkClosed(ctx, id, "paid another way", func(tx pgx.Tx, r Receipt) error {
+	err = s.withLinkClosed(ctx, id, "paid another way", func(ctx context.Context, tx pgx.Tx, r Receipt) error {
 		if p.Amount.Amount > r.Due().Amount {
 			return check.Field("amount", fmt.Sprintf("is more than what is due, %s", r.Due()))
 		}
@@ -182,7 +182,7 @@ func (s *Service) Waive(ctx context.Context, id int64, reason string) (Receipt, 
 	}
 	c := s.core()
 	var out Receipt
-	err := s.withLinkClosed(ctx, id, "receipt waived", func(tx pgx.Tx, r Receipt) error {
+	err := s.withLinkClosed(ctx, id, "receipt waived", func(ctx context.Context, tx pgx.Tx, r Receipt) error {
 		now := c.now()
 		r.Status, r.DecidedAt, r.DecidedBy, r.Note = ReceiptWaived, &now, audit.ActorFrom(ctx).Label, reason
 		r, err := c.saveReceipt(ctx, tx, r)

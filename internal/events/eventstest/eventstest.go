@@ -107,3 +107,17 @@ func Calls(es []Emitted) int {
 	}
 	return len(seen)
 }
+
+// Check fails t unless the events of the transactions committed since the last read are want, in order, and came
+// in calls EmitTx calls; it forgets them.
+func (r *Recorder) Check(t testing.TB, calls int, want ...events.Event) {
+	t.Helper()
+	got := r.Emitted(t)
+	evs := make([]events.Event, len(got))
+	for i, e := range got {
+		evs[i] = e.Event
+	}
+	if !slices.Equal(evs, want) || Calls(got) != calls {
+		t.Errorf("emitted %v in %d call(s), want %v in %d", evs, Calls(got), want, calls)
+	}
+}
