@@ -10,8 +10,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/bursar/bursar/internal/access"
-	"github.com/bursar/bursar/internal/apiview"
 	"github.com/bursar/bursar/internal/account"
+	"github.com/bursar/bursar/internal/apiview"
 	"github.com/bursar/bursar/internal/audit"
 	"github.com/bursar/bursar/internal/billing"
 	"github.com/bursar/bursar/internal/catalogcache"
