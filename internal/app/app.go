@@ -17,7 +17,6 @@ import (
 	"github.com/bursar/bursar/internal/catalogcache"
 	"github.com/bursar/bursar/internal/config"
 	"github.com/bursar/bursar/internal/crm"
-	"github.com/bursar/bursar/internal/events"
 	"github.com/bursar/bursar/internal/fx"
 	"github.com/bursar/bursar/internal/gateway"
 	"github.com/bursar/bursar/internal/gateway/fondy"
@@ -35,6 +34,7 @@ import (
 	"github.com/bursar/bursar/internal/paylink"
 	"github.com/bursar/bursar/internal/settings"
 	"github.com/bursar/bursar/internal/staff"
+	"github.com/bursar/bursar/internal/webhook"
 )
 
 // Deps are what the app is built from.
@@ -67,7 +67,9 @@ type Services struct {
 	PaymentLinks   *paylink.Service
 	Billing        *billing.Service
 	Imports        *importer.Service
-	Gateways       gateway.Caller
+	// Webhooks are the outgoing webhooks' endpoints and deliveries, and the events.Emitter modules call.
+	Webhooks *webhook.Service
+	Gateways gateway.Caller
 	// Catalog keeps catalog reads and rendered public pages while its listener (App.Start) is live.
 	Catalog *catalogcache.Cache
 }
@@ -86,17 +88,11 @@ type App struct {
 func New(d Deps) (*App, error) {
 	al := audit.New(d.Pool)
 	cache := catalogcache.New()
-	// Outgoing webhooks' events (issue 16): the modules emit them into emitter in the transaction that causes
-	// them; view renders each event's object as the API returns it (internal/apiview), filled below once the
-	// services it reads exist (render.go).
-	view := &apiview.Renderer{}
-	var emitter events.Emitter = events.Nop{}
 	s := Services{
 		Audit:          al,
 		Staff:          staff.NewService(d.Pool, al),
 		Idempotency:    idempotency.New(d.Pool),
 		PaymentSystems: gateway.NewService(d.Pool, al, d.Config.SecretKey),
-		Contacts:       crm.NewService(d.Pool, al, emitter),
 		Settings:       settings.NewService(d.Pool, al),
 		Rates:          fx.NewService(d.Pool, al),
 		RateLimiter:    account.NewRateLimiter(d.Pool),
@@ -104,6 +100,25 @@ func New(d Deps) (*App, error) {
 		Jobs:           d.Jobs,
 	}
 	var err error
+	if s.Jobs == nil {
+		if s.Jobs, err = jobs.NewInserter(d.Pool, d.Log); err != nil {
+			return nil, err
+		}
+	}
+	s.Notify = notify.NewService(d.Pool)
+	s.Mailer = mailer.New(s.Notify, catalogcache.School{Cache: cache, Settings: s.Settings}, d.Config.BaseURL)
+	// Outgoing webhooks (issue 16), built before the modules that emit through them: secrets sealed with the
+	// server's key, owners e-mailed when an endpoint is disabled, each event's object rendered as the API returns
+	// it by view (internal/apiview), which reads through the module services once they are built (render.go).
+	view := &apiview.Renderer{}
+	if s.Webhooks, err = webhook.NewService(d.Pool, al, webhook.Config{SecretKey: d.Config.SecretKey,
+		AllowPrivate: d.Config.WebhookAllowPrivate, Log: d.Log},
+		webhook.Deps{Render: view.Render, Owners: s.Staff, Mailer: s.Mailer}); err != nil {
+		return nil, err
+	}
+	// The modules emit their events into the webhooks' service in the transaction that causes them.
+	emitter := s.Webhooks
+	s.Contacts = crm.NewService(d.Pool, al, emitter)
 	// Offers refuse paying without signing in unless one of their payment systems reports the payer's e-mail.
 	if s.Offers, err = offer.NewService(d.Pool, al, s.PaymentSystems); err != nil {
 		return nil, err
@@ -113,13 +128,6 @@ func New(d Deps) (*App, error) {
 		catalogcache.ProductNames{Cache: cache, Offers: s.Offers}, emitter); err != nil {
 		return nil, err
 	}
-	if s.Jobs == nil {
-		if s.Jobs, err = jobs.NewInserter(d.Pool, d.Log); err != nil {
-			return nil, err
-		}
-	}
-	s.Notify = notify.NewService(d.Pool)
-	s.Mailer = mailer.New(s.Notify, catalogcache.School{Cache: cache, Settings: s.Settings}, d.Config.BaseURL)
 	if s.Accounts, err = account.NewService(d.Pool, al, s.Contacts, s.Mailer, d.Config.BaseURL); err != nil {
 		return nil, err
 	}
@@ -191,13 +199,20 @@ func New(d Deps) (*App, error) {
 	return &App{Services: s, cfg: d.Config, log: d.Log, pool: d.Pool}, nil
 }
 
-// Start runs the app's background work until Close: the listener that keeps the catalog cache fresh.
+// Start runs the app's background work until Close: the listeners that keep the catalog cache and the webhooks'
+// subscriptions fresh.
 func (a *App) Start(ctx context.Context) {
 	ctx, a.stop = context.WithCancel(context.WithoutCancel(ctx))
 	a.done = make(chan struct{})
+	hooks := make(chan struct{})
+	go func() {
+		defer close(hooks)
+		a.Services.Webhooks.Run(ctx)
+	}()
 	go func() {
 		defer close(a.done)
 		a.Services.Catalog.Run(ctx, a.pool, a.log)
+		<-hooks
 	}()
 }
 
