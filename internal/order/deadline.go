@@ -259,7 +259,8 @@ func (s *Service) expireAbandoned(ctx context.Context, id int64) (bool, error) {
 			return fmt.Errorf("expire order %d: %w", id, err)
 		}
 		o := fromRow(r)
-		if err := q.PaymentsAbandon(ctx, orderq.PaymentsAbandonParams{OrderID: o.ID, Comment: "checkout abandoned"}); err != nil {
+		failed, err := q.PaymentsAbandon(ctx, orderq.PaymentsAbandonParams{OrderID: o.ID, Comment: "checkout abandoned"})
+		if err != nil {
 			return fmt.Errorf("attempts of order %d: %w", o.ID, err)
 		}
 		if err := s.eventsTx(ctx, tx, o, EventExpired, fmt.Sprintf("Order %s expired: %s", o.Number, note)); err != nil {
@@ -270,7 +271,12 @@ func (s *Service) expireAbandoned(ctx context.Context, id int64) (bool, error) {
 			"reason": note}); err != nil {
 			return err
 		}
-		return s.deps.Events.EmitTx(ctx, tx, events.Event{Type: events.OrderExpired, ID: o.ID})
+		evs := &events.Batch{}
+		for _, id := range failed {
+			evs.Add(events.Event{Type: events.PaymentFailed, ID: id})
+		}
+		evs.Add(events.Event{Type: events.OrderExpired, ID: o.ID})
+		return evs.EmitTx(ctx, s.deps.Events, tx)
 	})
 	return done, err
 }

@@ -140,4 +140,19 @@ func TestOrderEventsGateway(t *testing.T) {
 	}
 	f.rec.Check(t, 4, append(f.grantEvents(events.AccessRevoked, att.Order.ID), ev(events.OrderRefunded, att.Order.ID),
 		ev(events.RefundCreated, refunds[0].ID))...)
+
+	// A checkout abandoned: the sweep expires the order with its pending attempt failed.
+	f.contact = f.newContact("walker@example.com")
+	gone := f.openGateway(sys, "cs_gone")
+	f.rec.Emitted(t)
+	for _, q := range []string{`UPDATE orders SET created_at = now() - interval '8 days' WHERE id = $1`,
+		`UPDATE payments SET created_at = now() - interval '8 days' WHERE order_id = $1`} {
+		if _, err := f.pool.Exec(f.ctx, q, gone.Order.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := f.svc.ExpireAbandoned(f.ctx); err != nil || n != 1 {
+		t.Fatalf("ExpireAbandoned = %d, %v", n, err)
+	}
+	f.rec.Check(t, 1, ev(events.PaymentFailed, gone.Payment.ID), ev(events.OrderExpired, gone.Order.ID))
 }
