@@ -59,7 +59,9 @@ func (s *Service) Worker() *Worker { return &Worker{s: s} }
 func (w *Worker) Register(ws *river.Workers) error { return river.AddWorkerSafely(ws, w) }
 
 // Timeout bounds a try with its recording: the HTTP timeout and a margin.
-func (w *Worker) Timeout(*river.Job[DeliverArgs]) time.Duration { return w.s.cfg.Timeout + 30*time.Second }
+func (w *Worker) Timeout(*river.Job[DeliverArgs]) time.Duration {
+	return w.s.cfg.Timeout + 30*time.Second
+}
 
 // NextRetry is the next try after a failed one: Backoff by the job's attempt, from the service's clock, and never
 // later than the job's Until (the last try is at the deadline).

@@ -57,7 +57,9 @@ func typeStrings(ts []events.Type) []string {
 }
 
 // secretAD binds a sealed secret to its endpoint's row (current and previous alike).
-func secretAD(id int64) []byte { return []byte("webhook_endpoints.secret:" + strconv.FormatInt(id, 10)) }
+func secretAD(id int64) []byte {
+	return []byte("webhook_endpoints.secret:" + strconv.FormatInt(id, 10))
+}
 
 // Create validates in and makes the endpoint with a new secret, returned once (the endpoint keeps it sealed).
 func (s *Service) Create(ctx context.Context, in Input) (Endpoint, string, error) {
@@ -95,16 +97,47 @@ func (s *Service) Create(ctx context.Context, in Input) (Endpoint, string, error
 // Update changes an endpoint's URL, description, types and enabled; enabling one Bursar disabled clears its reason
 // and its run of failures.
 func (s *Service) Update(ctx context.Context, id int64, in Input) (Endpoint, error) {
-	in = in.normalize()
-	if err := in.validate(s.cfg.AllowPrivate); err != nil {
-		return Endpoint{}, err
-	}
+	return s.Patch(ctx, id, Patch{URL: &in.URL, Description: &in.Description, Types: &in.Types, Enabled: &in.Enabled})
+}
+
+// Patch is a change to some of an endpoint's settings (PATCH in the API): nil fields stay as they are.
+type Patch struct {
+	URL         *string
+	Description *string
+	Types       *[]events.Type
+	Enabled     *bool
+}
+
+// Patch changes the fields p sets, validated as Create validates them; see Update.
+func (s *Service) Patch(ctx context.Context, id int64, p Patch) (Endpoint, error) {
 	var out Endpoint
 	err := s.change(ctx, func(tx pgx.Tx, q *webhookq.Queries) error {
-		row, err := q.EndpointUpdate(ctx, webhookq.EndpointUpdateParams{ID: id, Url: in.URL, Description: in.Description,
-			Types: typeStrings(in.Types), Enabled: in.Enabled, Now: s.clock()})
+		row, err := q.EndpointLock(ctx, id)
 		if err != nil {
 			return notFound(err)
+		}
+		cur := endpoint(row)
+		in := Input{URL: cur.URL, Description: cur.Description, Types: cur.Types, Enabled: cur.Enabled}
+		if p.URL != nil {
+			in.URL = *p.URL
+		}
+		if p.Description != nil {
+			in.Description = *p.Description
+		}
+		if p.Types != nil {
+			in.Types = *p.Types
+		}
+		if p.Enabled != nil {
+			in.Enabled = *p.Enabled
+		}
+		in = in.normalize()
+		if err := in.validate(s.cfg.AllowPrivate); err != nil {
+			return err
+		}
+		row, err = q.EndpointUpdate(ctx, webhookq.EndpointUpdateParams{ID: id, Url: in.URL, Description: in.Description,
+			Types: typeStrings(in.Types), Enabled: in.Enabled, Now: s.clock()})
+		if err != nil {
+			return err
 		}
 		out = endpoint(row)
 		return s.audit.RecordTx(ctx, tx, "webhook_endpoint.update", "webhook_endpoint", id,

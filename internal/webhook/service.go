@@ -80,18 +80,18 @@ func (d Deps) validate() error {
 
 // Service is the use cases on endpoints and deliveries, the events.Emitter modules call, and (Worker) the delivery.
 type Service struct {
-	db     *pgxpool.Pool
-	audit  *audit.Log
-	box    *secret.Box
-	deps   Deps
-	cfg    Config
-	now    func() time.Time
-	subs   *subscriptions
+	db    *pgxpool.Pool
+	audit *audit.Log
+	box   *secret.Box
+	deps  Deps
+	cfg   Config
+	now   func() time.Time
+	subs  *subscriptions
 	// listening is whether Run's listener is connected (refresh only refreshes a live cache).
 	listenMu  sync.Mutex
 	listening bool
-	client *http.Client
-	log    *slog.Logger
+	client    *http.Client
+	log       *slog.Logger
 }
 
 // NewService returns the webhooks on pool, or an error naming what is missing. Run keeps its cache of subscribed
