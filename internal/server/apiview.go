@@ -6,15 +6,11 @@ import "github.com/bursar/bursar/internal/apiview"
 // internal/apiview, where outgoing webhooks render the same objects; these names are the handlers' (and their
 // tests') short ones for them.
 type (
-	orderJSON             = apiview.Order
-	orderDetailJSON       = apiview.OrderDetail
-	grantJSON             = apiview.Grant
-	contactJSON           = apiview.Contact
-	paymentLinkJSON       = apiview.PaymentLink
-	receiptJSON           = apiview.Receipt
-	enrollmentJSON        = apiview.Enrollment
-	orderEventJSON        = apiview.Line
-	enrollmentDetailJSON  = apiview.EnrollmentDetail
-	receiptDetailJSON     = apiview.ReceiptDetail
-	paymentLinkDetailJSON = apiview.PaymentLinkDetail
+	orderJSON       = apiview.Order
+	orderDetailJSON = apiview.OrderDetail
+	grantJSON       = apiview.Grant
+	contactJSON     = apiview.Contact
+	paymentLinkJSON = apiview.PaymentLink
+	receiptJSON     = apiview.Receipt
+	enrollmentJSON  = apiview.Enrollment
 )
