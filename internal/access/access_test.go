@@ -34,8 +34,8 @@ func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	pool := dbtest.New(t)
 	al := audit.New(pool)
-	contacts := crm.NewService(pool, al)
-	grants, err := access.NewService(pool, al, contacts, newCatalog(t, pool, al))
+	contacts := crm.NewService(pool, al, nil)
+	grants, err := access.NewService(pool, al, contacts, newCatalog(t, pool, al), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,7 @@ func TestNewServiceRefusesMissingDeps(t *testing.T) {
 	t.Parallel()
 	pool := dbtest.New(t)
 	al := audit.New(pool)
-	contacts := crm.NewService(pool, al)
+	contacts := crm.NewService(pool, al, nil)
 	catalog := newCatalog(t, pool, al)
 	var noCatalog *offer.Service
 	tests := []struct {
@@ -30,12 +30,12 @@ func TestNewServiceRefusesMissingDeps(t *testing.T) {
 		{"products", contacts, noCatalog}, // a nil pointer in the interface is missing too
 	}
 	for _, tt := range tests {
-		if _, err := access.NewService(pool, al, tt.contacts, tt.products); err == nil ||
+		if _, err := access.NewService(pool, al, tt.contacts, tt.products, nil); err == nil ||
 			!strings.Contains(err.Error(), tt.name+" is required") {
 			t.Errorf("NewService without %s: %v; want an error naming %s", tt.name, err, tt.name)
 		}
 	}
-	if _, err := access.NewService(pool, al, contacts, catalog); err != nil {
+	if _, err := access.NewService(pool, al, contacts, catalog, nil); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -3,6 +3,7 @@ package access
 import (
 	"context"
 	"fmt"
+	"github.com/bursar/bursar/internal/events"
 	"strconv"
 	"strings"
 	"time"
@@ -21,8 +22,9 @@ import (
 // nil). A pair asked for several times in ns (one person's several purchases of a product) gets one grant, or one
 // extension, to the latest end they ask, with one timeline line and audit entry. The grants come back in ns's
 // order, with created true on the request that made a new grant (a pair's first) and false otherwise. The first
-// bad request is the error (its index named), nothing written.
-func (s *Service) GrantManyTx(ctx context.Context, tx db.DBTX, ns []NewGrant) ([]Grant, []bool, error) {
+// bad request is the error (its index named), nothing written. access.granted (each grant made or extended) is
+// added to evs, for the caller to emit with the rest of its batch.
+func (s *Service) GrantManyTx(ctx context.Context, tx db.DBTX, ns []NewGrant, evs *events.Batch) ([]Grant, []bool, error) {
 	if len(ns) == 0 {
 		return nil, nil, nil
 	}
@@ -130,6 +132,7 @@ func (s *Service) GrantManyTx(ctx context.Context, tx db.DBTX, ns []NewGrant) ([
 			g := fromRow(r)
 			k := pairKey{g.ContactID, g.ProductID}
 			pairs[k].grant, made[k] = g, true
+			evs.Add(events.Event{Type: events.AccessGranted, ID: g.ID})
 			lines = append(lines, crm.Event{ContactID: g.ContactID, Kind: EventGranted,
 				Message: fmt.Sprintf("Access to %s granted (%s) %s", name(g.ProductID), g.Source, until(g.EndsAt))})
 			details := map[string]any{"contact_id": g.ContactID, "product_id": g.ProductID, "source": g.Source,
@@ -151,6 +154,7 @@ func (s *Service) GrantManyTx(ctx context.Context, tx db.DBTX, ns []NewGrant) ([
 			p := pairs[pairKey{g.ContactID, g.ProductID}]
 			from := p.cur.EndsAt
 			p.grant = g
+			evs.Add(events.Event{Type: events.AccessGranted, ID: g.ID})
 			lines = append(lines, crm.Event{ContactID: g.ContactID, Kind: EventExtended,
 				Message: fmt.Sprintf("Access to %s extended %s", name(g.ProductID), until(g.EndsAt))})
 			entries = append(entries, audit.Entry{Action: "access.extend", Entity: "access_grant",

@@ -2,6 +2,8 @@ package access_test
 
 import (
 	"errors"
+	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -10,6 +12,7 @@ import (
 
 	"github.com/bursar/bursar/internal/access"
 	"github.com/bursar/bursar/internal/check"
+	"github.com/bursar/bursar/internal/events"
 )
 
 // grantMany runs GrantManyTx in a transaction of its own.
@@ -20,7 +23,16 @@ func (f *fixture) grantMany(ns []access.NewGrant) ([]access.Grant, []bool, error
 	)
 	err := pgx.BeginFunc(f.ctx, f.pool, func(tx pgx.Tx) error {
 		var err error
-		gs, created, err = f.access.GrantManyTx(f.ctx, tx, ns)
+		var evs events.Batch
+		gs, created, err = f.access.GrantManyTx(f.ctx, tx, ns, &evs)
+		if err == nil {
+			// access.granted once per grant made or extended, each naming one of the batch's grants.
+			for _, e := range evs.Events() {
+				if e.Type != events.AccessGranted || !slices.ContainsFunc(gs, func(g access.Grant) bool { return g.ID == e.ID }) {
+					return fmt.Errorf("event %+v names no grant of the batch", e)
+				}
+			}
+		}
 		return err
 	})
 	return gs, created, err

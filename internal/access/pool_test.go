@@ -31,9 +31,9 @@ func TestGrantTxOneConnection(t *testing.T) {
 	}
 	defer pool.Close()
 	al := audit.New(pool)
-	contacts := crm.NewService(pool, al)
+	contacts := crm.NewService(pool, al, nil)
 	catalog := newCatalog(t, pool, al)
-	svc, err := access.NewService(pool, al, contacts, catalog)
+	svc, err := access.NewService(pool, al, contacts, catalog, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

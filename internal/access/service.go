@@ -15,6 +15,7 @@ import (
 	"github.com/bursar/bursar/internal/audit"
 	"github.com/bursar/bursar/internal/check"
 	"github.com/bursar/bursar/internal/db"
+	"github.com/bursar/bursar/internal/events"
 )
 
 // Service manages access grants.
@@ -23,11 +24,13 @@ type Service struct {
 	audit    *audit.Log
 	contacts Contacts
 	products Products
+	events   events.Emitter
 }
 
 // NewService returns a Service on pool; contacts keeps the timelines, products names products in them. Each is
-// required: a missing one is an error naming it.
-func NewService(pool *pgxpool.Pool, al *audit.Log, contacts Contacts, products Products) (*Service, error) {
+// required: a missing one is an error naming it. em receives access.granted, access.revoked and
+// access.transferred in the transaction that makes the change (nil: events.Nop).
+func NewService(pool *pgxpool.Pool, al *audit.Log, contacts Contacts, products Products, em events.Emitter) (*Service, error) {
 	for _, dep := range []struct {
 		name string
 		v    any
@@ -36,7 +39,7 @@ func NewService(pool *pgxpool.Pool, al *audit.Log, contacts Contacts, products P
 			return nil, fmt.Errorf("access: %s is required", dep.name)
 		}
 	}
-	return &Service{db: pool, audit: al, contacts: contacts, products: products}, nil
+	return &Service{db: pool, audit: al, contacts: contacts, products: products, events: events.OrNop(em)}, nil
 }
 
 // isNil reports whether v is nil or an interface holding a nil pointer.
@@ -60,13 +63,27 @@ func (s *Service) Grant(ctx context.Context, n NewGrant) (g Grant, created bool,
 // GrantTx gives a product to a contact inside the caller's transaction (an order's fulfilment, an import), with its
 // audit entry and timeline event. When the contact already has access to the product in force, that grant is
 // extended to the later end (forever wins) and returned with created false; no second grant is made. An unknown
-// contact or product is a field error on contact_id or product_id.
-func (s *Service) GrantTx(ctx context.Context, tx db.DBTX, n NewGrant) (Grant, bool, error) {
-	return s.grantTx(ctx, tx, n, "")
+// contact or product is a field error on contact_id or product_id. A new grant, or one extended, emits
+// access.granted.
+func (s *Service) GrantTx(ctx context.Context, tx pgx.Tx, n NewGrant) (Grant, bool, error) {
+	var evs events.Batch
+	g, created, err := s.grantTx(ctx, tx, n, "", &evs)
+	if err != nil {
+		return g, created, err
+	}
+	return g, created, evs.EmitTx(ctx, s.events, tx)
 }
 
-// grantTx grants n; from is the e-mail of the contact a transfer comes from ("" otherwise).
-func (s *Service) grantTx(ctx context.Context, tx db.DBTX, n NewGrant, from string) (Grant, bool, error) {
+// GrantBatchTx is GrantTx for a caller making many changes in one transaction (an order's products, an import's
+// rows): access.granted is added to evs, which the caller emits with the rest of its events, once its statements
+// have run (tx may be a pipeline of statements, not the transaction itself).
+func (s *Service) GrantBatchTx(ctx context.Context, tx db.DBTX, n NewGrant, evs *events.Batch) (Grant, bool, error) {
+	return s.grantTx(ctx, tx, n, "", evs)
+}
+
+// grantTx grants n; from is the e-mail of the contact a transfer comes from ("" otherwise: then a new or extended
+// grant adds access.granted to evs; a transfer's caller adds access.transferred).
+func (s *Service) grantTx(ctx context.Context, tx db.DBTX, n NewGrant, from string, evs *events.Batch) (Grant, bool, error) {
 	n.SourceRef = strings.TrimSpace(n.SourceRef)
 	now := time.Now()
 	if err := n.Validate(now); err != nil {
@@ -82,7 +99,10 @@ func (s *Service) grantTx(ctx context.Context, tx db.DBTX, n NewGrant, from stri
 		return Grant{}, false, err
 	}
 	if ok {
-		g, err := s.extendTx(ctx, tx, cur, end)
+		g, changed, err := s.extendTx(ctx, tx, cur, end)
+		if changed && from == "" {
+			evs.Add(events.Event{Type: events.AccessGranted, ID: g.ID})
+		}
 		return g, false, err
 	}
 	g, err := insertGrant(ctx, tx, n, end)
@@ -98,26 +118,29 @@ func (s *Service) grantTx(ctx context.Context, tx db.DBTX, n NewGrant, from stri
 	}
 	err = s.audit.RecordTx(ctx, tx, "access.grant", "access_grant", g.ID, map[string]any{
 		"contact_id": g.ContactID, "product_id": g.ProductID, "source": g.Source, "ends_at": g.EndsAt, "transferred_from": n.TransferredFrom})
+	if err == nil && from == "" {
+		evs.Add(events.Event{Type: events.AccessGranted, ID: g.ID})
+	}
 	return g, true, err
 }
 
-// extendTx moves cur's end to end when that is later.
-func (s *Service) extendTx(ctx context.Context, tx db.DBTX, cur Grant, end *time.Time) (Grant, error) {
+// extendTx moves cur's end to end when that is later; changed says whether it did.
+func (s *Service) extendTx(ctx context.Context, tx db.DBTX, cur Grant, end *time.Time) (Grant, bool, error) {
 	if cur.EndsAt == nil || (end != nil && !end.After(*cur.EndsAt)) {
-		return cur, nil // already lasts at least as long
+		return cur, false, nil // already lasts at least as long
 	}
 	r, err := accessq.New(tx).GrantSetEnd(ctx, accessq.GrantSetEndParams{ID: cur.ID, EndsAt: end})
 	if err != nil {
-		return Grant{}, storeErr(cur.ID, err)
+		return Grant{}, false, storeErr(cur.ID, err)
 	}
 	g := fromRow(r)
 	msg := fmt.Sprintf("Access to %s extended %s", s.productName(ctx, tx, g.ProductID), until(g.EndsAt))
 	if err := s.contacts.AddEventTx(ctx, tx, g.ContactID, EventExtended, msg); err != nil {
-		return Grant{}, err
+		return Grant{}, false, err
 	}
 	err = s.audit.RecordTx(ctx, tx, "access.extend", "access_grant", g.ID, map[string]any{
 		"contact_id": g.ContactID, "product_id": g.ProductID, "from": cur.EndsAt, "to": g.EndsAt})
-	return g, err
+	return g, err == nil, err
 }
 
 // Revoke ends grant id now. A grant already revoked is ErrRevoked and nothing changes.
@@ -137,8 +160,9 @@ func (s *Service) Revoke(ctx context.Context, id int64, reason string) (Grant, e
 	return g, err
 }
 
-// RevokeTx revokes grant id inside the caller's transaction (a refund), with audit entry and timeline event.
-func (s *Service) RevokeTx(ctx context.Context, tx db.DBTX, id int64, reason string) (Grant, error) {
+// RevokeTx revokes grant id inside the caller's transaction (a refund), with audit entry, timeline event and
+// access.revoked.
+func (s *Service) RevokeTx(ctx context.Context, tx pgx.Tx, id int64, reason string) (Grant, error) {
 	g, err := revokeGrant(ctx, tx, id, reason, false)
 	if err != nil {
 		return Grant{}, err
@@ -152,7 +176,10 @@ func (s *Service) RevokeTx(ctx context.Context, tx db.DBTX, id int64, reason str
 	}
 	err = s.audit.RecordTx(ctx, tx, "access.revoke", "access_grant", g.ID, map[string]any{
 		"contact_id": g.ContactID, "product_id": g.ProductID, "reason": reason})
-	return g, err
+	if err != nil {
+		return Grant{}, err
+	}
+	return g, s.events.EmitTx(ctx, tx, events.Event{Type: events.AccessRevoked, ID: g.ID})
 }
 
 // Transfer moves grant id to another contact: the old grant is revoked with reason "transferred to <e-mail>" and
@@ -169,7 +196,9 @@ func (s *Service) Transfer(ctx context.Context, id, toContactID int64) (Grant, e
 	return g, err
 }
 
-func (s *Service) transferTx(ctx context.Context, tx db.DBTX, id, toContactID int64) (Grant, error) {
+// transferTx moves grant id to toContactID; access.transferred carries the target's grant (transferred_from names
+// the old one).
+func (s *Service) transferTx(ctx context.Context, tx pgx.Tx, id, toContactID int64) (Grant, error) {
 	old, err := getGrant(ctx, tx, id)
 	if err != nil {
 		return Grant{}, err
@@ -198,13 +227,21 @@ func (s *Service) transferTx(ctx context.Context, tx db.DBTX, id, toContactID in
 	}
 	n := NewGrant{ContactID: toContactID, ProductID: old.ProductID, Source: SourceTransfer,
 		SourceRef: audit.ActorFrom(ctx).Label, EndsAt: old.EndsAt, TransferredFrom: old.ID}
-	g, _, err := s.grantTx(ctx, tx, n, fromEmail)
+	g, _, err := s.grantTx(ctx, tx, n, fromEmail, nil)
 	if err != nil {
 		return Grant{}, err
 	}
 	err = s.audit.RecordTx(ctx, tx, "access.transfer", "access_grant", old.ID, map[string]any{
 		"from_contact_id": old.ContactID, "to_contact_id": toContactID, "product_id": old.ProductID, "new_grant_id": g.ID})
-	return g, err
+	if err != nil {
+		return Grant{}, err
+	}
+	return g, s.events.EmitTx(ctx, tx, events.Event{Type: events.AccessTransferred, ID: g.ID})
+}
+
+// GetTx reads grant id inside tx (an event's object rendered in the emitting transaction).
+func (s *Service) GetTx(ctx context.Context, tx db.DBTX, id int64) (Grant, error) {
+	return getGrant(ctx, tx, id)
 }
 
 // Get returns grant id or an error wrapping check.ErrNotFound.

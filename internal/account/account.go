@@ -22,7 +22,7 @@ type Mailer interface {
 
 // Contacts is the part of the CRM an account needs (internal/crm).
 type Contacts interface {
-	CreateTx(ctx context.Context, tx db.DBTX, in crm.Input) (crm.Contact, error)
+	CreateTx(ctx context.Context, tx pgx.Tx, in crm.Input) (crm.Contact, error)
 	ByEmail(ctx context.Context, email string) (crm.Contact, error)
 	Contact(ctx context.Context, id int64) (crm.Contact, error)
 	Update(ctx context.Context, id int64, p crm.Patch) (crm.Contact, error)

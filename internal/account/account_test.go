@@ -59,7 +59,7 @@ func newFixture(t *testing.T) fixture {
 	t.Helper()
 	pool := dbtest.New(t)
 	al := audit.New(pool)
-	contacts := crm.NewService(pool, al)
+	contacts := crm.NewService(pool, al, nil)
 	m := &recordingMailer{}
 	ctx := audit.WithActor(context.Background(), audit.Actor{Type: audit.ActorSystem, Label: "test"})
 	svc, err := NewService(pool, al, contacts, m, "https://school.test")

@@ -22,7 +22,7 @@ func (f fixture) secondProcess(t *testing.T) *Service {
 	}
 	t.Cleanup(pool.Close)
 	al := audit.New(pool)
-	svc, err := NewService(pool, al, crm.NewService(pool, al), f.mailer, "https://school.test")
+	svc, err := NewService(pool, al, crm.NewService(pool, al, nil), f.mailer, "https://school.test")
 	if err != nil {
 		t.Fatal(err)
 	}

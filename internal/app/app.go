@@ -11,6 +11,7 @@ import (
 
 	"github.com/bursar/bursar/internal/access"
 	"github.com/bursar/bursar/internal/account"
+	"github.com/bursar/bursar/internal/apiview"
 	"github.com/bursar/bursar/internal/audit"
 	"github.com/bursar/bursar/internal/billing"
 	"github.com/bursar/bursar/internal/catalogcache"
@@ -92,7 +93,6 @@ func New(d Deps) (*App, error) {
 		Staff:          staff.NewService(d.Pool, al),
 		Idempotency:    idempotency.New(d.Pool),
 		PaymentSystems: gateway.NewService(d.Pool, al, d.Config.SecretKey),
-		Contacts:       crm.NewService(d.Pool, al),
 		Settings:       settings.NewService(d.Pool, al),
 		Rates:          fx.NewService(d.Pool, al),
 		RateLimiter:    account.NewRateLimiter(d.Pool),
@@ -100,15 +100,6 @@ func New(d Deps) (*App, error) {
 		Jobs:           d.Jobs,
 	}
 	var err error
-	// Offers refuse paying without signing in unless one of their payment systems reports the payer's e-mail.
-	if s.Offers, err = offer.NewService(d.Pool, al, s.PaymentSystems); err != nil {
-		return nil, err
-	}
-	// Access writes to the contacts' timelines and names products through the catalog cache.
-	if s.Access, err = access.NewService(d.Pool, al, s.Contacts,
-		catalogcache.ProductNames{Cache: cache, Offers: s.Offers}); err != nil {
-		return nil, err
-	}
 	if s.Jobs == nil {
 		if s.Jobs, err = jobs.NewInserter(d.Pool, d.Log); err != nil {
 			return nil, err
@@ -116,6 +107,27 @@ func New(d Deps) (*App, error) {
 	}
 	s.Notify = notify.NewService(d.Pool)
 	s.Mailer = mailer.New(s.Notify, catalogcache.School{Cache: cache, Settings: s.Settings}, d.Config.BaseURL)
+	// Outgoing webhooks (issue 16), built before the modules that emit through them: secrets sealed with the
+	// server's key, owners e-mailed when an endpoint is disabled, each event's object rendered as the API returns
+	// it by view (internal/apiview), which reads through the module services once they are built (render.go).
+	view := &apiview.Renderer{}
+	if s.Webhooks, err = webhook.NewService(d.Pool, al, webhook.Config{SecretKey: d.Config.SecretKey,
+		AllowPrivate: d.Config.WebhookAllowPrivate, Log: d.Log},
+		webhook.Deps{Render: view.Render, Owners: s.Staff, Mailer: s.Mailer}); err != nil {
+		return nil, err
+	}
+	// The modules emit their events into the webhooks' service in the transaction that causes them.
+	emitter := s.Webhooks
+	s.Contacts = crm.NewService(d.Pool, al, emitter)
+	// Offers refuse paying without signing in unless one of their payment systems reports the payer's e-mail.
+	if s.Offers, err = offer.NewService(d.Pool, al, s.PaymentSystems); err != nil {
+		return nil, err
+	}
+	// Access writes to the contacts' timelines and names products through the catalog cache.
+	if s.Access, err = access.NewService(d.Pool, al, s.Contacts,
+		catalogcache.ProductNames{Cache: cache, Offers: s.Offers}, emitter); err != nil {
+		return nil, err
+	}
 	if s.Accounts, err = account.NewService(d.Pool, al, s.Contacts, s.Mailer, d.Config.BaseURL); err != nil {
 		return nil, err
 	}
@@ -135,7 +147,7 @@ func New(d Deps) (*App, error) {
 	// Payment links: tokens signed with the server's key, on the public URL; their side of the order completion
 	// (a link's order paid, the contact's other links for the offer voided) is built first, for the orders.
 	linkCfg := paylink.Config{SecretKey: d.Config.SecretKey, BaseURL: d.Config.BaseURL,
-		DefaultExpiry: d.Config.LinkExpiry}
+		DefaultExpiry: d.Config.LinkExpiry, Events: emitter}
 	completions, err := paylink.NewCompletions(al, linkCfg, s.Contacts, s.Mailer)
 	if err != nil {
 		return nil, err
@@ -146,7 +158,8 @@ func New(d Deps) (*App, error) {
 	billDeps := billing.Deps{Offers: catalogcache.Offers{Cache: cache, Offers: s.Offers},
 		Systems:  catalogcache.Systems{Cache: cache, Systems: s.PaymentSystems},
 		Contacts: s.Contacts, Access: s.Access, Welcome: s.Accounts,
-		School: catalogcache.School{Cache: cache, Settings: s.Settings}, Mailer: s.Mailer, Jobs: s.Jobs}
+		School: catalogcache.School{Cache: cache, Settings: s.Settings}, Mailer: s.Mailer, Jobs: s.Jobs,
+		Events: emitter}
 	billCompletions, err := billing.NewCompletions(al, billCfg, billDeps)
 	if err != nil {
 		return nil, err
@@ -161,6 +174,7 @@ func New(d Deps) (*App, error) {
 		Rates: s.Rates, Mailer: s.Mailer, Jobs: s.Jobs,
 		Payers: s.Contacts, Welcome: s.Accounts, School: s.Settings,
 		Gateways: s.Gateways, Completions: order.AllCompletions{completions, billCompletions},
+		Events: emitter,
 	}); err != nil {
 		return nil, err
 	}
@@ -178,15 +192,10 @@ func New(d Deps) (*App, error) {
 	// Imports of sales made elsewhere: contacts, grants, the contacts' timelines, welcome links and e-mails.
 	if s.Imports, err = importer.NewService(d.Pool, al, importer.Config{}, importer.Deps{Contacts: s.Contacts,
 		Access: s.Access, Products: s.Offers, School: catalogcache.School{Cache: cache, Settings: s.Settings},
-		Welcome: s.Accounts, Mailer: s.Mailer}); err != nil {
+		Welcome: s.Accounts, Mailer: s.Mailer, Events: emitter}); err != nil {
 		return nil, err
 	}
-	// Outgoing webhooks: secrets sealed with the server's key, owners e-mailed when an endpoint is disabled.
-	if s.Webhooks, err = webhook.NewService(d.Pool, al, webhook.Config{SecretKey: d.Config.SecretKey,
-		AllowPrivate: d.Config.WebhookAllowPrivate, Log: d.Log},
-		webhook.Deps{Render: renderObject, Owners: s.Staff, Mailer: s.Mailer}); err != nil {
-		return nil, err
-	}
+	fillRenderer(view, s)
 	return &App{Services: s, cfg: d.Config, log: d.Log, pool: d.Pool}, nil
 }
 

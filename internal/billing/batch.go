@@ -209,6 +209,11 @@ func (s *Service) issueManyTx(ctx context.Context, tx pgx.Tx, ids []int64, now t
 	if err := c.audit.RecordManyTx(ctx, tx, entries); err != nil {
 		return 0, nil, err
 	}
+	for _, r := range receipts { // receipt.issued of the whole batch, emitted with one EmitTx by inTx
+		if err := emit(ctx, EventIssued, r.EnrollmentID, r.ID); err != nil {
+			return 0, nil, err
+		}
+	}
 	if mm, ok := c.deps.Mailer.(ManyMailer); ok {
 		if err := mm.BillingEmailsTx(ctx, tx, mails); err != nil {
 			return 0, nil, err

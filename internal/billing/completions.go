@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"github.com/bursar/bursar/internal/audit"
+	"github.com/bursar/bursar/internal/events"
 	"github.com/bursar/bursar/internal/order"
 )
 
@@ -23,5 +24,6 @@ func NewCompletions(al *audit.Log, cfg Config, d Deps) (*Completions, error) {
 	if al == nil {
 		return nil, errors.New("billing: completions need an audit log")
 	}
+	d.Events = events.OrNop(d.Events)
 	return &Completions{audit: al, cfg: cfg, deps: d}, nil
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/bursar/bursar/internal/audit"
 	"github.com/bursar/bursar/internal/billing/billingq"
 	"github.com/bursar/bursar/internal/check"
+	"github.com/bursar/bursar/internal/db"
 	"github.com/bursar/bursar/internal/offer"
 )
 
@@ -81,7 +82,7 @@ func (s *Service) Enroll(ctx context.Context, in EnrollInput) (Enrolled, error) 
 		lang = of.Language
 	}
 	var out Enrolled
-	err = pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+	err = s.inTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		now := c.now()
 		learnerID := in.PayerID
 		if in.Learner != nil {
@@ -199,6 +200,11 @@ func (s *Service) Get(ctx context.Context, id int64) (Enrollment, error) {
 	return getEnrollment(ctx, s.db, id)
 }
 
+// EnrollmentTx is Get inside tx (an event's object rendered in the emitting transaction).
+func (s *Service) EnrollmentTx(ctx context.Context, tx db.DBTX, id int64) (Enrollment, error) {
+	return getEnrollment(ctx, tx, id)
+}
+
 func limit(n int) int32 {
 	if n <= 0 {
 		return 50
@@ -224,7 +230,12 @@ func (s *Service) Enrollments(ctx context.Context, f Filter) (EnrollmentPage, er
 
 // Events returns enrollment id's own timeline, oldest first.
 func (s *Service) Events(ctx context.Context, id int64) ([]Event, error) {
-	rows, err := billingq.New(s.db).EventsOf(ctx, id)
+	return s.EventsTx(ctx, s.db, id)
+}
+
+// EventsTx is Events inside tx.
+func (s *Service) EventsTx(ctx context.Context, tx db.DBTX, id int64) ([]Event, error) {
+	rows, err := billingq.New(tx).EventsOf(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("events of enrollment %d: %w", id, err)
 	}
@@ -251,7 +262,12 @@ func (s *Service) withURL(r Receipt) Receipt {
 
 // Receipt returns receipt id.
 func (s *Service) Receipt(ctx context.Context, id int64) (Receipt, error) {
-	r, err := billingq.New(s.db).ReceiptGet(ctx, id)
+	return s.ReceiptTx(ctx, s.db, id)
+}
+
+// ReceiptTx is Receipt inside tx (an event's object rendered in the emitting transaction).
+func (s *Service) ReceiptTx(ctx context.Context, tx db.DBTX, id int64) (Receipt, error) {
+	r, err := billingq.New(tx).ReceiptGet(ctx, id)
 	if err != nil {
 		return Receipt{}, notFound("receipt", id, err)
 	}
@@ -269,6 +285,11 @@ func (s *Service) ReceiptByNumber(ctx context.Context, number string) (Receipt, 
 
 // Receipts lists receipts under f, newest first.
 func (s *Service) Receipts(ctx context.Context, f ReceiptFilter) (ReceiptPage, error) {
+	return s.ReceiptsTx(ctx, s.db, f)
+}
+
+// ReceiptsTx is Receipts inside tx.
+func (s *Service) ReceiptsTx(ctx context.Context, tx db.DBTX, f ReceiptFilter) (ReceiptPage, error) {
 	lim := limit(f.Limit)
 	p := billingq.ReceiptsListParams{Status: string(f.Status), OfferID: f.OfferID, EnrollmentID: f.EnrollmentID,
 		PayerID: f.PayerID, Overdue: f.Overdue, Now: s.core().now(), BeforeID: f.BeforeID, Lim: lim + 1}
@@ -278,7 +299,7 @@ func (s *Service) Receipts(ctx context.Context, f ReceiptFilter) (ReceiptPage, e
 	if !f.DueTo.IsZero() {
 		p.DueTo = &f.DueTo
 	}
-	rows, err := billingq.New(s.db).ReceiptsList(ctx, p)
+	rows, err := billingq.New(tx).ReceiptsList(ctx, p)
 	if err != nil {
 		return ReceiptPage{}, fmt.Errorf("list receipts: %w", err)
 	}
@@ -295,7 +316,12 @@ func (s *Service) Receipts(ctx context.Context, f ReceiptFilter) (ReceiptPage, e
 
 // Payments returns what paid receipt id, oldest first.
 func (s *Service) Payments(ctx context.Context, id int64) ([]Payment, error) {
-	rows, err := billingq.New(s.db).PaymentsOfReceipt(ctx, id)
+	return s.PaymentsTx(ctx, s.db, id)
+}
+
+// PaymentsTx is Payments inside tx.
+func (s *Service) PaymentsTx(ctx context.Context, tx db.DBTX, id int64) ([]Payment, error) {
+	rows, err := billingq.New(tx).PaymentsOfReceipt(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("payments of receipt %d: %w", id, err)
 	}
@@ -309,7 +335,7 @@ func (s *Service) Payments(ctx context.Context, id int64) ([]Payment, error) {
 // Document is what receipt id's printable document shows.
 func (s *Service) Document(ctx context.Context, id int64) (Document, error) {
 	var d Document
-	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		r, err := billingq.New(tx).ReceiptGet(ctx, id)
 		if err != nil {
 			return notFound("receipt", id, err)

@@ -18,6 +18,7 @@ import (
 	"github.com/bursar/bursar/internal/billing"
 	"github.com/bursar/bursar/internal/crm"
 	"github.com/bursar/bursar/internal/db/dbtest"
+	"github.com/bursar/bursar/internal/events/eventstest"
 	"github.com/bursar/bursar/internal/fx"
 	"github.com/bursar/bursar/internal/gateway"
 	"github.com/bursar/bursar/internal/jobs"
@@ -142,6 +143,7 @@ type fixture struct {
 	cards    gateway.System
 	payer    crm.Contact
 	ins      *jobs.Client
+	rec      *eventstest.Recorder // every module's events
 }
 
 var testKey = []byte("0123456789abcdef0123456789abcdef")
@@ -151,13 +153,14 @@ func newFixture(t testing.TB, start time.Time) *fixture {
 	pool := dbtest.New(t)
 	ctx := audit.WithActor(context.Background(), audit.Actor{Type: audit.ActorAdmin, ID: 1, Label: "ann@school.test"})
 	al := audit.New(pool)
+	rec := eventstest.New(t, pool)
 	f := &fixture{t: t, ctx: ctx, pool: pool, clock: &clock{t: start}, gw: &fakeGateway{}, mails: &mails{},
-		systems: gateway.NewService(pool, al, make([]byte, 32)), contacts: crm.NewService(pool, al)}
+		systems: gateway.NewService(pool, al, make([]byte, 32)), contacts: crm.NewService(pool, al, rec), rec: rec}
 	var err error
 	if f.offers, err = offer.NewService(pool, al, f.systems); err != nil {
 		t.Fatal(err)
 	}
-	if f.grants, err = access.NewService(pool, al, f.contacts, f.offers); err != nil {
+	if f.grants, err = access.NewService(pool, al, f.contacts, f.offers, rec); err != nil {
 		t.Fatal(err)
 	}
 	if f.ins, err = jobs.NewInserter(pool, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
@@ -173,21 +176,22 @@ func newFixture(t testing.TB, start time.Time) *fixture {
 		t.Fatal(err)
 	}
 	m := mailer.New(notify.NewService(pool), st, "https://school.test")
-	lcfg := paylink.Config{SecretKey: testKey, BaseURL: "https://school.test", Now: f.clock.Now}
+	lcfg := paylink.Config{SecretKey: testKey, BaseURL: "https://school.test", Now: f.clock.Now, Events: rec}
 	lcompl, err := paylink.NewCompletions(al, lcfg, f.contacts, m)
 	if err != nil {
 		t.Fatal(err)
 	}
 	f.cfg = billing.Config{BaseURL: "https://school.test", Now: f.clock.Now}
 	f.deps = billing.Deps{Offers: f.offers, Systems: f.systems, Contacts: f.contacts, Access: f.grants,
-		Welcome: noWelcome{}, School: st, Mailer: f.mails, Jobs: f.ins}
+		Welcome: noWelcome{}, School: st, Mailer: f.mails, Jobs: f.ins, Events: rec}
 	bcompl, err := billing.NewCompletions(al, f.cfg, f.deps)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if f.orders, err = order.NewService(pool, al, order.Deps{Offers: f.offers, Systems: f.systems, Access: f.grants,
 		Timeline: f.contacts, Rates: fx.NewService(pool, al), Mailer: m, Jobs: f.ins, Payers: f.contacts,
-		Welcome: noWelcome{}, School: st, Gateways: f.gw, Completions: order.AllCompletions{lcompl, bcompl}}); err != nil {
+		Welcome: noWelcome{}, School: st, Gateways: f.gw, Completions: order.AllCompletions{lcompl, bcompl},
+		Events: rec}); err != nil {
 		t.Fatal(err)
 	}
 	if f.links, err = paylink.NewService(pool, al, lcfg, paylink.Deps{Orders: f.orders, Offers: f.offers,

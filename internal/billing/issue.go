@@ -254,7 +254,7 @@ func (s *Service) issueChunk(ctx context.Context, ids []int64, now time.Time) (i
 		again  []int64
 	)
 	s.issuing <- struct{}{}
-	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		var err error
 		issued, again, err = s.issueManyTx(ctx, tx, ids, now)
 		return err
@@ -281,7 +281,7 @@ func (s *Service) issueDue(ctx context.Context, id int64, now time.Time) (int, e
 	for {
 		more := false
 		s.issuing <- struct{}{}
-		err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+		err := s.inTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 			row, err := billingq.New(tx).EnrollmentLockDue(ctx, billingq.EnrollmentLockDueParams{ID: id, Now: now})
 			if errors.Is(err, pgx.ErrNoRows) {
 				return nil // another process has it, or it is not due any more
@@ -327,7 +327,7 @@ func (s *Service) issueNextTx(ctx context.Context, tx pgx.Tx, e Enrollment) (Enr
 // now"); an enrollment with nothing more to issue, or not active or suspended, is ErrEnrollmentState.
 func (s *Service) IssueNext(ctx context.Context, id int64) (Receipt, error) {
 	var out Receipt
-	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		e, err := lockEnrollment(ctx, tx, id)
 		if err != nil {
 			return err

@@ -46,9 +46,9 @@ const attempts = 5
 // then the link, as a completing payment does, before the receipt): a link no longer active is left as it is (its
 // payment, if any, has reached the receipt or becomes a payment exception). f gets the receipt locked.
 func (s *Service) withLinkClosed(ctx context.Context, id int64, comment string,
-	f func(tx pgx.Tx, r Receipt) error) error {
+	f func(ctx context.Context, tx pgx.Tx, r Receipt) error) error {
 	for range attempts {
-		err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+		err := s.inTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 			row, err := billingq.New(tx).ReceiptGet(ctx, id)
 			if err != nil {
 				return notFound("receipt", id, err)
@@ -69,7 +69,7 @@ func (s *Service) withLinkClosed(ctx context.Context, id int64, comment string,
 			if !r.Status.Open() {
 				return notOpen(r)
 			}
-			return f(tx, r)
+			return f(ctx, tx, r)
 		})
 		if !errors.Is(err, paylink.ErrClosing) {
 			return err
@@ -106,7 +106,7 @@ func (s *Service) RecordPayment(ctx context.Context, id int64, p CashPayment) (R
 		return Receipt{}, err
 	}
 	var out Receipt
-	err = s.withLinkClosed(ctx, id, "paid another way", func(tx pgx.Tx, r Receipt) error {
+	err = s.withLinkClosed(ctx, id, "paid another way", func(ctx context.Context, tx pgx.Tx, r Receipt) error {
 		if p.Amount.Amount > r.Due().Amount {
 			return check.Field("amount", fmt.Sprintf("is more than what is due, %s", r.Due()))
 		}
@@ -140,7 +140,7 @@ func (s *Service) Relink(ctx context.Context, id int64) (Receipt, error) {
 	ctx = system(ctx)
 	c := s.core()
 	var out Receipt
-	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		r, err := lockReceipt(ctx, tx, id)
 		if err != nil {
 			return err
@@ -182,7 +182,7 @@ func (s *Service) Waive(ctx context.Context, id int64, reason string) (Receipt, 
 	}
 	c := s.core()
 	var out Receipt
-	err := s.withLinkClosed(ctx, id, "receipt waived", func(tx pgx.Tx, r Receipt) error {
+	err := s.withLinkClosed(ctx, id, "receipt waived", func(ctx context.Context, tx pgx.Tx, r Receipt) error {
 		now := c.now()
 		r.Status, r.DecidedAt, r.DecidedBy, r.Note = ReceiptWaived, &now, audit.ActorFrom(ctx).Label, reason
 		r, err := c.saveReceipt(ctx, tx, r)
@@ -208,7 +208,7 @@ func (s *Service) Waive(ctx context.Context, id int64, reason string) (Receipt, 
 func (s *Service) ExtendGrace(ctx context.Context, id int64, until time.Time) (Receipt, error) {
 	c := s.core()
 	var out Receipt
-	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		r, err := lockReceipt(ctx, tx, id)
 		if err != nil {
 			return err
@@ -264,7 +264,7 @@ func (s *Service) Pause(ctx context.Context, id int64, reason string) (Enrollmen
 	}
 	c := s.core()
 	var out Enrollment
-	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		e, err := lockEnrollment(ctx, tx, id)
 		if err != nil {
 			return err
@@ -295,7 +295,7 @@ func (s *Service) Pause(ctx context.Context, id int64, reason string) (Enrollmen
 func (s *Service) Resume(ctx context.Context, id int64) (Enrollment, error) {
 	c := s.core()
 	var out Enrollment
-	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		e, err := lockEnrollment(ctx, tx, id)
 		if err != nil {
 			return err
@@ -332,7 +332,7 @@ func (s *Service) Cancel(ctx context.Context, id int64, reason string) (Enrollme
 	c := s.core()
 	var out Enrollment
 	for range attempts {
-		err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+		err := s.inTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 			rows, err := billingq.New(tx).ReceiptsOfEnrollment(ctx, id)
 			if err != nil {
 				return err
@@ -439,7 +439,7 @@ func (s *Service) ExpirePending(ctx context.Context, id int64) (bool, error) {
 		}
 	}
 	done := false
-	err = pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+	err = s.inTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		now := c.now()
 		if first.ID != 0 {
 			r, err := lockReceipt(ctx, tx, first.ID)

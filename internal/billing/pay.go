@@ -27,6 +27,15 @@ func (c *Completions) OrderCompletedTx(ctx context.Context, tx pgx.Tx, o order.O
 	if o.Channel != order.ChannelLink {
 		return nil
 	}
+	ctx, evs := withBatch(ctx)
+	if err := c.orderCompletedTx(ctx, tx, o); err != nil {
+		return err
+	}
+	return evs.EmitTx(ctx, c.deps.Events, tx)
+}
+
+// orderCompletedTx is OrderCompletedTx with ctx carrying its batch of events.
+func (c *Completions) orderCompletedTx(ctx context.Context, tx pgx.Tx, o order.Order) error {
 	cr := c.core()
 	row, err := billingq.New(tx).ReceiptByPayOffer(ctx, &o.OfferID)
 	if errors.Is(err, pgx.ErrNoRows) {

@@ -80,7 +80,7 @@ func (s *Service) Remind(ctx context.Context) (int, error) {
 func (s *Service) remindOne(ctx context.Context, id int64, now time.Time) (bool, error) {
 	c := s.core()
 	done := false
-	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		row, err := billingq.New(tx).ReceiptGet(ctx, id)
 		if err != nil {
 			return err
@@ -128,7 +128,7 @@ func (s *Service) remindOne(ctx context.Context, id int64, now time.Time) (bool,
 func (s *Service) suspend(ctx context.Context, id int64, now time.Time) (bool, error) {
 	c := s.core()
 	done := false
-	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		e, err := lockEnrollment(ctx, tx, id)
 		if err != nil {
 			return err

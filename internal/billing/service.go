@@ -16,6 +16,7 @@ import (
 	"github.com/bursar/bursar/internal/audit"
 	"github.com/bursar/bursar/internal/crm"
 	"github.com/bursar/bursar/internal/db"
+	"github.com/bursar/bursar/internal/events"
 	"github.com/bursar/bursar/internal/gateway"
 	"github.com/bursar/bursar/internal/offer"
 	"github.com/bursar/bursar/internal/paylink"
@@ -39,17 +40,17 @@ type Systems interface {
 type Contacts interface {
 	Contact(ctx context.Context, id int64) (crm.Contact, error)
 	ContactsByID(ctx context.Context, ids []int64) (map[int64]crm.Contact, error)
-	PayerTx(ctx context.Context, tx db.DBTX, email string) (crm.Contact, bool, error)
+	PayerTx(ctx context.Context, tx pgx.Tx, email string) (crm.Contact, bool, error)
 	AddEventTx(ctx context.Context, tx db.DBTX, contactID int64, kind, message string) error
 	// AddEventsTx is AddEventTx for many lines in one statement (the batch issue).
 	AddEventsTx(ctx context.Context, tx db.DBTX, events []crm.Event) error
 	// NameIfEmptyTx names a contact that has no name yet (a learner the payer named).
-	NameIfEmptyTx(ctx context.Context, tx db.DBTX, id int64, name string) (bool, error)
+	NameIfEmptyTx(ctx context.Context, tx pgx.Tx, id int64, name string) (bool, error)
 }
 
 // Access grants, pauses and resumes the learner's access (internal/access).
 type Access interface {
-	GrantTx(ctx context.Context, tx db.DBTX, n access.NewGrant) (access.Grant, bool, error)
+	GrantTx(ctx context.Context, tx pgx.Tx, n access.NewGrant) (access.Grant, bool, error)
 	PauseTx(ctx context.Context, tx db.DBTX, ids []int64, reason string) error
 	ResumeTx(ctx context.Context, tx db.DBTX, ids []int64) error
 	// EndTx sets the grants' end (a cancelled enrollment: the end of the paid period).
@@ -101,6 +102,9 @@ type Deps struct {
 	School   School
 	Mailer   Mailer
 	Jobs     Jobs
+	// Events receives the receipt.* and enrollment.* events in the transaction that makes the change (events.go);
+	// nil is events.Nop.
+	Events events.Emitter
 }
 
 // Config is the service's settings.
@@ -152,6 +156,7 @@ func NewService(pool *pgxpool.Pool, al *audit.Log, cfg Config, d Deps) (*Service
 			return nil, fmt.Errorf("billing: Deps.%s is required", dep.name)
 		}
 	}
+	d.Events = events.OrNop(d.Events)
 	slots := max(1, min(issueWorkers, int(pool.Config().MaxConns)/2))
 	return &Service{db: pool, audit: al, deps: d, cfg: cfg, issuing: make(chan struct{}, slots)}, nil
 }

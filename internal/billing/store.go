@@ -234,7 +234,10 @@ func (c core) eventTx(ctx context.Context, tx db.DBTX, e Enrollment, receiptID i
 	if receiptID != 0 {
 		entity, id = "receipt", receiptID
 	}
-	return c.audit.RecordTx(ctx, tx, action, entity, id, details)
+	if err := c.audit.RecordTx(ctx, tx, action, entity, id, details); err != nil {
+		return err
+	}
+	return emit(ctx, kind, e.ID, receiptID)
 }
 
 // grantIDs are the grants enrollment id made.

@@ -21,7 +21,7 @@ func newService(t *testing.T) (*crm.Service, *pgxpool.Pool, context.Context) {
 	t.Helper()
 	pool := dbtest.New(t)
 	ctx := audit.WithActor(context.Background(), audit.Actor{Type: audit.ActorAdmin, ID: 1, Label: "owner@school.test"})
-	return crm.NewService(pool, audit.New(pool)), pool, ctx
+	return crm.NewService(pool, audit.New(pool), nil), pool, ctx
 }
 
 func mustCreate(t *testing.T, s *crm.Service, ctx context.Context, in crm.Input) crm.Contact {

@@ -10,7 +10,7 @@ import (
 
 	"github.com/bursar/bursar/internal/check"
 	"github.com/bursar/bursar/internal/crm/crmq"
-	"github.com/bursar/bursar/internal/db"
+	"github.com/bursar/bursar/internal/events"
 )
 
 // Timeline kinds of contacts made by payments.
@@ -21,8 +21,9 @@ const (
 
 // PayerTx is the contact of a payer who paid without signing in, by the e-mail the gateway reported: the contact
 // with that e-mail (in any letter case), or a new one. created says which. It runs inside the caller's transaction
-// (the payment's) and never fails on a concurrent creation of the same e-mail: both end with the one contact.
-func (s *Service) PayerTx(ctx context.Context, tx db.DBTX, email string) (c Contact, created bool, err error) {
+// (the payment's) and never fails on a concurrent creation of the same e-mail: both end with the one contact. A new
+// contact emits contact.created.
+func (s *Service) PayerTx(ctx context.Context, tx pgx.Tx, email string) (c Contact, created bool, err error) {
 	email = check.NormalizeEmail(email)
 	e := check.Errors{}
 	e.Email("email", email, true)
@@ -48,14 +49,17 @@ func (s *Service) PayerTx(ctx context.Context, tx db.DBTX, email string) (c Cont
 	if err := s.AddEventTx(ctx, tx, c.ID, EventCreatedByPayment, "Contact created by a payment made without signing in"); err != nil {
 		return Contact{}, false, err
 	}
-	return c, true, s.audit.RecordTx(ctx, tx, "contact.create", "contact", c.ID, map[string]any{"email": c.Email,
-		"source": "payment"})
+	if err := s.audit.RecordTx(ctx, tx, "contact.create", "contact", c.ID, map[string]any{"email": c.Email,
+		"source": "payment"}); err != nil {
+		return Contact{}, false, err
+	}
+	return c, true, s.events.EmitTx(ctx, tx, events.Event{Type: events.ContactCreated, ID: c.ID})
 }
 
 // PlaceholderTx makes a placeholder contact, <random>@domain, for a payment whose gateway reported no e-mail: it
 // holds the payment and the access until an admin finds the payer in the gateway and moves the access to them.
-// Placeholder contacts are flagged (Contact.Placeholder) and never e-mailed.
-func (s *Service) PlaceholderTx(ctx context.Context, tx db.DBTX, domain, note string) (Contact, error) {
+// Placeholder contacts are flagged (Contact.Placeholder) and never e-mailed. It emits contact.created.
+func (s *Service) PlaceholderTx(ctx context.Context, tx pgx.Tx, domain, note string) (Contact, error) {
 	email := "payer-" + rand.Text()[:12] + "@" + domain
 	r, err := crmq.New(tx).ContactInsertIfAbsent(ctx, crmq.ContactInsertIfAbsentParams{Email: check.NormalizeEmail(email),
 		Placeholder: true})
@@ -69,13 +73,16 @@ func (s *Service) PlaceholderTx(ctx context.Context, tx db.DBTX, domain, note st
 	if err := s.AddEventTx(ctx, tx, c.ID, EventPlaceholder, note); err != nil {
 		return Contact{}, err
 	}
-	return c, s.audit.RecordTx(ctx, tx, "contact.create", "contact", c.ID, map[string]any{"email": c.Email,
-		"source": "payment", "placeholder": true})
+	if err := s.audit.RecordTx(ctx, tx, "contact.create", "contact", c.ID, map[string]any{"email": c.Email,
+		"source": "payment", "placeholder": true}); err != nil {
+		return Contact{}, err
+	}
+	return c, s.events.EmitTx(ctx, tx, events.Event{Type: events.ContactCreated, ID: c.ID})
 }
 
 // NameIfEmptyTx gives contact id the name name when it has none (a learner an enrollment names), in the caller's
-// transaction; a contact with a name keeps it. It reports whether it changed.
-func (s *Service) NameIfEmptyTx(ctx context.Context, tx db.DBTX, id int64, name string) (bool, error) {
+// transaction; a contact with a name keeps it. It reports whether it changed (then contact.updated is emitted).
+func (s *Service) NameIfEmptyTx(ctx context.Context, tx pgx.Tx, id int64, name string) (bool, error) {
 	if name == "" {
 		return false, nil
 	}
@@ -86,6 +93,9 @@ func (s *Service) NameIfEmptyTx(ctx context.Context, tx db.DBTX, id int64, name 
 	if n == 0 {
 		return false, nil
 	}
-	return true, s.audit.RecordTx(ctx, tx, "contact.update", "contact", id, map[string]any{"name": name,
-		"source": "enrollment"})
+	if err := s.audit.RecordTx(ctx, tx, "contact.update", "contact", id, map[string]any{"name": name,
+		"source": "enrollment"}); err != nil {
+		return false, err
+	}
+	return true, s.events.EmitTx(ctx, tx, events.Event{Type: events.ContactUpdated, ID: id})
 }

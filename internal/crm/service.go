@@ -15,16 +15,21 @@ import (
 	"github.com/bursar/bursar/internal/check"
 	"github.com/bursar/bursar/internal/crm/crmq"
 	"github.com/bursar/bursar/internal/db"
+	"github.com/bursar/bursar/internal/events"
 )
 
 // Service manages contacts.
 type Service struct {
-	db    *pgxpool.Pool
-	audit *audit.Log
+	db     *pgxpool.Pool
+	audit  *audit.Log
+	events events.Emitter
 }
 
-// NewService returns a Service on pool.
-func NewService(pool *pgxpool.Pool, al *audit.Log) *Service { return &Service{db: pool, audit: al} }
+// NewService returns a Service on pool; em receives contact.created and contact.updated in the transaction that
+// makes the change (nil: events.Nop).
+func NewService(pool *pgxpool.Pool, al *audit.Log, em events.Emitter) *Service {
+	return &Service{db: pool, audit: al, events: events.OrNop(em)}
+}
 
 // Create adds a contact; a taken e-mail (in any letter case) is a field error on "email".
 func (s *Service) Create(ctx context.Context, in Input) (Contact, error) {
@@ -37,8 +42,9 @@ func (s *Service) Create(ctx context.Context, in Input) (Contact, error) {
 	return c, err
 }
 
-// CreateTx adds a contact inside the caller's transaction, with its audit entry and timeline event.
-func (s *Service) CreateTx(ctx context.Context, tx db.DBTX, in Input) (Contact, error) {
+// CreateTx adds a contact inside the caller's transaction, with its audit entry, timeline event and
+// contact.created.
+func (s *Service) CreateTx(ctx context.Context, tx pgx.Tx, in Input) (Contact, error) {
 	in = in.normalize()
 	if err := in.Validate(); err != nil {
 		return Contact{}, err
@@ -53,7 +59,12 @@ func (s *Service) CreateTx(ctx context.Context, tx db.DBTX, in Input) (Contact, 
 	if err := s.audit.RecordTx(ctx, tx, "contact.create", "contact", c.ID, map[string]any{"email": c.Email}); err != nil {
 		return Contact{}, err
 	}
-	return c, nil
+	return c, s.events.EmitTx(ctx, tx, events.Event{Type: events.ContactCreated, ID: c.ID})
+}
+
+// GetTx reads contact id inside tx (an event's object rendered in the emitting transaction).
+func (s *Service) GetTx(ctx context.Context, tx db.DBTX, id int64) (Contact, error) {
+	return getContact(ctx, tx, id, false)
 }
 
 // Contact returns contact id or an error wrapping check.ErrNotFound.
@@ -151,7 +162,11 @@ func (s *Service) Update(ctx context.Context, id int64, p Patch) (Contact, error
 		if err := s.AddEventTx(ctx, tx, id, EventUpdated, "Details changed: "+strings.Join(changed, ", ")); err != nil {
 			return err
 		}
-		return s.audit.RecordTx(ctx, tx, "contact.update", "contact", id, map[string]any{"changed": changed, "email": c.Email})
+		if err := s.audit.RecordTx(ctx, tx, "contact.update", "contact", id, map[string]any{"changed": changed,
+			"email": c.Email}); err != nil {
+			return err
+		}
+		return s.events.EmitTx(ctx, tx, events.Event{Type: events.ContactUpdated, ID: id})
 	})
 	return c, err
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/bursar/bursar/internal/audit"
 	"github.com/bursar/bursar/internal/crm/crmq"
 	"github.com/bursar/bursar/internal/db"
+	"github.com/bursar/bursar/internal/events"
 )
 
 // Outcome says what UpsertTx did to a contact.
@@ -28,8 +29,10 @@ const (
 // with in's name and phone, or the existing one given in's name and phone where they are not empty and differ
 // (the file may know more than the CRM; an empty cell never erases what is known). Custom fields are left alone.
 // A creation or a change gets its timeline line and audit entry, naming how (via: "import #12"). A concurrent
-// creation of the same e-mail ends with the one contact, updated.
-func (s *Service) UpsertTx(ctx context.Context, tx db.DBTX, in Input, via string) (Contact, Outcome, error) {
+// creation of the same e-mail ends with the one contact, updated. A creation or a change adds contact.created or
+// contact.updated to evs, for the caller to emit with the rest of its batch once its statements have run (tx may
+// be a pipeline of statements, not the transaction itself).
+func (s *Service) UpsertTx(ctx context.Context, tx db.DBTX, in Input, via string, evs *events.Batch) (Contact, Outcome, error) {
 	in = in.normalize()
 	if err := in.Validate(); err != nil {
 		return Contact{}, Unchanged, err
@@ -38,7 +41,7 @@ func (s *Service) UpsertTx(ctx context.Context, tx db.DBTX, in Input, via string
 	r, err := q.ContactInsertIfAbsent(ctx, crmq.ContactInsertIfAbsentParams{Email: in.Email, Name: in.Name})
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
-		return s.mergeTx(ctx, tx, in, via)
+		return s.mergeTx(ctx, tx, in, via, evs)
 	case err != nil:
 		return Contact{}, Unchanged, fmt.Errorf("contact %q: %w", in.Email, err)
 	}
@@ -56,12 +59,13 @@ func (s *Service) UpsertTx(ctx context.Context, tx db.DBTX, in Input, via string
 	if err := s.AddEventTx(ctx, tx, c.ID, EventCreated, "Contact created by "+via); err != nil {
 		return Contact{}, Unchanged, err
 	}
+	evs.Add(events.Event{Type: events.ContactCreated, ID: c.ID})
 	return c, Created, s.audit.RecordTx(ctx, tx, "contact.create", "contact", c.ID, map[string]any{"email": c.Email,
 		"source": via})
 }
 
 // mergeTx gives the existing contact with in.Email in's name and phone where given and different.
-func (s *Service) mergeTx(ctx context.Context, tx db.DBTX, in Input, via string) (Contact, Outcome, error) {
+func (s *Service) mergeTx(ctx context.Context, tx db.DBTX, in Input, via string, evs *events.Batch) (Contact, Outcome, error) {
 	r, err := crmq.New(tx).ContactByEmail(ctx, in.Email)
 	if err != nil {
 		return Contact{}, Unchanged, fmt.Errorf("contact %q: %w", in.Email, err)
@@ -88,6 +92,7 @@ func (s *Service) mergeTx(ctx context.Context, tx db.DBTX, in Input, via string)
 	if err := s.AddEventTx(ctx, tx, c.ID, EventUpdated, "Details changed by "+via+": "+strings.Join(changed, ", ")); err != nil {
 		return Contact{}, Unchanged, err
 	}
+	evs.Add(events.Event{Type: events.ContactUpdated, ID: c.ID})
 	return c, Updated, s.audit.RecordTx(ctx, tx, "contact.update", "contact", c.ID, map[string]any{"changed": changed,
 		"email": c.Email, "source": via})
 }
@@ -100,7 +105,8 @@ func (s *Service) mergeTx(ctx context.Context, tx db.DBTX, in Input, via string)
 // contact, given the last name and phone not empty among its inputs, with one timeline line and audit entry. The
 // contacts come back in ins's order (the same contact for each input of one e-mail); the outcome of an e-mail is on
 // its first input, the others Unchanged. The first bad input is the error (its index named), nothing written.
-func (s *Service) UpsertManyTx(ctx context.Context, tx db.DBTX, ins []Input, via string) ([]Contact, []Outcome, error) {
+// contact.created and contact.updated are added to evs, for the caller to emit with the rest of its batch.
+func (s *Service) UpsertManyTx(ctx context.Context, tx db.DBTX, ins []Input, via string, evs *events.Batch) ([]Contact, []Outcome, error) {
 	if len(ins) == 0 {
 		return nil, nil, nil
 	}
@@ -139,7 +145,7 @@ func (s *Service) UpsertManyTx(ctx context.Context, tx db.DBTX, ins []Input, via
 	contacts := make([]Contact, len(merged))
 	outcomes := make([]Outcome, len(merged))
 	found := make([]bool, len(merged))
-	var events []Event
+	var lines []Event
 	var entries []audit.Entry
 	for _, r := range inserted {
 		c, err := fromRow(r)
@@ -151,7 +157,8 @@ func (s *Service) UpsertManyTx(ctx context.Context, tx db.DBTX, ins []Input, via
 			return nil, nil, fmt.Errorf("insert contacts: %q returned was not given", c.Email)
 		}
 		contacts[k], outcomes[k], found[k] = c, Created, true
-		events = append(events, Event{ContactID: c.ID, Kind: EventCreated, Message: "Contact created by " + via})
+		lines = append(lines, Event{ContactID: c.ID, Kind: EventCreated, Message: "Contact created by " + via})
+		evs.Add(events.Event{Type: events.ContactCreated, ID: c.ID})
 		entries = append(entries, audit.Entry{Action: "contact.create", Entity: "contact",
 			EntityID: strconv.FormatInt(c.ID, 10), Details: map[string]any{"email": c.Email, "source": via}})
 	}
@@ -209,7 +216,8 @@ func (s *Service) UpsertManyTx(ctx context.Context, tx db.DBTX, ins []Input, via
 				k := first[strings.ToLower(c.Email)]
 				contacts[k], outcomes[k] = c, Updated
 				changed := changes[c.ID]
-				events = append(events, Event{ContactID: c.ID, Kind: EventUpdated,
+				evs.Add(events.Event{Type: events.ContactUpdated, ID: c.ID})
+				lines = append(lines, Event{ContactID: c.ID, Kind: EventUpdated,
 					Message: "Details changed by " + via + ": " + strings.Join(changed, ", ")})
 				entries = append(entries, audit.Entry{Action: "contact.update", Entity: "contact",
 					EntityID: strconv.FormatInt(c.ID, 10), Details: map[string]any{"changed": changed, "email": c.Email,
@@ -217,7 +225,7 @@ func (s *Service) UpsertManyTx(ctx context.Context, tx db.DBTX, ins []Input, via
 			}
 		}
 	}
-	if err := s.AddEventsTx(ctx, tx, events); err != nil {
+	if err := s.AddEventsTx(ctx, tx, lines); err != nil {
 		return nil, nil, err
 	}
 	if err := s.audit.RecordManyTx(ctx, tx, entries); err != nil {

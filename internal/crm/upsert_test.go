@@ -2,6 +2,7 @@ package crm_test
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/bursar/bursar/internal/check"
 	"github.com/bursar/bursar/internal/crm"
+	"github.com/bursar/bursar/internal/events"
 )
 
 // TestUpsertTx: a new e-mail makes a contact with name and phone; a known one (any letter case) gets the name and
@@ -35,7 +37,7 @@ func TestUpsertTx(t *testing.T) {
 		before := count(t, pool, `SELECT count(*) FROM contact_events`)
 		err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 			var err error
-			c, got, err = s.UpsertTx(ctx, tx, tt.in, "import #1")
+			c, got, err = s.UpsertTx(ctx, tx, tt.in, "import #1", &events.Batch{})
 			return err
 		})
 		if err != nil || got != tt.want || c.Name != tt.wantName || c.Phone != tt.wantPhone {
@@ -50,7 +52,7 @@ func TestUpsertTx(t *testing.T) {
 		t.Fatal("the known contact is gone")
 	}
 	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-		_, _, err := s.UpsertTx(ctx, tx, crm.Input{Email: "not-an-email"}, "import #1")
+		_, _, err := s.UpsertTx(ctx, tx, crm.Input{Email: "not-an-email"}, "import #1", &events.Batch{})
 		return err
 	})
 	if e, ok := check.AsErrors(err); !ok || e["email"] == "" {
@@ -66,11 +68,12 @@ func TestUpsertManyTx(t *testing.T) {
 	s, pool, ctx := newService(t)
 	kept := mustCreate(t, s, ctx, crm.Input{Email: "kept@example.com", Name: "Kept", Phone: "+34 1"})
 	same := mustCreate(t, s, ctx, crm.Input{Email: "same@example.com", Name: "Same"})
-	events := count(t, pool, `SELECT count(*) FROM contact_events`)
+	lines0 := count(t, pool, `SELECT count(*) FROM contact_events`)
 	entries := count(t, pool, `SELECT count(*) FROM audit_log WHERE entity = 'contact'`)
 	var (
 		cs  []crm.Contact
 		out []crm.Outcome
+		evs events.Batch
 	)
 	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		var err error
@@ -80,7 +83,7 @@ func TestUpsertManyTx(t *testing.T) {
 			{Email: "same@example.com", Name: "Same"},    // unchanged
 			{Email: "new@example.com", Phone: "+34 600"}, // the first e-mail again: its phone
 			{Email: "kept@example.com", Name: ""},        // an empty cell erases nothing
-		}, "import #1")
+		}, "import #1", &evs)
 		return err
 	})
 	if err != nil {
@@ -92,6 +95,10 @@ func TestUpsertManyTx(t *testing.T) {
 			t.Fatalf("outcomes %v, want %v", out, want)
 		}
 	}
+	if got, want := evs.Events(), []events.Event{{Type: events.ContactCreated, ID: cs[0].ID},
+		{Type: events.ContactUpdated, ID: cs[1].ID}}; !slices.Equal(got, want) {
+		t.Fatalf("events %v, want %v", got, want)
+	}
 	if c := cs[0]; c.ID != cs[3].ID || c.Email != "new@example.com" || c.Name != "New" || c.Phone != "+34 600" {
 		t.Fatalf("created %+v (and %+v)", c, cs[3])
 	}
@@ -101,7 +108,7 @@ func TestUpsertManyTx(t *testing.T) {
 	if c := cs[2]; c.ID != same.ID || c.Name != "Same" {
 		t.Fatalf("unchanged %+v", c)
 	}
-	if n := count(t, pool, `SELECT count(*) FROM contact_events`) - events; n != 2 {
+	if n := count(t, pool, `SELECT count(*) FROM contact_events`) - lines0; n != 2 {
 		t.Fatalf("%d timeline lines, want 2", n)
 	}
 	if n := count(t, pool, `SELECT count(*) FROM audit_log WHERE entity = 'contact'`) - entries; n != 2 {
@@ -112,7 +119,7 @@ func TestUpsertManyTx(t *testing.T) {
 	}
 	// A bad input refuses the batch, naming it; nothing is written.
 	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-		_, _, err := s.UpsertManyTx(ctx, tx, []crm.Input{{Email: "fine@example.com"}, {Email: "not-an-email"}}, "import #2")
+		_, _, err := s.UpsertManyTx(ctx, tx, []crm.Input{{Email: "fine@example.com"}, {Email: "not-an-email"}}, "import #2", new(events.Batch))
 		return err
 	})
 	if e, ok := check.AsErrors(err); !ok || e["email"] == "" || !strings.Contains(err.Error(), "[1]") {
@@ -133,7 +140,7 @@ func TestUpsertManyTxConcurrent(t *testing.T) {
 	for i := range errs {
 		wg.Go(func() {
 			errs[i] = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-				cs, _, err := s.UpsertManyTx(ctx, tx, ins, "import")
+				cs, _, err := s.UpsertManyTx(ctx, tx, ins, "import", new(events.Batch))
 				if err == nil && len(cs) != len(ins) {
 					t.Errorf("%d contacts returned", len(cs))
 				}

@@ -79,7 +79,7 @@ func seedCatalog(ctx context.Context, pool *pgxpool.Pool, al *audit.Log, secret 
 	if err != nil {
 		return err
 	}
-	contacts := crm.NewService(pool, al)
+	contacts := crm.NewService(pool, al, nil) // demo data: no events
 
 	bank, err := demoSystem(ctx, systems)
 	if err != nil {

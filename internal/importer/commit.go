@@ -11,6 +11,7 @@ import (
 
 	"github.com/bursar/bursar/internal/access"
 	"github.com/bursar/bursar/internal/crm"
+	"github.com/bursar/bursar/internal/events"
 	"github.com/bursar/bursar/internal/importer/importerq"
 	"github.com/bursar/bursar/internal/money"
 	"github.com/bursar/bursar/internal/settings"
@@ -140,6 +141,7 @@ func (s *Service) batchTx(ctx context.Context, raw pgx.Tx, id int64, part int32,
 		return Result{}, err
 	}
 	var res Result
+	evs := &events.Batch{} // the batch's events, emitted in one EmitTx once its statements have run
 	todo := make([]Row, 0, len(rows))
 	for _, row := range rows {
 		if done[row.key()] {
@@ -156,7 +158,7 @@ func (s *Service) batchTx(ctx context.Context, raw pgx.Tx, id int64, part int32,
 	for i, row := range todo {
 		ins[i] = crm.Input{Email: row.Email, Name: row.Name, Phone: row.Phone}
 	}
-	contacts, outcomes, err := s.deps.Contacts.UpsertManyTx(ctx, tx, ins, via)
+	contacts, outcomes, err := s.deps.Contacts.UpsertManyTx(ctx, tx, ins, via, evs)
 	if err != nil {
 		return Result{}, err
 	}
@@ -176,7 +178,7 @@ func (s *Service) batchTx(ctx context.Context, raw pgx.Tx, id int64, part int32,
 			ns[i].StartsAt = &todo[i].Start
 		}
 	}
-	grants, created, err := s.deps.Access.GrantManyTx(ctx, tx, ns)
+	grants, created, err := s.deps.Access.GrantManyTx(ctx, tx, ns, evs)
 	if err != nil {
 		return Result{}, err
 	}
@@ -237,5 +239,8 @@ func (s *Service) batchTx(ctx context.Context, raw pgx.Tx, id int64, part int32,
 	if _, err := q.ImportRowsAdd(ctx, added); err != nil {
 		return Result{}, fmt.Errorf("record imported rows: %w", err)
 	}
-	return res, tx.flush(ctx)
+	if err := tx.flush(ctx); err != nil {
+		return Result{}, err
+	}
+	return res, evs.EmitTx(ctx, s.deps.Events, raw)
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/bursar/bursar/internal/check"
 	"github.com/bursar/bursar/internal/crm"
 	"github.com/bursar/bursar/internal/db"
+	"github.com/bursar/bursar/internal/events"
 	"github.com/bursar/bursar/internal/importer/importerq"
 	"github.com/bursar/bursar/internal/offer"
 	"github.com/bursar/bursar/internal/settings"
@@ -25,13 +26,15 @@ import (
 // Contacts creates or updates a batch's contacts and writes on their timelines (internal/crm), a statement per kind
 // of row whatever the batch's size.
 type Contacts interface {
-	UpsertManyTx(ctx context.Context, tx db.DBTX, ins []crm.Input, via string) ([]crm.Contact, []crm.Outcome, error)
+	// UpsertManyTx adds contact.created and contact.updated to evs.
+	UpsertManyTx(ctx context.Context, tx db.DBTX, ins []crm.Input, via string, evs *events.Batch) ([]crm.Contact, []crm.Outcome, error)
 	AddEventsTx(ctx context.Context, tx db.DBTX, events []crm.Event) error
 }
 
 // Access grants a batch's products (internal/access), extending grants in force instead of granting twice.
 type Access interface {
-	GrantManyTx(ctx context.Context, tx db.DBTX, ns []access.NewGrant) ([]access.Grant, []bool, error)
+	// GrantManyTx adds access.granted to evs.
+	GrantManyTx(ctx context.Context, tx db.DBTX, ns []access.NewGrant, evs *events.Batch) ([]access.Grant, []bool, error)
 }
 
 // Products lists the catalog's products, by which rows name them (internal/offer).
@@ -62,6 +65,9 @@ type Deps struct {
 	School   School
 	Welcome  Welcomer
 	Mailer   Mailer
+	// Events receives a batch's contact.created, contact.updated and access.granted in one EmitTx at the end of
+	// the batch's transaction; nil is events.Nop.
+	Events events.Emitter
 }
 
 // Config tunes the service. Now is its clock (time.Now when nil); BatchSize is the rows per transaction (500 when
@@ -100,6 +106,7 @@ func NewService(pool *pgxpool.Pool, al *audit.Log, cfg Config, d Deps) (*Service
 	if cfg.Workers <= 0 {
 		cfg.Workers = 2
 	}
+	d.Events = events.OrNop(d.Events)
 	return &Service{db: pool, audit: al, cfg: cfg, deps: d}, nil
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/bursar/bursar/internal/audit"
 	"github.com/bursar/bursar/internal/check"
+	"github.com/bursar/bursar/internal/events"
 	"github.com/bursar/bursar/internal/gateway"
 	"github.com/bursar/bursar/internal/offer"
 	"github.com/bursar/bursar/internal/order/orderq"
@@ -397,6 +398,11 @@ func (s *Service) attemptTx(ctx context.Context, tx pgx.Tx, sys gateway.System, 
 	if ev.AltRef != "" {
 		if err := q.PaymentSetAltRef(ctx, orderq.PaymentSetAltRefParams{ID: p.ID, GatewayAltRef: ev.AltRef}); err != nil {
 			return Outcome{}, fmt.Errorf("payment %d second reference: %w", p.ID, err)
+		}
+	}
+	if status == PaymentFailed {
+		if err := s.deps.Events.EmitTx(ctx, tx, events.Event{Type: events.PaymentFailed, ID: p.ID}); err != nil {
+			return Outcome{}, err
 		}
 	}
 	return Outcome{Result: result}, nil

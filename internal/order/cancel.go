@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/bursar/bursar/internal/audit"
+	"github.com/bursar/bursar/internal/events"
 	"github.com/bursar/bursar/internal/order/orderq"
 )
 
@@ -67,6 +68,7 @@ func (s *Service) CancelOpenTx(ctx context.Context, tx pgx.Tx, id int64, reason 
 		return false, err
 	}
 	q := orderq.New(tx)
+	evs := &events.Batch{}
 	for _, p := range o.Payments {
 		if p.Status != PaymentPending && p.Status != PaymentProcessing {
 			continue
@@ -75,11 +77,15 @@ func (s *Service) CancelOpenTx(ctx context.Context, tx pgx.Tx, id int64, reason 
 			FromStatus: p.Status}); err != nil {
 			return false, fmt.Errorf("payment %d failed: %w", p.ID, err)
 		}
+		evs.Add(events.Event{Type: events.PaymentFailed, ID: p.ID})
 	}
 	msg := fmt.Sprintf("Order %s cancelled: %s", o.Number, reason)
 	if err := s.eventsTx(ctx, tx, o, EventCancelled, msg); err != nil {
 		return false, err
 	}
-	return true, s.audit.RecordTx(ctx, tx, "order.cancel", "order", o.ID, map[string]any{"number": o.Number,
-		"reason": reason})
+	if err := s.audit.RecordTx(ctx, tx, "order.cancel", "order", o.ID, map[string]any{"number": o.Number,
+		"reason": reason}); err != nil {
+		return false, err
+	}
+	return true, evs.EmitTx(ctx, s.deps.Events, tx)
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/bursar/bursar/internal/audit"
 	"github.com/bursar/bursar/internal/check"
+	"github.com/bursar/bursar/internal/events"
 	"github.com/bursar/bursar/internal/order/orderq"
 )
 
@@ -258,15 +259,24 @@ func (s *Service) expireAbandoned(ctx context.Context, id int64) (bool, error) {
 			return fmt.Errorf("expire order %d: %w", id, err)
 		}
 		o := fromRow(r)
-		if err := q.PaymentsAbandon(ctx, orderq.PaymentsAbandonParams{OrderID: o.ID, Comment: "checkout abandoned"}); err != nil {
+		failed, err := q.PaymentsAbandon(ctx, orderq.PaymentsAbandonParams{OrderID: o.ID, Comment: "checkout abandoned"})
+		if err != nil {
 			return fmt.Errorf("attempts of order %d: %w", o.ID, err)
 		}
 		if err := s.eventsTx(ctx, tx, o, EventExpired, fmt.Sprintf("Order %s expired: %s", o.Number, note)); err != nil {
 			return err
 		}
 		done = true
-		return s.audit.RecordTx(ctx, tx, "order.expire", "order", o.ID, map[string]any{"number": o.Number,
-			"reason": note})
+		if err := s.audit.RecordTx(ctx, tx, "order.expire", "order", o.ID, map[string]any{"number": o.Number,
+			"reason": note}); err != nil {
+			return err
+		}
+		evs := &events.Batch{}
+		for _, id := range failed {
+			evs.Add(events.Event{Type: events.PaymentFailed, ID: id})
+		}
+		evs.Add(events.Event{Type: events.OrderExpired, ID: o.ID})
+		return evs.EmitTx(ctx, s.deps.Events, tx)
 	})
 	return done, err
 }

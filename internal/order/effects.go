@@ -12,6 +12,7 @@ import (
 	"github.com/bursar/bursar/internal/access"
 	"github.com/bursar/bursar/internal/audit"
 	"github.com/bursar/bursar/internal/check"
+	"github.com/bursar/bursar/internal/events"
 	"github.com/bursar/bursar/internal/gateway"
 	"github.com/bursar/bursar/internal/money"
 	"github.com/bursar/bursar/internal/offer"
@@ -77,10 +78,13 @@ func (s *Service) completeTx(ctx context.Context, tx pgx.Tx, c completion) (Orde
 		return o, fmt.Errorf("complete order %d: %w", o.ID, err)
 	}
 	o = withPayments(fromRow(r), o.Payments)
-	if err := s.succeedPaymentTx(ctx, tx, &o, c.sys, c.pay); err != nil {
+	// order.completed, payment.succeeded and access.granted go out in one EmitTx once everything is written.
+	evs := &events.Batch{}
+	evs.Add(events.Event{Type: events.OrderCompleted, ID: o.ID})
+	if err := s.succeedPaymentTx(ctx, tx, &o, c.sys, c.pay, evs); err != nil {
 		return o, err
 	}
-	grants, err := s.grantTx(ctx, tx, o, c.offer)
+	grants, err := s.grantTx(ctx, tx, o, c.offer, evs)
 	if err != nil {
 		return o, err
 	}
@@ -100,12 +104,15 @@ func (s *Service) completeTx(ctx context.Context, tx pgx.Tx, c completion) (Orde
 	if err := s.audit.RecordTx(ctx, tx, c.action, "order", o.ID, c.details); err != nil {
 		return o, err
 	}
-	return o, s.deps.Completions.OrderCompletedTx(ctx, tx, o)
+	if err := s.deps.Completions.OrderCompletedTx(ctx, tx, o); err != nil {
+		return o, err
+	}
+	return o, evs.EmitTx(ctx, s.deps.Events, tx)
 }
 
 // succeedPaymentTx marks ps's attempt of o succeeded (fee and net computed for sys), or records a succeeded payment
-// through sys when there is none; o.Payments follows.
-func (s *Service) succeedPaymentTx(ctx context.Context, tx pgx.Tx, o *Order, sys gateway.System, ps paySuccess) error {
+// through sys when there is none; o.Payments follows. payment.succeeded is added to evs.
+func (s *Service) succeedPaymentTx(ctx context.Context, tx pgx.Tx, o *Order, sys gateway.System, ps paySuccess, evs *events.Batch) error {
 	fee, net := s.feeTx(ctx, tx, ps.amount, sys)
 	q := orderq.New(tx)
 	if !ps.found {
@@ -117,6 +124,7 @@ func (s *Service) succeedPaymentTx(ctx context.Context, tx pgx.Tx, o *Order, sys
 		}
 		p := paymentFromRow(r)
 		o.Payments = append(o.Payments, p)
+		evs.Add(events.Event{Type: events.PaymentSucceeded, ID: p.ID})
 		if ps.altRef == "" {
 			return nil
 		}
@@ -139,6 +147,7 @@ func (s *Service) succeedPaymentTx(ctx context.Context, tx pgx.Tx, o *Order, sys
 		}
 		return check.Conflictf(nil, "Payment %d is no longer an open attempt; reload to see what changed.", p.ID)
 	}
+	evs.Add(events.Event{Type: events.PaymentSucceeded, ID: p.ID})
 	for i := range o.Payments {
 		m := &o.Payments[i]
 		if m.ID != p.ID {
@@ -159,12 +168,12 @@ func (s *Service) succeedPaymentTx(ctx context.Context, tx pgx.Tx, o *Order, sys
 }
 
 // grantTx gives o's contact every product of o's offer for the offer's access days; it returns the grants for the
-// order to remember (order_grants, written by linesTx).
-func (s *Service) grantTx(ctx context.Context, tx pgx.Tx, o Order, of offer.Offer) ([]orderGrant, error) {
+// order to remember (order_grants, written by linesTx). access.granted is added to evs.
+func (s *Service) grantTx(ctx context.Context, tx pgx.Tx, o Order, of offer.Offer, evs *events.Batch) ([]orderGrant, error) {
 	grants := make([]orderGrant, 0, len(of.ProductIDs))
 	for _, pid := range of.ProductIDs {
-		g, created, err := s.deps.Access.GrantTx(ctx, tx, access.NewGrant{ContactID: o.ContactID, ProductID: pid,
-			Source: access.SourceOrder, SourceRef: o.Number, Days: of.AccessDays})
+		g, created, err := s.deps.Access.GrantBatchTx(ctx, tx, access.NewGrant{ContactID: o.ContactID, ProductID: pid,
+			Source: access.SourceOrder, SourceRef: o.Number, Days: of.AccessDays}, evs)
 		if err != nil {
 			return nil, fmt.Errorf("grant product %d for order %s: %w", pid, o.Number, err)
 		}
@@ -210,8 +219,9 @@ func (s *Service) refundedTx(ctx context.Context, tx pgx.Tx, id int64, rf refund
 	if err := attachPayments(ctx, tx, []*Order{&o}); err != nil {
 		return o, err
 	}
+	evs := &events.Batch{}
 	if rf.payments {
-		if err := refundPaymentsTx(ctx, tx, &o, rf.note, actor); err != nil {
+		if err := refundPaymentsTx(ctx, tx, &o, rf.note, actor, evs); err != nil {
 			return o, err
 		}
 	}
@@ -232,12 +242,17 @@ func (s *Service) refundedTx(ctx context.Context, tx pgx.Tx, id int64, rf refund
 	if err := s.notifyTx(ctx, tx, EmailRefunded, o, rf.mail); err != nil {
 		return o, err
 	}
-	return o, s.audit.RecordTx(ctx, tx, "order.refund", "order", o.ID, map[string]any{"number": o.Number,
-		"comment": rf.note})
+	if err := s.audit.RecordTx(ctx, tx, "order.refund", "order", o.ID, map[string]any{"number": o.Number,
+		"comment": rf.note}); err != nil {
+		return o, err
+	}
+	evs.Add(events.Event{Type: events.OrderRefunded, ID: o.ID})
+	return o, evs.EmitTx(ctx, s.deps.Events, tx)
 }
 
-// refundPaymentsTx marks o's succeeded payments refunded and records a refund of each in full.
-func refundPaymentsTx(ctx context.Context, tx pgx.Tx, o *Order, comment, actor string) error {
+// refundPaymentsTx marks o's succeeded payments refunded and records a refund of each in full (refund.created
+// added to evs).
+func refundPaymentsTx(ctx context.Context, tx pgx.Tx, o *Order, comment, actor string, evs *events.Batch) error {
 	q := orderq.New(tx)
 	for i, p := range o.Payments {
 		if p.Status != PaymentSucceeded {
@@ -251,10 +266,12 @@ func refundPaymentsTx(ctx context.Context, tx pgx.Tx, o *Order, comment, actor s
 		if p.Amount.Amount == 0 {
 			continue
 		}
-		if _, err := q.RefundInsert(ctx, orderq.RefundInsertParams{PaymentID: p.ID, Amount: p.Amount.Amount,
-			Currency: p.Amount.Currency, Comment: comment, Actor: actor}); err != nil {
+		rf, err := q.RefundInsert(ctx, orderq.RefundInsertParams{PaymentID: p.ID, Amount: p.Amount.Amount,
+			Currency: p.Amount.Currency, Comment: comment, Actor: actor})
+		if err != nil {
 			return fmt.Errorf("refund payment %d: %w", p.ID, err)
 		}
+		evs.Add(events.Event{Type: events.RefundCreated, ID: rf.ID})
 	}
 	return nil
 }
@@ -299,6 +316,7 @@ func (s *Service) rejectedTx(ctx context.Context, tx pgx.Tx, o Order, rj rejecti
 		return o, err
 	}
 	q := orderq.New(tx)
+	evs := &events.Batch{}
 	for i, p := range o.Payments {
 		if p.Status != PaymentPending {
 			continue
@@ -308,6 +326,7 @@ func (s *Service) rejectedTx(ctx context.Context, tx pgx.Tx, o Order, rj rejecti
 			return o, fmt.Errorf("payment %d failed: %w", p.ID, err)
 		}
 		o.Payments[i].Status = PaymentFailed
+		evs.Add(events.Event{Type: events.PaymentFailed, ID: p.ID})
 	}
 	msg := fmt.Sprintf("Order %s rejected", o.Number)
 	if rj.reason != "" {
@@ -323,5 +342,13 @@ func (s *Service) rejectedTx(ctx context.Context, tx pgx.Tx, o Order, rj rejecti
 	for k, v := range rj.details {
 		details[k] = v
 	}
-	return o, s.audit.RecordTx(ctx, tx, rj.action, "order", o.ID, details)
+	if err := s.audit.RecordTx(ctx, tx, rj.action, "order", o.ID, details); err != nil {
+		return o, err
+	}
+	t := events.OrderRejected
+	if rj.event == EventExpired {
+		t = events.OrderExpired
+	}
+	evs.Add(events.Event{Type: t, ID: o.ID})
+	return o, evs.EmitTx(ctx, s.deps.Events, tx)
 }

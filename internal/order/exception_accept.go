@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/bursar/bursar/internal/check"
+	"github.com/bursar/bursar/internal/events"
 	"github.com/bursar/bursar/internal/gateway"
 	"github.com/bursar/bursar/internal/offer"
 )
@@ -180,12 +181,16 @@ func (s *Service) acceptLateTx(ctx context.Context, tx pgx.Tx, o Order, sys gate
 	if err != nil {
 		return err
 	}
-	if err := s.succeedPaymentTx(ctx, tx, &o, sys, ps); err != nil {
+	evs := &events.Batch{}
+	if err := s.succeedPaymentTx(ctx, tx, &o, sys, ps, evs); err != nil {
 		return err
 	}
 	msg := fmt.Sprintf("%s payment %s of %s, late for %s order %s, recorded from payment exception %d — %s",
 		sys.Name, x.GatewayRef, x.Amount, o.Status, o.Number, x.ID, note)
-	return s.eventsTx(ctx, tx, o, EventExceptionAccepted, msg)
+	if err := s.eventsTx(ctx, tx, o, EventExceptionAccepted, msg); err != nil {
+		return err
+	}
+	return evs.EmitTx(ctx, s.deps.Events, tx)
 }
 
 // acceptedPayment is how the money exception x reported becomes a succeeded payment of o through sys: the attempt

@@ -11,6 +11,7 @@ import (
 
 	"github.com/bursar/bursar/internal/check"
 	"github.com/bursar/bursar/internal/db"
+	"github.com/bursar/bursar/internal/events"
 	"github.com/bursar/bursar/internal/gateway"
 	"github.com/bursar/bursar/internal/money"
 	"github.com/bursar/bursar/internal/offer"
@@ -116,6 +117,11 @@ func (s *Service) OpenGateway(ctx context.Context, n NewGateway) (Attempt, error
 		if err := s.audit.RecordTx(ctx, tx, "payment.attempt", "order", o.ID, map[string]any{"number": o.Number,
 			"payment_id": pay.ID, "payment_system_id": sys.ID, "amount": o.Price.Amount, "currency": o.Price.Currency}); err != nil {
 			return err
+		}
+		if created { // order.created once the order has its first attempt
+			if err := s.deps.Events.EmitTx(ctx, tx, events.Event{Type: events.OrderCreated, ID: o.ID}); err != nil {
+				return err
+			}
 		}
 		return claimed(ctx, tx, n.Claim, o, nil)
 	})
@@ -268,7 +274,10 @@ func (s *Service) AbandonAttempt(ctx context.Context, paymentID int64, reason st
 		if err := s.eventsTx(ctx, tx, o, EventAbandoned, msg); err != nil {
 			return err
 		}
-		return s.audit.RecordTx(ctx, tx, "payment.abandon", "order", o.ID, map[string]any{"number": o.Number,
-			"payment_id": paymentID, "reason": reason})
+		if err := s.audit.RecordTx(ctx, tx, "payment.abandon", "order", o.ID, map[string]any{"number": o.Number,
+			"payment_id": paymentID, "reason": reason}); err != nil {
+			return err
+		}
+		return s.deps.Events.EmitTx(ctx, tx, events.Event{Type: events.PaymentFailed, ID: paymentID})
 	})
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/bursar/bursar/internal/check"
 	"github.com/bursar/bursar/internal/crm"
 	"github.com/bursar/bursar/internal/db"
+	"github.com/bursar/bursar/internal/events"
 	"github.com/bursar/bursar/internal/gateway"
 	"github.com/bursar/bursar/internal/money"
 	"github.com/bursar/bursar/internal/offer"
@@ -135,8 +136,9 @@ type Systems interface {
 
 // Access grants and revokes products (internal/access).
 type Access interface {
-	GrantTx(ctx context.Context, tx db.DBTX, n access.NewGrant) (access.Grant, bool, error)
-	RevokeTx(ctx context.Context, tx db.DBTX, id int64, reason string) (access.Grant, error)
+	// GrantBatchTx adds access.granted to evs, which completeTx emits with the order's events.
+	GrantBatchTx(ctx context.Context, tx db.DBTX, n access.NewGrant, evs *events.Batch) (access.Grant, bool, error)
+	RevokeTx(ctx context.Context, tx pgx.Tx, id int64, reason string) (access.Grant, error)
 }
 
 // Timeline writes the contact's internal timeline (internal/crm).
@@ -149,8 +151,8 @@ type Timeline interface {
 
 // Payers finds or makes the contact of a payment made without signing in (internal/crm).
 type Payers interface {
-	PayerTx(ctx context.Context, tx db.DBTX, email string) (crm.Contact, bool, error)
-	PlaceholderTx(ctx context.Context, tx db.DBTX, domain, note string) (crm.Contact, error)
+	PayerTx(ctx context.Context, tx pgx.Tx, email string) (crm.Contact, bool, error)
+	PlaceholderTx(ctx context.Context, tx pgx.Tx, domain, note string) (crm.Contact, error)
 }
 
 // Welcomer issues the single-use sign-in link e-mailed after paying without signing in (internal/account): the
@@ -197,6 +199,9 @@ type Deps struct {
 	Gateways Gateways
 	// Completions follows completed orders (payment links).
 	Completions Completions
+	// Events receives the order's events (order.*, payment.*, refund.created) in the transaction that makes the
+	// change; nil is events.Nop.
+	Events events.Emitter
 }
 
 // validate names the first dependency d lacks: every one is required, so that a service
@@ -243,6 +248,7 @@ func NewService(pool *pgxpool.Pool, al *audit.Log, d Deps) (*Service, error) {
 	if err := d.validate(); err != nil {
 		return nil, err
 	}
+	d.Events = events.OrNop(d.Events)
 	return &Service{db: pool, audit: al, deps: d}, nil
 }
 

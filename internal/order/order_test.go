@@ -21,6 +21,7 @@ import (
 	"github.com/bursar/bursar/internal/crm"
 	"github.com/bursar/bursar/internal/db"
 	"github.com/bursar/bursar/internal/db/dbtest"
+	"github.com/bursar/bursar/internal/events/eventstest"
 	"github.com/bursar/bursar/internal/fx"
 	"github.com/bursar/bursar/internal/gateway"
 	"github.com/bursar/bursar/internal/jobs"
@@ -76,6 +77,7 @@ type fixture struct {
 	module   offer.Product
 	offer    offer.Offer // 49.00 EUR, both products, 30 days of access, the manual system
 	contact  crm.Contact
+	rec      *eventstest.Recorder // the events of the orders, their contacts and grants
 }
 
 // newFixture makes a school whose exchange rates come from rates; nil stands for the real fx service with no rates.
@@ -110,13 +112,14 @@ func buildFixture(t *testing.T, ratesOf func(*pgxpool.Pool, *audit.Log) order.Ra
 		t.Fatal(err)
 	}
 	al := audit.New(pool)
+	rec := eventstest.New(t, pool)
 	f := &fixture{t: t, ctx: ctx, pool: pool, systems: gateway.NewService(pool, al, make([]byte, 32)),
-		contacts: crm.NewService(pool, al)}
+		contacts: crm.NewService(pool, al, rec), rec: rec}
 	var err error
 	if f.offers, err = offer.NewService(pool, al, f.systems); err != nil {
 		t.Fatal(err)
 	}
-	if f.access, err = access.NewService(pool, al, f.contacts, f.offers); err != nil {
+	if f.access, err = access.NewService(pool, al, f.contacts, f.offers, rec); err != nil {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -128,7 +131,7 @@ func buildFixture(t *testing.T, ratesOf func(*pgxpool.Pool, *audit.Log) order.Ra
 	}
 	f.deps = order.Deps{Offers: f.offers, Systems: f.systems, Access: f.access, Timeline: f.contacts, Rates: rates,
 		Mailer: tableMailer{}, Jobs: ins, Payers: f.contacts, Welcome: fixedWelcome{}, School: settings.NewService(pool, al),
-		Gateways: fakeGateways{}, Completions: noCompletions{}}
+		Gateways: fakeGateways{}, Completions: noCompletions{}, Events: rec}
 	if f.svc, err = order.NewService(pool, al, f.deps); err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/bursar/bursar/internal/audit"
+	"github.com/bursar/bursar/internal/events"
 	"github.com/bursar/bursar/internal/gateway"
 	"github.com/bursar/bursar/internal/money"
 	"github.com/bursar/bursar/internal/order/orderq"
@@ -142,8 +143,9 @@ func (s *Service) gatewayRefundTx(ctx context.Context, tx pgx.Tx, sys gateway.Sy
 	}
 	actor := audit.ActorFrom(ctx).Label
 	note := fmt.Sprintf("refunded in %s (event %s)", sys.Name, ev.ID)
-	if _, err := q.RefundInsert(ctx, orderq.RefundInsertParams{PaymentID: p.ID, Amount: add,
-		Currency: p.Amount.Currency, Comment: note, Actor: actor, GatewayRef: ev.RefundRef}); err != nil {
+	rf, err := q.RefundInsert(ctx, orderq.RefundInsertParams{PaymentID: p.ID, Amount: add,
+		Currency: p.Amount.Currency, Comment: note, Actor: actor, GatewayRef: ev.RefundRef})
+	if err != nil {
 		return Outcome{}, fmt.Errorf("refund payment %d: %w", p.ID, err)
 	}
 	full := total >= p.Amount.Amount
@@ -166,7 +168,10 @@ func (s *Service) gatewayRefundTx(ctx context.Context, tx pgx.Tx, sys gateway.Sy
 		"%s %s of payment %s of order %s was refunded outside Bursar (%s)", sys.Name, money.New(add, p.Amount.Currency),
 		p.GatewayRef, o.Number, result))
 	x.Result = result + "+" + x.Result
-	return x, err
+	if err != nil {
+		return x, err
+	}
+	return x, s.deps.Events.EmitTx(ctx, tx, events.Event{Type: events.RefundCreated, ID: rf.ID})
 }
 
 // refundedPayment is the payment of o that ev's reference names (its session or PaymentIntent), else o's only

@@ -10,6 +10,8 @@ import (
 
 	"github.com/bursar/bursar/internal/audit"
 	"github.com/bursar/bursar/internal/check"
+	"github.com/bursar/bursar/internal/db"
+	"github.com/bursar/bursar/internal/events"
 	"github.com/bursar/bursar/internal/gateway"
 	"github.com/bursar/bursar/internal/money"
 	"github.com/bursar/bursar/internal/order/orderq"
@@ -99,7 +101,12 @@ func refundRecordFromRow(r orderq.Refund) RefundRecord {
 
 // RefundsOf lists order id's refunds, oldest first, with their status: failed and pending refunds included.
 func (s *Service) RefundsOf(ctx context.Context, id int64) ([]RefundRecord, error) {
-	rows, err := orderq.New(s.db).RefundsOfOrder(ctx, id)
+	return s.RefundsOfTx(ctx, s.db, id)
+}
+
+// RefundsOfTx is RefundsOf inside tx.
+func (s *Service) RefundsOfTx(ctx context.Context, tx db.DBTX, id int64) ([]RefundRecord, error) {
+	rows, err := orderq.New(tx).RefundsOfOrder(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("refunds of order %d: %w", id, err)
 	}
@@ -274,9 +281,12 @@ func (s *Service) refundGateway(ctx context.Context, orderID int64, req GatewayR
 			return fmt.Errorf("refund payment %d: %w", p.ID, err)
 		}
 		pay = p
-		return s.audit.RecordTx(ctx, tx, "payment.refund_request", "order", o.ID, map[string]any{
+		if err := s.audit.RecordTx(ctx, tx, "payment.refund_request", "order", o.ID, map[string]any{
 			"number": o.Number, "payment_id": p.ID, "refund_id": pending.ID, "payment_system_id": sys.ID,
-			"amount": amount, "currency": p.Amount.Currency, "reason": req.Reason})
+			"amount": amount, "currency": p.Amount.Currency, "reason": req.Reason}); err != nil {
+			return err
+		}
+		return s.deps.Events.EmitTx(ctx, tx, events.Event{Type: events.RefundCreated, ID: pending.ID})
 	})
 	if err != nil {
 		return RefundRecord{}, err

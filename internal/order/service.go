@@ -13,6 +13,7 @@ import (
 	"github.com/bursar/bursar/internal/audit"
 	"github.com/bursar/bursar/internal/check"
 	"github.com/bursar/bursar/internal/db"
+	"github.com/bursar/bursar/internal/events"
 	"github.com/bursar/bursar/internal/gateway"
 	"github.com/bursar/bursar/internal/money"
 	"github.com/bursar/bursar/internal/offer"
@@ -281,9 +282,12 @@ func (s *Service) openedTx(ctx context.Context, tx pgx.Tx, o *Order, n NewManual
 	if err := s.mailTx(ctx, tx, EmailReceived, *o, to, ""); err != nil {
 		return err
 	}
-	return s.audit.RecordTx(ctx, tx, "order.create", "order", o.ID, map[string]any{"number": o.Number,
+	if err := s.audit.RecordTx(ctx, tx, "order.create", "order", o.ID, map[string]any{"number": o.Number,
 		"offer_id": o.OfferID, "contact_id": o.ContactID, "payment_system_id": sys.ID, "amount": o.Price.Amount,
-		"currency": o.Price.Currency, "channel": n.Channel})
+		"currency": o.Price.Currency, "channel": n.Channel}); err != nil {
+		return err
+	}
+	return s.deps.Events.EmitTx(ctx, tx, events.Event{Type: events.OrderCreated, ID: o.ID})
 }
 
 // eventsTx writes msg to the order's own timeline and the contact's.
@@ -364,12 +368,17 @@ func (s *Service) ByNumber(ctx context.Context, number string) (Order, error) {
 
 // Detail returns order id with its payments, refunds, timeline and grants.
 func (s *Service) Detail(ctx context.Context, id int64) (Detail, error) {
-	o, err := getOrder(ctx, s.db, id)
+	return s.DetailTx(ctx, s.db, id)
+}
+
+// DetailTx is Detail inside tx (an event's object rendered in the emitting transaction).
+func (s *Service) DetailTx(ctx context.Context, tx db.DBTX, id int64) (Detail, error) {
+	o, err := getOrder(ctx, tx, id)
 	if err != nil {
 		return Detail{}, err
 	}
 	d := Detail{Order: o, Refunds: []Refund{}, Events: []Event{}, Grants: []Grant{}}
-	q := orderq.New(s.db)
+	q := orderq.New(tx)
 	refunds, err := q.RefundsForOrder(ctx, id)
 	if err != nil {
 		return d, fmt.Errorf("read refunds: %w", err)

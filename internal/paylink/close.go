@@ -9,6 +9,7 @@ import (
 
 	"github.com/bursar/bursar/internal/audit"
 	"github.com/bursar/bursar/internal/check"
+	"github.com/bursar/bursar/internal/events"
 	"github.com/bursar/bursar/internal/paylink/paylinkq"
 )
 
@@ -183,10 +184,15 @@ func (s *Service) closedTx(ctx context.Context, tx pgx.Tx, l Link, c closing) er
 	if _, err := s.rec.eventTx(ctx, tx, l, c.event, msg, c.action, details); err != nil {
 		return err
 	}
-	if c.mail == "" {
+	if c.mail != "" {
+		if err := s.rec.operatorMailTx(ctx, tx, l, c.mail); err != nil {
+			return err
+		}
+	}
+	if c.to != StatusDeclined {
 		return nil
 	}
-	return s.rec.operatorMailTx(ctx, tx, l, c.mail)
+	return s.rec.events.EmitTx(ctx, tx, events.Event{Type: events.PaymentLinkDeclined, ID: l.ID})
 }
 
 func capital(s string) string {

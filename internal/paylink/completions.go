@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/bursar/bursar/internal/audit"
+	"github.com/bursar/bursar/internal/events"
 	"github.com/bursar/bursar/internal/order"
 	"github.com/bursar/bursar/internal/paylink/paylinkq"
 )
@@ -40,6 +41,7 @@ func (c *Completions) OrderCompletedTx(ctx context.Context, tx pgx.Tx, o order.O
 	if err != nil {
 		return fmt.Errorf("payment links of order %s: %w", o.Number, err)
 	}
+	evs := &events.Batch{}
 	for _, row := range rows {
 		l := c.rec.link(paylinkq.PaymentLink(row))
 		if l.Status == StatusPaid {
@@ -51,6 +53,7 @@ func (c *Completions) OrderCompletedTx(ctx context.Context, tx pgx.Tx, o order.O
 			if err := c.rec.operatorMailTx(ctx, tx, l, EmailPaid); err != nil {
 				return err
 			}
+			evs.Add(events.Event{Type: events.PaymentLinkPaid, ID: l.ID})
 			continue
 		}
 		msg := fmt.Sprintf("Payment link %d voided: %s was paid another way (order %s)", l.ID, o.OfferTitle, o.Number)
@@ -59,5 +62,5 @@ func (c *Completions) OrderCompletedTx(ctx context.Context, tx pgx.Tx, o order.O
 			return err
 		}
 	}
-	return nil
+	return evs.EmitTx(ctx, c.rec.events, tx)
 }

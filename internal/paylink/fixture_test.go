@@ -17,6 +17,7 @@ import (
 	"github.com/bursar/bursar/internal/audit"
 	"github.com/bursar/bursar/internal/crm"
 	"github.com/bursar/bursar/internal/db/dbtest"
+	"github.com/bursar/bursar/internal/events/eventstest"
 	"github.com/bursar/bursar/internal/fx"
 	"github.com/bursar/bursar/internal/gateway"
 	"github.com/bursar/bursar/internal/jobs"
@@ -92,6 +93,7 @@ type fixture struct {
 	bank     gateway.System
 	offer    offer.Offer
 	contact  crm.Contact
+	rec      *eventstest.Recorder // the links' events
 }
 
 var testKey = []byte("0123456789abcdef0123456789abcdef")
@@ -102,12 +104,12 @@ func newFixture(t *testing.T) *fixture {
 	ctx := audit.WithActor(context.Background(), audit.Actor{Type: audit.ActorAdmin, ID: 1, Label: "ann@school.test"})
 	al := audit.New(pool)
 	f := &fixture{t: t, ctx: ctx, pool: pool, clock: &clock{t: time.Now().UTC().Truncate(time.Second)},
-		gw: &fakeGateway{}, systems: gateway.NewService(pool, al, make([]byte, 32)), contacts: crm.NewService(pool, al)}
+		gw: &fakeGateway{}, systems: gateway.NewService(pool, al, make([]byte, 32)), contacts: crm.NewService(pool, al, nil)}
 	var err error
 	if f.offers, err = offer.NewService(pool, al, f.systems); err != nil {
 		t.Fatal(err)
 	}
-	grants, err := access.NewService(pool, al, f.contacts, f.offers)
+	grants, err := access.NewService(pool, al, f.contacts, f.offers, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +119,8 @@ func newFixture(t *testing.T) *fixture {
 	}
 	st := settings.NewService(pool, al)
 	m := mailer.New(notify.NewService(pool), st, "https://school.test")
-	cfg := paylink.Config{SecretKey: testKey, BaseURL: "https://school.test", Now: f.clock.Now}
+	f.rec = eventstest.New(t, pool)
+	cfg := paylink.Config{SecretKey: testKey, BaseURL: "https://school.test", Now: f.clock.Now, Events: f.rec}
 	completions, err := paylink.NewCompletions(al, cfg, f.contacts, m)
 	if err != nil {
 		t.Fatal(err)

@@ -17,6 +17,7 @@ import (
 	"github.com/bursar/bursar/internal/check"
 	"github.com/bursar/bursar/internal/crm"
 	"github.com/bursar/bursar/internal/db"
+	"github.com/bursar/bursar/internal/events"
 	"github.com/bursar/bursar/internal/gateway"
 	"github.com/bursar/bursar/internal/offer"
 	"github.com/bursar/bursar/internal/order"
@@ -103,6 +104,9 @@ type Config struct {
 	// Now is the clock (time.Now when nil): expiry, the timelines' times and the jobs' schedule follow it, so tests
 	// move it instead of sleeping.
 	Now func() time.Time
+	// Events receives payment_link.paid (Completions) and payment_link.declined (Decline) in the transaction that
+	// makes the change; nil is events.Nop.
+	Events events.Emitter
 }
 
 // Deps are the modules a link reaches.
@@ -166,6 +170,7 @@ type recorder struct {
 	now      func() time.Time
 	contacts Contacts
 	mailer   Mailer
+	events   events.Emitter
 }
 
 func newRecorder(al *audit.Log, cfg Config, contacts Contacts, mailer Mailer) (recorder, error) {
@@ -177,7 +182,7 @@ func newRecorder(al *audit.Log, cfg Config, contacts Contacts, mailer Mailer) (r
 		return recorder{}, errors.New("paylink: a base URL is required")
 	}
 	r := recorder{audit: al, sign: sign, baseURL: strings.TrimRight(cfg.BaseURL, "/"), expiry: cfg.DefaultExpiry,
-		now: cfg.Now, contacts: contacts, mailer: mailer}
+		now: cfg.Now, contacts: contacts, mailer: mailer, events: events.OrNop(cfg.Events)}
 	if r.expiry <= 0 {
 		r.expiry = DefaultExpiry
 	}
@@ -259,6 +264,24 @@ func (s *Service) get(ctx context.Context, q db.DBTX, id int64) (Link, error) {
 	return s.rec.link(row), nil
 }
 
+// GetTx reads link id inside tx (an event's object rendered in the emitting transaction).
+func (s *Service) GetTx(ctx context.Context, tx db.DBTX, id int64) (Link, error) {
+	return s.get(ctx, tx, id)
+}
+
+// EventsTx is Events inside tx.
+func (s *Service) EventsTx(ctx context.Context, tx db.DBTX, id int64) ([]Event, error) {
+	rows, err := paylinkq.New(tx).LinkEvents(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("timeline of payment link %d: %w", id, err)
+	}
+	out := make([]Event, len(rows))
+	for i, r := range rows {
+		out[i] = Event{ID: r.ID, Kind: r.Kind, Message: r.Message, Actor: r.Actor, CreatedAt: r.CreatedAt}
+	}
+	return out, nil
+}
+
 // Get returns link id.
 func (s *Service) Get(ctx context.Context, id int64) (Link, error) { return s.get(ctx, s.db, id) }
 
@@ -278,15 +301,7 @@ func (s *Service) ByToken(ctx context.Context, tok string) (Link, error) {
 
 // Events returns link id's own timeline, oldest first.
 func (s *Service) Events(ctx context.Context, id int64) ([]Event, error) {
-	rows, err := paylinkq.New(s.db).LinkEvents(ctx, id)
-	if err != nil {
-		return nil, fmt.Errorf("timeline of payment link %d: %w", id, err)
-	}
-	out := make([]Event, len(rows))
-	for i, r := range rows {
-		out[i] = Event{ID: r.ID, Kind: r.Kind, Message: r.Message, Actor: r.Actor, CreatedAt: r.CreatedAt}
-	}
-	return out, nil
+	return s.EventsTx(ctx, s.db, id)
 }
 
 // url is the payer's page of the link whose token is tok.

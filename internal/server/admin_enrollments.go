@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bursar/bursar/internal/apiview"
 	"github.com/bursar/bursar/internal/billing"
 	"github.com/bursar/bursar/internal/check"
 	"github.com/bursar/bursar/internal/money"
@@ -219,14 +220,7 @@ func scheduleWords(en billing.Enrollment) string {
 }
 
 // nextDue is when the next period not issued yet is due; nil when nothing more is to be issued.
-func nextDue(en billing.Enrollment) *time.Time {
-	if en.NextIssueAt == nil || en.Schedule.Location == nil || en.Schedule.First.IsZero() || en.NextPeriod < 0 ||
-		(en.Schedule.Periods > 0 && en.NextPeriod >= en.Schedule.Periods) {
-		return nil
-	}
-	d := en.Schedule.Due(en.NextPeriod)
-	return &d
-}
+func nextDue(en billing.Enrollment) *time.Time { return apiview.NextDue(en) }
 
 // dateIn is t's date in the enrollment's time zone (UTC when it has none loaded).
 func dateIn(t time.Time, en billing.Enrollment) string {

@@ -5,36 +5,10 @@ import (
 	"time"
 
 	"github.com/bursar/bursar/internal/access"
+	"github.com/bursar/bursar/internal/apiview"
 	"github.com/bursar/bursar/internal/audit"
 	"github.com/bursar/bursar/internal/check"
 )
-
-// grantJSON is an access grant in the API; timestamps are RFC 3339 UTC, ends_at null means forever.
-type grantJSON struct {
-	ID              int64      `json:"id"`
-	ContactID       int64      `json:"contact_id"`
-	ProductID       int64      `json:"product_id"`
-	Source          string     `json:"source"`
-	SourceRef       string     `json:"source_ref"`
-	StartsAt        time.Time  `json:"starts_at"`
-	EndsAt          *time.Time `json:"ends_at"`
-	RevokedAt       *time.Time `json:"revoked_at"`
-	RevokeReason    string     `json:"revoke_reason"`
-	TransferredFrom *int64     `json:"transferred_from"`
-	Active          bool       `json:"active"`
-	CreatedAt       time.Time  `json:"created_at"`
-}
-
-func grantOut(g access.Grant, now time.Time) grantJSON {
-	out := grantJSON{ID: g.ID, ContactID: g.ContactID, ProductID: g.ProductID, Source: g.Source, SourceRef: g.SourceRef,
-		StartsAt: g.StartsAt.UTC(), EndsAt: utcPtr(g.EndsAt), RevokedAt: utcPtr(g.RevokedAt), RevokeReason: g.RevokeReason,
-		Active: g.ActiveAt(now), CreatedAt: g.CreatedAt.UTC()}
-	if g.TransferredFrom != 0 {
-		tf := g.TransferredFrom
-		out.TransferredFrom = &tf
-	}
-	return out
-}
 
 // grantIn is the body of POST /api/v1/access: give at most one of days and ends_at; neither (or null) means
 // forever. Days is a pointer so that an explicit 0 is told from an absent field: 0 is out of range, not forever.
@@ -85,7 +59,7 @@ func (s *Server) apiAccessGrant(w http.ResponseWriter, r *http.Request) {
 		status = http.StatusCreated
 		w.Header().Set("Location", "/api/v1/access/"+itoa(g.ID))
 	}
-	writeJSON(w, status, grantOut(g, time.Now()))
+	writeJSON(w, status, apiview.GrantOf(g, time.Now()))
 }
 
 func (s *Server) apiAccess(w http.ResponseWriter, r *http.Request) {
@@ -99,7 +73,7 @@ func (s *Server) apiAccess(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, grantOut(g, time.Now()))
+	writeJSON(w, http.StatusOK, apiview.GrantOf(g, time.Now()))
 }
 
 // revokeIn is the body of POST /api/v1/access/{id}/revoke; the body may be empty.
@@ -122,7 +96,7 @@ func (s *Server) apiAccessRevoke(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, grantOut(g, time.Now()))
+	writeJSON(w, http.StatusOK, apiview.GrantOf(g, time.Now()))
 }
 
 // transferIn is the body of POST /api/v1/access/{id}/transfer.
@@ -150,5 +124,5 @@ func (s *Server) apiAccessTransfer(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, grantOut(g, time.Now()))
+	writeJSON(w, http.StatusOK, apiview.GrantOf(g, time.Now()))
 }

@@ -4,29 +4,9 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/bursar/bursar/internal/apiview"
 	"github.com/bursar/bursar/internal/crm"
 )
-
-// contactJSON is a contact in the API.
-type contactJSON struct {
-	ID           int64             `json:"id"`
-	Email        string            `json:"email"`
-	Name         string            `json:"name"`
-	Phone        string            `json:"phone"`
-	CustomFields map[string]string `json:"custom_fields"`
-	Placeholder  bool              `json:"placeholder"`
-	CreatedAt    time.Time         `json:"created_at"`
-	UpdatedAt    time.Time         `json:"updated_at"`
-}
-
-func contactOut(c crm.Contact) contactJSON {
-	cf := c.CustomFields
-	if cf == nil {
-		cf = map[string]string{}
-	}
-	return contactJSON{ID: c.ID, Email: c.Email, Name: c.Name, Phone: c.Phone, CustomFields: cf,
-		Placeholder: c.Placeholder, CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC()}
-}
 
 // contactIn is the body of POST /api/v1/contacts.
 type contactIn struct {
@@ -64,7 +44,7 @@ func (s *Server) apiContacts(w http.ResponseWriter, r *http.Request) {
 	}
 	out := List[contactJSON]{Data: make([]contactJSON, 0, len(page.Contacts))}
 	for _, c := range page.Contacts {
-		out.Data = append(out.Data, contactOut(c))
+		out.Data = append(out.Data, apiview.ContactOf(c))
 	}
 	if page.NextBeforeID != 0 {
 		out.NextCursor = encodeCursor(page.NextBeforeID)
@@ -83,7 +63,7 @@ func (s *Server) apiContactCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Location", "/api/v1/contacts/"+itoa(c.ID))
-	writeJSON(w, http.StatusCreated, contactOut(c))
+	writeJSON(w, http.StatusCreated, apiview.ContactOf(c))
 }
 
 func (s *Server) apiContact(w http.ResponseWriter, r *http.Request) {
@@ -97,7 +77,7 @@ func (s *Server) apiContact(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, contactOut(c))
+	writeJSON(w, http.StatusOK, apiview.ContactOf(c))
 }
 
 func (s *Server) apiContactUpdate(w http.ResponseWriter, r *http.Request) {
@@ -115,7 +95,7 @@ func (s *Server) apiContactUpdate(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, contactOut(c))
+	writeJSON(w, http.StatusOK, apiview.ContactOf(c))
 }
 
 func (s *Server) apiContactDelete(w http.ResponseWriter, r *http.Request) {
@@ -149,7 +129,7 @@ func (s *Server) apiContactAccess(w http.ResponseWriter, r *http.Request) {
 	now := time.Now()
 	out := List[grantJSON]{Data: make([]grantJSON, 0, len(grants))}
 	for _, g := range grants {
-		out.Data = append(out.Data, grantOut(g, now))
+		out.Data = append(out.Data, apiview.GrantOf(g, now))
 	}
 	writeJSON(w, http.StatusOK, out)
 }

@@ -4,112 +4,11 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"time"
 
+	"github.com/bursar/bursar/internal/apiview"
 	"github.com/bursar/bursar/internal/check"
 	"github.com/bursar/bursar/internal/order"
 )
-
-// paymentJSON is a payment in the API; amounts are minor units of currency.
-type paymentJSON struct {
-	ID              int64     `json:"id"`
-	PaymentSystemID int64     `json:"payment_system_id"`
-	Status          string    `json:"status"`
-	Amount          int64     `json:"amount"`
-	Currency        string    `json:"currency"`
-	Fee             int64     `json:"fee"`
-	Net             int64     `json:"net"`
-	PaidOn          string    `json:"paid_on"`
-	Comment         string    `json:"comment"`
-	GatewayRef      string    `json:"gateway_ref"`
-	PayerEmail      string    `json:"payer_email"`
-	CreatedAt       time.Time `json:"created_at"`
-}
-
-// refundJSON is a refund in the API.
-type refundJSON struct {
-	ID        int64  `json:"id"`
-	PaymentID int64  `json:"payment_id"`
-	Amount    int64  `json:"amount"`
-	Currency  string `json:"currency"`
-	Comment   string `json:"comment"`
-	Actor     string `json:"actor"`
-	// Status is pending (the gateway is being asked), succeeded or failed (the gateway did not make it).
-	Status     string    `json:"status"`
-	GatewayRef string    `json:"gateway_ref"` // the gateway's refund id
-	CreatedAt  time.Time `json:"created_at"`
-}
-
-// orderEventJSON is a line of an order's timeline in the API.
-type orderEventJSON struct {
-	Kind      string    `json:"kind"`
-	Message   string    `json:"message"`
-	Actor     string    `json:"actor"`
-	CreatedAt time.Time `json:"created_at"`
-}
-
-// orderJSON is an order in the API, with its payments.
-type orderJSON struct {
-	ID              int64         `json:"id"`
-	Number          string        `json:"number"`
-	Status          string        `json:"status"`
-	OfferID         int64         `json:"offer_id"`
-	OfferTitle      string        `json:"offer_title"`
-	ContactID       *int64        `json:"contact_id"` // null: a visitor's order not paid yet
-	PaymentSystemID int64         `json:"payment_system_id"`
-	Amount          int64         `json:"amount"`
-	Currency        string        `json:"currency"`
-	ListAmount      int64         `json:"list_amount"`
-	ListCurrency    string        `json:"list_currency"`
-	Language        string        `json:"language"`
-	Channel         string        `json:"channel"`
-	CreatedAt       time.Time     `json:"created_at"`
-	DeadlineAt      *time.Time    `json:"deadline_at"`
-	DecidedAt       *time.Time    `json:"decided_at"`
-	DecidedBy       string        `json:"decided_by"`
-	DecisionNote    string        `json:"decision_note"`
-	Payments        []paymentJSON `json:"payments"`
-}
-
-// orderDetailJSON is an order with its refunds and timeline (GET /orders/{id} and the decisions' answers).
-type orderDetailJSON struct {
-	orderJSON
-	Refunds  []refundJSON     `json:"refunds"`
-	Timeline []orderEventJSON `json:"timeline"`
-}
-
-func orderOut(o order.Order) orderJSON {
-	out := orderJSON{ID: o.ID, Number: o.Number, Status: string(o.Status), OfferID: o.OfferID, OfferTitle: o.OfferTitle,
-		PaymentSystemID: o.PaymentSystemID, Amount: o.Price.Amount, Currency: o.Price.Currency,
-		ListAmount: o.ListPrice.Amount, ListCurrency: o.ListPrice.Currency, Language: o.Language, Channel: o.Channel,
-		CreatedAt: o.CreatedAt.UTC(), DeadlineAt: utcPtr(o.DeadlineAt), DecidedAt: utcPtr(o.DecidedAt),
-		DecidedBy: o.DecidedBy, DecisionNote: o.DecisionNote, Payments: make([]paymentJSON, 0, len(o.Payments))}
-	if o.ContactID > 0 {
-		out.ContactID = &o.ContactID
-	}
-	for _, p := range o.Payments {
-		out.Payments = append(out.Payments, paymentJSON{ID: p.ID, PaymentSystemID: p.PaymentSystemID, Status: p.Status,
-			Amount: p.Amount.Amount, Currency: p.Amount.Currency, Fee: p.Fee, Net: p.Net,
-			PaidOn: p.PaidOn.Format(time.DateOnly), Comment: p.Comment, GatewayRef: p.GatewayRef,
-			PayerEmail: p.PayerEmail, CreatedAt: p.CreatedAt.UTC()})
-	}
-	return out
-}
-
-func detailOut(d order.Detail, refunds []order.RefundRecord) orderDetailJSON {
-	out := orderDetailJSON{orderJSON: orderOut(d.Order)}
-	out.Refunds = make([]refundJSON, 0, len(refunds))
-	for _, r := range refunds {
-		out.Refunds = append(out.Refunds, refundJSON{ID: r.ID, PaymentID: r.PaymentID, Amount: r.Amount.Amount,
-			Currency: r.Amount.Currency, Comment: r.Comment, Actor: r.Actor, Status: r.Status, GatewayRef: r.GatewayRef,
-			CreatedAt: r.CreatedAt.UTC()})
-	}
-	out.Timeline = make([]orderEventJSON, 0, len(d.Events))
-	for _, e := range d.Events {
-		out.Timeline = append(out.Timeline, orderEventJSON{Kind: e.Kind, Message: e.Message, Actor: e.Actor, CreatedAt: e.CreatedAt.UTC()})
-	}
-	return out
-}
 
 func (s *Server) apiOrders(w http.ResponseWriter, r *http.Request) {
 	limit, err := pageLimit(r)
@@ -153,7 +52,7 @@ func (s *Server) apiOrders(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for _, o := range page.Orders {
-		out.Data = append(out.Data, orderOut(o))
+		out.Data = append(out.Data, apiview.OrderOf(o))
 	}
 	if page.NextBeforeID != 0 {
 		out.NextCursor = encodeCursor(page.NextBeforeID)
@@ -185,7 +84,7 @@ func (s *Server) orderDetail(ctx context.Context, id int64) (orderDetailJSON, er
 	if err != nil {
 		return orderDetailJSON{}, err
 	}
-	return detailOut(d, refunds), nil
+	return apiview.OrderDetailOf(d, refunds), nil
 }
 
 // approveIn is the body of POST /api/v1/orders/{id}/approve; every field is optional.
@@ -379,5 +278,5 @@ func (s *Server) apiManualPaymentCreate(w http.ResponseWriter, r *http.Request) 
 		status = http.StatusOK // the contact's open order for this offer
 	}
 	w.Header().Set("Location", "/api/v1/orders/"+itoa(o.ID))
-	writeJSON(w, status, orderOut(o))
+	writeJSON(w, status, apiview.OrderOf(o))
 }

@@ -5,56 +5,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bursar/bursar/internal/apiview"
 	"github.com/bursar/bursar/internal/check"
 	"github.com/bursar/bursar/internal/paylink"
 )
-
-// paymentLinkJSON is a payment link in the API; amount is in minor units of currency.
-type paymentLinkJSON struct {
-	ID               int64      `json:"id"`
-	URL              string     `json:"url"` // the payer's page: share it
-	Status           string     `json:"status"`
-	ContactID        int64      `json:"contact_id"`
-	OfferID          int64      `json:"offer_id"` // for a custom amount, the link-only offer made for it
-	Custom           bool       `json:"custom"`
-	Title            string     `json:"title"`
-	Amount           int64      `json:"amount"`
-	Currency         string     `json:"currency"`
-	PaymentSystemIDs []int64    `json:"payment_system_ids"`
-	Language         string     `json:"language"`
-	Note             string     `json:"note"`
-	DeclineReason    string     `json:"decline_reason"`
-	OrderID          *int64     `json:"order_id"`
-	VoidedBy         *int64     `json:"voided_by_order_id"`
-	Creator          string     `json:"creator"` // the operator's e-mail or the API key's name
-	CreatorType      string     `json:"creator_type"`
-	ExpiresAt        time.Time  `json:"expires_at"`
-	FirstOpenedAt    *time.Time `json:"first_opened_at"`
-	LastOpenedAt     *time.Time `json:"last_opened_at"`
-	DecidedAt        *time.Time `json:"decided_at"`
-	DecidedBy        string     `json:"decided_by"`
-	CreatedAt        time.Time  `json:"created_at"`
-}
-
-// paymentLinkDetailJSON is a link with its own timeline (GET /payment-links/{id} and the actions' answers).
-type paymentLinkDetailJSON struct {
-	paymentLinkJSON
-	Timeline []orderEventJSON `json:"timeline"`
-}
-
-func paymentLinkOut(l paylink.Link, now time.Time) paymentLinkJSON {
-	out := paymentLinkJSON{ID: l.ID, URL: l.URL, Status: string(l.StatusAt(now)), ContactID: l.ContactID,
-		Title: l.Title, Amount: l.Price.Amount, Currency: l.Price.Currency, PaymentSystemIDs: l.PaymentSystemIDs,
-		Language: l.Language, Note: l.Note, DeclineReason: l.DeclineReason, OfferID: l.OfferID, Custom: l.Custom,
-		OrderID: positive(l.OrderID), VoidedBy: positive(l.VoidedBy), Creator: l.CreatorLabel,
-		CreatorType: l.CreatorType, ExpiresAt: l.ExpiresAt.UTC(), FirstOpenedAt: utcPtr(l.FirstOpenedAt),
-		LastOpenedAt: utcPtr(l.LastOpenedAt), DecidedAt: utcPtr(l.DecidedAt), DecidedBy: l.DecidedBy,
-		CreatedAt: l.CreatedAt.UTC()}
-	if out.PaymentSystemIDs == nil {
-		out.PaymentSystemIDs = []int64{}
-	}
-	return out
-}
 
 // paymentLinkIn is the body of POST /api/v1/payment-links: offer_id, or amount + currency + description for a
 // custom amount.
@@ -122,7 +76,7 @@ func (s *Server) apiPaymentLinks(w http.ResponseWriter, r *http.Request) {
 	now := s.links.Now()
 	out := List[paymentLinkJSON]{Data: make([]paymentLinkJSON, 0, len(page.Links))}
 	for _, l := range page.Links {
-		out.Data = append(out.Data, paymentLinkOut(l, now))
+		out.Data = append(out.Data, apiview.PaymentLinkOf(l, now))
 	}
 	if page.NextBeforeID != 0 {
 		out.NextCursor = encodeCursor(page.NextBeforeID)
@@ -185,10 +139,5 @@ func (s *Server) apiPaymentLinkAnswer(w http.ResponseWriter, r *http.Request, st
 		s.apiError(w, r, err)
 		return
 	}
-	out := paymentLinkDetailJSON{paymentLinkJSON: paymentLinkOut(l, s.links.Now()), Timeline: make([]orderEventJSON, 0, len(evs))}
-	for _, e := range evs {
-		out.Timeline = append(out.Timeline, orderEventJSON{Kind: e.Kind, Message: e.Message, Actor: e.Actor,
-			CreatedAt: e.CreatedAt.UTC()})
-	}
-	writeJSON(w, status, out)
+	writeJSON(w, status, apiview.PaymentLinkDetailOf(l, s.links.Now(), evs))
 }

@@ -5,75 +5,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bursar/bursar/internal/apiview"
 	"github.com/bursar/bursar/internal/billing"
 	"github.com/bursar/bursar/internal/check"
 	"github.com/bursar/bursar/internal/money"
 )
-
-// receiptJSON is a receipt in the API; amount, fee (the enrollment fee included in amount), paid and due (what is
-// left while it is open, else 0) are in minor units of currency.
-type receiptJSON struct {
-	ID            int64      `json:"id"`
-	Number        string     `json:"number"`
-	Status        string     `json:"status"`
-	EnrollmentID  int64      `json:"enrollment_id"`
-	Period        int        `json:"period"`
-	PayerID       int64      `json:"payer_id"`
-	LearnerID     int64      `json:"learner_id"`
-	OfferID       int64      `json:"offer_id"`
-	Title         string     `json:"title"`
-	Amount        int64      `json:"amount"`
-	Currency      string     `json:"currency"`
-	Fee           int64      `json:"fee"`
-	Paid          int64      `json:"paid"`
-	Due           int64      `json:"due"`
-	PeriodStart   time.Time  `json:"period_start"`
-	PeriodEnd     time.Time  `json:"period_end"`
-	DueAt         time.Time  `json:"due_at"`
-	GraceUntil    time.Time  `json:"grace_until"`
-	PaymentLinkID *int64     `json:"payment_link_id"`
-	PayURL        string     `json:"pay_url"` // the payer's page while the receipt is open
-	Reminded      int        `json:"reminded"`
-	IssuedAt      time.Time  `json:"issued_at"`
-	PaidAt        *time.Time `json:"paid_at"`
-	DecidedAt     *time.Time `json:"decided_at"`
-	DecidedBy     string     `json:"decided_by"`
-	Note          string     `json:"note"`
-	UpdatedAt     time.Time  `json:"updated_at"`
-}
-
-// receiptPaymentJSON is money that paid (part of) a receipt.
-type receiptPaymentJSON struct {
-	ID         int64     `json:"id"`
-	Method     string    `json:"method"` // order or cash
-	OrderID    *int64    `json:"order_id"`
-	Amount     int64     `json:"amount"`
-	Currency   string    `json:"currency"`
-	PaidOn     string    `json:"paid_on"`
-	Note       string    `json:"note"`
-	RecordedBy string    `json:"recorded_by"`
-	CreatedAt  time.Time `json:"created_at"`
-}
-
-// receiptDetailJSON is a receipt with its payments (GET /receipts/{id} and the actions' answers).
-type receiptDetailJSON struct {
-	receiptJSON
-	Payments []receiptPaymentJSON `json:"payments"`
-}
-
-func receiptOut(rc billing.Receipt) receiptJSON {
-	out := receiptJSON{ID: rc.ID, Number: rc.Number, Status: string(rc.Status), EnrollmentID: rc.EnrollmentID,
-		Period: rc.Period, PayerID: rc.PayerID, LearnerID: rc.LearnerID, OfferID: rc.OfferID, Title: rc.Title,
-		Amount: rc.Amount.Amount, Currency: rc.Amount.Currency, Fee: rc.Fee, Paid: rc.Paid,
-		PeriodStart: rc.PeriodStart.UTC(), PeriodEnd: rc.PeriodEnd.UTC(), DueAt: rc.DueAt.UTC(),
-		GraceUntil: rc.GraceUntil.UTC(), PaymentLinkID: positive(rc.LinkID), PayURL: rc.PayURL,
-		Reminded: rc.Reminded, IssuedAt: rc.IssuedAt.UTC(), PaidAt: utcPtr(rc.PaidAt), DecidedAt: utcPtr(rc.DecidedAt),
-		DecidedBy: rc.DecidedBy, Note: rc.Note, UpdatedAt: rc.UpdatedAt.UTC()}
-	if rc.Status.Open() {
-		out.Due = rc.Due().Amount
-	}
-	return out
-}
 
 func (s *Server) apiReceipts(w http.ResponseWriter, r *http.Request) {
 	limit, err := pageLimit(r)
@@ -100,7 +36,7 @@ func (s *Server) apiReceipts(w http.ResponseWriter, r *http.Request) {
 	}
 	out := List[receiptJSON]{Data: make([]receiptJSON, 0, len(page.Receipts))}
 	for _, rc := range page.Receipts {
-		out.Data = append(out.Data, receiptOut(rc))
+		out.Data = append(out.Data, apiview.ReceiptOf(rc))
 	}
 	if page.NextBeforeID != 0 {
 		out.NextCursor = encodeCursor(page.NextBeforeID)
@@ -216,13 +152,7 @@ func (s *Server) apiReceiptAnswer(w http.ResponseWriter, r *http.Request, status
 		s.apiError(w, r, err)
 		return
 	}
-	out := receiptDetailJSON{receiptJSON: receiptOut(rc), Payments: make([]receiptPaymentJSON, 0, len(pays))}
-	for _, p := range pays {
-		out.Payments = append(out.Payments, receiptPaymentJSON{ID: p.ID, Method: p.Method, OrderID: positive(p.OrderID),
-			Amount: p.Amount.Amount, Currency: p.Amount.Currency, PaidOn: p.PaidOn.Format(time.DateOnly), Note: p.Note,
-			RecordedBy: p.RecordedBy, CreatedAt: p.CreatedAt.UTC()})
-	}
-	writeJSON(w, status, out)
+	writeJSON(w, status, apiview.ReceiptDetailOf(rc, pays))
 }
 
 // apiReceiptDocument is GET /api/v1/receipts/{id}/document.pdf: the receipt's PDF.

@@ -1324,9 +1324,10 @@ func (q *Queries) PaymentSucceed(ctx context.Context, arg PaymentSucceedParams) 
 	return result.RowsAffected(), nil
 }
 
-const paymentsAbandon = `-- name: PaymentsAbandon :exec
+const paymentsAbandon = `-- name: PaymentsAbandon :many
 UPDATE payments SET status = 'failed', comment = $1, updated_at = now()
 WHERE order_id = $2 AND status = 'pending'
+RETURNING id
 `
 
 type PaymentsAbandonParams struct {
@@ -1334,10 +1335,25 @@ type PaymentsAbandonParams struct {
 	OrderID int64
 }
 
-// The attempts of an expired order that never finished.
-func (q *Queries) PaymentsAbandon(ctx context.Context, arg PaymentsAbandonParams) error {
-	_, err := q.db.Exec(ctx, paymentsAbandon, arg.Comment, arg.OrderID)
-	return err
+// The attempts of an expired order that never finished; their ids (payment.failed).
+func (q *Queries) PaymentsAbandon(ctx context.Context, arg PaymentsAbandonParams) ([]int64, error) {
+	rows, err := q.db.Query(ctx, paymentsAbandon, arg.Comment, arg.OrderID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const paymentsForOrder = `-- name: PaymentsForOrder :many

@@ -303,6 +303,37 @@ func (q *Queries) RefundFail(ctx context.Context, arg RefundFailParams) (int64, 
 	return result.RowsAffected(), nil
 }
 
+const refundGet = `-- name: RefundGet :one
+SELECT r.id, r.payment_id, r.amount, r.currency, r.comment, r.actor, r.created_at, r.status, r.gateway_ref, r.failure, r.updated_at, r.handed_over_at, p.order_id FROM refunds r JOIN payments p ON p.id = r.payment_id WHERE r.id = $1
+`
+
+type RefundGetRow struct {
+	Refund  Refund
+	OrderID int64
+}
+
+// One refund with its payment's order (an event's object).
+func (q *Queries) RefundGet(ctx context.Context, id int64) (RefundGetRow, error) {
+	row := q.db.QueryRow(ctx, refundGet, id)
+	var i RefundGetRow
+	err := row.Scan(
+		&i.Refund.ID,
+		&i.Refund.PaymentID,
+		&i.Refund.Amount,
+		&i.Refund.Currency,
+		&i.Refund.Comment,
+		&i.Refund.Actor,
+		&i.Refund.CreatedAt,
+		&i.Refund.Status,
+		&i.Refund.GatewayRef,
+		&i.Refund.Failure,
+		&i.Refund.UpdatedAt,
+		&i.Refund.HandedOverAt,
+		&i.OrderID,
+	)
+	return i, err
+}
+
 const refundHandOver = `-- name: RefundHandOver :execrows
 UPDATE refunds SET handed_over_at = now(), updated_at = now()
 WHERE id = $1 AND status = 'pending' AND handed_over_at IS NULL

@@ -217,10 +217,11 @@ SET status = 'expired', decided_at = now(), decided_by = @decided_by, decision_n
 WHERE id = @id AND status = 'open' AND deadline_at IS NULL
 RETURNING *;
 
--- name: PaymentsAbandon :exec
--- The attempts of an expired order that never finished.
+-- name: PaymentsAbandon :many
+-- The attempts of an expired order that never finished; their ids (payment.failed).
 UPDATE payments SET status = 'failed', comment = @comment, updated_at = now()
-WHERE order_id = @order_id AND status = 'pending';
+WHERE order_id = @order_id AND status = 'pending'
+RETURNING id;
 
 -- name: OrderLockShared :one
 -- Locks an order against a webhook or a decision (which take FOR UPDATE) without blocking a new payment attempt's

@@ -107,3 +107,7 @@ WHERE id IN (
     LIMIT @lim
     FOR UPDATE SKIP LOCKED)
 RETURNING *;
+
+-- name: RefundGet :one
+-- One refund with its payment's order (an event's object).
+SELECT sqlc.embed(r), p.order_id FROM refunds r JOIN payments p ON p.id = r.payment_id WHERE r.id = @id;
