@@ -215,14 +215,17 @@ func (s *Service) checkApply(ctx context.Context, id int64, a Application) (appl
 //
 // Bad input and a target that does not fit are field errors on order_id; an exception resolved already, being
 // refunded, or of a kind without money to apply (CanApply) is a conflict; a target decided meanwhile is ErrNotOpen
-// or ErrBusy. Each leaves everything as it was.
-func (s *Service) ApplyException(ctx context.Context, id int64, a Application) (Exception, error) {
+// or ErrBusy. Each leaves everything as it was. It returns the exception resolved and the order completed.
+func (s *Service) ApplyException(ctx context.Context, id int64, a Application) (Exception, Order, error) {
 	t, note, err := s.checkApply(ctx, id, a)
 	if err != nil {
-		return Exception{}, err
+		return Exception{}, Order{}, err
 	}
 	x, sys := t.x, t.sys
-	var out Exception
+	var (
+		out       Exception
+		completed Order
+	)
 	err = pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
 		resolution := fmt.Sprintf("Applied %s through %s to order %s (it arrived for order %s): %s", x.Amount,
 			sys.Name, t.target.Number, x.OrderNumber, note)
@@ -253,6 +256,7 @@ func (s *Service) ApplyException(ctx context.Context, id int64, a Application) (
 		if err != nil {
 			return err
 		}
+		completed = o
 		src, err := getOrder(ctx, tx, x.OrderID)
 		if err != nil {
 			return err
@@ -267,9 +271,9 @@ func (s *Service) ApplyException(ctx context.Context, id int64, a Application) (
 			"amount": x.Amount.Amount, "currency": x.Amount.Currency, "note": note})
 	})
 	if err != nil {
-		return Exception{}, err
+		return Exception{}, Order{}, err
 	}
-	return out, nil
+	return out, completed, nil
 }
 
 // movedPayment is the payment of exception x's money on order o (locked): the attempt of x's order that x's
@@ -297,7 +301,7 @@ func movedPayment(ctx context.Context, tx pgx.Tx, x Exception, sys gateway.Syste
 			p.OrderID = o.ID
 			o.Payments = append(o.Payments, p)
 			return paySuccess{attempt: p, found: true, from: openAttempt, amount: x.Amount, paidOn: today(),
-				comment: fmt.Sprintf("applied from payment exception %d (arrived for order %s)", x.ID, src.Number),
+				comment:    fmt.Sprintf("applied from payment exception %d (arrived for order %s)", x.ID, src.Number),
 				setComment: true, ref: x.GatewayRef}, nil
 		}
 	}

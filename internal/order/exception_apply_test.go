@@ -85,7 +85,7 @@ func TestApplyExceptionCompletesAnotherOrder(t *testing.T) {
 	if err != nil || len(cands) != 1 || cands[0].ID != b.ID {
 		t.Fatalf("candidates = %+v, %v; want order B only", cands, err)
 	}
-	got, err := f.svc.ApplyException(f.ctx, x.ID, order.Application{OrderID: b.ID, Note: "  paid the workbook  "})
+	got, _, err := f.svc.ApplyException(f.ctx, x.ID, order.Application{OrderID: b.ID, Note: "  paid the workbook  "})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +139,7 @@ func TestApplyExceptionCompletesAnotherOrder(t *testing.T) {
 		strconv.FormatInt(x.ID, 10)); n != 1 {
 		t.Errorf("audit entries = %d, want 1", n)
 	}
-	if _, err := f.svc.ApplyException(f.ctx, x.ID, order.Application{OrderID: b.ID, Note: "again"}); !errors.Is(err, check.ErrConflict) {
+	if _, _, err := f.svc.ApplyException(f.ctx, x.ID, order.Application{OrderID: b.ID, Note: "again"}); !errors.Is(err, check.ErrConflict) {
 		t.Errorf("applying again: %v; want a conflict", err)
 	}
 }
@@ -179,14 +179,14 @@ func TestApplyExceptionRefusals(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := f.svc.ApplyException(f.ctx, x.ID, order.Application{OrderID: tt.orderID, Note: tt.note})
+			_, _, err := f.svc.ApplyException(f.ctx, x.ID, order.Application{OrderID: tt.orderID, Note: tt.note})
 			e, ok := check.AsErrors(err)
 			if !ok || !strings.Contains(e["order_id"], tt.want) {
 				t.Fatalf("error = %v; want order_id %q", err, tt.want)
 			}
 		})
 	}
-	if _, err := f.svc.ApplyException(f.ctx, x.ID, order.Application{OrderID: b.ID}); err == nil {
+	if _, _, err := f.svc.ApplyException(f.ctx, x.ID, order.Application{OrderID: b.ID}); err == nil {
 		t.Fatal("applying without a note succeeded")
 	} else if e, ok := check.AsErrors(err); !ok || e["note"] == "" {
 		t.Fatalf("no note: %v; want a note field error", err)
@@ -200,7 +200,7 @@ func TestApplyExceptionRefusals(t *testing.T) {
 	}
 	// An exception naming no order has no contact to match: a conflict.
 	orphan := f.ingestException(sys, paidEvent("evt_orphan", 0, "cs_nobody", money.New(2900, "EUR")))
-	if _, err := f.svc.ApplyException(f.ctx, orphan.ID, order.Application{OrderID: b.ID, Note: "x"}); !errors.Is(err, order.ErrNotApplicable) {
+	if _, _, err := f.svc.ApplyException(f.ctx, orphan.ID, order.Application{OrderID: b.ID, Note: "x"}); !errors.Is(err, order.ErrNotApplicable) {
 		t.Errorf("applying a payment for no order: %v; want ErrNotApplicable", err)
 	}
 }
@@ -214,7 +214,7 @@ func TestApplyExceptionTwiceAtOnce(t *testing.T) {
 	errs := make([]error, 2)
 	for i := range errs {
 		wg.Go(func() {
-			_, errs[i] = f.svc.ApplyException(f.ctx, x.ID, order.Application{OrderID: b.ID, Note: "same click"})
+			_, _, errs[i] = f.svc.ApplyException(f.ctx, x.ID, order.Application{OrderID: b.ID, Note: "same click"})
 		})
 	}
 	wg.Wait()
@@ -252,7 +252,7 @@ func TestApplyLatePayment(t *testing.T) {
 	if x.Kind != order.ExLatePayment {
 		t.Fatalf("kind = %s, want late_payment", x.Kind)
 	}
-	if _, err := f.svc.ApplyException(f.ctx, x.ID, order.Application{OrderID: b.ID, Note: "meant for A2"}); err != nil {
+	if _, _, err := f.svc.ApplyException(f.ctx, x.ID, order.Application{OrderID: b.ID, Note: "meant for A2"}); err != nil {
 		t.Fatal(err)
 	}
 	bNow, err := f.svc.Get(f.ctx, b.ID)
