@@ -147,6 +147,20 @@ func TestExceptionApplyAdmin(t *testing.T) {
 	if doc.Find(`[data-testid="reinstate-form"]`).Length() != 0 {
 		t.Error("a reinstate form for an open order")
 	}
+	// The school speaks Spanish: the actions' words follow.
+	sc, err := a.srv.settings.Get(a.ctx())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc.Language = "es"
+	if _, err := a.srv.settings.Update(a.ctx(), sc); err != nil {
+		t.Fatal(err)
+	}
+	_, doc = a.get(c, exceptionURL(af.x))
+	sec = doc.Find(`[data-testid="apply-section"]`)
+	if sec.AttrOr("lang", "") != "es" || strings.TrimSpace(sec.Find("button").Text()) != "Aplicar al pedido elegido" {
+		t.Errorf("apply section in Spanish: lang %q, button %q", sec.AttrOr("lang", ""), sec.Find("button").Text())
+	}
 	// Another contact's order, posted by hand, is refused with the field's message.
 	res, doc = a.postFormDoc(c, exceptionURL(af.x)+"/apply", url.Values{"order_id": {itoa(af.c.ID)}, "note": {"x"}})
 	if res.StatusCode != http.StatusUnprocessableEntity ||
