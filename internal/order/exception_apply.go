@@ -141,7 +141,8 @@ func (s *Service) payableThrough(ctx context.Context, o Order, of offer.Offer, s
 }
 
 // checkApply reads and checks what applying exception id to a.OrderID needs: bad input and a target that does not
-// fit are field errors on order_id (422); an exception that cannot be applied is a conflict (409).
+// fit are field errors on order_id (422); an exception that cannot be applied, or a target no longer open, is a
+// conflict (409).
 func (s *Service) checkApply(ctx context.Context, id int64, a Application) (applyTarget, string, error) {
 	note, err := checkNote(a.Note)
 	e, _ := check.AsErrors(err)
@@ -181,8 +182,8 @@ func (s *Service) checkApply(ctx context.Context, id int64, a Application) (appl
 		return t, "", check.Field("order_id", fmt.Sprintf("order %s belongs to another contact than order %s", o.Number,
 			x.OrderNumber))
 	case o.Status != StatusOpen:
-		return t, "", check.Field("order_id", fmt.Sprintf("order %s is %s: only an open order can be completed",
-			o.Number, o.Status))
+		// A conflict, not bad input: a second click finds the order it chose completed by the first.
+		return t, "", stateError(o, ErrNotOpen)
 	case o.Price.Currency != x.Amount.Currency:
 		return t, "", check.Field("order_id", fmt.Sprintf("order %s costs %s; the payment is in %s", o.Number, o.Price,
 			x.Amount.Currency))
@@ -214,8 +215,8 @@ func (s *Service) checkApply(ctx context.Context, id int64, a Application) (appl
 // e-mailed, both orders' timelines and the audit log written.
 //
 // Bad input and a target that does not fit are field errors on order_id; an exception resolved already, being
-// refunded, or of a kind without money to apply (CanApply) is a conflict; a target decided meanwhile is ErrNotOpen
-// or ErrBusy. Each leaves everything as it was. It returns the exception resolved and the order completed.
+// refunded, or of a kind without money to apply (CanApply) is a conflict; a target not open (decided meanwhile) is
+// ErrNotOpen, one being decided right now ErrBusy. Each leaves everything as it was. It returns the exception resolved and the order completed.
 func (s *Service) ApplyException(ctx context.Context, id int64, a Application) (Exception, Order, error) {
 	t, note, err := s.checkApply(ctx, id, a)
 	if err != nil {

@@ -156,6 +156,9 @@ func TestApplyExceptionRefusals(t *testing.T) {
 	if _, err := f.svc.Ingest(f.ctx, sys, paidEvent("evt_closed", closed.ID, "cs_closed", money.New(2900, "EUR")), []byte(`{}`)); err != nil {
 		t.Fatal(err)
 	}
+	if _, _, err := f.svc.ApplyException(f.ctx, x.ID, order.Application{OrderID: closed.ID, Note: "x"}); !errors.Is(err, order.ErrNotOpen) {
+		t.Errorf("a completed order: %v; want ErrNotOpen", err)
+	}
 	manualOnly := f.newOffer("By transfer", 2900, "EUR", f.manual.ID)
 	byTransfer, err := f.svc.CreateManual(f.ctx, order.NewManual{OfferID: manualOnly.ID, ContactID: f.contact.ID,
 		PaymentSystemID: f.manual.ID, Channel: order.ChannelCheckout})
@@ -174,7 +177,6 @@ func TestApplyExceptionRefusals(t *testing.T) {
 		{"AnotherContact", stranger.ID, "x", "another contact"},
 		{"AnotherAmount", pricier.ID, "x", "costs 45.00"},
 		{"AnotherCurrency", inUSD.ID, "x", "in EUR"},
-		{"Closed", closed.ID, "x", "is completed"},
 		{"NotSoldThroughTheSystem", byTransfer.ID, "x", "is not sold through Cards"},
 	}
 	for _, tt := range tests {

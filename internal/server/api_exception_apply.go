@@ -14,8 +14,9 @@ type applyIn struct {
 
 // apiExceptionApply is POST /api/v1/payment-exceptions/{id}/apply: the exception's payment completes another open
 // order of the same contact and amount (order.ApplyException). 200 with the exception; 422 with field errors
-// (order_id: missing, unknown, another contact, another amount or currency, not open, not payable through the
-// system; note); 409 when it is resolved, being refunded or of a kind without money to apply.
+// (order_id: missing, unknown, another contact, another amount or currency, not payable through the
+// system; note); 409 when it is resolved, being refunded or of a kind without money to apply, or the order is
+// not open.
 func (s *Server) apiExceptionApply(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r, "id")
 	if err != nil {
