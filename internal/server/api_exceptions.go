@@ -30,6 +30,8 @@ type exceptionJSON struct {
 	CreatedAt       time.Time  `json:"created_at"`
 	CanAccept       bool       `json:"can_accept"`
 	CanRefund       bool       `json:"can_refund"`
+	CanApply        bool       `json:"can_apply"`
+	CanReinstate    bool       `json:"can_reinstate"`
 }
 
 // storedEventJSON is the gateway notification that opened an exception, its body verbatim.
@@ -64,7 +66,7 @@ func exceptionOut(x order.ExceptionItem, systems map[int64]gateway.System) excep
 		Amount: x.Amount.Amount, Currency: x.Amount.Currency, Note: x.Note, Resolution: x.Resolution,
 		RefundedAmount: x.RefundedAmount, ResolvedBy: x.ResolvedBy,
 		ResolvedAt: utcPtr(x.ResolvedAt), CreatedAt: x.CreatedAt.UTC(), CanAccept: x.CanAccept(),
-		CanRefund: x.CanRefund(systems[x.PaymentSystemID])}
+		CanRefund: x.CanRefund(systems[x.PaymentSystemID]), CanApply: x.CanApply(), CanReinstate: x.CanReinstate()}
 }
 
 func (s *Server) apiExceptions(w http.ResponseWriter, r *http.Request) {

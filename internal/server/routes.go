@@ -17,6 +17,7 @@ func (s *Server) Handler() http.Handler {
 	r.Get("/healthz", s.healthz)
 	r.Get("/readyz", s.readyz)
 	r.Handle("/static/*", http.StripPrefix("/static/", web.Static()))
+	r.Get("/api/docs", s.apiDocs) // the OpenAPI document as a page (api_docs.go)
 
 	// Gateway notifications: no session, no CSRF check; the gateway's signature authenticates them.
 	r.Post("/webhooks/{id}", s.webhook)
@@ -127,6 +128,7 @@ func (s *Server) Handler() http.Handler {
 			r.Post("/orders/{id}/reject", s.adminOrderReject)
 			r.Post("/orders/{id}/refund", s.adminOrderRefund)
 			r.Post("/orders/{id}/recheck", s.adminOrderRecheck)
+			r.Post("/orders/{id}/events/{event}/replay", s.adminOrderReplay)
 			r.Get("/orders/{id}/proofs/{proof}", s.adminOrderProof)
 
 			r.Get("/payment-links", s.adminPaymentLinks)
@@ -159,6 +161,8 @@ func (s *Server) Handler() http.Handler {
 			r.Post("/exceptions/{id}/resolve", s.adminExceptionResolve)
 			r.Post("/exceptions/{id}/accept", s.adminExceptionAccept)
 			r.Post("/exceptions/{id}/refund", s.adminExceptionRefund)
+			r.Post("/exceptions/{id}/apply", s.adminExceptionApply)
+			r.Post("/exceptions/{id}/reinstate", s.adminExceptionReinstate)
 			r.Get("/transactions", s.adminTransactions)
 			r.Get("/transactions.csv", s.adminTransactionsCSV)
 
@@ -193,6 +197,8 @@ func (s *Server) Handler() http.Handler {
 			writeProblem(w, Problem{Status: http.StatusMethodNotAllowed, Detail: "This endpoint does not accept " + r.Method + "."})
 		})
 
+		r.Get("/openapi.json", s.apiOpenAPI) // public: publicAPIPath
+
 		r.Get("/products", s.apiProducts)
 		r.Post("/products", s.apiProductCreate)
 		r.Get("/products/{id}", s.apiProduct)
@@ -222,6 +228,8 @@ func (s *Server) Handler() http.Handler {
 		r.Post("/orders/{id}/reject", s.apiOrderReject)
 		r.Post("/orders/{id}/refund", s.apiOrderRefund)
 		r.Post("/orders/{id}/recheck", s.apiOrderRecheck)
+		r.Get("/orders/{id}/events", s.apiOrderEvents)
+		r.Post("/orders/{id}/events/{event}/replay", s.apiOrderReplay)
 		r.Get("/orders/{id}/proofs", s.apiOrderProofs)
 		r.Get("/orders/{id}/proofs/{proof}/file", s.apiOrderProofFile)
 		r.Post("/manual-payments", s.apiManualPaymentCreate)
@@ -261,6 +269,9 @@ func (s *Server) Handler() http.Handler {
 		r.Post("/payment-exceptions/{id}/resolve", s.apiExceptionResolve)
 		r.Post("/payment-exceptions/{id}/accept", s.apiExceptionAccept)
 		r.Post("/payment-exceptions/{id}/refund", s.apiExceptionRefund)
+		r.Get("/payment-exceptions/{id}/candidates", s.apiExceptionCandidates)
+		r.Post("/payment-exceptions/{id}/apply", s.apiExceptionApply)
+		r.Post("/payment-exceptions/{id}/reinstate", s.apiExceptionReinstate)
 		r.Get("/transactions", s.apiTransactions)
 
 		r.Post("/access", s.apiAccessGrant)
