@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 
+	"github.com/bursar/bursar/internal/apiview"
 	"github.com/bursar/bursar/internal/order"
 )
 
@@ -57,7 +58,7 @@ func (s *Server) apiExceptionCandidates(w http.ResponseWriter, r *http.Request) 
 	}
 	out := List[orderJSON]{Data: make([]orderJSON, 0, len(cands))}
 	for _, o := range cands {
-		out.Data = append(out.Data, orderOut(o))
+		out.Data = append(out.Data, apiview.OrderOf(o))
 	}
 	writeJSON(w, http.StatusOK, out)
 }

@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 
+	"github.com/bursar/bursar/internal/apiview"
 	"github.com/bursar/bursar/internal/billing"
 	"github.com/bursar/bursar/internal/order"
 )
@@ -19,16 +20,16 @@ func billingOps() []apiOp {
 				apiParam{Name: "offer_id", Type: "integer"}, apiParam{Name: "contact_id", Type: "integer"},
 				flagParam("overdue", "Only enrollments with an overdue receipt."))},
 		{Method: post, Path: "/enrollments", Summary: "Enroll a payer (and a learner) in a tuition offer",
-			Body: enrollmentIn{}, Response: enrollmentDetailJSON{}, Status: http.StatusCreated, Errors: conflict},
-		{Method: get, Path: "/enrollments/{id}", Summary: "Get an enrollment", Response: enrollmentDetailJSON{}},
+			Body: enrollmentIn{}, Response: apiview.EnrollmentDetail{}, Status: http.StatusCreated, Errors: conflict},
+		{Method: get, Path: "/enrollments/{id}", Summary: "Get an enrollment", Response: apiview.EnrollmentDetail{}},
 		{Method: post, Path: "/enrollments/{id}/issue-next", Summary: "Issue an enrollment's next receipt now",
-			Response: receiptDetailJSON{}, Status: http.StatusCreated, Errors: conflict},
+			Response: apiview.ReceiptDetail{}, Status: http.StatusCreated, Errors: conflict},
 		{Method: post, Path: "/enrollments/{id}/pause", Summary: "Pause an enrollment", Body: reasonIn{},
-			BodyOptional: true, Response: enrollmentDetailJSON{}, Errors: conflict},
+			BodyOptional: true, Response: apiview.EnrollmentDetail{}, Errors: conflict},
 		{Method: post, Path: "/enrollments/{id}/resume", Summary: "Resume a paused enrollment", Body: reasonIn{},
-			BodyOptional: true, Response: enrollmentDetailJSON{}, Errors: conflict},
+			BodyOptional: true, Response: apiview.EnrollmentDetail{}, Errors: conflict},
 		{Method: post, Path: "/enrollments/{id}/cancel", Summary: "Cancel an enrollment", Body: reasonIn{},
-			BodyOptional: true, Response: enrollmentDetailJSON{}, Errors: conflict},
+			BodyOptional: true, Response: apiview.EnrollmentDetail{}, Errors: conflict},
 
 		{Method: get, Path: "/receipts", Summary: "List receipts", Response: List[receiptJSON]{},
 			Query: paged(apiParam{Name: "status", Type: "string", Enum: enumOf(billing.ReceiptStatuses)},
@@ -36,13 +37,13 @@ func billingOps() []apiOp {
 				apiParam{Name: "payer_id", Type: "integer"}, flagParam("overdue", "Only overdue receipts."),
 				apiParam{Name: "due_from", Type: "string", Description: "Due on or after this date (YYYY-MM-DD)."},
 				apiParam{Name: "due_to", Type: "string", Description: "Due on or before this date (YYYY-MM-DD)."})},
-		{Method: get, Path: "/receipts/{id}", Summary: "Get a receipt", Response: receiptDetailJSON{}},
+		{Method: get, Path: "/receipts/{id}", Summary: "Get a receipt", Response: apiview.ReceiptDetail{}},
 		{Method: post, Path: "/receipts/{id}/payments", Summary: "Record a cash payment against a receipt",
-			Body: cashIn{}, Response: receiptDetailJSON{}, Status: http.StatusCreated, Errors: conflict},
+			Body: cashIn{}, Response: apiview.ReceiptDetail{}, Status: http.StatusCreated, Errors: conflict},
 		{Method: post, Path: "/receipts/{id}/waive", Summary: "Waive a receipt", Body: reasonIn{}, BodyOptional: true,
-			Response: receiptDetailJSON{}, Errors: conflict},
+			Response: apiview.ReceiptDetail{}, Errors: conflict},
 		{Method: post, Path: "/receipts/{id}/extend-grace", Summary: "Extend a receipt's grace period", Body: graceIn{},
-			Response: receiptDetailJSON{}, Errors: conflict},
+			Response: apiview.ReceiptDetail{}, Errors: conflict},
 		{Method: get, Path: "/receipts/{id}/document.pdf", Summary: "A receipt's document (PDF)",
 			Files: []string{"application/pdf"}},
 	}

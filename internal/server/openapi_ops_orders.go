@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 
+	"github.com/bursar/bursar/internal/apiview"
 	"github.com/bursar/bursar/internal/order"
 	"github.com/bursar/bursar/internal/paylink"
 )
@@ -43,11 +44,11 @@ func orderOps() []apiOp {
 				apiParam{Name: "from", Type: "string", Description: "Made on or after this date (YYYY-MM-DD)."},
 				apiParam{Name: "to", Type: "string", Description: "Made on or before this date (YYYY-MM-DD)."})},
 		{Method: post, Path: "/payment-links", Summary: "Create a payment link", Body: paymentLinkIn{},
-			Response: paymentLinkDetailJSON{}, Status: http.StatusCreated},
-		{Method: get, Path: "/payment-links/{id}", Summary: "Get a payment link", Response: paymentLinkDetailJSON{}},
+			Response: apiview.PaymentLinkDetail{}, Status: http.StatusCreated},
+		{Method: get, Path: "/payment-links/{id}", Summary: "Get a payment link", Response: apiview.PaymentLinkDetail{}},
 		{Method: post, Path: "/payment-links/{id}/cancel", Summary: "Cancel a payment link", Body: commentIn{},
-			BodyOptional: true, Response: paymentLinkDetailJSON{}, Errors: []int{http.StatusConflict}},
+			BodyOptional: true, Response: apiview.PaymentLinkDetail{}, Errors: []int{http.StatusConflict}},
 		{Method: post, Path: "/payment-links/{id}/send", Summary: "E-mail a payment link to its contact again",
-			Response: paymentLinkDetailJSON{}, Errors: []int{http.StatusConflict}},
+			Response: apiview.PaymentLinkDetail{}, Errors: []int{http.StatusConflict}},
 	}
 }
