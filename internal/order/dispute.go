@@ -192,7 +192,7 @@ func (s *Service) disputeUpdateTx(ctx context.Context, tx pgx.Tx, sys gateway.Sy
 	}
 	cur := exceptionFromRow(r)
 	if !later(d, cur.Dispute) {
-		return Outcome{Result: ResultDisputeStale, ExceptionID: cur.ID}, nil
+		return Outcome{Result: ResultDisputeStale}, nil
 	}
 	x, err := q.ExceptionDisputeUpdate(ctx, orderq.ExceptionDisputeUpdateParams{ID: cur.ID, DisputeStatus: d.Status,
 		DisputeReason: d.Reason, DisputeStage: int16(d.Stage()), DisputeAt: &d.At,
@@ -201,7 +201,7 @@ func (s *Service) disputeUpdateTx(ctx context.Context, tx pgx.Tx, sys gateway.Sy
 	if err != nil {
 		return Outcome{}, fmt.Errorf("update dispute exception %d: %w", cur.ID, err)
 	}
-	out := Outcome{Result: ResultDisputeUpdated, ExceptionID: x.ID}
+	out := Outcome{Result: ResultDisputeUpdated} // no exception opened: ExceptionID stays 0
 	if o.ID > 0 && cur.OrderID == o.ID {
 		kind, msg := EventDisputeUpdated, fmt.Sprintf("Dispute %s through %s: %s", d.ID, sys.Name, d.Status)
 		if d.Outcome != "" && cur.Dispute.Outcome == "" {
