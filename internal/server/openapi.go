@@ -92,11 +92,11 @@ func (op apiOp) scope() string {
 
 var pathParam = regexp.MustCompile(`\{([^}]+)\}`)
 
-// errors is every error status the operation answers: 401 and 403 (a key and its scope), 404 for an id in the
-// path, the body's 400, 413, 415 and 422, 422 for query parameters, the Idempotency-Key's 400, 409 and 422 on POST,
-// and the operation's own.
+// errors is every error status the operation answers: 400 for a path or query that is not text (refuseUnclean),
+// 401 and 403 (a key and its scope), 404 for an id in the path, the body's 400, 413, 415 and 422, 422 for query
+// parameters, the Idempotency-Key's 400, 409 and 422 on POST, and the operation's own.
 func (op apiOp) errors() []int {
-	var st []int
+	st := []int{http.StatusBadRequest}
 	if !op.Public {
 		st = append(st, http.StatusUnauthorized, http.StatusForbidden)
 	}
@@ -120,8 +120,8 @@ func (op apiOp) errors() []int {
 
 // problemResponses describes each error status; the body is always a Problem.
 var problemResponses = map[int]string{
-	http.StatusBadRequest: "The request is malformed: the body is not one JSON object, or the Idempotency-Key is " +
-		"longer than 255 characters.",
+	http.StatusBadRequest: "The request is malformed: the path or query is not text (a NUL byte, invalid UTF-8), " +
+		"the body is not one JSON object, or the Idempotency-Key is longer than 255 characters.",
 	http.StatusUnauthorized: "No API key, or an unknown, revoked or expired one (`WWW-Authenticate` says which).",
 	http.StatusForbidden:    "The API key lacks the scope this operation needs (named in `detail` and `WWW-Authenticate`).",
 	http.StatusNotFound:     "Nothing exists at this address: check the id.",

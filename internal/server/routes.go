@@ -163,6 +163,9 @@ func (s *Server) Handler() http.Handler {
 			r.Post("/exceptions/{id}/refund", s.adminExceptionRefund)
 			r.Post("/exceptions/{id}/apply", s.adminExceptionApply)
 			r.Post("/exceptions/{id}/reinstate", s.adminExceptionReinstate)
+			r.Post("/exceptions/{id}/revoke-access", s.adminExceptionRevokeAccess)
+			r.Post("/exceptions/{id}/keep-access", s.adminExceptionKeepAccess)
+			r.Post("/exceptions/{id}/keep-access", s.adminExceptionKeepAccess)
 			r.Get("/transactions", s.adminTransactions)
 			r.Get("/transactions.csv", s.adminTransactionsCSV)
 
@@ -272,6 +275,8 @@ func (s *Server) Handler() http.Handler {
 		r.Get("/payment-exceptions/{id}/candidates", s.apiExceptionCandidates)
 		r.Post("/payment-exceptions/{id}/apply", s.apiExceptionApply)
 		r.Post("/payment-exceptions/{id}/reinstate", s.apiExceptionReinstate)
+		r.Post("/payment-exceptions/{id}/revoke-access", s.apiExceptionRevokeAccess)
+		r.Post("/payment-exceptions/{id}/keep-access", s.apiExceptionKeepAccess)
 		r.Get("/transactions", s.apiTransactions)
 
 		r.Post("/access", s.apiAccessGrant)

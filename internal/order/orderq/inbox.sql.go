@@ -13,7 +13,7 @@ const exceptionResolveIdle = `-- name: ExceptionResolveIdle :one
 
 UPDATE payment_exceptions SET status = 'resolved', resolution = $1, resolved_by = $2, resolved_at = now()
 WHERE id = $3 AND status = 'open' AND refund_status = ''
-RETURNING id, kind, order_id, payment_system_id, gateway_event_id, gateway_ref, amount, currency, status, note, resolved_by, resolved_at, created_at, resolution, gateway_alt_ref, refunded_amount, refund_status, refund_key, refund_note, refund_actor, refund_requested_at, refund_checked_at
+RETURNING id, kind, order_id, payment_system_id, gateway_event_id, gateway_ref, amount, currency, status, note, resolved_by, resolved_at, created_at, resolution, gateway_alt_ref, refunded_amount, refund_status, refund_key, refund_note, refund_actor, refund_requested_at, refund_checked_at, dispute_ref, dispute_status, dispute_reason, dispute_stage, dispute_at, evidence_due_at, outcome, access
 `
 
 type ExceptionResolveIdleParams struct {
@@ -51,6 +51,14 @@ func (q *Queries) ExceptionResolveIdle(ctx context.Context, arg ExceptionResolve
 		&i.RefundActor,
 		&i.RefundRequestedAt,
 		&i.RefundCheckedAt,
+		&i.DisputeRef,
+		&i.DisputeStatus,
+		&i.DisputeReason,
+		&i.DisputeStage,
+		&i.DisputeAt,
+		&i.EvidenceDueAt,
+		&i.Outcome,
+		&i.Access,
 	)
 	return i, err
 }
