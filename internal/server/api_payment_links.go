@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -191,4 +192,23 @@ func (s *Server) apiPaymentLinkAnswer(w http.ResponseWriter, r *http.Request, st
 			CreatedAt: e.CreatedAt.UTC()})
 	}
 	writeJSON(w, status, out)
+}
+
+// apiPaymentLinkQR is GET /api/v1/payment-links/{id}/qr.png or qr.svg: the QR code of the link's page, as the admin
+// shows it (?download=1 for an attachment).
+func (s *Server) apiPaymentLinkQR(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err == nil {
+		var l paylink.Link
+		if l, err = s.links.Get(r.Context(), id); err == nil {
+			err = writeLinkQR(w, r, l)
+		}
+	}
+	if errors.Is(err, errNoQRFormat) {
+		writeProblem(w, Problem{Status: http.StatusNotFound, Detail: "The QR code comes as qr.png or qr.svg."})
+		return
+	}
+	if err != nil {
+		s.apiError(w, r, err)
+	}
 }

@@ -215,6 +215,9 @@ func (s *Server) Handler() http.Handler {
 		r.Patch("/contacts/{id}", s.apiContactUpdate)
 		r.Delete("/contacts/{id}", s.apiContactDelete)
 		r.Get("/contacts/{id}/access", s.apiContactAccess)
+		r.Get("/contacts/{id}/notes", s.apiContactNotes)
+		r.Post("/contacts/{id}/notes", s.apiContactNoteCreate)
+		r.Get("/contacts/{id}/timeline", s.apiContactTimeline)
 
 		r.Get("/orders", s.apiOrders)
 		r.Get("/orders/{id}", s.apiOrder)
@@ -231,6 +234,7 @@ func (s *Server) Handler() http.Handler {
 		r.Get("/payment-links/{id}", s.apiPaymentLink)
 		r.Post("/payment-links/{id}/cancel", s.apiPaymentLinkCancel)
 		r.Post("/payment-links/{id}/send", s.apiPaymentLinkSend)
+		r.Get("/payment-links/{id}/qr.{ext}", s.apiPaymentLinkQR)
 
 		r.Get("/enrollments", s.apiEnrollments)
 		r.Post("/enrollments", s.apiEnrollmentCreate)
@@ -257,8 +261,20 @@ func (s *Server) Handler() http.Handler {
 		r.Get("/access/{id}", s.apiAccess)
 		r.Post("/access/{id}/revoke", s.apiAccessRevoke)
 		r.Post("/access/{id}/transfer", s.apiAccessTransfer)
+		r.Get("/imports", s.apiImports)
 		r.Post("/imports", s.apiImportCreate)
 		r.Get("/imports/{id}", s.apiImportGet)
+
+		// Settings and exchange rates: reading needs settings:read; changing them settings:write and an owner's key.
+		r.Get("/settings", s.apiSettings)
+		r.With(s.requireOwnerKey).Patch("/settings", s.apiSettingsUpdate)
+		r.Get("/exchange-rates", s.apiRates)
+		r.Get("/exchange-rates/{id}", s.apiRate)
+		r.With(s.requireOwnerKey).Post("/exchange-rates", s.apiRateCreate)
+		r.With(s.requireOwnerKey).Put("/exchange-rates/{base}/{quote}", s.apiRatePut)
+		r.With(s.requireOwnerKey).Delete("/exchange-rates/{id}", s.apiRateDelete)
+
+		r.Get("/audit-log", s.apiAuditLog)
 	})
 	return r
 }
