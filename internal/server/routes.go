@@ -236,6 +236,17 @@ func (s *Server) Handler() http.Handler {
 		r.Post("/payment-links/{id}/send", s.apiPaymentLinkSend)
 		r.Get("/payment-links/{id}/qr.{ext}", s.apiPaymentLinkQR)
 
+		r.Get("/webhook-endpoints", s.apiWebhookEndpoints)
+		r.Post("/webhook-endpoints", s.apiWebhookEndpointCreate)
+		r.Get("/webhook-endpoints/{id}", s.apiWebhookEndpoint)
+		r.Patch("/webhook-endpoints/{id}", s.apiWebhookEndpointUpdate)
+		r.Delete("/webhook-endpoints/{id}", s.apiWebhookEndpointDelete)
+		r.Post("/webhook-endpoints/{id}/rotate-secret", s.apiWebhookEndpointRotate)
+		r.Post("/webhook-endpoints/{id}/test", s.apiWebhookEndpointTest)
+		r.Get("/webhook-endpoints/{id}/deliveries", s.apiWebhookDeliveries)
+		r.Get("/webhook-deliveries/{id}", s.apiWebhookDelivery)
+		r.Post("/webhook-deliveries/{id}/resend", s.apiWebhookDeliveryResend)
+
 		r.Get("/enrollments", s.apiEnrollments)
 		r.Post("/enrollments", s.apiEnrollmentCreate)
 		r.Get("/enrollments/{id}", s.apiEnrollment)
