@@ -43,15 +43,24 @@ func apiGroup(path string) string {
 	return ""
 }
 
+// apiRoutePath is the path a /api/v1 request is routed on, relative to /api/v1 (it may differ from URL.Path when
+// the path holds escapes).
+func apiRoutePath(r *http.Request) string {
+	if rctx := chi.RouteContext(r.Context()); rctx != nil && rctx.RoutePath != "" {
+		return rctx.RoutePath
+	}
+	return r.URL.Path
+}
+
 // requireScope lets a request through only when the authenticated key's scopes cover it: GET and HEAD need
-// "<group>:read", every other method "<group>:write". A path in no group is answered 404 here, so a route added
-// without a group is unreachable rather than open.
+// "<group>:read", every other method "<group>:write"; the document (publicAPIPath) needs none. A path in no group
+// is answered 404 here, so a route added without a group is unreachable rather than open.
 func (s *Server) requireScope(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		path := r.URL.Path
-		// The path the router matches on (it may differ from URL.Path when the path holds escapes).
-		if rctx := chi.RouteContext(r.Context()); rctx != nil && rctx.RoutePath != "" {
-			path = rctx.RoutePath
+		path := apiRoutePath(r)
+		if publicAPIPath(r.Method, path) {
+			next.ServeHTTP(w, r)
+			return
 		}
 		group := apiGroup(path)
 		if group == "" {

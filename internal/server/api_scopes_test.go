@@ -28,8 +28,8 @@ func TestAPIRoutesHaveScopes(t *testing.T) {
 	n := 0
 	err := chi.Walk(routes, func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
 		rest, ok := strings.CutPrefix(route, "/api/v1/")
-		if !ok {
-			return nil
+		if !ok || publicAPIPath(method, "/"+rest) {
+			return nil // the document needs no scope
 		}
 		n++
 		g := apiGroup("/" + rest)

@@ -55,7 +55,7 @@ func newTestAppOn(t testing.TB, pool *pgxpool.Pool) *testApp {
 		t.Fatal(err)
 	}
 	srv, ap := newServer(t, Deps{Config: cfg, Log: log, Pool: pool})
-	ts := httptest.NewServer(srv.Handler())
+	ts := httptest.NewServer(validateAPI(t, srv.Handler())) // every API exchange checked against the OpenAPI document
 	t.Cleanup(ts.Close)
 	a := &testApp{t: t, srv: srv, app: ap, ts: ts, pool: pool, log: &logBuf}
 	t.Cleanup(func() {

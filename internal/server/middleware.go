@@ -184,9 +184,14 @@ func requireOwner(next http.Handler) http.Handler {
 
 type apiKeyCtx struct{}
 
-// requireAPIKey authenticates "Authorization: Bearer <key>" and makes the key the audit actor.
+// requireAPIKey authenticates "Authorization: Bearer <key>" and makes the key the audit actor; the OpenAPI
+// document (publicAPIPath) is public.
 func (s *Server) requireAPIKey(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if publicAPIPath(r.Method, apiRoutePath(r)) {
+			next.ServeHTTP(w, r)
+			return
+		}
 		const prefix = "Bearer "
 		h := r.Header.Get("Authorization")
 		if !strings.HasPrefix(h, prefix) {

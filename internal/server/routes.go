@@ -17,6 +17,7 @@ func (s *Server) Handler() http.Handler {
 	r.Get("/healthz", s.healthz)
 	r.Get("/readyz", s.readyz)
 	r.Handle("/static/*", http.StripPrefix("/static/", web.Static()))
+	r.Get("/api/docs", s.apiDocs) // the OpenAPI document as a page (api_docs.go)
 
 	// Gateway notifications: no session, no CSRF check; the gateway's signature authenticates them.
 	r.Post("/webhooks/{id}", s.webhook)
@@ -203,6 +204,8 @@ func (s *Server) Handler() http.Handler {
 		r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
 			writeProblem(w, Problem{Status: http.StatusMethodNotAllowed, Detail: "This endpoint does not accept " + r.Method + "."})
 		})
+
+		r.Get("/openapi.json", s.apiOpenAPI) // public: publicAPIPath
 
 		r.Get("/products", s.apiProducts)
 		r.Post("/products", s.apiProductCreate)
