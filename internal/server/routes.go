@@ -248,7 +248,8 @@ func (s *Server) Handler() http.Handler {
 		r.Get("/payment-links/{id}", s.apiPaymentLink)
 		r.Post("/payment-links/{id}/cancel", s.apiPaymentLinkCancel)
 		r.Post("/payment-links/{id}/send", s.apiPaymentLinkSend)
-		r.Get("/payment-links/{id}/qr.{ext}", s.apiPaymentLinkQR)
+		r.Get("/payment-links/{id}/qr.png", s.apiPaymentLinkQR("png"))
+		r.Get("/payment-links/{id}/qr.svg", s.apiPaymentLinkQR("svg"))
 
 		r.Get("/webhook-endpoints", s.apiWebhookEndpoints)
 		r.Post("/webhook-endpoints", s.apiWebhookEndpointCreate)
