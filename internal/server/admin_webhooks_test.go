@@ -58,7 +58,7 @@ func TestAdminWebhooks(t *testing.T) {
 			"description": {"LMS"}, "types": {"order.completed", "order.teleported"}, "enabled": {"1"}})
 		wantHTML(t, res, http.StatusUnprocessableEntity)
 		for _, f := range []string{"url", "types"} {
-			if strings.TrimSpace(doc.Find("#" + f + "-error").Text()) == "" {
+			if strings.TrimSpace(doc.Find("#"+f+"-error").Text()) == "" {
 				t.Errorf("no message on %s", f)
 			}
 		}
