@@ -160,7 +160,7 @@ func TestOpenAPIValidationCatches(t *testing.T) {
 		rec := httptest.NewRecorder()
 		rec.Header().Set("Content-Type", ct)
 		rec.WriteHeader(status)
-		rec.WriteString(resBody)
+		_, _ = rec.WriteString(resBody)
 		return checkAPIExchange(r, []byte(reqBody), rec)
 	}
 	product := `{"id":1,"name":"Go","kind":"course","description":"","parent_id":null,"external_url":"",` +
