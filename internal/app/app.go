@@ -33,6 +33,7 @@ import (
 	"github.com/bursar/bursar/internal/paylink"
 	"github.com/bursar/bursar/internal/settings"
 	"github.com/bursar/bursar/internal/staff"
+	"github.com/bursar/bursar/internal/webhook"
 )
 
 // Deps are what the app is built from.
@@ -65,7 +66,9 @@ type Services struct {
 	PaymentLinks   *paylink.Service
 	Billing        *billing.Service
 	Imports        *importer.Service
-	Gateways       gateway.Caller
+	// Webhooks are the outgoing webhooks' endpoints and deliveries, and the events.Emitter modules call.
+	Webhooks *webhook.Service
+	Gateways gateway.Caller
 	// Catalog keeps catalog reads and rendered public pages while its listener (App.Start) is live.
 	Catalog *catalogcache.Cache
 }
@@ -178,16 +181,29 @@ func New(d Deps) (*App, error) {
 		Welcome: s.Accounts, Mailer: s.Mailer}); err != nil {
 		return nil, err
 	}
+	// Outgoing webhooks: secrets sealed with the server's key, owners e-mailed when an endpoint is disabled.
+	if s.Webhooks, err = webhook.NewService(d.Pool, al, webhook.Config{SecretKey: d.Config.SecretKey,
+		AllowPrivate: d.Config.WebhookAllowPrivate, Log: d.Log},
+		webhook.Deps{Render: renderObject, Owners: s.Staff, Mailer: s.Mailer}); err != nil {
+		return nil, err
+	}
 	return &App{Services: s, cfg: d.Config, log: d.Log, pool: d.Pool}, nil
 }
 
-// Start runs the app's background work until Close: the listener that keeps the catalog cache fresh.
+// Start runs the app's background work until Close: the listeners that keep the catalog cache and the webhooks'
+// subscriptions fresh.
 func (a *App) Start(ctx context.Context) {
 	ctx, a.stop = context.WithCancel(context.WithoutCancel(ctx))
 	a.done = make(chan struct{})
+	hooks := make(chan struct{})
+	go func() {
+		defer close(hooks)
+		a.Services.Webhooks.Run(ctx)
+	}()
 	go func() {
 		defer close(a.done)
 		a.Services.Catalog.Run(ctx, a.pool, a.log)
+		<-hooks
 	}()
 }
 

@@ -6,6 +6,7 @@ import (
 	"github.com/bursar/bursar/internal/notify"
 	"github.com/bursar/bursar/internal/order"
 	"github.com/bursar/bursar/internal/paylink"
+	"github.com/bursar/bursar/internal/webhook"
 )
 
 // Workers are River's workers of every module. A job enqueued by any process must find its worker in whichever
@@ -36,6 +37,8 @@ type Workers struct {
 	BillRemind *billing.RemindWorker
 	BillExpire *billing.ExpirePendingWorker
 	BillRelink *billing.RelinkWorker
+	// Webhook makes the tries of a webhook delivery (enqueued with each event, each resend and each test).
+	Webhook *webhook.Worker
 }
 
 // Workers builds River's workers; sender delivers e-mails (nil: they are logged and kept in the admin outbox).
@@ -58,6 +61,8 @@ func (a *App) Workers(sender notify.Sender) Workers {
 		BillRemind: billing.NewRemindWorker(s.Billing, a.log),
 		BillExpire: billing.NewExpirePendingWorker(s.Billing),
 		BillRelink: billing.NewRelinkWorker(s.Billing),
+
+		Webhook: s.Webhooks.Worker(),
 	}
 }
 
@@ -68,7 +73,7 @@ func (a *App) Workers(sender notify.Sender) Workers {
 func (a *App) Jobs(sender notify.Sender) (*jobs.Client, error) {
 	w := a.Workers(sender)
 	jc, err := jobs.New(a.pool, a.log, a.jobsConfig(), w.Mail, w.Deadline, w.Recheck, w.Sweep, w.Rollups,
-		w.LinkExpire, w.LinkSweep, w.BillIssue, w.BillRemind, w.BillExpire, w.BillRelink)
+		w.LinkExpire, w.LinkSweep, w.BillIssue, w.BillRemind, w.BillExpire, w.BillRelink, w.Webhook)
 	if err != nil {
 		return nil, err
 	}

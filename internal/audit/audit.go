@@ -115,12 +115,19 @@ func (l *Log) RecordManyTx(ctx context.Context, tx db.DBTX, entries []Entry) err
 	return nil
 }
 
-// Filter narrows List.
+// ActorTypes are the actor types an entry may have.
+var ActorTypes = []string{ActorAdmin, ActorAPI, ActorCLI, ActorSystem}
+
+// Filter narrows List; zero fields do not narrow.
 type Filter struct {
-	Entity   string
-	EntityID string
-	BeforeID int64 // keyset cursor: entries older than this id
-	Limit    int
+	Entity    string
+	EntityID  string
+	ActorType string    // one of ActorTypes
+	ActorID   int64     // the admin user or API key id (with ActorType)
+	Since     time.Time // entries at or after
+	Until     time.Time // entries before
+	BeforeID  int64     // keyset cursor: entries older than this id
+	Limit     int
 }
 
 // List returns entries newest first.
@@ -137,6 +144,18 @@ func (l *Log) List(ctx context.Context, f Filter) ([]Entry, error) {
 	}
 	if f.EntityID != "" {
 		p.EntityID = &f.EntityID
+	}
+	if f.ActorType != "" {
+		p.ActorType = &f.ActorType
+	}
+	if f.ActorID > 0 {
+		p.ActorID = &f.ActorID
+	}
+	if !f.Since.IsZero() {
+		p.Since = &f.Since
+	}
+	if !f.Until.IsZero() {
+		p.Until = &f.Until
 	}
 	rows, err := auditq.New(l.db).EntryList(ctx, p)
 	if err != nil {

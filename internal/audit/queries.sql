@@ -7,6 +7,10 @@ SELECT * FROM audit_log
 WHERE (sqlc.narg(before_id)::bigint IS NULL OR id < sqlc.narg(before_id))
   AND (sqlc.narg(entity)::text IS NULL OR entity = sqlc.narg(entity))
   AND (sqlc.narg(entity_id)::text IS NULL OR entity_id = sqlc.narg(entity_id))
+  AND (sqlc.narg(actor_type)::text IS NULL OR actor_type = sqlc.narg(actor_type))
+  AND (sqlc.narg(actor_id)::bigint IS NULL OR actor_id = sqlc.narg(actor_id))
+  AND (sqlc.narg(since)::timestamptz IS NULL OR at >= sqlc.narg(since))
+  AND (sqlc.narg(until)::timestamptz IS NULL OR at < sqlc.narg(until))
 ORDER BY id DESC
 LIMIT $1;
 

@@ -40,6 +40,9 @@ type Config struct {
 	// LinkExpiry is how long a payment link works when its maker gives no expiry (BURSAR_LINK_EXPIRY, a Go
 	// duration from 1h to 8784h; 0 when unset: paylink.DefaultExpiry, 7 days).
 	LinkExpiry time.Duration
+	// WebhookAllowPrivate lets outgoing webhooks reach loopback, private and link-local addresses and plain http
+	// URLs (BURSAR_WEBHOOK_ALLOW_PRIVATE=1): for tests and development only.
+	WebhookAllowPrivate bool
 
 	secretKeyHex      string
 	recheckAfterRaw   string
@@ -64,6 +67,10 @@ func FromEnv(getenv func(string) string) Config {
 		DataDir:        getenv("BURSAR_DATA_DIR"),
 		GatewayAPIURLs: map[string]string{},
 		secretKeyHex:   getenv("BURSAR_SECRET_KEY"),
+	}
+	switch strings.ToLower(strings.TrimSpace(getenv("BURSAR_WEBHOOK_ALLOW_PRIVATE"))) {
+	case "1", "true", "yes":
+		c.WebhookAllowPrivate = true
 	}
 	if c.recheckAfterRaw = strings.TrimSpace(getenv("BURSAR_RECHECK_AFTER")); c.recheckAfterRaw != "" {
 		c.RecheckAfter, _ = time.ParseDuration(c.recheckAfterRaw) // Validate names a bad value

@@ -14,7 +14,9 @@ SELECT file_name, content FROM imports WHERE id = @id;
 -- name: ImportList :many
 SELECT id, file_name, row_count, bad_rows, status, welcome, record_payments, created, updated, granted, unchanged,
        created_by, created_at, committed_at
-FROM imports ORDER BY id DESC LIMIT @lim;
+FROM imports
+WHERE (sqlc.narg(before_id)::bigint IS NULL OR id < sqlc.narg(before_id))
+ORDER BY id DESC LIMIT @lim;
 
 -- name: ImportFinish :exec
 UPDATE imports

@@ -277,12 +277,16 @@ func (s *Service) PreviewStored(ctx context.Context, id int64) (Import, Preview,
 	return imp, p, err
 }
 
-// List returns the latest imports, newest first.
-func (s *Service) List(ctx context.Context, limit int) ([]Import, error) {
-	if limit <= 0 || limit > 200 {
+// List returns the latest imports, newest first, older than beforeID when it is positive (a keyset cursor).
+func (s *Service) List(ctx context.Context, beforeID int64, limit int) ([]Import, error) {
+	if limit <= 0 || limit > 201 {
 		limit = 50
 	}
-	rs, err := importerq.New(s.db).ImportList(ctx, int32(limit))
+	p := importerq.ImportListParams{Lim: int32(limit)}
+	if beforeID > 0 {
+		p.BeforeID = &beforeID
+	}
+	rs, err := importerq.New(s.db).ImportList(ctx, p)
 	if err != nil {
 		return nil, fmt.Errorf("list imports: %w", err)
 	}

@@ -29,7 +29,7 @@ func (s *Server) adminImports(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) renderImports(w http.ResponseWriter, r *http.Request, status int, errs check.Errors) {
-	list, err := s.imports.List(r.Context(), 50)
+	list, err := s.imports.List(r.Context(), 0, 50)
 	if err != nil {
 		s.serverError(w, r, err)
 		return

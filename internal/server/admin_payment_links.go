@@ -333,30 +333,47 @@ func (s *Server) adminPaymentLinkQR(w http.ResponseWriter, r *http.Request) {
 		s.htmlError(w, r, err)
 		return
 	}
-	var body []byte
-	ext := chiURLParam(r, "ext")
+	switch err := writeLinkQR(w, r, l, chiURLParam(r, "ext")); {
+	case errors.Is(err, errNoQRFormat):
+		s.notFound(w, r)
+	case err != nil:
+		s.serverError(w, r, err)
+	}
+}
+
+// errNoQRFormat: the QR code was asked for in a format other than png and svg.
+var errNoQRFormat = errors.New("no such QR code format")
+
+// writeLinkQR answers the QR code of link l's page in the format ext names (png or svg), as an attachment when
+// ?download=1; nothing is written when it returns an error.
+func writeLinkQR(w http.ResponseWriter, r *http.Request, l paylink.Link, ext string) error {
+	var (
+		body  []byte
+		ctype string
+		err   error
+	)
 	switch ext {
 	case "png":
 		body, err = qr.PNG(l.URL, 8)
-		w.Header().Set("Content-Type", "image/png")
+		ctype = "image/png"
 	case "svg":
 		body, err = qr.SVG(l.URL, "Payment link "+itoa(l.ID)+": "+l.Title)
-		w.Header().Set("Content-Type", "image/svg+xml")
+		ctype = "image/svg+xml"
 	default:
-		s.notFound(w, r)
-		return
+		return errNoQRFormat
 	}
 	if err != nil {
-		s.serverError(w, r, err)
-		return
+		return err
 	}
+	w.Header().Set("Content-Type", ctype)
 	w.Header().Set("Cache-Control", "private, no-store")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; sandbox")
-	if r.URL.Query().Get("download") == "1" {
+	if d := r.URL.Query().Get("download"); d == "1" || d == "true" {
 		w.Header().Set("Content-Disposition", `attachment; filename="payment-link-`+itoa(l.ID)+`.`+ext+`"`)
 	}
 	_, _ = w.Write(body)
+	return nil
 }
 
 // adminPaymentLinkSend is POST /admin/payment-links/{id}/send: the link e-mailed to its contact (again).

@@ -192,3 +192,20 @@ func (s *Server) apiPaymentLinkAnswer(w http.ResponseWriter, r *http.Request, st
 	}
 	writeJSON(w, status, out)
 }
+
+// apiPaymentLinkQR is GET /api/v1/payment-links/{id}/qr.png or qr.svg (ext): the QR code of the link's page, as
+// the admin shows it (?download=1 for an attachment).
+func (s *Server) apiPaymentLinkQR(ext string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r, "id")
+		if err == nil {
+			var l paylink.Link
+			if l, err = s.links.Get(r.Context(), id); err == nil {
+				err = writeLinkQR(w, r, l, ext)
+			}
+		}
+		if err != nil {
+			s.apiError(w, r, err)
+		}
+	}
+}

@@ -27,6 +27,8 @@ type apiOp struct {
 	Summary     string
 	Description string     // optional, Markdown
 	Query       []apiParam // query parameters
+	// PathText are the path parameters that are text (a currency code), by name; every other one is an id.
+	PathText []apiParam
 	// Body is a value of the Go type the handler decodes the JSON body into; nil when it reads none.
 	Body         any
 	BodyOptional bool     // the body may be left out (the handler reads it only when there is one)
@@ -63,7 +65,7 @@ func paged(params ...apiParam) []apiParam { return slices.Concat(pageParams, par
 
 // apiOps is every documented /api/v1 operation. A new resource adds its table here.
 func apiOps() []apiOp {
-	return slices.Concat(docOps(), catalogOps(), contactOps(), orderOps(), billingOps(), exceptionOps())
+	return slices.Concat(docOps(), catalogOps(), contactOps(), orderOps(), billingOps(), exceptionOps(), adminOps())
 }
 
 // docOps documents the document.
@@ -233,8 +235,12 @@ func operation(set *schemaSet, op apiOp, tag string) map[string]any {
 	o["description"] = desc
 	var params []any
 	for _, m := range pathParam.FindAllStringSubmatch(op.Path, -1) {
-		params = append(params, map[string]any{"name": m[1], "in": "path", "required": true,
-			"schema": map[string]any{"type": "integer", "format": "int64", "minimum": 1}})
+		p := map[string]any{"name": m[1], "in": "path", "required": true,
+			"schema": map[string]any{"type": "integer", "format": "int64", "minimum": 1}}
+		if i := slices.IndexFunc(op.PathText, func(q apiParam) bool { return q.Name == m[1] }); i >= 0 {
+			p["schema"], p["description"] = map[string]any{"type": "string"}, op.PathText[i].Description
+		}
+		params = append(params, p)
 	}
 	for _, q := range op.Query {
 		sch := map[string]any{"type": q.Type}

@@ -164,6 +164,9 @@ func (s *Server) Handler() http.Handler {
 			r.Get("/transactions.csv", s.adminTransactionsCSV)
 
 			r.Get("/settings", s.adminSettings)
+			r.Get("/webhooks", s.adminWebhooks)
+			r.Get("/webhooks/{id}", s.adminWebhook)
+			r.Get("/webhooks/{id}/deliveries/{delivery}", s.adminWebhookDelivery)
 
 			r.Get("/outbox", s.adminOutbox)
 			r.Get("/outbox/{id}", s.adminOutboxMessage)
@@ -180,6 +183,14 @@ func (s *Server) Handler() http.Handler {
 				r.Post("/settings", s.adminSettingsUpdate)
 				r.Post("/settings/rates", s.adminRateSave)
 				r.Post("/settings/rates/{id}/delete", s.adminRateDelete)
+				r.Get("/webhooks/new", s.adminWebhookNew)
+				r.Post("/webhooks", s.adminWebhookCreate)
+				r.Get("/webhooks/{id}/edit", s.adminWebhookEdit)
+				r.Post("/webhooks/{id}", s.adminWebhookUpdate)
+				r.Post("/webhooks/{id}/rotate", s.adminWebhookRotate)
+				r.Post("/webhooks/{id}/test", s.adminWebhookTest)
+				r.Post("/webhooks/{id}/delete", s.adminWebhookDelete)
+				r.Post("/webhooks/{id}/deliveries/{delivery}/resend", s.adminWebhookResend)
 			})
 		})
 	})
@@ -218,6 +229,9 @@ func (s *Server) Handler() http.Handler {
 		r.Patch("/contacts/{id}", s.apiContactUpdate)
 		r.Delete("/contacts/{id}", s.apiContactDelete)
 		r.Get("/contacts/{id}/access", s.apiContactAccess)
+		r.Get("/contacts/{id}/notes", s.apiContactNotes)
+		r.Post("/contacts/{id}/notes", s.apiContactNoteCreate)
+		r.Get("/contacts/{id}/timeline", s.apiContactTimeline)
 
 		r.Get("/orders", s.apiOrders)
 		r.Get("/orders/{id}", s.apiOrder)
@@ -234,6 +248,19 @@ func (s *Server) Handler() http.Handler {
 		r.Get("/payment-links/{id}", s.apiPaymentLink)
 		r.Post("/payment-links/{id}/cancel", s.apiPaymentLinkCancel)
 		r.Post("/payment-links/{id}/send", s.apiPaymentLinkSend)
+		r.Get("/payment-links/{id}/qr.png", s.apiPaymentLinkQR("png"))
+		r.Get("/payment-links/{id}/qr.svg", s.apiPaymentLinkQR("svg"))
+
+		r.Get("/webhook-endpoints", s.apiWebhookEndpoints)
+		r.Post("/webhook-endpoints", s.apiWebhookEndpointCreate)
+		r.Get("/webhook-endpoints/{id}", s.apiWebhookEndpoint)
+		r.Patch("/webhook-endpoints/{id}", s.apiWebhookEndpointUpdate)
+		r.Delete("/webhook-endpoints/{id}", s.apiWebhookEndpointDelete)
+		r.Post("/webhook-endpoints/{id}/rotate-secret", s.apiWebhookEndpointRotate)
+		r.Post("/webhook-endpoints/{id}/test", s.apiWebhookEndpointTest)
+		r.Get("/webhook-endpoints/{id}/deliveries", s.apiWebhookDeliveries)
+		r.Get("/webhook-deliveries/{id}", s.apiWebhookDelivery)
+		r.Post("/webhook-deliveries/{id}/resend", s.apiWebhookDeliveryResend)
 
 		r.Get("/enrollments", s.apiEnrollments)
 		r.Post("/enrollments", s.apiEnrollmentCreate)
@@ -260,8 +287,20 @@ func (s *Server) Handler() http.Handler {
 		r.Get("/access/{id}", s.apiAccess)
 		r.Post("/access/{id}/revoke", s.apiAccessRevoke)
 		r.Post("/access/{id}/transfer", s.apiAccessTransfer)
+		r.Get("/imports", s.apiImports)
 		r.Post("/imports", s.apiImportCreate)
 		r.Get("/imports/{id}", s.apiImportGet)
+
+		// Settings and exchange rates: reading needs settings:read; changing them settings:write and an owner's key.
+		r.Get("/settings", s.apiSettings)
+		r.With(s.requireOwnerKey).Patch("/settings", s.apiSettingsUpdate)
+		r.Get("/exchange-rates", s.apiRates)
+		r.Get("/exchange-rates/{id}", s.apiRate)
+		r.With(s.requireOwnerKey).Post("/exchange-rates", s.apiRateCreate)
+		r.With(s.requireOwnerKey).Put("/exchange-rates/{base}/{quote}", s.apiRatePut)
+		r.With(s.requireOwnerKey).Delete("/exchange-rates/{id}", s.apiRateDelete)
+
+		r.Get("/audit-log", s.apiAuditLog)
 	})
 	return r
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/bursar/bursar/internal/order"
 	"github.com/bursar/bursar/internal/paylink"
 	"github.com/bursar/bursar/internal/settings"
+	"github.com/bursar/bursar/internal/webhook"
 )
 
 // services are the domain services the handlers call, built by app.New, with the server's own HTTP concerns: the
@@ -37,6 +38,7 @@ type services struct {
 	links          *paylink.Service
 	billing        *billing.Service // enrollments and receipts
 	imports        *importer.Service
+	webhooks       *webhook.Service // outgoing webhooks' endpoints and delivery logs
 	accounts       *account.Service
 	rateLimiter    *account.RateLimiter
 	postLimits     map[string]account.Limit // by form: signup, login, reset, checkout
@@ -66,6 +68,7 @@ func newServices(s app.Services) services {
 		links:          s.PaymentLinks,
 		billing:        s.Billing,
 		imports:        s.Imports,
+		webhooks:       s.Webhooks,
 		accounts:       s.Accounts,
 		rateLimiter:    s.RateLimiter,
 		postLimits:     defaultPostLimits(),

@@ -24,6 +24,7 @@ type APIKey struct {
 	Prefix     string
 	Scopes     Scopes
 	ExpiresAt  *time.Time // nil: never expires
+	CreatedBy  int64      // the admin user who made it; 0 for the CLI (or a user since deleted)
 	CreatedAt  time.Time
 	LastUsedAt *time.Time
 	RevokedAt  *time.Time
@@ -246,8 +247,30 @@ func (s *Service) CreateAPIKey(ctx context.Context, n NewAPIKey) (APIKey, string
 }
 
 func apiKeyFrom(r staffq.ApiKey) APIKey {
-	return APIKey{ID: r.ID, Name: r.Name, Prefix: r.Prefix, Scopes: Scopes(r.Scopes), ExpiresAt: r.ExpiresAt,
+	k := APIKey{ID: r.ID, Name: r.Name, Prefix: r.Prefix, Scopes: Scopes(r.Scopes), ExpiresAt: r.ExpiresAt,
 		CreatedAt: r.CreatedAt, LastUsedAt: r.LastUsedAt, RevokedAt: r.RevokedAt}
+	if r.CreatedBy != nil {
+		k.CreatedBy = *r.CreatedBy
+	}
+	return k
+}
+
+// ActsAsOwner tells whether key k may do what only an owner may (change the school's settings and exchange
+// rates): a key made with the CLI (by whoever runs the server) may, and so may a key made on the admin screens by a
+// user who is an owner and not disabled now. Only owners can make keys on the admin, so this withdraws an owner's
+// keys' owner rights when the owner is demoted or disabled, without revoking the keys' other scopes.
+func (s *Service) ActsAsOwner(ctx context.Context, k APIKey) (bool, error) {
+	if k.CreatedBy == 0 {
+		return true, nil
+	}
+	u, err := staffq.New(s.db).UserByID(ctx, k.CreatedBy)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("creator of api key %d: %w", k.ID, err)
+	}
+	return u.Role == RoleOwner && u.DisabledAt == nil, nil
 }
 
 // Errors of AuthenticateAPIKey.

@@ -37,3 +37,6 @@ SELECT * FROM api_keys ORDER BY id DESC;
 
 -- name: APIKeyRevoke :execrows
 UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL;
+
+-- name: OwnerEmails :many
+SELECT email FROM admin_users WHERE role = 'owner' AND disabled_at IS NULL ORDER BY id;

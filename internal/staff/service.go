@@ -12,6 +12,7 @@ import (
 
 	"github.com/bursar/bursar/internal/audit"
 	"github.com/bursar/bursar/internal/check"
+	"github.com/bursar/bursar/internal/db"
 	"github.com/bursar/bursar/internal/password"
 	"github.com/bursar/bursar/internal/signin"
 	"github.com/bursar/bursar/internal/staff/staffq"
@@ -39,6 +40,12 @@ func NewService(pool *pgxpool.Pool, log *audit.Log) *Service {
 }
 
 var passwordCheck = password.Check
+
+// OwnerEmailsTx returns the e-mail addresses of the active owners, in tx (the webhooks e-mail them when Bursar
+// disables an endpoint).
+func (s *Service) OwnerEmailsTx(ctx context.Context, tx db.DBTX) ([]string, error) {
+	return staffq.New(tx).OwnerEmails(ctx)
+}
 
 func userFrom(r staffq.AdminUser) User {
 	return User{ID: r.ID, Email: r.Email, Name: r.Name, Role: r.Role, DisabledAt: r.DisabledAt, CreatedAt: r.CreatedAt}

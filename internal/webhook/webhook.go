@@ -5,14 +5,14 @@
 // backoff for 3 days, a 10 s timeout, a bounded read of the answer, no redirect followed, and no private, loopback,
 // link-local or metadata address reached (checked on the resolved address) unless AllowPrivate.
 //
-// This file is the contract the admin, the API and the app build on; the implementation replaces the stubs.
+// This file holds the types the admin, the API and the app build on; service.go the Service and its use cases.
 package webhook
 
 import (
-	"context"
-	"errors"
+	"fmt"
 	"time"
 
+	"github.com/bursar/bursar/internal/check"
 	"github.com/bursar/bursar/internal/events"
 )
 
@@ -73,54 +73,32 @@ type DeliveryFilter struct {
 	Limit  int
 }
 
-// ErrNotFound is an unknown endpoint or delivery (check.NotFound in the implementation).
-var ErrNotFound = errors.New("webhook: not found")
+// ErrNotFound is an unknown endpoint or delivery; it wraps check.ErrNotFound (a 404 in the API).
+var ErrNotFound = fmt.Errorf("webhook: %w", check.ErrNotFound)
 
-// Service is the use cases on endpoints and deliveries. The stubs below are replaced by the implementation.
-type Service struct{}
+// Delivery statuses.
+const (
+	StatusPending   = "pending"
+	StatusSucceeded = "succeeded"
+	StatusFailed    = "failed"    // gave up: still failing GiveUpAfter after the event
+	StatusCancelled = "cancelled" // its endpoint was disabled
+)
 
-// Create makes an endpoint and returns it with its secret (shown once).
-func (s *Service) Create(ctx context.Context, in Input) (Endpoint, string, error) {
-	return Endpoint{}, "", errors.New("not implemented")
-}
+// TestEvent is the type of the event SendTest sends; endpoints do not subscribe to it.
+const TestEvent events.Type = "webhook.test"
 
-// Update changes an endpoint's URL, description, types and enabled.
-func (s *Service) Update(ctx context.Context, id int64, in Input) (Endpoint, error) {
-	return Endpoint{}, errors.New("not implemented")
-}
-
-// Delete removes an endpoint; its pending deliveries are cancelled.
-func (s *Service) Delete(ctx context.Context, id int64) error { return errors.New("not implemented") }
-
-// RotateSecret makes a new secret (returned once); the old one keeps signing alongside until now + overlap.
-func (s *Service) RotateSecret(ctx context.Context, id int64, overlap time.Duration) (Endpoint, string, error) {
-	return Endpoint{}, "", errors.New("not implemented")
-}
-
-// Get reads one endpoint.
-func (s *Service) Get(ctx context.Context, id int64) (Endpoint, error) {
-	return Endpoint{}, errors.New("not implemented")
-}
-
-// List reads every endpoint.
-func (s *Service) List(ctx context.Context) ([]Endpoint, error) { return nil, errors.New("not implemented") }
-
-// Deliveries is an endpoint's delivery log, newest first.
-func (s *Service) Deliveries(ctx context.Context, endpointID int64, f DeliveryFilter) ([]Delivery, error) {
-	return nil, errors.New("not implemented")
-}
-
-// Delivery reads one delivery with its tries and payload.
-func (s *Service) Delivery(ctx context.Context, id int64) (Delivery, error) {
-	return Delivery{}, errors.New("not implemented")
-}
-
-// Resend queues a delivery again now (a new try of the same event id, whatever its status).
-func (s *Service) Resend(ctx context.Context, id int64) (Delivery, error) {
-	return Delivery{}, errors.New("not implemented")
-}
-
-// SendTest queues a test event ("webhook.test") to the endpoint.
-func (s *Service) SendTest(ctx context.Context, id int64) (Delivery, error) {
-	return Delivery{}, errors.New("not implemented")
-}
+// Limits and schedule.
+const (
+	// GiveUpAfter is how long after its event a delivery is retried; an endpoint failing this long is disabled.
+	GiveUpAfter = 72 * time.Hour
+	// DefaultTimeout bounds one try (Config.Timeout).
+	DefaultTimeout = 10 * time.Second
+	// MaxResponseBody is how much of an answer is read and kept in the log.
+	MaxResponseBody = 4 << 10
+	// DefaultOverlap is how long a rotated-out secret keeps signing when the API is given none; MaxOverlap the
+	// longest allowed.
+	DefaultOverlap = 24 * time.Hour
+	MaxOverlap     = 7 * 24 * time.Hour
+	// MaxDeliveries is the longest page of a delivery log.
+	MaxDeliveries = 100
+)

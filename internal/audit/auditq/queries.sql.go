@@ -7,6 +7,7 @@ package auditq
 
 import (
 	"context"
+	"time"
 )
 
 const entriesAdd = `-- name: EntriesAdd :exec
@@ -72,15 +73,23 @@ SELECT id, at, actor_type, actor_id, actor_label, action, entity, entity_id, det
 WHERE ($2::bigint IS NULL OR id < $2)
   AND ($3::text IS NULL OR entity = $3)
   AND ($4::text IS NULL OR entity_id = $4)
+  AND ($5::text IS NULL OR actor_type = $5)
+  AND ($6::bigint IS NULL OR actor_id = $6)
+  AND ($7::timestamptz IS NULL OR at >= $7)
+  AND ($8::timestamptz IS NULL OR at < $8)
 ORDER BY id DESC
 LIMIT $1
 `
 
 type EntryListParams struct {
-	Limit    int32
-	BeforeID *int64
-	Entity   *string
-	EntityID *string
+	Limit     int32
+	BeforeID  *int64
+	Entity    *string
+	EntityID  *string
+	ActorType *string
+	ActorID   *int64
+	Since     *time.Time
+	Until     *time.Time
 }
 
 func (q *Queries) EntryList(ctx context.Context, arg EntryListParams) ([]AuditLog, error) {
@@ -89,6 +98,10 @@ func (q *Queries) EntryList(ctx context.Context, arg EntryListParams) ([]AuditLo
 		arg.BeforeID,
 		arg.Entity,
 		arg.EntityID,
+		arg.ActorType,
+		arg.ActorID,
+		arg.Since,
+		arg.Until,
 	)
 	if err != nil {
 		return nil, err

@@ -599,3 +599,50 @@ type TxnRollupDirty struct {
 	Kind string
 	Day  time.Time
 }
+
+type WebhookAttempt struct {
+	ID           int64
+	DeliveryID   int64
+	At           time.Time
+	StatusCode   int32
+	Error        string
+	ResponseBody string
+	DurationUs   int64
+}
+
+type WebhookDelivery struct {
+	ID         int64
+	EndpointID int64
+	EventID    int64
+	Status     string
+	Attempts   int32
+	NextAt     *time.Time
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+type WebhookEndpoint struct {
+	ID                   int64
+	Url                  string
+	Description          string
+	Types                []string
+	Enabled              bool
+	SecretSealed         []byte
+	SecretPrefix         string
+	PreviousSecretSealed []byte
+	PreviousUntil        *time.Time
+	FailingSince         *time.Time
+	DisabledReason       string
+	CreatedAt            time.Time
+	UpdatedAt            time.Time
+}
+
+type WebhookEvent struct {
+	ID        int64
+	MsgID     string
+	Type      string
+	Kind      string
+	ObjectID  int64
+	Payload   []byte
+	CreatedAt time.Time
+}

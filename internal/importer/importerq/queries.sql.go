@@ -136,8 +136,15 @@ func (q *Queries) ImportGet(ctx context.Context, id int64) (ImportGetRow, error)
 const importList = `-- name: ImportList :many
 SELECT id, file_name, row_count, bad_rows, status, welcome, record_payments, created, updated, granted, unchanged,
        created_by, created_at, committed_at
-FROM imports ORDER BY id DESC LIMIT $1
+FROM imports
+WHERE ($1::bigint IS NULL OR id < $1)
+ORDER BY id DESC LIMIT $2
 `
+
+type ImportListParams struct {
+	BeforeID *int64
+	Lim      int32
+}
 
 type ImportListRow struct {
 	ID             int64
@@ -156,8 +163,8 @@ type ImportListRow struct {
 	CommittedAt    *time.Time
 }
 
-func (q *Queries) ImportList(ctx context.Context, lim int32) ([]ImportListRow, error) {
-	rows, err := q.db.Query(ctx, importList, lim)
+func (q *Queries) ImportList(ctx context.Context, arg ImportListParams) ([]ImportListRow, error) {
+	rows, err := q.db.Query(ctx, importList, arg.BeforeID, arg.Lim)
 	if err != nil {
 		return nil, err
 	}

@@ -137,6 +137,30 @@ func (q *Queries) APIKeyTouch(ctx context.Context, arg APIKeyTouchParams) (int64
 	return result.RowsAffected(), nil
 }
 
+const ownerEmails = `-- name: OwnerEmails :many
+SELECT email FROM admin_users WHERE role = 'owner' AND disabled_at IS NULL ORDER BY id
+`
+
+func (q *Queries) OwnerEmails(ctx context.Context) ([]string, error) {
+	rows, err := q.db.Query(ctx, ownerEmails)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []string
+	for rows.Next() {
+		var email string
+		if err := rows.Scan(&email); err != nil {
+			return nil, err
+		}
+		items = append(items, email)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const userByEmail = `-- name: UserByEmail :one
 SELECT id, email, name, role, password_hash, disabled_at, created_at FROM admin_users WHERE lower(email) = lower($1)
 `
