@@ -2,6 +2,8 @@ package webhook
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"sync"
 	"time"
 
@@ -23,9 +25,12 @@ type subscriptions struct {
 	gen   uint64        // bumped by every invalidation: a read begun before one is not stored after it
 	ready chan struct{} // closed the first time the cache goes live
 	once  sync.Once
+	syncs map[string]chan struct{}
 }
 
-func newSubscriptions() *subscriptions { return &subscriptions{ready: make(chan struct{})} }
+func newSubscriptions() *subscriptions {
+	return &subscriptions{ready: make(chan struct{}), syncs: map[string]chan struct{}{}}
+}
 
 // subscribed returns the cached types and whether they can be trusted.
 func (c *subscriptions) subscribed() (map[events.Type]bool, bool) {
@@ -146,11 +151,53 @@ func (s *Service) listen(ctx context.Context) error {
 		return err
 	}
 	for {
-		if _, err := conn.WaitForNotification(ctx); err != nil {
+		n, err := conn.WaitForNotification(ctx)
+		if err != nil {
 			return err
+		}
+		if n.Payload != "" {
+			s.subs.mu.Lock()
+			if ch, ok := s.subs.syncs[n.Payload]; ok {
+				close(ch)
+				delete(s.subs.syncs, n.Payload)
+			}
+			s.subs.mu.Unlock()
+			continue
 		}
 		if err := load(); err != nil {
 			return err
+		}
+	}
+}
+
+// Sync returns once this process's listener has handled every change to the endpoints committed before the call:
+// it sends a marker through Channel and waits for it (notifications arrive in commit order), sending it again every
+// 100 ms in case the listener was not yet listening. Tests use it instead of sleeping; it fails with ctx.
+func (s *Service) Sync(ctx context.Context) error {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	token := "sync:" + hex.EncodeToString(b)
+	ch := make(chan struct{})
+	s.subs.mu.Lock()
+	s.subs.syncs[token] = ch
+	s.subs.mu.Unlock()
+	defer func() {
+		s.subs.mu.Lock()
+		delete(s.subs.syncs, token)
+		s.subs.mu.Unlock()
+	}()
+	resend := time.NewTicker(100 * time.Millisecond)
+	defer resend.Stop()
+	for {
+		if _, err := s.db.Exec(ctx, "SELECT pg_notify($1, $2)", Channel, token); err != nil {
+			return err
+		}
+		select {
+		case <-ch:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-resend.C:
 		}
 	}
 }

@@ -96,7 +96,12 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
 		return nil
 	}
 	res := s.try(ctx, d)
-	final := !job.Args.Resend && (job.Attempt >= job.MaxAttempts || !s.clock().Before(d.EventAt.Add(GiveUpAfter)))
+	// The deadline is the job's Until (the one NextRetry aims the last try at), else GiveUpAfter after the event.
+	deadline := d.EventAt.Add(GiveUpAfter)
+	if job.Args.Until > 0 {
+		deadline = time.Unix(job.Args.Until, 0)
+	}
+	final := !job.Args.Resend && (job.Attempt >= job.MaxAttempts || !s.clock().Before(deadline))
 	var next *time.Time
 	if !res.ok() && !final && !job.Args.Resend {
 		t := s.nextTry(job.Attempt, job.Args.Until)

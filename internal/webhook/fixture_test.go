@@ -46,6 +46,12 @@ func (c *clock) Now() time.Time {
 	return c.t
 }
 
+func (c *clock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = t
+}
+
 func (c *clock) Add(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -130,8 +136,8 @@ type jobRow struct {
 
 // work runs, in the test's goroutine, every webhook.deliver job River's table holds as available or retryable —
 // as River's client would, the next try whatever its schedule (the test moves the clock instead) — once each, and
-// marks each completed or retryable as River does; it returns how many it ran. No River client runs: the order and
-// count of tries are the test's.
+// marks each completed or retryable as River does, eight at a time; it returns how many it ran. No River client
+// runs: the rounds of tries are the test's.
 func (f *fixture) work(t *testing.T) int {
 	t.Helper()
 	ctx := context.Background()
@@ -156,21 +162,35 @@ func (f *fixture) work(t *testing.T) int {
 		t.Fatal(err)
 	}
 	w := f.svc.Worker()
+	// Eight at a time, as a River client with several workers runs them.
+	sem := make(chan struct{}, 8)
+	var wg sync.WaitGroup
+	errs := make(chan error, len(jobs))
 	for _, j := range jobs {
-		job := &river.Job[webhook.DeliverArgs]{JobRow: &rivertype.JobRow{ID: j.id, Attempt: j.attempt + 1, MaxAttempts: j.max,
-			Kind: webhook.DeliverArgs{}.Kind()}, Args: j.args}
-		err := w.Work(ctx, job)
-		state := "completed"
-		if err != nil {
-			state = "retryable"
-			if job.Attempt >= j.max {
-				state = "discarded"
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			job := &river.Job[webhook.DeliverArgs]{JobRow: &rivertype.JobRow{ID: j.id, Attempt: j.attempt + 1,
+				MaxAttempts: j.max, Kind: webhook.DeliverArgs{}.Kind()}, Args: j.args}
+			err := w.Work(ctx, job)
+			state := "completed"
+			if err != nil {
+				state = "retryable"
+				if job.Attempt >= j.max {
+					state = "discarded"
+				}
 			}
-		}
-		if _, err := f.pool.Exec(ctx, `UPDATE river_job SET state = $2::river_job_state, attempt = attempt + 1,
-			finalized_at = CASE WHEN $2 IN ('completed', 'discarded') THEN now() END WHERE id = $1`, j.id, state); err != nil {
-			t.Fatal(err)
-		}
+			if _, err := f.pool.Exec(ctx, `UPDATE river_job SET state = $2::river_job_state, attempt = attempt + 1,
+				finalized_at = CASE WHEN $2 IN ('completed', 'discarded') THEN now() END WHERE id = $1`, j.id, state); err != nil {
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
 	}
 	return len(jobs)
 }
@@ -227,6 +247,13 @@ func newReceiver(t *testing.T, answer func(n int, w http.ResponseWriter, r *http
 	}))
 	t.Cleanup(rc.Close)
 	return rc
+}
+
+// snapshot returns what the receiver got so far, the verification failures and the number of calls.
+func (rc *receiver) snapshot() ([]received, []string, int) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return append([]received(nil), rc.got...), append([]string(nil), rc.bad...), rc.calls
 }
 
 func (rc *receiver) fail(s string) {

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"os"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -55,25 +57,40 @@ func TestDeliverSigned(t *testing.T) {
 	if n := f.work(t); n != 1 {
 		t.Fatalf("jobs = %d, want 1", n)
 	}
-	if len(rc.got) != 1 || len(rc.bad) != 0 || other.calls != 0 {
-		t.Fatalf("received %d (bad %v), other %d; want 1, none, 0", len(rc.got), rc.bad, other.calls)
+	got, bad, _ := rc.snapshot()
+	_, _, otherCalls := other.snapshot()
+	if len(got) != 1 || len(bad) != 0 || otherCalls != 0 {
+		t.Fatalf("received %d (bad %v), other %d; want 1, none, 0", len(got), bad, otherCalls)
 	}
 	var p struct {
 		Type      string          `json:"type"`
 		Timestamp time.Time       `json:"timestamp"`
 		Data      json.RawMessage `json:"data"`
 	}
-	if err := json.Unmarshal(rc.got[0].body, &p); err != nil {
+	if err := json.Unmarshal(got[0].body, &p); err != nil {
 		t.Fatal(err)
 	}
 	if p.Type != "order.completed" || !p.Timestamp.Equal(f.clock.Now()) || string(p.Data) != `{"object":"order","id":42}` {
-		t.Fatalf("payload = %s", rc.got[0].body)
+		t.Fatalf("payload = %s", got[0].body)
 	}
 	ds, err := f.svc.Deliveries(context.Background(), e.ID, webhook.DeliveryFilter{})
-	if err != nil || len(ds) != 1 || ds[0].Status != webhook.StatusSucceeded || ds[0].Attempts != 1 || ds[0].EventID != rc.got[0].id {
+	if err != nil || len(ds) != 1 || ds[0].Status != webhook.StatusSucceeded || ds[0].Attempts != 1 || ds[0].EventID != got[0].id {
 		t.Fatalf("deliveries = %+v, %v", ds, err)
 	}
 	if f.work(t) != 0 {
 		t.Fatal("a job left after the success")
+	}
+}
+
+// TestDocListsEveryType: docs/WEBHOOKS.md's event table names every type in events.Types.
+func TestDocListsEveryType(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/WEBHOOKS.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range events.Types {
+		if !strings.Contains(string(doc), "| `"+string(e.Type)+"` | `"+string(e.Kind)+"` |") {
+			t.Errorf("docs/WEBHOOKS.md does not list %s (%s)", e.Type, e.Kind)
+		}
 	}
 }
