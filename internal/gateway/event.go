@@ -30,6 +30,10 @@ func (e Event) Validate() error {
 	}
 	switch e.Kind {
 	case EventPaid, EventPending, EventFailed, EventExpired, EventRefunded, EventIgnored:
+	case EventDispute:
+		if err := e.Dispute.validate(); err != nil {
+			return err
+		}
 	default:
 		return fmt.Errorf("%w: kind %.20q", ErrInvalidEvent, string(e.Kind))
 	}

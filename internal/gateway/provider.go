@@ -83,6 +83,7 @@ const (
 	EventExpired  EventKind = "expired"  // the attempt expired unpaid
 	EventRefunded EventKind = "refunded" // money was returned (RefundedAmount says how much in all)
 	EventIgnored  EventKind = "ignored"  // authentic, but nothing for Bursar to do
+	EventDispute  EventKind = "dispute"  // a dispute (chargeback) of a payment was opened, changed or closed: Dispute
 )
 
 // Event is a verified notification (or a status re-check), normalized.
@@ -103,6 +104,9 @@ type Event struct {
 	// total (Redsys): the same id Refund returned as RefundResult.ID for a refund Bursar made.
 	RefundRef  string
 	PayerEmail string
+	// Dispute is the dispute an EventDispute reports (Ref and AltRef name the disputed payment, Amount the money
+	// disputed); nil for every other kind.
+	Dispute *Dispute
 	// Reply is what the gateway expects in the response body (WayForPay's signed accept); nil means an empty 200.
 	Reply            []byte
 	ReplyContentType string

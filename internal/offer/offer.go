@@ -245,13 +245,18 @@ type Input struct {
 	FailureMessage     string // shown when FailureURL is empty
 	Contact            Contact
 	ManualConfirmDays  int
+	// RefundAccess and DisputeAccess are what a refund and a dispute of an order do to the access it granted:
+	// AccessRevoke, AccessKeep or AccessAsk (access_policy.go); "" is the default.
+	RefundAccess  string
+	DisputeAccess string
 }
 
 // NewInput is an empty offer with the defaults: a draft, one-time, English, forever, 30 days to confirm, billed (when
 // tuition or installments) every month on the enrollment's day, 7 days of grace, reminded 3 days before.
 func NewInput() Input {
 	in := Input{Status: StatusDraft, Kind: OneTime, Language: "en", ManualConfirmDays: DefaultManualConfirmDays,
-		ProductIDs: []int64{}, PaymentSystemIDs: []int64{}, RegistrationFields: []RegistrationField{}}
+		ProductIDs: []int64{}, PaymentSystemIDs: []int64{}, RegistrationFields: []RegistrationField{},
+		RefundAccess: DefaultRefundAccess, DisputeAccess: DefaultDisputeAccess}
 	in.resetBilling()
 	return in
 }

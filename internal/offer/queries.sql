@@ -146,3 +146,7 @@ RETURNING id, slug, created_at, updated_at;
 -- The payment systems of many offers in one statement: (offer, system, position) triples side by side.
 INSERT INTO offer_payment_systems (offer_id, payment_system_id, position)
 SELECT unnest(@offer_ids::bigint[]), unnest(@payment_system_ids::bigint[]), unnest(@positions::int[]);
+
+-- name: OfferSetAccess :exec
+-- What a refund and a dispute of the offer's orders do to their access (access_policy.go).
+UPDATE offers SET refund_access = @refund_access, dispute_access = @dispute_access WHERE id = @id;

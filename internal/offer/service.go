@@ -135,7 +135,8 @@ func (s *Service) SetStatus(ctx context.Context, id int64, status string) (Offer
 
 func auditDetails(in Input) map[string]any {
 	return map[string]any{"title": in.Title, "slug": in.Slug, "status": in.Status, "amount": in.Amount,
-		"currency": in.Currency, "kind": in.Kind, "product_ids": in.ProductIDs, "payment_system_ids": in.PaymentSystemIDs}
+		"currency": in.Currency, "kind": in.Kind, "product_ids": in.ProductIDs, "payment_system_ids": in.PaymentSystemIDs,
+		"refund_access": in.RefundAccess, "dispute_access": in.DisputeAccess}
 }
 
 // checkProductsTx checks that every product exists and that none is newly added while archived (those already in
@@ -191,7 +192,7 @@ func setLinksTx(ctx context.Context, tx pgx.Tx, id int64, in Input) error {
 	if err != nil {
 		return fmt.Errorf("offer %d payment systems: %w", id, err)
 	}
-	return nil
+	return setAccessTx(ctx, tx, id, in)
 }
 
 // Offer returns offer id or an error wrapping check.ErrNotFound.

@@ -55,6 +55,7 @@ func offerFrom(r offerq.Offer, productIDs, paymentSystemIDs []int64) (Offer, err
 		BillingEvery: int(r.BillingEvery), BillingUnit: r.BillingUnit, BillingDay: int(r.BillingDay),
 		BillingPeriods: int(r.BillingPeriods), EnrollmentFee: r.EnrollmentFee, GraceDays: int(r.GraceDays),
 		RemindDays: int(r.RemindDays), UnlockByPart: r.UnlockByPart,
+		RefundAccess: r.RefundAccess, DisputeAccess: r.DisputeAccess,
 	}}
 	if err := json.Unmarshal(r.RegistrationFields, &o.RegistrationFields); err != nil {
 		return Offer{}, fmt.Errorf("offer %d registration fields: %w", r.ID, err)

@@ -60,6 +60,7 @@ func (in *Input) normalize() {
 	if in.Kind != Tuition {
 		in.BillingPeriods, in.EnrollmentFee = 0, 0
 	}
+	in.normalizeAccess()
 	in.ProductIDs = uniqueIDs(in.ProductIDs)
 	in.PaymentSystemIDs = uniqueIDs(in.PaymentSystemIDs)
 	if in.RegistrationFields == nil {
@@ -106,6 +107,7 @@ func (in Input) Validate() check.Errors {
 		e.Add(k, msg)
 	}
 	in.validateKind(e)
+	in.validateAccess(e)
 	if in.AccessDays < 0 || in.AccessDays > MaxAccessDays {
 		e.Add("access_days", fmt.Sprintf("must be empty (forever) or from 1 to %d days", MaxAccessDays))
 	}

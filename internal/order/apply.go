@@ -178,7 +178,8 @@ func (s *Service) prepare(ctx context.Context, sys gateway.System, ev gateway.Ev
 			return pre, fmt.Errorf("payment system of order %s: %w", o.Number, err)
 		}
 	}
-	if ev.Kind == gateway.EventPaid {
+	if ev.Kind == gateway.EventPaid || ev.Kind == gateway.EventRefunded || ev.Kind == gateway.EventDispute {
+		// The offer decides what a paid order grants, and what a refund or a dispute does to that access.
 		if pre.offer, err = s.deps.Offers.Offer(ctx, o.OfferID); err != nil {
 			return pre, fmt.Errorf("offer of order %s: %w", o.Number, err)
 		}
@@ -223,6 +224,9 @@ func (s *Service) applyTx(ctx context.Context, tx pgx.Tx, pre prepared, ev gatew
 	if ev.Kind == gateway.EventIgnored {
 		return Outcome{Result: ResultIgnored}, nil
 	}
+	if ev.Kind == gateway.EventDispute {
+		return s.disputeTx(ctx, tx, pre, ev, row)
+	}
 	if pre.order.ID == 0 {
 		if ev.Kind != gateway.EventPaid && ev.Kind != gateway.EventRefunded {
 			return Outcome{Result: ResultNoOrder}, nil
@@ -262,7 +266,7 @@ func (s *Service) applyTx(ctx context.Context, tx pgx.Tx, pre prepared, ev gatew
 	case gateway.EventFailed, gateway.EventExpired:
 		out, err = s.attemptTx(ctx, tx, pre.sys, o, ev, PaymentFailed)
 	case gateway.EventRefunded:
-		out, err = s.gatewayRefundTx(ctx, tx, pre.sys, o, ev, row)
+		out, err = s.gatewayRefundTx(ctx, tx, pre, o, ev, row)
 	default:
 		out = Outcome{Result: ResultIgnored}
 	}

@@ -198,12 +198,16 @@ func (s *Service) Refund(ctx context.Context, id int64, comment string) (Order, 
 	if err := e.Err(); err != nil {
 		return Order{}, err
 	}
+	policy, err := s.refundPolicy(ctx, id)
+	if err != nil {
+		return Order{}, err
+	}
 	var out Order
-	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+	err = pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
 		if _, err := lockedOrder(ctx, tx, id); err != nil {
 			return err
 		}
-		o, err := s.refundedTx(ctx, tx, id, refundal{note: comment, mail: comment, payments: true})
+		o, err := s.refundedTx(ctx, tx, id, refundal{note: comment, mail: comment, payments: true, access: policy})
 		if err != nil {
 			return err
 		}

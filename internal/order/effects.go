@@ -195,6 +195,8 @@ type refundal struct {
 	// payments refunds the order's succeeded payments in full with refund records (the manual Refund); a gateway's
 	// refunds were recorded by the caller.
 	payments bool
+	// access is the offer's refund access policy (offer.AccessRevoke, …; "" revokes): refundAccessTx.
+	access string
 }
 
 // refundedTx makes completed order id refunded (another state is the ErrNotCompleted conflict): with rf.payments
@@ -215,7 +217,7 @@ func (s *Service) refundedTx(ctx context.Context, tx pgx.Tx, id int64, rf refund
 			return o, err
 		}
 	}
-	kept, err := s.revokeTx(ctx, tx, o, rf.note)
+	accessDone, err := s.refundAccessTx(ctx, tx, o, rf.access, rf.note)
 	if err != nil {
 		return o, err
 	}
@@ -223,9 +225,7 @@ func (s *Service) refundedTx(ctx context.Context, tx pgx.Tx, id int64, rf refund
 	if rf.note != "" {
 		msg += ": " + rf.note
 	}
-	if kept > 0 {
-		msg += fmt.Sprintf("; %d extended grant(s) kept, revoke them on the contact card if needed", kept)
-	}
+	msg += accessDone
 	if err := s.eventsTx(ctx, tx, o, EventRefunded, msg); err != nil {
 		return o, err
 	}
@@ -259,28 +259,13 @@ func refundPaymentsTx(ctx context.Context, tx pgx.Tx, o *Order, comment, actor s
 	return nil
 }
 
-// revokeTx revokes the grants o created; it returns how many grants o only extended (kept).
+// revokeTx revokes the grants o created because it was refunded; it returns how many grants o only extended (kept).
 func (s *Service) revokeTx(ctx context.Context, tx pgx.Tx, o Order, comment string) (kept int, err error) {
-	grants, err := orderq.New(tx).OrderGrants(ctx, o.ID)
-	if err != nil {
-		return 0, fmt.Errorf("grants of order %s: %w", o.Number, err)
-	}
 	reason := "order " + o.Number + " refunded"
 	if comment != "" {
 		reason += ": " + comment
 	}
-	reason = truncate(reason, access.MaxReason)
-	for _, g := range grants {
-		if !g.Created {
-			kept++
-			continue
-		}
-		if _, err := s.deps.Access.RevokeTx(ctx, tx, g.GrantID, reason); err != nil && !errors.Is(err, access.ErrRevoked) &&
-			!errors.Is(err, check.ErrNotFound) {
-			return kept, fmt.Errorf("revoke grant %d: %w", g.GrantID, err)
-		}
-	}
-	return kept, nil
+	return s.revokeGrantsTx(ctx, tx, o, reason)
 }
 
 // rejection describes an open order that was rejected (its conditional update made by the caller: a manager's

@@ -26,7 +26,7 @@ import (
 
 // ExceptionKinds lists every exception kind, in the order filters show them.
 var ExceptionKinds = []ExceptionKind{ExAmountMismatch, ExCurrencyMismatch, ExLatePayment, ExNoEmail, ExOutsideRefund,
-	ExUnknownOrder, ExForeignSystem, ExRefundUnconfirmed}
+	ExUnknownOrder, ExForeignSystem, ExRefundUnconfirmed, ExDispute, ExRefundAccess}
 
 // Timeline kinds of exception actions.
 const (
@@ -68,7 +68,7 @@ func (x ExceptionItem) CanAccept() bool {
 // reference and a positive amount, and sys's type refunds through its API.
 func (x Exception) CanRefund(sys gateway.System) bool {
 	if !x.Open() || x.RefundStatus != "" || sys.ID != x.PaymentSystemID || !sys.Can(gateway.APIRefunds) ||
-		x.GatewayRef == "" || x.Amount.Amount <= 0 || x.Amount.Currency == "" {
+		x.GatewayRef == "" || x.Amount.Amount <= 0 || x.Amount.Currency == "" || x.Dispute.Ref != "" {
 		return false
 	}
 	switch x.Kind {
@@ -141,7 +141,7 @@ func (s *Service) Inbox(ctx context.Context, f InboxFilter) (InboxPage, error) {
 	}
 	if f.Kind != "" && !validKind(f.Kind) {
 		e.Add("kind", "must be one of amount_mismatch, currency_mismatch, late_payment, no_email, outside_refund, unknown_order, "+
-			"foreign_system")
+			"foreign_system, refund_unconfirmed, dispute, refund_access")
 	}
 	cur, err := parseInboxCursor(f.Cursor)
 	if err != nil {

@@ -61,13 +61,19 @@ type Exception struct {
 	// RefundStatus is "" or the state of a refund of the exception's money being made: ExceptionRefundPending (asked
 	// of the gateway, not recorded yet) or ExceptionRefundUnconfirmed (the answer was lost: a human checks).
 	RefundStatus string
+	// Dispute is the dispute a dispute exception (or an unknown_order one opened by a dispute) follows.
+	Dispute ExceptionDispute
+	// Access is the access decision the exception asks for (AccessAsk) or records (AccessRevoked, AccessKept); ""
+	// for none (access_exception.go).
+	Access string
 }
 
 func exceptionFromRow(r orderq.PaymentException) Exception {
 	x := Exception{ID: r.ID, Kind: ExceptionKind(r.Kind), PaymentSystemID: r.PaymentSystemID,
 		GatewayRef: r.GatewayRef, Amount: money.New(r.Amount, r.Currency), Status: r.Status, Note: r.Note,
 		Resolution: r.Resolution, AltRef: r.GatewayAltRef, RefundedAmount: r.RefundedAmount,
-		ResolvedBy: r.ResolvedBy, ResolvedAt: r.ResolvedAt, CreatedAt: r.CreatedAt, RefundStatus: r.RefundStatus}
+		ResolvedBy: r.ResolvedBy, ResolvedAt: r.ResolvedAt, CreatedAt: r.CreatedAt, RefundStatus: r.RefundStatus,
+		Dispute: disputeFromRow(r), Access: r.Access}
 	if r.OrderID != nil {
 		x.OrderID = *r.OrderID
 	}

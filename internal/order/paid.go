@@ -100,7 +100,8 @@ func unreferencedAttempt(o Order, systemID int64) (Payment, bool) {
 // Bursar did not start (made in the gateway's dashboard), recorded and opened as an outside_refund exception. A full
 // refund of a completed order makes it refunded and revokes the access it granted (Refund's effects); a partial one
 // only marks the payment.
-func (s *Service) gatewayRefundTx(ctx context.Context, tx pgx.Tx, sys gateway.System, o Order, ev gateway.Event, row *eventRow) (Outcome, error) {
+func (s *Service) gatewayRefundTx(ctx context.Context, tx pgx.Tx, pre prepared, o Order, ev gateway.Event, row *eventRow) (Outcome, error) {
+	sys := pre.sys
 	q := orderq.New(tx)
 	p, ok, err := refundedPayment(ctx, tx, o, sys.ID, ev)
 	if err == nil && !ok {
@@ -158,7 +159,7 @@ func (s *Service) gatewayRefundTx(ctx context.Context, tx pgx.Tx, sys gateway.Sy
 		}
 	}
 	if full && o.Status == StatusCompleted {
-		if _, err := s.refundedTx(ctx, tx, o.ID, refundal{note: note}); err != nil {
+		if _, err := s.refundedTx(ctx, tx, o.ID, refundal{note: note, access: pre.offer.RefundAccess}); err != nil {
 			return Outcome{}, err
 		}
 	}

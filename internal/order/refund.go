@@ -318,8 +318,12 @@ func paymentByID(o Order, id int64) (Payment, bool) {
 // refundMade records what the gateway made of the pending refund rf of payment p: the refund succeeded, the payment
 // (partially) refunded, and the order refunded with its access revoked once all of its money is back.
 func (s *Service) refundMade(ctx context.Context, orderID int64, sys gateway.System, p Payment, rf orderq.Refund, res gateway.RefundResult) (RefundRecord, error) {
+	policy, err := s.refundPolicy(ctx, orderID)
+	if err != nil {
+		return RefundRecord{}, err
+	}
 	var out RefundRecord
-	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+	err = pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
 		if err := recordFault(ctx, "refund_made"); err != nil {
 			return err
 		}
@@ -380,7 +384,7 @@ func (s *Service) refundMade(ctx context.Context, orderID int64, sys gateway.Sys
 		if rf.Comment != "" {
 			note += ": " + rf.Comment
 		}
-		_, err = s.refundedTx(ctx, tx, o.ID, refundal{note: truncate(note, MaxComment)})
+		_, err = s.refundedTx(ctx, tx, o.ID, refundal{note: truncate(note, MaxComment), access: policy})
 		return err
 	})
 	return out, err

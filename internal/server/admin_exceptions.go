@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/bursar/bursar/internal/check"
 	"github.com/bursar/bursar/internal/gateway"
@@ -30,6 +31,8 @@ var exceptionKindLabels = map[order.ExceptionKind]string{
 	order.ExUnknownOrder:      "Payment for an unknown order",
 	order.ExForeignSystem:     "Notification from a payment system the order never used",
 	order.ExRefundUnconfirmed: "Refund whose answer was lost",
+	order.ExDispute:           "Dispute (chargeback)",
+	order.ExRefundAccess:      "Refund: keep or revoke the access?",
 }
 
 func exceptionKindLabel(k order.ExceptionKind) string {
@@ -54,6 +57,7 @@ func exceptionRow(x order.ExceptionItem, systems map[int64]gateway.System) admin
 		OrderID: x.OrderID, OrderNumber: x.OrderNumber, System: systems[x.PaymentSystemID].Name,
 		GatewayRef: x.GatewayRef, Created: x.CreatedAt.UTC().Format(timeFormat), Note: x.Note,
 		Resolution: x.Resolution}
+	exceptionDisputeRow(&row, x.Exception, time.Now())
 	if x.Amount.Currency != "" {
 		row.Amount = x.Amount.Format("en")
 	}
@@ -144,7 +148,8 @@ func (s *Server) exceptionView(r *http.Request, id int64) (admin.ExceptionView, 
 	row := exceptionRow(x, systems)
 	v := admin.ExceptionView{Page: s.adminPage(r, row.KindLabel, "exceptions"), Row: row,
 		OrderStatus: string(x.OrderStatus), ContactID: x.ContactID, ResolvedBy: x.ResolvedBy,
-		Notes: map[string]string{}, Errors: map[string]string{}, MoveAccess: x.Kind == order.ExNoEmail}
+		Notes: map[string]string{}, Errors: map[string]string{}, MoveAccess: x.Kind == order.ExNoEmail,
+		CanDecideAccess: x.CanDecideAccess()}
 	if x.ResolvedAt != nil {
 		v.Resolved = x.ResolvedAt.UTC().Format(timeFormat)
 	}

@@ -52,7 +52,8 @@ func offerFormView(in offer.Input) admin.OfferForm {
 		Currency: in.Currency, Kind: in.Kind, Interval: in.Interval, GuestCheckout: in.GuestCheckout,
 		Unlisted: in.Unlisted, Language: in.Language, SuccessURL: in.SuccessURL, SuccessMessage: in.SuccessMessage,
 		FailureURL: in.FailureURL, FailureMessage: in.FailureMessage, ContactEmail: in.Contact.Email,
-		ContactPhone: in.Contact.Phone, ContactNote: in.Contact.Note, ManualConfirmDays: strconv.Itoa(in.ManualConfirmDays)}
+		ContactPhone: in.Contact.Phone, ContactNote: in.Contact.Note, ManualConfirmDays: strconv.Itoa(in.ManualConfirmDays),
+		RefundAccess: in.RefundAccess, DisputeAccess: in.DisputeAccess}
 	if in.Amount != 0 {
 		v.Price = money.Money{Amount: in.Amount, Currency: in.Currency}.Decimal()
 	}
@@ -88,6 +89,13 @@ func offerInputFrom(r *http.Request, base offer.Input) (offer.Input, admin.Offer
 	in.Kind, in.Interval, in.Language = pf.Get("kind"), pf.Get("interval"), pf.Get("language")
 	in.GuestCheckout = pf.Get("guest_checkout") != ""
 	in.Unlisted = pf.Get("unlisted") != ""
+	// A form without the policies (posted by a script written before they existed) keeps the offer's.
+	if v, ok := pf["refund_access"]; ok {
+		in.RefundAccess = strings.Join(v, ",")
+	}
+	if v, ok := pf["dispute_access"]; ok {
+		in.DisputeAccess = strings.Join(v, ",")
+	}
 	in.SuccessURL, in.SuccessMessage = pf.Get("success_url"), pf.Get("success_message")
 	in.FailureURL, in.FailureMessage = pf.Get("failure_url"), pf.Get("failure_message")
 	in.Contact = offer.Contact{Email: pf.Get("contact_email"), Phone: pf.Get("contact_phone"), Note: pf.Get("contact_note")}

@@ -49,9 +49,12 @@ type apiOfferJSON struct {
 	FailureURL         string                    `json:"failure_url"`
 	FailureMessage     string                    `json:"failure_message"`
 	Contact            offer.Contact             `json:"contact"`
-	URL                string                    `json:"url"` // the public page, served only when published
-	CreatedAt          time.Time                 `json:"created_at"`
-	UpdatedAt          time.Time                 `json:"updated_at"`
+	// What a refund and a dispute of an order do to its access: revoke, keep or ask (a manager decides).
+	RefundAccess  string    `json:"refund_access"`
+	DisputeAccess string    `json:"dispute_access"`
+	URL           string    `json:"url"` // the public page, served only when published
+	CreatedAt     time.Time `json:"created_at"`
+	UpdatedAt     time.Time `json:"updated_at"`
 }
 
 func nilIfZero[T comparable](v T) *T {
@@ -72,7 +75,8 @@ func (s *Server) offerJSON(o offer.Offer) apiOfferJSON {
 		URL: strings.TrimRight(s.cfg.BaseURL, "/") + "/o/" + o.Slug, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt,
 		BillingEvery: o.BillingEvery, BillingUnit: o.BillingUnit, BillingDay: o.BillingDay,
 		BillingPeriods: o.BillingPeriods, EnrollmentFee: o.EnrollmentFee, GraceDays: o.GraceDays,
-		RemindDays: o.RemindDays, UnlockByPart: o.UnlockByPart}
+		RemindDays: o.RemindDays, UnlockByPart: o.UnlockByPart, RefundAccess: o.RefundAccess,
+		DisputeAccess: o.DisputeAccess}
 }
 
 // nullableInt is an int field of a PATCH body that tells absent (Set false) from null (Set, Value nil).
@@ -124,6 +128,8 @@ type apiOfferRequest struct {
 	FailureMessage     *string                    `json:"failure_message"`
 	Contact            *offer.Contact             `json:"contact"`
 	ManualConfirmDays  *int                       `json:"manual_confirm_days"`
+	RefundAccess       *string                    `json:"refund_access"`
+	DisputeAccess      *string                    `json:"dispute_access"`
 }
 
 func setNullable(dst *int, n nullableInt) {
@@ -171,6 +177,8 @@ func (b apiOfferRequest) apply(in *offer.Input) {
 	setIf(&in.FailureMessage, b.FailureMessage)
 	setIf(&in.Contact, b.Contact)
 	setIf(&in.ManualConfirmDays, b.ManualConfirmDays)
+	setIf(&in.RefundAccess, b.RefundAccess)
+	setIf(&in.DisputeAccess, b.DisputeAccess)
 }
 
 func (s *Server) apiOffers(w http.ResponseWriter, r *http.Request) {

@@ -63,6 +63,12 @@ func exceptionOps() []apiOp {
 		{Method: post, Path: "/payment-exceptions/{id}/refund", Summary: "Refund an exception's payment",
 			Body: exceptionActionIn{}, BodyOptional: true, Response: exceptionDetailJSON{},
 			Errors: []int{http.StatusConflict, http.StatusBadGateway, http.StatusServiceUnavailable}},
+		{Method: post, Path: "/payment-exceptions/{id}/revoke-access", Summary: "Revoke the access of an exception's order",
+			Description: "For an exception whose `access` is `ask` (a refund or a dispute of an order whose offer asks a " +
+				"manager): the grants that order created are revoked, the contact's other orders keep theirs.",
+			Body: exceptionActionIn{}, BodyOptional: true, Response: exceptionDetailJSON{}, Errors: acted},
+		{Method: post, Path: "/payment-exceptions/{id}/keep-access", Summary: "Keep the access of an exception's order",
+			Body: exceptionActionIn{}, BodyOptional: true, Response: exceptionDetailJSON{}, Errors: acted},
 		{Method: get, Path: "/transactions", Summary: "List transactions (payments and refunds)", Response: List[txnJSON]{},
 			Query: paged(apiParam{Name: "payment_system_id", Type: "integer"},
 				apiParam{Name: "kind", Type: "string", Description: "`payment` or `refund`."},

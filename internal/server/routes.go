@@ -160,6 +160,8 @@ func (s *Server) Handler() http.Handler {
 			r.Post("/exceptions/{id}/resolve", s.adminExceptionResolve)
 			r.Post("/exceptions/{id}/accept", s.adminExceptionAccept)
 			r.Post("/exceptions/{id}/refund", s.adminExceptionRefund)
+			r.Post("/exceptions/{id}/revoke-access", s.adminExceptionRevokeAccess)
+			r.Post("/exceptions/{id}/keep-access", s.adminExceptionKeepAccess)
 			r.Get("/transactions", s.adminTransactions)
 			r.Get("/transactions.csv", s.adminTransactionsCSV)
 
@@ -281,6 +283,8 @@ func (s *Server) Handler() http.Handler {
 		r.Post("/payment-exceptions/{id}/resolve", s.apiExceptionResolve)
 		r.Post("/payment-exceptions/{id}/accept", s.apiExceptionAccept)
 		r.Post("/payment-exceptions/{id}/refund", s.apiExceptionRefund)
+		r.Post("/payment-exceptions/{id}/revoke-access", s.apiExceptionRevokeAccess)
+		r.Post("/payment-exceptions/{id}/keep-access", s.apiExceptionKeepAccess)
 		r.Get("/transactions", s.apiTransactions)
 
 		r.Post("/access", s.apiAccessGrant)

@@ -155,6 +155,8 @@ func (c *call) eventOf(ev paypalsdk.AnyEvent) (gateway.Event, error) {
 		out, err = c.captured(ev)
 	case EventCaptureRefunded:
 		out, err = c.refunded(ev)
+	case EventDisputeCreated, EventDisputeUpdated, EventDisputeResolved:
+		out, err = disputed(ev)
 	default:
 		out = gateway.Event{Kind: gateway.EventIgnored}
 	}

@@ -20,7 +20,7 @@ import (
 
 var eur4990 = money.Money{Amount: 4990, Currency: "EUR"}
 
-// disputeEvent is an authentic-looking event Bursar does not act on, with spacing and characters Go's encoder
+// disputeEvent is an authentic-looking dispute event (it names no disputed capture), with spacing and characters Go's encoder
 // would change ("&", "<"), so that it verifies only when sent to PayPal byte for byte.
 const disputeEvent = `{"id": "WH-4M0448861G563140B-9EX36365822141321", "event_version": "1.0",
  "create_time": "2024-10-14T21:58:35.000Z", "resource_type": "dispute", "event_type": "CUSTOMER.DISPUTE.CREATED",
@@ -67,8 +67,8 @@ func TestVerifyGatewaysNotes(t *testing.T) {
 				if !errors.Is(err, gateway.ErrSignature) || !reflect.DeepEqual(ev, gateway.Event{}) {
 					t.Fatalf("Verify(FAILURE) = %+v, %v; want ErrSignature", ev, err)
 				}
-			} else if err != nil || ev.ID != "WH-4M0448861G563140B-9EX36365822141321" || ev.Kind != gateway.EventIgnored ||
-				ev.Type != "CUSTOMER.DISPUTE.CREATED" {
+			} else if err != nil || ev.ID != "WH-4M0448861G563140B-9EX36365822141321" || ev.Kind != gateway.EventDispute ||
+				ev.Type != "CUSTOMER.DISPUTE.CREATED" || ev.Dispute.ID != "PP-000-042-663-135" || ev.Ref != "" {
 				t.Fatalf("Verify(SUCCESS) = %+v, %v", ev, err)
 			}
 			if auth != "Bearer x" {
@@ -153,7 +153,7 @@ func TestVerifyRejects(t *testing.T) {
 			t.Errorf("%s: PayPal asked = %v, want %v", tt.name, asked, tt.wantAsked)
 		}
 		if tt.wantOK {
-			if err != nil || ev.Kind != gateway.EventIgnored || ev.ID == "" {
+			if err != nil || ev.Kind != gateway.EventDispute || ev.ID == "" {
 				t.Errorf("%s: Verify = %+v, %v; want the event", tt.name, ev, err)
 			}
 			continue

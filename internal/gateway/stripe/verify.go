@@ -124,6 +124,10 @@ func eventOf(ev stripego.Event) (gateway.Event, error) {
 		}
 		fillCharge(&out, &c)
 		out.Kind = gateway.EventRefunded
+	case EventDisputeCreated, EventDisputeUpdated, EventDisputeClosed:
+		if err := disputeEvent(&out, ev); err != nil {
+			return gateway.Event{}, err
+		}
 	}
 	return out, nil
 }

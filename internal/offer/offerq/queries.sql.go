@@ -11,7 +11,7 @@ import (
 )
 
 const offerByID = `-- name: OfferByID :one
-SELECT o.id, o.title, o.slug, o.description, o.status, o.amount, o.currency, o.kind, o.recurring_interval, o.recurring_days, o.installments, o.access_days, o.guest_checkout, o.registration_fields, o.language, o.success_url, o.failure_url, o.success_message, o.failure_message, o.contact_email, o.contact_phone, o.contact_note, o.manual_confirm_days, o.created_at, o.updated_at, o.unlisted, o.link_only, o.billing_every, o.billing_unit, o.billing_day, o.billing_periods, o.enrollment_fee, o.grace_days, o.remind_days, o.unlock_by_part,
+SELECT o.id, o.title, o.slug, o.description, o.status, o.amount, o.currency, o.kind, o.recurring_interval, o.recurring_days, o.installments, o.access_days, o.guest_checkout, o.registration_fields, o.language, o.success_url, o.failure_url, o.success_message, o.failure_message, o.contact_email, o.contact_phone, o.contact_note, o.manual_confirm_days, o.created_at, o.updated_at, o.unlisted, o.link_only, o.billing_every, o.billing_unit, o.billing_day, o.billing_periods, o.enrollment_fee, o.grace_days, o.remind_days, o.unlock_by_part, o.refund_access, o.dispute_access,
        ARRAY(SELECT op.product_id FROM offer_products op WHERE op.offer_id = o.id ORDER BY op.product_id)::bigint[] AS product_ids,
        ARRAY(SELECT ops.payment_system_id FROM offer_payment_systems ops WHERE ops.offer_id = o.id
              ORDER BY ops.position, ops.payment_system_id)::bigint[] AS payment_system_ids
@@ -63,6 +63,8 @@ func (q *Queries) OfferByID(ctx context.Context, id int64) (OfferByIDRow, error)
 		&i.Offer.GraceDays,
 		&i.Offer.RemindDays,
 		&i.Offer.UnlockByPart,
+		&i.Offer.RefundAccess,
+		&i.Offer.DisputeAccess,
 		&i.ProductIds,
 		&i.PaymentSystemIds,
 	)
@@ -165,7 +167,7 @@ func (q *Queries) OfferCreate(ctx context.Context, arg OfferCreateParams) (Offer
 }
 
 const offerForUpdate = `-- name: OfferForUpdate :one
-SELECT o.id, o.title, o.slug, o.description, o.status, o.amount, o.currency, o.kind, o.recurring_interval, o.recurring_days, o.installments, o.access_days, o.guest_checkout, o.registration_fields, o.language, o.success_url, o.failure_url, o.success_message, o.failure_message, o.contact_email, o.contact_phone, o.contact_note, o.manual_confirm_days, o.created_at, o.updated_at, o.unlisted, o.link_only, o.billing_every, o.billing_unit, o.billing_day, o.billing_periods, o.enrollment_fee, o.grace_days, o.remind_days, o.unlock_by_part,
+SELECT o.id, o.title, o.slug, o.description, o.status, o.amount, o.currency, o.kind, o.recurring_interval, o.recurring_days, o.installments, o.access_days, o.guest_checkout, o.registration_fields, o.language, o.success_url, o.failure_url, o.success_message, o.failure_message, o.contact_email, o.contact_phone, o.contact_note, o.manual_confirm_days, o.created_at, o.updated_at, o.unlisted, o.link_only, o.billing_every, o.billing_unit, o.billing_day, o.billing_periods, o.enrollment_fee, o.grace_days, o.remind_days, o.unlock_by_part, o.refund_access, o.dispute_access,
        ARRAY(SELECT op.product_id FROM offer_products op WHERE op.offer_id = o.id ORDER BY op.product_id)::bigint[] AS product_ids,
        ARRAY(SELECT ops.payment_system_id FROM offer_payment_systems ops WHERE ops.offer_id = o.id
              ORDER BY ops.position, ops.payment_system_id)::bigint[] AS payment_system_ids
@@ -217,6 +219,8 @@ func (q *Queries) OfferForUpdate(ctx context.Context, id int64) (OfferForUpdateR
 		&i.Offer.GraceDays,
 		&i.Offer.RemindDays,
 		&i.Offer.UnlockByPart,
+		&i.Offer.RefundAccess,
+		&i.Offer.DisputeAccess,
 		&i.ProductIds,
 		&i.PaymentSystemIds,
 	)
@@ -224,7 +228,7 @@ func (q *Queries) OfferForUpdate(ctx context.Context, id int64) (OfferForUpdateR
 }
 
 const offerList = `-- name: OfferList :many
-SELECT o.id, o.title, o.slug, o.description, o.status, o.amount, o.currency, o.kind, o.recurring_interval, o.recurring_days, o.installments, o.access_days, o.guest_checkout, o.registration_fields, o.language, o.success_url, o.failure_url, o.success_message, o.failure_message, o.contact_email, o.contact_phone, o.contact_note, o.manual_confirm_days, o.created_at, o.updated_at, o.unlisted, o.link_only, o.billing_every, o.billing_unit, o.billing_day, o.billing_periods, o.enrollment_fee, o.grace_days, o.remind_days, o.unlock_by_part,
+SELECT o.id, o.title, o.slug, o.description, o.status, o.amount, o.currency, o.kind, o.recurring_interval, o.recurring_days, o.installments, o.access_days, o.guest_checkout, o.registration_fields, o.language, o.success_url, o.failure_url, o.success_message, o.failure_message, o.contact_email, o.contact_phone, o.contact_note, o.manual_confirm_days, o.created_at, o.updated_at, o.unlisted, o.link_only, o.billing_every, o.billing_unit, o.billing_day, o.billing_periods, o.enrollment_fee, o.grace_days, o.remind_days, o.unlock_by_part, o.refund_access, o.dispute_access,
        ARRAY(SELECT op.product_id FROM offer_products op WHERE op.offer_id = o.id ORDER BY op.product_id)::bigint[] AS product_ids,
        ARRAY(SELECT ops.payment_system_id FROM offer_payment_systems ops WHERE ops.offer_id = o.id
              ORDER BY ops.position, ops.payment_system_id)::bigint[] AS payment_system_ids
@@ -302,6 +306,8 @@ func (q *Queries) OfferList(ctx context.Context, arg OfferListParams) ([]OfferLi
 			&i.Offer.GraceDays,
 			&i.Offer.RemindDays,
 			&i.Offer.UnlockByPart,
+			&i.Offer.RefundAccess,
+			&i.Offer.DisputeAccess,
 			&i.ProductIds,
 			&i.PaymentSystemIds,
 		); err != nil {
@@ -364,7 +370,7 @@ func (q *Queries) OfferProductsClear(ctx context.Context, offerID int64) error {
 }
 
 const offerPublishedBySlug = `-- name: OfferPublishedBySlug :one
-SELECT o.id, o.title, o.slug, o.description, o.status, o.amount, o.currency, o.kind, o.recurring_interval, o.recurring_days, o.installments, o.access_days, o.guest_checkout, o.registration_fields, o.language, o.success_url, o.failure_url, o.success_message, o.failure_message, o.contact_email, o.contact_phone, o.contact_note, o.manual_confirm_days, o.created_at, o.updated_at, o.unlisted, o.link_only, o.billing_every, o.billing_unit, o.billing_day, o.billing_periods, o.enrollment_fee, o.grace_days, o.remind_days, o.unlock_by_part,
+SELECT o.id, o.title, o.slug, o.description, o.status, o.amount, o.currency, o.kind, o.recurring_interval, o.recurring_days, o.installments, o.access_days, o.guest_checkout, o.registration_fields, o.language, o.success_url, o.failure_url, o.success_message, o.failure_message, o.contact_email, o.contact_phone, o.contact_note, o.manual_confirm_days, o.created_at, o.updated_at, o.unlisted, o.link_only, o.billing_every, o.billing_unit, o.billing_day, o.billing_periods, o.enrollment_fee, o.grace_days, o.remind_days, o.unlock_by_part, o.refund_access, o.dispute_access,
        ARRAY(SELECT op.product_id FROM offer_products op WHERE op.offer_id = o.id ORDER BY op.product_id)::bigint[] AS product_ids,
        ARRAY(SELECT ops.payment_system_id FROM offer_payment_systems ops WHERE ops.offer_id = o.id
              ORDER BY ops.position, ops.payment_system_id)::bigint[] AS payment_system_ids,
@@ -421,11 +427,29 @@ func (q *Queries) OfferPublishedBySlug(ctx context.Context, slug string) (OfferP
 		&i.Offer.GraceDays,
 		&i.Offer.RemindDays,
 		&i.Offer.UnlockByPart,
+		&i.Offer.RefundAccess,
+		&i.Offer.DisputeAccess,
 		&i.ProductIds,
 		&i.PaymentSystemIds,
 		&i.ProductNames,
 	)
 	return i, err
+}
+
+const offerSetAccess = `-- name: OfferSetAccess :exec
+UPDATE offers SET refund_access = $1, dispute_access = $2 WHERE id = $3
+`
+
+type OfferSetAccessParams struct {
+	RefundAccess  string
+	DisputeAccess string
+	ID            int64
+}
+
+// What a refund and a dispute of the offer's orders do to their access (access_policy.go).
+func (q *Queries) OfferSetAccess(ctx context.Context, arg OfferSetAccessParams) error {
+	_, err := q.db.Exec(ctx, offerSetAccess, arg.RefundAccess, arg.DisputeAccess, arg.ID)
+	return err
 }
 
 const offerSetStatus = `-- name: OfferSetStatus :execrows

@@ -10,7 +10,7 @@ import (
 )
 
 const exceptionItem = `-- name: ExceptionItem :one
-SELECT x.id, x.kind, x.order_id, x.payment_system_id, x.gateway_event_id, x.gateway_ref, x.amount, x.currency, x.status, x.note, x.resolved_by, x.resolved_at, x.created_at, x.resolution, x.gateway_alt_ref, x.refunded_amount, x.refund_status, x.refund_key, x.refund_note, x.refund_actor, x.refund_requested_at, x.refund_checked_at, coalesce(o.number, '')::text AS order_number, coalesce(o.status, '')::text AS order_status,
+SELECT x.id, x.kind, x.order_id, x.payment_system_id, x.gateway_event_id, x.gateway_ref, x.amount, x.currency, x.status, x.note, x.resolved_by, x.resolved_at, x.created_at, x.resolution, x.gateway_alt_ref, x.refunded_amount, x.refund_status, x.refund_key, x.refund_note, x.refund_actor, x.refund_requested_at, x.refund_checked_at, x.dispute_ref, x.dispute_status, x.dispute_reason, x.dispute_stage, x.dispute_at, x.evidence_due_at, x.outcome, x.access, coalesce(o.number, '')::text AS order_number, coalesce(o.status, '')::text AS order_status,
        coalesce(o.contact_id, 0)::bigint AS contact_id
 FROM payment_exceptions x
 LEFT JOIN orders o ON o.id = x.order_id
@@ -50,6 +50,14 @@ func (q *Queries) ExceptionItem(ctx context.Context, id int64) (ExceptionItemRow
 		&i.PaymentException.RefundActor,
 		&i.PaymentException.RefundRequestedAt,
 		&i.PaymentException.RefundCheckedAt,
+		&i.PaymentException.DisputeRef,
+		&i.PaymentException.DisputeStatus,
+		&i.PaymentException.DisputeReason,
+		&i.PaymentException.DisputeStage,
+		&i.PaymentException.DisputeAt,
+		&i.PaymentException.EvidenceDueAt,
+		&i.PaymentException.Outcome,
+		&i.PaymentException.Access,
 		&i.OrderNumber,
 		&i.OrderStatus,
 		&i.ContactID,
@@ -58,7 +66,7 @@ func (q *Queries) ExceptionItem(ctx context.Context, id int64) (ExceptionItemRow
 }
 
 const exceptionLock = `-- name: ExceptionLock :one
-SELECT id, kind, order_id, payment_system_id, gateway_event_id, gateway_ref, amount, currency, status, note, resolved_by, resolved_at, created_at, resolution, gateway_alt_ref, refunded_amount, refund_status, refund_key, refund_note, refund_actor, refund_requested_at, refund_checked_at FROM payment_exceptions WHERE id = $1 FOR UPDATE NOWAIT
+SELECT id, kind, order_id, payment_system_id, gateway_event_id, gateway_ref, amount, currency, status, note, resolved_by, resolved_at, created_at, resolution, gateway_alt_ref, refunded_amount, refund_status, refund_key, refund_note, refund_actor, refund_requested_at, refund_checked_at, dispute_ref, dispute_status, dispute_reason, dispute_stage, dispute_at, evidence_due_at, outcome, access FROM payment_exceptions WHERE id = $1 FOR UPDATE NOWAIT
 `
 
 // Locks an exception while an admin's action on it (a refund through the gateway) runs. It does not wait: a second
@@ -90,13 +98,21 @@ func (q *Queries) ExceptionLock(ctx context.Context, id int64) (PaymentException
 		&i.RefundActor,
 		&i.RefundRequestedAt,
 		&i.RefundCheckedAt,
+		&i.DisputeRef,
+		&i.DisputeStatus,
+		&i.DisputeReason,
+		&i.DisputeStage,
+		&i.DisputeAt,
+		&i.EvidenceDueAt,
+		&i.Outcome,
+		&i.Access,
 	)
 	return i, err
 }
 
 const exceptionsInbox = `-- name: ExceptionsInbox :many
 
-SELECT x.id, x.kind, x.order_id, x.payment_system_id, x.gateway_event_id, x.gateway_ref, x.amount, x.currency, x.status, x.note, x.resolved_by, x.resolved_at, x.created_at, x.resolution, x.gateway_alt_ref, x.refunded_amount, x.refund_status, x.refund_key, x.refund_note, x.refund_actor, x.refund_requested_at, x.refund_checked_at, coalesce(o.number, '')::text AS order_number, coalesce(o.status, '')::text AS order_status,
+SELECT x.id, x.kind, x.order_id, x.payment_system_id, x.gateway_event_id, x.gateway_ref, x.amount, x.currency, x.status, x.note, x.resolved_by, x.resolved_at, x.created_at, x.resolution, x.gateway_alt_ref, x.refunded_amount, x.refund_status, x.refund_key, x.refund_note, x.refund_actor, x.refund_requested_at, x.refund_checked_at, x.dispute_ref, x.dispute_status, x.dispute_reason, x.dispute_stage, x.dispute_at, x.evidence_due_at, x.outcome, x.access, coalesce(o.number, '')::text AS order_number, coalesce(o.status, '')::text AS order_status,
        coalesce(o.contact_id, 0)::bigint AS contact_id
 FROM payment_exceptions x
 LEFT JOIN orders o ON o.id = x.order_id
@@ -164,6 +180,14 @@ func (q *Queries) ExceptionsInbox(ctx context.Context, arg ExceptionsInboxParams
 			&i.PaymentException.RefundActor,
 			&i.PaymentException.RefundRequestedAt,
 			&i.PaymentException.RefundCheckedAt,
+			&i.PaymentException.DisputeRef,
+			&i.PaymentException.DisputeStatus,
+			&i.PaymentException.DisputeReason,
+			&i.PaymentException.DisputeStage,
+			&i.PaymentException.DisputeAt,
+			&i.PaymentException.EvidenceDueAt,
+			&i.PaymentException.Outcome,
+			&i.PaymentException.Access,
 			&i.OrderNumber,
 			&i.OrderStatus,
 			&i.ContactID,

@@ -11,7 +11,7 @@ import (
 )
 
 const exceptionGet = `-- name: ExceptionGet :one
-SELECT id, kind, order_id, payment_system_id, gateway_event_id, gateway_ref, amount, currency, status, note, resolved_by, resolved_at, created_at, resolution, gateway_alt_ref, refunded_amount, refund_status, refund_key, refund_note, refund_actor, refund_requested_at, refund_checked_at FROM payment_exceptions WHERE id = $1
+SELECT id, kind, order_id, payment_system_id, gateway_event_id, gateway_ref, amount, currency, status, note, resolved_by, resolved_at, created_at, resolution, gateway_alt_ref, refunded_amount, refund_status, refund_key, refund_note, refund_actor, refund_requested_at, refund_checked_at, dispute_ref, dispute_status, dispute_reason, dispute_stage, dispute_at, evidence_due_at, outcome, access FROM payment_exceptions WHERE id = $1
 `
 
 func (q *Queries) ExceptionGet(ctx context.Context, id int64) (PaymentException, error) {
@@ -40,6 +40,14 @@ func (q *Queries) ExceptionGet(ctx context.Context, id int64) (PaymentException,
 		&i.RefundActor,
 		&i.RefundRequestedAt,
 		&i.RefundCheckedAt,
+		&i.DisputeRef,
+		&i.DisputeStatus,
+		&i.DisputeReason,
+		&i.DisputeStage,
+		&i.DisputeAt,
+		&i.EvidenceDueAt,
+		&i.Outcome,
+		&i.Access,
 	)
 	return i, err
 }
@@ -49,7 +57,7 @@ INSERT INTO payment_exceptions (kind, order_id, payment_system_id, gateway_event
                                 amount, currency, note)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
         $9)
-RETURNING id, kind, order_id, payment_system_id, gateway_event_id, gateway_ref, amount, currency, status, note, resolved_by, resolved_at, created_at, resolution, gateway_alt_ref, refunded_amount, refund_status, refund_key, refund_note, refund_actor, refund_requested_at, refund_checked_at
+RETURNING id, kind, order_id, payment_system_id, gateway_event_id, gateway_ref, amount, currency, status, note, resolved_by, resolved_at, created_at, resolution, gateway_alt_ref, refunded_amount, refund_status, refund_key, refund_note, refund_actor, refund_requested_at, refund_checked_at, dispute_ref, dispute_status, dispute_reason, dispute_stage, dispute_at, evidence_due_at, outcome, access
 `
 
 type ExceptionInsertParams struct {
@@ -100,6 +108,14 @@ func (q *Queries) ExceptionInsert(ctx context.Context, arg ExceptionInsertParams
 		&i.RefundActor,
 		&i.RefundRequestedAt,
 		&i.RefundCheckedAt,
+		&i.DisputeRef,
+		&i.DisputeStatus,
+		&i.DisputeReason,
+		&i.DisputeStage,
+		&i.DisputeAt,
+		&i.EvidenceDueAt,
+		&i.Outcome,
+		&i.Access,
 	)
 	return i, err
 }
@@ -107,7 +123,7 @@ func (q *Queries) ExceptionInsert(ctx context.Context, arg ExceptionInsertParams
 const exceptionResolve = `-- name: ExceptionResolve :one
 UPDATE payment_exceptions SET status = 'resolved', resolution = $1, resolved_by = $2, resolved_at = now()
 WHERE id = $3 AND status = 'open'
-RETURNING id, kind, order_id, payment_system_id, gateway_event_id, gateway_ref, amount, currency, status, note, resolved_by, resolved_at, created_at, resolution, gateway_alt_ref, refunded_amount, refund_status, refund_key, refund_note, refund_actor, refund_requested_at, refund_checked_at
+RETURNING id, kind, order_id, payment_system_id, gateway_event_id, gateway_ref, amount, currency, status, note, resolved_by, resolved_at, created_at, resolution, gateway_alt_ref, refunded_amount, refund_status, refund_key, refund_note, refund_actor, refund_requested_at, refund_checked_at, dispute_ref, dispute_status, dispute_reason, dispute_stage, dispute_at, evidence_due_at, outcome, access
 `
 
 type ExceptionResolveParams struct {
@@ -142,6 +158,14 @@ func (q *Queries) ExceptionResolve(ctx context.Context, arg ExceptionResolvePara
 		&i.RefundActor,
 		&i.RefundRequestedAt,
 		&i.RefundCheckedAt,
+		&i.DisputeRef,
+		&i.DisputeStatus,
+		&i.DisputeReason,
+		&i.DisputeStage,
+		&i.DisputeAt,
+		&i.EvidenceDueAt,
+		&i.Outcome,
+		&i.Access,
 	)
 	return i, err
 }

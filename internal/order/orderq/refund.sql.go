@@ -34,7 +34,7 @@ func (q *Queries) ExceptionRefundClear(ctx context.Context, arg ExceptionRefundC
 const exceptionRefundDone = `-- name: ExceptionRefundDone :one
 UPDATE payment_exceptions SET refund_status = '', refunded_amount = refunded_amount + $1
 WHERE id = $2 AND refund_status = 'pending' AND refund_key = $3
-RETURNING id, kind, order_id, payment_system_id, gateway_event_id, gateway_ref, amount, currency, status, note, resolved_by, resolved_at, created_at, resolution, gateway_alt_ref, refunded_amount, refund_status, refund_key, refund_note, refund_actor, refund_requested_at, refund_checked_at
+RETURNING id, kind, order_id, payment_system_id, gateway_event_id, gateway_ref, amount, currency, status, note, resolved_by, resolved_at, created_at, resolution, gateway_alt_ref, refunded_amount, refund_status, refund_key, refund_note, refund_actor, refund_requested_at, refund_checked_at, dispute_ref, dispute_status, dispute_reason, dispute_stage, dispute_at, evidence_due_at, outcome, access
 `
 
 type ExceptionRefundDoneParams struct {
@@ -71,6 +71,14 @@ func (q *Queries) ExceptionRefundDone(ctx context.Context, arg ExceptionRefundDo
 		&i.RefundActor,
 		&i.RefundRequestedAt,
 		&i.RefundCheckedAt,
+		&i.DisputeRef,
+		&i.DisputeStatus,
+		&i.DisputeReason,
+		&i.DisputeStage,
+		&i.DisputeAt,
+		&i.EvidenceDueAt,
+		&i.Outcome,
+		&i.Access,
 	)
 	return i, err
 }
@@ -134,7 +142,7 @@ WHERE id IN (
     ORDER BY x.refund_checked_at, x.id
     LIMIT $3
     FOR UPDATE SKIP LOCKED)
-RETURNING id, kind, order_id, payment_system_id, gateway_event_id, gateway_ref, amount, currency, status, note, resolved_by, resolved_at, created_at, resolution, gateway_alt_ref, refunded_amount, refund_status, refund_key, refund_note, refund_actor, refund_requested_at, refund_checked_at
+RETURNING id, kind, order_id, payment_system_id, gateway_event_id, gateway_ref, amount, currency, status, note, resolved_by, resolved_at, created_at, resolution, gateway_alt_ref, refunded_amount, refund_status, refund_key, refund_note, refund_actor, refund_requested_at, refund_checked_at, dispute_ref, dispute_status, dispute_reason, dispute_stage, dispute_at, evidence_due_at, outcome, access
 `
 
 type ExceptionsClaimRefundPendingParams struct {
@@ -177,6 +185,14 @@ func (q *Queries) ExceptionsClaimRefundPending(ctx context.Context, arg Exceptio
 			&i.RefundActor,
 			&i.RefundRequestedAt,
 			&i.RefundCheckedAt,
+			&i.DisputeRef,
+			&i.DisputeStatus,
+			&i.DisputeReason,
+			&i.DisputeStage,
+			&i.DisputeAt,
+			&i.EvidenceDueAt,
+			&i.Outcome,
+			&i.Access,
 		); err != nil {
 			return nil, err
 		}
