@@ -39,11 +39,12 @@ var Languages = []string{"en", "es", "fr", "ru", "uk"}
 // Keys lists every key; a test checks each has a text in each language.
 var Keys = append([]Key{Price, OneTime, PerWeek, PerMonth, PerYear, EveryNDays, InNInstallments, InstallmentOf, Includes,
 	AccessForever, AccessDays, ChoosePayment, Pay, PayWith, NoPaymentSystems, ContactUs, Email, Phone,
-	NotFoundTitle, NotFoundBody}, append(accountKeys, append(gatewayKeys, append(guestKeys, append(proofKeys, append(linkKeys, enrollKeys...)...)...)...)...)...)
+	NotFoundTitle, NotFoundBody}, append(accountKeys, append(gatewayKeys, append(guestKeys, append(proofKeys, append(linkKeys, append(enrollKeys, inboxKeys...)...)...)...)...)...)...)
 
 // catalog is every text by language: the offer page's texts below and the account and checkout texts of
 // account.go and gateway.go.
-var catalog = merge(offerTexts, accountTexts, gatewayTexts, guestTexts, proofTexts, linkTexts, enrollTexts)
+var catalog = merge(offerTexts, accountTexts, gatewayTexts, guestTexts, proofTexts, linkTexts, enrollTexts,
+	inboxTexts)
 
 // merge joins catalogs of disjoint keys into one.
 func merge(parts ...map[string]map[Key]string) map[string]map[Key]string {

@@ -62,16 +62,19 @@ type prepared struct {
 // The notification is stored at the end, with what applying it did (one insert, no update), unless an exception
 // needs its row first (eventRow): a delivery stored before finds its key taken there and rolls back whatever it
 // applied. Two deliveries at once wait for each other at the order's lock or at the key.
+//
+// A notification that fails to apply is stored as failed (applyFailed, replay.go) and the error returned: the
+// gateway's next delivery, or a manager's ReplayEvent, claims that row and applies it.
 func (s *Service) Ingest(ctx context.Context, sys gateway.System, ev gateway.Event, body []byte) (Outcome, error) {
 	if ev.ID == "" {
 		return Outcome{}, check.Field("event_id", "is required")
 	}
-	pre, err := s.prepare(ctx, sys, ev)
-	if err != nil {
-		return Outcome{}, err
-	}
 	row := &eventRow{p: orderq.GatewayEventInsertParams{PaymentSystemID: sys.ID, EventID: ev.ID, Type: ev.Type,
 		Kind: string(ev.Kind), Body: storableText(body)}}
+	pre, err := s.prepare(ctx, sys, ev)
+	if err != nil {
+		return Outcome{}, s.applyFailed(ctx, row, ev, pre.order.ID, err)
+	}
 	var out Outcome
 	err = pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
 		if out, err = s.applyTx(ctx, tx, pre, ev, row); err != nil {
@@ -89,7 +92,10 @@ func (s *Service) Ingest(ctx context.Context, sys gateway.System, ev gateway.Eve
 	if errors.Is(err, errDuplicate) {
 		return Outcome{Result: ResultDuplicate, Duplicate: true}, nil
 	}
-	return out, err
+	if err != nil {
+		return Outcome{}, s.applyFailed(ctx, row, ev, pre.order.ID, err)
+	}
+	return out, nil
 }
 
 // errDuplicate is eventRow's: the notification was stored before (by a delivery that committed first).
@@ -113,7 +119,9 @@ func (r *eventRow) idTx(ctx context.Context, tx pgx.Tx) (int64, error) {
 	}
 	id, err := orderq.New(tx).GatewayEventInsert(ctx, r.p)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return 0, errDuplicate
+		if id, err = r.claimFailedTx(ctx, tx); err != nil {
+			return 0, err
+		}
 	}
 	if err != nil {
 		return 0, fmt.Errorf("store event %s: %w", r.p.EventID, err)
@@ -135,7 +143,10 @@ func (r *eventRow) doneTx(ctx context.Context, tx pgx.Tx, out Outcome) error {
 	}
 	_, err := orderq.New(tx).GatewayEventInsertDone(ctx, p)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return errDuplicate
+		if r.id, err = r.claimFailedTx(ctx, tx); err != nil {
+			return err
+		}
+		return markProcessed(ctx, tx, r.id, out)
 	}
 	if err != nil {
 		return fmt.Errorf("store event %s: %w", r.p.EventID, err)

@@ -30,7 +30,8 @@ import (
 
 // completion describes one completion of an open order: who completes it, with what money.
 type completion struct {
-	order   Order          // locked and open; ContactID set (a visitor's payer made by the caller)
+	order   Order          // locked and open (or from); ContactID set (a visitor's payer made by the caller)
+	from    Status         // the status the order completes from: "" for open; refunded, rejected… to reinstate it
 	offer   offer.Offer    // its products are granted for its access days
 	sys     gateway.System // the payment system that took the money: the fee, the payment's mode, the order's system
 	price   money.Money    // the order's price once completed
@@ -62,14 +63,18 @@ type paySuccess struct {
 // openAttempt is what a gateway's payment (or an accepted one) may find its attempt in.
 var openAttempt = []string{PaymentPending, PaymentProcessing, PaymentFailed}
 
-// completeTx completes c.order: it becomes completed at c.price through c.sys (an order decided meanwhile is the
-// ErrNotOpen conflict), its payment succeeded with fee and net, its offer granted, the timelines, the e-mail (or
-// the welcome link) and the audit entry written. It returns the order as completed.
+// completeTx completes c.order: it becomes completed at c.price through c.sys, from open or from c.from (a
+// reinstated order; an order decided meanwhile is the ErrNotOpen conflict), its payment succeeded with fee and net,
+// its offer granted, the timelines, the e-mail (or the welcome link) and the audit entry written. It returns the
+// order as completed.
 func (s *Service) completeTx(ctx context.Context, tx pgx.Tx, c completion) (Order, error) {
-	o := c.order
+	o, from := c.order, c.from
+	if from == "" {
+		from = StatusOpen
+	}
 	r, err := orderq.New(tx).OrderComplete(ctx, orderq.OrderCompleteParams{ID: o.ID, Amount: c.price.Amount,
 		Currency: c.price.Currency, PaymentSystemID: c.sys.ID, DecidedBy: audit.ActorFrom(ctx).Label,
-		DecisionNote: c.note})
+		DecisionNote: c.note, FromStatus: string(from)})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return o, conflictTx(ctx, tx, o.ID, ErrNotOpen) // cannot happen under the lock; never guess
 	}

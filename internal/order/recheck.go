@@ -294,10 +294,12 @@ type GatewayEvent struct {
 	EventID         string // the gateway's id ("status:<ref>:<kind>" for a re-check)
 	Type            string // the gateway's event type
 	Kind            gateway.EventKind
-	Result          string // what applying it did
+	Result          string // what applying it did; ResultApplyFailed while it has not applied (ReplayEvent)
 	Body            string // as received
 	ReceivedAt      time.Time
 	ProcessedAt     *time.Time
+	Failures        int        // how many times applying it failed (it may have applied since)
+	FailedAt        *time.Time // when applying it last failed
 }
 
 // MaxGatewayEvents bounds how many of an order's notifications GatewayEvents returns.
@@ -313,9 +315,7 @@ func (s *Service) GatewayEvents(ctx context.Context, id int64) ([]GatewayEvent, 
 	}
 	out := make([]GatewayEvent, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, GatewayEvent{ID: r.ID, PaymentSystemID: r.PaymentSystemID, EventID: r.EventID, Type: r.Type,
-			Kind: gateway.EventKind(r.Kind), Result: r.Result, Body: r.Body, ReceivedAt: r.ReceivedAt,
-			ProcessedAt: r.ProcessedAt})
+		out = append(out, gatewayEventOf(r))
 	}
 	return out, nil
 }

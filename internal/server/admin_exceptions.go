@@ -179,6 +179,9 @@ func (s *Server) exceptionView(r *http.Request, id int64) (admin.ExceptionView, 
 			}
 		}
 	}
+	if v.More, err = s.exceptionMore(ctx, x, row.Amount); err != nil {
+		return v, err
+	}
 	if _, ok := s.gateways.Provider(sys.Type); ok && x.CanRefund(sys) {
 		v.CanRefund = true
 		v.RefundText = fmt.Sprintf("Return %s of payment %s through %s. Bursar records nothing else: the money was "+

@@ -305,6 +305,7 @@ func (s *Server) orderView(r *http.Request, id int64) (admin.OrderView, error) {
 	if err != nil {
 		return admin.OrderView{}, err
 	}
+	lang := s.schoolLang(ctx)
 	for _, e := range events {
 		name := systems[e.PaymentSystemID].Name
 		if name == "" {
@@ -313,6 +314,7 @@ func (s *Server) orderView(r *http.Request, id int64) (admin.OrderView, error) {
 		v.GatewayEvents = append(v.GatewayEvents, admin.GatewayEventRow{ID: e.ID,
 			At: e.ReceivedAt.UTC().Format(timeFormat), System: name, EventID: e.EventID, Type: e.Type,
 			Kind: string(e.Kind), Result: e.Result, Body: prettyBody(e.Body), Recheck: strings.HasPrefix(e.EventID, "status:")})
+		replayRow(&v.GatewayEvents[len(v.GatewayEvents)-1], id, e, lang)
 	}
 	return v, nil
 }

@@ -30,6 +30,8 @@ type exceptionJSON struct {
 	CreatedAt       time.Time  `json:"created_at"`
 	CanAccept       bool       `json:"can_accept"`
 	CanRefund       bool       `json:"can_refund"`
+	CanApply        bool       `json:"can_apply"`
+	CanReinstate    bool       `json:"can_reinstate"`
 	// Dispute is the dispute the exception follows (null for none); access is the access decision it asks for
 	// (ask: POST …/revoke-access or …/keep-access) or records (revoked, kept), "" for none.
 	Dispute         *exceptionDisputeJSON `json:"dispute"`
@@ -69,8 +71,8 @@ func exceptionOut(x order.ExceptionItem, systems map[int64]gateway.System) excep
 		Amount: x.Amount.Amount, Currency: x.Amount.Currency, Note: x.Note, Resolution: x.Resolution,
 		RefundedAmount: x.RefundedAmount, ResolvedBy: x.ResolvedBy,
 		ResolvedAt: utcPtr(x.ResolvedAt), CreatedAt: x.CreatedAt.UTC(), CanAccept: x.CanAccept(),
-		CanRefund: x.CanRefund(systems[x.PaymentSystemID]), Dispute: disputeJSON(x.Exception), Access: x.Access,
-		CanDecideAccess: x.CanDecideAccess()}
+		CanRefund: x.CanRefund(systems[x.PaymentSystemID]), CanApply: x.CanApply(), CanReinstate: x.CanReinstate(),
+		Dispute: disputeJSON(x.Exception), Access: x.Access, CanDecideAccess: x.CanDecideAccess()}
 }
 
 func (s *Server) apiExceptions(w http.ResponseWriter, r *http.Request) {

@@ -2,7 +2,7 @@ package server
 
 import (
 	"encoding/json"
-	"html"
+	stdhtml "html"
 	"io"
 	"net/http"
 	"slices"
@@ -167,7 +167,7 @@ func TestAPIDocsPage(t *testing.T) {
 	wantStatus(t, res, raw, http.StatusOK)
 	page := string(raw)
 	for _, op := range apiOps() {
-		if !strings.Contains(page, html.EscapeString(op.Method+" /api/v1"+op.Path)) {
+		if !strings.Contains(page, stdhtml.EscapeString(op.Method+" /api/v1"+op.Path)) {
 			t.Errorf("the page lacks %s %s", op.Method, op.Path)
 		}
 		if sc := op.scope(); sc != "" && !strings.Contains(page, "Scope: `"+sc+"`") {

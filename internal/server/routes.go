@@ -128,6 +128,7 @@ func (s *Server) Handler() http.Handler {
 			r.Post("/orders/{id}/reject", s.adminOrderReject)
 			r.Post("/orders/{id}/refund", s.adminOrderRefund)
 			r.Post("/orders/{id}/recheck", s.adminOrderRecheck)
+			r.Post("/orders/{id}/events/{event}/replay", s.adminOrderReplay)
 			r.Get("/orders/{id}/proofs/{proof}", s.adminOrderProof)
 
 			r.Get("/payment-links", s.adminPaymentLinks)
@@ -162,6 +163,8 @@ func (s *Server) Handler() http.Handler {
 			r.Post("/exceptions/{id}/refund", s.adminExceptionRefund)
 			r.Post("/exceptions/{id}/revoke-access", s.adminExceptionRevokeAccess)
 			r.Post("/exceptions/{id}/keep-access", s.adminExceptionKeepAccess)
+			r.Post("/exceptions/{id}/apply", s.adminExceptionApply)
+			r.Post("/exceptions/{id}/reinstate", s.adminExceptionReinstate)
 			r.Get("/transactions", s.adminTransactions)
 			r.Get("/transactions.csv", s.adminTransactionsCSV)
 
@@ -241,6 +244,8 @@ func (s *Server) Handler() http.Handler {
 		r.Post("/orders/{id}/reject", s.apiOrderReject)
 		r.Post("/orders/{id}/refund", s.apiOrderRefund)
 		r.Post("/orders/{id}/recheck", s.apiOrderRecheck)
+		r.Get("/orders/{id}/events", s.apiOrderEvents)
+		r.Post("/orders/{id}/events/{event}/replay", s.apiOrderReplay)
 		r.Get("/orders/{id}/proofs", s.apiOrderProofs)
 		r.Get("/orders/{id}/proofs/{proof}/file", s.apiOrderProofFile)
 		r.Post("/manual-payments", s.apiManualPaymentCreate)
@@ -285,6 +290,9 @@ func (s *Server) Handler() http.Handler {
 		r.Post("/payment-exceptions/{id}/refund", s.apiExceptionRefund)
 		r.Post("/payment-exceptions/{id}/revoke-access", s.apiExceptionRevokeAccess)
 		r.Post("/payment-exceptions/{id}/keep-access", s.apiExceptionKeepAccess)
+		r.Get("/payment-exceptions/{id}/candidates", s.apiExceptionCandidates)
+		r.Post("/payment-exceptions/{id}/apply", s.apiExceptionApply)
+		r.Post("/payment-exceptions/{id}/reinstate", s.apiExceptionReinstate)
 		r.Get("/transactions", s.apiTransactions)
 
 		r.Post("/access", s.apiAccessGrant)

@@ -176,6 +176,10 @@ type GatewayEvent struct {
 	ReceivedAt      time.Time
 	ProcessedAt     *time.Time
 	Result          string
+	ApplyError      string
+	Failures        int32
+	FailedAt        *time.Time
+	Event           []byte
 }
 
 type IdempotencyKey struct {

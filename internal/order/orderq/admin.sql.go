@@ -214,7 +214,7 @@ func (q *Queries) ExceptionsOpenCount(ctx context.Context) (int64, error) {
 }
 
 const gatewayEventGet = `-- name: GatewayEventGet :one
-SELECT id, payment_system_id, event_id, type, kind, order_id, body, received_at, processed_at, result FROM gateway_events WHERE id = $1
+SELECT id, payment_system_id, event_id, type, kind, order_id, body, received_at, processed_at, result, apply_error, failures, failed_at, event FROM gateway_events WHERE id = $1
 `
 
 func (q *Queries) GatewayEventGet(ctx context.Context, id int64) (GatewayEvent, error) {
@@ -231,6 +231,10 @@ func (q *Queries) GatewayEventGet(ctx context.Context, id int64) (GatewayEvent, 
 		&i.ReceivedAt,
 		&i.ProcessedAt,
 		&i.Result,
+		&i.ApplyError,
+		&i.Failures,
+		&i.FailedAt,
+		&i.Event,
 	)
 	return i, err
 }

@@ -190,7 +190,8 @@ func (q *Queries) ExceptionsRefundedFor(ctx context.Context, arg ExceptionsRefun
 }
 
 const gatewayEventID = `-- name: GatewayEventID :one
-SELECT id FROM gateway_events WHERE payment_system_id = $1 AND event_id = $2
+SELECT id FROM gateway_events
+WHERE payment_system_id = $1 AND event_id = $2 AND result <> 'apply_failed'
 `
 
 type GatewayEventIDParams struct {
@@ -198,7 +199,8 @@ type GatewayEventIDParams struct {
 	EventID         string
 }
 
-// The stored notification of a system with a gateway event id, if any.
+// The stored notification of a system with a gateway event id, if any, unless it failed to apply (a later delivery
+// or a replay applies that one).
 func (q *Queries) GatewayEventID(ctx context.Context, arg GatewayEventIDParams) (int64, error) {
 	row := q.db.QueryRow(ctx, gatewayEventID, arg.PaymentSystemID, arg.EventID)
 	var id int64
@@ -285,7 +287,7 @@ func (q *Queries) GatewayEventProcessed(ctx context.Context, arg GatewayEventPro
 }
 
 const gatewayEventsForOrder = `-- name: GatewayEventsForOrder :many
-SELECT id, payment_system_id, event_id, type, kind, order_id, body, received_at, processed_at, result FROM gateway_events WHERE order_id = $1 ORDER BY id
+SELECT id, payment_system_id, event_id, type, kind, order_id, body, received_at, processed_at, result, apply_error, failures, failed_at, event FROM gateway_events WHERE order_id = $1 ORDER BY id
 `
 
 func (q *Queries) GatewayEventsForOrder(ctx context.Context, orderID *int64) ([]GatewayEvent, error) {
@@ -308,6 +310,10 @@ func (q *Queries) GatewayEventsForOrder(ctx context.Context, orderID *int64) ([]
 			&i.ReceivedAt,
 			&i.ProcessedAt,
 			&i.Result,
+			&i.ApplyError,
+			&i.Failures,
+			&i.FailedAt,
+			&i.Event,
 		); err != nil {
 			return nil, err
 		}
@@ -397,7 +403,7 @@ const orderComplete = `-- name: OrderComplete :one
 UPDATE orders
 SET status = 'completed', amount = $1, currency = $2, payment_system_id = $3,
     decided_at = now(), decided_by = $4, decision_note = $5, updated_at = now()
-WHERE id = $6 AND status = 'open'
+WHERE id = $6 AND status = $7
 RETURNING id, number, status, offer_id, offer_title, contact_id, payment_system_id, amount, currency, list_amount, list_currency, language, channel, deadline_at, decided_at, decided_by, decision_note, created_at, updated_at
 `
 
@@ -408,10 +414,12 @@ type OrderCompleteParams struct {
 	DecidedBy       string
 	DecisionNote    string
 	ID              int64
+	FromStatus      string
 }
 
-// An open order completes (completeTx, the one completion workflow): at its price (a manager's correction, or the
-// amount an accepted exception reported), through the payment system that took the money.
+// An order completes (completeTx, the one completion workflow) from the status it is expected in (open; refunded,
+// rejected… when an exception's payment reinstates it): at its price (a manager's correction, or the amount an
+// accepted exception reported), through the payment system that took the money.
 func (q *Queries) OrderComplete(ctx context.Context, arg OrderCompleteParams) (Order, error) {
 	row := q.db.QueryRow(ctx, orderComplete,
 		arg.Amount,
@@ -420,6 +428,7 @@ func (q *Queries) OrderComplete(ctx context.Context, arg OrderCompleteParams) (O
 		arg.DecidedBy,
 		arg.DecisionNote,
 		arg.ID,
+		arg.FromStatus,
 	)
 	var i Order
 	err := row.Scan(

@@ -205,7 +205,7 @@ func (q *Queries) ExceptionsClaimRefundPending(ctx context.Context, arg Exceptio
 }
 
 const gatewayEventsOfOrder = `-- name: GatewayEventsOfOrder :many
-SELECT id, payment_system_id, event_id, type, kind, order_id, body, received_at, processed_at, result FROM gateway_events WHERE order_id = $1 ORDER BY id DESC LIMIT $2
+SELECT id, payment_system_id, event_id, type, kind, order_id, body, received_at, processed_at, result, apply_error, failures, failed_at, event FROM gateway_events WHERE order_id = $1 ORDER BY id DESC LIMIT $2
 `
 
 type GatewayEventsOfOrderParams struct {
@@ -234,6 +234,10 @@ func (q *Queries) GatewayEventsOfOrder(ctx context.Context, arg GatewayEventsOfO
 			&i.ReceivedAt,
 			&i.ProcessedAt,
 			&i.Result,
+			&i.ApplyError,
+			&i.Failures,
+			&i.FailedAt,
+			&i.Event,
 		); err != nil {
 			return nil, err
 		}

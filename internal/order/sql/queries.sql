@@ -17,12 +17,13 @@ SELECT * FROM orders WHERE id = @id;
 SELECT * FROM orders WHERE number = @number;
 
 -- name: OrderComplete :one
--- An open order completes (completeTx, the one completion workflow): at its price (a manager's correction, or the
--- amount an accepted exception reported), through the payment system that took the money.
+-- An order completes (completeTx, the one completion workflow) from the status it is expected in (open; refunded,
+-- rejected… when an exception's payment reinstates it): at its price (a manager's correction, or the amount an
+-- accepted exception reported), through the payment system that took the money.
 UPDATE orders
 SET status = 'completed', amount = @amount, currency = @currency, payment_system_id = @payment_system_id,
     decided_at = now(), decided_by = @decided_by, decision_note = @decision_note, updated_at = now()
-WHERE id = @id AND status = 'open'
+WHERE id = @id AND status = @from_status
 RETURNING *;
 
 -- name: OrderReject :one
@@ -155,8 +156,10 @@ ON CONFLICT (payment_system_id, event_id) DO NOTHING
 RETURNING id;
 
 -- name: GatewayEventID :one
--- The stored notification of a system with a gateway event id, if any.
-SELECT id FROM gateway_events WHERE payment_system_id = @payment_system_id AND event_id = @event_id;
+-- The stored notification of a system with a gateway event id, if any, unless it failed to apply (a later delivery
+-- or a replay applies that one).
+SELECT id FROM gateway_events
+WHERE payment_system_id = @payment_system_id AND event_id = @event_id AND result <> 'apply_failed';
 
 -- name: GatewayEventProcessed :exec
 UPDATE gateway_events SET processed_at = now(), result = @result, order_id = @order_id WHERE id = @id;

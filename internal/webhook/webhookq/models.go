@@ -176,6 +176,10 @@ type GatewayEvent struct {
 	ReceivedAt      time.Time
 	ProcessedAt     *time.Time
 	Result          string
+	ApplyError      string
+	Failures        int32
+	FailedAt        *time.Time
+	Event           []byte
 }
 
 type IdempotencyKey struct {
@@ -269,6 +273,8 @@ type Offer struct {
 	GraceDays          int32
 	RemindDays         int32
 	UnlockByPart       bool
+	RefundAccess       string
+	DisputeAccess      string
 }
 
 type OfferPaymentSystem struct {
@@ -401,6 +407,14 @@ type PaymentException struct {
 	RefundActor       string
 	RefundRequestedAt *time.Time
 	RefundCheckedAt   *time.Time
+	DisputeRef        string
+	DisputeStatus     string
+	DisputeReason     string
+	DisputeStage      int16
+	DisputeAt         *time.Time
+	EvidenceDueAt     *time.Time
+	Outcome           string
+	Access            string
 }
 
 type PaymentLink struct {
