@@ -204,7 +204,7 @@ func TestHSTS(t *testing.T) {
 				t.Fatal(err)
 			}
 			srv, _ := newServer(t, Deps{Config: cfg, Log: slog.New(slog.DiscardHandler), Pool: dbtest.New(t)})
-			ts := httptest.NewServer(srv.Handler())
+			ts := httptest.NewServer(validateAPI(t, srv.Handler()))
 			t.Cleanup(ts.Close)
 			for _, path := range []string{"/healthz", "/admin/login", "/api/v1/products", "/no-such-page", "/o/a%00b"} {
 				res, err := http.Get(ts.URL + path)

@@ -220,7 +220,7 @@ func TestListQueriesDoNotGrowWithRows(t *testing.T) {
 	}
 	t.Cleanup(pool.Close)
 	srv, _ := newServer(t, Deps{Config: a.srv.cfg, Log: a.srv.log, Pool: pool})
-	h := srv.Handler()
+	h := validateAPI(t, srv.Handler())
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), roundTripKey{}, &trips)))
 	}))

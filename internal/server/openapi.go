@@ -65,7 +65,8 @@ func paged(params ...apiParam) []apiParam { return slices.Concat(pageParams, par
 
 // apiOps is every documented /api/v1 operation. A new resource adds its table here.
 func apiOps() []apiOp {
-	return slices.Concat(docOps(), catalogOps(), contactOps(), orderOps(), billingOps(), exceptionOps(), inboxOps(), adminOps())
+	return slices.Concat(docOps(), catalogOps(), contactOps(), orderOps(), billingOps(), exceptionOps(), adminOps(),
+		inboxOps(), webhookOps())
 }
 
 // docOps documents the document.

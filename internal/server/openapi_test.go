@@ -2,6 +2,8 @@ package server
 
 import (
 	"encoding/json"
+	stdhtml "html"
+	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -147,6 +149,40 @@ func mapKeys[V any](m map[string]V) func(func(string) bool) {
 			if !yield(k) {
 				return
 			}
+		}
+	}
+}
+
+// TestAPIDocsPage reads the reference page as a person would: every operation is on it with its scope, and its
+// schemas; it loads nothing from elsewhere and needs no script.
+func TestAPIDocsPage(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t)
+	res, err := http.Get(a.ts.URL + "/api/docs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	wantStatus(t, res, raw, http.StatusOK)
+	page := string(raw)
+	for _, op := range apiOps() {
+		if !strings.Contains(page, stdhtml.EscapeString(op.Method+" /api/v1"+op.Path)) {
+			t.Errorf("the page lacks %s %s", op.Method, op.Path)
+		}
+		if sc := op.scope(); sc != "" && !strings.Contains(page, "Scope: `"+sc+"`") {
+			t.Errorf("the page does not name %s %s's scope %s", op.Method, op.Path, sc)
+		}
+	}
+	for _, want := range []string{`id="schema-Problem"`, `id="schema-Order"`, `href="#schema-Product"`,
+		"application/problem+json", "application/pdf", "Idempotency-Key", "422 Unprocessable Entity"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the page lacks %s", want)
+		}
+	}
+	for _, bad := range []string{"<script", `src="http`, `href="http`} {
+		if strings.Contains(page, bad) {
+			t.Errorf("the page holds %s", bad)
 		}
 	}
 }

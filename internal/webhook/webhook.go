@@ -5,7 +5,9 @@
 // backoff for 3 days, a 10 s timeout, a bounded read of the answer, no redirect followed, and no private, loopback,
 // link-local or metadata address reached (checked on the resolved address) unless AllowPrivate.
 //
-// This file holds the types the admin, the API and the app build on; service.go the Service and its use cases.
+// This file holds the types the admin, the API and the app build on. The Service's API (stable for the admin screens):
+// Create, Update, Patch, Delete, RotateSecret, Get, List (endpoints.go); Deliveries, Delivery, Resend, SendTest
+// (deliveries.go); EmitTx (emit.go); Run, Ready, Sync (cache.go); Worker (deliver.go).
 package webhook
 
 import (
