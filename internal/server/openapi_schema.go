@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/bursar/bursar/internal/apiview"
 )
 
 // The JSON Schemas (2020-12, as OpenAPI 3.1 uses them) of the API's bodies, derived by reflection from the very Go
@@ -15,7 +17,7 @@ import (
 // optional, an embedded struct's fields are the outer struct's, a pointer may be null.
 //
 // A struct type becomes a component named after the Go type ("apiProductJSON" → "Product", "grantIn" → "GrantIn",
-// offer.Contact → "OfferContact"). As a response, every field without omitempty is required (encoding/json always
+// offer.Contact → "OfferContact", apiview.Order → "Order"). As a response, every field without omitempty is required (encoding/json always
 // writes it); as a request nothing is required (the handler reports a missing field as a 422 field error) and the
 // component's name ends in "Input" unless the type's name already says it is one. Both forbid unknown properties:
 // responses have none, and decodeJSON refuses them.
@@ -159,7 +161,9 @@ func schemaName(t reflect.Type, in bool) string {
 	r := []rune(n)
 	r[0] = unicode.ToUpper(r[0])
 	n = string(r)
-	if pkg := t.PkgPath(); pkg != reflect.TypeFor[Problem]().PkgPath() {
+	// The server's own types and internal/apiview's (the API's objects, shared with the webhooks) are named bare;
+	// another package's type gets its package's name in front.
+	if pkg := t.PkgPath(); pkg != reflect.TypeFor[Problem]().PkgPath() && pkg != reflect.TypeFor[apiview.Order]().PkgPath() {
 		p := pkg[strings.LastIndex(pkg, "/")+1:]
 		n = strings.ToUpper(p[:1]) + p[1:] + n
 	}
