@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/bursar/bursar/internal/check"
+	"github.com/bursar/bursar/internal/crm"
 )
 
 // noteJSON is a staff note on a contact; author is the admin's e-mail or the API key's name.
@@ -61,6 +62,11 @@ func (s *Server) contactOf(r *http.Request) (int64, error) {
 	return id, nil
 }
 
+// noteOut is a note as the API shows it, in a list and as POST's answer.
+func noteOut(n crm.Note) noteJSON {
+	return noteJSON{ID: n.ID, ContactID: n.ContactID, Body: n.Body, Author: n.Author, CreatedAt: n.CreatedAt.UTC()}
+}
+
 // apiContactNotes is GET /api/v1/contacts/{id}/notes: the newest notes first.
 func (s *Server) apiContactNotes(w http.ResponseWriter, r *http.Request) {
 	limit, err := recentLimit(r)
@@ -80,7 +86,7 @@ func (s *Server) apiContactNotes(w http.ResponseWriter, r *http.Request) {
 	}
 	out := List[noteJSON]{Data: make([]noteJSON, 0, len(notes))}
 	for _, n := range notes {
-		out.Data = append(out.Data, noteJSON{ID: n.ID, ContactID: n.ContactID, Body: n.Body, Author: n.Author, CreatedAt: n.CreatedAt.UTC()})
+		out.Data = append(out.Data, noteOut(n))
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -102,7 +108,7 @@ func (s *Server) apiContactNoteCreate(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, noteJSON{ID: n.ID, ContactID: n.ContactID, Body: n.Body, Author: n.Author, CreatedAt: n.CreatedAt.UTC()})
+	writeJSON(w, http.StatusCreated, noteOut(n))
 }
 
 // apiContactTimeline is GET /api/v1/contacts/{id}/timeline: the newest lines first.
