@@ -34,6 +34,7 @@ import (
 	"github.com/bursar/bursar/internal/paylink"
 	"github.com/bursar/bursar/internal/settings"
 	"github.com/bursar/bursar/internal/staff"
+	"github.com/bursar/bursar/internal/subscription"
 	"github.com/bursar/bursar/internal/webhook"
 )
 
@@ -66,6 +67,7 @@ type Services struct {
 	Orders         *order.Service
 	PaymentLinks   *paylink.Service
 	Billing        *billing.Service
+	Subscriptions  *subscription.Service
 	Imports        *importer.Service
 	// Webhooks are the outgoing webhooks' endpoints and deliveries, and the events.Emitter modules call.
 	Webhooks *webhook.Service
@@ -164,6 +166,15 @@ func New(d Deps) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Subscriptions charged by the gateway: their notifications are applied inside the order's Ingest (each charge
+	// an order completed through the one workflow), so they are built before the orders.
+	if s.Subscriptions, err = subscription.NewService(d.Pool, al, subscription.Config{BaseURL: d.Config.BaseURL},
+		subscription.Deps{Offers: catalogcache.Offers{Cache: cache, Offers: s.Offers},
+			Systems:  catalogcache.Systems{Cache: cache, Systems: s.PaymentSystems},
+			Gateways: s.Gateways, Contacts: s.Contacts, Access: s.Access, Mailer: s.Mailer, Jobs: s.Jobs,
+			Events: emitter}); err != nil {
+		return nil, err
+	}
 	// Orders reach, inside the order's transaction: catalog, payment systems, access, the contacts' timelines,
 	// exchange rates, the order e-mails and River; and, for orders paid without signing in, the contacts found or
 	// made by the payer's e-mail, the welcome links and the school's placeholder domain.
@@ -174,7 +185,7 @@ func New(d Deps) (*App, error) {
 		Rates: s.Rates, Mailer: s.Mailer, Jobs: s.Jobs,
 		Payers: s.Contacts, Welcome: s.Accounts, School: s.Settings,
 		Gateways: s.Gateways, Completions: order.AllCompletions{completions, billCompletions},
-		Events: emitter,
+		Subscriptions: s.Subscriptions, Events: emitter,
 	}); err != nil {
 		return nil, err
 	}

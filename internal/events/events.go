@@ -44,6 +44,15 @@ const (
 	EnrollmentPaused    Type = "enrollment.paused"
 	EnrollmentCancelled Type = "enrollment.cancelled"
 	EnrollmentCompleted Type = "enrollment.completed"
+	// Subscriptions (internal/subscription): created when the gateway confirms it; updated on any other change of
+	// state (renewed period, cancel at period end set or undone, paused, resumed, plan changed); past_due when a
+	// charge failed; cancelled when no charge will follow; ended when its access ran out. Each charge is an order
+	// (order.completed, payment.succeeded).
+	SubscriptionCreated   Type = "subscription.created"
+	SubscriptionUpdated   Type = "subscription.updated"
+	SubscriptionPastDue   Type = "subscription.past_due"
+	SubscriptionCancelled Type = "subscription.cancelled"
+	SubscriptionEnded     Type = "subscription.ended"
 )
 
 // Kind is the kind of object an event carries in its "data": the API resource it is rendered as.
@@ -51,14 +60,15 @@ type Kind string
 
 // The object kinds, each rendered as its API resource (GET /api/v1/<resource>/{id}).
 const (
-	KindOrder       Kind = "order"        // GET /api/v1/orders/{id}
-	KindPayment     Kind = "payment"      // a payment as in the order's "payments", with its order_id
-	KindRefund      Kind = "refund"       // a refund as in the order's "refunds", with its order_id
-	KindAccess      Kind = "access"       // GET /api/v1/access/{id}
-	KindContact     Kind = "contact"      // GET /api/v1/contacts/{id}
-	KindPaymentLink Kind = "payment_link" // GET /api/v1/payment-links/{id}
-	KindReceipt     Kind = "receipt"      // GET /api/v1/receipts/{id}
-	KindEnrollment  Kind = "enrollment"   // GET /api/v1/enrollments/{id}
+	KindOrder        Kind = "order"        // GET /api/v1/orders/{id}
+	KindPayment      Kind = "payment"      // a payment as in the order's "payments", with its order_id
+	KindRefund       Kind = "refund"       // a refund as in the order's "refunds", with its order_id
+	KindAccess       Kind = "access"       // GET /api/v1/access/{id}
+	KindContact      Kind = "contact"      // GET /api/v1/contacts/{id}
+	KindPaymentLink  Kind = "payment_link" // GET /api/v1/payment-links/{id}
+	KindReceipt      Kind = "receipt"      // GET /api/v1/receipts/{id}
+	KindEnrollment   Kind = "enrollment"   // GET /api/v1/enrollments/{id}
+	KindSubscription Kind = "subscription" // GET /api/v1/subscriptions/{id}
 )
 
 // Types lists every event type with the kind of object it carries, in the order endpoints' forms show them.
@@ -77,6 +87,9 @@ var Types = []struct {
 	{EnrollmentCreated, KindEnrollment}, {EnrollmentActivated, KindEnrollment},
 	{EnrollmentSuspended, KindEnrollment}, {EnrollmentResumed, KindEnrollment}, {EnrollmentPaused, KindEnrollment},
 	{EnrollmentCancelled, KindEnrollment}, {EnrollmentCompleted, KindEnrollment},
+	{SubscriptionCreated, KindSubscription}, {SubscriptionUpdated, KindSubscription},
+	{SubscriptionPastDue, KindSubscription}, {SubscriptionCancelled, KindSubscription},
+	{SubscriptionEnded, KindSubscription},
 }
 
 // KindOf is the kind of object t carries, and whether t is a known type.

@@ -34,6 +34,14 @@ func (e Event) Validate() error {
 		if err := e.Dispute.validate(); err != nil {
 			return err
 		}
+	case EventSubscription:
+		if err := e.Subscription.validate(); err != nil {
+			return err
+		}
+	case EventCharge:
+		if err := e.Charge.validate(); err != nil {
+			return err
+		}
 	default:
 		return fmt.Errorf("%w: kind %.20q", ErrInvalidEvent, string(e.Kind))
 	}

@@ -55,7 +55,7 @@ const IdempotencyWindow = 24 * time.Hour
 var capabilities = map[string][]Capability{
 	TypeManual:    nil,
 	TypeStripe:    {PayWithoutAuthorization, APIRefunds, Recurring, IdempotentRefunds},
-	TypePayPal:    {PayWithoutAuthorization, APIRefunds},
+	TypePayPal:    {PayWithoutAuthorization, APIRefunds, Recurring},
 	TypeRedsys:    {APIRefunds},
 	TypeWayForPay: {PayWithoutAuthorization, APIRefunds},
 	TypeFondy:     {PayWithoutAuthorization, APIRefunds},

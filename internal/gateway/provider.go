@@ -84,6 +84,11 @@ const (
 	EventRefunded EventKind = "refunded" // money was returned (RefundedAmount says how much in all)
 	EventIgnored  EventKind = "ignored"  // authentic, but nothing for Bursar to do
 	EventDispute  EventKind = "dispute"  // a dispute (chargeback) of a payment was opened, changed or closed: Dispute
+	// EventSubscription reports a subscription's state (Subscription): started, renewed, past due, paused,
+	// cancelled, ended; or only the gateway's references of a subscription Bursar started (Status "").
+	EventSubscription EventKind = "subscription"
+	// EventCharge reports one charge of a subscription, paid or failed (Charge).
+	EventCharge EventKind = "charge"
 )
 
 // Event is a verified notification (or a status re-check), normalized.
@@ -107,6 +112,10 @@ type Event struct {
 	// Dispute is the dispute an EventDispute reports (Ref and AltRef name the disputed payment, Amount the money
 	// disputed); nil for every other kind.
 	Dispute *Dispute
+	// Subscription is the state an EventSubscription reports; Charge the charge an EventCharge reports; nil for
+	// every other kind.
+	Subscription *SubscriptionState
+	Charge       *SubscriptionCharge
 	// Reply is what the gateway expects in the response body (WayForPay's signed accept); nil means an empty 200.
 	Reply            []byte
 	ReplyContentType string

@@ -129,18 +129,31 @@ const (
 // Kinds lists every offer kind.
 var Kinds = []string{OneTime, Recurring, Installments, Tuition}
 
-// NotSoldMessage says why a recurring offer cannot be published or bought: checkout charges the full price once, so
-// selling one would break the page's promise.
-const NotSoldMessage = "recurring offers cannot be sold yet: they would be charged the full price once"
+// NotSoldMessage says why an offer of a kind no channel sells cannot be published or bought.
+const NotSoldMessage = "offers of this kind cannot be sold"
+
+// SubscribedMessage says why an order or a payment link cannot be made for a recurring offer.
+const SubscribedMessage = "recurring offers are sold by subscription (the gateway charges each period), " +
+	"not by a single payment of the full price"
 
 // EnrolledMessage says why an order or a payment link cannot be made for a tuition or installments offer.
 const EnrolledMessage = "tuition and installment offers are sold by enrollment (billed by receipts), " +
 	"not by a single payment of the full price"
 
 // Sold reports whether offers of kind can be published. One-time offers are sold by checkout; tuition and
-// installment offers by enrollment (Enrolled). Recurring offers cannot be: until they are charged as such, no page
-// may promise them.
-func Sold(kind string) bool { return kind == OneTime || Enrolled(kind) }
+// installment offers by enrollment (Enrolled); recurring offers by subscription (Subscribed).
+func Sold(kind string) bool { return kind == OneTime || Enrolled(kind) || Subscribed(kind) }
+
+// Subscribed reports whether offers of kind are sold as subscriptions the gateway charges each period
+// (internal/subscription), never by the one-payment checkout: orders and payment links refuse them.
+func Subscribed(kind string) bool { return kind == Recurring }
+
+// Limits of recurring offers (migration 00033's checks).
+const (
+	MaxIntervalCount = 52
+	MaxTrialDays     = 730
+	MaxCharges       = 1200
+)
 
 // Enrolled reports whether offers of kind are sold through an enrollment (internal/billing.Enroll) billed by
 // receipts, never by the one-payment checkout: orders and payment links refuse them.
@@ -216,7 +229,13 @@ type Input struct {
 	Kind         string
 	Interval     string // recurring only
 	IntervalDays int    // IntervalCustom only
-	Installments int    // installments only: 2–36 parts
+	// IntervalCount: recurring offers charge every IntervalCount weeks, months or years (1–52; 1 for custom).
+	IntervalCount int
+	// TrialDays free days before a recurring offer's first charge (0–730); MaxCharges ends it after that many
+	// charges (0: until cancelled).
+	TrialDays    int
+	MaxCharges   int
+	Installments int // installments only: 2–36 parts
 	// How tuition and installments are billed (internal/billing.Schedule): every BillingEvery BillingUnits, a monthly
 	// schedule on BillingDay (0: the enrollment's day). Other kinds keep the defaults (NewInput).
 	BillingEvery     int    // 1–120
@@ -256,7 +275,7 @@ type Input struct {
 func NewInput() Input {
 	in := Input{Status: StatusDraft, Kind: OneTime, Language: "en", ManualConfirmDays: DefaultManualConfirmDays,
 		ProductIDs: []int64{}, PaymentSystemIDs: []int64{}, RegistrationFields: []RegistrationField{},
-		RefundAccess: DefaultRefundAccess, DisputeAccess: DefaultDisputeAccess}
+		RefundAccess: DefaultRefundAccess, DisputeAccess: DefaultDisputeAccess, IntervalCount: 1}
 	in.resetBilling()
 	return in
 }

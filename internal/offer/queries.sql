@@ -44,12 +44,12 @@ INSERT INTO offers (title, slug, description, status, amount, currency, kind, re
     installments, access_days, guest_checkout, registration_fields, language, success_url, failure_url,
     success_message, failure_message, contact_email, contact_phone, contact_note, manual_confirm_days, unlisted,
     link_only, billing_every, billing_unit, billing_day, billing_periods, enrollment_fee, grace_days, remind_days,
-    unlock_by_part)
+    unlock_by_part, recurring_count, trial_days, max_charges)
 VALUES (@title, @slug, @description, @status, @amount, @currency, @kind, @recurring_interval, @recurring_days,
     @installments, @access_days, @guest_checkout, @registration_fields, @language, @success_url, @failure_url,
     @success_message, @failure_message, @contact_email, @contact_phone, @contact_note, @manual_confirm_days, @unlisted,
     @link_only, @billing_every, @billing_unit, @billing_day, @billing_periods, @enrollment_fee, @grace_days,
-    @remind_days, @unlock_by_part)
+    @remind_days, @unlock_by_part, @recurring_count, @trial_days, @max_charges)
 RETURNING id, created_at, updated_at;
 
 -- name: OfferUpdate :one
@@ -63,7 +63,8 @@ SET title = @title, slug = @slug, description = @description, status = @status, 
     manual_confirm_days = @manual_confirm_days, unlisted = @unlisted, billing_every = @billing_every,
     billing_unit = @billing_unit, billing_day = @billing_day, billing_periods = @billing_periods,
     enrollment_fee = @enrollment_fee, grace_days = @grace_days, remind_days = @remind_days,
-    unlock_by_part = @unlock_by_part, updated_at = now()
+    unlock_by_part = @unlock_by_part, recurring_count = @recurring_count, trial_days = @trial_days,
+    max_charges = @max_charges, updated_at = now()
 WHERE id = @id
 RETURNING created_at, updated_at;
 

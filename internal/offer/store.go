@@ -56,6 +56,7 @@ func offerFrom(r offerq.Offer, productIDs, paymentSystemIDs []int64) (Offer, err
 		BillingPeriods: int(r.BillingPeriods), EnrollmentFee: r.EnrollmentFee, GraceDays: int(r.GraceDays),
 		RemindDays: int(r.RemindDays), UnlockByPart: r.UnlockByPart,
 		RefundAccess: r.RefundAccess, DisputeAccess: r.DisputeAccess,
+		IntervalCount: int(r.RecurringCount), TrialDays: int(r.TrialDays), MaxCharges: int(r.MaxCharges),
 	}}
 	if err := json.Unmarshal(r.RegistrationFields, &o.RegistrationFields); err != nil {
 		return Offer{}, fmt.Errorf("offer %d registration fields: %w", r.ID, err)
@@ -104,7 +105,8 @@ func createParams(in Input) (offerq.OfferCreateParams, error) {
 		Unlisted: in.Unlisted, LinkOnly: in.LinkOnly, BillingEvery: int32(in.BillingEvery),
 		BillingUnit: in.BillingUnit, BillingDay: int32(in.BillingDay), BillingPeriods: int32(in.BillingPeriods),
 		EnrollmentFee: in.EnrollmentFee, GraceDays: int32(in.GraceDays), RemindDays: int32(in.RemindDays),
-		UnlockByPart: in.UnlockByPart,
+		UnlockByPart: in.UnlockByPart, RecurringCount: int32(in.IntervalCount), TrialDays: int32(in.TrialDays),
+		MaxCharges: int32(in.MaxCharges),
 	}, nil
 }
 
@@ -119,6 +121,7 @@ func updateParams(id int64, p offerq.OfferCreateParams) offerq.OfferUpdateParams
 		ManualConfirmDays: p.ManualConfirmDays, Unlisted: p.Unlisted, BillingEvery: p.BillingEvery,
 		BillingUnit: p.BillingUnit, BillingDay: p.BillingDay, BillingPeriods: p.BillingPeriods,
 		EnrollmentFee: p.EnrollmentFee, GraceDays: p.GraceDays, RemindDays: p.RemindDays, UnlockByPart: p.UnlockByPart,
+		RecurringCount: p.RecurringCount, TrialDays: p.TrialDays, MaxCharges: p.MaxCharges,
 	}
 }
 

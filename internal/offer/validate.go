@@ -55,7 +55,16 @@ func (in *Input) normalize() {
 	}
 	in.BillingUnit = strings.ToLower(strings.TrimSpace(in.BillingUnit))
 	if !Enrolled(in.Kind) {
+		grace := in.GraceDays
 		in.resetBilling()
+		if in.Kind == Recurring {
+			in.GraceDays = grace // a subscription's access outlasts a failed charge by the grace days
+		}
+	}
+	if in.Kind != Recurring {
+		in.IntervalCount, in.TrialDays, in.MaxCharges = 1, 0, 0
+	} else if in.IntervalCount == 0 || in.Interval == IntervalCustom {
+		in.IntervalCount = 1
 	}
 	if in.Kind != Tuition {
 		in.BillingPeriods, in.EnrollmentFee = 0, 0
@@ -147,6 +156,18 @@ func (in Input) validateKind(e check.Errors) {
 			e.Add("interval", "must be week, month, year or custom")
 		} else if in.Interval == IntervalCustom && (in.IntervalDays < 1 || in.IntervalDays > MaxIntervalDays) {
 			e.Add("interval_days", fmt.Sprintf("must be from 1 to %d days", MaxIntervalDays))
+		}
+		if in.IntervalCount < 1 || in.IntervalCount > MaxIntervalCount {
+			e.Add("interval_count", fmt.Sprintf("must be from 1 to %d", MaxIntervalCount))
+		}
+		if in.TrialDays < 0 || in.TrialDays > MaxTrialDays {
+			e.Add("trial_days", fmt.Sprintf("must be from 0 to %d days", MaxTrialDays))
+		}
+		if in.MaxCharges < 0 || in.MaxCharges > MaxCharges {
+			e.Add("max_charges", fmt.Sprintf("must be from 0 (until cancelled) to %d", MaxCharges))
+		}
+		if in.GraceDays < 0 || in.GraceDays > MaxGraceDays {
+			e.Add("grace_days", fmt.Sprintf("must be from 0 to %d days", MaxGraceDays))
 		}
 	case Installments:
 		if in.Installments < MinInstallments || in.Installments > MaxInstallments {

@@ -175,7 +175,7 @@ func storableText(body []byte) string {
 // prepare finds the order ev names (its echoed order id, else the payment its reference names) and its offer.
 func (s *Service) prepare(ctx context.Context, sys gateway.System, ev gateway.Event) (prepared, error) {
 	pre := prepared{sys: sys}
-	if ev.Kind == gateway.EventIgnored {
+	if ev.Kind == gateway.EventIgnored || ev.Kind == gateway.EventSubscription || ev.Kind == gateway.EventCharge {
 		return pre, nil
 	}
 	o, err := s.findOrder(ctx, sys.ID, ev)
@@ -238,6 +238,9 @@ func (s *Service) applyTx(ctx context.Context, tx pgx.Tx, pre prepared, ev gatew
 	}
 	if ev.Kind == gateway.EventDispute {
 		return s.disputeTx(ctx, tx, pre, ev, row)
+	}
+	if ev.Kind == gateway.EventSubscription || ev.Kind == gateway.EventCharge {
+		return s.subscriptionTx(ctx, tx, pre.sys, ev, row)
 	}
 	if pre.order.ID == 0 {
 		if ev.Kind != gateway.EventPaid && ev.Kind != gateway.EventRefunded {

@@ -34,6 +34,7 @@ type completion struct {
 	order   Order          // locked and open (or from); ContactID set (a visitor's payer made by the caller)
 	from    Status         // the status the order completes from: "" for open; refunded, rejected… to reinstate it
 	offer   offer.Offer    // its products are granted for its access days
+	until   *time.Time     // or until this moment (a subscription's charge: the paid period's end plus grace)
 	sys     gateway.System // the payment system that took the money: the fee, the payment's mode, the order's system
 	price   money.Money    // the order's price once completed
 	note    string         // the decision note the order keeps
@@ -89,7 +90,7 @@ func (s *Service) completeTx(ctx context.Context, tx pgx.Tx, c completion) (Orde
 	if err := s.succeedPaymentTx(ctx, tx, &o, c.sys, c.pay, evs); err != nil {
 		return o, err
 	}
-	grants, err := s.grantTx(ctx, tx, o, c.offer, evs)
+	grants, err := s.grantTx(ctx, tx, o, c.offer, c.until, evs)
 	if err != nil {
 		return o, err
 	}
@@ -172,13 +173,17 @@ func (s *Service) succeedPaymentTx(ctx context.Context, tx pgx.Tx, o *Order, sys
 	return nil
 }
 
-// grantTx gives o's contact every product of o's offer for the offer's access days; it returns the grants for the
-// order to remember (order_grants, written by linesTx). access.granted is added to evs.
-func (s *Service) grantTx(ctx context.Context, tx pgx.Tx, o Order, of offer.Offer, evs *events.Batch) ([]orderGrant, error) {
+// grantTx gives o's contact every product of o's offer for the offer's access days, or until until when set; it
+// returns the grants for the order to remember (order_grants, written by linesTx). access.granted is added to evs.
+func (s *Service) grantTx(ctx context.Context, tx pgx.Tx, o Order, of offer.Offer, until *time.Time, evs *events.Batch) ([]orderGrant, error) {
 	grants := make([]orderGrant, 0, len(of.ProductIDs))
 	for _, pid := range of.ProductIDs {
-		g, created, err := s.deps.Access.GrantBatchTx(ctx, tx, access.NewGrant{ContactID: o.ContactID, ProductID: pid,
-			Source: access.SourceOrder, SourceRef: o.Number, Days: of.AccessDays}, evs)
+		n := access.NewGrant{ContactID: o.ContactID, ProductID: pid, Source: access.SourceOrder, SourceRef: o.Number,
+			Days: of.AccessDays}
+		if until != nil {
+			n.Days, n.EndsAt = 0, until
+		}
+		g, created, err := s.deps.Access.GrantBatchTx(ctx, tx, n, evs)
 		if err != nil {
 			return nil, fmt.Errorf("grant product %d for order %s: %w", pid, o.Number, err)
 		}

@@ -26,7 +26,8 @@ import (
 
 // ExceptionKinds lists every exception kind, in the order filters show them.
 var ExceptionKinds = []ExceptionKind{ExAmountMismatch, ExCurrencyMismatch, ExLatePayment, ExNoEmail, ExOutsideRefund,
-	ExUnknownOrder, ExForeignSystem, ExRefundUnconfirmed, ExDispute, ExRefundAccess}
+	ExUnknownOrder, ExForeignSystem, ExRefundUnconfirmed, ExDispute, ExRefundAccess, ExSubscriptionCharge,
+	ExUnknownSubscription}
 
 // Timeline kinds of exception actions.
 const (

@@ -177,6 +177,8 @@ func (s *Service) gatewayTarget(ctx context.Context, n NewGateway, e check.Error
 			return of, sys, err
 		case offer.Enrolled(of.Kind):
 			e.Add("offer_id", offer.EnrolledMessage)
+		case offer.Subscribed(of.Kind):
+			e.Add("offer_id", offer.SubscribedMessage)
 		case !offer.Sold(of.Kind):
 			e.Add("offer_id", offer.NotSoldMessage)
 		case sellsPublished(n.Channel) && of.Status != offer.StatusPublished:

@@ -199,6 +199,9 @@ type Deps struct {
 	Gateways Gateways
 	// Completions follows completed orders (payment links).
 	Completions Completions
+	// Subscriptions applies subscription notifications (internal/subscription); nil opens an unknown_subscription
+	// exception for each.
+	Subscriptions Subscriptions
 	// Events receives the order's events (order.*, payment.*, refund.created) in the transaction that makes the
 	// change; nil is events.Nop.
 	Events events.Emitter

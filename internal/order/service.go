@@ -199,6 +199,8 @@ func (s *Service) manualTarget(ctx context.Context, n *NewManual, e check.Errors
 			return of, sys, err
 		case offer.Enrolled(of.Kind):
 			e.Add("offer_id", offer.EnrolledMessage)
+		case offer.Subscribed(of.Kind):
+			e.Add("offer_id", offer.SubscribedMessage)
 		case !offer.Sold(of.Kind):
 			e.Add("offer_id", offer.NotSoldMessage)
 		case sellsPublished(n.Channel) && of.Status != offer.StatusPublished:

@@ -61,6 +61,8 @@ func (s *Service) CreateTx(ctx context.Context, tx pgx.Tx, in Input) (Link, erro
 			e.Add("offer_id", "was made for another link's custom amount: give the amount and description instead")
 		case offer.Enrolled(of.Kind):
 			e.Add("offer_id", offer.EnrolledMessage)
+		case offer.Subscribed(of.Kind):
+			e.Add("offer_id", offer.SubscribedMessage)
 		case !offer.Sold(of.Kind):
 			e.Add("offer_id", offer.NotSoldMessage)
 		case of.Status != offer.StatusPublished:

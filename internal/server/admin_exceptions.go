@@ -23,16 +23,18 @@ func exceptionURL(id int64) string { return "/admin/exceptions/" + itoa(id) }
 
 // exceptionKindLabels says what each kind of exception means, in plain words.
 var exceptionKindLabels = map[order.ExceptionKind]string{
-	order.ExAmountMismatch:    "Paid another amount",
-	order.ExCurrencyMismatch:  "Paid in another currency",
-	order.ExLatePayment:       "Payment for an order already closed",
-	order.ExNoEmail:           "Payment without the payer's e-mail",
-	order.ExOutsideRefund:     "Refunded in the gateway's dashboard",
-	order.ExUnknownOrder:      "Payment for an unknown order",
-	order.ExForeignSystem:     "Notification from a payment system the order never used",
-	order.ExRefundUnconfirmed: "Refund whose answer was lost",
-	order.ExDispute:           "Dispute (chargeback)",
-	order.ExRefundAccess:      "Refund: keep or revoke the access?",
+	order.ExAmountMismatch:      "Paid another amount",
+	order.ExCurrencyMismatch:    "Paid in another currency",
+	order.ExLatePayment:         "Payment for an order already closed",
+	order.ExNoEmail:             "Payment without the payer's e-mail",
+	order.ExOutsideRefund:       "Refunded in the gateway's dashboard",
+	order.ExUnknownOrder:        "Payment for an unknown order",
+	order.ExForeignSystem:       "Notification from a payment system the order never used",
+	order.ExRefundUnconfirmed:   "Refund whose answer was lost",
+	order.ExDispute:             "Dispute (chargeback)",
+	order.ExRefundAccess:        "Refund: keep or revoke the access?",
+	order.ExSubscriptionCharge:  "Subscription charge unlike its plan",
+	order.ExUnknownSubscription: "Notification for an unknown subscription",
 }
 
 func exceptionKindLabel(k order.ExceptionKind) string {

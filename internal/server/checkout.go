@@ -37,6 +37,10 @@ func (s *Server) checkoutTarget(r *http.Request) (offer.Page, gateway.System, er
 	if offer.Enrolled(p.Kind) {
 		return p, gateway.System{}, check.Field("offer_id", offer.EnrolledMessage)
 	}
+	if offer.Subscribed(p.Kind) {
+		// Until the subscription checkout serves this page, no payment of the full price once.
+		return p, gateway.System{}, check.Field("offer_id", offer.SubscribedMessage)
+	}
 	id, err := strconv.ParseInt(r.URL.Query().Get("system"), 10, 64)
 	if err != nil || id <= 0 || !slices.Contains(p.PaymentSystemIDs, id) {
 		return offer.Page{}, gateway.System{}, gateway.NotFoundError(id)

@@ -49,6 +49,7 @@ func APIGroups() []APIGroup {
 		{Name: "access", Label: "Access", Covers: "access grants, a contact's access list"},
 		{Name: "orders", Label: "Orders", Covers: "orders, approvals, refunds, re-checks, manual payments"},
 		{Name: "billing", Label: "Enrollments and receipts", Covers: "enrollments, receipts, cash payments against receipts"},
+		{Name: "subscriptions", Label: "Subscriptions", Covers: "subscriptions charged by the gateway: cancel, pause, resume, plan changes"},
 		{Name: "exceptions", Label: "Payment exceptions", Covers: "payment exceptions"},
 		{Name: "transactions", Label: "Transactions", Covers: "the transaction ledger"},
 		{Name: "webhooks", Label: "Webhook endpoints", Covers: "outgoing webhook endpoints, their deliveries and resends"},

@@ -275,6 +275,9 @@ type Offer struct {
 	UnlockByPart       bool
 	RefundAccess       string
 	DisputeAccess      string
+	RecurringCount     int32
+	TrialDays          int32
+	MaxCharges         int32
 }
 
 type OfferPaymentSystem struct {
@@ -576,6 +579,62 @@ type Setting struct {
 	Key       string
 	Value     []byte
 	UpdatedAt time.Time
+}
+
+type Subscription struct {
+	ID                 int64
+	Number             string
+	ContactID          int64
+	OfferID            int64
+	OfferTitle         string
+	PaymentSystemID    int64
+	Status             string
+	Amount             int64
+	Currency           string
+	Interval           string
+	IntervalCount      int32
+	TrialDays          int32
+	MaxCharges         int32
+	GraceDays          int32
+	Language           string
+	GatewayRef         string
+	CustomerRef        string
+	CheckoutRef        string
+	CurrentPeriodStart *time.Time
+	CurrentPeriodEnd   *time.Time
+	TrialEnd           *time.Time
+	PaidThrough        *time.Time
+	CancelAtPeriodEnd  bool
+	CancelledAt        *time.Time
+	EndedAt            *time.Time
+	Charges            int32
+	UpdateUrl          string
+	StateAt            *time.Time
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
+}
+
+type SubscriptionCharge struct {
+	ID              int64
+	SubscriptionID  int64
+	PaymentSystemID int64
+	ChargeRef       string
+	OrderID         *int64
+	Status          string
+	Amount          int64
+	Currency        string
+	PeriodStart     *time.Time
+	PeriodEnd       *time.Time
+	ChargedAt       time.Time
+	CreatedAt       time.Time
+}
+
+type SubscriptionEvent struct {
+	ID             int64
+	SubscriptionID int64
+	Kind           string
+	Message        string
+	CreatedAt      time.Time
 }
 
 type TxnDaily struct {

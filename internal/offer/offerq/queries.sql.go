@@ -11,7 +11,7 @@ import (
 )
 
 const offerByID = `-- name: OfferByID :one
-SELECT o.id, o.title, o.slug, o.description, o.status, o.amount, o.currency, o.kind, o.recurring_interval, o.recurring_days, o.installments, o.access_days, o.guest_checkout, o.registration_fields, o.language, o.success_url, o.failure_url, o.success_message, o.failure_message, o.contact_email, o.contact_phone, o.contact_note, o.manual_confirm_days, o.created_at, o.updated_at, o.unlisted, o.link_only, o.billing_every, o.billing_unit, o.billing_day, o.billing_periods, o.enrollment_fee, o.grace_days, o.remind_days, o.unlock_by_part, o.refund_access, o.dispute_access,
+SELECT o.id, o.title, o.slug, o.description, o.status, o.amount, o.currency, o.kind, o.recurring_interval, o.recurring_days, o.installments, o.access_days, o.guest_checkout, o.registration_fields, o.language, o.success_url, o.failure_url, o.success_message, o.failure_message, o.contact_email, o.contact_phone, o.contact_note, o.manual_confirm_days, o.created_at, o.updated_at, o.unlisted, o.link_only, o.billing_every, o.billing_unit, o.billing_day, o.billing_periods, o.enrollment_fee, o.grace_days, o.remind_days, o.unlock_by_part, o.refund_access, o.dispute_access, o.recurring_count, o.trial_days, o.max_charges,
        ARRAY(SELECT op.product_id FROM offer_products op WHERE op.offer_id = o.id ORDER BY op.product_id)::bigint[] AS product_ids,
        ARRAY(SELECT ops.payment_system_id FROM offer_payment_systems ops WHERE ops.offer_id = o.id
              ORDER BY ops.position, ops.payment_system_id)::bigint[] AS payment_system_ids
@@ -65,6 +65,9 @@ func (q *Queries) OfferByID(ctx context.Context, id int64) (OfferByIDRow, error)
 		&i.Offer.UnlockByPart,
 		&i.Offer.RefundAccess,
 		&i.Offer.DisputeAccess,
+		&i.Offer.RecurringCount,
+		&i.Offer.TrialDays,
+		&i.Offer.MaxCharges,
 		&i.ProductIds,
 		&i.PaymentSystemIds,
 	)
@@ -76,12 +79,12 @@ INSERT INTO offers (title, slug, description, status, amount, currency, kind, re
     installments, access_days, guest_checkout, registration_fields, language, success_url, failure_url,
     success_message, failure_message, contact_email, contact_phone, contact_note, manual_confirm_days, unlisted,
     link_only, billing_every, billing_unit, billing_day, billing_periods, enrollment_fee, grace_days, remind_days,
-    unlock_by_part)
+    unlock_by_part, recurring_count, trial_days, max_charges)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,
     $10, $11, $12, $13, $14, $15, $16,
     $17, $18, $19, $20, $21, $22, $23,
     $24, $25, $26, $27, $28, $29, $30,
-    $31, $32)
+    $31, $32, $33, $34, $35)
 RETURNING id, created_at, updated_at
 `
 
@@ -118,6 +121,9 @@ type OfferCreateParams struct {
 	GraceDays          int32
 	RemindDays         int32
 	UnlockByPart       bool
+	RecurringCount     int32
+	TrialDays          int32
+	MaxCharges         int32
 }
 
 type OfferCreateRow struct {
@@ -160,6 +166,9 @@ func (q *Queries) OfferCreate(ctx context.Context, arg OfferCreateParams) (Offer
 		arg.GraceDays,
 		arg.RemindDays,
 		arg.UnlockByPart,
+		arg.RecurringCount,
+		arg.TrialDays,
+		arg.MaxCharges,
 	)
 	var i OfferCreateRow
 	err := row.Scan(&i.ID, &i.CreatedAt, &i.UpdatedAt)
@@ -167,7 +176,7 @@ func (q *Queries) OfferCreate(ctx context.Context, arg OfferCreateParams) (Offer
 }
 
 const offerForUpdate = `-- name: OfferForUpdate :one
-SELECT o.id, o.title, o.slug, o.description, o.status, o.amount, o.currency, o.kind, o.recurring_interval, o.recurring_days, o.installments, o.access_days, o.guest_checkout, o.registration_fields, o.language, o.success_url, o.failure_url, o.success_message, o.failure_message, o.contact_email, o.contact_phone, o.contact_note, o.manual_confirm_days, o.created_at, o.updated_at, o.unlisted, o.link_only, o.billing_every, o.billing_unit, o.billing_day, o.billing_periods, o.enrollment_fee, o.grace_days, o.remind_days, o.unlock_by_part, o.refund_access, o.dispute_access,
+SELECT o.id, o.title, o.slug, o.description, o.status, o.amount, o.currency, o.kind, o.recurring_interval, o.recurring_days, o.installments, o.access_days, o.guest_checkout, o.registration_fields, o.language, o.success_url, o.failure_url, o.success_message, o.failure_message, o.contact_email, o.contact_phone, o.contact_note, o.manual_confirm_days, o.created_at, o.updated_at, o.unlisted, o.link_only, o.billing_every, o.billing_unit, o.billing_day, o.billing_periods, o.enrollment_fee, o.grace_days, o.remind_days, o.unlock_by_part, o.refund_access, o.dispute_access, o.recurring_count, o.trial_days, o.max_charges,
        ARRAY(SELECT op.product_id FROM offer_products op WHERE op.offer_id = o.id ORDER BY op.product_id)::bigint[] AS product_ids,
        ARRAY(SELECT ops.payment_system_id FROM offer_payment_systems ops WHERE ops.offer_id = o.id
              ORDER BY ops.position, ops.payment_system_id)::bigint[] AS payment_system_ids
@@ -221,6 +230,9 @@ func (q *Queries) OfferForUpdate(ctx context.Context, id int64) (OfferForUpdateR
 		&i.Offer.UnlockByPart,
 		&i.Offer.RefundAccess,
 		&i.Offer.DisputeAccess,
+		&i.Offer.RecurringCount,
+		&i.Offer.TrialDays,
+		&i.Offer.MaxCharges,
 		&i.ProductIds,
 		&i.PaymentSystemIds,
 	)
@@ -228,7 +240,7 @@ func (q *Queries) OfferForUpdate(ctx context.Context, id int64) (OfferForUpdateR
 }
 
 const offerList = `-- name: OfferList :many
-SELECT o.id, o.title, o.slug, o.description, o.status, o.amount, o.currency, o.kind, o.recurring_interval, o.recurring_days, o.installments, o.access_days, o.guest_checkout, o.registration_fields, o.language, o.success_url, o.failure_url, o.success_message, o.failure_message, o.contact_email, o.contact_phone, o.contact_note, o.manual_confirm_days, o.created_at, o.updated_at, o.unlisted, o.link_only, o.billing_every, o.billing_unit, o.billing_day, o.billing_periods, o.enrollment_fee, o.grace_days, o.remind_days, o.unlock_by_part, o.refund_access, o.dispute_access,
+SELECT o.id, o.title, o.slug, o.description, o.status, o.amount, o.currency, o.kind, o.recurring_interval, o.recurring_days, o.installments, o.access_days, o.guest_checkout, o.registration_fields, o.language, o.success_url, o.failure_url, o.success_message, o.failure_message, o.contact_email, o.contact_phone, o.contact_note, o.manual_confirm_days, o.created_at, o.updated_at, o.unlisted, o.link_only, o.billing_every, o.billing_unit, o.billing_day, o.billing_periods, o.enrollment_fee, o.grace_days, o.remind_days, o.unlock_by_part, o.refund_access, o.dispute_access, o.recurring_count, o.trial_days, o.max_charges,
        ARRAY(SELECT op.product_id FROM offer_products op WHERE op.offer_id = o.id ORDER BY op.product_id)::bigint[] AS product_ids,
        ARRAY(SELECT ops.payment_system_id FROM offer_payment_systems ops WHERE ops.offer_id = o.id
              ORDER BY ops.position, ops.payment_system_id)::bigint[] AS payment_system_ids
@@ -308,6 +320,9 @@ func (q *Queries) OfferList(ctx context.Context, arg OfferListParams) ([]OfferLi
 			&i.Offer.UnlockByPart,
 			&i.Offer.RefundAccess,
 			&i.Offer.DisputeAccess,
+			&i.Offer.RecurringCount,
+			&i.Offer.TrialDays,
+			&i.Offer.MaxCharges,
 			&i.ProductIds,
 			&i.PaymentSystemIds,
 		); err != nil {
@@ -370,7 +385,7 @@ func (q *Queries) OfferProductsClear(ctx context.Context, offerID int64) error {
 }
 
 const offerPublishedBySlug = `-- name: OfferPublishedBySlug :one
-SELECT o.id, o.title, o.slug, o.description, o.status, o.amount, o.currency, o.kind, o.recurring_interval, o.recurring_days, o.installments, o.access_days, o.guest_checkout, o.registration_fields, o.language, o.success_url, o.failure_url, o.success_message, o.failure_message, o.contact_email, o.contact_phone, o.contact_note, o.manual_confirm_days, o.created_at, o.updated_at, o.unlisted, o.link_only, o.billing_every, o.billing_unit, o.billing_day, o.billing_periods, o.enrollment_fee, o.grace_days, o.remind_days, o.unlock_by_part, o.refund_access, o.dispute_access,
+SELECT o.id, o.title, o.slug, o.description, o.status, o.amount, o.currency, o.kind, o.recurring_interval, o.recurring_days, o.installments, o.access_days, o.guest_checkout, o.registration_fields, o.language, o.success_url, o.failure_url, o.success_message, o.failure_message, o.contact_email, o.contact_phone, o.contact_note, o.manual_confirm_days, o.created_at, o.updated_at, o.unlisted, o.link_only, o.billing_every, o.billing_unit, o.billing_day, o.billing_periods, o.enrollment_fee, o.grace_days, o.remind_days, o.unlock_by_part, o.refund_access, o.dispute_access, o.recurring_count, o.trial_days, o.max_charges,
        ARRAY(SELECT op.product_id FROM offer_products op WHERE op.offer_id = o.id ORDER BY op.product_id)::bigint[] AS product_ids,
        ARRAY(SELECT ops.payment_system_id FROM offer_payment_systems ops WHERE ops.offer_id = o.id
              ORDER BY ops.position, ops.payment_system_id)::bigint[] AS payment_system_ids,
@@ -429,6 +444,9 @@ func (q *Queries) OfferPublishedBySlug(ctx context.Context, slug string) (OfferP
 		&i.Offer.UnlockByPart,
 		&i.Offer.RefundAccess,
 		&i.Offer.DisputeAccess,
+		&i.Offer.RecurringCount,
+		&i.Offer.TrialDays,
+		&i.Offer.MaxCharges,
 		&i.ProductIds,
 		&i.PaymentSystemIds,
 		&i.ProductNames,
@@ -481,8 +499,9 @@ SET title = $1, slug = $2, description = $3, status = $4, amount = $5,
     manual_confirm_days = $22, unlisted = $23, billing_every = $24,
     billing_unit = $25, billing_day = $26, billing_periods = $27,
     enrollment_fee = $28, grace_days = $29, remind_days = $30,
-    unlock_by_part = $31, updated_at = now()
-WHERE id = $32
+    unlock_by_part = $31, recurring_count = $32, trial_days = $33,
+    max_charges = $34, updated_at = now()
+WHERE id = $35
 RETURNING created_at, updated_at
 `
 
@@ -518,6 +537,9 @@ type OfferUpdateParams struct {
 	GraceDays          int32
 	RemindDays         int32
 	UnlockByPart       bool
+	RecurringCount     int32
+	TrialDays          int32
+	MaxCharges         int32
 	ID                 int64
 }
 
@@ -559,6 +581,9 @@ func (q *Queries) OfferUpdate(ctx context.Context, arg OfferUpdateParams) (Offer
 		arg.GraceDays,
 		arg.RemindDays,
 		arg.UnlockByPart,
+		arg.RecurringCount,
+		arg.TrialDays,
+		arg.MaxCharges,
 		arg.ID,
 	)
 	var i OfferUpdateRow

@@ -1,0 +1,2 @@
+-- name: SubscriptionGet :one
+SELECT * FROM subscriptions WHERE id = @id;
