@@ -132,6 +132,9 @@ type SubscriptionCharge struct {
 	PeriodStart time.Time
 	PeriodEnd   time.Time // the paid period's end: access lasts until then plus the offer's grace
 	Paid        bool      // false: the charge failed (the subscription is past due)
+	// Proration marks a charge of a plan change's prorated difference (Stripe's billing_reason
+	// subscription_update): its amount is not the plan's, and it does not extend the paid period.
+	Proration bool
 	// UpdateURL is where the payer fixes a failed charge (Stripe's hosted invoice page); "" when none.
 	UpdateURL  string
 	PayerEmail string
