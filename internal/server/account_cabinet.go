@@ -89,6 +89,15 @@ func (s *Server) accountCabinet(w http.ResponseWriter, r *http.Request) {
 			URL: "/account/orders/" + url.PathEscape(o.Number) + "?lang=" + lang, Amount: o.Price.Format(lang),
 			Status: statusText(lang, o.Status), Date: dateText(o.CreatedAt)})
 	}
+	subs, err := s.subscriptions.ForContact(ctx, st.ContactID)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	for _, d := range subs {
+		// The short list; the subscriptions page has the dates, the charges and the actions.
+		v.Subscriptions = append(v.Subscriptions, cabinetSubscriptionView(d, lang, time.UTC, nil))
+	}
 	if err := s.cabinetBilling(ctx, bill, st.ContactID, lang, &v); err != nil {
 		s.serverError(w, r, err)
 		return

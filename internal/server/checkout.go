@@ -25,7 +25,8 @@ const maxComment = 1000
 
 // checkoutTarget is the published offer of the URL and the enabled payment system ?system= names, which the offer
 // must list; anything else, or an offer of a kind that cannot be sold yet (offer.Sold), is not found. An offer sold
-// by enrollment (offer.Enrolled) is never paid at once: a field error (422) that says so.
+// by enrollment (offer.Enrolled) is never paid at once: a field error (422) that says so. A recurring offer
+// (offer.Subscribed) is subscribed to (checkout_subscription.go).
 func (s *Server) checkoutTarget(r *http.Request) (offer.Page, gateway.System, error) {
 	p, err := s.published.PublishedPage(r.Context(), chiURLParam(r, "slug"))
 	if err != nil {
@@ -36,10 +37,6 @@ func (s *Server) checkoutTarget(r *http.Request) (offer.Page, gateway.System, er
 	}
 	if offer.Enrolled(p.Kind) {
 		return p, gateway.System{}, check.Field("offer_id", offer.EnrolledMessage)
-	}
-	if offer.Subscribed(p.Kind) {
-		// Until the subscription checkout serves this page, no payment of the full price once.
-		return p, gateway.System{}, check.Field("offer_id", offer.SubscribedMessage)
 	}
 	id, err := strconv.ParseInt(r.URL.Query().Get("system"), 10, 64)
 	if err != nil || id <= 0 || !slices.Contains(p.PaymentSystemIDs, id) {
@@ -117,6 +114,10 @@ func (s *Server) startCheckout(w http.ResponseWriter, r *http.Request, fromOffer
 		s.notFound(w, r)
 		return
 	}
+	if offer.Subscribed(p.Kind) {
+		s.subscribeStart(w, r, p, sys)
+		return
+	}
 	if sys.Type != gateway.TypeManual {
 		s.gatewayCheckoutStart(w, r, p, sys)
 		return
@@ -180,6 +181,10 @@ func (s *Server) checkoutSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !s.allowPost(w, r, "checkout", p.Language) {
+		return
+	}
+	if offer.Subscribed(p.Kind) {
+		s.subscribeSubmit(w, r, p, sys)
 		return
 	}
 	if sys.Type != gateway.TypeManual {

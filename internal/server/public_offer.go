@@ -89,12 +89,17 @@ func (s *Server) publicOffer(w http.ResponseWriter, r *http.Request) {
 		// Published before such offers were refused: promise neither its terms nor a way to pay.
 		v.Terms, systems = "", nil
 	}
+	subscribed := offer.Subscribed(p.Kind)
+	if subscribed && v.Terms != "" {
+		// A subscription: its promises, and a Subscribe button only for the systems that charge on schedule.
+		v.Subscription = subscriptionTerms(p.Offer)
+	}
 	for _, ps := range systems {
-		if !ps.Enabled {
+		if !ps.Enabled || (subscribed && !canSubscribe(ps)) {
 			continue
 		}
 		v.PaymentSystems = append(v.PaymentSystems, public.PaymentOption{Name: ps.Name, Description: ps.Description,
-			ImageURL: ps.ImageURL, PayURL: checkoutURL(p, ps.ID)})
+			ImageURL: ps.ImageURL, PayURL: checkoutURL(p, ps.ID), Subscribe: subscribed})
 	}
 	if offer.Enrolled(p.Kind) {
 		// Sold by enrollment: the page says what is billed and when, and its button leads to the enrollment form,
@@ -129,16 +134,7 @@ func offerTerms(o offer.Offer) string {
 	lang := o.Language
 	switch o.Kind {
 	case offer.Recurring:
-		switch o.Interval {
-		case offer.IntervalWeek:
-			return i18n.T(lang, i18n.PerWeek)
-		case offer.IntervalMonth:
-			return i18n.T(lang, i18n.PerMonth)
-		case offer.IntervalYear:
-			return i18n.T(lang, i18n.PerYear)
-		default:
-			return i18n.F(lang, i18n.EveryNDays, o.IntervalDays)
-		}
+		return offerPeriod(lang, o)
 	case offer.Tuition:
 		return perPeriod(lang, o.BillingEvery, o.BillingUnit)
 	case offer.Installments:

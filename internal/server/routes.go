@@ -52,6 +52,7 @@ func (s *Server) Handler() http.Handler {
 		r.Post("/o/{slug}/pay", s.checkoutSubmit)
 		r.Get("/o/{slug}/paid", s.checkoutPaid)
 		r.Get("/o/{slug}/cancelled", s.checkoutCancelled)
+		r.Get("/o/{slug}/subscribed", s.checkoutSubscribed)
 		r.Get("/o/{slug}/enroll", s.enrollStart)
 		r.Post("/o/{slug}/enroll", s.enrollSubmit)
 
@@ -67,6 +68,10 @@ func (s *Server) Handler() http.Handler {
 		r.Post("/account/reset/{token}", s.accountResetToken)
 		r.Get("/account", s.accountCabinet)
 		r.Get("/account/orders/{number}", s.accountOrder)
+		r.Get("/account/subscriptions", s.accountSubscriptions)
+		r.Post("/account/subscriptions/{id}/cancel", s.accountSubscriptionCancel)
+		r.Post("/account/subscriptions/{id}/keep", s.accountSubscriptionKeep)
+		r.Post("/account/subscriptions/{id}/card", s.accountSubscriptionCard)
 		r.Post("/account/orders/{number}/proofs", s.accountOrderProof)
 		r.Get("/account/receipts/{number}", s.accountReceipt)
 		r.Get("/account/receipts/{number}.pdf", s.accountReceiptPDF)

@@ -18,6 +18,7 @@ import (
 	"github.com/bursar/bursar/internal/order"
 	"github.com/bursar/bursar/internal/paylink"
 	"github.com/bursar/bursar/internal/settings"
+	"github.com/bursar/bursar/internal/subscription"
 	"github.com/bursar/bursar/internal/webhook"
 )
 
@@ -40,6 +41,7 @@ type services struct {
 	imports        *importer.Service
 	webhooks       *webhook.Service // outgoing webhooks' endpoints and delivery logs
 	accounts       *account.Service
+	subscriptions  *subscription.Service // recurring offers charged by the gateway: checkout, cabinet, admin, API
 	rateLimiter    *account.RateLimiter
 	postLimits     map[string]account.Limit // by form: signup, login, reset, checkout
 	// gateways are the providers by payment system type (manual has none: nothing to call), asked what they can do;
@@ -70,6 +72,7 @@ func newServices(s app.Services) services {
 		imports:        s.Imports,
 		webhooks:       s.Webhooks,
 		accounts:       s.Accounts,
+		subscriptions:  s.Subscriptions,
 		rateLimiter:    s.RateLimiter,
 		postLimits:     defaultPostLimits(),
 		gateways:       s.Gateways.Registry,

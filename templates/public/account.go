@@ -89,6 +89,8 @@ type Cabinet struct {
 	// Enrollments the student learns in or pays for, and Receipts they pay (each section shown when not empty).
 	Enrollments []CabinetEnrollment
 	Receipts    []CabinetReceipt
+	// Subscriptions the student pays (shown when not empty; managed on /account/subscriptions).
+	Subscriptions []CabinetSubscription
 }
 
 // CabinetProduct is a product the student has access to now.
