@@ -89,12 +89,17 @@ DELETE FROM subscriptions WHERE id = @id AND status = 'pending' AND updated_at <
 RETURNING id;
 
 -- name: ChargeInsert :one
--- Records a charge once per (payment system, charge reference): no row comes back for one recorded before.
+-- Records a charge once per (payment system, charge reference): no row comes back for one recorded before. A failed
+-- charge the gateway retries and collects (the same invoice, paid later) becomes paid: that row comes back.
 INSERT INTO subscription_charges (subscription_id, payment_system_id, charge_ref, status, amount, currency,
                                   period_start, period_end, charged_at, created_at)
 VALUES (@subscription_id, @payment_system_id, @charge_ref, @status, @amount, @currency, @period_start, @period_end,
         @charged_at, @now)
-ON CONFLICT (payment_system_id, charge_ref) DO NOTHING
+ON CONFLICT (payment_system_id, charge_ref) DO UPDATE
+    SET status = EXCLUDED.status, amount = EXCLUDED.amount, currency = EXCLUDED.currency,
+        period_start = EXCLUDED.period_start, period_end = EXCLUDED.period_end, charged_at = EXCLUDED.charged_at
+    WHERE subscription_charges.status = 'failed' AND EXCLUDED.status = 'paid'
+      AND subscription_charges.subscription_id = EXCLUDED.subscription_id
 RETURNING *;
 
 -- name: ChargeSetOrder :exec

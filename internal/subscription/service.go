@@ -162,4 +162,3 @@ func (s *Service) now() time.Time {
 	}
 	return time.Now()
 }
-

@@ -56,7 +56,9 @@ func (s *Service) saveTx(ctx context.Context, tx db.DBTX, sub Subscription) (Sub
 }
 
 // Get returns subscription id (check.ErrNotFound when none).
-func (s *Service) Get(ctx context.Context, id int64) (Subscription, error) { return s.GetTx(ctx, s.db, id) }
+func (s *Service) Get(ctx context.Context, id int64) (Subscription, error) {
+	return s.GetTx(ctx, s.db, id)
+}
 
 // GetTx is Get inside tx (an event's object rendered in the emitting transaction).
 func (s *Service) GetTx(ctx context.Context, tx db.DBTX, id int64) (Subscription, error) {

@@ -15,7 +15,11 @@ INSERT INTO subscription_charges (subscription_id, payment_system_id, charge_ref
                                   period_start, period_end, charged_at, created_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
         $9, $10)
-ON CONFLICT (payment_system_id, charge_ref) DO NOTHING
+ON CONFLICT (payment_system_id, charge_ref) DO UPDATE
+    SET status = EXCLUDED.status, amount = EXCLUDED.amount, currency = EXCLUDED.currency,
+        period_start = EXCLUDED.period_start, period_end = EXCLUDED.period_end, charged_at = EXCLUDED.charged_at
+    WHERE subscription_charges.status = 'failed' AND EXCLUDED.status = 'paid'
+      AND subscription_charges.subscription_id = EXCLUDED.subscription_id
 RETURNING id, subscription_id, payment_system_id, charge_ref, order_id, status, amount, currency, period_start, period_end, charged_at, created_at
 `
 
@@ -32,7 +36,8 @@ type ChargeInsertParams struct {
 	Now             time.Time
 }
 
-// Records a charge once per (payment system, charge reference): no row comes back for one recorded before.
+// Records a charge once per (payment system, charge reference): no row comes back for one recorded before. A failed
+// charge the gateway retries and collects (the same invoice, paid later) becomes paid: that row comes back.
 func (q *Queries) ChargeInsert(ctx context.Context, arg ChargeInsertParams) (SubscriptionCharge, error) {
 	row := q.db.QueryRow(ctx, chargeInsert,
 		arg.SubscriptionID,
