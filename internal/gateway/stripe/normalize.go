@@ -1,6 +1,7 @@
 package stripe
 
 import (
+	"encoding/json"
 	"strconv"
 	"strings"
 	"time"
@@ -89,8 +90,32 @@ func subStatus(s *stripego.Subscription) string {
 	return "" // incomplete, or a status newer than stripe-go v76
 }
 
-// subscriptionState normalizes a Stripe subscription as reported at at.
-func subscriptionState(s *stripego.Subscription, at time.Time) gateway.SubscriptionState {
+// newerSubscription is what API versions from 2025-03-31 ("basil") moved in a subscription: its current period is
+// its items'. A webhook endpoint created with such a version sends that shape (stripe-mock answers it too).
+type newerSubscription struct {
+	Items *struct {
+		Data []struct {
+			CurrentPeriodStart int64 `json:"current_period_start"`
+			CurrentPeriodEnd   int64 `json:"current_period_end"`
+		} `json:"data"`
+	} `json:"items"`
+}
+
+// newerInvoice is what API versions from 2025-03-31 moved in an invoice: its subscription and that subscription's
+// metadata are under parent.subscription_details. (Its PaymentIntent moved to the invoice's payments, which
+// notifications do not carry: such a charge has no PaymentRef.)
+type newerInvoice struct {
+	Parent *struct {
+		SubscriptionDetails *struct {
+			Subscription string            `json:"subscription"`
+			Metadata     map[string]string `json:"metadata"`
+		} `json:"subscription_details"`
+	} `json:"parent"`
+}
+
+// subscriptionState normalizes a Stripe subscription as reported at at; raw is its JSON (for the newer shape's
+// period), nil when not at hand.
+func subscriptionState(s *stripego.Subscription, raw []byte, at time.Time) gateway.SubscriptionState {
 	st := gateway.SubscriptionState{
 		SubscriptionRef:    gateway.SubscriptionRef{Ref: s.ID},
 		SubscriptionID:     subscriptionID("", s.Metadata),
@@ -105,6 +130,13 @@ func subscriptionState(s *stripego.Subscription, at time.Time) gateway.Subscript
 	}
 	if s.Customer != nil {
 		st.CustomerRef = s.Customer.ID
+	}
+	if s.CurrentPeriodStart == 0 && s.CurrentPeriodEnd == 0 && len(raw) > 0 {
+		var n newerSubscription
+		if json.Unmarshal(raw, &n) == nil && n.Items != nil && len(n.Items.Data) > 0 {
+			st.CurrentPeriodStart = unixTime(n.Items.Data[0].CurrentPeriodStart)
+			st.CurrentPeriodEnd = unixTime(n.Items.Data[0].CurrentPeriodEnd)
+		}
 	}
 	if s.Items != nil && len(s.Items.Data) > 0 && s.Items.Data[0] != nil && s.Items.Data[0].Price != nil {
 		it := s.Items.Data[0]

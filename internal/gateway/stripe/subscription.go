@@ -186,7 +186,7 @@ func (p *Provider) ChangeSubscription(ctx context.Context, acct gateway.Account,
 	case gateway.ActionChangePlan:
 		s, err = cl.changePlan(ch)
 	default:
-		params.Params = cl.params()
+		params.Context = cl.ctx // not params.Params = cl.params(): that would drop resume's extra parameter
 		s, err = cl.api.Subscriptions.Update(ch.Ref, params)
 	}
 	if err != nil {
@@ -255,7 +255,11 @@ func (p *Provider) stateOf(s *stripego.Subscription, asked gateway.SubscriptionR
 	if s == nil || s.ID == "" {
 		return gateway.SubscriptionState{}, fmt.Errorf("stripe: subscription %s: answer without an id", asked.Ref)
 	}
-	st := subscriptionState(s, p.now())
+	var raw []byte
+	if s.LastResponse != nil {
+		raw = s.LastResponse.RawJSON
+	}
+	st := subscriptionState(s, raw, p.now())
 	if st.CustomerRef == "" {
 		st.CustomerRef = asked.CustomerRef
 	}

@@ -137,7 +137,7 @@ func eventOf(ev stripego.Event) (gateway.Event, error) {
 		if err := json.Unmarshal(ev.Data.Raw, &in); err != nil {
 			return gateway.Event{}, fmt.Errorf("stripe: event %s: invoice: %w", ev.ID, err)
 		}
-		invoiceEvent(&out, &in, unixTime(ev.Created))
+		invoiceEvent(&out, &in, ev.Data.Raw, unixTime(ev.Created))
 	case EventSubscriptionCreated, EventSubscriptionUpdated, EventSubscriptionDeleted, EventSubscriptionPaused,
 		EventSubscriptionResumed:
 		var s stripego.Subscription
@@ -147,7 +147,7 @@ func eventOf(ev stripego.Event) (gateway.Event, error) {
 		if s.ID == "" {
 			return gateway.Event{}, fmt.Errorf("stripe: event %s: subscription without id", ev.ID)
 		}
-		st := subscriptionState(&s, unixTime(ev.Created))
+		st := subscriptionState(&s, ev.Data.Raw, unixTime(ev.Created))
 		out.Kind, out.Ref, out.Subscription = gateway.EventSubscription, s.ID, &st
 	case EventChargeRefunded:
 		var c stripego.Charge

@@ -1,6 +1,7 @@
 package stripe
 
 import (
+	"encoding/json"
 	"strings"
 	"time"
 
@@ -56,8 +57,16 @@ func linkSession(e *gateway.Event, s *stripego.CheckoutSession, at time.Time) {
 // The charge's period is its line's (invoicePeriod), not the invoice's period_start/end; Ref and AltRef of the
 // event are the invoice and its PaymentIntent (what a refund or a dispute of the charge names), Amount the money
 // paid (or due, for a failure).
-func invoiceEvent(e *gateway.Event, in *stripego.Invoice, at time.Time) {
+func invoiceEvent(e *gateway.Event, in *stripego.Invoice, raw []byte, at time.Time) {
 	e.Kind = gateway.EventIgnored
+	if in.Subscription == nil || in.Subscription.ID == "" {
+		var n newerInvoice
+		if json.Unmarshal(raw, &n) == nil && n.Parent != nil && n.Parent.SubscriptionDetails != nil &&
+			n.Parent.SubscriptionDetails.Subscription != "" {
+			in.Subscription = &stripego.Subscription{ID: n.Parent.SubscriptionDetails.Subscription}
+			in.SubscriptionDetails = &stripego.InvoiceSubscriptionDetails{Metadata: n.Parent.SubscriptionDetails.Metadata}
+		}
+	}
 	if in.Subscription == nil || in.Subscription.ID == "" || in.ID == "" {
 		return
 	}

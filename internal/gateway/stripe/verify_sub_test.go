@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	stripego "github.com/stripe/stripe-go/v76"
+
 	"github.com/bursar/bursar/internal/gateway"
 	"github.com/bursar/bursar/internal/gateway/stripe/stripetest"
 	"github.com/bursar/bursar/internal/money"
@@ -160,6 +162,21 @@ func TestVerifyInvoices(t *testing.T) {
 			stripetest.InvoicePaid("evt_i1", created, "in_1", "sub_1", 5, "", 0, "eur", pStart, pEnd),
 			gateway.Event{ID: "evt_i1", Type: EventInvoicePaid, Kind: gateway.EventSubscription, Ref: "sub_1",
 				Subscription: linkOnly("sub_1", "cus_test", "", 5)}},
+		{"newer API versions: the subscription under parent.subscription_details, no payment intent",
+			editObject(t, paid, func(o map[string]any) {
+				o["parent"] = map[string]any{"type": "subscription_details", "subscription_details": map[string]any{
+					"subscription": "sub_1", "metadata": map[string]any{"subscription_id": "5"}}}
+				delete(o, "subscription")
+				delete(o, "subscription_details")
+				delete(o, "payment_intent")
+				line := o["lines"].(map[string]any)["data"].([]any)[0].(map[string]any)
+				line["metadata"] = map[string]any{}
+			}),
+			func() gateway.Event {
+				c := charge
+				c.PaymentRef = ""
+				return chargeEvent(EventInvoicePaid, c)
+			}()},
 		{"an invoice of no subscription is ignored",
 			editObject(t, paid, func(o map[string]any) { o["subscription"] = nil }),
 			gateway.Event{ID: "evt_i1", Type: EventInvoicePaid, Kind: gateway.EventIgnored}},
@@ -231,6 +248,13 @@ func TestVerifySubscriptionEvents(t *testing.T) {
 			editObject(t, event(EventSubscriptionUpdated, "incomplete_expired", false), func(o map[string]any) {
 				o["ended_at"] = created.Unix()
 			}), func() *gateway.SubscriptionState { s := state(gateway.SubEnded); s.EndedAt = created; return &s }()},
+		{"newer API versions: the period on the item", EventSubscriptionUpdated,
+			editObject(t, event(EventSubscriptionUpdated, "active", false), func(o map[string]any) {
+				delete(o, "current_period_start")
+				delete(o, "current_period_end")
+				item := o["items"].(map[string]any)["data"].([]any)[0].(map[string]any)
+				item["current_period_start"], item["current_period_end"] = pStart.Unix(), pEnd.Unix()
+			}), new(state(gateway.SubActive))},
 		{"trial_will_end is ignored", EventSubscriptionTrialWillEnd, event(EventSubscriptionTrialWillEnd, "trialing", false), nil},
 	}
 	for _, tt := range tests {
@@ -260,5 +284,28 @@ func TestVerifySubscriptionEventTime(t *testing.T) {
 	if !a.Subscription.At.Equal(later) || !b.Subscription.At.Equal(created) || !b.Subscription.At.Before(a.Subscription.At) {
 		t.Fatalf("At = %s and %s, want the events' created times %s and %s", a.Subscription.At, b.Subscription.At,
 			later, created)
+	}
+}
+
+// TestStatusOfASubscriptionSession: a re-check of BeginSubscription's session is never an order's payment.
+func TestStatusOfASubscriptionSession(t *testing.T) {
+	t.Parallel()
+	s := &stripego.CheckoutSession{ID: "cs_sub1", Mode: stripego.CheckoutSessionModeSubscription, ClientReferenceID: "sub:5",
+		Status: stripego.CheckoutSessionStatusComplete, PaymentStatus: stripego.CheckoutSessionPaymentStatusPaid,
+		Subscription: &stripego.Subscription{ID: "sub_1"}, Customer: &stripego.Customer{ID: "cus_1"}}
+	base := gateway.Event{Type: "checkout.session:complete/paid"}
+	got := subscriptionSessionStatus(base, s, created)
+	want := gateway.Event{Type: base.Type, Kind: gateway.EventSubscription, Ref: "sub_1",
+		Subscription: linkOnly("sub_1", "cus_1", "cs_sub1", 5)}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("complete: %+v %+v, want %+v", got, got.Subscription, want)
+	}
+	s.Status, s.Subscription = stripego.CheckoutSessionStatusOpen, nil
+	if got := subscriptionSessionStatus(base, s, created); got.Kind != gateway.EventPending || got.Ref != "cs_sub1" || got.OrderID != 0 {
+		t.Fatalf("open: %+v, want pending", got)
+	}
+	s.Status = stripego.CheckoutSessionStatusExpired
+	if got := subscriptionSessionStatus(base, s, created); got.Kind != gateway.EventExpired || got.OrderID != 0 {
+		t.Fatalf("expired: %+v", got)
 	}
 }
