@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -19,6 +20,8 @@ import (
 	"github.com/bursar/bursar/internal/events/eventstest"
 	"github.com/bursar/bursar/internal/fx"
 	"github.com/bursar/bursar/internal/gateway"
+	"github.com/bursar/bursar/internal/gateway/stripe"
+	"github.com/bursar/bursar/internal/gateway/stripe/stripetest"
 	"github.com/bursar/bursar/internal/jobs"
 	"github.com/bursar/bursar/internal/mailer"
 	"github.com/bursar/bursar/internal/money"
@@ -97,6 +100,17 @@ func (g *fakeSubs) ManageURL(_ context.Context, _ gateway.System, ref gateway.Su
 		return "", g.manageErr
 	}
 	return "https://billing.test/portal/" + ref.CustomerRef, nil
+}
+
+// verifying is the order's gateway side: the real Stripe provider verifies notifications (signed bodies); the
+// one-payment calls are never made by subscriptions.
+type verifying struct {
+	noPayments
+	caller gateway.Caller
+}
+
+func (v verifying) Verify(ctx context.Context, systemID int64, in gateway.Inbound) (gateway.System, gateway.Event, error) {
+	return v.caller.Verify(ctx, systemID, in)
 }
 
 // noPayments is the order's one-payment gateway side: subscriptions never use it.
@@ -205,7 +219,8 @@ func newFixture(t testing.TB) *fixture {
 	}
 	if f.orders, err = order.NewService(pool, al, order.Deps{Offers: f.cache, Systems: f.systems, Access: f.grants,
 		Timeline: f.contacts, Rates: fx.NewService(pool, al), Mailer: m, Jobs: ins, Payers: f.contacts,
-		Welcome: noWelcome{}, School: st, Gateways: noPayments{}, Completions: order.AllCompletions{},
+		Welcome: noWelcome{}, School: st, Gateways: verifying{caller: gateway.Caller{
+			Registry: gateway.NewRegistry(stripe.New(stripe.Options{})), Systems: f.systems}}, Completions: order.AllCompletions{},
 		Subscriptions: f.subs, Events: rec}); err != nil {
 		t.Fatal(err)
 	}
@@ -277,6 +292,19 @@ func (f *fixture) ingest(sys gateway.System, ev gateway.Event) order.Outcome {
 func (f *fixture) ingestErr(sys gateway.System, ev gateway.Event) (order.Outcome, error) {
 	ctx := audit.WithActor(context.Background(), audit.Actor{Type: audit.ActorSystem, Label: "stripe webhook"})
 	return f.orders.Ingest(ctx, sys, ev, []byte(`{}`))
+}
+
+// take delivers body to Cards' webhook, signed with its webhook secret now, through order.TakeNotification.
+func (f *fixture) take(body []byte) (order.Notification, error) {
+	now := time.Now()
+	sig := stripetest.Sign("whsec_1", now, body)
+	return f.orders.TakeNotification(context.Background(), f.cards.ID, gateway.Inbound{Body: body, Received: now,
+		Header: func(name string) string {
+			if strings.EqualFold(name, "Stripe-Signature") {
+				return sig
+			}
+			return ""
+		}})
 }
 
 func (f *fixture) evID() string {

@@ -7,14 +7,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bursar/bursar/internal/gateway"
+	"github.com/bursar/bursar/internal/gateway/stripe/stripetest"
 	"github.com/bursar/bursar/internal/order"
 	"github.com/bursar/bursar/internal/subscription"
 )
 
 // The storm (issue 15): 300 subscriptions × 12 periods of invoice.paid, each delivered 3 times, shuffled, from 16
-// concurrent senders through order.Service.Ingest → exactly 3,600 charges and 3,600 completed orders, each
-// subscription's access ending at its last period's end plus grace, one completed e-mail per charge.
+// concurrent senders as Stripe sends them — signed bodies (stripetest) verified by the real Stripe provider through
+// order.Service.TakeNotification → exactly 3,600 charges and 3,600 completed orders, each subscription's access
+// ending at its last period's end plus grace, one completed e-mail per charge.
 func TestStorm(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the storm is long")
@@ -32,17 +33,24 @@ func TestStorm(t *testing.T) {
 		c := f.newContact(fmt.Sprintf("student%03d@example.com", i))
 		all[i] = f.start(of, c).Subscription
 	}
-	var evs []gateway.Event
+	type delivery struct {
+		id   string
+		body []byte
+	}
+	var evs []delivery
 	for i, sub := range all {
 		for k := range periods {
-			ev := paid(fmt.Sprintf("evt_%d_%d", i, k), sub, fmt.Sprintf("sub_storm_%d", i), k, eur(1900))
+			id := fmt.Sprintf("evt_%d_%d", i, k)
+			ps, pe := start.AddDate(0, k, 0), start.AddDate(0, k+1, 0)
+			body := stripetest.InvoicePaid(id, ps.Add(time.Minute), fmt.Sprintf("in_%d_%d", i, k),
+				fmt.Sprintf("sub_storm_%d", i), sub.ID, fmt.Sprintf("pi_%d_%d", i, k), 1900, "EUR", ps, pe)
 			for range copies {
-				evs = append(evs, ev)
+				evs = append(evs, delivery{id: id, body: body})
 			}
 		}
 	}
 	rand.New(rand.NewPCG(15, 3600)).Shuffle(len(evs), func(i, j int) { evs[i], evs[j] = evs[j], evs[i] })
-	work := make(chan gateway.Event)
+	work := make(chan delivery)
 	var (
 		wg      sync.WaitGroup
 		mu      sync.Mutex
@@ -55,12 +63,12 @@ func TestStorm(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for ev := range work {
-				out, err := f.ingestErr(f.cards, ev)
+				n, err := f.take(ev.body)
 				mu.Lock()
 				if err != nil {
-					errs = append(errs, fmt.Errorf("%s: %w", ev.ID, err))
+					errs = append(errs, fmt.Errorf("%s: %w", ev.id, err))
 				} else {
-					results[out.Result]++
+					results[n.Outcome.Result]++
 				}
 				mu.Unlock()
 			}
@@ -97,9 +105,9 @@ func TestStorm(t *testing.T) {
 	}
 	last := start.AddDate(0, periods, 0)
 	want := last.AddDate(0, 0, of.GraceDays)
-	for _, sub := range all {
+	for i, sub := range all {
 		got := f.get(sub.ID)
-		if got.Status != subscription.StatusActive || got.Charges != periods || got.PaidThrough == nil ||
+		if got.GatewayRef != fmt.Sprintf("sub_storm_%d", i) || got.Status != subscription.StatusActive || got.Charges != periods || got.PaidThrough == nil ||
 			!got.PaidThrough.Equal(last) || !got.CurrentPeriodEnd.Equal(last) {
 			t.Fatalf("subscription %s: %+v", got.Number, got)
 		}
