@@ -45,6 +45,7 @@ const (
 	SubActionDown     Key = "sub_action_down"
 	SubDate           Key = "sub_date"
 	SubNumber         Key = "sub_number"
+	SubAlready        Key = "sub_already"
 )
 
 var subscriptionKeys = []Key{PerDay, SubTrial, SubCharges, SubUntilCancelled, SubCancelAnyTime, SubscribeWith, Subscribe,
@@ -52,7 +53,7 @@ var subscriptionKeys = []Key{PerDay, SubTrial, SubCharges, SubUntilCancelled, Su
 	SubTrialing, SubActive, SubPastDue, SubPaused, SubCancelled, SubEnded, SubNextCharge, SubAccessUntil, SubEndsOn,
 	SubPastCharges, SubNoCharges, SubChargePaid, SubChargeFailed, SubCancelAtEnd, SubCancelHint, SubKeep,
 	SubChangeCard, SubPastDueBanner, SubUpdatePayment, SubCancelledFlash, SubKeptFlash, SubNotLive, SubNotSupported,
-	SubProviderTitle, SubPortalDown, SubActionDown, SubDate, SubNumber}
+	SubProviderTitle, SubPortalDown, SubActionDown, SubDate, SubNumber, SubAlready}
 
 var subscriptionTexts = map[string]map[Key]string{
 	"en": {
@@ -81,6 +82,7 @@ var subscriptionTexts = map[string]map[Key]string{
 		SubActionDown:     "The payment provider did not answer, so nothing was changed; try again in a few minutes.",
 		SubDate:           "Date",
 		SubNumber:         "Subscription",
+		SubAlready:        "You are subscribed to this offer already: here it is.",
 	},
 	"es": {
 		PerDay: "al día", SubTrial: "Prueba gratuita: %d días antes del primer cobro.", SubCharges: "Número de cobros: %d; después termina.",
@@ -108,6 +110,7 @@ var subscriptionTexts = map[string]map[Key]string{
 		SubActionDown:     "El proveedor de pagos no respondió, así que no se cambió nada; inténtalo de nuevo en unos minutos.",
 		SubDate:           "Fecha",
 		SubNumber:         "Suscripción",
+		SubAlready:        "Ya estás suscrito a esta oferta: aquí la tienes.",
 	},
 	"fr": {
 		PerDay: "par jour", SubTrial: "Essai gratuit : %d jours avant le premier prélèvement.",
@@ -138,6 +141,7 @@ var subscriptionTexts = map[string]map[Key]string{
 		SubActionDown:     "Le prestataire de paiement n’a pas répondu, rien n’a donc été modifié ; réessayez dans quelques minutes.",
 		SubDate:           "Date",
 		SubNumber:         "Abonnement",
+		SubAlready:        "Vous êtes déjà abonné à cette offre : la voici.",
 	},
 	"ru": {
 		PerDay: "в день", SubTrial: "Бесплатный пробный период: %d дн. до первого списания.",
@@ -168,6 +172,7 @@ var subscriptionTexts = map[string]map[Key]string{
 		SubActionDown:     "Платёжный сервис не ответил, поэтому ничего не изменилось; попробуйте ещё раз через несколько минут.",
 		SubDate:           "Дата",
 		SubNumber:         "Подписка",
+		SubAlready:        "Вы уже подписаны на это предложение — вот подписка.",
 	},
 	"uk": {
 		PerDay: "на день", SubTrial: "Безкоштовний пробний період: %d дн. до першого списання.",
@@ -198,6 +203,7 @@ var subscriptionTexts = map[string]map[Key]string{
 		SubActionDown:     "Платіжний сервіс не відповів, тож нічого не змінилося; спробуйте ще раз за кілька хвилин.",
 		SubDate:           "Дата",
 		SubNumber:         "Підписка",
+		SubAlready:        "Ви вже підписані на цю пропозицію — ось підписка.",
 	},
 }
 

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/bursar/bursar/internal/account"
 	"github.com/bursar/bursar/internal/check"
@@ -80,6 +81,12 @@ func (s *Server) subscribeSubmit(w http.ResponseWriter, r *http.Request, p offer
 	started, err := s.subscriptions.Start(studentActor(r.Context(), st.Email), subscription.Start{OfferID: p.ID,
 		SystemID: sys.ID, ContactID: st.ContactID, Language: p.Language,
 		SuccessURL: base + "/subscribed?system=" + sysID, CancelURL: base + "/cancelled?system=" + sysID})
+	if err != nil && (started.Redirect.URL != "" || started.Redirect.Form != nil) {
+		// The gateway's checkout exists; only recording its reference failed (its notification still names the
+		// subscription by id): never strand the payer.
+		s.log.Error("record subscription checkout", "subscription", started.Subscription.Number, "err", err)
+		err = nil
+	}
 	switch e, fields := check.AsErrors(err); {
 	case err == nil:
 	case errors.Is(err, check.ErrNotFound):
@@ -89,12 +96,14 @@ func (s *Server) subscribeSubmit(w http.ResponseWriter, r *http.Request, p offer
 		s.notAvailable(w, r, p, sys)
 		return
 	case fields:
-		if _, ok := e["offer_id"]; ok {
-			s.log.Warn("subscription checkout refused", "offer_id", p.ID, "payment_system_id", sys.ID, "err", err)
-			s.notAvailable(w, r, p, sys)
+		if strings.HasPrefix(e["offer_id"], subscription.MsgAlreadySubscribed) {
+			// Subscribed already (a second tab, an old link): the subscription is in the cabinet.
+			s.flash(r, i18n.T(p.Language, i18n.SubAlready))
+			http.Redirect(w, r, subscriptionsPath+"?lang="+p.Language, http.StatusSeeOther)
 			return
 		}
-		if _, ok := e["system_id"]; ok {
+		_, badOffer := e["offer_id"]
+		if _, badSystem := e["payment_system_id"]; badOffer || badSystem {
 			s.log.Warn("subscription checkout refused", "offer_id", p.ID, "payment_system_id", sys.ID, "err", err)
 			s.notAvailable(w, r, p, sys)
 			return
