@@ -18,6 +18,7 @@ import (
 	"github.com/bursar/bursar/internal/order"
 	"github.com/bursar/bursar/internal/paylink"
 	"github.com/bursar/bursar/internal/settings"
+	"github.com/bursar/bursar/internal/subscription"
 	"github.com/bursar/bursar/internal/webhook"
 )
 
@@ -37,6 +38,7 @@ type services struct {
 	orders         *order.Service
 	links          *paylink.Service
 	billing        *billing.Service // enrollments and receipts
+	subscriptions  *subscription.Service
 	imports        *importer.Service
 	webhooks       *webhook.Service // outgoing webhooks' endpoints and delivery logs
 	accounts       *account.Service
@@ -67,6 +69,7 @@ func newServices(s app.Services) services {
 		orders:         s.Orders,
 		links:          s.PaymentLinks,
 		billing:        s.Billing,
+		subscriptions:  s.Subscriptions,
 		imports:        s.Imports,
 		webhooks:       s.Webhooks,
 		accounts:       s.Accounts,
