@@ -6,6 +6,7 @@ import (
 	"github.com/bursar/bursar/internal/notify"
 	"github.com/bursar/bursar/internal/order"
 	"github.com/bursar/bursar/internal/paylink"
+	"github.com/bursar/bursar/internal/subscription"
 	"github.com/bursar/bursar/internal/webhook"
 )
 
@@ -37,6 +38,11 @@ type Workers struct {
 	BillRemind *billing.RemindWorker
 	BillExpire *billing.ExpirePendingWorker
 	BillRelink *billing.RelinkWorker
+	// SubAct asks a gateway for a subscription's change decided in a transaction (a Stripe subscription that made
+	// its plan's charges cancelled at its period's end); SubDrop drops pending subscriptions never confirmed
+	// (hourly and at start-up).
+	SubAct  *subscription.ActWorker
+	SubDrop *subscription.DropPendingWorker
 	// Webhook makes the tries of a webhook delivery (enqueued with each event, each resend and each test).
 	Webhook *webhook.Worker
 }
@@ -62,6 +68,9 @@ func (a *App) Workers(sender notify.Sender) Workers {
 		BillExpire: billing.NewExpirePendingWorker(s.Billing),
 		BillRelink: billing.NewRelinkWorker(s.Billing),
 
+		SubAct:  subscription.NewActWorker(s.Subscriptions),
+		SubDrop: subscription.NewDropPendingWorker(s.Subscriptions, a.log),
+
 		Webhook: s.Webhooks.Worker(),
 	}
 }
@@ -73,7 +82,7 @@ func (a *App) Workers(sender notify.Sender) Workers {
 func (a *App) Jobs(sender notify.Sender) (*jobs.Client, error) {
 	w := a.Workers(sender)
 	jc, err := jobs.New(a.pool, a.log, a.jobsConfig(), w.Mail, w.Deadline, w.Recheck, w.Sweep, w.Rollups,
-		w.LinkExpire, w.LinkSweep, w.BillIssue, w.BillRemind, w.BillExpire, w.BillRelink, w.Webhook)
+		w.LinkExpire, w.LinkSweep, w.BillIssue, w.BillRemind, w.BillExpire, w.BillRelink, w.SubAct, w.SubDrop, w.Webhook)
 	if err != nil {
 		return nil, err
 	}
@@ -83,6 +92,7 @@ func (a *App) Jobs(sender notify.Sender) (*jobs.Client, error) {
 	jc.River().PeriodicJobs().Add(w.LinkSweep.PeriodicJob())
 	jc.River().PeriodicJobs().Add(w.BillIssue.PeriodicJob())
 	jc.River().PeriodicJobs().Add(w.BillRemind.PeriodicJob())
+	jc.River().PeriodicJobs().Add(w.SubDrop.PeriodicJob())
 	return jc, nil
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"reflect"
 	"time"
 
@@ -85,6 +84,9 @@ type Email struct {
 	UpdateURL      string // EmailPastDue: where to fix the card
 	AccessUntil    *time.Time
 	CabinetURL     string
+	// Key is what makes the e-mail once besides its kind and subscription: the failed charge's reference of a past
+	// due e-mail ("" for the cancelled one: once per subscription).
+	Key string
 }
 
 // Jobs enqueues River jobs inside a transaction (internal/jobs).
@@ -160,58 +162,3 @@ func (s *Service) now() time.Time {
 	}
 	return time.Now()
 }
-
-// Start writes a pending subscription (the intent), then asks the payment system's gateway to start it (outside
-// any transaction) and records the checkout's reference; the payer follows Started.Redirect. Field errors: the
-// offer not a published recurring offer, the system not one of the offer's or unable to charge on schedule
-// (gateway.Recurring). A second click while a pending subscription of the same contact, offer and system is fresh
-// reuses it.
-func (s *Service) Start(ctx context.Context, in Start) (Started, error) { return Started{}, ErrNotYet }
-
-// ApplyTx applies a subscription notification of sys inside order.Ingest's transaction (order.Subscriptions):
-// gateway.EventSubscription moves the subscription's state when the event is newer than the state recorded;
-// gateway.EventCharge records a paid charge once (desk.ChargeTx: an order completed, access until the period's
-// end plus grace) or a failed one (past due, the payer e-mailed the update link). A notification naming no
-// subscription of sys, or a charge unlike the plan, opens an exception (desk.ExceptionTx).
-func (s *Service) ApplyTx(ctx context.Context, tx pgx.Tx, desk *order.ChargeDesk, sys gateway.System,
-	ev gateway.Event) (order.Outcome, error) {
-	return order.Outcome{}, ErrNotYet
-}
-
-// Act asks the gateway for a change of subscription id (a.Kind) and records the state it answers; the gateway's
-// notification that follows changes nothing more. ErrNotLive for a subscription no longer live; a gateway that
-// cannot do it is an error wrapping gateway.ErrUnsupported; check.ErrNotFound for another payer's subscription.
-func (s *Service) Act(ctx context.Context, id int64, a Action) (Subscription, error) {
-	return Subscription{}, ErrNotYet
-}
-
-// ManageURL is the gateway's page where the payer of subscription id changes the card (the Stripe billing portal,
-// PayPal's autopay page), returning to returnURL. contactID, when set, must be the subscription's payer.
-// gateway.ErrUnavailable when the gateway cannot make one now (the cabinet shows a retry page).
-func (s *Service) ManageURL(ctx context.Context, id, contactID int64, returnURL string) (string, error) {
-	return "", ErrNotYet
-}
-
-// Get returns subscription id (check.ErrNotFound when none).
-func (s *Service) Get(ctx context.Context, id int64) (Subscription, error) {
-	return Subscription{}, ErrNotYet
-}
-
-// GetTx is Get inside tx (an event's object rendered in the emitting transaction).
-func (s *Service) GetTx(ctx context.Context, tx db.DBTX, id int64) (Subscription, error) {
-	return Subscription{}, ErrNotYet
-}
-
-// Detail returns subscription id with its charges and timeline.
-func (s *Service) Detail(ctx context.Context, id int64) (Detail, error) { return Detail{}, ErrNotYet }
-
-// List returns one page of subscriptions under f, newest first.
-func (s *Service) List(ctx context.Context, f Filter) (Page, error) { return Page{}, ErrNotYet }
-
-// ForContact returns the subscriptions contactID pays, newest first, with their charges (the cabinet).
-func (s *Service) ForContact(ctx context.Context, contactID int64) ([]Detail, error) {
-	return nil, ErrNotYet
-}
-
-// WriteCSV writes every subscription under f (no paging) as CSV with a header row.
-func (s *Service) WriteCSV(ctx context.Context, w io.Writer, f Filter) error { return ErrNotYet }

@@ -3,6 +3,7 @@ package stripe
 import (
 	"context"
 	"fmt"
+	"time"
 
 	stripego "github.com/stripe/stripe-go/v76"
 
@@ -27,6 +28,9 @@ func (p *Provider) Status(ctx context.Context, acct gateway.Account, ref string)
 		return gateway.Event{}, cl.fail("status "+ref, err)
 	}
 	e := gateway.Event{Type: fmt.Sprintf("checkout.session:%s/%s", s.Status, s.PaymentStatus)}
+	if s.Mode == stripego.CheckoutSessionModeSubscription {
+		return subscriptionSessionStatus(e, s, p.now()), nil
+	}
 	fillSession(&e, s)
 	e.Kind = statusKind(s)
 	return e, nil
@@ -45,4 +49,18 @@ func statusKind(s *stripego.CheckoutSession) gateway.EventKind {
 		return gateway.EventFailed
 	}
 	return gateway.EventPending
+}
+
+// subscriptionSessionStatus reports a session of BeginSubscription's, never an order's payment: a complete one links
+// the subscription it made (EventSubscription, Status "", as checkout.session.completed does), an expired one is
+// EventExpired, an open one EventPending (Ref: the session).
+func subscriptionSessionStatus(e gateway.Event, s *stripego.CheckoutSession, now time.Time) gateway.Event {
+	e.Kind, e.Ref = gateway.EventPending, s.ID
+	switch s.Status {
+	case stripego.CheckoutSessionStatusExpired:
+		e.Kind = gateway.EventExpired
+	case stripego.CheckoutSessionStatusComplete:
+		linkSession(&e, s, now)
+	}
+	return e
 }

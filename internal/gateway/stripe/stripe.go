@@ -1,5 +1,6 @@
 // Package stripe is the Stripe provider of internal/gateway: Checkout Sessions in payment mode, signed webhook
-// events, refunds and status re-checks through stripe-go v76 (API version 2023-10-16, as stripe-go v76 pins it).
+// events, refunds, status re-checks and subscriptions (Checkout in subscription mode, changes, the billing portal;
+// see subscription.go) through stripe-go v76 (API version 2023-10-16, as stripe-go v76 pins it).
 //
 // Every call builds its own stripe-go client from the account's secret_key and, when Account.APIURL is set
 // (BURSAR_STRIPE_API_URL), its own API base, so accounts and tests never share stripe-go's global state.
@@ -42,6 +43,8 @@ type Options struct {
 	MaxNetworkRetries int64
 	// Transport carries the requests (a clone of http.DefaultTransport when nil).
 	Transport http.RoundTripper
+	// Now is the clock stamping the states ChangeSubscription and SubscriptionStatus answer (time.Now when nil).
+	Now func() time.Time
 }
 
 // Provider is the Stripe gateway.Provider.
@@ -50,18 +53,25 @@ type Provider struct {
 	tolerance time.Duration
 	retries   int64
 	transport http.RoundTripper
+	now       func() time.Time
 }
 
-var _ gateway.Provider = (*Provider)(nil)
+var (
+	_ gateway.Provider   = (*Provider)(nil)
+	_ gateway.Subscriber = (*Provider)(nil)
+)
 
 // New returns a Stripe provider.
 func New(opts Options) *Provider {
-	p := &Provider{timeout: opts.Timeout, tolerance: opts.Tolerance, retries: opts.MaxNetworkRetries, transport: opts.Transport}
+	p := &Provider{timeout: opts.Timeout, tolerance: opts.Tolerance, retries: opts.MaxNetworkRetries, transport: opts.Transport, now: opts.Now}
 	if p.timeout <= 0 {
 		p.timeout = DefaultTimeout
 	}
 	if p.tolerance <= 0 {
 		p.tolerance = DefaultTolerance
+	}
+	if p.now == nil {
+		p.now = time.Now
 	}
 	if p.transport == nil {
 		p.transport = http.DefaultTransport.(*http.Transport).Clone()

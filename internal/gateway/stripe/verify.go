@@ -26,6 +26,17 @@ const (
 	EventSessionAsyncFailed    = "checkout.session.async_payment_failed"
 	EventSessionExpired        = "checkout.session.expired"
 	EventChargeRefunded        = "charge.refunded"
+
+	// Subscriptions (see subscription.go): the webhook endpoint must be subscribed to these too.
+	EventInvoicePaid              = "invoice.paid"
+	EventInvoicePaymentSucceeded  = "invoice.payment_succeeded"
+	EventInvoicePaymentFailed     = "invoice.payment_failed"
+	EventSubscriptionCreated      = "customer.subscription.created"
+	EventSubscriptionUpdated      = "customer.subscription.updated"
+	EventSubscriptionDeleted      = "customer.subscription.deleted"
+	EventSubscriptionPaused       = "customer.subscription.paused"
+	EventSubscriptionResumed      = "customer.subscription.resumed"
+	EventSubscriptionTrialWillEnd = "customer.subscription.trial_will_end" // ignored: the e-mail is Stripe's
 )
 
 // Verify authenticates a webhook (HMAC-SHA256 of "<t>.<body>" with the account's webhook_secret, any of the v1
@@ -115,8 +126,29 @@ func eventOf(ev stripego.Event) (gateway.Event, error) {
 		if err := json.Unmarshal(ev.Data.Raw, &s); err != nil {
 			return gateway.Event{}, fmt.Errorf("stripe: event %s: checkout session: %w", ev.ID, err)
 		}
+		if s.Mode == stripego.CheckoutSessionModeSubscription {
+			subscriptionSessionEvent(&out, &s, unixTime(ev.Created))
+			break
+		}
 		fillSession(&out, &s)
 		out.Kind = sessionEventKind(out.Type, s.PaymentStatus)
+	case EventInvoicePaid, EventInvoicePaymentSucceeded, EventInvoicePaymentFailed:
+		var in stripego.Invoice
+		if err := json.Unmarshal(ev.Data.Raw, &in); err != nil {
+			return gateway.Event{}, fmt.Errorf("stripe: event %s: invoice: %w", ev.ID, err)
+		}
+		invoiceEvent(&out, &in, ev.Data.Raw, unixTime(ev.Created))
+	case EventSubscriptionCreated, EventSubscriptionUpdated, EventSubscriptionDeleted, EventSubscriptionPaused,
+		EventSubscriptionResumed:
+		var s stripego.Subscription
+		if err := json.Unmarshal(ev.Data.Raw, &s); err != nil {
+			return gateway.Event{}, fmt.Errorf("stripe: event %s: subscription: %w", ev.ID, err)
+		}
+		if s.ID == "" {
+			return gateway.Event{}, fmt.Errorf("stripe: event %s: subscription without id", ev.ID)
+		}
+		st := subscriptionState(&s, ev.Data.Raw, unixTime(ev.Created))
+		out.Kind, out.Ref, out.Subscription = gateway.EventSubscription, s.ID, &st
 	case EventChargeRefunded:
 		var c stripego.Charge
 		if err := json.Unmarshal(ev.Data.Raw, &c); err != nil {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/bursar/bursar/internal/gateway"
+	"github.com/bursar/bursar/internal/gateway/stripe/stripetest"
 	"github.com/bursar/bursar/internal/money"
 )
 
@@ -211,7 +212,7 @@ func TestVerifyEventMapping(t *testing.T) {
 				RefundedAmount: 1500, PayerEmail: "ana@example.com"}},
 		{"other type is ignored", "customer.created", `{"id":"cus_1","object":"customer","email":"ana@example.com"}`,
 			gateway.Event{ID: "evt_1", Type: "customer.created", Kind: gateway.EventIgnored}},
-		{"invoice.paid is ignored (no subscriptions yet)", "invoice.paid", `{"id":"in_1","object":"invoice","amount_paid":4990}`,
+		{"invoice.paid of no subscription is ignored", "invoice.paid", `{"id":"in_1","object":"invoice","amount_paid":4990}`,
 			gateway.Event{ID: "evt_1", Type: "invoice.paid", Kind: gateway.EventIgnored}},
 	}
 	p := New(Options{})
@@ -253,6 +254,21 @@ func FuzzVerify(f *testing.F) {
 	f.Add(",,=,", []byte("null"))
 	body := eventJSON("evt_1", EventChargeRefunded, chargeRefundedJSON)
 	f.Add(signedHeader(vectorSecret, vectorT, body), []byte(body))
+	// The subscription notifications, signed, as seeds the fuzzer mutates.
+	at := time.Unix(vectorT, 0)
+	start, end := at.Add(-time.Hour), at.Add(30*24*time.Hour)
+	for _, b := range [][]byte{
+		stripetest.SessionCompletedSubscription("evt_s", at, "cs_s", "sub_1", "cus_1", 5),
+		stripetest.InvoicePaid("evt_p", at, "in_1", "sub_1", 5, "pi_1", 2500, "eur", start, end),
+		stripetest.InvoicePaid("evt_z", at, "in_0", "sub_1", 5, "", 0, "eur", start, end),
+		stripetest.InvoiceFailed("evt_f", at, "in_2", "sub_1", 5, "pi_2", 2500, "eur", start, end, "https://invoice.test/i"),
+		stripetest.SubscriptionEvent("evt_u", "customer.subscription.updated", at, "sub_1", "cus_1", 5, "active",
+			start, end, true, 2500, "eur"),
+		stripetest.SubscriptionEvent("evt_d", "customer.subscription.deleted", at, "sub_1", "cus_1", 5, "canceled",
+			start, end, false, 2500, "eur"),
+	} {
+		f.Add(stripetest.Sign(vectorSecret, at, b), b)
+	}
 	p := New(Options{})
 	acct := webhookAccount(vectorSecret)
 	f.Fuzz(func(t *testing.T, header string, body []byte) {

@@ -7,7 +7,227 @@ package subscriptionq
 
 import (
 	"context"
+	"time"
 )
+
+const chargeInsert = `-- name: ChargeInsert :one
+INSERT INTO subscription_charges (subscription_id, payment_system_id, charge_ref, status, amount, currency,
+                                  period_start, period_end, charged_at, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
+        $9, $10)
+ON CONFLICT (payment_system_id, charge_ref) DO UPDATE
+    SET status = EXCLUDED.status, amount = EXCLUDED.amount, currency = EXCLUDED.currency,
+        period_start = EXCLUDED.period_start, period_end = EXCLUDED.period_end, charged_at = EXCLUDED.charged_at
+    WHERE subscription_charges.status = 'failed' AND EXCLUDED.status = 'paid'
+      AND subscription_charges.subscription_id = EXCLUDED.subscription_id
+RETURNING id, subscription_id, payment_system_id, charge_ref, order_id, status, amount, currency, period_start, period_end, charged_at, created_at
+`
+
+type ChargeInsertParams struct {
+	SubscriptionID  int64
+	PaymentSystemID int64
+	ChargeRef       string
+	Status          string
+	Amount          int64
+	Currency        string
+	PeriodStart     *time.Time
+	PeriodEnd       *time.Time
+	ChargedAt       time.Time
+	Now             time.Time
+}
+
+// Records a charge once per (payment system, charge reference): no row comes back for one recorded before. A failed
+// charge the gateway retries and collects (the same invoice, paid later) becomes paid: that row comes back.
+func (q *Queries) ChargeInsert(ctx context.Context, arg ChargeInsertParams) (SubscriptionCharge, error) {
+	row := q.db.QueryRow(ctx, chargeInsert,
+		arg.SubscriptionID,
+		arg.PaymentSystemID,
+		arg.ChargeRef,
+		arg.Status,
+		arg.Amount,
+		arg.Currency,
+		arg.PeriodStart,
+		arg.PeriodEnd,
+		arg.ChargedAt,
+		arg.Now,
+	)
+	var i SubscriptionCharge
+	err := row.Scan(
+		&i.ID,
+		&i.SubscriptionID,
+		&i.PaymentSystemID,
+		&i.ChargeRef,
+		&i.OrderID,
+		&i.Status,
+		&i.Amount,
+		&i.Currency,
+		&i.PeriodStart,
+		&i.PeriodEnd,
+		&i.ChargedAt,
+		&i.CreatedAt,
+	)
+	return i, err
+}
+
+const chargeSetOrder = `-- name: ChargeSetOrder :exec
+UPDATE subscription_charges SET order_id = $1 WHERE id = $2
+`
+
+type ChargeSetOrderParams struct {
+	OrderID *int64
+	ID      int64
+}
+
+func (q *Queries) ChargeSetOrder(ctx context.Context, arg ChargeSetOrderParams) error {
+	_, err := q.db.Exec(ctx, chargeSetOrder, arg.OrderID, arg.ID)
+	return err
+}
+
+const chargesOf = `-- name: ChargesOf :many
+SELECT id, subscription_id, payment_system_id, charge_ref, order_id, status, amount, currency, period_start, period_end, charged_at, created_at FROM subscription_charges WHERE subscription_id = $1 ORDER BY charged_at DESC, id DESC
+`
+
+// A subscription's charges, newest first.
+func (q *Queries) ChargesOf(ctx context.Context, subscriptionID int64) ([]SubscriptionCharge, error) {
+	rows, err := q.db.Query(ctx, chargesOf, subscriptionID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []SubscriptionCharge
+	for rows.Next() {
+		var i SubscriptionCharge
+		if err := rows.Scan(
+			&i.ID,
+			&i.SubscriptionID,
+			&i.PaymentSystemID,
+			&i.ChargeRef,
+			&i.OrderID,
+			&i.Status,
+			&i.Amount,
+			&i.Currency,
+			&i.PeriodStart,
+			&i.PeriodEnd,
+			&i.ChargedAt,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const chargesOfMany = `-- name: ChargesOfMany :many
+SELECT id, subscription_id, payment_system_id, charge_ref, order_id, status, amount, currency, period_start, period_end, charged_at, created_at FROM subscription_charges WHERE subscription_id = ANY($1::bigint[])
+ORDER BY subscription_id, charged_at DESC, id DESC
+`
+
+func (q *Queries) ChargesOfMany(ctx context.Context, ids []int64) ([]SubscriptionCharge, error) {
+	rows, err := q.db.Query(ctx, chargesOfMany, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []SubscriptionCharge
+	for rows.Next() {
+		var i SubscriptionCharge
+		if err := rows.Scan(
+			&i.ID,
+			&i.SubscriptionID,
+			&i.PaymentSystemID,
+			&i.ChargeRef,
+			&i.OrderID,
+			&i.Status,
+			&i.Amount,
+			&i.Currency,
+			&i.PeriodStart,
+			&i.PeriodEnd,
+			&i.ChargedAt,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const eventAdd = `-- name: EventAdd :exec
+INSERT INTO subscription_events (subscription_id, kind, message, created_at) VALUES ($1, $2, $3, $4)
+`
+
+type EventAddParams struct {
+	SubscriptionID int64
+	Kind           string
+	Message        string
+	Now            time.Time
+}
+
+func (q *Queries) EventAdd(ctx context.Context, arg EventAddParams) error {
+	_, err := q.db.Exec(ctx, eventAdd,
+		arg.SubscriptionID,
+		arg.Kind,
+		arg.Message,
+		arg.Now,
+	)
+	return err
+}
+
+const eventsOf = `-- name: EventsOf :many
+SELECT id, subscription_id, kind, message, created_at FROM subscription_events WHERE subscription_id = $1 ORDER BY id
+`
+
+// A subscription's own timeline, oldest first.
+func (q *Queries) EventsOf(ctx context.Context, subscriptionID int64) ([]SubscriptionEvent, error) {
+	rows, err := q.db.Query(ctx, eventsOf, subscriptionID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []SubscriptionEvent
+	for rows.Next() {
+		var i SubscriptionEvent
+		if err := rows.Scan(
+			&i.ID,
+			&i.SubscriptionID,
+			&i.Kind,
+			&i.Message,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const subscriptionDeletePending = `-- name: SubscriptionDeletePending :one
+DELETE FROM subscriptions WHERE id = $1 AND status = 'pending' AND updated_at < $2
+RETURNING id
+`
+
+type SubscriptionDeletePendingParams struct {
+	ID     int64
+	Before time.Time
+}
+
+// Drops subscription id if it is still pending and untouched since before.
+func (q *Queries) SubscriptionDeletePending(ctx context.Context, arg SubscriptionDeletePendingParams) (int64, error) {
+	row := q.db.QueryRow(ctx, subscriptionDeletePending, arg.ID, arg.Before)
+	var id int64
+	err := row.Scan(&id)
+	return id, err
+}
 
 const subscriptionGet = `-- name: SubscriptionGet :one
 SELECT id, number, contact_id, offer_id, offer_title, payment_system_id, status, amount, currency, interval, interval_count, trial_days, max_charges, grace_days, language, gateway_ref, customer_ref, checkout_ref, current_period_start, current_period_end, trial_end, paid_through, cancel_at_period_end, cancelled_at, ended_at, charges, update_url, state_at, created_at, updated_at FROM subscriptions WHERE id = $1
@@ -49,4 +269,676 @@ func (q *Queries) SubscriptionGet(ctx context.Context, id int64) (Subscription, 
 		&i.UpdatedAt,
 	)
 	return i, err
+}
+
+const subscriptionGrantIDs = `-- name: SubscriptionGrantIDs :many
+SELECT DISTINCT og.grant_id FROM subscription_charges c JOIN order_grants og ON og.order_id = c.order_id
+WHERE c.subscription_id = $1 ORDER BY og.grant_id
+`
+
+// The access grants the subscription's charges made or extended: each paid charge's order remembers its grants
+// (order_grants, written by the order's completion).
+func (q *Queries) SubscriptionGrantIDs(ctx context.Context, subscriptionID int64) ([]int64, error) {
+	rows, err := q.db.Query(ctx, subscriptionGrantIDs, subscriptionID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []int64
+	for rows.Next() {
+		var grant_id int64
+		if err := rows.Scan(&grant_id); err != nil {
+			return nil, err
+		}
+		items = append(items, grant_id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const subscriptionInsert = `-- name: SubscriptionInsert :one
+INSERT INTO subscriptions (contact_id, offer_id, offer_title, payment_system_id, amount, currency, interval,
+                           interval_count, trial_days, max_charges, grace_days, language, created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
+        $9, $10, $11, $12, $13, $13)
+RETURNING id, number, contact_id, offer_id, offer_title, payment_system_id, status, amount, currency, interval, interval_count, trial_days, max_charges, grace_days, language, gateway_ref, customer_ref, checkout_ref, current_period_start, current_period_end, trial_end, paid_through, cancel_at_period_end, cancelled_at, ended_at, charges, update_url, state_at, created_at, updated_at
+`
+
+type SubscriptionInsertParams struct {
+	ContactID       int64
+	OfferID         int64
+	OfferTitle      string
+	PaymentSystemID int64
+	Amount          int64
+	Currency        string
+	Interval        string
+	IntervalCount   int32
+	TrialDays       int32
+	MaxCharges      int32
+	GraceDays       int32
+	Language        string
+	Now             time.Time
+}
+
+func (q *Queries) SubscriptionInsert(ctx context.Context, arg SubscriptionInsertParams) (Subscription, error) {
+	row := q.db.QueryRow(ctx, subscriptionInsert,
+		arg.ContactID,
+		arg.OfferID,
+		arg.OfferTitle,
+		arg.PaymentSystemID,
+		arg.Amount,
+		arg.Currency,
+		arg.Interval,
+		arg.IntervalCount,
+		arg.TrialDays,
+		arg.MaxCharges,
+		arg.GraceDays,
+		arg.Language,
+		arg.Now,
+	)
+	var i Subscription
+	err := row.Scan(
+		&i.ID,
+		&i.Number,
+		&i.ContactID,
+		&i.OfferID,
+		&i.OfferTitle,
+		&i.PaymentSystemID,
+		&i.Status,
+		&i.Amount,
+		&i.Currency,
+		&i.Interval,
+		&i.IntervalCount,
+		&i.TrialDays,
+		&i.MaxCharges,
+		&i.GraceDays,
+		&i.Language,
+		&i.GatewayRef,
+		&i.CustomerRef,
+		&i.CheckoutRef,
+		&i.CurrentPeriodStart,
+		&i.CurrentPeriodEnd,
+		&i.TrialEnd,
+		&i.PaidThrough,
+		&i.CancelAtPeriodEnd,
+		&i.CancelledAt,
+		&i.EndedAt,
+		&i.Charges,
+		&i.UpdateUrl,
+		&i.StateAt,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const subscriptionList = `-- name: SubscriptionList :many
+SELECT s.id, s.number, s.contact_id, s.offer_id, s.offer_title, s.payment_system_id, s.status, s.amount, s.currency, s.interval, s.interval_count, s.trial_days, s.max_charges, s.grace_days, s.language, s.gateway_ref, s.customer_ref, s.checkout_ref, s.current_period_start, s.current_period_end, s.trial_end, s.paid_through, s.cancel_at_period_end, s.cancelled_at, s.ended_at, s.charges, s.update_url, s.state_at, s.created_at, s.updated_at FROM subscriptions s JOIN contacts c ON c.id = s.contact_id
+WHERE ($1::text = '' OR s.status = $1::text)
+  AND ($2::bigint = 0 OR s.contact_id = $2::bigint)
+  AND ($3::bigint = 0 OR s.offer_id = $3::bigint)
+  AND ($4::bigint = 0 OR s.payment_system_id = $4::bigint)
+  AND ($5::bigint = 0 OR s.id < $5::bigint)
+  AND ($6::text = '' OR s.number ILIKE '%' || $6::text || '%' OR s.gateway_ref = $6::text
+       OR c.email ILIKE '%' || $6::text || '%' OR c.name ILIKE '%' || $6::text || '%')
+ORDER BY s.id DESC
+LIMIT $7
+`
+
+type SubscriptionListParams struct {
+	Status          string
+	ContactID       int64
+	OfferID         int64
+	PaymentSystemID int64
+	AfterID         int64
+	Query           string
+	Max             int32
+}
+
+type SubscriptionListRow struct {
+	Subscription Subscription
+}
+
+// One page of subscriptions under the filter, newest first; query matches the number, the gateway reference and
+// the contact's e-mail or name.
+func (q *Queries) SubscriptionList(ctx context.Context, arg SubscriptionListParams) ([]SubscriptionListRow, error) {
+	rows, err := q.db.Query(ctx, subscriptionList,
+		arg.Status,
+		arg.ContactID,
+		arg.OfferID,
+		arg.PaymentSystemID,
+		arg.AfterID,
+		arg.Query,
+		arg.Max,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []SubscriptionListRow
+	for rows.Next() {
+		var i SubscriptionListRow
+		if err := rows.Scan(
+			&i.Subscription.ID,
+			&i.Subscription.Number,
+			&i.Subscription.ContactID,
+			&i.Subscription.OfferID,
+			&i.Subscription.OfferTitle,
+			&i.Subscription.PaymentSystemID,
+			&i.Subscription.Status,
+			&i.Subscription.Amount,
+			&i.Subscription.Currency,
+			&i.Subscription.Interval,
+			&i.Subscription.IntervalCount,
+			&i.Subscription.TrialDays,
+			&i.Subscription.MaxCharges,
+			&i.Subscription.GraceDays,
+			&i.Subscription.Language,
+			&i.Subscription.GatewayRef,
+			&i.Subscription.CustomerRef,
+			&i.Subscription.CheckoutRef,
+			&i.Subscription.CurrentPeriodStart,
+			&i.Subscription.CurrentPeriodEnd,
+			&i.Subscription.TrialEnd,
+			&i.Subscription.PaidThrough,
+			&i.Subscription.CancelAtPeriodEnd,
+			&i.Subscription.CancelledAt,
+			&i.Subscription.EndedAt,
+			&i.Subscription.Charges,
+			&i.Subscription.UpdateUrl,
+			&i.Subscription.StateAt,
+			&i.Subscription.CreatedAt,
+			&i.Subscription.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const subscriptionLiveOf = `-- name: SubscriptionLiveOf :one
+SELECT number FROM subscriptions
+WHERE contact_id = $1 AND offer_id = $2
+  AND status IN ('trialing', 'active', 'past_due', 'paused')
+ORDER BY id DESC LIMIT 1
+`
+
+type SubscriptionLiveOfParams struct {
+	ContactID int64
+	OfferID   int64
+}
+
+// A live subscription of the contact to the offer, if any.
+func (q *Queries) SubscriptionLiveOf(ctx context.Context, arg SubscriptionLiveOfParams) (string, error) {
+	row := q.db.QueryRow(ctx, subscriptionLiveOf, arg.ContactID, arg.OfferID)
+	var number string
+	err := row.Scan(&number)
+	return number, err
+}
+
+const subscriptionLock = `-- name: SubscriptionLock :one
+SELECT id, number, contact_id, offer_id, offer_title, payment_system_id, status, amount, currency, interval, interval_count, trial_days, max_charges, grace_days, language, gateway_ref, customer_ref, checkout_ref, current_period_start, current_period_end, trial_end, paid_through, cancel_at_period_end, cancelled_at, ended_at, charges, update_url, state_at, created_at, updated_at FROM subscriptions WHERE id = $1 FOR UPDATE
+`
+
+// Locks subscription id (every change is made under this lock).
+func (q *Queries) SubscriptionLock(ctx context.Context, id int64) (Subscription, error) {
+	row := q.db.QueryRow(ctx, subscriptionLock, id)
+	var i Subscription
+	err := row.Scan(
+		&i.ID,
+		&i.Number,
+		&i.ContactID,
+		&i.OfferID,
+		&i.OfferTitle,
+		&i.PaymentSystemID,
+		&i.Status,
+		&i.Amount,
+		&i.Currency,
+		&i.Interval,
+		&i.IntervalCount,
+		&i.TrialDays,
+		&i.MaxCharges,
+		&i.GraceDays,
+		&i.Language,
+		&i.GatewayRef,
+		&i.CustomerRef,
+		&i.CheckoutRef,
+		&i.CurrentPeriodStart,
+		&i.CurrentPeriodEnd,
+		&i.TrialEnd,
+		&i.PaidThrough,
+		&i.CancelAtPeriodEnd,
+		&i.CancelledAt,
+		&i.EndedAt,
+		&i.Charges,
+		&i.UpdateUrl,
+		&i.StateAt,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const subscriptionLockByRef = `-- name: SubscriptionLockByRef :one
+SELECT id, number, contact_id, offer_id, offer_title, payment_system_id, status, amount, currency, interval, interval_count, trial_days, max_charges, grace_days, language, gateway_ref, customer_ref, checkout_ref, current_period_start, current_period_end, trial_end, paid_through, cancel_at_period_end, cancelled_at, ended_at, charges, update_url, state_at, created_at, updated_at FROM subscriptions
+WHERE payment_system_id = $1 AND gateway_ref = $2 AND gateway_ref <> ''
+FOR UPDATE
+`
+
+type SubscriptionLockByRefParams struct {
+	PaymentSystemID int64
+	GatewayRef      string
+}
+
+// Locks the subscription of payment system payment_system_id that the gateway names gateway_ref.
+func (q *Queries) SubscriptionLockByRef(ctx context.Context, arg SubscriptionLockByRefParams) (Subscription, error) {
+	row := q.db.QueryRow(ctx, subscriptionLockByRef, arg.PaymentSystemID, arg.GatewayRef)
+	var i Subscription
+	err := row.Scan(
+		&i.ID,
+		&i.Number,
+		&i.ContactID,
+		&i.OfferID,
+		&i.OfferTitle,
+		&i.PaymentSystemID,
+		&i.Status,
+		&i.Amount,
+		&i.Currency,
+		&i.Interval,
+		&i.IntervalCount,
+		&i.TrialDays,
+		&i.MaxCharges,
+		&i.GraceDays,
+		&i.Language,
+		&i.GatewayRef,
+		&i.CustomerRef,
+		&i.CheckoutRef,
+		&i.CurrentPeriodStart,
+		&i.CurrentPeriodEnd,
+		&i.TrialEnd,
+		&i.PaidThrough,
+		&i.CancelAtPeriodEnd,
+		&i.CancelledAt,
+		&i.EndedAt,
+		&i.Charges,
+		&i.UpdateUrl,
+		&i.StateAt,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const subscriptionLockContact = `-- name: SubscriptionLockContact :exec
+SELECT pg_advisory_xact_lock(hashtextextended('subscription.contact', $1::bigint))
+`
+
+// Serializes the starts of one contact (a second click in another tab) until the transaction ends.
+func (q *Queries) SubscriptionLockContact(ctx context.Context, contactID int64) error {
+	_, err := q.db.Exec(ctx, subscriptionLockContact, contactID)
+	return err
+}
+
+const subscriptionLockOfSystem = `-- name: SubscriptionLockOfSystem :one
+SELECT id, number, contact_id, offer_id, offer_title, payment_system_id, status, amount, currency, interval, interval_count, trial_days, max_charges, grace_days, language, gateway_ref, customer_ref, checkout_ref, current_period_start, current_period_end, trial_end, paid_through, cancel_at_period_end, cancelled_at, ended_at, charges, update_url, state_at, created_at, updated_at FROM subscriptions WHERE id = $1 AND payment_system_id = $2 FOR UPDATE
+`
+
+type SubscriptionLockOfSystemParams struct {
+	ID              int64
+	PaymentSystemID int64
+}
+
+// Locks subscription id when it was started through payment system payment_system_id (a notification settles only
+// what its own payment system started).
+func (q *Queries) SubscriptionLockOfSystem(ctx context.Context, arg SubscriptionLockOfSystemParams) (Subscription, error) {
+	row := q.db.QueryRow(ctx, subscriptionLockOfSystem, arg.ID, arg.PaymentSystemID)
+	var i Subscription
+	err := row.Scan(
+		&i.ID,
+		&i.Number,
+		&i.ContactID,
+		&i.OfferID,
+		&i.OfferTitle,
+		&i.PaymentSystemID,
+		&i.Status,
+		&i.Amount,
+		&i.Currency,
+		&i.Interval,
+		&i.IntervalCount,
+		&i.TrialDays,
+		&i.MaxCharges,
+		&i.GraceDays,
+		&i.Language,
+		&i.GatewayRef,
+		&i.CustomerRef,
+		&i.CheckoutRef,
+		&i.CurrentPeriodStart,
+		&i.CurrentPeriodEnd,
+		&i.TrialEnd,
+		&i.PaidThrough,
+		&i.CancelAtPeriodEnd,
+		&i.CancelledAt,
+		&i.EndedAt,
+		&i.Charges,
+		&i.UpdateUrl,
+		&i.StateAt,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const subscriptionPendingFresh = `-- name: SubscriptionPendingFresh :one
+SELECT id, number, contact_id, offer_id, offer_title, payment_system_id, status, amount, currency, interval, interval_count, trial_days, max_charges, grace_days, language, gateway_ref, customer_ref, checkout_ref, current_period_start, current_period_end, trial_end, paid_through, cancel_at_period_end, cancelled_at, ended_at, charges, update_url, state_at, created_at, updated_at FROM subscriptions
+WHERE contact_id = $1 AND offer_id = $2 AND payment_system_id = $3
+  AND status = 'pending' AND updated_at > $4
+ORDER BY id DESC LIMIT 1
+FOR UPDATE
+`
+
+type SubscriptionPendingFreshParams struct {
+	ContactID       int64
+	OfferID         int64
+	PaymentSystemID int64
+	Since           time.Time
+}
+
+// The newest pending subscription of the contact to the offer through the system created after since (a second
+// click reuses it), locked.
+func (q *Queries) SubscriptionPendingFresh(ctx context.Context, arg SubscriptionPendingFreshParams) (Subscription, error) {
+	row := q.db.QueryRow(ctx, subscriptionPendingFresh,
+		arg.ContactID,
+		arg.OfferID,
+		arg.PaymentSystemID,
+		arg.Since,
+	)
+	var i Subscription
+	err := row.Scan(
+		&i.ID,
+		&i.Number,
+		&i.ContactID,
+		&i.OfferID,
+		&i.OfferTitle,
+		&i.PaymentSystemID,
+		&i.Status,
+		&i.Amount,
+		&i.Currency,
+		&i.Interval,
+		&i.IntervalCount,
+		&i.TrialDays,
+		&i.MaxCharges,
+		&i.GraceDays,
+		&i.Language,
+		&i.GatewayRef,
+		&i.CustomerRef,
+		&i.CheckoutRef,
+		&i.CurrentPeriodStart,
+		&i.CurrentPeriodEnd,
+		&i.TrialEnd,
+		&i.PaidThrough,
+		&i.CancelAtPeriodEnd,
+		&i.CancelledAt,
+		&i.EndedAt,
+		&i.Charges,
+		&i.UpdateUrl,
+		&i.StateAt,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const subscriptionSave = `-- name: SubscriptionSave :one
+UPDATE subscriptions SET
+    status               = $1,
+    amount               = $2,
+    currency             = $3,
+    gateway_ref          = $4,
+    customer_ref         = $5,
+    checkout_ref         = $6,
+    current_period_start = $7,
+    current_period_end   = $8,
+    trial_end            = $9,
+    paid_through         = $10,
+    cancel_at_period_end = $11,
+    cancelled_at         = $12,
+    ended_at             = $13,
+    charges              = $14,
+    update_url           = $15,
+    state_at             = $16,
+    updated_at           = $17
+WHERE id = $18
+RETURNING id, number, contact_id, offer_id, offer_title, payment_system_id, status, amount, currency, interval, interval_count, trial_days, max_charges, grace_days, language, gateway_ref, customer_ref, checkout_ref, current_period_start, current_period_end, trial_end, paid_through, cancel_at_period_end, cancelled_at, ended_at, charges, update_url, state_at, created_at, updated_at
+`
+
+type SubscriptionSaveParams struct {
+	Status             string
+	Amount             int64
+	Currency           string
+	GatewayRef         string
+	CustomerRef        string
+	CheckoutRef        string
+	CurrentPeriodStart *time.Time
+	CurrentPeriodEnd   *time.Time
+	TrialEnd           *time.Time
+	PaidThrough        *time.Time
+	CancelAtPeriodEnd  bool
+	CancelledAt        *time.Time
+	EndedAt            *time.Time
+	Charges            int32
+	UpdateUrl          string
+	StateAt            *time.Time
+	Now                time.Time
+	ID                 int64
+}
+
+// Writes the state the service computed under the row's lock.
+func (q *Queries) SubscriptionSave(ctx context.Context, arg SubscriptionSaveParams) (Subscription, error) {
+	row := q.db.QueryRow(ctx, subscriptionSave,
+		arg.Status,
+		arg.Amount,
+		arg.Currency,
+		arg.GatewayRef,
+		arg.CustomerRef,
+		arg.CheckoutRef,
+		arg.CurrentPeriodStart,
+		arg.CurrentPeriodEnd,
+		arg.TrialEnd,
+		arg.PaidThrough,
+		arg.CancelAtPeriodEnd,
+		arg.CancelledAt,
+		arg.EndedAt,
+		arg.Charges,
+		arg.UpdateUrl,
+		arg.StateAt,
+		arg.Now,
+		arg.ID,
+	)
+	var i Subscription
+	err := row.Scan(
+		&i.ID,
+		&i.Number,
+		&i.ContactID,
+		&i.OfferID,
+		&i.OfferTitle,
+		&i.PaymentSystemID,
+		&i.Status,
+		&i.Amount,
+		&i.Currency,
+		&i.Interval,
+		&i.IntervalCount,
+		&i.TrialDays,
+		&i.MaxCharges,
+		&i.GraceDays,
+		&i.Language,
+		&i.GatewayRef,
+		&i.CustomerRef,
+		&i.CheckoutRef,
+		&i.CurrentPeriodStart,
+		&i.CurrentPeriodEnd,
+		&i.TrialEnd,
+		&i.PaidThrough,
+		&i.CancelAtPeriodEnd,
+		&i.CancelledAt,
+		&i.EndedAt,
+		&i.Charges,
+		&i.UpdateUrl,
+		&i.StateAt,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const subscriptionSetCheckout = `-- name: SubscriptionSetCheckout :exec
+UPDATE subscriptions SET checkout_ref = $1, updated_at = $2
+WHERE id = $3 AND status = 'pending'
+`
+
+type SubscriptionSetCheckoutParams struct {
+	CheckoutRef string
+	Now         time.Time
+	ID          int64
+}
+
+// Records the checkout's reference of a subscription still pending.
+func (q *Queries) SubscriptionSetCheckout(ctx context.Context, arg SubscriptionSetCheckoutParams) error {
+	_, err := q.db.Exec(ctx, subscriptionSetCheckout, arg.CheckoutRef, arg.Now, arg.ID)
+	return err
+}
+
+const subscriptionSetPlan = `-- name: SubscriptionSetPlan :one
+UPDATE subscriptions SET offer_id = $1, offer_title = $2, amount = $3, currency = $4,
+    interval = $5, interval_count = $6, grace_days = $7, updated_at = $8
+WHERE id = $9
+RETURNING id, number, contact_id, offer_id, offer_title, payment_system_id, status, amount, currency, interval, interval_count, trial_days, max_charges, grace_days, language, gateway_ref, customer_ref, checkout_ref, current_period_start, current_period_end, trial_end, paid_through, cancel_at_period_end, cancelled_at, ended_at, charges, update_url, state_at, created_at, updated_at
+`
+
+type SubscriptionSetPlanParams struct {
+	OfferID       int64
+	OfferTitle    string
+	Amount        int64
+	Currency      string
+	Interval      string
+	IntervalCount int32
+	GraceDays     int32
+	Now           time.Time
+	ID            int64
+}
+
+// Moves a subscription to another recurring offer (a plan change the gateway made).
+func (q *Queries) SubscriptionSetPlan(ctx context.Context, arg SubscriptionSetPlanParams) (Subscription, error) {
+	row := q.db.QueryRow(ctx, subscriptionSetPlan,
+		arg.OfferID,
+		arg.OfferTitle,
+		arg.Amount,
+		arg.Currency,
+		arg.Interval,
+		arg.IntervalCount,
+		arg.GraceDays,
+		arg.Now,
+		arg.ID,
+	)
+	var i Subscription
+	err := row.Scan(
+		&i.ID,
+		&i.Number,
+		&i.ContactID,
+		&i.OfferID,
+		&i.OfferTitle,
+		&i.PaymentSystemID,
+		&i.Status,
+		&i.Amount,
+		&i.Currency,
+		&i.Interval,
+		&i.IntervalCount,
+		&i.TrialDays,
+		&i.MaxCharges,
+		&i.GraceDays,
+		&i.Language,
+		&i.GatewayRef,
+		&i.CustomerRef,
+		&i.CheckoutRef,
+		&i.CurrentPeriodStart,
+		&i.CurrentPeriodEnd,
+		&i.TrialEnd,
+		&i.PaidThrough,
+		&i.CancelAtPeriodEnd,
+		&i.CancelledAt,
+		&i.EndedAt,
+		&i.Charges,
+		&i.UpdateUrl,
+		&i.StateAt,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const subscriptionsPendingBefore = `-- name: SubscriptionsPendingBefore :many
+SELECT id, number, contact_id, offer_id, offer_title, payment_system_id, status, amount, currency, interval, interval_count, trial_days, max_charges, grace_days, language, gateway_ref, customer_ref, checkout_ref, current_period_start, current_period_end, trial_end, paid_through, cancel_at_period_end, cancelled_at, ended_at, charges, update_url, state_at, created_at, updated_at FROM subscriptions WHERE status = 'pending' AND updated_at < $1 ORDER BY id LIMIT $2
+`
+
+type SubscriptionsPendingBeforeParams struct {
+	Before time.Time
+	Max    int32
+}
+
+// Pending subscriptions untouched since before (never confirmed by their gateway; a second click's new checkout
+// touches one), oldest first.
+func (q *Queries) SubscriptionsPendingBefore(ctx context.Context, arg SubscriptionsPendingBeforeParams) ([]Subscription, error) {
+	rows, err := q.db.Query(ctx, subscriptionsPendingBefore, arg.Before, arg.Max)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Subscription
+	for rows.Next() {
+		var i Subscription
+		if err := rows.Scan(
+			&i.ID,
+			&i.Number,
+			&i.ContactID,
+			&i.OfferID,
+			&i.OfferTitle,
+			&i.PaymentSystemID,
+			&i.Status,
+			&i.Amount,
+			&i.Currency,
+			&i.Interval,
+			&i.IntervalCount,
+			&i.TrialDays,
+			&i.MaxCharges,
+			&i.GraceDays,
+			&i.Language,
+			&i.GatewayRef,
+			&i.CustomerRef,
+			&i.CheckoutRef,
+			&i.CurrentPeriodStart,
+			&i.CurrentPeriodEnd,
+			&i.TrialEnd,
+			&i.PaidThrough,
+			&i.CancelAtPeriodEnd,
+			&i.CancelledAt,
+			&i.EndedAt,
+			&i.Charges,
+			&i.UpdateUrl,
+			&i.StateAt,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
