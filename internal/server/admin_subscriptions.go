@@ -39,15 +39,21 @@ func subscriptionFilter(r *http.Request, e check.Errors) subscription.Filter {
 }
 
 // subscriptionActError is Act's error as a person reads it: a subscription no longer live, or an action the
-// gateway cannot do, is a conflict saying so; the rest as they are.
+// gateway cannot do (Act says which and why), is a conflict saying so; the rest as they are.
 func subscriptionActError(err error) error {
+	if _, ok := check.AsState(err); ok || err == nil {
+		return err
+	}
 	switch {
 	case errors.Is(err, subscription.ErrNotLive):
 		return check.Conflictf(subscription.ErrNotLive, "This subscription is no longer live (pending, cancelled or "+
 			"ended): nothing can be changed.")
 	case errors.Is(err, gateway.ErrUnsupported):
-		return check.Conflictf(gateway.ErrUnsupported, "The payment system cannot do this for a subscription; "+
-			"nothing changed.")
+		msg := err.Error()
+		if inner := errors.Unwrap(err); inner != nil {
+			msg = strings.TrimSuffix(msg, ": "+inner.Error())
+		}
+		return check.Conflictf(gateway.ErrUnsupported, "%s. Nothing changed.", msg)
 	}
 	return err
 }

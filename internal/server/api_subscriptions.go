@@ -160,10 +160,6 @@ func (s *Server) apiSubscriptionAct(w http.ResponseWriter, r *http.Request, a su
 		return
 	}
 	a.Note = strings.TrimSpace(a.Note)
-	if len([]rune(a.Note)) > 1000 {
-		s.apiError(w, r, check.Field("note", "must be at most 1000 characters"))
-		return
-	}
 	if _, err := s.subscriptions.Act(r.Context(), id, a); err != nil {
 		s.apiError(w, r, subscriptionActError(err))
 		return
