@@ -15,6 +15,7 @@ import (
 	"github.com/bursar/bursar/internal/events"
 	"github.com/bursar/bursar/internal/order"
 	"github.com/bursar/bursar/internal/paylink"
+	"github.com/bursar/bursar/internal/subscription"
 )
 
 // What Renderer reads, each inside the emitting transaction: the modules' …Tx reads.
@@ -53,6 +54,11 @@ type Billing interface {
 	EventsTx(ctx context.Context, tx db.DBTX, id int64) ([]billing.Event, error)
 }
 
+// Subscriptions reads subscriptions (internal/subscription).
+type Subscriptions interface {
+	GetTx(ctx context.Context, tx db.DBTX, id int64) (subscription.Subscription, error)
+}
+
 // Renderer renders an event's object as GET /api/v1/<resource>/{id} returns it (Render is an events.Render). The
 // app builds it empty, hands Render to the webhooks' service, and fills it once the module services exist (they
 // take the webhooks' service as their Emitter): a Render before then is an error, never a guess.
@@ -62,6 +68,9 @@ type Renderer struct {
 	Contacts Contacts
 	Links    Links
 	Billing  Billing
+	// Subscriptions renders the subscription.* events' object: the subscription as GET /subscriptions returns it,
+	// without its charges and timeline.
+	Subscriptions Subscriptions
 	// Now is the clock a grant is active by (time.Now when nil), as the API's answers are.
 	Now func() time.Time
 }
@@ -79,7 +88,8 @@ func (r *Renderer) Render(ctx context.Context, tx pgx.Tx, k events.Kind, id int6
 
 // view is object id of kind k as its API type.
 func (r *Renderer) view(ctx context.Context, tx pgx.Tx, k events.Kind, id int64) (any, error) {
-	if r.Orders == nil || r.Grants == nil || r.Contacts == nil || r.Links == nil || r.Billing == nil {
+	if r.Orders == nil || r.Grants == nil || r.Contacts == nil || r.Links == nil || r.Billing == nil ||
+		r.Subscriptions == nil {
 		return nil, fmt.Errorf("apiview: the renderer is not wired")
 	}
 	switch k {
@@ -151,6 +161,12 @@ func (r *Renderer) view(ctx context.Context, tx pgx.Tx, k events.Kind, id int64)
 			return nil, err
 		}
 		return EnrollmentDetailOf(en, "", rp.Receipts, evs), nil
+	case events.KindSubscription:
+		sub, err := r.Subscriptions.GetTx(ctx, tx, id)
+		if err != nil {
+			return nil, err
+		}
+		return SubscriptionOf(sub), nil
 	}
 	return nil, fmt.Errorf("apiview: unknown kind %q", k)
 }

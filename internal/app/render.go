@@ -11,4 +11,5 @@ func fillRenderer(v *apiview.Renderer, s Services) {
 	v.Contacts = s.Contacts
 	v.Links = s.PaymentLinks
 	v.Billing = s.Billing
+	v.Subscriptions = s.Subscriptions
 }

@@ -12,11 +12,13 @@ import (
 	"github.com/bursar/bursar/internal/offer"
 )
 
-// anyPayerEmail says every payment system reports the payer's e-mail (the rule itself is tested through the real
-// payment systems in internal/server).
+// anyPayerEmail says every payment system reports the payer's e-mail and charges a saved card on schedule (the
+// rules themselves are tested through the real payment systems: TestOfferRecurringPublishGuard, internal/server).
 type anyPayerEmail struct{}
 
 func (anyPayerEmail) ReportPayerEmail(context.Context, []int64) (bool, error) { return true, nil }
+
+func (anyPayerEmail) NotRecurring(context.Context, []int64) ([]string, error) { return nil, nil }
 
 // mustService is offer.NewService on pool with anyPayerEmail.
 func mustService(t *testing.T, pool *pgxpool.Pool) *offer.Service {

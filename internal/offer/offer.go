@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -58,10 +59,14 @@ type Service struct {
 	payer PayerEmails
 }
 
-// PayerEmails tells whether any of some payment systems reports the payer's e-mail, so that an offer sold through
-// them may be paid without signing in (internal/gateway implements it).
+// PayerEmails tells what an offer's payment systems can do (internal/gateway implements it): whether any reports the
+// payer's e-mail, so that the offer may be paid without signing in; which cannot charge a saved card on schedule,
+// so that a recurring offer is not sold through them.
 type PayerEmails interface {
 	ReportPayerEmail(ctx context.Context, ids []int64) (bool, error)
+	// NotRecurring returns the names of the payment systems among ids whose type cannot charge a saved card on
+	// schedule (gateway.Recurring), in the order of ids; unknown ids are left out.
+	NotRecurring(ctx context.Context, ids []int64) ([]string, error)
 }
 
 // NewService returns a Service on pool, or an error naming what is missing. payer makes Create and Update refuse
@@ -92,6 +97,45 @@ func (s *Service) checkGuest(ctx context.Context, in Input, e check.Errors) erro
 	}
 	e.Add("guest_checkout", "needs a payment system that reports the payer's e-mail (Stripe, PayPal, WayForPay or "+
 		"Fondy): with the chosen ones Bursar could not tell who paid")
+	return nil
+}
+
+// RecurringSystemsHint names the payment system types that can sell a recurring offer.
+const RecurringSystemsHint = "Stripe or PayPal"
+
+// NotRecurringMessage says why the payment systems named cannot sell a recurring offer, and what to do instead.
+func NotRecurringMessage(names ...string) string {
+	name := strings.Join(names, ", ")
+	if n := len(names); n > 1 {
+		name = strings.Join(names[:n-1], ", ") + " and " + names[n-1]
+	}
+	return name + " cannot charge a saved card on schedule here: sell this programme as tuition (receipts with " +
+		"payment links) instead"
+}
+
+// checkRecurring adds the field errors of a recurring offer sold through payment systems that cannot charge a saved
+// card on schedule, and of a published one with no payment system at all.
+func (s *Service) checkRecurring(ctx context.Context, in Input, e check.Errors) error {
+	if in.Kind != Recurring {
+		return nil
+	}
+	if _, bad := e["payment_system_ids"]; bad {
+		return nil
+	}
+	if len(in.PaymentSystemIDs) == 0 {
+		if in.Status == StatusPublished {
+			e.Add("payment_system_ids", "a published recurring offer needs a payment system that can charge a "+
+				"saved card on schedule ("+RecurringSystemsHint+")")
+		}
+		return nil
+	}
+	names, err := s.payer.NotRecurring(ctx, in.PaymentSystemIDs)
+	if err != nil {
+		return err
+	}
+	if len(names) > 0 {
+		e.Add("payment_system_ids", NotRecurringMessage(names...))
+	}
 	return nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/bursar/bursar/internal/audit"
 	"github.com/bursar/bursar/internal/check"
 	"github.com/bursar/bursar/internal/db/dbtest"
+	"github.com/bursar/bursar/internal/gateway"
 	"github.com/bursar/bursar/internal/money"
 	"github.com/bursar/bursar/internal/offer"
 )
@@ -80,9 +81,22 @@ func TestOfferValidation(t *testing.T) {
 		{"CustomNoDays", func(in *offer.Input) { in.Kind, in.Interval = offer.Recurring, offer.IntervalCustom }, "interval_days"},
 		{"OneInstallment", func(in *offer.Input) { in.Kind, in.Installments = offer.Installments, 1 }, "installments"},
 		{"TooManyInstallments", func(in *offer.Input) { in.Kind, in.Installments = offer.Installments, 37 }, "installments"},
-		{"PublishedRecurring", func(in *offer.Input) {
+		{"PublishedRecurringNoSystem", func(in *offer.Input) {
 			in.Status, in.Kind, in.Interval = offer.StatusPublished, offer.Recurring, offer.IntervalMonth
-		}, "status"},
+			in.PaymentSystemIDs = nil
+		}, "payment_system_ids"},
+		{"IntervalCountZero", func(in *offer.Input) {
+			in.Kind, in.Interval, in.IntervalCount = offer.Recurring, offer.IntervalWeek, -1
+		}, "interval_count"},
+		{"IntervalCountTooMany", func(in *offer.Input) {
+			in.Kind, in.Interval, in.IntervalCount = offer.Recurring, offer.IntervalWeek, offer.MaxIntervalCount+1
+		}, "interval_count"},
+		{"TrialTooLong", func(in *offer.Input) {
+			in.Kind, in.Interval, in.TrialDays = offer.Recurring, offer.IntervalMonth, offer.MaxTrialDays+1
+		}, "trial_days"},
+		{"MaxChargesNegative", func(in *offer.Input) {
+			in.Kind, in.Interval, in.MaxCharges = offer.Recurring, offer.IntervalMonth, -1
+		}, "max_charges"},
 		{"InstallmentsPriceBelowParts", func(in *offer.Input) {
 			in.Kind, in.Installments, in.Amount = offer.Installments, 3, 2
 		}, "installments"},
@@ -350,39 +364,95 @@ func TestOfferListKeyset(t *testing.T) {
 	}
 }
 
-// TestOfferNotSoldCannotBePublished: a recurring offer may be a draft, but publishing it is refused with the reason,
-// and the stored offer stays as it was.
-func TestOfferNotSoldCannotBePublished(t *testing.T) {
+// TestOfferRecurringPublishGuard: a recurring offer is sold only through payment systems that charge a saved card
+// on schedule (the real gateway service tells): with Stripe it publishes; with WayForPay (or a manual system) it is
+// refused with the reason and what to do instead, even as a draft; a published one needs such a system; nothing is
+// written by a refusal.
+func TestOfferRecurringPublishGuard(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	tests := []struct {
-		name string
-		edit func(*offer.Input)
-	}{
-		{"Recurring", func(in *offer.Input) { in.Kind, in.Interval = offer.Recurring, offer.IntervalMonth }},
+	s, err := offer.NewService(f.pool, audit.New(f.pool), gateway.NewService(f.pool, audit.New(f.pool), make([]byte, 32)))
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			in := f.input("Spanish A1 " + tt.name)
-			tt.edit(&in)
-			o, err := f.s.Create(f.ctx, in)
-			if err != nil {
-				t.Fatalf("a draft %s offer: %v", tt.name, err)
+	system := func(typ, name string) int64 {
+		var id int64
+		if err := f.pool.QueryRow(f.ctx, `INSERT INTO payment_systems (type, name) VALUES ($1, $2) RETURNING id`,
+			typ, name).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	stripe, paypal := system(gateway.TypeStripe, "Stripe"), system(gateway.TypePayPal, "PayPal")
+	wfp := system(gateway.TypeWayForPay, "WayForPay")
+	monthly := func(title string, systems ...int64) offer.Input {
+		in := f.input(title)
+		in.Kind, in.Interval, in.IntervalCount, in.TrialDays, in.MaxCharges = offer.Recurring, offer.IntervalMonth, 3, 14, 4
+		in.PaymentSystemIDs = systems
+		return in
+	}
+
+	t.Run("StripePublishes", func(t *testing.T) {
+		o, err := s.Create(f.ctx, monthly("Spanish A1 quarterly", stripe, paypal))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o, err = s.SetStatus(f.ctx, o.ID, offer.StatusPublished); err != nil || o.Status != offer.StatusPublished {
+			t.Fatalf("publish with Stripe: %q, %v", o.Status, err)
+		}
+		got, err := s.Offer(f.ctx, o.ID)
+		if err != nil || got.IntervalCount != 3 || got.TrialDays != 14 || got.MaxCharges != 4 {
+			t.Fatalf("read back %+v, %v", got.Input, err)
+		}
+	})
+	offers, audits := f.count(t, "offers"), f.count(t, "audit_log")
+	t.Run("WayForPayRefused", func(t *testing.T) {
+		for _, systems := range [][]int64{{wfp}, {stripe, wfp}, {f.ps, stripe}} {
+			in := monthly("Spanish A1 by WayForPay", systems...)
+			_, err := s.Create(f.ctx, in)
+			wantField(t, err, "payment_system_ids")
+			e, _ := check.AsErrors(err)
+			if !strings.Contains(e["payment_system_ids"], "cannot charge a saved card on schedule here: sell this "+
+				"programme as tuition") || strings.Contains(e["payment_system_ids"], "Stripe") {
+				t.Fatalf("systems %v: message %q", systems, e["payment_system_ids"])
 			}
-			_, err = f.s.SetStatus(f.ctx, o.ID, offer.StatusPublished)
-			wantField(t, err, "status")
-			if e, _ := check.AsErrors(err); !strings.Contains(e["status"], offer.NotSoldMessage) {
-				t.Fatalf("message %q", e["status"])
-			}
-			if got, err := f.s.Offer(f.ctx, o.ID); err != nil || got.Status != offer.StatusDraft {
-				t.Fatalf("after refused publish: %q, %v", got.Status, err)
-			}
-			if _, err := f.s.Update(f.ctx, o.ID, func(in *offer.Input) {
-				in.Kind, in.Status = offer.OneTime, offer.StatusPublished
-			}); err != nil {
-				t.Fatalf("publish as one-time: %v", err)
-			}
-		})
+		}
+		_, err := s.Create(f.ctx, monthly("Spanish A1 by WayForPay", wfp))
+		if e, _ := check.AsErrors(err); e["payment_system_ids"] != offer.NotRecurringMessage("WayForPay") {
+			t.Fatalf("message %q", e["payment_system_ids"])
+		}
+	})
+	t.Run("PublishedNeedsASystem", func(t *testing.T) {
+		in := monthly("Spanish A1 with no system")
+		in.Status = offer.StatusPublished
+		_, err := s.Create(f.ctx, in)
+		wantField(t, err, "payment_system_ids")
+	})
+	t.Run("EditToWayForPayRefused", func(t *testing.T) {
+		o, err := s.Create(f.ctx, monthly("Spanish A1 monthly", stripe))
+		if err != nil {
+			t.Fatal(err)
+		}
+		offers++
+		audits++
+		_, err = s.Update(f.ctx, o.ID, func(in *offer.Input) { in.PaymentSystemIDs = []int64{wfp} })
+		wantField(t, err, "payment_system_ids")
+		if got, _ := s.Offer(f.ctx, o.ID); len(got.PaymentSystemIDs) != 1 || got.PaymentSystemIDs[0] != stripe {
+			t.Fatalf("systems after a refused edit: %v", got.PaymentSystemIDs)
+		}
+		// The same programme as tuition, billed by receipts, is sold through WayForPay.
+		if _, err = s.Update(f.ctx, o.ID, func(in *offer.Input) {
+			in.Kind, in.PaymentSystemIDs, in.Status = offer.Tuition, []int64{wfp}, offer.StatusPublished
+		}); err != nil {
+			t.Fatalf("as tuition: %v", err)
+		}
+		audits++
+	})
+	if n := f.count(t, "offers"); n != offers {
+		t.Errorf("refusals left %d offers, want %d", n, offers)
+	}
+	if n := f.count(t, "audit_log"); n != audits {
+		t.Errorf("refusals left %d audit entries, want %d", n, audits)
 	}
 }
 
@@ -409,7 +479,7 @@ func TestOfferEnrolledCanBePublished(t *testing.T) {
 			t.Errorf("%s is enrolled", kind)
 		}
 	}
-	if offer.Sold(offer.Recurring) {
-		t.Error("recurring is sold")
+	if !offer.Sold(offer.Recurring) || !offer.Subscribed(offer.Recurring) {
+		t.Error("recurring is not sold by subscription")
 	}
 }

@@ -43,6 +43,9 @@ func (s *Service) CreateTx(ctx context.Context, tx pgx.Tx, in Input) (Offer, err
 	if err := s.checkGuest(ctx, in, e); err != nil {
 		return Offer{}, err
 	}
+	if err := s.checkRecurring(ctx, in, e); err != nil {
+		return Offer{}, err
+	}
 	if err := e.Err(); err != nil {
 		return Offer{}, err
 	}
@@ -100,6 +103,9 @@ func (s *Service) Update(ctx context.Context, id int64, edit func(*Input)) (Offe
 			return err
 		}
 		if err := s.checkGuest(ctx, in, e); err != nil {
+			return err
+		}
+		if err := s.checkRecurring(ctx, in, e); err != nil {
 			return err
 		}
 		if err := e.Err(); err != nil {

@@ -164,6 +164,9 @@ func (s *Server) contactCard(r *http.Request, id int64) (admin.ContactCard, erro
 	if v.Enrollments, err = s.contactEnrollments(ctx, id); err != nil {
 		return v, err
 	}
+	if v.Subscriptions, err = s.contactSubscriptions(ctx, id); err != nil {
+		return v, err
+	}
 	products, err := s.offers.Products(ctx, offer.ProductFilter{Limit: offer.MaxList})
 	if err != nil {
 		return v, err

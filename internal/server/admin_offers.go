@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/bursar/bursar/internal/check"
+	"github.com/bursar/bursar/internal/gateway"
 	"github.com/bursar/bursar/internal/money"
 	"github.com/bursar/bursar/internal/offer"
 	"github.com/bursar/bursar/internal/paylink"
@@ -58,6 +59,7 @@ func offerFormView(in offer.Input) admin.OfferForm {
 		v.Price = money.Money{Amount: in.Amount, Currency: in.Currency}.Decimal()
 	}
 	v.IntervalDays, v.Installments, v.AccessDays = optItoa(in.IntervalDays), optItoa(in.Installments), optItoa(in.AccessDays)
+	v.IntervalCount, v.TrialDays, v.MaxCharges = strconv.Itoa(max(in.IntervalCount, 1)), optItoa(in.TrialDays), optItoa(in.MaxCharges)
 	v.BillingEvery, v.BillingUnit, v.BillingDay = strconv.Itoa(in.BillingEvery), in.BillingUnit, optItoa(in.BillingDay)
 	v.BillingPeriods, v.GraceDays, v.RemindDays = optItoa(in.BillingPeriods), strconv.Itoa(in.GraceDays), strconv.Itoa(in.RemindDays)
 	v.UnlockByPart, v.BillingUnits = in.UnlockByPart, offer.BillingUnits
@@ -110,6 +112,9 @@ func offerInputFrom(r *http.Request, base offer.Input) (offer.Input, admin.Offer
 		in.Amount = a
 	}
 	in.IntervalDays = formInt(e, pf.Get("interval_days"), "interval_days", 0)
+	in.IntervalCount = formInt(e, pf.Get("interval_count"), "interval_count", 1)
+	in.TrialDays = formInt(e, pf.Get("trial_days"), "trial_days", 0)
+	in.MaxCharges = formInt(e, pf.Get("max_charges"), "max_charges", 0)
 	in.Installments = formInt(e, pf.Get("installments"), "installments", 0)
 	in.AccessDays = formInt(e, pf.Get("access_days"), "access_days", 0)
 	in.ManualConfirmDays = formInt(e, pf.Get("manual_confirm_days"), "manual_confirm_days", offer.DefaultManualConfirmDays)
@@ -145,6 +150,7 @@ func offerInputFrom(r *http.Request, base offer.Input) (offer.Input, admin.Offer
 	v.AccessDays, v.ManualConfirmDays = pf.Get("access_days"), pf.Get("manual_confirm_days")
 	v.BillingEvery, v.BillingDay, v.BillingPeriods = pf.Get("billing_every"), pf.Get("billing_day"), pf.Get("billing_periods")
 	v.EnrollmentFee, v.GraceDays, v.RemindDays = pf.Get("enrollment_fee"), pf.Get("grace_days"), pf.Get("remind_days")
+	v.IntervalCount, v.TrialDays, v.MaxCharges = pf.Get("interval_count"), pf.Get("trial_days"), pf.Get("max_charges")
 	return in, v, e
 }
 
@@ -203,7 +209,12 @@ func (s *Server) renderOfferForm(w http.ResponseWriter, r *http.Request, status 
 		if !ps.Enabled {
 			label += " — disabled"
 		}
-		v.PaymentSystems = append(v.PaymentSystems, admin.Choice{ID: ps.ID, Label: label, Selected: slices.Contains(systemIDs, ps.ID)})
+		note := "charges a saved card on schedule"
+		if !ps.Can(gateway.Recurring) {
+			note = "cannot charge a saved card on schedule: sell recurring programmes through it as tuition (receipts by link)"
+		}
+		v.PaymentSystems = append(v.PaymentSystems, admin.Choice{ID: ps.ID, Label: label, Note: note,
+			Selected: slices.Contains(systemIDs, ps.ID)})
 	}
 	v.Currencies, v.Languages, v.FieldTypes = money.Codes(), offer.Languages, offer.FieldTypes
 	for range blankFieldRows {

@@ -23,7 +23,7 @@ import (
 var kindLabels = map[events.Kind]string{
 	events.KindOrder: "Orders", events.KindPayment: "Payments", events.KindRefund: "Refunds",
 	events.KindAccess: "Access", events.KindContact: "Contacts", events.KindPaymentLink: "Payment links",
-	events.KindReceipt: "Receipts", events.KindEnrollment: "Enrollments",
+	events.KindReceipt: "Receipts", events.KindEnrollment: "Enrollments", events.KindSubscription: "Subscriptions",
 }
 
 // overlapChoices are the rotation's overlaps offered: how long the old secret keeps signing.

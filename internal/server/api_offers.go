@@ -33,6 +33,11 @@ type apiOfferJSON struct {
 	Interval          *string `json:"interval"`
 	IntervalDays      *int    `json:"interval_days"`
 	Installments      *int    `json:"installments"`
+	// Recurring offers: charged every interval_count intervals (1 for custom), after trial_days free days, at most
+	// max_charges times (0: until cancelled); grace_days below is how long access outlasts a failed charge.
+	IntervalCount int `json:"interval_count"`
+	TrialDays     int `json:"trial_days"`
+	MaxCharges    int `json:"max_charges"`
 	// The billing of tuition and installments; other kinds hold the defaults.
 	BillingEvery       int                       `json:"billing_every"`
 	BillingUnit        string                    `json:"billing_unit"`
@@ -70,6 +75,7 @@ func (s *Server) offerJSON(o offer.Offer) apiOfferJSON {
 		ProductIDs: o.ProductIDs, PaymentSystemIDs: o.PaymentSystemIDs, GuestCheckout: o.GuestCheckout,
 		Unlisted: o.Unlisted, LinkOnly: o.LinkOnly, ManualConfirmDays: o.ManualConfirmDays, AccessDays: nilIfZero(o.AccessDays), Language: o.Language, Kind: o.Kind,
 		Interval: nilIfZero(o.Interval), IntervalDays: nilIfZero(o.IntervalDays), Installments: nilIfZero(o.Installments),
+		IntervalCount: o.IntervalCount, TrialDays: o.TrialDays, MaxCharges: o.MaxCharges,
 		Description: o.Description, RegistrationFields: o.RegistrationFields, SuccessURL: o.SuccessURL,
 		SuccessMessage: o.SuccessMessage, FailureURL: o.FailureURL, FailureMessage: o.FailureMessage, Contact: o.Contact,
 		URL: strings.TrimRight(s.cfg.BaseURL, "/") + "/o/" + o.Slug, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt,
@@ -107,6 +113,9 @@ type apiOfferRequest struct {
 	Interval           *string                    `json:"interval"`
 	IntervalDays       nullableInt                `json:"interval_days"`
 	Installments       nullableInt                `json:"installments"`
+	IntervalCount      *int                       `json:"interval_count"`
+	TrialDays          *int                       `json:"trial_days"`
+	MaxCharges         *int                       `json:"max_charges"`
 	AccessDays         nullableInt                `json:"access_days"`
 	BillingEvery       *int                       `json:"billing_every"`
 	BillingUnit        *string                    `json:"billing_unit"`
@@ -156,6 +165,9 @@ func (b apiOfferRequest) apply(in *offer.Input) {
 	setIf(&in.Interval, b.Interval)
 	setNullable(&in.IntervalDays, b.IntervalDays)
 	setNullable(&in.Installments, b.Installments)
+	setIf(&in.IntervalCount, b.IntervalCount)
+	setIf(&in.TrialDays, b.TrialDays)
+	setIf(&in.MaxCharges, b.MaxCharges)
 	setNullable(&in.AccessDays, b.AccessDays)
 	setIf(&in.BillingEvery, b.BillingEvery)
 	setIf(&in.BillingUnit, b.BillingUnit)

@@ -29,6 +29,8 @@ func apiGroup(path string) string {
 		return "orders"
 	case "enrollments", "receipts":
 		return "billing"
+	case "subscriptions":
+		return "subscriptions"
 	case "payment-exceptions":
 		return "exceptions"
 	case "transactions":

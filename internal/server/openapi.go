@@ -65,7 +65,7 @@ func paged(params ...apiParam) []apiParam { return slices.Concat(pageParams, par
 
 // apiOps is every documented /api/v1 operation. A new resource adds its table here.
 func apiOps() []apiOp {
-	return slices.Concat(docOps(), catalogOps(), contactOps(), orderOps(), billingOps(), exceptionOps(), adminOps(),
+	return slices.Concat(docOps(), catalogOps(), contactOps(), orderOps(), billingOps(), exceptionOps(), subscriptionOps(), adminOps(),
 		inboxOps(), webhookOps())
 }
 

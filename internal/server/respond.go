@@ -90,6 +90,9 @@ func errorAnswer(err error) answer {
 		return answer{Status: http.StatusConflict, Message: st.Message}
 	}
 	switch {
+	case errors.Is(err, gateway.ErrUnavailable):
+		return answer{Status: http.StatusServiceUnavailable, RetryAfter: "60",
+			Message: "The payment system could not be reached; nothing changed. Try again in a few minutes."}
 	case errors.Is(err, check.ErrNotFound):
 		return answer{Status: http.StatusNotFound, Message: msgNotFound}
 	case errors.Is(err, check.ErrConflict):

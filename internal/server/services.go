@@ -38,6 +38,7 @@ type services struct {
 	orders         *order.Service
 	links          *paylink.Service
 	billing        *billing.Service // enrollments and receipts
+	subscriptions  *subscription.Service
 	imports        *importer.Service
 	webhooks       *webhook.Service // outgoing webhooks' endpoints and delivery logs
 	accounts       *account.Service
@@ -69,6 +70,7 @@ func newServices(s app.Services) services {
 		orders:         s.Orders,
 		links:          s.PaymentLinks,
 		billing:        s.Billing,
+		subscriptions:  s.Subscriptions,
 		imports:        s.Imports,
 		webhooks:       s.Webhooks,
 		accounts:       s.Accounts,
