@@ -42,7 +42,6 @@ type services struct {
 	imports        *importer.Service
 	webhooks       *webhook.Service // outgoing webhooks' endpoints and delivery logs
 	accounts       *account.Service
-	subscriptions  *subscription.Service // recurring offers charged by the gateway: checkout, cabinet, admin, API
 	rateLimiter    *account.RateLimiter
 	postLimits     map[string]account.Limit // by form: signup, login, reset, checkout
 	// gateways are the providers by payment system type (manual has none: nothing to call), asked what they can do;
@@ -74,7 +73,6 @@ func newServices(s app.Services) services {
 		imports:        s.Imports,
 		webhooks:       s.Webhooks,
 		accounts:       s.Accounts,
-		subscriptions:  s.Subscriptions,
 		rateLimiter:    s.RateLimiter,
 		postLimits:     defaultPostLimits(),
 		gateways:       s.Gateways.Registry,
