@@ -93,6 +93,7 @@ func (s *Server) publicOffer(w http.ResponseWriter, r *http.Request) {
 	if subscribed && v.Terms != "" {
 		// A subscription: its promises, and a Subscribe button only for the systems that charge on schedule.
 		v.Subscription = subscriptionTerms(p.Offer)
+		v.Access = "" // access lasts as long as the subscription is paid, not the offer's access days
 	}
 	for _, ps := range systems {
 		if !ps.Enabled || (subscribed && !canSubscribe(ps)) {
