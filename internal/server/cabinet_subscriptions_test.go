@@ -229,6 +229,23 @@ func TestSubscribeThroughStripe(t *testing.T) {
 	if got := a.count(`SELECT count(*) FROM subscriptions WHERE status = 'pending'`); got != 1 {
 		t.Errorf("%d pending subscriptions after the return, want 1", got)
 	}
+	// An offer that allows paying without an account still asks for one to subscribe: the direct link shows the
+	// sign-up page, and a visitor's post starts nothing.
+	guest := a.offer(func(in *offer.Input) {
+		in.Title, in.Slug, in.Kind, in.Interval = "Open club", "open-club", offer.Recurring, offer.IntervalMonth
+		in.PaymentSystemIDs, in.GuestCheckout = []int64{f.sys.ID}, true
+	})
+	pay := "/o/" + guest.Slug + "/pay?system=" + itoa(f.sys.ID)
+	if res, doc := a.get(a.client(), pay); res.StatusCode != http.StatusOK || doc.Find(`input[name="password"]`).Length() == 0 {
+		t.Errorf("visitor on a guest offer's direct link: status %d, want the sign-up page", res.StatusCode)
+	}
+	if res := a.postForm(a.client(), pay, url.Values{}); res.StatusCode != http.StatusSeeOther ||
+		!strings.Contains(res.Header.Get("Location"), "/checkout?") {
+		t.Errorf("visitor's subscribe: status %d to %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	if got := a.count(`SELECT count(*) FROM subscriptions`); got != 1 {
+		t.Errorf("%d subscriptions, want the one student's", got)
+	}
 }
 
 // switchable is Stripe's API (stripe-mock) that can be turned off: 503 to every request.
@@ -307,6 +324,13 @@ func TestCabinetSubscriptions(t *testing.T) {
 	}
 	if sub.Find(`[data-testid="subscription-keep"]`).Length() != 0 || sub.Find(`[data-testid="subscription-card"]`).Length() != 1 {
 		t.Error("an active subscription offers to keep it, or not to change the card")
+	}
+	// Subscribing again (another tab, an old link) leads to it.
+	if res := a.postForm(c, f.pay, url.Values{}); res.StatusCode != http.StatusSeeOther ||
+		!strings.HasPrefix(res.Header.Get("Location"), page) {
+		t.Errorf("subscribing twice: status %d to %q", res.StatusCode, res.Header.Get("Location"))
+	} else if _, doc := a.get(c, page); doc.Find(`[data-testid="flash"]`).Text() != i18n.T("en", i18n.SubAlready) {
+		t.Errorf("flash %q", doc.Find(`[data-testid="flash"]`).Text())
 	}
 	// The cabinet's home lists it too.
 	if _, home := a.get(c, "/account"); home.Find(`[data-testid="cabinet-subscription"]`).AttrOr("data-status", "") != "active" {
