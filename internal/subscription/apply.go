@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
+	"github.com/bursar/bursar/internal/access"
+	"github.com/bursar/bursar/internal/db"
 	"github.com/bursar/bursar/internal/events"
 	"github.com/bursar/bursar/internal/gateway"
 	"github.com/bursar/bursar/internal/order"
@@ -175,6 +178,9 @@ func (s *Service) applyStateTx(ctx context.Context, tx pgx.Tx, sub Subscription,
 			result = order.ResultSubscriptionUpdated
 		}
 		if !linked {
+			if st.Status == "" {
+				result = order.ResultIgnored // the references were known: nothing to do
+			}
 			return sub, result, nil
 		}
 		saved, err := s.saveTx(ctx, tx, sub)
@@ -322,22 +328,49 @@ func (s *Service) endAccessTx(ctx context.Context, tx pgx.Tx, sub Subscription) 
 	if len(ids) == 0 {
 		return nil
 	}
-	grants, err := s.deps.Access.ForContact(ctx, sub.ContactID)
+	grants, err := s.grantsTx(ctx, tx, sub.ContactID, ids)
 	if err != nil {
 		return err
-	}
-	mine := make(map[int64]bool, len(ids))
-	for _, id := range ids {
-		mine[id] = true
 	}
 	end := *sub.PaidThrough
 	var cut []int64
 	for _, g := range grants {
-		if mine[g.ID] && g.RevokedAt == nil && g.EndsAt != nil && g.EndsAt.After(end) {
+		if g.RevokedAt == nil && g.EndsAt != nil && g.EndsAt.After(end) {
 			cut = append(cut, g.ID)
 		}
 	}
 	return s.deps.Access.EndTx(ctx, tx, cut, end)
+}
+
+// GrantReader reads a grant inside the caller's transaction (access.Service.GetTx); an Access that has it is read
+// in the applying transaction, one that has not through ForContact.
+type GrantReader interface {
+	GetTx(ctx context.Context, tx db.DBTX, id int64) (access.Grant, error)
+}
+
+// grantsTx reads grants ids of contactID.
+func (s *Service) grantsTx(ctx context.Context, tx pgx.Tx, contactID int64, ids []int64) ([]access.Grant, error) {
+	out := make([]access.Grant, 0, len(ids))
+	if r, ok := s.deps.Access.(GrantReader); ok {
+		for _, id := range ids {
+			g, err := r.GetTx(ctx, tx, id)
+			if err != nil {
+				return nil, fmt.Errorf("grant %d: %w", id, err)
+			}
+			out = append(out, g)
+		}
+		return out, nil
+	}
+	all, err := s.deps.Access.ForContact(ctx, contactID)
+	if err != nil {
+		return nil, err
+	}
+	for _, g := range all {
+		if slices.Contains(ids, g.ID) {
+			out = append(out, g)
+		}
+	}
+	return out, nil
 }
 
 // addInterval is t plus n of sub's periods.
