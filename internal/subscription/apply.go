@@ -263,8 +263,11 @@ func (s *Service) applyStateTx(ctx context.Context, tx pgx.Tx, sub Subscription,
 		if err := s.endAccessTx(ctx, tx, saved); err != nil {
 			return saved, "", err
 		}
-		if err := s.mailTx(ctx, tx, saved, EmailCancelled, "", ""); err != nil {
-			return saved, "", err
+		// A payer whose checkout never went through (pending, nothing charged) had no subscription to lose.
+		if before.Status.Live() || saved.Charges > 0 {
+			if err := s.mailTx(ctx, tx, saved, EmailCancelled, "", ""); err != nil {
+				return saved, "", err
+			}
 		}
 	}
 	evs.Add(events.Event{Type: typ, ID: sub.ID})
@@ -550,7 +553,9 @@ func (s *Service) failedTx(ctx context.Context, tx pgx.Tx, sys gateway.System, e
 	if ch.UpdateURL != "" {
 		sub.UpdateURL = ch.UpdateURL
 	}
-	if sub.Status != StatusPastDue && newer(sub, StatusPastDue, at) {
+	// A pending subscription's failed first charge leaves it pending (the gateway's own state says what became of
+	// its checkout); a live one is past due when the failure is newer than its state.
+	if sub.Status.Live() && sub.Status != StatusPastDue && newer(sub, StatusPastDue, at) {
 		sub.Status, sub.StateAt = StatusPastDue, &at
 	}
 	saved, err := s.saveTx(ctx, tx, sub)
@@ -563,7 +568,7 @@ func (s *Service) failedTx(ctx context.Context, tx pgx.Tx, sys gateway.System, e
 		"status": saved.Status}); err != nil {
 		return order.Outcome{}, err
 	}
-	if !terminal(saved.Status) {
+	if saved.Status.Live() {
 		if err := s.mailTx(ctx, tx, saved, EmailPastDue, saved.UpdateURL, ch.Ref); err != nil {
 			return order.Outcome{}, err
 		}
