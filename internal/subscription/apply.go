@@ -187,8 +187,8 @@ func (s *Service) applyStateTx(ctx context.Context, tx pgx.Tx, sub Subscription,
 		if err != nil {
 			return sub, "", err
 		}
-		msg := fmt.Sprintf("Subscription %s linked to %s's subscription %s: %s", sub.Number, source, sub.GatewayRef,
-			source)
+		msg := fmt.Sprintf("Subscription %s linked to the gateway's subscription %s (customer %s): %s", sub.Number,
+			sub.GatewayRef, orNone(sub.CustomerRef), source)
 		if err := s.recordTx(ctx, tx, saved, EventLinked, msg, "subscription.link", map[string]any{
 			"gateway_ref": sub.GatewayRef, "customer_ref": sub.CustomerRef, "checkout_ref": sub.CheckoutRef}); err != nil {
 			return saved, "", err
@@ -299,6 +299,13 @@ func describe(a, b Subscription) string {
 		msg += fmt.Sprintf(", price %s → %s", a.Price, b.Price)
 	}
 	return msg
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
 }
 
 func day(t time.Time) string { return t.UTC().Format("2 Jan 2006") }
