@@ -43,7 +43,8 @@ const (
 // signatures matching) and parses it. A missing secret, a missing or malformed header, no matching signature, or
 // a timestamp more than the tolerance before or after in.Received wrap gateway.ErrSignature. The event's
 // api_version is not checked: the webhook endpoint's version is the Stripe account's choice, and Bursar reads only
-// fields that are the same in every version since 2020.
+// fields that are the same in every version since 2020, except for subscriptions, whose objects changed shape in
+// 2025-03-31: both shapes are read (normalize.go), and an invoice of the newer shape carries no PaymentIntent.
 func (p *Provider) Verify(_ context.Context, acct gateway.Account, in gateway.Inbound) (gateway.Event, error) {
 	secret := acct.Credentials[CredWebhookSecret]
 	if secret == "" {

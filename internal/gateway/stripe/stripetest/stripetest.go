@@ -7,6 +7,9 @@
 // "Stripe-Signature: " + stripetest.Sign(secret, now, body), the payment system's webhook_secret being secret and
 // now within five minutes of the server's clock.
 //
+// For a shape no builder makes (a cancellation for another reason, collection paused), take the object from
+// Subscription, change the map and wrap it with Event.
+//
 // It imports nothing of Bursar's, so that any package's tests (the stripe provider's own included) can use it.
 package stripetest
 
