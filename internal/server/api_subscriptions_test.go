@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/bursar/bursar/internal/apiview"
+	"github.com/bursar/bursar/internal/events"
+	"github.com/bursar/bursar/internal/webhook"
 )
 
 // TestAPISubscriptions: the subscriptions resource lists with filters and cursors, reads one with its charges
@@ -95,6 +97,10 @@ func TestAPISubscriptions(t *testing.T) {
 			t.Fatalf("problem %s", raw)
 		}
 	})
+	if _, _, err := a.app.Services.Webhooks.Create(a.ctx(), webhook.Input{URL: "https://hooks.example.com/bursar",
+		Types: []events.Type{events.SubscriptionUpdated, events.SubscriptionCancelled}, Enabled: true}); err != nil {
+		t.Fatal(err)
+	}
 	t.Run("Actions", func(t *testing.T) {
 		n := f.rec.count()
 		var first, again apiview.SubscriptionDetail
@@ -110,6 +116,20 @@ func TestAPISubscriptions(t *testing.T) {
 		}
 		if !strings.Contains(timelineText(first.Timeline), "moving abroad") {
 			t.Errorf("the note is not on the timeline: %s", raw)
+		}
+		// The webhook's subscription.updated carries the subscription as the API returns it, without the charges
+		// and the timeline.
+		var got, want map[string]any
+		if err := json.Unmarshal(eventData(t, &a, events.SubscriptionUpdated, f.live), &got); err != nil {
+			t.Fatal(err)
+		}
+		_ = json.Unmarshal(raw, &want)
+		delete(want, "charges")
+		delete(want, "timeline")
+		delete(want, "updated_at")
+		delete(got, "updated_at")
+		if g, w := jsonText(t, got), jsonText(t, want); g != w {
+			t.Errorf("subscription.updated data\n%s\nis not the API's subscription\n%s", g, w)
 		}
 
 		var p apiProblem
@@ -140,6 +160,15 @@ func TestAPISubscriptions(t *testing.T) {
 			t.Fatalf("cancel now: calls %q", calls)
 		}
 	})
+}
+
+func jsonText(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 func timelineText(lines []apiview.Line) string {
