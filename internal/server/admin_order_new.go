@@ -33,7 +33,7 @@ func (s *Server) manualChoices(ctx context.Context) (offers, systems []admin.Opt
 		return nil, nil, err
 	}
 	for _, o := range list {
-		if !offer.Sold(o.Kind) || offer.Enrolled(o.Kind) {
+		if !offer.Sold(o.Kind) || offer.Enrolled(o.Kind) || offer.Subscribed(o.Kind) {
 			continue // order refuses it on every channel (recurring; tuition and installments are enrolled)
 		}
 		for _, id := range o.PaymentSystemIDs {

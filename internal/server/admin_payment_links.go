@@ -162,7 +162,7 @@ func (s *Server) linkOffers(r *http.Request, onSale bool) ([]admin.Option, error
 	}
 	var out []admin.Option
 	for _, o := range list {
-		if offer.Sold(o.Kind) && !offer.Enrolled(o.Kind) && (!onSale || o.Status == offer.StatusPublished) {
+		if offer.Sold(o.Kind) && !offer.Enrolled(o.Kind) && !offer.Subscribed(o.Kind) && (!onSale || o.Status == offer.StatusPublished) {
 			out = append(out, admin.Option{Value: itoa(o.ID), Label: o.Title + " (" + o.Price().Format("en") + ", " + o.Status + ")"})
 		}
 	}
