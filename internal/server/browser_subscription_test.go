@@ -22,7 +22,7 @@ func TestBrowserSubscription(t *testing.T) {
 	t.Parallel()
 	a := newGatewayApp(t, stripemock.Start(t))
 	a.createAdmin(testOwnerEmail, staff.RoleOwner)
-	f := newSubFixture(t, a, nil)
+	f := newCabinetSubFixture(t, a, nil)
 
 	phone := newBrowser(t, 390, 844)
 	checkout := interceptStripeCheckout(t, phone)
@@ -71,7 +71,7 @@ func TestBrowserSubscription(t *testing.T) {
 	// Stripe's signed notifications: the subscription created active, the session completed, the first invoice paid.
 	start := time.Now().UTC().Truncate(time.Second)
 	end := start.AddDate(0, 1, 0)
-	a.activate(f, id, "sub_mia", start, end)
+	a.activateStripeSub(f, id, "sub_mia", start, end)
 	loc := a.srv.schoolLocation(a.ctx())
 
 	browse(t, phone, "cabinet",

@@ -20,15 +20,15 @@ import (
 	"github.com/bursar/bursar/internal/offer"
 )
 
-// subFixture is a school selling "Monthly club" (9.00 EUR every month, 7 free days, until cancelled) through a
+// cabinetSubFixture is a school selling "Monthly club" (9.00 EUR every month, 7 free days, until cancelled) through a
 // Stripe payment system.
-type subFixture struct {
+type cabinetSubFixture struct {
 	sys   gateway.System
 	offer offer.Offer
 	pay   string // the pay route of the Stripe system
 }
 
-func newSubFixture(t testing.TB, a *testApp, edit func(*offer.Input)) subFixture {
+func newCabinetSubFixture(t testing.TB, a *testApp, edit func(*offer.Input)) cabinetSubFixture {
 	t.Helper()
 	sys, err := a.srv.paymentSystems.Create(a.ctx(), gateway.Input{Type: gateway.TypeStripe, Name: "Cards",
 		Mode: gateway.ModeTest, Enabled: true,
@@ -44,7 +44,7 @@ func newSubFixture(t testing.TB, a *testApp, edit func(*offer.Input)) subFixture
 			edit(in)
 		}
 	})
-	return subFixture{sys: sys, offer: of, pay: "/o/" + of.Slug + "/pay?system=" + itoa(sys.ID)}
+	return cabinetSubFixture{sys: sys, offer: of, pay: "/o/" + of.Slug + "/pay?system=" + itoa(sys.ID)}
 }
 
 // linkManual adds a manual payment system to offer id behind the offer service's back (a recurring offer is not
@@ -63,9 +63,9 @@ func (a *testApp) linkManual(offerID int64, name string) int64 {
 	return n
 }
 
-// subscribe signs up email and starts subscribing to f's offer through Stripe: the gateway's URL and the
+// cabinetSubscribe signs up email and starts subscribing to f's offer through Stripe: the gateway's URL and the
 // subscription's id.
-func (a *testApp) subscribe(f subFixture, email string) (*http.Client, string, int64) {
+func (a *testApp) cabinetSubscribe(f cabinetSubFixture, email string) (*http.Client, string, int64) {
 	a.t.Helper()
 	c := a.student(email)
 	res := a.postForm(c, f.pay, url.Values{})
@@ -79,9 +79,9 @@ func (a *testApp) subscribe(f subFixture, email string) (*http.Client, string, i
 	return c, res.Header.Get("Location"), id
 }
 
-// activate delivers what Stripe sends once the payer subscribed: the subscription created (active for
+// activateStripeSub delivers what Stripe sends once the payer subscribed: the subscription created (active for
 // [start, end)), the Checkout Session completed in subscription mode, and the first invoice paid.
-func (a *testApp) activate(f subFixture, id int64, ref string, start, end time.Time) {
+func (a *testApp) activateStripeSub(f cabinetSubFixture, id int64, ref string, start, end time.Time) {
 	a.t.Helper()
 	now := time.Now()
 	for i, body := range [][]byte{
@@ -99,7 +99,7 @@ func (a *testApp) activate(f subFixture, id int64, ref string, start, end time.T
 func TestSubscribeOfferPage(t *testing.T) {
 	t.Parallel()
 	a := newGatewayApp(t, stripemock.Start(t))
-	f := newSubFixture(t, a, func(in *offer.Input) { in.IntervalCount, in.MaxCharges = 2, 12 })
+	f := newCabinetSubFixture(t, a, func(in *offer.Input) { in.IntervalCount, in.MaxCharges = 2, 12 })
 	a.linkManual(f.offer.ID, "Bank transfer")
 
 	res, doc := a.get(a.client(), "/o/club")
@@ -176,7 +176,7 @@ func TestSubscribeOfferPage(t *testing.T) {
 func TestSubscribeThroughStripe(t *testing.T) {
 	t.Parallel()
 	a := newGatewayApp(t, stripemock.Start(t))
-	f := newSubFixture(t, a, nil)
+	f := newCabinetSubFixture(t, a, nil)
 
 	// A visitor is asked to sign up (a subscription belongs to an account).
 	if res, doc := a.get(a.client(), strings.Replace(f.pay, "/pay?", "/checkout?", 1)); res.StatusCode != http.StatusOK ||
@@ -278,8 +278,8 @@ func TestCabinetSubscriptions(t *testing.T) {
 	t.Parallel()
 	stripe := newSwitchable(t, stripemock.Start(t))
 	a := newGatewayApp(t, stripe.URL)
-	f := newSubFixture(t, a, nil)
-	c, _, id := a.subscribe(f, "ana@example.com")
+	f := newCabinetSubFixture(t, a, nil)
+	c, _, id := a.cabinetSubscribe(f, "ana@example.com")
 	page := "/account/subscriptions"
 
 	// Pending (the gateway has not confirmed it): not listed yet.
@@ -291,7 +291,7 @@ func TestCabinetSubscriptions(t *testing.T) {
 
 	start := time.Now().UTC().Truncate(time.Second)
 	end := start.AddDate(0, 1, 0)
-	a.activate(f, id, "sub_ana", start, end)
+	a.activateStripeSub(f, id, "sub_ana", start, end)
 	loc := a.srv.schoolLocation(a.ctx())
 	_, doc = a.get(c, page)
 	sub = doc.Find(`[data-testid="subscription"]`)
@@ -416,10 +416,10 @@ func TestCabinetSubscriptions(t *testing.T) {
 func TestCabinetSubscriptionsPastDueAndLanguages(t *testing.T) {
 	t.Parallel()
 	a := newGatewayApp(t, stripemock.Start(t))
-	f := newSubFixture(t, a, func(in *offer.Input) { in.Language = "uk" })
-	c, _, id := a.subscribe(f, "ana@example.com")
+	f := newCabinetSubFixture(t, a, func(in *offer.Input) { in.Language = "uk" })
+	c, _, id := a.cabinetSubscribe(f, "ana@example.com")
 	start := time.Now().UTC().Truncate(time.Second)
-	a.activate(f, id, "sub_uk", start, start.AddDate(0, 1, 0))
+	a.activateStripeSub(f, id, "sub_uk", start, start.AddDate(0, 1, 0))
 	body := stripetest.InvoiceFailed("evt_f_uk", time.Now().Add(time.Second), "in_uk2", "sub_uk", id, "pi_uk2", 900,
 		"EUR", start.AddDate(0, 1, 0), start.AddDate(0, 2, 0), "https://invoice.stripe.test/i/in_uk2")
 	if code := a.deliverSigned(f.sys.ID, body); code != http.StatusOK {
