@@ -106,6 +106,7 @@ type call struct {
 	base   string
 	key    string
 	cached bool
+	manage string // the account's autopay page (ManageURL)
 }
 
 // newCall builds a client for acct: its client id and secret, its API base and this provider's timeout, with a
@@ -124,7 +125,7 @@ func (p *Provider) newCall(ctx context.Context, acct gateway.Account) (*call, er
 	}
 	pr := &gateway.Probe{Base: p.transport}
 	sdk.SetHTTPClient(gateway.NewHTTPClient(p.timeout, pr))
-	c := &call{p: p, sdk: sdk, probe: pr, ctx: ctx, base: base, key: tokenKey(base, id, secret)}
+	c := &call{p: p, sdk: sdk, probe: pr, ctx: ctx, base: base, key: tokenKey(base, id, secret), manage: manageURL(acct)}
 	if tok, ok := p.cachedToken(c.key); ok {
 		sdk.SetAccessToken(tok)
 		c.cached = true
