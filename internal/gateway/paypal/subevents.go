@@ -77,10 +77,7 @@ func subscriptionChanged(ev paypalsdk.AnyEvent) (gateway.Event, error) {
 	if !validID(sub.ID) {
 		return gateway.Event{}, errors.New("subscription without a valid id")
 	}
-	st := sub.state()
-	if st.At.IsZero() {
-		st.At = ev.CreateTime.UTC()
-	}
+	st := sub.state(ev.CreateTime)
 	return gateway.Event{Kind: gateway.EventSubscription, Ref: sub.ID, Subscription: &st}, nil
 }
 
@@ -97,7 +94,7 @@ func (c *call) subscriptionFailed(ev paypalsdk.AnyEvent) (gateway.Event, error) 
 		return gateway.Event{}, errors.New("subscription without a valid id")
 	}
 	ch := gateway.SubscriptionCharge{SubscriptionRef: sub.ID, SubscriptionID: bursarSubscriptionID(sub.CustomID),
-		UpdateURL: c.manage, At: sub.state().At}
+		UpdateURL: c.manage, At: sub.state(ev.CreateTime).At}
 	if b := sub.BillingInfo; b != nil && b.LastFailedPayment != nil && !b.LastFailedPayment.Time.IsZero() {
 		lf := b.LastFailedPayment
 		ch.Ref, ch.At = sub.ID+":failed:"+strconv.FormatInt(lf.Time.Unix(), 10), lf.Time.UTC()
@@ -112,9 +109,6 @@ func (c *call) subscriptionFailed(ev paypalsdk.AnyEvent) (gateway.Event, error) 
 		ch.Ref = sub.ID + ":failed:" + strconv.Itoa(b.FailedPaymentsCount)
 	} else {
 		return gateway.Event{}, errors.New("payment failure without last_failed_payment or failed_payments_count")
-	}
-	if ch.At.IsZero() {
-		ch.At = ev.CreateTime.UTC()
 	}
 	if sub.Subscriber != nil {
 		ch.PayerEmail = sub.Subscriber.EmailAddress

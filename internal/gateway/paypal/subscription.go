@@ -333,7 +333,7 @@ func (p *Provider) ChangeSubscription(ctx context.Context, acct gateway.Account,
 	if err != nil && sub.Status != act.status {
 		return gateway.SubscriptionState{}, fmt.Errorf("%w (the subscription is %s)", err, sub.Status)
 	}
-	st := sub.state()
+	st := sub.state(time.Now())
 	st.At = time.Now().UTC()
 	return st, nil
 }
@@ -351,11 +351,7 @@ func (p *Provider) SubscriptionStatus(ctx context.Context, acct gateway.Account,
 	if err != nil {
 		return gateway.SubscriptionState{}, err
 	}
-	st := sub.state()
-	if st.At.IsZero() {
-		st.At = time.Now().UTC()
-	}
-	return st, nil
+	return sub.state(time.Now()), nil
 }
 
 // ManageURL is PayPal's page of the payer's automatic payments (the sandbox's for a payment system in test mode),
@@ -390,12 +386,15 @@ func (c *call) subscription(id string) (subscriptionJSON, error) {
 // paid, past_due after failed payments, else active; SUSPENDED paused (by Bursar, or by PayPal after too many
 // failed payments); CANCELLED cancelled; EXPIRED ended (its last cycle was charged). CurrentPeriodEnd is the next
 // billing time (the trial's end while trialing); PayPal does not tell a period's start. At is the later of the
-// status and update times (failed payments change the latter only), zero when PayPal sends neither.
-func (s subscriptionJSON) state() gateway.SubscriptionState {
+// status and update times (failed payments change the latter only), else fallback when PayPal sends neither.
+func (s subscriptionJSON) state(fallback time.Time) gateway.SubscriptionState {
 	st := gateway.SubscriptionState{SubscriptionRef: gateway.SubscriptionRef{Ref: s.ID},
 		SubscriptionID: bursarSubscriptionID(s.CustomID), At: s.UpdateTime.UTC()}
 	if s.StatusUpdateTime.After(st.At) {
 		st.At = s.StatusUpdateTime.UTC()
+	}
+	if st.At.IsZero() {
+		st.At = fallback.UTC()
 	}
 	var next time.Time
 	failed, paid, trial := 0, false, false

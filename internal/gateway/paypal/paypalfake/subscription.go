@@ -135,6 +135,13 @@ func (s *Server) SetNow(t time.Time) {
 	s.fixedNow = t
 }
 
+// Now is the time the Subscriptions API part of the fake uses.
+func (s *Server) Now() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.now()
+}
+
 // now is the fake's time for subscriptions. s.mu must be held.
 func (s *Server) now() time.Time {
 	if !s.fixedNow.IsZero() {
