@@ -7,6 +7,9 @@
 // return page asking Status — captures the order, with a PayPal-Request-Id derived from the order id, so the order
 // is captured once however many processes ask at once; PAYMENT.CAPTURE.* webhooks report what became of the money.
 //
+// Subscriptions (subscription.go, subevents.go) go through the Subscriptions API v1: a product, a plan and a
+// subscription per checkout, its BILLING.SUBSCRIPTION.* and PAYMENT.SALE.* webhooks reporting its state and charges.
+//
 // Each call builds its own client from the payment system's client_id setting and client_secret credential and its
 // API base (the sandbox in test mode, Account.APIURL when set). Access tokens are cached per account until shortly
 // before they expire, as PayPal asks; nothing else is shared between calls.
@@ -59,7 +62,7 @@ type Options struct {
 	Transport http.RoundTripper
 }
 
-// Provider is the PayPal gateway.Provider.
+// Provider is the PayPal gateway.Provider and gateway.Subscriber.
 type Provider struct {
 	timeout   time.Duration
 	transport http.RoundTripper

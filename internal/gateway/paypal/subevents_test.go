@@ -160,7 +160,7 @@ func TestVerifySubscriptionEvents(t *testing.T) {
 		if st.Status != tt.want || st.At != at || st.SubscriptionID != 12 {
 			t.Fatalf("%s: %+v", tt.event, st)
 		}
-		if (tt.want == gateway.SubCancelled) != (st.CancelledAt == at) || (tt.want == gateway.SubEnded) != (st.EndedAt == at) {
+		if (tt.want == gateway.SubCancelled) != st.CancelledAt.Equal(at) || (tt.want == gateway.SubEnded) != st.EndedAt.Equal(at) {
 			t.Fatalf("%s: cancelled at %v, ended at %v", tt.event, st.CancelledAt, st.EndedAt)
 		}
 	}

@@ -136,7 +136,7 @@ func TestFakeSubscriptionLifecycle(t *testing.T) {
 	}
 	ev, err = s.SubscriptionEvent(EventSubscriptionCancelled, sub.ID)
 	var sev struct {
-		EventType string `json:"event_type"`
+		EventType string                      `json:"event_type"`
 		Resource  struct{ ID, Status string } `json:"resource"`
 	}
 	if err != nil || json.Unmarshal(ev, &sev) != nil || sev.Resource.Status != "CANCELLED" || sev.EventType != EventSubscriptionCancelled {
