@@ -310,3 +310,59 @@ func TestVerifySubscriptionBodies(t *testing.T) {
 		t.Fatalf("a forged sale: %v, want ErrSignature", err)
 	}
 }
+
+// TestRefundSubscriptionCharge refunds a subscription's charge, named by its sale id (the payment's reference), and
+// reads the refund's webhook back.
+func TestRefundSubscriptionCharge(t *testing.T) {
+	t.Parallel()
+	fake := paypalfake.Start(t)
+	p := New(Options{})
+	acct := fakeAccount(fake.URL)
+	_, saleID := activeSub(t, p, fake)
+	refund := func(r gateway.RefundRequest) (gateway.RefundResult, error) {
+		return p.Refund(context.Background(), acct, r)
+	}
+	res, err := refund(gateway.RefundRequest{Ref: saleID, Amount: money.Money{Amount: 500, Currency: "EUR"}, Reason: "  Sorry  "})
+	if err != nil || res.ID == "" || res.Status != "succeeded" {
+		t.Fatalf("Refund = %+v, %v", res, err)
+	}
+	// A second refund of the same amount, asked after the first went through (the sale is partially_refunded
+	// now), is another refund.
+	if again, err := refund(gateway.RefundRequest{Ref: saleID, Amount: money.Money{Amount: 500, Currency: "EUR"},
+		Reason: "Sorry"}); err != nil || again.ID == res.ID {
+		t.Fatalf("second Refund = %+v, %v", again, err)
+	}
+	sale, _ := fake.Sale(saleID)
+	if sale.State != "partially_refunded" || len(sale.Refunds) != 2 || sale.Refunds[0].Description != "Sorry" ||
+		sale.Refunds[0].Amount != (paypalfake.Money{Currency: "EUR", Value: "5.00"}) {
+		t.Fatalf("sale %+v", sale)
+	}
+	keyed := gateway.RefundRequest{Ref: saleID, Amount: money.Money{Amount: 100, Currency: "EUR"}, IdempotencyKey: "bursar-refund-77"}
+	first, err := refund(keyed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second, err := refund(keyed); err != nil || second.ID != first.ID {
+		t.Fatalf("a repeat with the same key = %+v, %v; want refund %s", second, err, first.ID)
+	}
+	for _, tt := range []struct {
+		name string
+		r    gateway.RefundRequest
+	}{
+		{"MoreThanLeft", gateway.RefundRequest{Ref: saleID, Amount: money.Money{Amount: 900, Currency: "EUR"}}},
+		{"OtherCurrency", gateway.RefundRequest{Ref: saleID, Amount: money.Money{Amount: 100, Currency: "USD"}}},
+		{"MoreThanPaid", gateway.RefundRequest{Ref: saleID, Amount: money.Money{Amount: 5000, Currency: "EUR"}}},
+		{"Unknown", gateway.RefundRequest{Ref: "0NOSUCHSALE00000", Amount: money.Money{Amount: 100, Currency: "EUR"}}},
+	} {
+		if res, err := refund(tt.r); err == nil || errors.Is(err, gateway.ErrUnavailable) {
+			t.Errorf("%s: Refund = %+v, %v; want refused", tt.name, res, err)
+		}
+	}
+	if sale, _ = fake.Sale(saleID); len(sale.Refunds) != 3 {
+		t.Fatalf("%d refunds made, want 3", len(sale.Refunds))
+	}
+	body := saleEvent(t, fake, paypalfake.EventSaleRefunded, first.ID)
+	if ev := verified(t, p, fake, acct, body); ev.Kind != gateway.EventRefunded || ev.Ref != saleID || ev.RefundedAmount != 1100 {
+		t.Fatalf("refund event = %+v", ev)
+	}
+}

@@ -1,8 +1,9 @@
 // Package paypalfake is an in-memory fake of the parts of PayPal's REST API that Bursar calls: OAuth2 client
 // credentials, Orders v2 (create, show, capture), captured payments (show, refund), webhook signature
-// verification, and the Subscriptions API (catalog products, billing plans, subscriptions: create, show, cancel,
-// suspend, activate, revise — see subscription.go). It answers in PayPal's JSON shapes, status codes and error names, from state kept under one mutex,
-// and serves over httptest for tests of internal/gateway/paypal and of the server.
+// verification, the Subscriptions API (catalog products, billing plans, subscriptions: create, show, cancel,
+// suspend, activate, revise) and the v1 sales that charge subscriptions (show, refund) — see subscription.go. It
+// answers in PayPal's JSON shapes, status codes and error names, from state kept under one mutex, and serves over
+// httptest for tests of internal/gateway/paypal and of the server.
 //
 // Test controls stand in for what happens outside the API: Approve is the payer approving an order at PayPal,
 // SetCaptureStatus and UpdateCapture are PayPal deciding about the money, Fail makes an endpoint answer a server
@@ -226,6 +227,8 @@ func New() *Server {
 	mux.HandleFunc("POST /v1/billing/subscriptions/{id}/suspend", s.subscriptionAction([]string{"ACTIVE"}, "SUSPENDED"))
 	mux.HandleFunc("POST /v1/billing/subscriptions/{id}/activate", s.subscriptionAction([]string{"SUSPENDED"}, "ACTIVE"))
 	mux.HandleFunc("POST /v1/billing/subscriptions/{id}/revise", s.reviseSubscription)
+	mux.HandleFunc("GET /v1/payments/sale/{id}", s.getSale)
+	mux.HandleFunc("POST /v1/payments/sale/{id}/refund", s.postSaleRefund)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if !s.enter(w, r, true) {
 			return

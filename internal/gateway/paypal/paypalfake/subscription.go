@@ -85,9 +85,16 @@ type Subscription struct {
 
 // Sale is a snapshot of a sale (one charge of a subscription).
 type Sale struct {
-	ID, SubscriptionID, State string
+	ID, SubscriptionID, State string // State: completed, partially_refunded, refunded
 	Amount                    Money
 	Created                   time.Time
+	Refunds                   []SaleRefund
+}
+
+// SaleRefund is a refund of a sale.
+type SaleRefund struct {
+	ID, Description string
+	Amount          Money
 }
 
 type product struct {
@@ -122,9 +129,9 @@ type sale struct {
 }
 
 type saleRefund struct {
-	id, saleID string
-	amount     Money
-	created    time.Time
+	id, saleID, description string
+	amount                  Money
+	created                 time.Time
 }
 
 // SetNow fixes the time the Subscriptions API part of the fake uses (start, billing and status times); the zero
@@ -201,7 +208,11 @@ func (s *Server) Sale(id string) (Sale, bool) {
 	if !ok {
 		return Sale{}, false
 	}
-	return Sale{ID: sl.id, SubscriptionID: sl.subID, State: sl.state, Amount: sl.amount, Created: sl.created}, true
+	out := Sale{ID: sl.id, SubscriptionID: sl.subID, State: sl.state, Amount: sl.amount, Created: sl.created}
+	for _, rf := range sl.refunds {
+		out.Refunds = append(out.Refunds, SaleRefund{ID: rf.id, Description: rf.description, Amount: rf.amount})
+	}
+	return out, true
 }
 
 // ApproveSubscription is the payer approving subscription id at PayPal, signed in as payerEmail (kept when the
@@ -307,29 +318,112 @@ func (s *Server) RefundSale(id, value string) (string, error) {
 	if !ok {
 		return "", fmt.Errorf("paypalfake: no sale %s", id)
 	}
+	rf, issue := s.refundSale(sl, value, "")
+	if issue != "" {
+		return "", fmt.Errorf("paypalfake: cannot refund %q of sale %s: %s", value, id, issue)
+	}
+	return rf.id, nil
+}
+
+// refundSale refunds value of sl ("" for the rest), or says why not (PayPal's error name). s.mu must be held.
+func (s *Server) refundSale(sl *sale, value, description string) (*saleRefund, string) {
+	if sl.state != "completed" && sl.state != "partially_refunded" {
+		return nil, "TRANSACTION_REFUSED"
+	}
 	total, _ := parseValue(sl.amount)
 	left := total - sl.refunded()
 	m := Money{Currency: sl.amount.Currency, Value: formatValue(left, sl.amount.Currency)}
 	if value != "" {
 		m.Value = value
 		v, err := parseValue(m)
-		if err != nil || v <= 0 || v > left {
-			return "", fmt.Errorf("paypalfake: cannot refund %s %s of sale %s", value, m.Currency, id)
+		if err != nil || v <= 0 {
+			return nil, "VALIDATION_ERROR"
 		}
-		left = v
-	}
-	if left <= 0 {
-		return "", fmt.Errorf("paypalfake: sale %s is refunded", id)
+		if v > left {
+			return nil, "REFUND_EXCEEDED_TRANSACTION_AMOUNT"
+		}
 	}
 	now := s.now()
-	rf := &saleRefund{id: s.newID(), saleID: id, amount: m, created: now}
+	rf := &saleRefund{id: s.newID(), saleID: sl.id, amount: m, description: description, created: now}
 	sl.refunds = append(sl.refunds, rf)
 	s.saleRefunds[rf.id] = rf
 	sl.state, sl.updated = "partially_refunded", now
 	if sl.refunded() >= total {
 		sl.state = "refunded"
 	}
-	return rf.id, nil
+	return rf, ""
+}
+
+// saleJSON is sl as GET /v1/payments/sale/{id} shows it. s.mu must be held.
+func (s *Server) saleJSON(sl *sale) map[string]any {
+	return map[string]any{"id": sl.id, "state": sl.state, "billing_agreement_id": sl.subID,
+		"amount":      map[string]string{"total": sl.amount.Value, "currency": sl.amount.Currency},
+		"create_time": sl.created.Format(stamp), "update_time": sl.updated.Format(stamp),
+		"links": []link{{Href: s.URL + "/v1/payments/sale/" + sl.id, Rel: "self", Method: "GET"},
+			{Href: s.URL + "/v1/payments/sale/" + sl.id + "/refund", Rel: "refund", Method: "POST"}}}
+}
+
+func (s *Server) getSale(w http.ResponseWriter, r *http.Request) {
+	if !s.enter(w, r, true) {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sl, ok := s.sales[r.PathValue("id")]
+	if !ok {
+		writeError(w, http.StatusNotFound, "INVALID_RESOURCE_ID", "Requested resource ID was not found.", "", "")
+		return
+	}
+	s.answer(w, "", http.StatusOK, s.saleJSON(sl))
+}
+
+// postSaleRefund serves POST /v1/payments/sale/{id}/refund (the v1 payments API): {"amount":{"total","currency"},
+// "description"} or {} for the rest; 201 with the refund.
+func (s *Server) postSaleRefund(w http.ResponseWriter, r *http.Request) {
+	if !s.enter(w, r, true) {
+		return
+	}
+	var in struct {
+		Amount *struct {
+			Total    string `json:"total"`
+			Currency string `json:"currency"`
+		} `json:"amount"`
+		Description string `json:"description"`
+	}
+	if !readJSON(w, r, &in) {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sl, ok := s.sales[r.PathValue("id")]
+	if !ok {
+		writeError(w, http.StatusNotFound, "INVALID_RESOURCE_ID", "Requested resource ID was not found.", "", "")
+		return
+	}
+	key, done := s.replayed(w, r)
+	if done {
+		return
+	}
+	value := ""
+	if in.Amount != nil {
+		if in.Amount.Currency != sl.amount.Currency {
+			writeError(w, http.StatusBadRequest, "VALIDATION_ERROR", "Invalid request - see details", "amount.currency", "")
+			return
+		}
+		value = in.Amount.Total
+	}
+	rf, issue := s.refundSale(sl, value, in.Description)
+	if issue != "" {
+		writeError(w, http.StatusBadRequest, issue, "The refund could not be made.", "", "")
+		return
+	}
+	total := Money{Currency: sl.amount.Currency, Value: formatValue(sl.refunded(), sl.amount.Currency)}
+	s.answer(w, key, http.StatusCreated, map[string]any{"id": rf.id, "state": "completed", "sale_id": sl.id,
+		"amount":                map[string]string{"total": rf.amount.Value, "currency": rf.amount.Currency},
+		"total_refunded_amount": total, "description": rf.description,
+		"create_time": rf.created.Format(stamp), "update_time": rf.created.Format(stamp),
+		"links": []link{{Href: s.URL + "/v1/payments/refund/" + rf.id, Rel: "self", Method: "GET"},
+			{Href: s.URL + "/v1/payments/sale/" + sl.id, Rel: "sale", Method: "GET"}}})
 }
 
 // refunded is sl's refunded total in thousandths.
