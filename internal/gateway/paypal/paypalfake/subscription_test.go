@@ -122,6 +122,21 @@ func TestFakeSubscriptionLifecycle(t *testing.T) {
 	if code := c.call(http.MethodPost, "/v1/billing/subscriptions/"+sub.ID+"/activate", `{"reason":"card fixed"}`, nil); code != http.StatusNoContent {
 		t.Fatalf("activate: %d", code)
 	}
+	var pl2 struct{ ID string }
+	c.call(http.MethodPost, "/v1/billing/plans", `{"product_id":"`+prod.ID+`","name":"Spanish A1 yearly","billing_cycles":`+
+		`[{"frequency":{"interval_unit":"YEAR","interval_count":1},"tenure_type":"REGULAR","sequence":1,"total_cycles":0,`+
+		`"pricing_scheme":{"fixed_price":{"currency_code":"EUR","value":"199.00"}}}]}`, &pl2)
+	var rev struct {
+		PlanID string `json:"plan_id"`
+		Links  []link `json:"links"`
+	}
+	if code := c.call(http.MethodPost, "/v1/billing/subscriptions/"+sub.ID+"/revise", `{"plan_id":"`+pl2.ID+`"}`, &rev); code != http.StatusOK ||
+		rev.PlanID != pl2.ID || len(rev.Links) != 1 || rev.Links[0].Rel != "approve" {
+		t.Fatalf("revise: %d %+v", code, rev)
+	}
+	if got, _ = s.Subscription(sub.ID); got.PlanID != pl2.ID {
+		t.Fatalf("revised: %+v", got)
+	}
 	if code := c.call(http.MethodPost, "/v1/billing/subscriptions/"+sub.ID+"/cancel", `{}`, &e); code != http.StatusBadRequest {
 		t.Fatalf("cancel without a reason: %d", code)
 	}
