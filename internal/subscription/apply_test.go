@@ -337,6 +337,15 @@ func TestAct(t *testing.T) {
 		t.Fatalf("unsupported: %v", err)
 	}
 	f.gw.changeErr = nil
+	// The intent was written before the gateway was asked, and its refusal after.
+	d, err := f.subs.Detail(f.ctx, sub.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last := d.Events[len(d.Events)-2:]; last[0].Kind != subscription.EventAsked || !strings.Contains(last[0].Message, "pause") ||
+		last[1].Kind != subscription.EventAnswered {
+		t.Fatalf("timeline %+v", last)
+	}
 	// Plan change: another currency refused; a good one moves the subscription to the new offer.
 	usd := f.newOffer("Spanish USD", func(in *offer.Input) { in.Currency = "USD" })
 	if _, err := f.subs.Act(f.ctx, sub.ID, subscription.Action{Kind: gateway.ActionChangePlan, OfferID: usd.ID}); !isField(err, "offer_id") {
@@ -412,5 +421,46 @@ func TestPendingNeverPaid(t *testing.T) {
 	// Ended: a new subscription to the offer may start.
 	if _, err := f.subs.Start(f.ctx, subscription.Start{OfferID: of.ID, SystemID: f.cards.ID, ContactID: f.payer.ID}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// PayPal's sales carry no period: each pays one interval from the later of the paid period's end and the sale. A
+// zero charge of a plan with a trial (the trial's opening) is recorded without an order: no access during a trial.
+func TestChargeWithoutPeriodAndTrial(t *testing.T) {
+	f := newFixture(t)
+	of := f.newOffer("Spanish weekly", func(in *offer.Input) {
+		in.Interval, in.IntervalCount, in.TrialDays = offer.IntervalWeek, 2, 7
+	})
+	sub := f.start(of, f.payer).Subscription
+	trial := paid(f.evID(), sub, "I-TRIAL", 0, eur(0))
+	trial.Charge.Ref = "trial-0"
+	if out := f.ingest(f.cards, trial); out.Result != order.ResultCharged || out.OrderID != 0 {
+		t.Fatalf("trial: %+v", out)
+	}
+	if got := f.get(sub.ID); got.Status != subscription.StatusTrialing || got.Charges != 0 || got.PaidThrough != nil {
+		t.Fatalf("trialing: %+v", got)
+	}
+	if end := f.accessEnd(f.payer.ID); end != nil {
+		t.Fatalf("access during the trial until %v", end)
+	}
+	sale := func(ref string, at time.Time) gateway.Event {
+		return gateway.Event{ID: f.evID(), Type: "PAYMENT.SALE.COMPLETED", Kind: gateway.EventCharge,
+			Charge: &gateway.SubscriptionCharge{Ref: ref, SubscriptionRef: "I-TRIAL", PaymentRef: ref, Amount: eur(1900),
+				Paid: true, At: at}}
+	}
+	first := start.AddDate(0, 0, 7)
+	f.ingest(f.cards, sale("SALE-1", first))
+	want := first.AddDate(0, 0, 14)
+	if got := f.get(sub.ID); got.Status != subscription.StatusActive || got.Charges != 1 || !got.PaidThrough.Equal(want) {
+		t.Fatalf("after the first sale: %+v", got)
+	}
+	// The next sale a little early: from the paid period's end, not from the sale.
+	f.ingest(f.cards, sale("SALE-2", want.Add(-time.Hour)))
+	want = want.AddDate(0, 0, 14)
+	if got := f.get(sub.ID); got.Charges != 2 || !got.PaidThrough.Equal(want) {
+		t.Fatalf("after the second sale: %+v", got)
+	}
+	if end := f.accessEnd(f.payer.ID); end == nil || !end.Equal(want.AddDate(0, 0, of.GraceDays)) {
+		t.Fatalf("access until %v", end)
 	}
 }

@@ -7,6 +7,9 @@
 // return page asking Status — captures the order, with a PayPal-Request-Id derived from the order id, so the order
 // is captured once however many processes ask at once; PAYMENT.CAPTURE.* webhooks report what became of the money.
 //
+// Subscriptions (subscription.go, subevents.go) go through the Subscriptions API v1: a product, a plan and a
+// subscription per checkout, its BILLING.SUBSCRIPTION.* and PAYMENT.SALE.* webhooks reporting its state and charges.
+//
 // Each call builds its own client from the payment system's client_id setting and client_secret credential and its
 // API base (the sandbox in test mode, Account.APIURL when set). Access tokens are cached per account until shortly
 // before they expire, as PayPal asks; nothing else is shared between calls.
@@ -59,7 +62,7 @@ type Options struct {
 	Transport http.RoundTripper
 }
 
-// Provider is the PayPal gateway.Provider.
+// Provider is the PayPal gateway.Provider and gateway.Subscriber.
 type Provider struct {
 	timeout   time.Duration
 	transport http.RoundTripper
@@ -106,6 +109,7 @@ type call struct {
 	base   string
 	key    string
 	cached bool
+	manage string // the account's autopay page (ManageURL)
 }
 
 // newCall builds a client for acct: its client id and secret, its API base and this provider's timeout, with a
@@ -124,7 +128,7 @@ func (p *Provider) newCall(ctx context.Context, acct gateway.Account) (*call, er
 	}
 	pr := &gateway.Probe{Base: p.transport}
 	sdk.SetHTTPClient(gateway.NewHTTPClient(p.timeout, pr))
-	c := &call{p: p, sdk: sdk, probe: pr, ctx: ctx, base: base, key: tokenKey(base, id, secret)}
+	c := &call{p: p, sdk: sdk, probe: pr, ctx: ctx, base: base, key: tokenKey(base, id, secret), manage: manageURL(acct)}
 	if tok, ok := p.cachedToken(c.key); ok {
 		sdk.SetAccessToken(tok)
 		c.cached = true

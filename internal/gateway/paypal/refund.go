@@ -15,8 +15,8 @@ import (
 // maxNote is PayPal's limit on a refund's note to the payer.
 const maxNote = 255
 
-// Refund refunds r.Amount of the payment r.Ref — a PayPal order id (its capture is found through the order) or a
-// capture id — through POST /v2/payments/captures/{id}/refund with the amount and currency; r.Reason goes to the
+// Refund refunds r.Amount of the payment r.Ref — a PayPal order id (its capture is found through the order), a
+// capture id, or the sale of a subscription's charge (refundSale) — through POST /v2/payments/captures/{id}/refund with the amount and currency; r.Reason goes to the
 // payer as note_to_payer. The amount must be positive, in the capture's currency and at most what is left
 // unrefunded; the full amount is a full refund. RefundResult.Status is PayPal's refund status in Bursar's words:
 // succeeded (COMPLETED), pending, failed or canceled.
@@ -33,6 +33,9 @@ func (p *Provider) Refund(ctx context.Context, acct gateway.Account, r gateway.R
 		return gateway.RefundResult{}, err
 	}
 	o, capID, err := cl.resolve(r.Ref)
+	if name, _ := issueOf(err); name == nameNotFound && validID(r.Ref) {
+		return cl.refundSale(r, err)
+	}
 	if err != nil {
 		return gateway.RefundResult{}, err
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
 	paypalsdk "github.com/plutov/paypal/v4"
 
@@ -63,8 +64,11 @@ type verifyRequest struct {
 // capture reported (COMPLETED paid, PENDING pending, refused failed); PAYMENT.CAPTURE.COMPLETED → paid, with the
 // payer's e-mail read from the order (capture webhooks carry no payer); PAYMENT.CAPTURE.PENDING → pending;
 // PAYMENT.CAPTURE.DENIED → failed; PAYMENT.CAPTURE.REFUNDED → refunded, RefundedAmount the capture's refunded total
-// (from the event, else from the API); any other type is ignored. Event.ID is the webhook event id (WH-…), Ref the
-// PayPal order id, AltRef the capture id, OrderID the custom_id.
+// (from the event, else from the API); CUSTOMER.DISPUTE.* → dispute. Subscriptions (subevents.go):
+// BILLING.SUBSCRIPTION.PAYMENT.FAILED → an unpaid charge; every other BILLING.SUBSCRIPTION.* → the subscription's
+// state; PAYMENT.SALE.COMPLETED/DENIED of a subscription → a paid/unpaid charge (a sale of none is ignored);
+// PAYMENT.SALE.REFUNDED/REVERSED → refunded (Ref the sale id). Any other type is ignored. Event.ID is the webhook
+// event id (WH-…); for payments Ref is the PayPal order id, AltRef the capture id, OrderID the custom_id.
 func (p *Provider) Verify(ctx context.Context, acct gateway.Account, in gateway.Inbound) (gateway.Event, error) {
 	req, err := verification(acct, in)
 	if err != nil {
@@ -157,7 +161,17 @@ func (c *call) eventOf(ev paypalsdk.AnyEvent) (gateway.Event, error) {
 		out, err = c.refunded(ev)
 	case EventDisputeCreated, EventDisputeUpdated, EventDisputeResolved:
 		out, err = disputed(ev)
+	case EventSubscriptionPaymentFailed:
+		out, err = c.subscriptionFailed(ev)
+	case EventSaleCompleted, EventSaleDenied:
+		out, err = c.sold(ev)
+	case EventSaleRefunded, EventSaleReversed:
+		out, err = saleRefunded(ev)
 	default:
+		if strings.HasPrefix(ev.EventType, subscriptionEvents) {
+			out, err = subscriptionChanged(ev)
+			break
+		}
 		out = gateway.Event{Kind: gateway.EventIgnored}
 	}
 	if err != nil {

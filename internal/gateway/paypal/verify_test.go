@@ -440,6 +440,13 @@ func FuzzVerify(f *testing.F) {
 	approvedUnknown := `{"id":"WH-3","event_type":"CHECKOUT.ORDER.APPROVED","resource":{"id":"5O190127TN364715T","intent":"CAPTURE","status":"APPROVED"}}`
 	refundedUnknown := `{"id":"WH-4","event_type":"PAYMENT.CAPTURE.REFUNDED","resource":{"id":"1JU08902781691411",` +
 		`"links":[{"href":"https://api.paypal.com/v2/payments/captures/2GG279541U471931P","rel":"up"}]}}`
+	subFailed := `{"id":"WH-6","event_type":"BILLING.SUBSCRIPTION.PAYMENT.FAILED","resource":{"id":"I-BW452GLLEP1G",` +
+		`"status":"ACTIVE","custom_id":"sub:12","billing_info":{"failed_payments_count":1,"last_failed_payment":` +
+		`{"amount":{"currency_code":"EUR","value":"19.90"},"time":"2027-02-03T10:00:00Z"}}}}`
+	saleCompleted := `{"id":"WH-7","event_type":"PAYMENT.SALE.COMPLETED","resource":{"id":"80021663DE681814L",` +
+		`"amount":{"total":"19.90","currency":"EUR"},"billing_agreement_id":"I-BW452GLLEP1G","custom":"sub:12"}}`
+	f.Add(tid, sig(subFailed), []byte(subFailed))
+	f.Add(tid, sig(saleCompleted), []byte(saleCompleted))
 	f.Add(tid, sig(disputeEvent), []byte(disputeEvent))
 	f.Add(tid, sig(pending), []byte(pending))
 	f.Add(tid, sig(approvedUnknown), []byte(approvedUnknown))

@@ -1,7 +1,9 @@
 // Package paypalfake is an in-memory fake of the parts of PayPal's REST API that Bursar calls: OAuth2 client
-// credentials, Orders v2 (create, show, capture), captured payments (show, refund) and webhook signature
-// verification. It answers in PayPal's JSON shapes, status codes and error names, from state kept under one mutex,
-// and serves over httptest for tests of internal/gateway/paypal and of the server.
+// credentials, Orders v2 (create, show, capture), captured payments (show, refund), webhook signature
+// verification, the Subscriptions API (catalog products, billing plans, subscriptions: create, show, cancel,
+// suspend, activate, revise) and the v1 sales that charge subscriptions (show, refund) — see subscription.go. It
+// answers in PayPal's JSON shapes, status codes and error names, from state kept under one mutex, and serves over
+// httptest for tests of internal/gateway/paypal and of the server.
 //
 // Test controls stand in for what happens outside the API: Approve is the payer approving an order at PayPal,
 // SetCaptureStatus and UpdateCapture are PayPal deciding about the money, Fail makes an endpoint answer a server
@@ -120,6 +122,13 @@ type Server struct {
 	calls         map[string]int
 	requests      []Request
 	verifications int
+
+	products    map[string]*product
+	plans       map[string]*plan
+	subs        map[string]*subscription
+	sales       map[string]*sale
+	saleRefunds map[string]*saleRefund
+	fixedNow    time.Time
 }
 
 type order struct {
@@ -199,7 +208,8 @@ func Start(t testing.TB) *Server {
 func New() *Server {
 	s := &Server{tokens: map[string]bool{}, orders: map[string]*order{}, captures: map[string]*capture{},
 		refunds: map[string]*refund{}, replays: map[string]reply{}, captureStatus: "COMPLETED",
-		fails: map[string]int{}, calls: map[string]int{}}
+		fails: map[string]int{}, calls: map[string]int{}, products: map[string]*product{}, plans: map[string]*plan{},
+		subs: map[string]*subscription{}, sales: map[string]*sale{}, saleRefunds: map[string]*saleRefund{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/oauth2/token", s.token)
 	mux.HandleFunc("POST /v2/checkout/orders", s.createOrder)
@@ -209,6 +219,16 @@ func New() *Server {
 	mux.HandleFunc("POST /v2/payments/captures/{id}/refund", s.refundCapture)
 	mux.HandleFunc("GET /v2/payments/refunds/{id}", s.getRefund)
 	mux.HandleFunc("POST /v1/notifications/verify-webhook-signature", s.verify)
+	mux.HandleFunc("POST /v1/catalogs/products", s.createProduct)
+	mux.HandleFunc("POST /v1/billing/plans", s.createPlan)
+	mux.HandleFunc("POST /v1/billing/subscriptions", s.createSubscription)
+	mux.HandleFunc("GET /v1/billing/subscriptions/{id}", s.getSubscription)
+	mux.HandleFunc("POST /v1/billing/subscriptions/{id}/cancel", s.subscriptionAction([]string{"ACTIVE", "SUSPENDED"}, "CANCELLED"))
+	mux.HandleFunc("POST /v1/billing/subscriptions/{id}/suspend", s.subscriptionAction([]string{"ACTIVE"}, "SUSPENDED"))
+	mux.HandleFunc("POST /v1/billing/subscriptions/{id}/activate", s.subscriptionAction([]string{"SUSPENDED"}, "ACTIVE"))
+	mux.HandleFunc("POST /v1/billing/subscriptions/{id}/revise", s.reviseSubscription)
+	mux.HandleFunc("GET /v1/payments/sale/{id}", s.getSale)
+	mux.HandleFunc("POST /v1/payments/sale/{id}/refund", s.postSaleRefund)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if !s.enter(w, r, true) {
 			return
