@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
+	"github.com/bursar/bursar/internal/access"
+	"github.com/bursar/bursar/internal/db"
 	"github.com/bursar/bursar/internal/events"
 	"github.com/bursar/bursar/internal/gateway"
 	"github.com/bursar/bursar/internal/order"
@@ -175,14 +178,17 @@ func (s *Service) applyStateTx(ctx context.Context, tx pgx.Tx, sub Subscription,
 			result = order.ResultSubscriptionUpdated
 		}
 		if !linked {
+			if st.Status == "" {
+				result = order.ResultIgnored // the references were known: nothing to do
+			}
 			return sub, result, nil
 		}
 		saved, err := s.saveTx(ctx, tx, sub)
 		if err != nil {
 			return sub, "", err
 		}
-		msg := fmt.Sprintf("Subscription %s linked to %s's subscription %s: %s", sub.Number, source, sub.GatewayRef,
-			source)
+		msg := fmt.Sprintf("Subscription %s linked to the gateway's subscription %s (customer %s): %s", sub.Number,
+			sub.GatewayRef, orNone(sub.CustomerRef), source)
 		if err := s.recordTx(ctx, tx, saved, EventLinked, msg, "subscription.link", map[string]any{
 			"gateway_ref": sub.GatewayRef, "customer_ref": sub.CustomerRef, "checkout_ref": sub.CheckoutRef}); err != nil {
 			return saved, "", err
@@ -257,8 +263,11 @@ func (s *Service) applyStateTx(ctx context.Context, tx pgx.Tx, sub Subscription,
 		if err := s.endAccessTx(ctx, tx, saved); err != nil {
 			return saved, "", err
 		}
-		if err := s.mailTx(ctx, tx, saved, EmailCancelled, "", ""); err != nil {
-			return saved, "", err
+		// A payer whose checkout never went through (pending, nothing charged) had no subscription to lose.
+		if before.Status.Live() || saved.Charges > 0 {
+			if err := s.mailTx(ctx, tx, saved, EmailCancelled, "", ""); err != nil {
+				return saved, "", err
+			}
 		}
 	}
 	evs.Add(events.Event{Type: typ, ID: sub.ID})
@@ -292,6 +301,13 @@ func describe(a, b Subscription) string {
 	return msg
 }
 
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
 func day(t time.Time) string { return t.UTC().Format("2 Jan 2006") }
 
 // recordTx writes a change of sub: its timeline line, the contact's, and the audit record.
@@ -322,22 +338,49 @@ func (s *Service) endAccessTx(ctx context.Context, tx pgx.Tx, sub Subscription) 
 	if len(ids) == 0 {
 		return nil
 	}
-	grants, err := s.deps.Access.ForContact(ctx, sub.ContactID)
+	grants, err := s.grantsTx(ctx, tx, sub.ContactID, ids)
 	if err != nil {
 		return err
-	}
-	mine := make(map[int64]bool, len(ids))
-	for _, id := range ids {
-		mine[id] = true
 	}
 	end := *sub.PaidThrough
 	var cut []int64
 	for _, g := range grants {
-		if mine[g.ID] && g.RevokedAt == nil && g.EndsAt != nil && g.EndsAt.After(end) {
+		if g.RevokedAt == nil && g.EndsAt != nil && g.EndsAt.After(end) {
 			cut = append(cut, g.ID)
 		}
 	}
 	return s.deps.Access.EndTx(ctx, tx, cut, end)
+}
+
+// GrantReader reads a grant inside the caller's transaction (access.Service.GetTx); an Access that has it is read
+// in the applying transaction, one that has not through ForContact.
+type GrantReader interface {
+	GetTx(ctx context.Context, tx db.DBTX, id int64) (access.Grant, error)
+}
+
+// grantsTx reads grants ids of contactID.
+func (s *Service) grantsTx(ctx context.Context, tx pgx.Tx, contactID int64, ids []int64) ([]access.Grant, error) {
+	out := make([]access.Grant, 0, len(ids))
+	if r, ok := s.deps.Access.(GrantReader); ok {
+		for _, id := range ids {
+			g, err := r.GetTx(ctx, tx, id)
+			if err != nil {
+				return nil, fmt.Errorf("grant %d: %w", id, err)
+			}
+			out = append(out, g)
+		}
+		return out, nil
+	}
+	all, err := s.deps.Access.ForContact(ctx, contactID)
+	if err != nil {
+		return nil, err
+	}
+	for _, g := range all {
+		if slices.Contains(ids, g.ID) {
+			out = append(out, g)
+		}
+	}
+	return out, nil
 }
 
 // addInterval is t plus n of sub's periods.
@@ -517,7 +560,9 @@ func (s *Service) failedTx(ctx context.Context, tx pgx.Tx, sys gateway.System, e
 	if ch.UpdateURL != "" {
 		sub.UpdateURL = ch.UpdateURL
 	}
-	if sub.Status != StatusPastDue && newer(sub, StatusPastDue, at) {
+	// A pending subscription's failed first charge leaves it pending (the gateway's own state says what became of
+	// its checkout); a live one is past due when the failure is newer than its state.
+	if sub.Status.Live() && sub.Status != StatusPastDue && newer(sub, StatusPastDue, at) {
 		sub.Status, sub.StateAt = StatusPastDue, &at
 	}
 	saved, err := s.saveTx(ctx, tx, sub)
@@ -530,7 +575,7 @@ func (s *Service) failedTx(ctx context.Context, tx pgx.Tx, sys gateway.System, e
 		"status": saved.Status}); err != nil {
 		return order.Outcome{}, err
 	}
-	if !terminal(saved.Status) {
+	if saved.Status.Live() {
 		if err := s.mailTx(ctx, tx, saved, EmailPastDue, saved.UpdateURL, ch.Ref); err != nil {
 			return order.Outcome{}, err
 		}

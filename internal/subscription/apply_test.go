@@ -387,3 +387,30 @@ func isField(err error, field string) bool {
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 func money1900USD() money.Money { return money.New(1900, "USD") }
+
+// A checkout that never went through: its failed first charge leaves the subscription pending (no e-mail), and
+// the gateway ending it sends no cancelled e-mail.
+func TestPendingNeverPaid(t *testing.T) {
+	f := newFixture(t)
+	of := f.newOffer("Spanish monthly", nil)
+	sub := f.start(of, f.payer).Subscription
+	failed := paid(f.evID(), sub, "sub_8", 0, eur(1900))
+	failed.Type, failed.Charge.Paid = "invoice.payment_failed", false
+	if out := f.ingest(f.cards, failed); out.Result != order.ResultChargeFailed {
+		t.Fatalf("failed: %+v", out)
+	}
+	if got := f.get(sub.ID); got.Status != subscription.StatusPending {
+		t.Fatalf("after the failed first charge: %+v", got)
+	}
+	f.ingest(f.cards, f.state(sub, "sub_8", gateway.SubEnded, start.Add(24*time.Hour), nil))
+	if got := f.get(sub.ID); got.Status != subscription.StatusEnded {
+		t.Fatalf("ended: %+v", got)
+	}
+	if n := f.count(`SELECT count(*) FROM outbound_emails`); n != 0 {
+		t.Fatalf("%d e-mails to a payer who never subscribed", n)
+	}
+	// Ended: a new subscription to the offer may start.
+	if _, err := f.subs.Start(f.ctx, subscription.Start{OfferID: of.ID, SystemID: f.cards.ID, ContactID: f.payer.ID}); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -159,12 +159,6 @@ func (c *cachedOffers) Offer(ctx context.Context, id int64) (offer.Offer, error)
 	return o, err
 }
 
-func (c *cachedOffers) forget() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.m = map[int64]offer.Offer{}
-}
-
 var start = time.Date(2027, 3, 1, 9, 0, 0, 0, time.UTC)
 
 // fixture is a school with a Stripe payment system (Cards) and a second one (Other), the real offers, contacts,
@@ -184,7 +178,6 @@ type fixture struct {
 	subs     *subscription.Service
 	cards    gateway.System
 	other    gateway.System
-	paypal   gateway.System
 	payer    crm.Contact
 	rec      *eventstest.Recorder
 	n        int

@@ -10,6 +10,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
+	"github.com/bursar/bursar/internal/audit"
+
 	"github.com/bursar/bursar/internal/subscription/subscriptionq"
 )
 
@@ -43,6 +45,7 @@ func (w *ActWorker) Register(ws *river.Workers) error { return river.AddWorkerSa
 
 // Work asks for the change; a subscription no longer live needs none.
 func (w *ActWorker) Work(ctx context.Context, job *river.Job[ActArgs]) error {
+	ctx = audit.WithActor(ctx, audit.Actor{Type: audit.ActorSystem, Label: "subscription job"})
 	_, err := w.svc.Act(ctx, job.Args.SubscriptionID, Action{Kind: job.Args.Action, Note: job.Args.Note})
 	if errors.Is(err, ErrNotLive) {
 		return nil

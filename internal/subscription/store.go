@@ -206,10 +206,6 @@ func (s *Service) WriteCSV(ctx context.Context, w io.Writer, f Filter) error {
 		if err != nil {
 			return err
 		}
-		ids := make([]int64, 0, len(subs))
-		for _, sub := range subs {
-			ids = append(ids, sub.ID)
-		}
 		contacts, err := s.contactsOf(ctx, subs)
 		if err != nil {
 			return err
