@@ -88,7 +88,10 @@ func invoiceEvent(e *gateway.Event, in *stripego.Invoice, raw []byte, at time.Ti
 		return
 	}
 	c := gateway.SubscriptionCharge{Ref: in.ID, SubscriptionRef: in.Subscription.ID, SubscriptionID: id, Paid: paid,
-		PayerEmail: in.CustomerEmail, At: at}
+		PayerEmail: in.CustomerEmail, At: at,
+		// A plan change's invoice (proration_behavior always_invoice) charges the prorated difference: not the
+		// plan's price, and no new period.
+		Proration: in.BillingReason == stripego.InvoiceBillingReasonSubscriptionUpdate}
 	if in.PaymentIntent != nil {
 		c.PaymentRef = in.PaymentIntent.ID
 	}

@@ -309,3 +309,17 @@ func TestStatusOfASubscriptionSession(t *testing.T) {
 		t.Fatalf("expired: %+v", got)
 	}
 }
+
+// A plan change's invoice (billing_reason subscription_update) is a proration charge; a renewal's is not.
+func TestInvoiceProration(t *testing.T) {
+	t.Parallel()
+	body := stripetest.InvoicePaid("evt_pr", created, "in_pr", "sub_pr", 7, "pi_pr", 1250, "EUR", pStart, pEnd)
+	if ev := verifySigned(t, body); ev.Charge == nil || ev.Charge.Proration {
+		t.Fatalf("renewal invoice: charge %+v, want no proration", ev.Charge)
+	}
+	body = editObject(t, body, func(obj map[string]any) { obj["billing_reason"] = "subscription_update" })
+	ev := verifySigned(t, body)
+	if ev.Kind != gateway.EventCharge || ev.Charge == nil || !ev.Charge.Proration || ev.Charge.Amount != eur(1250) {
+		t.Fatalf("plan change invoice: %+v %+v, want a paid proration charge of 12.50 EUR", ev, ev.Charge)
+	}
+}
