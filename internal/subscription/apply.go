@@ -100,8 +100,8 @@ func (s *Service) ApplyTx(ctx context.Context, tx pgx.Tx, desk *order.ChargeDesk
 		sys.Name, ev.ID, ev.Kind)
 }
 
-// findTx locks the subscription of payment system sys that the gateway's reference ref names, else the one with
-// Bursar's echoed id; miss says why there is none (a notification of another payment system naming one of ours
+// findTx locks the subscription of payment system sys that the gateway's reference ref names (as its gateway
+// reference, else as its checkout's), else the one with Bursar's echoed id; miss says why there is none (a notification of another payment system naming one of ours
 // finds nothing: it settles only what its own system started).
 func (s *Service) findTx(ctx context.Context, tx pgx.Tx, sys gateway.System, ref string, id int64) (Subscription, string, error) {
 	q := subscriptionq.New(tx)
@@ -113,6 +113,16 @@ func (s *Service) findTx(ctx context.Context, tx pgx.Tx, sys gateway.System, ref
 		}
 		if !errors.Is(err, pgx.ErrNoRows) {
 			return Subscription{}, "", fmt.Errorf("subscription by reference %q: %w", ref, err)
+		}
+		// Not linked yet: a gateway whose checkout is the subscription (PayPal's I-…) names it by the checkout's
+		// reference, and its sales echo no Bursar id.
+		r, err = q.SubscriptionLockByCheckoutRef(ctx, subscriptionq.SubscriptionLockByCheckoutRefParams{
+			PaymentSystemID: sys.ID, CheckoutRef: ref})
+		if err == nil {
+			return fromRow(r), "", nil
+		}
+		if !errors.Is(err, pgx.ErrNoRows) {
+			return Subscription{}, "", fmt.Errorf("subscription by checkout reference %q: %w", ref, err)
 		}
 	}
 	if id > 0 {

@@ -464,3 +464,23 @@ func TestChargeWithoutPeriodAndTrial(t *testing.T) {
 		t.Fatalf("access until %v", end)
 	}
 }
+
+// PayPal's checkout is the subscription (I-…): a sale naming it before the activation links it, and echoing no
+// Bursar id, is the subscription's charge, not an unknown subscription.
+func TestSaleBeforeActivationByCheckoutRef(t *testing.T) {
+	f := newFixture(t)
+	of := f.newOffer("Guitar monthly", nil)
+	sub := f.start(of, f.payer).Subscription
+	if sub.CheckoutRef == "" || sub.GatewayRef != "" {
+		t.Fatalf("started: %+v", sub)
+	}
+	sale := gateway.Event{ID: f.evID(), Type: "PAYMENT.SALE.COMPLETED", Kind: gateway.EventCharge,
+		Charge: &gateway.SubscriptionCharge{Ref: "SALE-EARLY", SubscriptionRef: sub.CheckoutRef, PaymentRef: "SALE-EARLY",
+			Amount: of.Price(), Paid: true, At: start.Add(time.Minute)}}
+	if out := f.ingest(f.cards, sale); out.Result != order.ResultCharged || out.OrderID == 0 {
+		t.Fatalf("sale by checkout reference: %+v", out)
+	}
+	if got := f.get(sub.ID); got.Charges != 1 || got.PaidThrough == nil {
+		t.Fatalf("after the sale: %+v", got)
+	}
+}

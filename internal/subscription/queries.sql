@@ -11,6 +11,14 @@ SELECT * FROM subscriptions
 WHERE payment_system_id = @payment_system_id AND gateway_ref = @gateway_ref AND gateway_ref <> ''
 FOR UPDATE;
 
+-- name: SubscriptionLockByCheckoutRef :one
+-- Locks the subscription of payment system payment_system_id whose checkout the gateway named checkout_ref: PayPal's
+-- checkout is the subscription itself (I-…), and its sales name it before the activation links it.
+SELECT * FROM subscriptions
+WHERE payment_system_id = @payment_system_id AND checkout_ref = @checkout_ref AND checkout_ref <> ''
+ORDER BY id DESC LIMIT 1
+FOR UPDATE;
+
 -- name: SubscriptionLockOfSystem :one
 -- Locks subscription id when it was started through payment system payment_system_id (a notification settles only
 -- what its own payment system started).

@@ -525,6 +525,58 @@ func (q *Queries) SubscriptionLock(ctx context.Context, id int64) (Subscription,
 	return i, err
 }
 
+const subscriptionLockByCheckoutRef = `-- name: SubscriptionLockByCheckoutRef :one
+SELECT id, number, contact_id, offer_id, offer_title, payment_system_id, status, amount, currency, interval, interval_count, trial_days, max_charges, grace_days, language, gateway_ref, customer_ref, checkout_ref, current_period_start, current_period_end, trial_end, paid_through, cancel_at_period_end, cancelled_at, ended_at, charges, update_url, state_at, created_at, updated_at FROM subscriptions
+WHERE payment_system_id = $1 AND checkout_ref = $2 AND checkout_ref <> ''
+ORDER BY id DESC LIMIT 1
+FOR UPDATE
+`
+
+type SubscriptionLockByCheckoutRefParams struct {
+	PaymentSystemID int64
+	CheckoutRef     string
+}
+
+// Locks the subscription of payment system payment_system_id whose checkout the gateway named checkout_ref: PayPal's
+// checkout is the subscription itself (I-…), and its sales name it before the activation links it.
+func (q *Queries) SubscriptionLockByCheckoutRef(ctx context.Context, arg SubscriptionLockByCheckoutRefParams) (Subscription, error) {
+	row := q.db.QueryRow(ctx, subscriptionLockByCheckoutRef, arg.PaymentSystemID, arg.CheckoutRef)
+	var i Subscription
+	err := row.Scan(
+		&i.ID,
+		&i.Number,
+		&i.ContactID,
+		&i.OfferID,
+		&i.OfferTitle,
+		&i.PaymentSystemID,
+		&i.Status,
+		&i.Amount,
+		&i.Currency,
+		&i.Interval,
+		&i.IntervalCount,
+		&i.TrialDays,
+		&i.MaxCharges,
+		&i.GraceDays,
+		&i.Language,
+		&i.GatewayRef,
+		&i.CustomerRef,
+		&i.CheckoutRef,
+		&i.CurrentPeriodStart,
+		&i.CurrentPeriodEnd,
+		&i.TrialEnd,
+		&i.PaidThrough,
+		&i.CancelAtPeriodEnd,
+		&i.CancelledAt,
+		&i.EndedAt,
+		&i.Charges,
+		&i.UpdateUrl,
+		&i.StateAt,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
 const subscriptionLockByRef = `-- name: SubscriptionLockByRef :one
 SELECT id, number, contact_id, offer_id, offer_title, payment_system_id, status, amount, currency, interval, interval_count, trial_days, max_charges, grace_days, language, gateway_ref, customer_ref, checkout_ref, current_period_start, current_period_end, trial_end, paid_through, cancel_at_period_end, cancelled_at, ended_at, charges, update_url, state_at, created_at, updated_at FROM subscriptions
 WHERE payment_system_id = $1 AND gateway_ref = $2 AND gateway_ref <> ''
