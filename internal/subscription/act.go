@@ -83,6 +83,11 @@ func (s *Service) Act(ctx context.Context, id int64, a Action) (Subscription, er
 	}
 	ch := gateway.SubscriptionChange{SubscriptionRef: gateway.SubscriptionRef{Ref: sub.GatewayRef,
 		CustomerRef: sub.CustomerRef}, SubscriptionID: sub.ID, Action: a.Kind}
+	if a.ContactID != 0 && a.Kind == gateway.ActionCancelAtPeriodEnd && cancelsAtOnce(sys) {
+		// What the payer asks — no more charges, access until the paid period's end — is, at a gateway that only
+		// cancels at once, cancelling now: a cancelled subscription's access ends at its paid period's end anyway.
+		ch.Action = gateway.ActionCancelNow
+	}
 	var to offer.Offer
 	if a.Kind == gateway.ActionChangePlan {
 		if to, err = s.planTarget(ctx, sub, a.OfferID); err != nil {
@@ -91,6 +96,9 @@ func (s *Service) Act(ctx context.Context, id int64, a Action) (Subscription, er
 		ch.Plan = PlanOf(to)
 	}
 	what := actionWords[a.Kind]
+	if ch.Action != a.Kind {
+		what += fmt.Sprintf(" (%s cancels at once; access lasts until the paid period's end)", sys.Name)
+	}
 	if to.ID != 0 {
 		what += fmt.Sprintf(" to %s (%s every %s)", to.Title, ch.Plan.Amount, planEvery(ch.Plan))
 	}
@@ -185,6 +193,9 @@ func planEvery(p gateway.Plan) string {
 	}
 	return fmt.Sprintf("%d %ss", p.Count, p.Interval)
 }
+
+// cancelsAtOnce reports whether sys's gateway cannot cancel at the period's end, only at once (PayPal).
+func cancelsAtOnce(sys gateway.System) bool { return sys.Type == gateway.TypePayPal }
 
 // unsupportedWhy says why sys's gateway cannot do action.
 func unsupportedWhy(sys gateway.System, action string) string {

@@ -484,3 +484,42 @@ func TestSaleBeforeActivationByCheckoutRef(t *testing.T) {
 		t.Fatalf("after the sale: %+v", got)
 	}
 }
+
+// A payer's "cancel at the period's end" through a gateway that only cancels at once (PayPal) cancels now: no more
+// charges, and access until the paid period's end, as asked. A manager's request is passed on as it is.
+func TestPayerCancelAtOnceGateway(t *testing.T) {
+	f := newFixture(t)
+	pp, err := f.systems.Create(f.ctx, gateway.Input{Type: gateway.TypePayPal, Name: "PayPal", Mode: gateway.ModeTest,
+		Enabled: true, Settings: map[string]any{"client_id": "id", "webhook_id": "WH-1"},
+		Credentials: map[string]string{"client_secret": "secret"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	of := f.newOffer("Piano monthly", func(in *offer.Input) { in.PaymentSystemIDs = []int64{pp.ID} })
+	st, err := f.subs.Start(f.ctx, subscription.Start{OfferID: of.ID, SystemID: pp.ID, ContactID: f.payer.ID,
+		SuccessURL: "https://school.test/ok", CancelURL: "https://school.test/no"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := st.Subscription
+	f.ingest(pp, paid(f.evID(), sub, "I-PIANO", 0, eur(1900)))
+	f.ingest(pp, f.linkEvent(sub, "I-PIANO"))
+	f.gw.answer = func(ch gateway.SubscriptionChange) gateway.SubscriptionState {
+		st := gateway.SubscriptionState{SubscriptionRef: ch.SubscriptionRef, Status: gateway.SubActive, At: f.clock.Now()}
+		if ch.Action == gateway.ActionCancelNow {
+			st.Status, st.CancelledAt = gateway.SubCancelled, f.clock.Now()
+		}
+		return st
+	}
+	f.clock.Set(start.Add(48 * time.Hour))
+	got, err := f.subs.Act(f.ctx, sub.ID, subscription.Action{Kind: gateway.ActionCancelAtPeriodEnd, ContactID: f.payer.ID})
+	if err != nil || got.Status != subscription.StatusCancelled {
+		t.Fatalf("payer's cancel: %+v %v", got, err)
+	}
+	if n := len(f.gw.changes); n != 1 || f.gw.changes[0].Action != gateway.ActionCancelNow {
+		t.Fatalf("asked %+v, want one cancel_now", f.gw.changes)
+	}
+	if end := f.accessEnd(f.payer.ID); end == nil || !end.Equal(start.AddDate(0, 1, 0)) {
+		t.Fatalf("access until %v, want the paid period's end %v", end, start.AddDate(0, 1, 0))
+	}
+}
