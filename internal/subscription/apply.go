@@ -232,7 +232,9 @@ func (s *Service) applyStateTx(ctx context.Context, tx pgx.Tx, sub Subscription,
 			sub.EndedAt = tp(st.At)
 		}
 	}
-	if st.Amount.Amount > 0 && st.Amount.Currency != "" {
+	// A subscription's currency never changes at the gateway (a plan change stays in it, planTarget): a state in
+	// another currency keeps the recorded price, so the next charges are still checked against the plan sold.
+	if st.Amount.Amount > 0 && st.Amount.Currency == sub.Price.Currency {
 		sub.Price = st.Amount
 	}
 	if p := tp(st.At); p != nil {

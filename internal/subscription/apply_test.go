@@ -523,3 +523,24 @@ func TestPayerCancelAtOnceGateway(t *testing.T) {
 		t.Fatalf("access until %v, want the paid period's end %v", end, start.AddDate(0, 1, 0))
 	}
 }
+
+// A state's price in the plan's currency is the subscription's new price (a plan change); one in another currency
+// is not taken: the next charges are still checked against the plan sold.
+func TestStatePriceKeepsCurrency(t *testing.T) {
+	f := newFixture(t)
+	of := f.newOffer("Spanish monthly", nil)
+	sub := f.start(of, f.payer).Subscription
+	f.ingest(f.cards, f.linkEvent(sub, "sub_cur"))
+	f.ingest(f.cards, f.state(sub, "sub_cur", gateway.SubActive, start.Add(time.Hour), func(s *gateway.SubscriptionState) {
+		s.Amount = money.New(2000, "USD")
+	}))
+	if got := f.get(sub.ID); got.Price != eur(1900) {
+		t.Fatalf("price after a state in USD: %v, want 19.00 EUR", got.Price)
+	}
+	f.ingest(f.cards, f.state(sub, "sub_cur", gateway.SubActive, start.Add(2*time.Hour), func(s *gateway.SubscriptionState) {
+		s.Amount = eur(2500)
+	}))
+	if got := f.get(sub.ID); got.Price != eur(2500) {
+		t.Fatalf("price after a state of 25.00 EUR: %v", got.Price)
+	}
+}
