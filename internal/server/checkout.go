@@ -126,19 +126,28 @@ func (s *Server) startCheckout(w http.ResponseWriter, r *http.Request, fromOffer
 		s.notAvailable(w, r, p, sys)
 		return
 	}
-	st, ok, err := s.student(r)
-	if err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	w.Header().Set("Cache-Control", "no-store")
+	st, ok := s.studentOrSignUp(w, r, p, sys)
 	if !ok {
-		s.render(w, r, http.StatusOK, public.SignUpPage(signUpView(p.Language, payURL(p, sys), &p)))
 		return
 	}
 	v := manualPayView(p, sys, st)
 	v.Date = v.MaxDate
 	s.render(w, r, http.StatusOK, public.ManualPayPage(v))
+}
+
+// studentOrSignUp is the signed-in student of a checkout page that needs one (manual payments, subscriptions); for a
+// visitor it renders the sign-up page, which comes back to the page (ok false: answered).
+func (s *Server) studentOrSignUp(w http.ResponseWriter, r *http.Request, p offer.Page, sys gateway.System) (account.Account, bool) {
+	st, ok, err := s.student(r)
+	if err != nil {
+		s.serverError(w, r, err)
+		return st, false
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	if !ok {
+		s.render(w, r, http.StatusOK, public.SignUpPage(signUpView(p.Language, payURL(p, sys), &p)))
+	}
+	return st, ok
 }
 
 func manualPayView(p offer.Page, sys gateway.System, st account.Account) public.ManualPay {

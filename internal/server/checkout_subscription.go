@@ -38,14 +38,8 @@ func (s *Server) subscribeStart(w http.ResponseWriter, r *http.Request, p offer.
 		s.notAvailable(w, r, p, sys)
 		return
 	}
-	st, ok, err := s.student(r)
-	if err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	w.Header().Set("Cache-Control", "no-store")
+	st, ok := s.studentOrSignUp(w, r, p, sys)
 	if !ok {
-		s.render(w, r, http.StatusOK, public.SignUpPage(signUpView(p.Language, payURL(p, sys), &p)))
 		return
 	}
 	s.render(w, r, http.StatusOK, public.GatewayPayPage(subscribeView(p, sys, st)))
