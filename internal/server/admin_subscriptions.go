@@ -298,9 +298,13 @@ func (s *Server) subscriptionView(r *http.Request, id int64) (admin.Subscription
 	}
 	st := sub.Status
 	live := st.Live()
+	sys, err := s.systems.Get(ctx, sub.PaymentSystemID)
+	if err != nil {
+		sys = gateway.System{ID: sub.PaymentSystemID, Name: "payment system #" + itoa(sub.PaymentSystemID)}
+	}
 	v := admin.SubscriptionView{Page: s.adminPage(r, "Subscription "+sub.Number, "subscriptions"), ID: sub.ID,
 		Number: sub.Number, Status: string(st), Contact: payer, OfferID: sub.OfferID, Offer: sub.OfferTitle,
-		SystemID: sub.PaymentSystemID, System: s.systemName(ctx, sub.PaymentSystemID),
+		SystemID: sub.PaymentSystemID, System: sys.Name, Unoffered: subscription.Unoffered(sys),
 		Price: subscriptionPrice(sub), GraceDays: sub.GraceDays, Language: sub.Language,
 		PeriodStart: dateOrNone(sub.CurrentPeriodStart), PeriodEnd: dateOrNone(sub.CurrentPeriodEnd),
 		TrialEnd: dateOrNone(sub.TrialEnd), NextCharge: dateOrNone(sub.NextCharge()),
@@ -308,13 +312,14 @@ func (s *Server) subscriptionView(r *http.Request, id int64) (admin.Subscription
 		CancelAtPeriodEnd: sub.CancelAtPeriodEnd, Cancelled: timeOrEmpty(sub.CancelledAt),
 		Ended: timeOrEmpty(sub.EndedAt), GatewayRef: sub.GatewayRef, CustomerRef: sub.CustomerRef,
 		CheckoutRef: sub.CheckoutRef, UpdateURL: sub.UpdateURL, Charges: sub.Charges,
-		Created:        sub.CreatedAt.UTC().Format(timeFormat),
-		CanCancel:      live,
-		CanCancelAtEnd: live && !sub.CancelAtPeriodEnd && st != subscription.StatusPaused,
-		CanUndoCancel:  live && sub.CancelAtPeriodEnd,
-		CanPause:       st == subscription.StatusActive || st == subscription.StatusTrialing,
-		CanResume:      st == subscription.StatusPaused,
-		Errors:         map[string]string{}}
+		Created:   sub.CreatedAt.UTC().Format(timeFormat),
+		CanCancel: live,
+		CanCancelAtEnd: live && !sub.CancelAtPeriodEnd && st != subscription.StatusPaused &&
+			subscription.Offered(sys, gateway.ActionCancelAtPeriodEnd),
+		CanUndoCancel: live && sub.CancelAtPeriodEnd && subscription.Offered(sys, gateway.ActionUndoCancel),
+		CanPause:      st == subscription.StatusActive || st == subscription.StatusTrialing,
+		CanResume:     st == subscription.StatusPaused,
+		Errors:        map[string]string{}}
 	if sub.MaxCharges > 0 {
 		v.MaxCharges = strconv.Itoa(sub.MaxCharges)
 	}
@@ -322,7 +327,7 @@ func (s *Server) subscriptionView(r *http.Request, id int64) (admin.Subscription
 		if v.Plans, err = s.recurringOffers(ctx, &sub); err != nil {
 			return v, err
 		}
-		v.CanChangePlan = st != subscription.StatusPaused
+		v.CanChangePlan = st != subscription.StatusPaused && subscription.Offered(sys, gateway.ActionChangePlan)
 	}
 	for _, c := range d.ChargeList {
 		v.ChargeRows = append(v.ChargeRows, admin.SubscriptionChargeRow{ID: c.ID, Status: c.Status,

@@ -271,3 +271,40 @@ func TestAdminSubscriptions(t *testing.T) {
 		}
 	})
 }
+
+// TestAdminSubscriptionPayPalActions: a PayPal subscription's page offers only what PayPal can do (cancel now,
+// pause) and says why the others are missing.
+func TestAdminSubscriptionPayPalActions(t *testing.T) {
+	t.Parallel()
+	a, f := newSubFixture(t)
+	a.createAdmin("manager@school.test", staff.RoleManager)
+	c := a.signIn("manager@school.test")
+	pp, err := a.srv.paymentSystems.Create(a.ctx(), gateway.Input{Type: gateway.TypePayPal, Name: "PayPal",
+		Mode: gateway.ModeTest, Enabled: true, Settings: map[string]any{"client_id": "id", "webhook_id": "WH-1"},
+		Credentials: map[string]string{"client_secret": "secret"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := func() *goquery.Document {
+		t.Helper()
+		res, doc := a.get(c, "/admin/subscriptions/"+itoa(f.live))
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("status %d", res.StatusCode)
+		}
+		return doc
+	}
+	has := func(doc *goquery.Document, id string) bool { return doc.Find("[data-testid="+id+"]").Length() > 0 }
+	if doc := page(); !has(doc, "subscription-cancel-at-end") || !has(doc, "subscription-change-plan-form") ||
+		has(doc, "subscription-unoffered") {
+		t.Fatal("a Stripe subscription's page lacks Stripe's actions")
+	}
+	if _, err := a.pool.Exec(a.ctx(), `UPDATE subscriptions SET payment_system_id = $1 WHERE id = $2`, pp.ID, f.live); err != nil {
+		t.Fatal(err)
+	}
+	doc := page()
+	if has(doc, "subscription-cancel-at-end") || has(doc, "subscription-change-plan-form") ||
+		!has(doc, "subscription-cancel-form") || !has(doc, "subscription-pause") ||
+		!strings.Contains(doc.Find("[data-testid=subscription-unoffered]").Text(), "PayPal cannot cancel at the period's end") {
+		t.Fatalf("PayPal subscription's actions:\n%s", doc.Find("main").Text())
+	}
+}

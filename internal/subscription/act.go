@@ -197,6 +197,25 @@ func planEvery(p gateway.Plan) string {
 // cancelsAtOnce reports whether sys's gateway cannot cancel at the period's end, only at once (PayPal).
 func cancelsAtOnce(sys gateway.System) bool { return sys.Type == gateway.TypePayPal }
 
+// Offered reports whether subscriptions through sys can be asked action (the admin shows only those): PayPal
+// cannot cancel at the period's end, take that back, or change a plan with proration.
+func Offered(sys gateway.System, action string) bool {
+	if !cancelsAtOnce(sys) {
+		return true
+	}
+	return action != gateway.ActionCancelAtPeriodEnd && action != gateway.ActionUndoCancel &&
+		action != gateway.ActionChangePlan
+}
+
+// Unoffered says what sys's gateway cannot do with subscriptions ("" when it can do every action).
+func Unoffered(sys gateway.System) string {
+	if cancelsAtOnce(sys) {
+		return sys.Name + " cannot cancel at the period's end or change a plan with proration: cancel now keeps the " +
+			"access paid for until the paid period's end."
+	}
+	return ""
+}
+
 // unsupportedWhy says why sys's gateway cannot do action.
 func unsupportedWhy(sys gateway.System, action string) string {
 	if sys.Type == gateway.TypePayPal {
