@@ -4,14 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
 	"github.com/bursar/bursar/internal/access"
-	"github.com/bursar/bursar/internal/db"
 	"github.com/bursar/bursar/internal/events"
 	"github.com/bursar/bursar/internal/gateway"
 	"github.com/bursar/bursar/internal/order"
@@ -350,7 +348,7 @@ func (s *Service) endAccessTx(ctx context.Context, tx pgx.Tx, sub Subscription) 
 	if len(ids) == 0 {
 		return nil
 	}
-	grants, err := s.grantsTx(ctx, tx, sub.ContactID, ids)
+	grants, err := s.grantsTx(ctx, tx, ids)
 	if err != nil {
 		return err
 	}
@@ -364,33 +362,15 @@ func (s *Service) endAccessTx(ctx context.Context, tx pgx.Tx, sub Subscription) 
 	return s.deps.Access.EndTx(ctx, tx, cut, end)
 }
 
-// GrantReader reads a grant inside the caller's transaction (access.Service.GetTx); an Access that has it is read
-// in the applying transaction, one that has not through ForContact.
-type GrantReader interface {
-	GetTx(ctx context.Context, tx db.DBTX, id int64) (access.Grant, error)
-}
-
-// grantsTx reads grants ids of contactID.
-func (s *Service) grantsTx(ctx context.Context, tx pgx.Tx, contactID int64, ids []int64) ([]access.Grant, error) {
+// grantsTx reads grants ids in tx.
+func (s *Service) grantsTx(ctx context.Context, tx pgx.Tx, ids []int64) ([]access.Grant, error) {
 	out := make([]access.Grant, 0, len(ids))
-	if r, ok := s.deps.Access.(GrantReader); ok {
-		for _, id := range ids {
-			g, err := r.GetTx(ctx, tx, id)
-			if err != nil {
-				return nil, fmt.Errorf("grant %d: %w", id, err)
-			}
-			out = append(out, g)
+	for _, id := range ids {
+		g, err := s.deps.Access.GetTx(ctx, tx, id)
+		if err != nil {
+			return nil, fmt.Errorf("grant %d: %w", id, err)
 		}
-		return out, nil
-	}
-	all, err := s.deps.Access.ForContact(ctx, contactID)
-	if err != nil {
-		return nil, err
-	}
-	for _, g := range all {
-		if slices.Contains(ids, g.ID) {
-			out = append(out, g)
-		}
+		out = append(out, g)
 	}
 	return out, nil
 }

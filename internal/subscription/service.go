@@ -57,7 +57,7 @@ type Contacts interface {
 // at its paid period's end.
 type Access interface {
 	EndTx(ctx context.Context, tx db.DBTX, ids []int64, end time.Time) error
-	ForContact(ctx context.Context, contactID int64) ([]access.Grant, error)
+	GetTx(ctx context.Context, tx db.DBTX, id int64) (access.Grant, error)
 }
 
 // Mailer queues the subscription e-mails in the caller's transaction (internal/mailer): past due with the
