@@ -12,6 +12,7 @@ import (
 
 	"github.com/bursar/bursar/internal/check"
 	"github.com/bursar/bursar/internal/crm"
+	"github.com/bursar/bursar/internal/csvcell"
 	"github.com/bursar/bursar/internal/gateway"
 	"github.com/bursar/bursar/internal/money"
 	"github.com/bursar/bursar/internal/order"
@@ -239,12 +240,7 @@ func startCSV(w http.ResponseWriter, name string, day time.Time, header []string
 }
 
 // csvText keeps a text cell from being read as a formula by a spreadsheet.
-func csvText(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
-}
+func csvText(s string) string { return csvcell.Text(s) }
 
 func (s *Server) adminTransactionsCSV(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()

@@ -1,6 +1,7 @@
 package subscription_test
 
 import (
+	"encoding/csv"
 	"errors"
 	"strconv"
 	"strings"
@@ -542,5 +543,23 @@ func TestStatePriceKeepsCurrency(t *testing.T) {
 	}))
 	if got := f.get(sub.ID); got.Price != eur(2500) {
 		t.Fatalf("price after a state of 25.00 EUR: %v", got.Price)
+	}
+}
+
+// The CSV export never hands a spreadsheet a formula: a title or an e-mail typed as one is written as text.
+func TestWriteCSVNoFormulas(t *testing.T) {
+	f := newFixture(t)
+	of := f.newOffer("=HYPERLINK(\"https://evil.test\",\"Spanish\")", nil)
+	f.start(of, f.newContact("+formula@example.com"))
+	var b strings.Builder
+	if err := f.subs.WriteCSV(f.ctx, &b, subscription.Filter{Status: subscription.StatusPending}); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(strings.NewReader(b.String())).ReadAll()
+	if err != nil || len(rows) != 2 {
+		t.Fatalf("csv %q: %v", b.String(), err)
+	}
+	if rows[1][2] != "'+formula@example.com" || rows[1][3] != "'"+of.Title {
+		t.Fatalf("row %q: a cell is a formula", rows[1])
 	}
 }

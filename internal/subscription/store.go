@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/bursar/bursar/internal/check"
+	"github.com/bursar/bursar/internal/csvcell"
 	"github.com/bursar/bursar/internal/db"
 	"github.com/bursar/bursar/internal/money"
 	"github.com/bursar/bursar/internal/subscription/subscriptionq"
@@ -215,7 +216,9 @@ func (s *Service) WriteCSV(ctx context.Context, w io.Writer, f Filter) error {
 			if sub.IntervalCount > 1 {
 				interval = fmt.Sprintf("%d %ss", sub.IntervalCount, sub.Interval)
 			}
-			if err := cw.Write([]string{sub.Number, string(sub.Status), contacts[sub.ContactID], sub.OfferTitle,
+			// The e-mail and the title are typed by people: never a formula in a spreadsheet.
+			if err := cw.Write([]string{sub.Number, string(sub.Status), csvcell.Text(contacts[sub.ContactID]),
+				csvcell.Text(sub.OfferTitle),
 				strconv.FormatInt(sub.PaymentSystemID, 10), sub.Price.Decimal(), sub.Price.Currency, interval,
 				csvTime(sub.CurrentPeriodEnd), csvTime(sub.PaidThrough), strconv.FormatBool(sub.CancelAtPeriodEnd),
 				strconv.Itoa(sub.Charges), sub.CreatedAt.UTC().Format(time.RFC3339)}); err != nil {
