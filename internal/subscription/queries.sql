@@ -87,13 +87,15 @@ WHERE id = @id
 RETURNING *;
 
 -- name: SubscriptionsPendingBefore :many
--- Pending subscriptions untouched since before (never confirmed by their gateway; a second click's new checkout
--- touches one), oldest first.
-SELECT * FROM subscriptions WHERE status = 'pending' AND updated_at < @before ORDER BY id LIMIT @max;
+-- Pending subscriptions untouched since before and never linked to a subscription at their gateway (a checkout
+-- never finished; a second click's new checkout touches one), oldest first. A linked one exists at the gateway,
+-- which may still collect its first invoice or end it: its notifications settle it.
+SELECT * FROM subscriptions WHERE status = 'pending' AND gateway_ref = '' AND updated_at < @before
+ORDER BY id LIMIT @max;
 
 -- name: SubscriptionDeletePending :one
--- Drops subscription id if it is still pending and untouched since before.
-DELETE FROM subscriptions WHERE id = @id AND status = 'pending' AND updated_at < @before
+-- Drops subscription id if it is still pending, unlinked and untouched since before.
+DELETE FROM subscriptions WHERE id = @id AND status = 'pending' AND gateway_ref = '' AND updated_at < @before
 RETURNING id;
 
 -- name: ChargeInsert :one

@@ -229,3 +229,20 @@ func actJob(id int64) *river.Job[subscription.ActArgs] {
 	return &river.Job[subscription.ActArgs]{JobRow: &rivertype.JobRow{}, Args: subscription.ActArgs{SubscriptionID: id,
 		Action: gateway.ActionCancelAtPeriodEnd, Note: "the plan's charges were made"}}
 }
+
+// A pending subscription the gateway has linked (its checkout finished, the first invoice not paid yet) exists at
+// the gateway: the dropping job leaves it for the gateway's notifications to settle.
+func TestDropPendingKeepsLinked(t *testing.T) {
+	f := newFixture(t)
+	of := f.newOffer("Spanish monthly", nil)
+	sub := f.start(of, f.payer).Subscription
+	f.ingest(f.cards, f.linkEvent(sub, "sub_linked"))
+	f.clock.Set(start.Add(subscription.DefaultPendingFor + time.Minute))
+	if n, err := f.subs.DropPending(f.ctx); err != nil || n != 0 {
+		t.Fatalf("dropped %d: %v", n, err)
+	}
+	f.clock.Set(start.Add(subscription.DefaultPendingFor + 2*time.Minute))
+	if out := f.ingest(f.cards, paid(f.evID(), sub, "sub_linked", 0, eur(1900))); out.Result != order.ResultCharged {
+		t.Fatalf("the first invoice paid late: %+v", out)
+	}
+}

@@ -212,7 +212,7 @@ func (q *Queries) EventsOf(ctx context.Context, subscriptionID int64) ([]Subscri
 }
 
 const subscriptionDeletePending = `-- name: SubscriptionDeletePending :one
-DELETE FROM subscriptions WHERE id = $1 AND status = 'pending' AND updated_at < $2
+DELETE FROM subscriptions WHERE id = $1 AND status = 'pending' AND gateway_ref = '' AND updated_at < $2
 RETURNING id
 `
 
@@ -221,7 +221,7 @@ type SubscriptionDeletePendingParams struct {
 	Before time.Time
 }
 
-// Drops subscription id if it is still pending and untouched since before.
+// Drops subscription id if it is still pending, unlinked and untouched since before.
 func (q *Queries) SubscriptionDeletePending(ctx context.Context, arg SubscriptionDeletePendingParams) (int64, error) {
 	row := q.db.QueryRow(ctx, subscriptionDeletePending, arg.ID, arg.Before)
 	var id int64
@@ -934,7 +934,8 @@ func (q *Queries) SubscriptionSetPlan(ctx context.Context, arg SubscriptionSetPl
 }
 
 const subscriptionsPendingBefore = `-- name: SubscriptionsPendingBefore :many
-SELECT id, number, contact_id, offer_id, offer_title, payment_system_id, status, amount, currency, interval, interval_count, trial_days, max_charges, grace_days, language, gateway_ref, customer_ref, checkout_ref, current_period_start, current_period_end, trial_end, paid_through, cancel_at_period_end, cancelled_at, ended_at, charges, update_url, state_at, created_at, updated_at FROM subscriptions WHERE status = 'pending' AND updated_at < $1 ORDER BY id LIMIT $2
+SELECT id, number, contact_id, offer_id, offer_title, payment_system_id, status, amount, currency, interval, interval_count, trial_days, max_charges, grace_days, language, gateway_ref, customer_ref, checkout_ref, current_period_start, current_period_end, trial_end, paid_through, cancel_at_period_end, cancelled_at, ended_at, charges, update_url, state_at, created_at, updated_at FROM subscriptions WHERE status = 'pending' AND gateway_ref = '' AND updated_at < $1
+ORDER BY id LIMIT $2
 `
 
 type SubscriptionsPendingBeforeParams struct {
@@ -942,8 +943,9 @@ type SubscriptionsPendingBeforeParams struct {
 	Max    int32
 }
 
-// Pending subscriptions untouched since before (never confirmed by their gateway; a second click's new checkout
-// touches one), oldest first.
+// Pending subscriptions untouched since before and never linked to a subscription at their gateway (a checkout
+// never finished; a second click's new checkout touches one), oldest first. A linked one exists at the gateway,
+// which may still collect its first invoice or end it: its notifications settle it.
 func (q *Queries) SubscriptionsPendingBefore(ctx context.Context, arg SubscriptionsPendingBeforeParams) ([]Subscription, error) {
 	rows, err := q.db.Query(ctx, subscriptionsPendingBefore, arg.Before, arg.Max)
 	if err != nil {
