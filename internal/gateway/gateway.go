@@ -39,8 +39,13 @@ const (
 	PayWithoutAuthorization Capability = "pay_without_authorization"
 	// APIRefunds: a refund can be made through the gateway's API (manual refunds are a status change instead).
 	APIRefunds Capability = "api_refunds"
-	// Recurring: the gateway charges a saved card on schedule by itself (others use receipts and payment links).
+	// Recurring: payment systems of the type sell subscriptions (recurring offers): the gateway charges a saved card
+	// on schedule by itself (Stripe, PayPal), or saves the card for Bursar to charge on Bursar's schedule
+	// (SavedCards). Others sell a programme by receipts and payment links.
 	Recurring Capability = "recurring"
+	// SavedCards: the gateway saves the payer's card at a first payment and charges it when Bursar asks
+	// (CardCharger): Bursar owns the schedule of its subscriptions. No free trial: the first payment saves the card.
+	SavedCards Capability = "saved_cards"
 	// IdempotentRefunds: a refund asked again with the same RefundRequest.IdempotencyKey is made once, the repeat
 	// answered with the first answer (Stripe's Idempotency-Key, kept by Stripe for 24 hours: IdempotencyWindow). A
 	// refund whose answer was lost is asked again only through such a gateway.
@@ -57,8 +62,8 @@ var capabilities = map[string][]Capability{
 	TypeStripe:    {PayWithoutAuthorization, APIRefunds, Recurring, IdempotentRefunds},
 	TypePayPal:    {PayWithoutAuthorization, APIRefunds, Recurring},
 	TypeRedsys:    {APIRefunds},
-	TypeWayForPay: {PayWithoutAuthorization, APIRefunds},
-	TypeFondy:     {PayWithoutAuthorization, APIRefunds},
+	TypeWayForPay: {PayWithoutAuthorization, APIRefunds, Recurring, SavedCards},
+	TypeFondy:     {PayWithoutAuthorization, APIRefunds, Recurring, SavedCards},
 }
 
 // TypeCan reports whether payment systems of type typ have capability c.

@@ -138,7 +138,10 @@ type SubscriptionCharge struct {
 	// UpdateURL is where the payer fixes a failed charge (Stripe's hosted invoice page); "" when none.
 	UpdateURL  string
 	PayerEmail string
-	At         time.Time
+	// CardToken is the saved card a SavedCards gateway returned with the charge (WayForPay's recToken, Fondy's
+	// rectoken): Bursar charges it next time (CardCharger.ChargeCard). "" when none came.
+	CardToken string
+	At        time.Time
 }
 
 // validate checks a state an EventSubscription carries.
@@ -165,7 +168,7 @@ func (c *SubscriptionCharge) validate() error {
 	if c == nil {
 		return fmt.Errorf("%w: charge event without its charge", ErrInvalidEvent)
 	}
-	for _, t := range []string{c.Ref, c.SubscriptionRef, c.PaymentRef, c.UpdateURL, c.PayerEmail} {
+	for _, t := range []string{c.Ref, c.SubscriptionRef, c.PaymentRef, c.UpdateURL, c.PayerEmail, c.CardToken} {
 		if !check.Clean(t) {
 			return fmt.Errorf("%w: charge reference %s", ErrInvalidEvent, check.MsgNotText)
 		}

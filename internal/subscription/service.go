@@ -43,6 +43,11 @@ type Gateways interface {
 	ChangeSubscription(ctx context.Context, sys gateway.System, ch gateway.SubscriptionChange) (gateway.SubscriptionState, error)
 	SubscriptionStatus(ctx context.Context, sys gateway.System, ref string) (gateway.SubscriptionState, error)
 	ManageURL(ctx context.Context, sys gateway.System, ref gateway.SubscriptionRef, returnURL string) (string, error)
+	// The saved-card side (gateway.SavedCards: Bursar owns the schedule): the first payment on the gateway's page
+	// saving the card, a charge of the saved card, and asking about a charge whose answer was lost.
+	BeginSaving(ctx context.Context, sys gateway.System, c gateway.CardCheckout) (gateway.Redirect, error)
+	ChargeCard(ctx context.Context, sys gateway.System, c gateway.CardCharge) (gateway.Event, error)
+	Status(ctx context.Context, sys gateway.System, ref string) (gateway.Event, error)
 }
 
 // Contacts reads contacts and writes their timeline (internal/crm).

@@ -76,10 +76,22 @@ type Subscription struct {
 	EndedAt            *time.Time
 	Charges            int    // charges recorded
 	UpdateURL          string // where the payer fixes a failed charge (past due)
+	// CardSaved: the gateway saved the payer's card for Bursar to charge (gateway.SavedCards). NextChargeAt is when
+	// Bursar's charge job looks at it next (the period's end, a retry, the end of one cancelling); Retries the
+	// failed charges since the last paid one. Both stay zero for subscriptions the gateway schedules.
+	CardSaved    bool
+	NextChargeAt *time.Time
+	Retries      int
 	StateAt            *time.Time
 	CreatedAt          time.Time
 	UpdatedAt          time.Time
 }
+
+// OwnSchedule reports whether Bursar charges the subscriptions of payment system sys on its own schedule (the
+// gateway saves the card and charges it when Bursar asks: WayForPay, Fondy) rather than the gateway (Stripe,
+// PayPal). Such subscriptions can do every Action (a plan change's new price applies from the next charge), have no
+// free trial, and a past-due one is paid by the payer on the gateway's page (PayNow), with another card if need be.
+func OwnSchedule(sys gateway.System) bool { return gateway.TypeCan(sys.Type, gateway.SavedCards) }
 
 // NextCharge is when the gateway charges next: the current period's end of a live subscription that is not paused
 // and not cancelling; nil otherwise.
@@ -195,4 +207,7 @@ var (
 	ErrNotLive = errors.New("subscription: not live")
 	// ErrNotYet marks what this contract does not do yet (the skeleton's stubs).
 	ErrNotYet = errors.New("subscription: not implemented yet")
+	// ErrNothingDue says a subscription has no charge to pay now (PayNow of one not past due, or one the gateway
+	// schedules).
+	ErrNothingDue = errors.New("subscription: nothing to pay now")
 )
