@@ -548,10 +548,10 @@ func (s *Service) orderTx(ctx context.Context, desk *order.ChargeDesk, sub Subsc
 	if sub.Status.Live() || sub.Status == StatusPending {
 		until = until.AddDate(0, 0, sub.GraceDays)
 	}
-	if now := s.now(); !until.After(now) {
-		// Money paid for a period already over (a late notification) is recorded all the same; access cannot
-		// end in the past, so it ends now.
-		until = now.Add(time.Minute)
+	if !until.After(s.now()) {
+		// Money paid for a period already over (a late notification) is recorded all the same; it grants no
+		// access (access cannot end in the past).
+		until = time.Time{}
 	}
 	return desk.ChargeTx(ctx, order.Charge{ContactID: sub.ContactID, Offer: of, Amount: ch.Amount, Ref: ch.Ref,
 		AltRef: ch.PaymentRef, PayerEmail: ch.PayerEmail, PaidOn: at, AccessUntil: until, Language: sub.Language,
