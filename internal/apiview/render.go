@@ -56,7 +56,7 @@ type Billing interface {
 
 // Subscriptions reads subscriptions (internal/subscription).
 type Subscriptions interface {
-	GetTx(ctx context.Context, tx db.DBTX, id int64) (subscription.Subscription, error)
+	DetailTx(ctx context.Context, tx db.DBTX, id int64) (subscription.Detail, error)
 }
 
 // Renderer renders an event's object as GET /api/v1/<resource>/{id} returns it (Render is an events.Render). The
@@ -68,8 +68,8 @@ type Renderer struct {
 	Contacts Contacts
 	Links    Links
 	Billing  Billing
-	// Subscriptions renders the subscription.* events' object: the subscription as GET /subscriptions returns it,
-	// without its charges and timeline.
+	// Subscriptions renders the subscription.* events' object: the subscription as GET /subscriptions/{id} returns
+	// it, with its charges and timeline.
 	Subscriptions Subscriptions
 	// Now is the clock a grant is active by (time.Now when nil), as the API's answers are.
 	Now func() time.Time
@@ -162,11 +162,11 @@ func (r *Renderer) view(ctx context.Context, tx pgx.Tx, k events.Kind, id int64)
 		}
 		return EnrollmentDetailOf(en, "", rp.Receipts, evs), nil
 	case events.KindSubscription:
-		sub, err := r.Subscriptions.GetTx(ctx, tx, id)
+		d, err := r.Subscriptions.DetailTx(ctx, tx, id)
 		if err != nil {
 			return nil, err
 		}
-		return SubscriptionOf(sub), nil
+		return SubscriptionDetailOf(d), nil
 	}
 	return nil, fmt.Errorf("apiview: unknown kind %q", k)
 }

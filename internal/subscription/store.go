@@ -77,11 +77,17 @@ func (s *Service) GetTx(ctx context.Context, tx db.DBTX, id int64) (Subscription
 
 // Detail returns subscription id with its charges and timeline.
 func (s *Service) Detail(ctx context.Context, id int64) (Detail, error) {
-	sub, err := s.Get(ctx, id)
+	return s.DetailTx(ctx, s.db, id)
+}
+
+// DetailTx is Detail inside tx (a subscription.* event's object rendered in the emitting transaction, as GET
+// /api/v1/subscriptions/{id} returns it).
+func (s *Service) DetailTx(ctx context.Context, tx db.DBTX, id int64) (Detail, error) {
+	sub, err := s.GetTx(ctx, tx, id)
 	if err != nil {
 		return Detail{}, err
 	}
-	q := subscriptionq.New(s.db)
+	q := subscriptionq.New(tx)
 	cs, err := q.ChargesOf(ctx, id)
 	if err != nil {
 		return Detail{}, fmt.Errorf("charges of subscription %d: %w", id, err)
