@@ -1,6 +1,7 @@
 // Package wayforpay is the WayForPay provider of internal/gateway: the Purchase form posted to WayForPay's payment
 // page, the signed serviceUrl notifications and their signed "accept" answer, and the REFUND and CHECK_STATUS
-// calls of WayForPay's JSON API. Every request and answer is signed with HMAC-MD5 of the payment system's
+// calls of WayForPay's JSON API; for subscriptions whose schedule Bursar owns (gateway.CardCharger, savedcard.go),
+// the Purchase form that saves the payer's card and the host-to-host CHARGE of the saved card (its recToken). Every request and answer is signed with HMAC-MD5 of the payment system's
 // secret_key over fields joined by ";" (https://wiki.wayforpay.com/en/view/852102 and the pages it links).
 //
 // WayForPay has no sandbox host: a payment system in test mode is one configured with WayForPay's test merchant
@@ -271,7 +272,7 @@ func (p *Provider) post(ctx context.Context, acct gateway.Account, op string, re
 func httpRefused(op string, status int, raw []byte) error {
 	if o, err := decodeObject(raw); err == nil {
 		if reason, _ := o.text("reason"); reason != "" {
-			return fmt.Errorf("wayforpay: %s: HTTP %d: %w", op, status, refused(op, o))
+			return fmt.Errorf("%w (HTTP %d)", refused(op, o), status)
 		}
 	}
 	return fmt.Errorf("wayforpay: %s: HTTP %d", op, status)
