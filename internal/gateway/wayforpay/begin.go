@@ -41,34 +41,48 @@ func (p *Provider) Begin(_ context.Context, acct gateway.Account, c gateway.Chec
 			SettingMerchantDomain)
 	}
 	ref := fmt.Sprintf("%d-%s", c.OrderID, rand.Text()[:refSuffixLen])
+	return p.purchase(acct, m, purchase{ref: ref, amount: c.Amount, name: title(c), language: c.Language,
+		email: c.Email, returnURL: c.SuccessURL, serviceURL: c.NotifyURL}), nil
+}
+
+// purchase is what a Purchase form carries besides the merchant: one product at the whole amount.
+type purchase struct {
+	ref, name, language, email, returnURL, serviceURL string
+	amount                                            money.Money
+	extra                                             [][2]string // unsigned fields after the others
+}
+
+// purchase renders pu as the auto-submitting Purchase form of merchant m (its domain must be set).
+func (p *Provider) purchase(acct gateway.Account, m merchant, pu purchase) gateway.Redirect {
 	date := strconv.FormatInt(p.now().Unix(), 10)
-	amount := formatAmount(c.Amount)
-	name, count := title(c), "1"
+	amount := formatAmount(pu.amount)
+	count := "1"
 	fields := [][2]string{
 		{"merchantAccount", m.account},
 		{"merchantDomainName", m.domain},
 		{"merchantTransactionSecureType", "AUTO"},
-		{"merchantSignature", purchaseSignature(m.secret, m.account, m.domain, ref, date, amount,
-			c.Amount.Currency, []product{{name: name, count: count, price: amount}})},
-		{"orderReference", ref},
+		{"merchantSignature", purchaseSignature(m.secret, m.account, m.domain, pu.ref, date, amount,
+			pu.amount.Currency, []product{{name: pu.name, count: count, price: amount}})},
+		{"orderReference", pu.ref},
 		{"orderDate", date},
 		{"amount", amount},
-		{"currency", c.Amount.Currency},
-		{"productName[]", name},
+		{"currency", pu.amount.Currency},
+		{"productName[]", pu.name},
 		{"productPrice[]", amount},
 		{"productCount[]", count},
-		{"language", language(c.Language)},
+		{"language", language(pu.language)},
 	}
-	if c.Email != "" {
-		fields = append(fields, [2]string{"clientEmail", c.Email})
+	if pu.email != "" {
+		fields = append(fields, [2]string{"clientEmail", pu.email})
 	}
-	if c.SuccessURL != "" {
-		fields = append(fields, [2]string{"returnUrl", c.SuccessURL})
+	if pu.returnURL != "" {
+		fields = append(fields, [2]string{"returnUrl", pu.returnURL})
 	}
-	if c.NotifyURL != "" {
-		fields = append(fields, [2]string{"serviceUrl", c.NotifyURL})
+	if pu.serviceURL != "" {
+		fields = append(fields, [2]string{"serviceUrl", pu.serviceURL})
 	}
-	return gateway.Redirect{Form: &gateway.Form{Action: base(acct, PayURL, "/pay"), Fields: fields}, Ref: ref}, nil
+	fields = append(fields, pu.extra...)
+	return gateway.Redirect{Form: &gateway.Form{Action: base(acct, PayURL, "/pay"), Fields: fields}, Ref: pu.ref}
 }
 
 // product is one line of a Purchase: its name, count and unit price as sent.

@@ -11,6 +11,7 @@ import (
 // "merchantAccount;orderReference", and reports it as Verify would its notification, with an empty ID and no
 // Reply. An answer carrying a merchantSignature must be signed like a notification (else gateway.ErrSignature);
 // an answer without a transactionStatus (an unknown order, a refused request) is an error with WayForPay's reason.
+// A subscription charge's reference is reported as Verify reports its notification, At the provider's clock.
 func (p *Provider) Status(ctx context.Context, acct gateway.Account, ref string) (gateway.Event, error) {
 	if ref == "" {
 		return gateway.Event{}, fmt.Errorf("wayforpay: status: no orderReference")
@@ -36,7 +37,7 @@ func (p *Provider) Status(ctx context.Context, acct gateway.Account, ref string)
 	if got, _ := o.text("orderReference"); got != ref {
 		return gateway.Event{}, fmt.Errorf("wayforpay: status %s: the answer is about %q", ref, truncate(got, 100))
 	}
-	ev, err := eventOf(o)
+	ev, err := eventOf(o, p.now())
 	if err != nil {
 		return gateway.Event{}, err
 	}

@@ -26,6 +26,9 @@ const ReplyContentType = "application/json"
 // system's. A missing secret, an unreadable body, a missing or wrong signature or another merchant's notification
 // wrap gateway.ErrSignature.
 //
+// A notification of a subscription charge (an orderReference gateway.ChargeRefSubscription recognizes, the first
+// payment BeginSaving started or a ChargeCard) is reported as gateway.CardCharger says: chargeEvent.
+//
 // The event's ID is "<orderReference>:<transactionStatus>:<reasonCode>", plus ":<refunded minor units>" for
 // refunds; Reply is the signed accept WayForPay waits for (it repeats the notification until it gets one).
 //
@@ -56,13 +59,13 @@ func (p *Provider) Verify(_ context.Context, acct gateway.Account, in gateway.In
 	if err := authentic(o, secret, account); err != nil {
 		return gateway.Event{}, err
 	}
-	ev, err := eventOf(o)
-	if err != nil {
-		return gateway.Event{}, err
-	}
 	at := in.Received
 	if at.IsZero() {
 		at = p.now()
+	}
+	ev, err := eventOf(o, at)
+	if err != nil {
+		return gateway.Event{}, err
 	}
 	ev.Reply, ev.ReplyContentType = reply(secret, ev.Ref, at), ReplyContentType
 	return ev, nil
@@ -109,9 +112,9 @@ func authentic(o object, secret, account string) error {
 	return nil
 }
 
-// eventOf normalizes an authentic notification or CHECK_STATUS answer (ID, Reply and ReplyContentType are the
-// caller's). An orderReference-less, currency-less or unreadable amount is an error.
-func eventOf(o object) (gateway.Event, error) {
+// eventOf normalizes an authentic notification, CHECK_STATUS or CHARGE answer received at at (ID, Reply and
+// ReplyContentType are the caller's). An orderReference-less, currency-less or unreadable amount is an error.
+func eventOf(o object, at time.Time) (gateway.Event, error) {
 	f, err := o.texts("orderReference", "amount", "currency", "transactionStatus", "reasonCode", "email",
 		"refundAmount")
 	if err != nil {
@@ -146,6 +149,30 @@ func eventOf(o object) (gateway.Event, error) {
 		}
 		ev.ID += ":" + strconv.FormatInt(ev.RefundedAmount, 10)
 	}
+	if sub := gateway.ChargeRefSubscription(ref); sub > 0 {
+		return chargeEvent(ev, sub, o, at)
+	}
+	return ev, nil
+}
+
+// chargeEvent turns ev, the event of subscription sub's charge ev.Ref, into what gateway.CardCharger reports:
+// Approved, Declined and Expired are an EventCharge (Paid only for Approved; CardToken the recToken WayForPay
+// sent, if any; At the time it was received); processing statuses stay EventPending, refunds EventRefunded, and
+// the rest EventIgnored, each with no order.
+func chargeEvent(ev gateway.Event, sub int64, o object, at time.Time) (gateway.Event, error) {
+	ev.OrderID = 0
+	switch ev.Kind {
+	case gateway.EventPaid, gateway.EventFailed, gateway.EventExpired:
+	default:
+		return ev, nil
+	}
+	token, err := o.text("recToken")
+	if err != nil {
+		return gateway.Event{}, fmt.Errorf("wayforpay: %s: %w", ev.Ref, err)
+	}
+	ev.Charge = &gateway.SubscriptionCharge{Ref: ev.Ref, PaymentRef: ev.Ref, SubscriptionID: sub, Amount: ev.Amount,
+		Paid: ev.Kind == gateway.EventPaid, PayerEmail: ev.PayerEmail, CardToken: strings.TrimSpace(token), At: at}
+	ev.Kind = gateway.EventCharge
 	return ev, nil
 }
 

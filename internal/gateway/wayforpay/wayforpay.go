@@ -1,6 +1,7 @@
 // Package wayforpay is the WayForPay provider of internal/gateway: the Purchase form posted to WayForPay's payment
 // page, the signed serviceUrl notifications and their signed "accept" answer, and the REFUND and CHECK_STATUS
-// calls of WayForPay's JSON API. Every request and answer is signed with HMAC-MD5 of the payment system's
+// calls of WayForPay's JSON API; for subscriptions whose schedule Bursar owns (gateway.CardCharger, savedcard.go),
+// the Purchase form that saves the payer's card and the host-to-host CHARGE of the saved card (its recToken). Every request and answer is signed with HMAC-MD5 of the payment system's
 // secret_key over fields joined by ";" (https://wiki.wayforpay.com/en/view/852102 and the pages it links).
 //
 // WayForPay has no sandbox host: a payment system in test mode is one configured with WayForPay's test merchant
@@ -227,32 +228,54 @@ var transactionFields = []string{"merchantAccount", "orderReference", "amount", 
 	"transactionStatus", "reasonCode"}
 
 // call posts req as JSON to WayForPay's API and decodes the answer. A network error, a timeout, a 5xx or a 429
-// wraps gateway.ErrUnavailable; another non-200 answer or one that is not a JSON object is a plain error.
+// wraps gateway.ErrUnavailable; another non-200 answer (with WayForPay's reason when it gave one) or one that is
+// not a JSON object is a plain error.
 func (p *Provider) call(ctx context.Context, acct gateway.Account, op string, req any) (object, error) {
-	body, err := json.Marshal(req)
+	status, raw, err := p.post(ctx, acct, op, req)
 	if err != nil {
-		return nil, fmt.Errorf("wayforpay: %s: %w", op, err)
-	}
-	ctx, cancel := context.WithTimeout(ctx, p.timeout)
-	defer cancel()
-	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, base(acct, APIURL, "/api"), bytes.NewReader(body))
-	if err != nil {
-		return nil, fmt.Errorf("wayforpay: %s: %w", op, err)
-	}
-	hr.Header.Set("Content-Type", "application/json")
-	hr.Header.Set("Accept", "application/json")
-	status, raw, err := gateway.Exchange(p.client, hr, maxAnswer)
-	if err != nil {
-		return nil, fmt.Errorf("wayforpay: %s: %w", op, err)
+		return nil, err
 	}
 	if status != http.StatusOK {
-		return nil, fmt.Errorf("wayforpay: %s: HTTP %d", op, status)
+		return nil, httpRefused(op, status, raw)
 	}
 	o, err := decodeObject(raw)
 	if err != nil {
 		return nil, fmt.Errorf("wayforpay: %s: answer: %w", op, err)
 	}
 	return o, nil
+}
+
+// post posts req as JSON to WayForPay's API and returns the answer's status and body. A network error, a timeout,
+// a 5xx or a 429 wraps gateway.ErrUnavailable.
+func (p *Provider) post(ctx context.Context, acct gateway.Account, op string, req any) (int, []byte, error) {
+	body, err := json.Marshal(req)
+	if err != nil {
+		return 0, nil, fmt.Errorf("wayforpay: %s: %w", op, err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, p.timeout)
+	defer cancel()
+	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, base(acct, APIURL, "/api"), bytes.NewReader(body))
+	if err != nil {
+		return 0, nil, fmt.Errorf("wayforpay: %s: %w", op, err)
+	}
+	hr.Header.Set("Content-Type", "application/json")
+	hr.Header.Set("Accept", "application/json")
+	status, raw, err := gateway.Exchange(p.client, hr, maxAnswer)
+	if err != nil {
+		return 0, nil, fmt.Errorf("wayforpay: %s: %w", op, err)
+	}
+	return status, raw, nil
+}
+
+// httpRefused describes a non-200 answer that is not a server error, with WayForPay's reason when the body is a
+// JSON object carrying one.
+func httpRefused(op string, status int, raw []byte) error {
+	if o, err := decodeObject(raw); err == nil {
+		if reason, _ := o.text("reason"); reason != "" {
+			return fmt.Errorf("%w (HTTP %d)", refused(op, o), status)
+		}
+	}
+	return fmt.Errorf("wayforpay: %s: HTTP %d", op, status)
 }
 
 // refused describes an API answer that did not do what was asked, with WayForPay's reason.
