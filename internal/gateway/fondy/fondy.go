@@ -1,6 +1,8 @@
 // Package fondy is the Fondy (CloudIPSP) provider of internal/gateway, on Fondy's protocol version 1.0 in JSON:
 // hosted checkout pages created host to host (/api/checkout/url/), signed server callbacks, reversals (refunds,
-// full or partial) and order status re-checks.
+// full or partial) and order status re-checks; and, for subscriptions whose schedule Bursar owns, a first payment
+// that saves the card (required_rectoken=Y) and host-to-host charges of the saved card (/api/recurring/): see
+// savedcard.go.
 //
 // Every request and answer is signed the same way: the SHA-1, in lower-case hex, of the payment key followed by
 // the values of every non-empty parameter sorted by name, all joined with "|" ("signature" and
@@ -63,11 +65,14 @@ type Options struct {
 	HTTPClient *http.Client
 	// Timeout bounds each request of the default client, reading the answer included (DefaultTimeout when 0).
 	Timeout time.Duration
+	// Now is the clock that dates a saved-card charge when no notification time is known (time.Now when nil).
+	Now func() time.Time
 }
 
-// Provider is the Fondy gateway.Provider.
+// Provider is the Fondy gateway.Provider, and its gateway.CardCharger (savedcard.go).
 type Provider struct {
 	client *http.Client
+	now    func() time.Time
 }
 
 var _ gateway.Provider = (*Provider)(nil)
@@ -78,7 +83,11 @@ func New(opts Options) *Provider {
 	if c == nil {
 		c = gateway.NewHTTPClient(opts.Timeout, nil)
 	}
-	return &Provider{client: c}
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	return &Provider{client: c, now: now}
 }
 
 // Type is gateway.TypeFondy.
@@ -157,18 +166,7 @@ func signedBy(secret string, fields map[string]string) bool {
 // that is not Fondy's JSON, and an answer with response_status "failure" (carrying Fondy's error_message and
 // error_code) are plain errors.
 func (p *Provider) call(ctx context.Context, acct gateway.Account, m merchant, op, path string, fields map[string]string) (map[string]string, error) {
-	fields[signatureKey] = sign(m.secret, fields)
-	body, err := json.Marshal(map[string]map[string]string{"request": fields})
-	if err != nil {
-		return nil, fmt.Errorf("fondy: %s: %w", op, err)
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, baseURL(acct)+path, bytes.NewReader(body))
-	if err != nil {
-		return nil, fmt.Errorf("fondy: %s: %w", op, err)
-	}
-	req.Header.Set("Content-Type", "application/json; charset=utf-8")
-	req.Header.Set("Accept", "application/json")
-	status, raw, err := gateway.Exchange(p.client, req, maxResponse)
+	status, raw, err := p.post(ctx, acct, m, path, fields)
 	if err != nil {
 		return nil, fmt.Errorf("fondy: %s: %w", op, err)
 	}
@@ -187,6 +185,27 @@ func (p *Provider) call(ctx context.Context, acct gateway.Account, m merchant, o
 	}
 	return out.fields, nil
 }
+
+// post signs fields under m's key, posts {"request": fields} to path and returns the answer's status and body. A
+// network error, a timeout, a 5xx or a 429 wraps gateway.ErrUnavailable (gateway.Exchange); a request that could
+// not be made wraps errNotSent.
+func (p *Provider) post(ctx context.Context, acct gateway.Account, m merchant, path string, fields map[string]string) (int, []byte, error) {
+	fields[signatureKey] = sign(m.secret, fields)
+	body, err := json.Marshal(map[string]map[string]string{"request": fields})
+	if err != nil {
+		return 0, nil, fmt.Errorf("%w: %w", errNotSent, err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, baseURL(acct)+path, bytes.NewReader(body))
+	if err != nil {
+		return 0, nil, fmt.Errorf("%w: %w", errNotSent, err)
+	}
+	req.Header.Set("Content-Type", "application/json; charset=utf-8")
+	req.Header.Set("Accept", "application/json")
+	return gateway.Exchange(p.client, req, maxResponse)
+}
+
+// errNotSent says a request was never sent (it could not be made).
+var errNotSent = errors.New("request not sent")
 
 // APIError is Fondy refusing a request (response_status "failure"): a configuration or request to fix, not an
 // outage.

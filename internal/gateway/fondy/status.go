@@ -9,7 +9,9 @@ import (
 
 // Status asks Fondy about the order ref (its order_id) and reports it like a callback (ID empty): approved is
 // paid, reversed (or approved with a reversal_amount) refunded, and so on. When the answer carries a signature it
-// must be the account's, else the error wraps gateway.ErrSignature; Type is "status:<order_status>".
+// must be the account's, else the error wraps gateway.ErrSignature; Type is "status:<order_status>". A
+// subscription charge's order (savedcard.go) is reported as Verify reports its callback, dated by the provider's
+// clock.
 func (p *Provider) Status(ctx context.Context, acct gateway.Account, ref string) (gateway.Event, error) {
 	if ref == "" || len(ref) > maxRef {
 		return gateway.Event{}, fmt.Errorf("fondy: status: no valid order reference")
@@ -40,6 +42,7 @@ func (p *Provider) Status(ctx context.Context, acct gateway.Account, ref string)
 	if err != nil {
 		return gateway.Event{}, err
 	}
+	e = asCharge(e, res, p.now())
 	e.Type = "status:" + res["order_status"]
 	return e, nil
 }

@@ -45,6 +45,10 @@ const maxRef = 1024
 // and any other status are EventIgnored. Event.ID is "<order_id>:<order_status>:<reversal_amount>", so a
 // re-delivery repeats it while another state of the same payment, and every further partial reversal, differ.
 // Fondy wants an empty 200: Reply is nil.
+//
+// An order whose order_id gateway.ChargeRefSubscription recognizes is a subscription's charge (savedcard.go):
+// approved is an EventCharge paid, declined and expired an EventCharge not paid (Charge.CardToken the rectoken
+// when sent, Charge.At in.Received), pending and refunds as above, without an order id.
 func (p *Provider) Verify(_ context.Context, acct gateway.Account, in gateway.Inbound) (gateway.Event, error) {
 	secret := acct.Credentials[CredSecretKey]
 	if secret == "" {
@@ -75,6 +79,11 @@ func (p *Provider) Verify(_ context.Context, acct gateway.Account, in gateway.In
 	if err != nil {
 		return gateway.Event{}, err
 	}
+	at := in.Received
+	if at.IsZero() {
+		at = p.now()
+	}
+	e = asCharge(e, f.fields, at)
 	e.ID = fmt.Sprintf("%s:%s:%d", e.Ref, f.fields["order_status"], e.RefundedAmount)
 	return e, nil
 }
