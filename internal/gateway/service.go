@@ -282,6 +282,26 @@ func (s *Service) NotRecurring(ctx context.Context, ids []int64) ([]string, erro
 	return names, nil
 }
 
+// NoTrial returns the names of the payment systems among ids whose type cannot start a free trial (SavedCards: the
+// first payment, on the gateway's page, saves the card), in the order of ids; unknown ids are left out
+// (offer.PayerEmails).
+func (s *Service) NoTrial(ctx context.Context, ids []int64) ([]string, error) {
+	var names []string
+	for _, id := range ids {
+		sys, err := s.Get(ctx, id)
+		if errors.Is(err, check.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if sys.Can(SavedCards) {
+			names = append(names, sys.Name)
+		}
+	}
+	return names, nil
+}
+
 // ReportPayerEmail tells whether any of the payment systems ids reports the payer's e-mail (its type can take
 // payments without authorization); unknown ids count as not.
 func (s *Service) ReportPayerEmail(ctx context.Context, ids []int64) (bool, error) {
