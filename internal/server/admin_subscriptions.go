@@ -315,7 +315,7 @@ func (s *Server) subscriptionView(r *http.Request, id int64) (admin.Subscription
 		Ended: timeOrEmpty(sub.EndedAt), GatewayRef: sub.GatewayRef, CustomerRef: sub.CustomerRef,
 		CheckoutRef: sub.CheckoutRef, UpdateURL: sub.UpdateURL, Charges: sub.Charges,
 		OwnSchedule: own, Schedule: "Charged by " + sys.Name, CardSaved: sub.CardSaved, Retry: timeOrEmpty(retry),
-		Retries: sub.Retries,
+		Retries:   sub.Retries,
 		Created:   sub.CreatedAt.UTC().Format(timeFormat),
 		CanCancel: live,
 		CanCancelAtEnd: live && !sub.CancelAtPeriodEnd && st != subscription.StatusPaused &&
