@@ -43,6 +43,9 @@ type Workers struct {
 	// (hourly and at start-up).
 	SubAct  *subscription.ActWorker
 	SubDrop *subscription.DropPendingWorker
+	// SubCharge charges the saved cards of the subscriptions Bursar schedules (WayForPay, Fondy) when due, every
+	// ten minutes and at start-up.
+	SubCharge *subscription.ChargeWorker
 	// Webhook makes the tries of a webhook delivery (enqueued with each event, each resend and each test).
 	Webhook *webhook.Worker
 }
@@ -68,8 +71,9 @@ func (a *App) Workers(sender notify.Sender) Workers {
 		BillExpire: billing.NewExpirePendingWorker(s.Billing),
 		BillRelink: billing.NewRelinkWorker(s.Billing),
 
-		SubAct:  subscription.NewActWorker(s.Subscriptions),
-		SubDrop: subscription.NewDropPendingWorker(s.Subscriptions, a.log),
+		SubAct:    subscription.NewActWorker(s.Subscriptions),
+		SubDrop:   subscription.NewDropPendingWorker(s.Subscriptions, a.log),
+		SubCharge: subscription.NewChargeWorker(s.Subscriptions, s.Orders, a.log),
 
 		Webhook: s.Webhooks.Worker(),
 	}
@@ -82,7 +86,7 @@ func (a *App) Workers(sender notify.Sender) Workers {
 func (a *App) Jobs(sender notify.Sender) (*jobs.Client, error) {
 	w := a.Workers(sender)
 	jc, err := jobs.New(a.pool, a.log, a.jobsConfig(), w.Mail, w.Deadline, w.Recheck, w.Sweep, w.Rollups,
-		w.LinkExpire, w.LinkSweep, w.BillIssue, w.BillRemind, w.BillExpire, w.BillRelink, w.SubAct, w.SubDrop, w.Webhook)
+		w.LinkExpire, w.LinkSweep, w.BillIssue, w.BillRemind, w.BillExpire, w.BillRelink, w.SubAct, w.SubDrop, w.SubCharge, w.Webhook)
 	if err != nil {
 		return nil, err
 	}
@@ -93,6 +97,7 @@ func (a *App) Jobs(sender notify.Sender) (*jobs.Client, error) {
 	jc.River().PeriodicJobs().Add(w.BillIssue.PeriodicJob())
 	jc.River().PeriodicJobs().Add(w.BillRemind.PeriodicJob())
 	jc.River().PeriodicJobs().Add(w.SubDrop.PeriodicJob())
+	jc.River().PeriodicJobs().Add(w.SubCharge.PeriodicJob())
 	return jc, nil
 }
 

@@ -35,6 +35,7 @@ type completion struct {
 	from    Status         // the status the order completes from: "" for open; refunded, rejected… to reinstate it
 	offer   offer.Offer    // its products are granted for its access days
 	until   *time.Time     // or until this moment (a subscription's charge: the paid period's end plus grace)
+	noGrant bool           // no access at all (a subscription's charge for a period already over)
 	sys     gateway.System // the payment system that took the money: the fee, the payment's mode, the order's system
 	price   money.Money    // the order's price once completed
 	note    string         // the decision note the order keeps
@@ -90,9 +91,11 @@ func (s *Service) completeTx(ctx context.Context, tx pgx.Tx, c completion) (Orde
 	if err := s.succeedPaymentTx(ctx, tx, &o, c.sys, c.pay, evs); err != nil {
 		return o, err
 	}
-	grants, err := s.grantTx(ctx, tx, o, c.offer, c.until, evs)
-	if err != nil {
-		return o, err
+	var grants []orderGrant
+	if !c.noGrant {
+		if grants, err = s.grantTx(ctx, tx, o, c.offer, c.until, evs); err != nil {
+			return o, err
+		}
 	}
 	// The order's lines and the grants it remembers in one statement; the contact's line with their e-mail in one.
 	var to string

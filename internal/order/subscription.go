@@ -2,6 +2,7 @@ package order
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -55,13 +56,15 @@ type ChargeDesk struct {
 // shortened), the completed e-mail sent and order.completed, payment.succeeded and access.granted emitted — the one
 // completion workflow every order goes through.
 type Charge struct {
-	ContactID   int64
-	Offer       offer.Offer // the subscription's offer: its products are granted
-	Amount      money.Money
-	Ref         string // the charge's gateway reference (in_…, the PayPal sale id): the payment's gateway_ref
-	AltRef      string // the payment's second reference (Stripe's PaymentIntent) that refunds and disputes name
-	PayerEmail  string
-	PaidOn      time.Time
+	ContactID  int64
+	Offer      offer.Offer // the subscription's offer: its products are granted
+	Amount     money.Money
+	Ref        string // the charge's gateway reference (in_…, the PayPal sale id): the payment's gateway_ref
+	AltRef     string // the payment's second reference (Stripe's PaymentIntent) that refunds and disputes name
+	PayerEmail string
+	PaidOn     time.Time
+	// AccessUntil is when the access the charge pays for ends; zero for a charge of a period already over (a late
+	// notification): the money is recorded, no access is granted.
 	AccessUntil time.Time
 	Language    string
 	// Note says which subscription and period the charge pays ("Subscription S-000001, period 3 Jan – 3 Feb 2027"):
@@ -87,8 +90,9 @@ func (d *ChargeDesk) ChargeTx(ctx context.Context, c Charge) (Order, error) {
 	o := fromRow(r)
 	until := c.AccessUntil
 	return s.completeTx(ctx, tx, completion{order: o, offer: c.Offer, sys: sys, price: c.Amount,
-		note:  truncate(c.Note, MaxComment),
-		until: &until,
+		note:    truncate(c.Note, MaxComment),
+		until:   &until,
+		noGrant: until.IsZero(),
 		pay: paySuccess{amount: c.Amount, paidOn: dateOf(c.PaidOn), ref: c.Ref, altRef: c.AltRef,
 			payerEmail: c.PayerEmail, comment: truncate(c.Note, MaxComment)},
 		event: fmt.Sprintf("Order %s completed: %s charge %s of %s (event %s)", o.Number, sys.Name, c.Ref,
@@ -102,7 +106,7 @@ func (d *ChargeDesk) ChargeTx(ctx context.Context, c Charge) (Order, error) {
 // noOpenOrder words the one way opening a charge's order fails by design: the contact has an open order for the
 // offer already (no row comes back).
 func noOpenOrder(err error, c Charge) error {
-	if err == pgx.ErrNoRows {
+	if errors.Is(err, pgx.ErrNoRows) {
 		return fmt.Errorf("contact %d has an open order for offer %d", c.ContactID, c.Offer.ID)
 	}
 	return err

@@ -105,15 +105,27 @@ func (s *Service) Act(ctx context.Context, id int64, a Action) (Subscription, er
 	if a.Note != "" {
 		what += ": " + a.Note
 	}
+	who := sys.Name
+	if OwnSchedule(sys) {
+		who = "Bursar" // it charges the saved card on its own schedule
+	}
 	// The intent, before the call: a crash after it leaves the line, and the gateway's notification the state.
 	if err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
 		return s.recordTx(ctx, tx, sub, EventAsked, fmt.Sprintf("Subscription %s: %s asked of %s by %s",
-			sub.Number, what, sys.Name, actor(ctx)), "subscription.ask", map[string]any{"action": a.Kind,
+			sub.Number, what, who, actor(ctx)), "subscription.ask", map[string]any{"action": a.Kind,
 			"offer_id": a.OfferID, "note": a.Note})
 	}); err != nil {
 		return sub, err
 	}
-	st, gerr := s.deps.Gateways.ChangeSubscription(ctx, sys, ch)
+	var (
+		st   gateway.SubscriptionState
+		gerr error
+	)
+	if OwnSchedule(sys) {
+		st = ownChange(sub, a.Kind, s.now()) // Bursar keeps the schedule: nothing to ask of the gateway
+	} else {
+		st, gerr = s.deps.Gateways.ChangeSubscription(ctx, sys, ch)
+	}
 	if gerr != nil {
 		_ = s.lineOnly(context.WithoutCancel(ctx), sub, EventAnswered, fmt.Sprintf("Subscription %s: %s did not %s",
 			sub.Number, sys.Name, actionWords[a.Kind]))
@@ -149,7 +161,7 @@ func (s *Service) Act(ctx context.Context, id int64, a Action) (Subscription, er
 			evs.Add(events.Event{Type: events.SubscriptionUpdated, ID: cur.ID})
 		}
 		if err := s.recordTx(ctx, tx, cur, EventAnswered, fmt.Sprintf("Subscription %s: %s did %s (%s)", cur.Number,
-			sys.Name, actionWords[a.Kind], describe(sub, cur)), "subscription.act", map[string]any{"action": a.Kind,
+			who, actionWords[a.Kind], describe(sub, cur)), "subscription.act", map[string]any{"action": a.Kind,
 			"offer_id": to.ID, "status": cur.Status, "cancel_at_period_end": cur.CancelAtPeriodEnd,
 			"note": a.Note}); err != nil {
 			return err
@@ -213,6 +225,10 @@ func Unoffered(sys gateway.System) string {
 		return sys.Name + " cannot cancel at the period's end or change a plan with proration: cancel now keeps the " +
 			"access paid for until the paid period's end."
 	}
+	if OwnSchedule(sys) {
+		return "Bursar charges the card " + sys.Name + " saved, on its own schedule: a plan change's new price is " +
+			"charged from the next period (no prorated difference)."
+	}
 	return ""
 }
 
@@ -251,6 +267,10 @@ func (s *Service) ManageURL(ctx context.Context, id, contactID int64, returnURL 
 	sys, err := s.deps.Systems.Get(ctx, sub.PaymentSystemID)
 	if err != nil {
 		return "", err
+	}
+	if OwnSchedule(sys) {
+		return "", fmt.Errorf("%s keeps no page to change the card of subscription %s: the payer pays a charge due "+
+			"with another card (PayNow): %w", sys.Name, sub.Number, gateway.ErrUnsupported)
 	}
 	u, err := s.deps.Gateways.ManageURL(ctx, sys, gateway.SubscriptionRef{Ref: sub.GatewayRef,
 		CustomerRef: sub.CustomerRef}, returnURL)

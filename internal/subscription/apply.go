@@ -12,6 +12,7 @@ import (
 	"github.com/bursar/bursar/internal/access"
 	"github.com/bursar/bursar/internal/events"
 	"github.com/bursar/bursar/internal/gateway"
+	"github.com/bursar/bursar/internal/money"
 	"github.com/bursar/bursar/internal/order"
 	"github.com/bursar/bursar/internal/subscription/subscriptionq"
 )
@@ -392,19 +393,43 @@ func addInterval(sub Subscription, t time.Time, n int) time.Time {
 // chargeTx applies charge ch of sub (locked).
 func (s *Service) chargeTx(ctx context.Context, tx pgx.Tx, desk *order.ChargeDesk, sys gateway.System, ev gateway.Event,
 	sub Subscription, ch gateway.SubscriptionCharge, evs *events.Batch) (order.Outcome, error) {
+	// A saved-card charge is one Bursar asked for (its attempt: the price then, the period it pays).
+	want := sub.Price
+	var att *subscriptionq.SubscriptionAttempt
+	if OwnSchedule(sys) {
+		a, ok, err := attemptOf(ctx, tx, sys, ch.Ref)
+		if err != nil {
+			return order.Outcome{}, err
+		}
+		if !ok {
+			return desk.ExceptionTx(ctx, order.ExSubscriptionCharge, 0, fmt.Sprintf(
+				"%s charge %s of %s names subscription %s, and Bursar never asked for it: not recorded", sys.Name,
+				ch.Ref, ch.Amount, sub.Number))
+		}
+		att, want = &a, money.New(a.Amount, a.Currency)
+		if ch.PeriodEnd.IsZero() && a.PeriodEnd != nil {
+			ch.PeriodStart, ch.PeriodEnd = *a.PeriodStart, *a.PeriodEnd
+		}
+	}
 	if !ch.Paid {
-		return s.failedTx(ctx, tx, sys, ev, sub, ch, evs)
+		return s.failedTx(ctx, tx, sys, ev, sub, ch, att, evs)
 	}
 	trial := ch.Amount.Amount == 0 && !ch.Proration && sub.TrialDays > 0
+	if att != nil && (ch.Amount != want) {
+		// Settled as far as the charge job goes: a manager looks at the exception.
+		if err := s.answeredTx(ctx, tx, sys, ch.Ref); err != nil {
+			return order.Outcome{}, err
+		}
+	}
 	switch {
-	case ch.Amount.Currency != sub.Price.Currency:
+	case ch.Amount.Currency != want.Currency:
 		return desk.ExceptionTx(ctx, order.ExSubscriptionCharge, 0, fmt.Sprintf(
 			"%s charge %s of subscription %s is in %s, its plan in %s: not recorded", sys.Name, ch.Ref, sub.Number,
-			ch.Amount, sub.Price))
-	case !ch.Proration && !trial && ch.Amount.Amount != sub.Price.Amount:
+			ch.Amount, want))
+	case !ch.Proration && !trial && ch.Amount.Amount != want.Amount:
 		return desk.ExceptionTx(ctx, order.ExSubscriptionCharge, 0, fmt.Sprintf(
 			"%s charge %s of subscription %s is %s, its plan %s: not recorded", sys.Name, ch.Ref, sub.Number,
-			ch.Amount, sub.Price))
+			ch.Amount, want))
 	}
 	before := sub
 	link(&sub, ch.SubscriptionRef, "", "")
@@ -434,6 +459,20 @@ func (s *Service) chargeTx(ctx context.Context, tx pgx.Tx, desk *order.ChargeDes
 	}
 	if err != nil {
 		return order.Outcome{}, fmt.Errorf("record charge %s: %w", ch.Ref, err)
+	}
+	if att != nil {
+		if err := s.answeredTx(ctx, tx, sys, ch.Ref); err != nil {
+			return order.Outcome{}, err
+		}
+		// The card the payment was made with is the one charged next (a payer paying a charge due with another
+		// card changes it); the first payment's reference names the subscription at the gateway.
+		if ch.CardToken != "" {
+			sub.cardToken = ch.CardToken
+		}
+		if sub.GatewayRef == "" {
+			sub.GatewayRef = ch.Ref
+		}
+		sub.Retries, sub.UpdateURL, sub.NextChargeAt = 0, "", nil
 	}
 	period := *end
 	if !ch.Proration && !trial {
@@ -509,10 +548,10 @@ func (s *Service) orderTx(ctx context.Context, desk *order.ChargeDesk, sub Subsc
 	if sub.Status.Live() || sub.Status == StatusPending {
 		until = until.AddDate(0, 0, sub.GraceDays)
 	}
-	if now := s.now(); !until.After(now) {
-		// Money paid for a period already over (a late notification) is recorded all the same; access cannot
-		// end in the past, so it ends now.
-		until = now.Add(time.Minute)
+	if !until.After(s.now()) {
+		// Money paid for a period already over (a late notification) is recorded all the same; it grants no
+		// access (access cannot end in the past).
+		until = time.Time{}
 	}
 	return desk.ChargeTx(ctx, order.Charge{ContactID: sub.ContactID, Offer: of, Amount: ch.Amount, Ref: ch.Ref,
 		AltRef: ch.PaymentRef, PayerEmail: ch.PayerEmail, PaidOn: at, AccessUntil: until, Language: sub.Language,
@@ -529,10 +568,21 @@ func (s *Service) knownTx(ctx context.Context, tx pgx.Tx, before, sub Subscripti
 	return order.Outcome{Result: order.ResultChargeKnown}, nil
 }
 
+// answeredTx marks saved-card charge ref answered.
+func (s *Service) answeredTx(ctx context.Context, tx pgx.Tx, sys gateway.System, ref string) error {
+	if err := subscriptionq.New(tx).AttemptAnswer(ctx, subscriptionq.AttemptAnswerParams{PaymentSystemID: sys.ID,
+		Ref: ref, Now: s.now()}); err != nil {
+		return fmt.Errorf("charge %s answered: %w", ref, err)
+	}
+	return nil
+}
+
 // failedTx applies failed charge ch of sub: recorded once, sub past due when the failure is newer than its state,
-// the update link kept and sent to the payer.
+// the update link kept and sent to the payer. att is the attempt of a saved-card charge (nil for a gateway's
+// schedule): a declined charge of the saved card is tried again after RetryDelays, and the payer is sent to the
+// cabinet to pay it (once per period); a payment declined on the gateway's page changes nothing but the timeline.
 func (s *Service) failedTx(ctx context.Context, tx pgx.Tx, sys gateway.System, ev gateway.Event, sub Subscription,
-	ch gateway.SubscriptionCharge, evs *events.Batch) (order.Outcome, error) {
+	ch gateway.SubscriptionCharge, att *subscriptionq.SubscriptionAttempt, evs *events.Batch) (order.Outcome, error) {
 	before := sub
 	link(&sub, ch.SubscriptionRef, "", "")
 	at := ch.At.UTC()
@@ -552,6 +602,31 @@ func (s *Service) failedTx(ctx context.Context, tx pgx.Tx, sys gateway.System, e
 	if ch.UpdateURL != "" {
 		sub.UpdateURL = ch.UpdateURL
 	}
+	mailKey := ch.Ref
+	if att != nil {
+		if err := s.answeredTx(ctx, tx, sys, ch.Ref); err != nil {
+			return order.Outcome{}, err
+		}
+		if att.Kind != attemptCharge {
+			// The payer's own try on the gateway's page (the first payment, or paying a charge due) was declined:
+			// they are still there to try another card.
+			msg := fmt.Sprintf("Subscription %s: payment %s of %s declined on %s's page", sub.Number, ch.Ref, ch.Amount,
+				sys.Name)
+			if err := s.lineTx(ctx, tx, sub, EventFailed, msg, false); err != nil {
+				return order.Outcome{}, err
+			}
+			return order.Outcome{Result: order.ResultChargeFailed}, nil
+		}
+		sub.Retries++
+		next := at
+		if sub.Retries <= len(RetryDelays) {
+			next = at.Add(RetryDelays[sub.Retries-1])
+		}
+		sub.NextChargeAt, sub.UpdateURL = &next, s.cabinetURL()
+		if att.PeriodStart != nil {
+			mailKey = "period:" + att.PeriodStart.UTC().Format(time.DateOnly) // one e-mail per period due
+		}
+	}
 	// A pending subscription's failed first charge leaves it pending (the gateway's own state says what became of
 	// its checkout); a live one is past due when the failure is newer than its state.
 	if sub.Status.Live() && sub.Status != StatusPastDue && newer(sub, StatusPastDue, at) {
@@ -568,7 +643,7 @@ func (s *Service) failedTx(ctx context.Context, tx pgx.Tx, sys gateway.System, e
 		return order.Outcome{}, err
 	}
 	if saved.Status.Live() {
-		if err := s.mailTx(ctx, tx, saved, EmailPastDue, saved.UpdateURL, ch.Ref); err != nil {
+		if err := s.mailTx(ctx, tx, saved, EmailPastDue, saved.UpdateURL, mailKey); err != nil {
 			return order.Outcome{}, err
 		}
 	}

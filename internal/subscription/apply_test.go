@@ -563,3 +563,26 @@ func TestWriteCSVNoFormulas(t *testing.T) {
 		t.Fatalf("row %q: a cell is a formula", rows[1])
 	}
 }
+
+// A charge notified after its period (and grace) is over is recorded as a completed order with its payment, and
+// grants no access: access cannot end in the past, and the period it paid is gone.
+func TestLateChargeGrantsNothing(t *testing.T) {
+	f := newFixture(t)
+	of := f.newOffer("Late monthly", nil)
+	sub := f.start(of, f.payer).Subscription
+	f.clock.Set(start.AddDate(0, 3, 0)) // the first period ended two months ago
+	out := f.ingest(f.cards, paid(f.evID(), sub, "sub_late", 0, eur(1900)))
+	if out.Result != order.ResultCharged || out.OrderID == 0 {
+		t.Fatalf("late charge: %+v", out)
+	}
+	if n := f.count(`SELECT count(*) FROM orders WHERE id = $1 AND status = 'completed'`, out.OrderID); n != 1 {
+		t.Fatalf("the late charge's order is not completed")
+	}
+	if n := f.count(`SELECT count(*) FROM payments WHERE order_id = $1 AND status = 'succeeded' AND amount = 1900`,
+		out.OrderID); n != 1 {
+		t.Fatalf("the late charge's payment is not recorded")
+	}
+	if n := f.count(`SELECT count(*) FROM access_grants WHERE contact_id = $1`, f.payer.ID); n != 0 {
+		t.Fatalf("a charge for a period over granted access (%d grants)", n)
+	}
+}

@@ -64,6 +64,30 @@ type fakeSubs struct {
 	manageErr error
 	answer    func(gateway.SubscriptionChange) gateway.SubscriptionState
 	n         int
+	// cards reaches the saved-card gateways for real (the WayForPay provider against its fake): nil Registry
+	// leaves them unsupported.
+	cards gateway.Caller
+}
+
+func (g *fakeSubs) BeginSaving(ctx context.Context, sys gateway.System, c gateway.CardCheckout) (gateway.Redirect, error) {
+	if g.cards.Registry == nil {
+		return gateway.Redirect{}, gateway.ErrUnsupported
+	}
+	return g.cards.BeginSaving(ctx, sys, c)
+}
+
+func (g *fakeSubs) ChargeCard(ctx context.Context, sys gateway.System, c gateway.CardCharge) (gateway.Event, error) {
+	if g.cards.Registry == nil {
+		return gateway.Event{}, gateway.ErrUnsupported
+	}
+	return g.cards.ChargeCard(ctx, sys, c)
+}
+
+func (g *fakeSubs) Status(ctx context.Context, sys gateway.System, ref string) (gateway.Event, error) {
+	if g.cards.Registry == nil {
+		return gateway.Event{}, gateway.ErrUnsupported
+	}
+	return g.cards.Status(ctx, sys, ref)
 }
 
 func (g *fakeSubs) BeginSubscription(_ context.Context, _ gateway.System, c gateway.SubscriptionCheckout) (gateway.Redirect, error) {

@@ -131,3 +131,43 @@ func (s *Service) DropPending(ctx context.Context) (int, error) {
 	}
 	return n, nil
 }
+
+// ChargeArgs is the periodic job charging the saved cards of the subscriptions Bursar schedules (ChargeDue).
+type ChargeArgs struct{}
+
+// Kind names the job in River's table.
+func (ChargeArgs) Kind() string { return "subscription.charge" }
+
+// ChargeWorker works ChargeArgs jobs.
+type ChargeWorker struct {
+	river.WorkerDefaults[ChargeArgs]
+	svc   *Service
+	notes Notes
+	log   *slog.Logger
+}
+
+// NewChargeWorker returns the charge job of svc; notes applies the gateways' answers (order.Service).
+func NewChargeWorker(svc *Service, notes Notes, log *slog.Logger) *ChargeWorker {
+	return &ChargeWorker{svc: svc, notes: notes, log: log}
+}
+
+// Register adds the worker to River's registry.
+func (w *ChargeWorker) Register(ws *river.Workers) error { return river.AddWorkerSafely(ws, w) }
+
+// PeriodicJob is the schedule: every ChargeEvery and at start-up, enqueued by River's leader.
+func (w *ChargeWorker) PeriodicJob() *river.PeriodicJob {
+	return river.NewPeriodicJob(river.PeriodicInterval(ChargeEvery),
+		func() (river.JobArgs, *river.InsertOpts) { return ChargeArgs{}, nil },
+		&river.PeriodicJobOpts{ID: ChargeArgs{}.Kind(), RunOnStart: true})
+}
+
+// Work charges what is due.
+func (w *ChargeWorker) Work(ctx context.Context, _ *river.Job[ChargeArgs]) error {
+	ctx = audit.WithActor(ctx, audit.Actor{Type: audit.ActorSystem, Label: "subscription charge job"})
+	sum, err := w.svc.ChargeDue(ctx, w.notes)
+	if w.log != nil && sum != (ChargeSummary{}) {
+		w.log.Info("saved-card subscriptions charged", "charged", sum.Charged, "declined", sum.Declined,
+			"ended", sum.Ended, "asked", sum.Asked, "unavailable", sum.Unavailable)
+	}
+	return err
+}

@@ -75,6 +75,9 @@ UPDATE subscriptions SET
     charges              = @charges,
     update_url           = @update_url,
     state_at             = @state_at,
+    card_token           = @card_token,
+    next_charge_at       = @next_charge_at,
+    retries              = @retries,
     updated_at           = @now
 WHERE id = @id
 RETURNING *;
@@ -149,3 +152,41 @@ WHERE (@status::text = '' OR s.status = @status::text)
        OR c.email ILIKE '%' || @query::text || '%' OR c.name ILIKE '%' || @query::text || '%')
 ORDER BY s.id DESC
 LIMIT @max;
+
+-- name: AttemptInsert :one
+-- Writes the intent of a saved-card charge (or of the first payment on the gateway's page) before the gateway is
+-- asked.
+INSERT INTO subscription_attempts (subscription_id, payment_system_id, ref, kind, period_start, period_end, amount,
+                                   currency, created_at)
+VALUES (@subscription_id, @payment_system_id, @ref, @kind, @period_start, @period_end, @amount, @currency, @now)
+RETURNING *;
+
+-- name: AttemptByRef :one
+-- The attempt of payment system payment_system_id named ref.
+SELECT * FROM subscription_attempts WHERE payment_system_id = @payment_system_id AND ref = @ref;
+
+-- name: AttemptAnswer :exec
+-- Marks an attempt answered (a paid or failed charge recorded for it).
+UPDATE subscription_attempts SET status = 'answered', answered_at = @now::timestamptz
+WHERE payment_system_id = @payment_system_id AND ref = @ref AND status = 'sent';
+
+-- name: AttemptInFlight :one
+-- Whether subscription_id has a charge sent and not answered (its answer lost or still coming).
+SELECT EXISTS (SELECT 1 FROM subscription_attempts
+               WHERE subscription_id = @subscription_id AND kind = 'charge' AND status = 'sent')::boolean;
+
+-- name: AttemptsToAsk :many
+-- Claims the charges sent before before and not asked about since before (their answer was lost): asked_at is set
+-- so that runs in several processes do not ask about the same one at once.
+UPDATE subscription_attempts SET asked_at = @now::timestamptz
+WHERE id IN (SELECT a.id FROM subscription_attempts a
+             WHERE a.status = 'sent' AND a.kind = 'charge' AND a.created_at < @before
+               AND (a.asked_at IS NULL OR a.asked_at < @before)
+             ORDER BY a.created_at LIMIT @max FOR UPDATE SKIP LOCKED)
+RETURNING *;
+
+-- name: SubscriptionsDue :many
+-- The subscriptions whose next charge (or end) is due at now, oldest due first.
+SELECT id FROM subscriptions
+WHERE next_charge_at IS NOT NULL AND next_charge_at <= @now::timestamptz
+ORDER BY next_charge_at, id LIMIT @max;

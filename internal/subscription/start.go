@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 
 	"github.com/jackc/pgx/v5"
 
@@ -34,7 +33,7 @@ const (
 	MsgAlreadySubscribed = "already subscribed"
 	MsgNotRecurring      = "is not a recurring offer"
 	MsgNotOnSale         = "is not on sale"
-	MsgNoRecurring       = "cannot charge on schedule: subscriptions need a payment system such as Stripe or PayPal"
+	MsgNoRecurring       = "cannot charge on schedule: subscriptions need a payment system such as Stripe, PayPal, WayForPay or Fondy"
 )
 
 // PlanOf is the gateway's plan of recurring offer of: week, month and year every IntervalCount units; the custom
@@ -111,6 +110,8 @@ func (s *Service) target(ctx context.Context, in Start) (offer.Offer, gateway.Sy
 			e.Add("payment_system_id", "is disabled")
 		case !gateway.TypeCan(sys.Type, gateway.Recurring):
 			e.Add("payment_system_id", MsgNoRecurring)
+		case OwnSchedule(sys) && of.TrialDays > 0:
+			e.Add("payment_system_id", MsgNoTrial)
 		case of.ID != 0 && !sys.Supports(of.Currency):
 			e.Add("payment_system_id", fmt.Sprintf("does not accept %s", of.Currency))
 		}
@@ -144,7 +145,10 @@ func (s *Service) Start(ctx context.Context, in Start) (Started, error) {
 		lang = of.Language
 	}
 	plan := PlanOf(of)
-	var sub Subscription
+	var (
+		sub Subscription
+		ref string // the first payment's reference of a subscription Bursar charges (OwnSchedule)
+	)
 	err = pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
 		q := subscriptionq.New(tx)
 		if err := q.SubscriptionLockContact(ctx, c.ID); err != nil {
@@ -162,6 +166,9 @@ func (s *Service) Start(ctx context.Context, in Start) (Started, error) {
 			OfferID: of.ID, PaymentSystemID: sys.ID, Since: now.Add(-s.cfg.PendingFor)})
 		if err == nil {
 			sub = fromRow(r)
+			if err := s.firstAttemptTx(ctx, tx, sys, sub, &ref); err != nil {
+				return err
+			}
 			return s.lineTx(ctx, tx, sub, EventStarted, fmt.Sprintf("Subscription %s: checkout through %s asked again",
 				sub.Number, sys.Name), false)
 		}
@@ -176,6 +183,9 @@ func (s *Service) Start(ctx context.Context, in Start) (Started, error) {
 			return fmt.Errorf("insert subscription: %w", err)
 		}
 		sub = fromRow(r)
+		if err := s.firstAttemptTx(ctx, tx, sys, sub, &ref); err != nil {
+			return err
+		}
 		msg := fmt.Sprintf("Subscription %s to %s (%s every %s) started through %s: waiting for the payer",
 			sub.Number, sub.OfferTitle, sub.Price, every(sub), sys.Name)
 		if err := s.lineTx(ctx, tx, sub, EventStarted, msg, true); err != nil {
@@ -190,9 +200,19 @@ func (s *Service) Start(ctx context.Context, in Start) (Started, error) {
 		return Started{}, err
 	}
 	out := Started{Subscription: sub}
-	red, gerr := s.deps.Gateways.BeginSubscription(ctx, sys, gateway.SubscriptionCheckout{SubscriptionID: sub.ID,
-		Number: sub.Number, Plan: planOf(sub), Email: c.Email, Language: sub.Language, SuccessURL: in.SuccessURL,
-		CancelURL: in.CancelURL, NotifyURL: s.cfg.BaseURL + "/webhooks/" + strconv.FormatInt(sys.ID, 10)})
+	var (
+		red  gateway.Redirect
+		gerr error
+	)
+	if ref != "" {
+		red, gerr = s.deps.Gateways.BeginSaving(ctx, sys, gateway.CardCheckout{Ref: ref, SubscriptionID: sub.ID,
+			Number: sub.Number, Amount: sub.Price, Title: sub.OfferTitle, Email: c.Email, Language: sub.Language,
+			SuccessURL: in.SuccessURL, CancelURL: in.CancelURL, NotifyURL: s.notifyURL(sys)})
+	} else {
+		red, gerr = s.deps.Gateways.BeginSubscription(ctx, sys, gateway.SubscriptionCheckout{SubscriptionID: sub.ID,
+			Number: sub.Number, Plan: planOf(sub), Email: c.Email, Language: sub.Language, SuccessURL: in.SuccessURL,
+			CancelURL: in.CancelURL, NotifyURL: s.notifyURL(sys)})
+	}
 	if gerr != nil {
 		_ = s.lineOnly(context.WithoutCancel(ctx), sub, EventCheckout,
 			fmt.Sprintf("Subscription %s: %s did not start the checkout", sub.Number, sys.Name))
@@ -207,6 +227,22 @@ func (s *Service) Start(ctx context.Context, in Start) (Started, error) {
 		out.Subscription.CheckoutRef = red.Ref
 	}
 	return out, nil
+}
+
+// firstAttemptTx writes the intent of the first payment of sub when Bursar charges it (OwnSchedule): its reference,
+// set in *ref, is the gateway's order reference of the payment that saves the card; the period starts when it is
+// paid.
+func (s *Service) firstAttemptTx(ctx context.Context, tx pgx.Tx, sys gateway.System, sub Subscription, ref *string) error {
+	if !OwnSchedule(sys) {
+		return nil
+	}
+	*ref = gateway.NewChargeRef(sub.ID)
+	if _, err := subscriptionq.New(tx).AttemptInsert(ctx, subscriptionq.AttemptInsertParams{SubscriptionID: sub.ID,
+		PaymentSystemID: sys.ID, Ref: *ref, Kind: attemptCheckout, Amount: sub.Price.Amount,
+		Currency: sub.Price.Currency, Now: s.now()}); err != nil {
+		return fmt.Errorf("write the first payment of subscription %s: %w", sub.Number, err)
+	}
+	return nil
 }
 
 // every words sub's interval: "month", "3 months", "10 days".

@@ -28,6 +28,7 @@ func fromRow(r subscriptionq.Subscription) Subscription {
 		CurrentPeriodStart: r.CurrentPeriodStart, CurrentPeriodEnd: r.CurrentPeriodEnd, TrialEnd: r.TrialEnd,
 		PaidThrough: r.PaidThrough, CancelAtPeriodEnd: r.CancelAtPeriodEnd, CancelledAt: r.CancelledAt,
 		EndedAt: r.EndedAt, Charges: int(r.Charges), UpdateURL: r.UpdateUrl, StateAt: r.StateAt,
+		CardSaved: r.CardToken != "", NextChargeAt: r.NextChargeAt, Retries: int(r.Retries), cardToken: r.CardToken,
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 }
 
@@ -43,13 +44,14 @@ func chargeFromRow(r subscriptionq.SubscriptionCharge) Charge {
 
 // saveTx writes sub's state (under its lock) and returns the row as stored.
 func (s *Service) saveTx(ctx context.Context, tx db.DBTX, sub Subscription) (Subscription, error) {
+	reschedule(&sub, s.now())
 	r, err := subscriptionq.New(tx).SubscriptionSave(ctx, subscriptionq.SubscriptionSaveParams{ID: sub.ID,
 		Status: string(sub.Status), Amount: sub.Price.Amount, Currency: sub.Price.Currency,
 		GatewayRef: sub.GatewayRef, CustomerRef: sub.CustomerRef, CheckoutRef: sub.CheckoutRef,
 		CurrentPeriodStart: sub.CurrentPeriodStart, CurrentPeriodEnd: sub.CurrentPeriodEnd, TrialEnd: sub.TrialEnd,
 		PaidThrough: sub.PaidThrough, CancelAtPeriodEnd: sub.CancelAtPeriodEnd, CancelledAt: sub.CancelledAt,
 		EndedAt: sub.EndedAt, Charges: int32(sub.Charges), UpdateUrl: sub.UpdateURL, StateAt: sub.StateAt,
-		Now: s.now()})
+		CardToken: sub.cardToken, NextChargeAt: sub.NextChargeAt, Retries: int32(sub.Retries), Now: s.now()})
 	if err != nil {
 		return sub, fmt.Errorf("save subscription %s: %w", sub.Number, err)
 	}

@@ -612,6 +612,25 @@ type Subscription struct {
 	StateAt            *time.Time
 	CreatedAt          time.Time
 	UpdatedAt          time.Time
+	CardToken          string
+	NextChargeAt       *time.Time
+	Retries            int32
+}
+
+type SubscriptionAttempt struct {
+	ID              int64
+	SubscriptionID  int64
+	PaymentSystemID int64
+	Ref             string
+	Kind            string
+	PeriodStart     *time.Time
+	PeriodEnd       *time.Time
+	Amount          int64
+	Currency        string
+	Status          string
+	AskedAt         *time.Time
+	CreatedAt       time.Time
+	AnsweredAt      *time.Time
 }
 
 type SubscriptionCharge struct {

@@ -10,6 +10,170 @@ import (
 	"time"
 )
 
+const attemptAnswer = `-- name: AttemptAnswer :exec
+UPDATE subscription_attempts SET status = 'answered', answered_at = $1::timestamptz
+WHERE payment_system_id = $2 AND ref = $3 AND status = 'sent'
+`
+
+type AttemptAnswerParams struct {
+	Now             time.Time
+	PaymentSystemID int64
+	Ref             string
+}
+
+// Marks an attempt answered (a paid or failed charge recorded for it).
+func (q *Queries) AttemptAnswer(ctx context.Context, arg AttemptAnswerParams) error {
+	_, err := q.db.Exec(ctx, attemptAnswer, arg.Now, arg.PaymentSystemID, arg.Ref)
+	return err
+}
+
+const attemptByRef = `-- name: AttemptByRef :one
+SELECT id, subscription_id, payment_system_id, ref, kind, period_start, period_end, amount, currency, status, asked_at, created_at, answered_at FROM subscription_attempts WHERE payment_system_id = $1 AND ref = $2
+`
+
+type AttemptByRefParams struct {
+	PaymentSystemID int64
+	Ref             string
+}
+
+// The attempt of payment system payment_system_id named ref.
+func (q *Queries) AttemptByRef(ctx context.Context, arg AttemptByRefParams) (SubscriptionAttempt, error) {
+	row := q.db.QueryRow(ctx, attemptByRef, arg.PaymentSystemID, arg.Ref)
+	var i SubscriptionAttempt
+	err := row.Scan(
+		&i.ID,
+		&i.SubscriptionID,
+		&i.PaymentSystemID,
+		&i.Ref,
+		&i.Kind,
+		&i.PeriodStart,
+		&i.PeriodEnd,
+		&i.Amount,
+		&i.Currency,
+		&i.Status,
+		&i.AskedAt,
+		&i.CreatedAt,
+		&i.AnsweredAt,
+	)
+	return i, err
+}
+
+const attemptInFlight = `-- name: AttemptInFlight :one
+SELECT EXISTS (SELECT 1 FROM subscription_attempts
+               WHERE subscription_id = $1 AND kind = 'charge' AND status = 'sent')::boolean
+`
+
+// Whether subscription_id has a charge sent and not answered (its answer lost or still coming).
+func (q *Queries) AttemptInFlight(ctx context.Context, subscriptionID int64) (bool, error) {
+	row := q.db.QueryRow(ctx, attemptInFlight, subscriptionID)
+	var column_1 bool
+	err := row.Scan(&column_1)
+	return column_1, err
+}
+
+const attemptInsert = `-- name: AttemptInsert :one
+INSERT INTO subscription_attempts (subscription_id, payment_system_id, ref, kind, period_start, period_end, amount,
+                                   currency, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+RETURNING id, subscription_id, payment_system_id, ref, kind, period_start, period_end, amount, currency, status, asked_at, created_at, answered_at
+`
+
+type AttemptInsertParams struct {
+	SubscriptionID  int64
+	PaymentSystemID int64
+	Ref             string
+	Kind            string
+	PeriodStart     *time.Time
+	PeriodEnd       *time.Time
+	Amount          int64
+	Currency        string
+	Now             time.Time
+}
+
+// Writes the intent of a saved-card charge (or of the first payment on the gateway's page) before the gateway is
+// asked.
+func (q *Queries) AttemptInsert(ctx context.Context, arg AttemptInsertParams) (SubscriptionAttempt, error) {
+	row := q.db.QueryRow(ctx, attemptInsert,
+		arg.SubscriptionID,
+		arg.PaymentSystemID,
+		arg.Ref,
+		arg.Kind,
+		arg.PeriodStart,
+		arg.PeriodEnd,
+		arg.Amount,
+		arg.Currency,
+		arg.Now,
+	)
+	var i SubscriptionAttempt
+	err := row.Scan(
+		&i.ID,
+		&i.SubscriptionID,
+		&i.PaymentSystemID,
+		&i.Ref,
+		&i.Kind,
+		&i.PeriodStart,
+		&i.PeriodEnd,
+		&i.Amount,
+		&i.Currency,
+		&i.Status,
+		&i.AskedAt,
+		&i.CreatedAt,
+		&i.AnsweredAt,
+	)
+	return i, err
+}
+
+const attemptsToAsk = `-- name: AttemptsToAsk :many
+UPDATE subscription_attempts SET asked_at = $1::timestamptz
+WHERE id IN (SELECT a.id FROM subscription_attempts a
+             WHERE a.status = 'sent' AND a.kind = 'charge' AND a.created_at < $2
+               AND (a.asked_at IS NULL OR a.asked_at < $2)
+             ORDER BY a.created_at LIMIT $3 FOR UPDATE SKIP LOCKED)
+RETURNING id, subscription_id, payment_system_id, ref, kind, period_start, period_end, amount, currency, status, asked_at, created_at, answered_at
+`
+
+type AttemptsToAskParams struct {
+	Now    time.Time
+	Before time.Time
+	Max    int32
+}
+
+// Claims the charges sent before before and not asked about since before (their answer was lost): asked_at is set
+// so that runs in several processes do not ask about the same one at once.
+func (q *Queries) AttemptsToAsk(ctx context.Context, arg AttemptsToAskParams) ([]SubscriptionAttempt, error) {
+	rows, err := q.db.Query(ctx, attemptsToAsk, arg.Now, arg.Before, arg.Max)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []SubscriptionAttempt
+	for rows.Next() {
+		var i SubscriptionAttempt
+		if err := rows.Scan(
+			&i.ID,
+			&i.SubscriptionID,
+			&i.PaymentSystemID,
+			&i.Ref,
+			&i.Kind,
+			&i.PeriodStart,
+			&i.PeriodEnd,
+			&i.Amount,
+			&i.Currency,
+			&i.Status,
+			&i.AskedAt,
+			&i.CreatedAt,
+			&i.AnsweredAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const chargeInsert = `-- name: ChargeInsert :one
 INSERT INTO subscription_charges (subscription_id, payment_system_id, charge_ref, status, amount, currency,
                                   period_start, period_end, charged_at, created_at)
@@ -230,7 +394,7 @@ func (q *Queries) SubscriptionDeletePending(ctx context.Context, arg Subscriptio
 }
 
 const subscriptionGet = `-- name: SubscriptionGet :one
-SELECT id, number, contact_id, offer_id, offer_title, payment_system_id, status, amount, currency, interval, interval_count, trial_days, max_charges, grace_days, language, gateway_ref, customer_ref, checkout_ref, current_period_start, current_period_end, trial_end, paid_through, cancel_at_period_end, cancelled_at, ended_at, charges, update_url, state_at, created_at, updated_at FROM subscriptions WHERE id = $1
+SELECT id, number, contact_id, offer_id, offer_title, payment_system_id, status, amount, currency, interval, interval_count, trial_days, max_charges, grace_days, language, gateway_ref, customer_ref, checkout_ref, current_period_start, current_period_end, trial_end, paid_through, cancel_at_period_end, cancelled_at, ended_at, charges, update_url, state_at, created_at, updated_at, card_token, next_charge_at, retries FROM subscriptions WHERE id = $1
 `
 
 func (q *Queries) SubscriptionGet(ctx context.Context, id int64) (Subscription, error) {
@@ -267,6 +431,9 @@ func (q *Queries) SubscriptionGet(ctx context.Context, id int64) (Subscription, 
 		&i.StateAt,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.CardToken,
+		&i.NextChargeAt,
+		&i.Retries,
 	)
 	return i, err
 }
@@ -303,7 +470,7 @@ INSERT INTO subscriptions (contact_id, offer_id, offer_title, payment_system_id,
                            interval_count, trial_days, max_charges, grace_days, language, created_at, updated_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
         $9, $10, $11, $12, $13, $13)
-RETURNING id, number, contact_id, offer_id, offer_title, payment_system_id, status, amount, currency, interval, interval_count, trial_days, max_charges, grace_days, language, gateway_ref, customer_ref, checkout_ref, current_period_start, current_period_end, trial_end, paid_through, cancel_at_period_end, cancelled_at, ended_at, charges, update_url, state_at, created_at, updated_at
+RETURNING id, number, contact_id, offer_id, offer_title, payment_system_id, status, amount, currency, interval, interval_count, trial_days, max_charges, grace_days, language, gateway_ref, customer_ref, checkout_ref, current_period_start, current_period_end, trial_end, paid_through, cancel_at_period_end, cancelled_at, ended_at, charges, update_url, state_at, created_at, updated_at, card_token, next_charge_at, retries
 `
 
 type SubscriptionInsertParams struct {
@@ -370,12 +537,15 @@ func (q *Queries) SubscriptionInsert(ctx context.Context, arg SubscriptionInsert
 		&i.StateAt,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.CardToken,
+		&i.NextChargeAt,
+		&i.Retries,
 	)
 	return i, err
 }
 
 const subscriptionList = `-- name: SubscriptionList :many
-SELECT s.id, s.number, s.contact_id, s.offer_id, s.offer_title, s.payment_system_id, s.status, s.amount, s.currency, s.interval, s.interval_count, s.trial_days, s.max_charges, s.grace_days, s.language, s.gateway_ref, s.customer_ref, s.checkout_ref, s.current_period_start, s.current_period_end, s.trial_end, s.paid_through, s.cancel_at_period_end, s.cancelled_at, s.ended_at, s.charges, s.update_url, s.state_at, s.created_at, s.updated_at FROM subscriptions s JOIN contacts c ON c.id = s.contact_id
+SELECT s.id, s.number, s.contact_id, s.offer_id, s.offer_title, s.payment_system_id, s.status, s.amount, s.currency, s.interval, s.interval_count, s.trial_days, s.max_charges, s.grace_days, s.language, s.gateway_ref, s.customer_ref, s.checkout_ref, s.current_period_start, s.current_period_end, s.trial_end, s.paid_through, s.cancel_at_period_end, s.cancelled_at, s.ended_at, s.charges, s.update_url, s.state_at, s.created_at, s.updated_at, s.card_token, s.next_charge_at, s.retries FROM subscriptions s JOIN contacts c ON c.id = s.contact_id
 WHERE ($1::text = '' OR s.status = $1::text)
   AND ($2::bigint = 0 OR s.contact_id = $2::bigint)
   AND ($3::bigint = 0 OR s.offer_id = $3::bigint)
@@ -451,6 +621,9 @@ func (q *Queries) SubscriptionList(ctx context.Context, arg SubscriptionListPara
 			&i.Subscription.StateAt,
 			&i.Subscription.CreatedAt,
 			&i.Subscription.UpdatedAt,
+			&i.Subscription.CardToken,
+			&i.Subscription.NextChargeAt,
+			&i.Subscription.Retries,
 		); err != nil {
 			return nil, err
 		}
@@ -483,7 +656,7 @@ func (q *Queries) SubscriptionLiveOf(ctx context.Context, arg SubscriptionLiveOf
 }
 
 const subscriptionLock = `-- name: SubscriptionLock :one
-SELECT id, number, contact_id, offer_id, offer_title, payment_system_id, status, amount, currency, interval, interval_count, trial_days, max_charges, grace_days, language, gateway_ref, customer_ref, checkout_ref, current_period_start, current_period_end, trial_end, paid_through, cancel_at_period_end, cancelled_at, ended_at, charges, update_url, state_at, created_at, updated_at FROM subscriptions WHERE id = $1 FOR UPDATE
+SELECT id, number, contact_id, offer_id, offer_title, payment_system_id, status, amount, currency, interval, interval_count, trial_days, max_charges, grace_days, language, gateway_ref, customer_ref, checkout_ref, current_period_start, current_period_end, trial_end, paid_through, cancel_at_period_end, cancelled_at, ended_at, charges, update_url, state_at, created_at, updated_at, card_token, next_charge_at, retries FROM subscriptions WHERE id = $1 FOR UPDATE
 `
 
 // Locks subscription id (every change is made under this lock).
@@ -521,12 +694,15 @@ func (q *Queries) SubscriptionLock(ctx context.Context, id int64) (Subscription,
 		&i.StateAt,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.CardToken,
+		&i.NextChargeAt,
+		&i.Retries,
 	)
 	return i, err
 }
 
 const subscriptionLockByCheckoutRef = `-- name: SubscriptionLockByCheckoutRef :one
-SELECT id, number, contact_id, offer_id, offer_title, payment_system_id, status, amount, currency, interval, interval_count, trial_days, max_charges, grace_days, language, gateway_ref, customer_ref, checkout_ref, current_period_start, current_period_end, trial_end, paid_through, cancel_at_period_end, cancelled_at, ended_at, charges, update_url, state_at, created_at, updated_at FROM subscriptions
+SELECT id, number, contact_id, offer_id, offer_title, payment_system_id, status, amount, currency, interval, interval_count, trial_days, max_charges, grace_days, language, gateway_ref, customer_ref, checkout_ref, current_period_start, current_period_end, trial_end, paid_through, cancel_at_period_end, cancelled_at, ended_at, charges, update_url, state_at, created_at, updated_at, card_token, next_charge_at, retries FROM subscriptions
 WHERE payment_system_id = $1 AND checkout_ref = $2 AND checkout_ref <> ''
 ORDER BY id DESC LIMIT 1
 FOR UPDATE
@@ -573,12 +749,15 @@ func (q *Queries) SubscriptionLockByCheckoutRef(ctx context.Context, arg Subscri
 		&i.StateAt,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.CardToken,
+		&i.NextChargeAt,
+		&i.Retries,
 	)
 	return i, err
 }
 
 const subscriptionLockByRef = `-- name: SubscriptionLockByRef :one
-SELECT id, number, contact_id, offer_id, offer_title, payment_system_id, status, amount, currency, interval, interval_count, trial_days, max_charges, grace_days, language, gateway_ref, customer_ref, checkout_ref, current_period_start, current_period_end, trial_end, paid_through, cancel_at_period_end, cancelled_at, ended_at, charges, update_url, state_at, created_at, updated_at FROM subscriptions
+SELECT id, number, contact_id, offer_id, offer_title, payment_system_id, status, amount, currency, interval, interval_count, trial_days, max_charges, grace_days, language, gateway_ref, customer_ref, checkout_ref, current_period_start, current_period_end, trial_end, paid_through, cancel_at_period_end, cancelled_at, ended_at, charges, update_url, state_at, created_at, updated_at, card_token, next_charge_at, retries FROM subscriptions
 WHERE payment_system_id = $1 AND gateway_ref = $2 AND gateway_ref <> ''
 FOR UPDATE
 `
@@ -623,6 +802,9 @@ func (q *Queries) SubscriptionLockByRef(ctx context.Context, arg SubscriptionLoc
 		&i.StateAt,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.CardToken,
+		&i.NextChargeAt,
+		&i.Retries,
 	)
 	return i, err
 }
@@ -638,7 +820,7 @@ func (q *Queries) SubscriptionLockContact(ctx context.Context, contactID int64) 
 }
 
 const subscriptionLockOfSystem = `-- name: SubscriptionLockOfSystem :one
-SELECT id, number, contact_id, offer_id, offer_title, payment_system_id, status, amount, currency, interval, interval_count, trial_days, max_charges, grace_days, language, gateway_ref, customer_ref, checkout_ref, current_period_start, current_period_end, trial_end, paid_through, cancel_at_period_end, cancelled_at, ended_at, charges, update_url, state_at, created_at, updated_at FROM subscriptions WHERE id = $1 AND payment_system_id = $2 FOR UPDATE
+SELECT id, number, contact_id, offer_id, offer_title, payment_system_id, status, amount, currency, interval, interval_count, trial_days, max_charges, grace_days, language, gateway_ref, customer_ref, checkout_ref, current_period_start, current_period_end, trial_end, paid_through, cancel_at_period_end, cancelled_at, ended_at, charges, update_url, state_at, created_at, updated_at, card_token, next_charge_at, retries FROM subscriptions WHERE id = $1 AND payment_system_id = $2 FOR UPDATE
 `
 
 type SubscriptionLockOfSystemParams struct {
@@ -682,12 +864,15 @@ func (q *Queries) SubscriptionLockOfSystem(ctx context.Context, arg Subscription
 		&i.StateAt,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.CardToken,
+		&i.NextChargeAt,
+		&i.Retries,
 	)
 	return i, err
 }
 
 const subscriptionPendingFresh = `-- name: SubscriptionPendingFresh :one
-SELECT id, number, contact_id, offer_id, offer_title, payment_system_id, status, amount, currency, interval, interval_count, trial_days, max_charges, grace_days, language, gateway_ref, customer_ref, checkout_ref, current_period_start, current_period_end, trial_end, paid_through, cancel_at_period_end, cancelled_at, ended_at, charges, update_url, state_at, created_at, updated_at FROM subscriptions
+SELECT id, number, contact_id, offer_id, offer_title, payment_system_id, status, amount, currency, interval, interval_count, trial_days, max_charges, grace_days, language, gateway_ref, customer_ref, checkout_ref, current_period_start, current_period_end, trial_end, paid_through, cancel_at_period_end, cancelled_at, ended_at, charges, update_url, state_at, created_at, updated_at, card_token, next_charge_at, retries FROM subscriptions
 WHERE contact_id = $1 AND offer_id = $2 AND payment_system_id = $3
   AND status = 'pending' AND updated_at > $4
 ORDER BY id DESC LIMIT 1
@@ -742,6 +927,9 @@ func (q *Queries) SubscriptionPendingFresh(ctx context.Context, arg Subscription
 		&i.StateAt,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.CardToken,
+		&i.NextChargeAt,
+		&i.Retries,
 	)
 	return i, err
 }
@@ -764,9 +952,12 @@ UPDATE subscriptions SET
     charges              = $14,
     update_url           = $15,
     state_at             = $16,
-    updated_at           = $17
-WHERE id = $18
-RETURNING id, number, contact_id, offer_id, offer_title, payment_system_id, status, amount, currency, interval, interval_count, trial_days, max_charges, grace_days, language, gateway_ref, customer_ref, checkout_ref, current_period_start, current_period_end, trial_end, paid_through, cancel_at_period_end, cancelled_at, ended_at, charges, update_url, state_at, created_at, updated_at
+    card_token           = $17,
+    next_charge_at       = $18,
+    retries              = $19,
+    updated_at           = $20
+WHERE id = $21
+RETURNING id, number, contact_id, offer_id, offer_title, payment_system_id, status, amount, currency, interval, interval_count, trial_days, max_charges, grace_days, language, gateway_ref, customer_ref, checkout_ref, current_period_start, current_period_end, trial_end, paid_through, cancel_at_period_end, cancelled_at, ended_at, charges, update_url, state_at, created_at, updated_at, card_token, next_charge_at, retries
 `
 
 type SubscriptionSaveParams struct {
@@ -786,6 +977,9 @@ type SubscriptionSaveParams struct {
 	Charges            int32
 	UpdateUrl          string
 	StateAt            *time.Time
+	CardToken          string
+	NextChargeAt       *time.Time
+	Retries            int32
 	Now                time.Time
 	ID                 int64
 }
@@ -809,6 +1003,9 @@ func (q *Queries) SubscriptionSave(ctx context.Context, arg SubscriptionSavePara
 		arg.Charges,
 		arg.UpdateUrl,
 		arg.StateAt,
+		arg.CardToken,
+		arg.NextChargeAt,
+		arg.Retries,
 		arg.Now,
 		arg.ID,
 	)
@@ -844,6 +1041,9 @@ func (q *Queries) SubscriptionSave(ctx context.Context, arg SubscriptionSavePara
 		&i.StateAt,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.CardToken,
+		&i.NextChargeAt,
+		&i.Retries,
 	)
 	return i, err
 }
@@ -869,7 +1069,7 @@ const subscriptionSetPlan = `-- name: SubscriptionSetPlan :one
 UPDATE subscriptions SET offer_id = $1, offer_title = $2, amount = $3, currency = $4,
     interval = $5, interval_count = $6, grace_days = $7, updated_at = $8
 WHERE id = $9
-RETURNING id, number, contact_id, offer_id, offer_title, payment_system_id, status, amount, currency, interval, interval_count, trial_days, max_charges, grace_days, language, gateway_ref, customer_ref, checkout_ref, current_period_start, current_period_end, trial_end, paid_through, cancel_at_period_end, cancelled_at, ended_at, charges, update_url, state_at, created_at, updated_at
+RETURNING id, number, contact_id, offer_id, offer_title, payment_system_id, status, amount, currency, interval, interval_count, trial_days, max_charges, grace_days, language, gateway_ref, customer_ref, checkout_ref, current_period_start, current_period_end, trial_end, paid_through, cancel_at_period_end, cancelled_at, ended_at, charges, update_url, state_at, created_at, updated_at, card_token, next_charge_at, retries
 `
 
 type SubscriptionSetPlanParams struct {
@@ -929,12 +1129,47 @@ func (q *Queries) SubscriptionSetPlan(ctx context.Context, arg SubscriptionSetPl
 		&i.StateAt,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.CardToken,
+		&i.NextChargeAt,
+		&i.Retries,
 	)
 	return i, err
 }
 
+const subscriptionsDue = `-- name: SubscriptionsDue :many
+SELECT id FROM subscriptions
+WHERE next_charge_at IS NOT NULL AND next_charge_at <= $1::timestamptz
+ORDER BY next_charge_at, id LIMIT $2
+`
+
+type SubscriptionsDueParams struct {
+	Now time.Time
+	Max int32
+}
+
+// The subscriptions whose next charge (or end) is due at now, oldest due first.
+func (q *Queries) SubscriptionsDue(ctx context.Context, arg SubscriptionsDueParams) ([]int64, error) {
+	rows, err := q.db.Query(ctx, subscriptionsDue, arg.Now, arg.Max)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const subscriptionsPendingBefore = `-- name: SubscriptionsPendingBefore :many
-SELECT id, number, contact_id, offer_id, offer_title, payment_system_id, status, amount, currency, interval, interval_count, trial_days, max_charges, grace_days, language, gateway_ref, customer_ref, checkout_ref, current_period_start, current_period_end, trial_end, paid_through, cancel_at_period_end, cancelled_at, ended_at, charges, update_url, state_at, created_at, updated_at FROM subscriptions WHERE status = 'pending' AND gateway_ref = '' AND updated_at < $1
+SELECT id, number, contact_id, offer_id, offer_title, payment_system_id, status, amount, currency, interval, interval_count, trial_days, max_charges, grace_days, language, gateway_ref, customer_ref, checkout_ref, current_period_start, current_period_end, trial_end, paid_through, cancel_at_period_end, cancelled_at, ended_at, charges, update_url, state_at, created_at, updated_at, card_token, next_charge_at, retries FROM subscriptions WHERE status = 'pending' AND gateway_ref = '' AND updated_at < $1
 ORDER BY id LIMIT $2
 `
 
@@ -986,6 +1221,9 @@ func (q *Queries) SubscriptionsPendingBefore(ctx context.Context, arg Subscripti
 			&i.StateAt,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.CardToken,
+			&i.NextChargeAt,
+			&i.Retries,
 		); err != nil {
 			return nil, err
 		}
