@@ -225,7 +225,7 @@ func (s *Server) accountSubscriptionCard(w http.ResponseWriter, r *http.Request)
 // accountSubscriptionPay is POST /account/subscriptions/{id}/pay: the gateway's page where the payer of a past-due
 // subscription Bursar charges on its own schedule pays the charge due (subscription.Service.PayNow), by a redirect
 // or the gateway's form; back to the subscriptions page either way. Nothing due (paid meanwhile, or a subscription
-// the gateway schedules) is said on the list.
+// the gateway schedules), or a charge being made right now, is said on the list.
 func (s *Server) accountSubscriptionPay(w http.ResponseWriter, r *http.Request) {
 	st, id, lang, ok := s.subscriptionActor(w, r)
 	if !ok {
@@ -242,7 +242,11 @@ func (s *Server) accountSubscriptionPay(w http.ResponseWriter, r *http.Request) 
 	case err == nil:
 		s.subscriptionFailed(w, r, st, lang, errors.New("pay now: the gateway gave no page"), i18n.SubPortalDown)
 	case errors.Is(err, subscription.ErrNothingDue):
-		s.flash(r, i18n.T(lang, i18n.SubNothingDue))
+		msg := i18n.SubNothingDue
+		if _, busy := check.AsState(err); busy {
+			msg = i18n.SubPayBusy // the charge job is charging the card right now
+		}
+		s.flash(r, i18n.T(lang, msg))
 		http.Redirect(w, r, subscriptionsPath+"?lang="+lang, http.StatusSeeOther)
 	default:
 		s.subscriptionFailed(w, r, st, lang, err, i18n.SubPortalDown)

@@ -1,0 +1,215 @@
+package server
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"github.com/bursar/bursar/internal/gateway"
+	"github.com/bursar/bursar/internal/i18n"
+	"github.com/bursar/bursar/internal/offer"
+)
+
+// ownScheduleFixture is a school selling "Card club" (250.00 UAH every month, no trial) through a WayForPay payment
+// system: subscriptions Bursar charges on its own schedule through the card WayForPay saved.
+type ownScheduleFixture struct {
+	a     *testApp
+	sys   gateway.System
+	offer offer.Offer
+}
+
+func newOwnScheduleFixture(t *testing.T, a *testApp) ownScheduleFixture {
+	t.Helper()
+	sys, err := a.srv.paymentSystems.Create(a.ctx(), gateway.Input{Type: gateway.TypeWayForPay, Name: "Картка",
+		Mode: gateway.ModeTest, Enabled: true,
+		Settings:    map[string]any{"merchant_account": wayforpayAccount, "merchant_domain": wayforpayDomain},
+		Credentials: map[string]string{"secret_key": wayforpaySecret}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	of := a.offer(func(in *offer.Input) {
+		in.Title, in.Slug, in.Language, in.Amount, in.Currency = "Card club", "card-club", "en", 25000, "UAH"
+		in.Kind, in.Interval, in.IntervalCount, in.TrialDays = offer.Recurring, offer.IntervalMonth, 1, 0
+		in.PaymentSystemIDs = []int64{sys.ID}
+	})
+	return ownScheduleFixture{a: a, sys: sys, offer: of}
+}
+
+// ownSub is a subscription written as the charge job leaves it: the card saved (and the first payment's reference
+// naming it), the period [start, end) paid, the job next looking at it at next after retries failed charges.
+type ownSub struct {
+	status     string
+	start, end time.Time
+	next       time.Time
+	retries    int
+}
+
+// subscribe writes sub for the contact of email, in SQL: its state is what the test is about, not how it got there
+// (the subscription module's tests cover that).
+func (f ownScheduleFixture) subscribe(email string, sub ownSub) int64 {
+	a := f.a
+	a.t.Helper()
+	var id int64
+	if err := a.pool.QueryRow(a.ctx(), `INSERT INTO subscriptions (contact_id, offer_id, offer_title, payment_system_id,
+		status, amount, currency, interval, interval_count, language, current_period_start, current_period_end,
+		paid_through, charges, card_token, next_charge_at, retries, update_url, state_at, gateway_ref)
+		VALUES ($1, $2, $3, $4, $5, 25000, 'UAH', 'month', 1, 'en', $6, $7, $7, 1, $11, $8, $9, $10, $6, $12)
+		RETURNING id`, a.contactID(email), f.offer.ID, f.offer.Title, f.sys.ID, sub.status, sub.start, sub.end,
+		sub.next, sub.retries, a.srv.cfg.BaseURL+"/account/subscriptions", "tok_"+email, "first_"+email).Scan(&id); err != nil {
+		a.t.Fatal(err)
+	}
+	return id
+}
+
+// TestCabinetOwnSchedule: a subscription Bursar charges through a saved card has no Change card; past due, it says
+// to pay the charge due and when the card is tried again, and offers Pay now in every language; active, it shows
+// the next charge. Pay now is the payer's own: another payer's is not found, and one with nothing due says so.
+func TestCabinetOwnSchedule(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t)
+	f := newOwnScheduleFixture(t, a)
+	page := "/account/subscriptions"
+	now := time.Now().UTC().Truncate(time.Second)
+	ana := a.student("ana@example.com")
+	retry := now.Add(26 * time.Hour)
+	pastDue := f.subscribe("ana@example.com", ownSub{status: "past_due", start: now.AddDate(0, -1, -1),
+		end: now.AddDate(0, 0, -1), next: retry, retries: 1})
+	bob := a.student("bob@example.com")
+	periodEnd := now.AddDate(0, 1, 0)
+	active := f.subscribe("bob@example.com", ownSub{status: "active", start: now, end: periodEnd, next: periodEnd})
+	loc := a.srv.schoolLocation(a.ctx())
+	text := func(s *goquery.Selection, id string) string {
+		return strings.TrimSpace(s.Find(`[data-testid="` + id + `"]`).First().Text())
+	}
+
+	t.Run("PastDueOffersPayNow", func(t *testing.T) {
+		_, doc := a.get(ana, page)
+		sub := doc.Find(`[data-testid="subscription"][data-id="` + itoa(pastDue) + `"]`)
+		if sub.AttrOr("data-status", "") != "past_due" {
+			t.Fatalf("status %q", sub.AttrOr("data-status", ""))
+		}
+		banner := sub.Find(`[data-testid="subscription-past-due"]`)
+		if !strings.Contains(banner.Text(), i18n.T("en", i18n.SubPastDuePay)) ||
+			strings.Contains(banner.Text(), i18n.T("en", i18n.SubPastDueBanner)) {
+			t.Errorf("banner %q", banner.Text())
+		}
+		if got, want := text(sub, "subscription-retry"), "We will try your card again on "+
+			i18n.LongDate("en", retry.In(loc))+"."; got != want {
+			t.Errorf("retry %q, want %q", got, want)
+		}
+		if action := sub.Find(`[data-testid="subscription-pay-form"]`).AttrOr("action", ""); action != page+"/"+itoa(pastDue)+"/pay" {
+			t.Errorf("pay form posts to %q", action)
+		}
+		if !strings.HasPrefix(text(sub, "subscription-pay"), "Pay now") {
+			t.Errorf("pay button %q", text(sub, "subscription-pay"))
+		}
+		// No card page: the payer pays with another card on the gateway's page; the e-mail's link is this page.
+		if sub.Find(`[data-testid="subscription-card"]`).Length() != 0 || sub.Find(`[data-testid="subscription-update"]`).Length() != 0 {
+			t.Error("a saved-card subscription offers to change the card or links to an update page")
+		}
+		if text(sub, "subscription-next-charge") != "" {
+			t.Errorf("a past-due subscription promises a next charge %q", text(sub, "subscription-next-charge"))
+		}
+		if sub.Find(`[data-testid="subscription-cancel"]`).Length() != 1 {
+			t.Error("a past-due subscription cannot be cancelled at the period's end")
+		}
+	})
+	t.Run("Languages", func(t *testing.T) {
+		for _, lang := range i18n.Languages {
+			_, doc := a.get(ana, page+"?lang="+lang)
+			sub := doc.Find(`[data-testid="subscription"]`)
+			if !strings.HasPrefix(text(sub, "subscription-pay"), i18n.T(lang, i18n.SubPayNow)) ||
+				!strings.Contains(sub.Find(`[data-testid="subscription-past-due"]`).Text(), i18n.T(lang, i18n.SubPastDuePay)) ||
+				text(sub, "subscription-retry") != i18n.F(lang, i18n.SubRetryOn, i18n.LongDate(lang, retry.In(loc))) {
+				t.Errorf("%s: pay %q, retry %q", lang, text(sub, "subscription-pay"), text(sub, "subscription-retry"))
+			}
+			if v := sub.Find(`[data-testid="subscription-pay-form"] input[name="lang"]`).AttrOr("value", ""); v != lang {
+				t.Errorf("%s: the pay form keeps the language %q", lang, v)
+			}
+		}
+	})
+	t.Run("ActiveShowsNextCharge", func(t *testing.T) {
+		_, doc := a.get(bob, page)
+		sub := doc.Find(`[data-testid="subscription"]`)
+		if got, want := text(sub, "subscription-next-charge"), i18n.LongDate("en", periodEnd.In(loc)); got != want {
+			t.Errorf("next charge %q, want %q", got, want)
+		}
+		if sub.Find(`[data-testid="subscription-pay-form"]`).Length() != 0 || sub.Find(`[data-testid="subscription-card"]`).Length() != 0 ||
+			sub.Find(`[data-testid="subscription-past-due"]`).Length() != 0 {
+			t.Error("an active saved-card subscription offers Pay now or Change card")
+		}
+	})
+
+	attempts := func() int { return a.count(`SELECT count(*) FROM subscription_attempts`) }
+	lines := func(id int64) int {
+		return a.count(`SELECT count(*) FROM subscription_events WHERE subscription_id = $1`, id)
+	}
+	t.Run("AnotherPayerNotFound", func(t *testing.T) {
+		before := lines(pastDue)
+		for _, c := range []*http.Client{bob, a.student("eve@example.com")} {
+			if res := a.postForm(c, page+"/"+itoa(pastDue)+"/pay", url.Values{}); res.StatusCode != http.StatusNotFound {
+				t.Errorf("another payer's Pay now: status %d, want 404", res.StatusCode)
+			}
+		}
+		if res := a.postForm(ana, page+"/abc/pay", url.Values{}); res.StatusCode != http.StatusNotFound {
+			t.Errorf("a malformed id: status %d", res.StatusCode)
+		}
+		if n := attempts(); n != 0 {
+			t.Errorf("another payer's Pay now wrote %d attempts", n)
+		}
+		if after := lines(pastDue); after != before {
+			t.Errorf("another payer's Pay now wrote %d timeline lines", after-before)
+		}
+		if res := a.postForm(a.client(), page+"/"+itoa(pastDue)+"/pay", url.Values{}); res.StatusCode != http.StatusSeeOther ||
+			!strings.HasPrefix(res.Header.Get("Location"), "/account/login") {
+			t.Errorf("a visitor's Pay now: status %d to %q", res.StatusCode, res.Header.Get("Location"))
+		}
+	})
+	t.Run("NothingDue", func(t *testing.T) {
+		res := a.postForm(bob, page+"/"+itoa(active)+"/pay", url.Values{"lang": {"uk"}})
+		if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != page+"?lang=uk" {
+			t.Fatalf("Pay now with nothing due: status %d to %q", res.StatusCode, res.Header.Get("Location"))
+		}
+		if _, doc := a.get(bob, page+"?lang=uk"); doc.Find(`[data-testid="flash"]`).Text() != i18n.T("uk", i18n.SubNothingDue) {
+			t.Errorf("flash %q", doc.Find(`[data-testid="flash"]`).Text())
+		}
+		if n := attempts(); n != 0 {
+			t.Errorf("Pay now with nothing due wrote %d attempts", n)
+		}
+	})
+	t.Run("CardPageRefused", func(t *testing.T) {
+		// Not offered; posted anyway (an old page), it is said to be impossible, nothing asked of the gateway.
+		res := a.postForm(bob, page+"/"+itoa(active)+"/card", url.Values{})
+		if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), page) {
+			t.Fatalf("change card: status %d to %q", res.StatusCode, res.Header.Get("Location"))
+		}
+		if _, doc := a.get(bob, page); doc.Find(`[data-testid="flash"]`).Text() != i18n.T("en", i18n.SubNotSupported) {
+			t.Errorf("flash %q", doc.Find(`[data-testid="flash"]`).Text())
+		}
+	})
+	t.Run("CancelAtPeriodEnd", func(t *testing.T) {
+		res := a.postForm(bob, page+"/"+itoa(active)+"/cancel", url.Values{})
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("cancel: status %d\n%s", res.StatusCode, a.log)
+		}
+		_, doc := a.get(bob, page)
+		sub := doc.Find(`[data-testid="subscription"]`)
+		if got, want := text(sub, "subscription-ends"), "Ends on "+i18n.LongDate("en", periodEnd.In(loc)); got != want {
+			t.Errorf("ends %q, want %q", got, want)
+		}
+		if text(sub, "subscription-next-charge") != "" || sub.Find(`[data-testid="subscription-keep"]`).Length() != 1 {
+			t.Error("a cancelling subscription promises a next charge, or cannot be kept")
+		}
+		if res := a.postForm(bob, page+"/"+itoa(active)+"/keep", url.Values{}); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("keep: status %d", res.StatusCode)
+		}
+		if _, doc := a.get(bob, page); text(doc.Find(`[data-testid="subscription"]`), "subscription-next-charge") !=
+			i18n.LongDate("en", periodEnd.In(loc)) {
+			t.Error("a kept subscription shows no next charge")
+		}
+	})
+}
