@@ -213,3 +213,86 @@ func TestCabinetOwnSchedule(t *testing.T) {
 		}
 	})
 }
+
+// TestAdminAndAPIOwnSchedule: the admin's page of a saved-card subscription says Bursar charges it, with the card
+// saved, the failed charges and the retry, and offers every action; one Stripe charges says so. The API object
+// carries schedule, next_charge_at and retries (checked against the OpenAPI document by the test app).
+func TestAdminAndAPIOwnSchedule(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t)
+	f := newOwnScheduleFixture(t, a)
+	now := time.Now().UTC().Truncate(time.Second)
+	a.student("ana@example.com")
+	retry := now.Add(26 * time.Hour)
+	pastDue := f.subscribe("ana@example.com", ownSub{status: "past_due", start: now.AddDate(0, -1, -1),
+		end: now.AddDate(0, 0, -1), next: retry, retries: 2})
+	stripe := a.systemOfType(gateway.TypeStripe, "Cards")
+	var byStripe int64
+	if err := a.pool.QueryRow(a.ctx(), `INSERT INTO subscriptions (contact_id, offer_id, offer_title, payment_system_id,
+		status, amount, currency, interval, interval_count, gateway_ref, current_period_start, current_period_end)
+		VALUES ($1, $2, 'Card club', $3, 'active', 25000, 'UAH', 'month', 1, 'sub_1', $4, $5) RETURNING id`,
+		a.contactID("ana@example.com"), f.offer.ID, stripe, now, now.AddDate(0, 1, 0)).Scan(&byStripe); err != nil {
+		t.Fatal(err)
+	}
+	c := a.owner()
+	text := func(doc *goquery.Document, id string) string {
+		return strings.Join(strings.Fields(doc.Find(`[data-testid="`+id+`"]`).First().Text()), " ")
+	}
+
+	t.Run("AdminPage", func(t *testing.T) {
+		res, doc := a.get(c, subscriptionURL(pastDue))
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("status %d", res.StatusCode)
+		}
+		if got := text(doc, "subscription-schedule"); got != "Charged by Bursar on schedule (saved card)" {
+			t.Errorf("schedule %q", got)
+		}
+		if got := text(doc, "subscription-card-saved"); got != "yes" {
+			t.Errorf("card saved %q", got)
+		}
+		if got := text(doc, "subscription-retries"); !strings.HasPrefix(got, "2 since the last paid one") {
+			t.Errorf("retries %q", got)
+		}
+		if got := text(doc, "subscription-retry"); got != retry.Format(timeFormat) {
+			t.Errorf("retry %q, want %q", got, retry.Format(timeFormat))
+		}
+		if !strings.Contains(text(doc, "subscription-actions-hint"), "Bursar charges this subscription itself") {
+			t.Errorf("actions hint %q", text(doc, "subscription-actions-hint"))
+		}
+		for _, id := range []string{"subscription-cancel-at-end", "subscription-change-plan-form", "subscription-cancel-form"} {
+			if doc.Find(`[data-testid="`+id+`"]`).Length() != 1 {
+				t.Errorf("a saved-card subscription does not offer %s", id)
+			}
+		}
+		_, doc = a.get(c, subscriptionURL(byStripe))
+		if got := text(doc, "subscription-schedule"); got != "Charged by Cards" {
+			t.Errorf("Stripe's schedule %q", got)
+		}
+		if doc.Find(`[data-testid="subscription-retries"]`).Length() != 0 {
+			t.Error("a Stripe subscription shows Bursar's retries")
+		}
+	})
+	t.Run("API", func(t *testing.T) {
+		key := a.apiKey()
+		var got map[string]any
+		res, raw := a.api(key, "GET", "/api/v1/subscriptions/"+itoa(pastDue), nil, &got)
+		wantStatus(t, res, raw, http.StatusOK)
+		if got["schedule"] != "bursar" || got["retries"] != float64(2) ||
+			got["next_charge_at"] != retry.Format(time.RFC3339) || got["next_charge"] != retry.Format(time.RFC3339) {
+			t.Errorf("saved-card subscription %s", raw)
+		}
+		var list struct{ Data []map[string]any }
+		res, raw = a.api(key, "GET", "/api/v1/subscriptions", nil, &list)
+		wantStatus(t, res, raw, http.StatusOK)
+		schedules := map[float64]any{}
+		for _, s := range list.Data {
+			schedules[s["id"].(float64)] = s["schedule"]
+			if s["id"] == float64(byStripe) && (s["next_charge_at"] != nil || s["retries"] != float64(0)) {
+				t.Errorf("Stripe's subscription %v", s)
+			}
+		}
+		if schedules[float64(pastDue)] != "bursar" || schedules[float64(byStripe)] != "gateway" {
+			t.Errorf("schedules %v", schedules)
+		}
+	})
+}
