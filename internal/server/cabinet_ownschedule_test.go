@@ -117,6 +117,11 @@ func TestCabinetOwnSchedule(t *testing.T) {
 		if sub.Find(`[data-testid="subscription-cancel"]`).Length() != 1 {
 			t.Error("a past-due subscription cannot be cancelled at the period's end")
 		}
+		// The cabinet's home says what to do too.
+		if _, home := a.get(ana, "/account"); home.Find(`[data-testid="cabinet-subscription-past-due"]`).Text() !=
+			i18n.T("en", i18n.SubPastDuePay) {
+			t.Errorf("the cabinet's home says %q", home.Find(`[data-testid="cabinet-subscription-past-due"]`).Text())
+		}
 	})
 	t.Run("Languages", func(t *testing.T) {
 		for _, lang := range i18n.Languages {
