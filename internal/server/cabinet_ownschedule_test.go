@@ -31,6 +31,12 @@ func newOwnScheduleFixture(t *testing.T, a *testApp) ownScheduleFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return ownScheduleThrough(a, sys)
+}
+
+// ownScheduleThrough is the school selling "Card club" through sys (a WayForPay or Fondy payment system).
+func ownScheduleThrough(a *testApp, sys gateway.System) ownScheduleFixture {
+	a.t.Helper()
 	of := a.offer(func(in *offer.Input) {
 		in.Title, in.Slug, in.Language, in.Amount, in.Currency = "Card club", "card-club", "en", 25000, "UAH"
 		in.Kind, in.Interval, in.IntervalCount, in.TrialDays = offer.Recurring, offer.IntervalMonth, 1, 0
