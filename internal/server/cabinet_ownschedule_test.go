@@ -192,6 +192,24 @@ func TestCabinetOwnSchedule(t *testing.T) {
 			t.Errorf("Pay now with nothing due wrote %d attempts", n)
 		}
 	})
+	t.Run("ChargeInFlight", func(t *testing.T) {
+		// The charge job is charging the card (its answer not in yet): Pay now waits, and says so.
+		if _, err := a.pool.Exec(a.ctx(), `INSERT INTO subscription_attempts (subscription_id, payment_system_id,
+			ref, kind, amount, currency) VALUES ($1, $2, 'in-flight', 'charge', 25000, 'UAH')`, pastDue, f.sys.ID); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _, _ = a.pool.Exec(a.ctx(), `DELETE FROM subscription_attempts WHERE ref = 'in-flight'`) })
+		res := a.postForm(ana, page+"/"+itoa(pastDue)+"/pay", url.Values{"lang": {"es"}})
+		if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != page+"?lang=es" {
+			t.Fatalf("Pay now during a charge: status %d to %q", res.StatusCode, res.Header.Get("Location"))
+		}
+		if _, doc := a.get(ana, page+"?lang=es"); doc.Find(`[data-testid="flash"]`).Text() != i18n.T("es", i18n.SubPayBusy) {
+			t.Errorf("flash %q", doc.Find(`[data-testid="flash"]`).Text())
+		}
+		if n := a.count(`SELECT count(*) FROM subscription_attempts WHERE kind = 'checkout'`); n != 0 {
+			t.Errorf("Pay now during a charge wrote %d payments", n)
+		}
+	})
 	t.Run("CardPageRefused", func(t *testing.T) {
 		// Not offered; posted anyway (an old page), it is said to be impossible, nothing asked of the gateway.
 		res := a.postForm(bob, page+"/"+itoa(active)+"/card", url.Values{})
