@@ -13,6 +13,7 @@ import (
 	"github.com/bursar/bursar/internal/crm"
 	"github.com/bursar/bursar/internal/db"
 	"github.com/bursar/bursar/internal/events"
+	"github.com/bursar/bursar/internal/gateway"
 	"github.com/bursar/bursar/internal/order"
 	"github.com/bursar/bursar/internal/paylink"
 	"github.com/bursar/bursar/internal/subscription"
@@ -59,6 +60,11 @@ type Subscriptions interface {
 	DetailTx(ctx context.Context, tx db.DBTX, id int64) (subscription.Detail, error)
 }
 
+// Systems reads payment systems (internal/gateway): a subscription's tells who charges it.
+type Systems interface {
+	GetTx(ctx context.Context, tx db.DBTX, id int64) (gateway.System, error)
+}
+
 // Renderer renders an event's object as GET /api/v1/<resource>/{id} returns it (Render is an events.Render). The
 // app builds it empty, hands Render to the webhooks' service, and fills it once the module services exist (they
 // take the webhooks' service as their Emitter): a Render before then is an error, never a guess.
@@ -71,6 +77,8 @@ type Renderer struct {
 	// Subscriptions renders the subscription.* events' object: the subscription as GET /subscriptions/{id} returns
 	// it, with its charges and timeline.
 	Subscriptions Subscriptions
+	// Systems tells a subscription's schedule (subscription.OwnSchedule of its payment system).
+	Systems Systems
 	// Now is the clock a grant is active by (time.Now when nil), as the API's answers are.
 	Now func() time.Time
 }
@@ -89,7 +97,7 @@ func (r *Renderer) Render(ctx context.Context, tx pgx.Tx, k events.Kind, id int6
 // view is object id of kind k as its API type.
 func (r *Renderer) view(ctx context.Context, tx pgx.Tx, k events.Kind, id int64) (any, error) {
 	if r.Orders == nil || r.Grants == nil || r.Contacts == nil || r.Links == nil || r.Billing == nil ||
-		r.Subscriptions == nil {
+		r.Subscriptions == nil || r.Systems == nil {
 		return nil, fmt.Errorf("apiview: the renderer is not wired")
 	}
 	switch k {
@@ -166,7 +174,11 @@ func (r *Renderer) view(ctx context.Context, tx pgx.Tx, k events.Kind, id int64)
 		if err != nil {
 			return nil, err
 		}
-		return SubscriptionDetailOf(d), nil
+		sys, err := r.Systems.GetTx(ctx, tx, d.PaymentSystemID)
+		if err != nil {
+			return nil, err
+		}
+		return SubscriptionDetailOf(d, subscription.OwnSchedule(sys)), nil
 	}
 	return nil, fmt.Errorf("apiview: unknown kind %q", k)
 }

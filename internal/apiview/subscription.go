@@ -17,7 +17,9 @@ type Money struct {
 func MoneyOf(m money.Money) Money { return Money{Amount: m.Amount, Currency: m.Currency} }
 
 // Subscription is a subscription in the API (GET /subscriptions, the object of the subscription.* events): one
-// contact's subscription to one recurring offer, charged by the payment system's gateway each period.
+// contact's subscription to one recurring offer, charged each period by the payment system's gateway on its own
+// schedule (Stripe, PayPal: schedule "gateway") or by Bursar through a card the gateway saved (WayForPay, Fondy:
+// schedule "bursar").
 type Subscription struct {
 	ID              int64  `json:"id"`
 	Number          string `json:"number"`
@@ -26,7 +28,8 @@ type Subscription struct {
 	OfferID         int64  `json:"offer_id"`
 	OfferTitle      string `json:"offer_title"`
 	PaymentSystemID int64  `json:"payment_system_id"`
-	Price           Money  `json:"price"` // one period's
+	Price           Money  `json:"price"`    // one period's
+	Schedule        string `json:"schedule"` // ScheduleGateway or ScheduleBursar
 	// The schedule: every interval_count intervals (day, week, month or year), after trial_days free days, at most
 	// max_charges charges (0: until cancelled); access outlasts a failed charge by grace_days.
 	Interval      string `json:"interval"`
@@ -51,8 +54,13 @@ type Subscription struct {
 	CancelledAt        *time.Time `json:"cancelled_at"`
 	EndedAt            *time.Time `json:"ended_at"`
 	UpdateURL          string     `json:"update_url"` // where the payer fixes a failed charge (past due)
-	CreatedAt          time.Time  `json:"created_at"`
-	UpdatedAt          time.Time  `json:"updated_at"`
+	// For schedule "bursar": when Bursar's charge job looks at it next (the period's end, a retry of a failed
+	// charge, the end of one cancelling; null when nothing is due) and the failed charges since the last paid one.
+	// Always null and 0 for schedule "gateway".
+	NextChargeAt *time.Time `json:"next_charge_at"`
+	Retries      int        `json:"retries"`
+	CreatedAt    time.Time  `json:"created_at"`
+	UpdatedAt    time.Time  `json:"updated_at"`
 }
 
 // SubscriptionCharge is one charge the gateway made for a subscription; a paid one completed an order (its payment
@@ -76,15 +84,30 @@ type SubscriptionDetail struct {
 	Timeline   []Line               `json:"timeline"`
 }
 
-// SubscriptionOf is sub in the API.
-func SubscriptionOf(sub subscription.Subscription) Subscription {
-	return Subscription{ID: sub.ID, Number: sub.Number, Status: string(sub.Status), ContactID: sub.ContactID,
+// The schedules of a subscription: who charges it each period.
+const (
+	ScheduleGateway = "gateway" // the gateway charges on its own schedule (Stripe, PayPal)
+	ScheduleBursar  = "bursar"  // Bursar charges the card the gateway saved (WayForPay, Fondy)
+)
+
+// SubscriptionOf is sub in the API; own says whether Bursar charges it on its own schedule
+// (subscription.OwnSchedule of its payment system).
+func SubscriptionOf(sub subscription.Subscription, own bool) Subscription {
+	next, retry := sub.Upcoming(own)
+	if next == nil {
+		next = retry
+	}
+	schedule := ScheduleGateway
+	if own {
+		schedule = ScheduleBursar
+	}
+	return Subscription{Schedule: schedule, NextChargeAt: UTCPtr(sub.NextChargeAt), Retries: sub.Retries, ID: sub.ID, Number: sub.Number, Status: string(sub.Status), ContactID: sub.ContactID,
 		OfferID: sub.OfferID, OfferTitle: sub.OfferTitle, PaymentSystemID: sub.PaymentSystemID,
 		Price: MoneyOf(sub.Price), Interval: sub.Interval, IntervalCount: sub.IntervalCount, TrialDays: sub.TrialDays,
 		MaxCharges: sub.MaxCharges, GraceDays: sub.GraceDays, Charges: sub.Charges, Language: sub.Language,
 		GatewayRef: sub.GatewayRef, CustomerRef: sub.CustomerRef, CurrentPeriodStart: UTCPtr(sub.CurrentPeriodStart),
 		CurrentPeriodEnd: UTCPtr(sub.CurrentPeriodEnd), TrialEnd: UTCPtr(sub.TrialEnd),
-		NextCharge: UTCPtr(sub.NextCharge()), PaidThrough: UTCPtr(sub.PaidThrough),
+		NextCharge: UTCPtr(next), PaidThrough: UTCPtr(sub.PaidThrough),
 		AccessUntil: UTCPtr(sub.AccessUntil()), CancelAtPeriodEnd: sub.CancelAtPeriodEnd,
 		CancelledAt: UTCPtr(sub.CancelledAt), EndedAt: UTCPtr(sub.EndedAt), UpdateURL: sub.UpdateURL,
 		CreatedAt: sub.CreatedAt.UTC(), UpdatedAt: sub.UpdatedAt.UTC()}
@@ -97,9 +120,9 @@ func SubscriptionChargeOf(c subscription.Charge) SubscriptionCharge {
 		ChargedAt: c.ChargedAt.UTC()}
 }
 
-// SubscriptionDetailOf is d in the API.
-func SubscriptionDetailOf(d subscription.Detail) SubscriptionDetail {
-	out := SubscriptionDetail{Subscription: SubscriptionOf(d.Subscription),
+// SubscriptionDetailOf is d in the API; own as SubscriptionOf's.
+func SubscriptionDetailOf(d subscription.Detail, own bool) SubscriptionDetail {
+	out := SubscriptionDetail{Subscription: SubscriptionOf(d.Subscription, own),
 		ChargeList: make([]SubscriptionCharge, 0, len(d.ChargeList)), Timeline: make([]Line, 0, len(d.Events))}
 	for _, c := range d.ChargeList {
 		out.ChargeList = append(out.ChargeList, SubscriptionChargeOf(c))

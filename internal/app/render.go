@@ -12,4 +12,5 @@ func fillRenderer(v *apiview.Renderer, s Services) {
 	v.Links = s.PaymentLinks
 	v.Billing = s.Billing
 	v.Subscriptions = s.Subscriptions
+	v.Systems = s.PaymentSystems
 }

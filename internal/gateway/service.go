@@ -13,6 +13,7 @@ import (
 
 	"github.com/bursar/bursar/internal/audit"
 	"github.com/bursar/bursar/internal/check"
+	"github.com/bursar/bursar/internal/db"
 	"github.com/bursar/bursar/internal/gateway/gatewayq"
 	"github.com/bursar/bursar/internal/secret"
 )
@@ -65,6 +66,16 @@ func (s *Service) Systems(ctx context.Context, ids []int64) ([]System, error) {
 // Get returns the payment system id.
 func (s *Service) Get(ctx context.Context, id int64) (System, error) {
 	row, err := s.store.get(ctx, s.db, id, false)
+	if err != nil {
+		return System{}, err
+	}
+	return fromRow(row)
+}
+
+// GetTx is Get inside the caller's transaction tx (internal/apiview renders a subscription.* event's object with
+// its payment system's schedule inside the emitting transaction).
+func (s *Service) GetTx(ctx context.Context, tx db.DBTX, id int64) (System, error) {
+	row, err := s.store.get(ctx, tx, id, false)
 	if err != nil {
 		return System{}, err
 	}
@@ -276,6 +287,26 @@ func (s *Service) NotRecurring(ctx context.Context, ids []int64) ([]string, erro
 			return nil, err
 		}
 		if !sys.Can(Recurring) {
+			names = append(names, sys.Name)
+		}
+	}
+	return names, nil
+}
+
+// NoTrial returns the names of the payment systems among ids whose type cannot start a free trial (SavedCards: the
+// first payment, on the gateway's page, saves the card), in the order of ids; unknown ids are left out
+// (offer.PayerEmails).
+func (s *Service) NoTrial(ctx context.Context, ids []int64) ([]string, error) {
+	var names []string
+	for _, id := range ids {
+		sys, err := s.Get(ctx, id)
+		if errors.Is(err, check.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if sys.Can(SavedCards) {
 			names = append(names, sys.Name)
 		}
 	}

@@ -46,6 +46,14 @@ const (
 	SubDate           Key = "sub_date"
 	SubNumber         Key = "sub_number"
 	SubAlready        Key = "sub_already"
+	// Subscriptions Bursar charges on its own schedule (WayForPay, Fondy): the payer pays a failed charge on the
+	// gateway's page.
+	SubPastDuePay Key = "sub_past_due_pay"
+	SubPayNow     Key = "sub_pay_now"
+	SubPayNowHint Key = "sub_pay_now_hint"
+	SubRetryOn    Key = "sub_retry_on" // %s: date
+	SubNothingDue Key = "sub_nothing_due"
+	SubPayBusy    Key = "sub_pay_busy"
 )
 
 var subscriptionKeys = []Key{PerDay, SubTrial, SubCharges, SubUntilCancelled, SubCancelAnyTime, SubscribeWith, Subscribe,
@@ -53,7 +61,8 @@ var subscriptionKeys = []Key{PerDay, SubTrial, SubCharges, SubUntilCancelled, Su
 	SubTrialing, SubActive, SubPastDue, SubPaused, SubCancelled, SubEnded, SubNextCharge, SubAccessUntil, SubEndsOn,
 	SubPastCharges, SubNoCharges, SubChargePaid, SubChargeFailed, SubCancelAtEnd, SubCancelHint, SubKeep,
 	SubChangeCard, SubPastDueBanner, SubUpdatePayment, SubCancelledFlash, SubKeptFlash, SubNotLive, SubNotSupported,
-	SubProviderTitle, SubPortalDown, SubActionDown, SubDate, SubNumber, SubAlready}
+	SubProviderTitle, SubPortalDown, SubActionDown, SubDate, SubNumber, SubAlready, SubPastDuePay, SubPayNow,
+	SubPayNowHint, SubRetryOn, SubNothingDue, SubPayBusy}
 
 var subscriptionTexts = map[string]map[Key]string{
 	"en": {
@@ -83,6 +92,12 @@ var subscriptionTexts = map[string]map[Key]string{
 		SubDate:           "Date",
 		SubNumber:         "Subscription",
 		SubAlready:        "You are subscribed to this offer already: here it is.",
+		SubPastDuePay:     "Your last payment did not go through. Pay the charge due to keep your access.",
+		SubPayNow:         "Pay now",
+		SubPayNowHint:     "You pay on the payment provider's page, with the same card or another one; the card you pay with is charged from then on.",
+		SubRetryOn:        "We will try your card again on %s.",
+		SubNothingDue:     "There is nothing to pay now: your subscription is up to date.",
+		SubPayBusy:        "A payment of this subscription is being made right now; try again in a few minutes.",
 	},
 	"es": {
 		PerDay: "al día", SubTrial: "Prueba gratuita: %d días antes del primer cobro.", SubCharges: "Número de cobros: %d; después termina.",
@@ -111,6 +126,12 @@ var subscriptionTexts = map[string]map[Key]string{
 		SubDate:           "Fecha",
 		SubNumber:         "Suscripción",
 		SubAlready:        "Ya estás suscrito a esta oferta: aquí la tienes.",
+		SubPastDuePay:     "Tu último pago no se pudo cobrar. Paga el cobro pendiente para conservar el acceso.",
+		SubPayNow:         "Pagar ahora",
+		SubPayNowHint:     "Pagas en la página del proveedor de pagos, con la misma tarjeta u otra; a partir de entonces se cobra la tarjeta con la que pagues.",
+		SubRetryOn:        "Volveremos a intentar el cobro en tu tarjeta el %s.",
+		SubNothingDue:     "No hay nada que pagar ahora: tu suscripción está al día.",
+		SubPayBusy:        "Ahora mismo se está haciendo un pago de esta suscripción; inténtalo de nuevo en unos minutos.",
 	},
 	"fr": {
 		PerDay: "par jour", SubTrial: "Essai gratuit : %d jours avant le premier prélèvement.",
@@ -142,6 +163,12 @@ var subscriptionTexts = map[string]map[Key]string{
 		SubDate:           "Date",
 		SubNumber:         "Abonnement",
 		SubAlready:        "Vous êtes déjà abonné à cette offre : la voici.",
+		SubPastDuePay:     "Votre dernier paiement n’est pas passé. Réglez le montant dû pour garder votre accès.",
+		SubPayNow:         "Payer maintenant",
+		SubPayNowHint:     "Vous payez sur la page du prestataire de paiement, avec la même carte ou une autre ; la carte utilisée sera prélevée ensuite.",
+		SubRetryOn:        "Nous réessaierons de prélever votre carte le %s.",
+		SubNothingDue:     "Il n’y a rien à payer pour le moment : votre abonnement est à jour.",
+		SubPayBusy:        "Un paiement de cet abonnement est en cours ; réessayez dans quelques minutes.",
 	},
 	"ru": {
 		PerDay: "в день", SubTrial: "Бесплатный пробный период: %d дн. до первого списания.",
@@ -173,6 +200,12 @@ var subscriptionTexts = map[string]map[Key]string{
 		SubDate:           "Дата",
 		SubNumber:         "Подписка",
 		SubAlready:        "Вы уже подписаны на это предложение — вот подписка.",
+		SubPastDuePay:     "Последний платёж не прошёл. Оплатите задолженность, чтобы сохранить доступ.",
+		SubPayNow:         "Оплатить сейчас",
+		SubPayNowHint:     "Оплата проходит на странице платёжного сервиса — той же картой или другой; дальше списания будут с карты, которой вы оплатите.",
+		SubRetryOn:        "Мы снова попробуем списать оплату с вашей карты %s.",
+		SubNothingDue:     "Сейчас платить нечего: подписка оплачена.",
+		SubPayBusy:        "Прямо сейчас по этой подписке проходит платёж; попробуйте ещё раз через несколько минут.",
 	},
 	"uk": {
 		PerDay: "на день", SubTrial: "Безкоштовний пробний період: %d дн. до першого списання.",
@@ -204,6 +237,12 @@ var subscriptionTexts = map[string]map[Key]string{
 		SubDate:           "Дата",
 		SubNumber:         "Підписка",
 		SubAlready:        "Ви вже підписані на цю пропозицію — ось підписка.",
+		SubPastDuePay:     "Останній платіж не пройшов. Сплатіть заборгованість, щоб зберегти доступ.",
+		SubPayNow:         "Сплатити зараз",
+		SubPayNowHint:     "Оплата відбувається на сторінці платіжного сервісу — тією ж карткою або іншою; далі списання будуть з картки, якою ви сплатите.",
+		SubRetryOn:        "Ми знову спробуємо списати оплату з вашої картки %s.",
+		SubNothingDue:     "Зараз сплачувати нічого: підписку оплачено.",
+		SubPayBusy:        "Саме зараз за цією підпискою проходить платіж; спробуйте ще раз за кілька хвилин.",
 	},
 }
 

@@ -12,13 +12,16 @@ import (
 	"github.com/bursar/bursar/internal/offer"
 )
 
-// anyPayerEmail says every payment system reports the payer's e-mail and charges a saved card on schedule (the
-// rules themselves are tested through the real payment systems: TestOfferRecurringPublishGuard, internal/server).
+// anyPayerEmail says every payment system reports the payer's e-mail, charges a saved card on schedule and can
+// start a free trial (the rules themselves are tested through the real payment systems:
+// TestOfferRecurringPublishGuard, internal/server).
 type anyPayerEmail struct{}
 
 func (anyPayerEmail) ReportPayerEmail(context.Context, []int64) (bool, error) { return true, nil }
 
 func (anyPayerEmail) NotRecurring(context.Context, []int64) ([]string, error) { return nil, nil }
+
+func (anyPayerEmail) NoTrial(context.Context, []int64) ([]string, error) { return nil, nil }
 
 // mustService is offer.NewService on pool with anyPayerEmail.
 func mustService(t *testing.T, pool *pgxpool.Pool) *offer.Service {

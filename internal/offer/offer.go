@@ -61,12 +61,17 @@ type Service struct {
 
 // PayerEmails tells what an offer's payment systems can do (internal/gateway implements it): whether any reports the
 // payer's e-mail, so that the offer may be paid without signing in; which cannot charge a saved card on schedule,
-// so that a recurring offer is not sold through them.
+// so that a recurring offer is not sold through them; which cannot start a free trial, so that a recurring offer
+// with one is not sold through them.
 type PayerEmails interface {
 	ReportPayerEmail(ctx context.Context, ids []int64) (bool, error)
 	// NotRecurring returns the names of the payment systems among ids whose type cannot charge a saved card on
 	// schedule (gateway.Recurring), in the order of ids; unknown ids are left out.
 	NotRecurring(ctx context.Context, ids []int64) ([]string, error)
+	// NoTrial returns the names of the payment systems among ids whose type cannot start a free trial (the first
+	// payment on the gateway's page saves the card: gateway.SavedCards), in the order of ids; unknown ids are left
+	// out.
+	NoTrial(ctx context.Context, ids []int64) ([]string, error)
 }
 
 // NewService returns a Service on pool, or an error naming what is missing. payer makes Create and Update refuse
@@ -101,20 +106,32 @@ func (s *Service) checkGuest(ctx context.Context, in Input, e check.Errors) erro
 }
 
 // RecurringSystemsHint names the payment system types that can sell a recurring offer.
-const RecurringSystemsHint = "Stripe or PayPal"
+const RecurringSystemsHint = "Stripe, PayPal, WayForPay or Fondy"
 
 // NotRecurringMessage says why the payment systems named cannot sell a recurring offer, and what to do instead.
 func NotRecurringMessage(names ...string) string {
-	name := strings.Join(names, ", ")
+	return joinNames(names) + " cannot charge a saved card on schedule here: sell this programme as tuition " +
+		"(receipts with payment links) instead"
+}
+
+// NoTrialMessage says why the payment systems named cannot sell a recurring offer with a free trial (their first
+// payment, on the gateway's page, is what saves the card), and what to do instead.
+func NoTrialMessage(names ...string) string {
+	return joinNames(names) + " cannot start a free trial: the first payment saves the payer's card; set no trial, " +
+		"or sell through Stripe or PayPal"
+}
+
+// joinNames lists names for a message: "A", "A and B", "A, B and C".
+func joinNames(names []string) string {
 	if n := len(names); n > 1 {
-		name = strings.Join(names[:n-1], ", ") + " and " + names[n-1]
+		return strings.Join(names[:n-1], ", ") + " and " + names[n-1]
 	}
-	return name + " cannot charge a saved card on schedule here: sell this programme as tuition (receipts with " +
-		"payment links) instead"
+	return strings.Join(names, ", ")
 }
 
 // checkRecurring adds the field errors of a recurring offer sold through payment systems that cannot charge a saved
-// card on schedule, and of a published one with no payment system at all.
+// card on schedule, of one with a free trial sold through systems whose first payment saves the card (no trial
+// possible), and of a published one with no payment system at all.
 func (s *Service) checkRecurring(ctx context.Context, in Input, e check.Errors) error {
 	if in.Kind != Recurring {
 		return nil
@@ -135,6 +152,15 @@ func (s *Service) checkRecurring(ctx context.Context, in Input, e check.Errors) 
 	}
 	if len(names) > 0 {
 		e.Add("payment_system_ids", NotRecurringMessage(names...))
+	}
+	if in.TrialDays <= 0 {
+		return nil
+	}
+	if names, err = s.payer.NoTrial(ctx, in.PaymentSystemIDs); err != nil {
+		return err
+	}
+	if len(names) > 0 {
+		e.Add("trial_days", NoTrialMessage(names...))
 	}
 	return nil
 }

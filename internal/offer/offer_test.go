@@ -365,9 +365,9 @@ func TestOfferListKeyset(t *testing.T) {
 }
 
 // TestOfferRecurringPublishGuard: a recurring offer is sold only through payment systems that charge a saved card
-// on schedule (the real gateway service tells): with Stripe it publishes; with WayForPay (or a manual system) it is
-// refused with the reason and what to do instead, even as a draft; a published one needs such a system; nothing is
-// written by a refusal.
+// on schedule (the real gateway service tells): with Stripe it publishes; with WayForPay or Fondy too, but with no
+// free trial (their first payment saves the card); with Redsys (or a manual system) it is refused with the reason
+// and what to do instead, even as a draft; a published one needs such a system; nothing is written by a refusal.
 func TestOfferRecurringPublishGuard(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
@@ -384,7 +384,8 @@ func TestOfferRecurringPublishGuard(t *testing.T) {
 		return id
 	}
 	stripe, paypal := system(gateway.TypeStripe, "Stripe"), system(gateway.TypePayPal, "PayPal")
-	wfp := system(gateway.TypeWayForPay, "WayForPay")
+	wfp, fondy := system(gateway.TypeWayForPay, "WayForPay"), system(gateway.TypeFondy, "Fondy")
+	redsys := system(gateway.TypeRedsys, "Redsys")
 	monthly := func(title string, systems ...int64) offer.Input {
 		in := f.input(title)
 		in.Kind, in.Interval, in.IntervalCount, in.TrialDays, in.MaxCharges = offer.Recurring, offer.IntervalMonth, 3, 14, 4
@@ -405,10 +406,22 @@ func TestOfferRecurringPublishGuard(t *testing.T) {
 			t.Fatalf("read back %+v, %v", got.Input, err)
 		}
 	})
+	t.Run("SavedCardsWithoutTrialPublish", func(t *testing.T) {
+		in := monthly("Spanish A1 by WayForPay", wfp, fondy, stripe)
+		in.TrialDays, in.Status = 0, offer.StatusPublished
+		o, err := s.Create(f.ctx, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.Offer(f.ctx, o.ID); err != nil || got.Status != offer.StatusPublished || len(got.PaymentSystemIDs) != 3 {
+			t.Fatalf("read back %+v, %v", got.Input, err)
+		}
+	})
 	offers, audits := f.count(t, "offers"), f.count(t, "audit_log")
-	t.Run("WayForPayRefused", func(t *testing.T) {
-		for _, systems := range [][]int64{{wfp}, {stripe, wfp}, {f.ps, stripe}} {
-			in := monthly("Spanish A1 by WayForPay", systems...)
+	t.Run("RedsysRefused", func(t *testing.T) {
+		for _, systems := range [][]int64{{redsys}, {stripe, redsys}, {f.ps, stripe}} {
+			in := monthly("Spanish A1 by Redsys", systems...)
+			in.TrialDays = 0
 			_, err := s.Create(f.ctx, in)
 			wantField(t, err, "payment_system_ids")
 			e, _ := check.AsErrors(err)
@@ -417,9 +430,32 @@ func TestOfferRecurringPublishGuard(t *testing.T) {
 				t.Fatalf("systems %v: message %q", systems, e["payment_system_ids"])
 			}
 		}
-		_, err := s.Create(f.ctx, monthly("Spanish A1 by WayForPay", wfp))
-		if e, _ := check.AsErrors(err); e["payment_system_ids"] != offer.NotRecurringMessage("WayForPay") {
+		_, err := s.Create(f.ctx, monthly("Spanish A1 by Redsys", redsys))
+		if e, _ := check.AsErrors(err); e["payment_system_ids"] != offer.NotRecurringMessage("Redsys") {
 			t.Fatalf("message %q", e["payment_system_ids"])
+		}
+	})
+	t.Run("TrialThroughSavedCardsRefused", func(t *testing.T) {
+		tests := []struct {
+			name    string
+			systems []int64
+			want    string
+		}{
+			{"WayForPay", []int64{wfp}, "WayForPay cannot start a free trial: the first payment saves the payer's " +
+				"card; set no trial, or sell through Stripe or PayPal"},
+			{"WithStripe", []int64{stripe, fondy, wfp}, offer.NoTrialMessage("Fondy", "WayForPay")},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				_, err := s.Create(f.ctx, monthly("Spanish A1 with a trial", tt.systems...))
+				e, _ := check.AsErrors(err)
+				if e["trial_days"] != tt.want || len(e) != 1 {
+					t.Fatalf("errors %v, want trial_days %q alone", err, tt.want)
+				}
+			})
+		}
+		if got := offer.NoTrialMessage("Fondy", "WayForPay"); !strings.HasPrefix(got, "Fondy and WayForPay cannot") {
+			t.Errorf("two names: %q", got)
 		}
 	})
 	t.Run("PublishedNeedsASystem", func(t *testing.T) {
@@ -428,21 +464,24 @@ func TestOfferRecurringPublishGuard(t *testing.T) {
 		_, err := s.Create(f.ctx, in)
 		wantField(t, err, "payment_system_ids")
 	})
-	t.Run("EditToWayForPayRefused", func(t *testing.T) {
+	t.Run("EditRefused", func(t *testing.T) {
 		o, err := s.Create(f.ctx, monthly("Spanish A1 monthly", stripe))
 		if err != nil {
 			t.Fatal(err)
 		}
 		offers++
 		audits++
-		_, err = s.Update(f.ctx, o.ID, func(in *offer.Input) { in.PaymentSystemIDs = []int64{wfp} })
+		_, err = s.Update(f.ctx, o.ID, func(in *offer.Input) { in.PaymentSystemIDs = []int64{redsys} })
 		wantField(t, err, "payment_system_ids")
+		// Adding WayForPay to an offer with a trial is refused on the trial.
+		_, err = s.Update(f.ctx, o.ID, func(in *offer.Input) { in.PaymentSystemIDs = append(in.PaymentSystemIDs, wfp) })
+		wantField(t, err, "trial_days")
 		if got, _ := s.Offer(f.ctx, o.ID); len(got.PaymentSystemIDs) != 1 || got.PaymentSystemIDs[0] != stripe {
 			t.Fatalf("systems after a refused edit: %v", got.PaymentSystemIDs)
 		}
-		// The same programme as tuition, billed by receipts, is sold through WayForPay.
+		// The same programme as tuition, billed by receipts, is sold through Redsys.
 		if _, err = s.Update(f.ctx, o.ID, func(in *offer.Input) {
-			in.Kind, in.PaymentSystemIDs, in.Status = offer.Tuition, []int64{wfp}, offer.StatusPublished
+			in.Kind, in.PaymentSystemIDs, in.Status = offer.Tuition, []int64{redsys}, offer.StatusPublished
 		}); err != nil {
 			t.Fatalf("as tuition: %v", err)
 		}

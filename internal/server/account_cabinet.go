@@ -96,7 +96,12 @@ func (s *Server) accountCabinet(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, d := range subs {
 		// The short list; the subscriptions page has the dates, the charges and the actions.
-		v.Subscriptions = append(v.Subscriptions, cabinetSubscriptionView(d, lang, time.UTC, nil))
+		own, err := s.ownSchedule(ctx, d.PaymentSystemID)
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		v.Subscriptions = append(v.Subscriptions, cabinetSubscriptionView(d, lang, time.UTC, nil, own))
 	}
 	if err := s.cabinetBilling(ctx, bill, st.ContactID, lang, &v); err != nil {
 		s.serverError(w, r, err)

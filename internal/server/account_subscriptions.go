@@ -1,7 +1,9 @@
 package server
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -17,9 +19,11 @@ import (
 
 // The student's subscriptions in the cabinet (issue 15, self-service): the list with the next charge and the past
 // charges, cancel at the period's end and its undo (subscription.Service.Act with the student as the payer: another
-// payer's subscription is not found), and the gateway's page to change the card (Service.ManageURL). The gateway not
-// answering is a retry page (503) that posts the same action again. The forms are plain POST forms, protected like
-// every student form by the router's cross-origin protection.
+// payer's subscription is not found), and the gateway's page to change the card (Service.ManageURL). A subscription
+// Bursar charges on its own schedule (subscription.OwnSchedule: WayForPay, Fondy) has no card page; when past due,
+// its payer pays the charge due on the gateway's page instead (Service.PayNow), with another card if they like. The
+// gateway not answering is a retry page (503) that posts the same action again. The forms are plain POST forms,
+// protected like every student form by the router's cross-origin protection.
 
 const subscriptionsPath = "/account/subscriptions"
 
@@ -35,9 +39,20 @@ func subscriptionStatusText(lang string, st subscription.Status) string {
 	return i18n.T(lang, k)
 }
 
+// ownSchedule reports whether Bursar charges the subscriptions of payment system id on its own schedule
+// (subscription.OwnSchedule).
+func (s *Server) ownSchedule(ctx context.Context, id int64) (bool, error) {
+	sys, err := s.systems.Get(ctx, id)
+	if err != nil {
+		return false, fmt.Errorf("payment system of a subscription: %w", err)
+	}
+	return subscription.OwnSchedule(sys), nil
+}
+
 // cabinetSubscriptionView is d as the cabinet shows it in lang; orders maps the student's order ids to their
-// numbers, for the charges' links.
-func cabinetSubscriptionView(d subscription.Detail, lang string, loc *time.Location, orders map[int64]string) public.CabinetSubscription {
+// numbers, for the charges' links. own: Bursar charges it on its own schedule (no card page; Pay now when past due).
+func cabinetSubscriptionView(d subscription.Detail, lang string, loc *time.Location, orders map[int64]string,
+	own bool) public.CabinetSubscription {
 	date := func(t *time.Time) string {
 		if t == nil {
 			return ""
@@ -45,11 +60,15 @@ func cabinetSubscriptionView(d subscription.Detail, lang string, loc *time.Locat
 		return i18n.LongDate(lang, t.In(loc))
 	}
 	id := strconv.FormatInt(d.ID, 10)
+	next, retry := d.Upcoming(own)
 	v := public.CabinetSubscription{ID: id, Number: d.Number, Offer: d.OfferTitle,
 		Status: subscriptionStatusText(lang, d.Status), State: string(d.Status),
 		Price:      d.Price.Format(lang) + " " + recurringPeriod(lang, d.Interval, d.IntervalCount),
-		NextCharge: date(d.NextCharge()), AccessUntil: date(d.AccessUntil()),
-		PastDue: d.Status == subscription.StatusPastDue, UpdateURL: d.UpdateURL}
+		NextCharge: date(next), AccessUntil: date(d.AccessUntil()),
+		PastDue: d.Status == subscription.StatusPastDue, UpdateURL: d.UpdateURL, OwnSchedule: own}
+	if retry != nil {
+		v.RetryOn = i18n.F(lang, i18n.SubRetryOn, date(retry))
+	}
 	live := d.Status.Live()
 	if live && d.CancelAtPeriodEnd && d.CurrentPeriodEnd != nil {
 		v.EndsOn = i18n.F(lang, i18n.SubEndsOn, date(d.CurrentPeriodEnd))
@@ -61,7 +80,16 @@ func cabinetSubscriptionView(d subscription.Detail, lang string, loc *time.Locat
 		} else {
 			v.CancelURL = base + "/cancel"
 		}
-		v.CardURL = base + "/card"
+		if !own {
+			v.CardURL = base + "/card"
+		}
+	}
+	if own {
+		// The past-due e-mail's link leads here: the page is where such a payer pays.
+		v.UpdateURL = ""
+		if v.PastDue {
+			v.PayURL = base + "/pay"
+		}
 	}
 	for _, c := range d.ChargeList {
 		ch := public.CabinetCharge{Date: i18n.LongDate(lang, c.ChargedAt.In(loc)), Amount: c.Amount.Format(lang),
@@ -117,7 +145,12 @@ func (s *Server) accountSubscriptions(w http.ResponseWriter, r *http.Request) {
 	v := public.Subscriptions{Lang: lang, Student: public.Student{Email: st.Email},
 		Flash: s.sessions.PopString(ctx, sessionFlash)}
 	for _, d := range subs {
-		v.Subscriptions = append(v.Subscriptions, cabinetSubscriptionView(d, lang, loc, orders))
+		own, err := s.ownSchedule(ctx, d.PaymentSystemID)
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		v.Subscriptions = append(v.Subscriptions, cabinetSubscriptionView(d, lang, loc, orders, own))
 	}
 	for _, l := range i18n.Languages {
 		v.Languages = append(v.Languages, public.LangLink{Lang: l, Name: cabinetLanguages[l],
@@ -187,6 +220,37 @@ func (s *Server) accountSubscriptionCard(w http.ResponseWriter, r *http.Request)
 		return
 	}
 	s.subscriptionFailed(w, r, st, lang, err, i18n.SubPortalDown)
+}
+
+// accountSubscriptionPay is POST /account/subscriptions/{id}/pay: the gateway's page where the payer of a past-due
+// subscription Bursar charges on its own schedule pays the charge due (subscription.Service.PayNow), by a redirect
+// or the gateway's form; back to the subscriptions page either way. Nothing due (paid meanwhile, or a subscription
+// the gateway schedules), or a charge being made right now, is said on the list.
+func (s *Server) accountSubscriptionPay(w http.ResponseWriter, r *http.Request) {
+	st, id, lang, ok := s.subscriptionActor(w, r)
+	if !ok {
+		return
+	}
+	back := s.cfg.BaseURL + subscriptionsPath + "?lang=" + lang
+	red, err := s.subscriptions.PayNow(studentActor(r.Context(), st.Email), id, st.ContactID, back, back)
+	switch {
+	case err == nil && red.Form != nil:
+		s.render(w, r, http.StatusOK, public.GatewayFormPage(public.GatewayForm{Lang: lang, Action: red.Form.Action,
+			Fields: red.Form.Fields}))
+	case err == nil && red.URL != "":
+		http.Redirect(w, r, red.URL, http.StatusSeeOther)
+	case err == nil:
+		s.subscriptionFailed(w, r, st, lang, errors.New("pay now: the gateway gave no page"), i18n.SubPortalDown)
+	case errors.Is(err, subscription.ErrNothingDue):
+		msg := i18n.SubNothingDue
+		if _, busy := check.AsState(err); busy {
+			msg = i18n.SubPayBusy // the charge job is charging the card right now
+		}
+		s.flash(r, i18n.T(lang, msg))
+		http.Redirect(w, r, subscriptionsPath+"?lang="+lang, http.StatusSeeOther)
+	default:
+		s.subscriptionFailed(w, r, st, lang, err, i18n.SubPortalDown)
+	}
 }
 
 // subscriptionFailed answers a subscription action that failed: another payer's (or no) subscription is not found;

@@ -210,6 +210,9 @@ func (s *Server) renderOfferForm(w http.ResponseWriter, r *http.Request, status 
 			label += " — disabled"
 		}
 		note := "charges a saved card on schedule"
+		if ps.Can(gateway.SavedCards) {
+			note = "saves the card at the first payment for Bursar to charge on schedule: no free trial"
+		}
 		if !ps.Can(gateway.Recurring) {
 			note = "cannot charge a saved card on schedule: sell recurring programmes through it as tuition (receipts by link)"
 		}

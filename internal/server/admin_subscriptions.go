@@ -174,27 +174,30 @@ func (s *Server) subscriptionRows(ctx context.Context, subs []subscription.Subsc
 	if err := names.load(ids); err != nil {
 		return nil, err
 	}
-	systems := map[int64]string{}
+	systems := map[int64]gateway.System{}
 	rows := make([]admin.SubscriptionRow, 0, len(subs))
 	for _, sub := range subs {
-		if _, ok := systems[sub.PaymentSystemID]; !ok {
-			systems[sub.PaymentSystemID] = s.systemName(ctx, sub.PaymentSystemID)
+		sys, ok := systems[sub.PaymentSystemID]
+		if !ok {
+			sys = s.subscriptionSystem(ctx, sub.PaymentSystemID)
+			systems[sub.PaymentSystemID] = sys
 		}
+		next, _ := sub.Upcoming(subscription.OwnSchedule(sys))
 		rows = append(rows, admin.SubscriptionRow{ID: sub.ID, Number: sub.Number, Status: string(sub.Status),
 			ContactID: sub.ContactID, Contact: names.of(sub.ContactID), OfferID: sub.OfferID, Offer: sub.OfferTitle,
-			System: systems[sub.PaymentSystemID], Price: subscriptionPrice(sub),
-			NextCharge: dateOrNone(sub.NextCharge()), AccessUntil: dateOrNone(sub.AccessUntil()),
+			System: sys.Name, Price: subscriptionPrice(sub),
+			NextCharge: dateOrNone(next), AccessUntil: dateOrNone(sub.AccessUntil()),
 			Cancelling: sub.CancelAtPeriodEnd && sub.Status.Live()})
 	}
 	return rows, nil
 }
 
-// systemName is payment system id's name, or "payment system #id" when it cannot be read.
-func (s *Server) systemName(ctx context.Context, id int64) string {
+// subscriptionSystem is payment system id, or one named "payment system #id" of no type when it cannot be read.
+func (s *Server) subscriptionSystem(ctx context.Context, id int64) gateway.System {
 	if sys, err := s.systems.Get(ctx, id); err == nil {
-		return sys.Name
+		return sys
 	}
-	return "payment system #" + itoa(id)
+	return gateway.System{ID: id, Name: "payment system #" + itoa(id)}
 }
 
 // subscriptionPrice is what a subscription costs, in words: "€49.00 per month".
@@ -298,20 +301,21 @@ func (s *Server) subscriptionView(r *http.Request, id int64) (admin.Subscription
 	}
 	st := sub.Status
 	live := st.Live()
-	sys, err := s.systems.Get(ctx, sub.PaymentSystemID)
-	if err != nil {
-		sys = gateway.System{ID: sub.PaymentSystemID, Name: "payment system #" + itoa(sub.PaymentSystemID)}
-	}
+	sys := s.subscriptionSystem(ctx, sub.PaymentSystemID)
+	own := subscription.OwnSchedule(sys)
+	next, retry := sub.Upcoming(own)
 	v := admin.SubscriptionView{Page: s.adminPage(r, "Subscription "+sub.Number, "subscriptions"), ID: sub.ID,
 		Number: sub.Number, Status: string(st), Contact: payer, OfferID: sub.OfferID, Offer: sub.OfferTitle,
 		SystemID: sub.PaymentSystemID, System: sys.Name, Unoffered: subscription.Unoffered(sys),
 		Price: subscriptionPrice(sub), GraceDays: sub.GraceDays, Language: sub.Language,
 		PeriodStart: dateOrNone(sub.CurrentPeriodStart), PeriodEnd: dateOrNone(sub.CurrentPeriodEnd),
-		TrialEnd: dateOrNone(sub.TrialEnd), NextCharge: dateOrNone(sub.NextCharge()),
+		TrialEnd: dateOrNone(sub.TrialEnd), NextCharge: dateOrNone(next),
 		PaidThrough: dateOrNone(sub.PaidThrough), AccessUntil: dateOrNone(sub.AccessUntil()),
 		CancelAtPeriodEnd: sub.CancelAtPeriodEnd, Cancelled: timeOrEmpty(sub.CancelledAt),
 		Ended: timeOrEmpty(sub.EndedAt), GatewayRef: sub.GatewayRef, CustomerRef: sub.CustomerRef,
 		CheckoutRef: sub.CheckoutRef, UpdateURL: sub.UpdateURL, Charges: sub.Charges,
+		OwnSchedule: own, Schedule: "Charged by " + sys.Name, CardSaved: sub.CardSaved, Retry: timeOrEmpty(retry),
+		Retries:   sub.Retries,
 		Created:   sub.CreatedAt.UTC().Format(timeFormat),
 		CanCancel: live,
 		CanCancelAtEnd: live && !sub.CancelAtPeriodEnd && st != subscription.StatusPaused &&
@@ -320,6 +324,9 @@ func (s *Server) subscriptionView(r *http.Request, id int64) (admin.Subscription
 		CanPause:      st == subscription.StatusActive || st == subscription.StatusTrialing,
 		CanResume:     st == subscription.StatusPaused,
 		Errors:        map[string]string{}}
+	if own {
+		v.Schedule = "Charged by Bursar on schedule (saved card)"
+	}
 	if sub.MaxCharges > 0 {
 		v.MaxCharges = strconv.Itoa(sub.MaxCharges)
 	}
@@ -385,7 +392,8 @@ func (s *Server) adminSubscriptionChangePlan(w http.ResponseWriter, r *http.Requ
 			return subscription.Action{}, "", check.Field("offer_id", "choose the offer to move to")
 		}
 		return subscription.Action{Kind: gateway.ActionChangePlan, OfferID: id},
-			"Plan changed; the payment system charges the prorated difference.", nil
+			"Plan changed: the payment system charges the prorated difference, or, when Bursar charges the saved " +
+				"card, the new price applies from the next charge.", nil
 	})
 }
 

@@ -48,7 +48,12 @@ func (s *Server) apiSubscriptions(w http.ResponseWriter, r *http.Request) {
 	}
 	out := List[apiview.Subscription]{Data: make([]apiview.Subscription, 0, len(page.Subscriptions))}
 	for _, sub := range page.Subscriptions {
-		out.Data = append(out.Data, apiview.SubscriptionOf(sub))
+		own, err := s.ownSchedule(r.Context(), sub.PaymentSystemID)
+		if err != nil {
+			s.apiError(w, r, err)
+			return
+		}
+		out.Data = append(out.Data, apiview.SubscriptionOf(sub, own))
 	}
 	if page.NextAfter != 0 {
 		out.NextCursor = encodeCursor(page.NextAfter)
@@ -81,7 +86,12 @@ func (s *Server) apiSubscriptionAnswer(w http.ResponseWriter, r *http.Request, i
 		s.apiError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, apiview.SubscriptionDetailOf(d))
+	own, err := s.ownSchedule(r.Context(), d.PaymentSystemID)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, apiview.SubscriptionDetailOf(d, own))
 }
 
 // subscriptionCancelIn is the optional body of POST /subscriptions/{id}/cancel.

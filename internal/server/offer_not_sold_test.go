@@ -27,8 +27,9 @@ func (a *testApp) systemOfType(typ, name string) int64 {
 }
 
 // TestOfferRecurringPublishGuard: the admin form and the API sell a recurring offer only through payment systems
-// that charge a saved card on schedule: with Stripe it is saved with its schedule and published; with WayForPay it
-// is refused with the reason and what to do instead, and nothing is written. The form says which systems can.
+// that charge a saved card on schedule: with Stripe it is saved with its schedule and published; with Redsys it is
+// refused with the reason and what to do instead, and nothing is written; with WayForPay it is sold without a free
+// trial, and one with a trial is refused on trial_days. The form says which systems can.
 func TestOfferRecurringPublishGuard(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t)
@@ -36,7 +37,8 @@ func TestOfferRecurringPublishGuard(t *testing.T) {
 	key := a.apiKey()
 	stripe := a.systemOfType(gateway.TypeStripe, "Cards")
 	wfp := a.systemOfType(gateway.TypeWayForPay, "WayForPay")
-	oneTime := a.offer(func(in *offer.Input) { in.Slug, in.PaymentSystemIDs = "once", []int64{wfp} })
+	redsys := a.systemOfType(gateway.TypeRedsys, "Redsys")
+	oneTime := a.offer(func(in *offer.Input) { in.Slug, in.PaymentSystemIDs = "once", []int64{redsys} })
 	product := itoa(oneTime.ProductIDs[0])
 	stored := func(id int64) (status, kind string) {
 		t.Helper()
@@ -45,11 +47,14 @@ func TestOfferRecurringPublishGuard(t *testing.T) {
 		}
 		return status, kind
 	}
-	wfpMessage := offer.NotRecurringMessage("WayForPay")
+	redsysMessage := offer.NotRecurringMessage("Redsys")
+	trialMessage := "WayForPay cannot start a free trial: the first payment saves the payer's card; set no trial, " +
+		"or sell through Stripe or PayPal"
 
 	t.Run("AdminFormSaysWhichSystems", func(t *testing.T) {
 		_, doc := a.get(c, "/admin/offers/new")
-		if !strings.Contains(doc.Find("[data-testid=kind-hint]").Text(), "only Stripe and PayPal") ||
+		if !strings.Contains(doc.Find("[data-testid=kind-hint]").Text(), "by Bursar through WayForPay or Fondy") ||
+			!strings.Contains(doc.Find("[data-testid=recurring-systems-hint]").Text(), "no free trial") ||
 			!strings.Contains(doc.Find("[data-testid=recurring-systems-hint]").Text(), "sell such a programme as tuition") {
 			t.Fatalf("hints %q / %q", doc.Find("[data-testid=kind-hint]").Text(), doc.Find("[data-testid=recurring-systems-hint]").Text())
 		}
@@ -59,8 +64,9 @@ func TestOfferRecurringPublishGuard(t *testing.T) {
 			notes[v] = l.Find("[data-testid=payment-system-recurring]").Text()
 		})
 		if !strings.Contains(notes[itoa(stripe)], "charges a saved card on schedule") ||
-			!strings.Contains(notes[itoa(wfp)], "cannot charge a saved card on schedule") ||
-			!strings.Contains(notes[itoa(wfp)], "tuition") {
+			!strings.Contains(notes[itoa(wfp)], "for Bursar to charge on schedule: no free trial") ||
+			!strings.Contains(notes[itoa(redsys)], "cannot charge a saved card on schedule") ||
+			!strings.Contains(notes[itoa(redsys)], "tuition") {
 			t.Fatalf("notes %q", notes)
 		}
 	})
@@ -76,23 +82,36 @@ func TestOfferRecurringPublishGuard(t *testing.T) {
 	}
 	offers, audits := a.count("SELECT count(*) FROM offers"), a.count("SELECT count(*) FROM audit_log")
 
-	t.Run("AdminWayForPayRefused", func(t *testing.T) {
-		f := form(stripe, wfp)
+	t.Run("AdminRedsysRefused", func(t *testing.T) {
+		f := form(stripe, redsys)
 		f.Set("form_token", a.formToken(c, "/admin/offers/new"))
 		res, doc := a.postFormDoc(c, "/admin/offers", f)
 		if res.StatusCode != http.StatusUnprocessableEntity ||
-			doc.Find("[data-testid=payment_system_ids-error]").Text() != wfpMessage {
+			doc.Find("[data-testid=payment_system_ids-error]").Text() != redsysMessage {
 			t.Fatalf("status %d, errors %q", res.StatusCode, doc.Find(".field-error").Text())
 		}
 		if v, _ := doc.Find("#interval_count").Attr("value"); v != "3" {
 			t.Errorf("interval count shown back as %q", v)
 		}
 	})
+	t.Run("AdminWayForPayTrialRefused", func(t *testing.T) {
+		f := form(stripe, wfp)
+		f.Set("form_token", a.formToken(c, "/admin/offers/new"))
+		res, doc := a.postFormDoc(c, "/admin/offers", f)
+		if res.StatusCode != http.StatusUnprocessableEntity ||
+			doc.Find("[data-testid=trial_days-error]").Text() != trialMessage ||
+			doc.Find("[data-testid=payment_system_ids-error]").Text() != "" {
+			t.Fatalf("status %d, errors %q", res.StatusCode, doc.Find(".field-error").Text())
+		}
+		if v, _ := doc.Find("#trial_days").Attr("value"); v != "14" {
+			t.Errorf("trial days shown back as %q", v)
+		}
+	})
 	t.Run("AdminEditPublishedToRecurring", func(t *testing.T) {
-		f := form(wfp)
+		f := form(redsys)
 		f.Set("slug", "once")
 		res, doc := a.postFormDoc(c, "/admin/offers/"+itoa(oneTime.ID), f)
-		if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(doc.Text(), wfpMessage) {
+		if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(doc.Text(), redsysMessage) {
 			t.Fatalf("status %d, errors %q", res.StatusCode, doc.Find(".field-error").Text())
 		}
 		if st, kind := stored(oneTime.ID); st != offer.StatusPublished || kind != offer.OneTime {
@@ -103,9 +122,16 @@ func TestOfferRecurringPublishGuard(t *testing.T) {
 		var p apiProblem
 		res, raw := a.api(key, "POST", "/api/v1/offers", map[string]any{"title": "Yearly", "amount": 4900,
 			"currency": "EUR", "product_ids": oneTime.ProductIDs, "status": "published", "kind": "recurring",
-			"interval": "year", "payment_system_ids": []int64{wfp}}, &p)
+			"interval": "year", "payment_system_ids": []int64{redsys}}, &p)
 		wantStatus(t, res, raw, http.StatusUnprocessableEntity)
-		if res.Header.Get("Content-Type") != "application/problem+json" || p.Errors["payment_system_ids"] != wfpMessage {
+		if res.Header.Get("Content-Type") != "application/problem+json" || p.Errors["payment_system_ids"] != redsysMessage {
+			t.Fatalf("problem %s", raw)
+		}
+		res, raw = a.api(key, "POST", "/api/v1/offers", map[string]any{"title": "Yearly", "amount": 4900,
+			"currency": "EUR", "product_ids": oneTime.ProductIDs, "status": "published", "kind": "recurring",
+			"interval": "year", "trial_days": 7, "payment_system_ids": []int64{wfp}}, &p)
+		wantStatus(t, res, raw, http.StatusUnprocessableEntity)
+		if p.Errors["trial_days"] != trialMessage {
 			t.Fatalf("problem %s", raw)
 		}
 		res, raw = a.api(key, "POST", "/api/v1/offers", map[string]any{"title": "Yearly", "amount": 4900,
@@ -121,7 +147,7 @@ func TestOfferRecurringPublishGuard(t *testing.T) {
 		res, raw := a.api(key, "PATCH", "/api/v1/offers/"+itoa(oneTime.ID), map[string]any{"kind": "recurring",
 			"interval": "week"}, &p)
 		wantStatus(t, res, raw, http.StatusUnprocessableEntity)
-		if p.Errors["payment_system_ids"] != wfpMessage {
+		if p.Errors["payment_system_ids"] != redsysMessage {
 			t.Fatalf("problem %s", raw)
 		}
 	})
@@ -170,6 +196,25 @@ func TestOfferRecurringPublishGuard(t *testing.T) {
 		if got["interval_count"] != float64(2) || got["trial_days"] != float64(7) || got["max_charges"] != float64(10) ||
 			got["grace_days"] != float64(3) || got["status"] != "published" {
 			t.Fatalf("created %s", raw)
+		}
+	})
+	t.Run("APIWayForPayWithoutTrialPublishes", func(t *testing.T) {
+		var got map[string]any
+		res, raw := a.api(key, "POST", "/api/v1/offers", map[string]any{"title": "Monthly by card", "amount": 900,
+			"currency": "UAH", "product_ids": oneTime.ProductIDs, "status": "published", "kind": "recurring",
+			"interval": "month", "payment_system_ids": []int64{wfp}}, &got)
+		wantStatus(t, res, raw, http.StatusCreated)
+		if got["trial_days"] != float64(0) || got["status"] != "published" {
+			t.Fatalf("created %s", raw)
+		}
+	})
+	t.Run("AdminWayForPayWithoutTrialSaves", func(t *testing.T) {
+		f := form(wfp)
+		f.Set("title", "Spanish A2 monthly")
+		f.Set("trial_days", "")
+		f.Set("form_token", a.formToken(c, "/admin/offers/new"))
+		if res := a.postForm(c, "/admin/offers", f); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("create: %d", res.StatusCode)
 		}
 	})
 }

@@ -72,6 +72,7 @@ func (s *Server) Handler() http.Handler {
 		r.Post("/account/subscriptions/{id}/cancel", s.accountSubscriptionCancel)
 		r.Post("/account/subscriptions/{id}/keep", s.accountSubscriptionKeep)
 		r.Post("/account/subscriptions/{id}/card", s.accountSubscriptionCard)
+		r.Post("/account/subscriptions/{id}/pay", s.accountSubscriptionPay)
 		r.Post("/account/orders/{number}/proofs", s.accountOrderProof)
 		r.Get("/account/receipts/{number}", s.accountReceipt)
 		r.Get("/account/receipts/{number}.pdf", s.accountReceiptPDF)

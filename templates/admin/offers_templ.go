@@ -792,7 +792,7 @@ func offerFormPage(v OfferForm) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 58, "<label for=\"kind\">How it is paid</label><p class=\"hint\" id=\"kind-hint\" data-testid=\"kind-hint\">Tuition and installment offers are sold by enrollment: the payer gets a receipt with a payment link for each period or part. Recurring offers are subscriptions: the payment system charges the payer's saved card each period by itself, so only Stripe and PayPal sell them.</p><select id=\"kind\" name=\"kind\" aria-describedby=\"kind-hint kind-error\" data-testid=\"offer-kind\"><option value=\"one_time\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 58, "<label for=\"kind\">How it is paid</label><p class=\"hint\" id=\"kind-hint\" data-testid=\"kind-hint\">Tuition and installment offers are sold by enrollment: the payer gets a receipt with a payment link for each period or part. Recurring offers are subscriptions: the payer's card, saved at the first payment, is charged each period (by Stripe or PayPal themselves, or by Bursar through WayForPay or Fondy), so only these four sell them.</p><select id=\"kind\" name=\"kind\" aria-describedby=\"kind-hint kind-error\" data-testid=\"offer-kind\"><option value=\"one_time\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -896,7 +896,7 @@ func offerFormPage(v OfferForm) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = hintedNumberInput("trial_days", "Recurring: free trial days", v.TrialDays, "Days before the first charge (0–730). Empty: no trial.", v.Errors).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = hintedNumberInput("trial_days", "Recurring: free trial days", v.TrialDays, "Days before the first charge (0–730). Empty: no trial. Not with WayForPay or Fondy, whose first payment saves the card.", v.Errors).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -1075,7 +1075,7 @@ func offerFormPage(v OfferForm) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 98, "</div><p class=\"hint muted\" data-kinds=\"recurring\" data-testid=\"recurring-systems-hint\">A recurring offer is charged by the payment system on schedule, from the card the payer saved at the first payment: only Stripe and PayPal can do that here. WayForPay, Fondy, Redsys and manual payments cannot charge a saved card on schedule: sell such a programme as tuition instead, billed by receipts that carry a payment link.</p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 98, "</div><p class=\"hint muted\" data-kinds=\"recurring\" data-testid=\"recurring-systems-hint\">A recurring offer is charged on schedule from the card the payer saved at the first payment: Stripe and PayPal charge it themselves; with WayForPay and Fondy, Bursar asks them to charge it each period, so such an offer has no free trial (the first payment is what saves the card). Redsys and manual payments cannot charge a saved card on schedule: sell such a programme as tuition instead, billed by receipts that carry a payment link.</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
