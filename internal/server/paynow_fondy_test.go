@@ -1,7 +1,3 @@
-// The end-to-end test of Pay now through the fondy fake: built once the saved-card provider and its fake are on
-// main (branch fondy); delete this constraint then.
-
-
 package server
 
 import (

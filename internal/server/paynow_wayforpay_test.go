@@ -1,7 +1,3 @@
-// The end-to-end test of Pay now through the wayforpay fake: built once the saved-card provider and its fake are on
-// main (branch wfp); delete this constraint then.
-
-
 package server
 
 import (
