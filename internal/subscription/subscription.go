@@ -94,7 +94,7 @@ type Subscription struct {
 // free trial, and a past-due one is paid by the payer on the gateway's page (PayNow), with another card if need be.
 func OwnSchedule(sys gateway.System) bool { return gateway.TypeCan(sys.Type, gateway.SavedCards) }
 
-// NextCharge is when the gateway (or Bursar, for a saved card) charges next: the current period's end of a live subscription that is not paused
+// NextCharge is when the gateway charges next (Upcoming says it for every subscription): the current period's end of a live subscription that is not paused
 // and not cancelling; nil otherwise.
 func (s Subscription) NextCharge() *time.Time {
 	if !s.Status.Live() || s.Status == StatusPaused || s.CancelAtPeriodEnd {
@@ -102,9 +102,6 @@ func (s Subscription) NextCharge() *time.Time {
 	}
 	if s.MaxCharges > 0 && s.Charges >= s.MaxCharges {
 		return nil
-	}
-	if s.CardSaved && s.Retries > 0 {
-		return s.NextChargeAt // Bursar tries the card again then
 	}
 	return s.CurrentPeriodEnd
 }
