@@ -122,6 +122,24 @@ func TestOwnScheduleThroughWayForPay(t *testing.T) {
 			!strings.HasSuffix(sub.UpdateURL, "/account/subscriptions") {
 			t.Fatalf("after try %d: %+v", i+1, sub)
 		}
+		if i == 0 {
+			// The payer pays the charge due on WayForPay's page, and that card is declined too: a payment the payer
+			// tried counts no retry and sends no e-mail; another payer cannot start it.
+			if _, err := f.subs.PayNow(f.ctx, sub.ID, f.payer.ID+1000, "", ""); err == nil {
+				t.Fatal("another payer's Pay now started")
+			}
+			red, err := f.subs.PayNow(f.ctx, sub.ID, f.payer.ID, "https://school.test/ok", "https://school.test/no")
+			if err != nil || red.Form == nil || gateway.ChargeRefSubscription(red.Ref) != sub.ID {
+				t.Fatalf("Pay now: %+v %v", red, err)
+			}
+			if out := take(wayforpayfake.Note{Ref: red.Ref, Amount: uah(25000), Status: wayforpayfake.StatusDeclined,
+				Email: f.payer.Email}); out.Result != order.ResultChargeFailed {
+				t.Fatalf("declined on the page: %+v", out)
+			}
+			if got := f.get(sub.ID); got.Retries != 1 || got.Status != subscription.StatusPastDue {
+				t.Fatalf("after a payment declined on the page: %+v", got)
+			}
+		}
 	}
 	if n := f.count(`SELECT count(*) FROM outbound_emails WHERE dedup_key LIKE 'subscription:%:subscription_past_due:%'`); n != 1 {
 		t.Errorf("past-due e-mails: %d, want one for the period", n)
